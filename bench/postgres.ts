@@ -1,0 +1,29 @@
+// A throw-away database on the PostgreSQL server the benchmarks use (TEST_DATABASE_URL, as the tests do).
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openPostgres, type Db } from "../src/store/db.ts";
+
+// eslint-disable-next-line no-restricted-properties -- the bench chooses its PostgreSQL server, as the tests do
+const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Creates an empty database and opens it; `drop` closes and removes it. */
+export async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
+  const name = `rebook_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = await openPostgres(url.toString());
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}

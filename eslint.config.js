@@ -1,0 +1,70 @@
+// Type-aware linting for every TypeScript file in the repo.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "web/dist/",
+      "data/",
+      "coverage/",
+      "bench/results/",
+      "test-results/",
+      "**/*.js",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-floating-promises": "error",
+      // Fastify plugins and hooks are async by convention even when they do not await.
+      "@typescript-eslint/require-await": "off",
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read configuration through src/config.ts only." },
+      ],
+    },
+  },
+  {
+    // The emulator and src/ must stay independent of each other.
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/sandbox/**"], message: "src/ never imports the emulator." }] },
+      ],
+    },
+  },
+  {
+    // The web app (web/tsconfig.json: DOM and JSX) runs in the browser and talks to the server over HTTP only.
+    files: ["web/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/../src/**", "**/sandbox/**"], message: "The web app uses the HTTP API, not server code." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // expect.any()/stringMatching() matchers are typed `any`.
+    files: ["test/**/*.ts", "sandbox/test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
+  },
+  {
+    // The emulator's own configuration module is its one reader of the environment.
+    files: ["sandbox/src/config.ts", "src/config.ts"],
+    rules: { "no-restricted-properties": "off" },
+  },
+);

@@ -1,0 +1,63 @@
+// /json/messages/after stays fast with 100,000+ messages: binary search on the timeline, one pass over the tail.
+
+import { describe, expect, it } from "vitest";
+import type { SandboxConversation, SandboxMessage } from "../src/model.ts";
+import { IDS, makeDataset } from "./fixtures.ts";
+import { getUserTokens, getWith, startSandbox } from "./helpers.ts";
+
+const MESSAGES = 120_000;
+const CONVERSATIONS = 4_000;
+const START = Date.parse("2025-10-01T00:00:00Z"); // after the fixture's own messages
+
+function bigDataset() {
+  const d = makeDataset();
+  const conversations: SandboxConversation[] = Array.from({ length: CONVERSATIONS }, (_, i) => ({
+    id: `conv-${i}`,
+    messageIds: [],
+    participantIds: i % 2 === 0 ? [IDS.pat01, IDS.jack] : [IDS.paul, IDS.sarah],
+  }));
+  const messages: SandboxMessage[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const c = conversations[i % CONVERSATIONS];
+    if (!c) continue;
+    const m: SandboxMessage = {
+      id: String(200_000_000 + i),
+      conversationId: c.id,
+      subject: `Message ${i}`,
+      content: "Hello",
+      timestamp: START + i * 60_000,
+      senderId: c.participantIds[0] ?? "",
+      onBehalfOfId: null,
+      htmlContent: false,
+      recipientIds: [c.participantIds[1] ?? ""],
+      patientId: c.participantIds[0] ?? "",
+      messageStatus: "READ",
+    };
+    c.messageIds.push(m.id);
+    messages.push(m);
+  }
+  d.conversations.push(...conversations);
+  d.messages.push(...messages);
+  return d;
+}
+
+describe("messages at scale", () => {
+  it(`answers a recent window over ${MESSAGES} messages quickly, and a full window in one linear pass`, async () => {
+    const { app } = await startSandbox({ dataset: bigDataset() });
+    const { access_token } = await getUserTokens(app);
+    const lastHour = new Date(START + (MESSAGES - 60) * 60_000 - 1).toISOString(); // the window is exclusive
+    let t = performance.now();
+    const recent = await getWith(app, `/json/messages/after/${lastHour}`, access_token);
+    const recentMs = performance.now() - t;
+    const convs = recent.json<Array<{ messages: unknown[]; messageCount: number }>>();
+    expect(convs.reduce((n, c) => n + c.messages.length, 0)).toBe(30); // Jack sees every other conversation
+    expect(convs[0]?.messageCount).toBe(MESSAGES / CONVERSATIONS);
+    expect(recentMs).toBeLessThan(200);
+    t = performance.now();
+    const all = await getWith(app, "/json/messages/after/2000-01-01", access_token);
+    const allMs = performance.now() - t;
+    const everything = all.json<Array<{ messages: unknown[] }>>();
+    expect(everything.reduce((n, c) => n + c.messages.length, 0)).toBe(MESSAGES / 2 + 1);
+    expect(allMs).toBeLessThan(5000);
+  });
+});

@@ -1,0 +1,458 @@
+// The one place Rebook reads its environment. Every setting is parsed and checked here, every problem is reported at
+// once, and the rest of the code receives a typed, frozen Config.
+import path from "node:path";
+import { z } from "zod";
+
+const port = z.coerce
+  .number({ message: "must be a number" })
+  .int("must be a whole number")
+  .min(0, "must be 0..65535")
+  .max(65535, "must be 0..65535");
+
+const url = z.url({ message: "must be an absolute http(s) URL" }).refine((u) => /^https?:\/\//.test(u), {
+  message: "must be an absolute http(s) URL",
+});
+
+const positiveSeconds = z.coerce.number({ message: "must be a number" }).positive("must be greater than 0");
+
+/** Base64 of exactly 32 random bytes (AES-256 key). */
+const encryptionKey = z.string().refine((v) => Buffer.from(v, "base64").length === 32, {
+  message: "must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)",
+});
+
+/** Documented environment variables: name, default and meaning. The README's configuration table mirrors this. */
+export const settings = {
+  NODE_ENV: {
+    schema: z.enum(["development", "production", "test"]),
+    default: "development",
+    doc: "production makes TOKEN_ENCRYPTION_KEY mandatory",
+  },
+  HOST: { schema: z.string().min(1), default: "127.0.0.1", doc: "Address Rebook's HTTP server listens on" },
+  PORT: { schema: port, default: "3000", doc: "Port Rebook's HTTP server listens on" },
+  PUBLIC_URL: {
+    schema: url.optional(),
+    default: undefined,
+    doc: "Rebook's external URL (used for the OAuth redirect URI); default http://localhost:PORT",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    default: "info",
+    doc: "pino log level",
+  },
+  DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
+    default: undefined,
+    doc: "PostgreSQL connection URL; when unset Rebook uses the embedded PGlite store in DATA_DIR",
+  },
+  DATA_DIR: {
+    schema: z.string().min(1),
+    default: "./data",
+    doc: "Directory for the embedded store (and the development encryption key)",
+  },
+  TOKEN_ENCRYPTION_KEY: {
+    schema: encryptionKey.optional(),
+    default: undefined,
+    doc: "Key that encrypts PKB tokens at rest (base64, 32 bytes). Required in production; in development one is generated into DATA_DIR",
+  },
+  PKB_BASE_URL: {
+    schema: url.optional(),
+    default: undefined,
+    doc: "PKB web/REST/OAuth base URL, e.g. https://sandbox.patientsknowbest.com. Unset: Rebook starts the sandbox emulator and uses it",
+  },
+  PKB_CLIENT_ID: { schema: z.string().min(1), default: "rebook-sandbox", doc: "OAuth client id PKB issued" },
+  PKB_CLIENT_SECRET: { schema: z.string().min(1), default: "sandbox-secret", doc: "OAuth client secret PKB issued" },
+  PKB_CLIENT_AUTH: {
+    schema: z.enum(["basic", "post"]),
+    default: "basic",
+    doc: "How the client secret is sent to apiToken.action: HTTP Basic or form client_secret",
+  },
+  PKB_SCOPE: { schema: z.enum(["CLINICIAN", "TEAMCOORD", "PATIENT"]), default: "CLINICIAN", doc: "OAuth scope" },
+  PKB_FHIR_BASE_URL: {
+    schema: url.optional(),
+    default: undefined,
+    doc: "Aggregated FHIR API base URL, e.g. https://aggregated-fhir.sandbox.patientsknowbest.com/fhir",
+  },
+  PKB_FHIR_TOKEN_URL: {
+    schema: url.optional(),
+    default: undefined,
+    doc: "Client-credentials token URL for the Aggregated FHIR API (PKB's Keycloak realm)",
+  },
+  PKB_FHIR_CLIENT_ID: { schema: z.string().min(1), default: "rebook-fhir", doc: "Aggregated FHIR client id" },
+  PKB_FHIR_CLIENT_SECRET: {
+    schema: z.string().min(1),
+    default: "sandbox-fhir-secret",
+    doc: "Aggregated FHIR client secret",
+  },
+  PKB_TIMEOUT_SECONDS: { schema: positiveSeconds, default: "30", doc: "Timeout of each call to PKB" },
+  TOKEN_REFRESH_AHEAD_SECONDS: {
+    schema: z.coerce.number().int().min(0, "must be 0 or more"),
+    default: "60",
+    doc: "Refresh a PKB access token this long before it expires",
+  },
+  SYNC_INTERVAL_SECONDS: {
+    schema: z.coerce.number().min(0, "must be 0 or more"),
+    default: "60",
+    doc: "How often the server polls PKB for new messages; 0 turns the poll loop off (use `npm run sync`)",
+  },
+  SYNC_OVERLAP_HOURS: {
+    schema: z.coerce.number().min(0, "must be 0 or more"),
+    default: "24",
+    doc: "Each poll re-reads messages this far before the newest one already seen (PKB's date parameter is coarse)",
+  },
+  SYNC_INITIAL_LOOKBACK_DAYS: {
+    schema: z.coerce.number().int().min(1, "must be at least 1"),
+    default: "365",
+    doc: "How far back the first poll of a new connection reads",
+  },
+  PIPELINE_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1, "must be at least 1").max(64, "must be at most 64"),
+    default: "8",
+    doc: "Most PKB calls in flight at once while identifying patients and appointments",
+  },
+  PIPELINE_MAX_ATTEMPTS: {
+    schema: z.coerce.number().int().min(1, "must be at least 1"),
+    default: "6",
+    doc: "Attempts at a request's PKB look-ups before it is put in the error state",
+  },
+  MATCH_AUTO_LINK_THRESHOLD: {
+    schema: z.coerce.number().min(0, "must be 0..1").max(1, "must be 0..1"),
+    default: "0.8",
+    doc: "Match confidence (0..1) at or above which a request is linked to an appointment without review",
+  },
+  PATIENT_CACHE_HOURS: {
+    schema: z.coerce.number().min(0, "must be 0 or more"),
+    default: "24",
+    doc: "How long a patient's PKB details are reused before being fetched again",
+  },
+  ALERT_WEBHOOK_URL: {
+    schema: url.optional(),
+    default: undefined,
+    doc: "Optional URL that receives a JSON POST when a PKB connection needs re-authorisation",
+  },
+  SESSION_IDLE_MINUTES: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "30",
+    doc: "A staff session ends after this long without use",
+  },
+  SESSION_ABSOLUTE_HOURS: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "12",
+    doc: "A staff session ends this long after sign-in, however active",
+  },
+  REQUEST_SLA_HOURS: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "72",
+    doc: "A request is due this long after it was received",
+  },
+  APPOINTMENT_LEAD_HOURS: {
+    schema: z.coerce.number().min(0, "must be 0 or more"),
+    default: "48",
+    doc: "A request is due this long before its linked appointment starts, when that is earlier",
+  },
+  DUE_SOON_HOURS: {
+    schema: z.coerce.number().min(0, "must be 0 or more"),
+    default: "24",
+    doc: "A request within this long of its deadline is due soon",
+  },
+  EVENTS_HEARTBEAT_SECONDS: {
+    schema: positiveSeconds,
+    default: "25",
+    doc: "Live-update streams send a heartbeat and re-check the session this often",
+  },
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: {
+    schema: z.coerce.number().int().min(1, "must be at least 1"),
+    default: "5",
+    doc: "Failed sign-ins for one email within LOGIN_THROTTLE_WINDOW_MINUTES before further attempts are refused",
+  },
+  LOGIN_MAX_FAILURES_PER_IP: {
+    schema: z.coerce.number().int().min(1, "must be at least 1"),
+    default: "30",
+    doc: "Failed sign-ins from one IP address within LOGIN_THROTTLE_WINDOW_MINUTES before further attempts are refused",
+  },
+  LOGIN_THROTTLE_WINDOW_MINUTES: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "15",
+    doc: "The window the sign-in failure limits count over",
+  },
+  INITIAL_ADMIN_EMAIL: {
+    schema: z.email({ message: "must be an email address" }).optional(),
+    default: undefined,
+    doc: "With INITIAL_ADMIN_PASSWORD: creates this admin at start-up when there are no users yet",
+  },
+  INITIAL_ADMIN_PASSWORD: {
+    schema: z.string().min(12, "must be at least 12 characters").max(1024).optional(),
+    default: undefined,
+    doc: "The first admin's password (at least 12 characters), used only when there are no users yet",
+  },
+  REBOOK_ADMIN_PASSWORD: {
+    schema: z.string().min(12, "must be at least 12 characters").max(1024).optional(),
+    default: undefined,
+    doc: "Password for `rebook create-admin` (else it asks on the terminal)",
+  },
+  OIDC_ISSUER_URL: {
+    schema: url.optional(),
+    default: undefined,
+    doc: "OpenID Connect issuer for single sign-on (NHS CIS2, Azure AD…); https unless localhost. Unset: no single sign-on",
+  },
+  OIDC_CLIENT_ID: { schema: z.string().min(1).optional(), default: undefined, doc: "Client id registered with it" },
+  OIDC_CLIENT_SECRET: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "Its client secret (client_secret_post); unset for a public client (PKCE only)",
+  },
+  OIDC_DISPLAY_NAME: {
+    schema: z.string().trim().min(1).max(100),
+    default: "Single sign-on",
+    doc: 'Text of the sign-in button, e.g. "NHS Care Identity"',
+  },
+  OIDC_SCOPES: { schema: z.string().trim().min(1), default: "openid profile email", doc: "Scopes requested" },
+  OIDC_AUTO_PROVISION_ROLE: {
+    schema: z.enum(["admin", "team_lead", "clerk", "viewer"]).optional(),
+    default: undefined,
+    doc: "Role given to a person who signs in with single sign-on and has no user yet. Unset: only existing users",
+  },
+  SANDBOX_PORT: {
+    schema: port,
+    default: "4010",
+    doc: "Port of the embedded sandbox emulator (when PKB_BASE_URL is unset)",
+  },
+  SANDBOX_SEED: {
+    schema: z.coerce.number().int("must be a whole number"),
+    default: "1",
+    doc: "Seed of the emulator's synthetic data",
+  },
+  SANDBOX_SIZE: {
+    schema: z.coerce.number().int("must be a whole number").min(1).max(100_000),
+    default: "200",
+    doc: "Number of change/cancel requests the emulator generates",
+  },
+  SHUTDOWN_GRACE_SECONDS: { schema: positiveSeconds, default: "10", doc: "Time allowed for a graceful stop" },
+} as const;
+
+type Settings = typeof settings;
+type Raw = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+
+/** Rebook's parsed configuration. URLs have no trailing slash. */
+export interface Config {
+  env: "development" | "production" | "test";
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: Raw["LOG_LEVEL"];
+  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
+  dataDir: string;
+  /** 32-byte key, or null in development (the caller then uses a generated key kept in DATA_DIR). */
+  tokenEncryptionKey: Buffer | null;
+  pkb: {
+    /** True when no PKB URL was configured: Rebook starts the sandbox emulator itself. */
+    useSandbox: boolean;
+    baseUrl: string;
+    clientId: string;
+    clientSecret: string;
+    clientAuth: "basic" | "post";
+    scope: "CLINICIAN" | "TEAMCOORD" | "PATIENT";
+    fhirBaseUrl: string;
+    fhirTokenUrl: string;
+    fhirClientId: string;
+    fhirClientSecret: string;
+    timeoutMs: number;
+    refreshAheadMs: number;
+  };
+  sync: {
+    intervalMs: number;
+    overlapMs: number;
+    initialLookbackDays: number;
+    concurrency: number;
+    maxAttempts: number;
+    autoLinkThreshold: number;
+    patientCacheMs: number;
+  };
+  alertWebhookUrl: string | null;
+  session: { idleMs: number; absoluteMs: number; secureCookie: boolean };
+  auth: {
+    /** Sign-in failure limits within `windowMs`. */
+    throttle: { maxPerAccount: number; maxPerIp: number; windowMs: number };
+    /** Created at start-up when there are no users. */
+    initialAdmin: { email: string; password: string } | null;
+    /** REBOOK_ADMIN_PASSWORD, for the create-admin command. */
+    adminPassword: string | null;
+    /** Single sign-on, or null when not configured. */
+    oidc: {
+      issuerUrl: string;
+      clientId: string;
+      clientSecret: string | null;
+      displayName: string;
+      scopes: string;
+      autoProvisionRole: "admin" | "team_lead" | "clerk" | "viewer" | null;
+    } | null;
+  };
+  /** Deadline rules, in milliseconds (see src/domain/deadline.ts). */
+  workflow: { requestSlaMs: number; appointmentLeadMs: number; dueSoonMs: number };
+  events: { heartbeatMs: number };
+  sandbox: { port: number; seed: number; size: number };
+  shutdownGraceMs: number;
+}
+
+/** Raised when the environment is invalid; `problems` lists every one, one line each. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const trimSlash = (u: string): string => u.replace(/\/+$/, "");
+
+/** Parses an environment (normally process.env) into a Config, or throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(settings)) {
+    const given = env[name];
+    const value = given === undefined || given === "" ? setting.default : given;
+    const parsed = setting.schema.safeParse(value);
+    if (parsed.success) raw[name] = parsed.data;
+    else
+      problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join("; ")} (got ${JSON.stringify(given)})`);
+  }
+  const r = raw as Raw;
+  if (problems.length === 0) {
+    if (r.NODE_ENV === "production" && !r.TOKEN_ENCRYPTION_KEY) {
+      problems.push(
+        "TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production (generate one with: openssl rand -base64 32)",
+      );
+    }
+    const pkbSet = [r.PKB_BASE_URL, r.PKB_FHIR_BASE_URL, r.PKB_FHIR_TOKEN_URL].filter(Boolean).length;
+    if (pkbSet > 0 && pkbSet < 3) {
+      problems.push(
+        "PKB_BASE_URL, PKB_FHIR_BASE_URL and PKB_FHIR_TOKEN_URL: set all three to use a real PKB, or none to use the sandbox",
+      );
+    }
+    if (Boolean(r.INITIAL_ADMIN_EMAIL) !== Boolean(r.INITIAL_ADMIN_PASSWORD)) {
+      problems.push("INITIAL_ADMIN_EMAIL and INITIAL_ADMIN_PASSWORD: set both, or neither");
+    }
+    if (r.OIDC_ISSUER_URL && !r.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required with OIDC_ISSUER_URL");
+    if (
+      r.OIDC_ISSUER_URL?.startsWith("http://") &&
+      !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(r.OIDC_ISSUER_URL)
+    ) {
+      problems.push("OIDC_ISSUER_URL: must be https (plain http only for localhost)");
+    }
+    if (r.NODE_ENV === "production" && !r.PKB_BASE_URL) {
+      problems.push("PKB_BASE_URL: required when NODE_ENV=production (the sandbox emulator is for development only)");
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const useSandbox = !r.PKB_BASE_URL;
+  const sandboxUrl = `http://127.0.0.1:${r.SANDBOX_PORT}`;
+  const dataDir = path.resolve(r.DATA_DIR);
+  return Object.freeze({
+    env: r.NODE_ENV,
+    host: r.HOST,
+    port: r.PORT,
+    publicUrl: trimSlash(r.PUBLIC_URL ?? `http://localhost:${r.PORT}`),
+    logLevel: r.LOG_LEVEL,
+    database: r.DATABASE_URL
+      ? { kind: "postgres" as const, url: r.DATABASE_URL }
+      : { kind: "pglite" as const, dataDir: path.join(dataDir, "pglite") },
+    dataDir,
+    tokenEncryptionKey: r.TOKEN_ENCRYPTION_KEY ? Buffer.from(r.TOKEN_ENCRYPTION_KEY, "base64") : null,
+    pkb: {
+      useSandbox,
+      baseUrl: trimSlash(r.PKB_BASE_URL ?? sandboxUrl),
+      clientId: r.PKB_CLIENT_ID,
+      clientSecret: r.PKB_CLIENT_SECRET,
+      clientAuth: r.PKB_CLIENT_AUTH,
+      scope: r.PKB_SCOPE,
+      fhirBaseUrl: trimSlash(r.PKB_FHIR_BASE_URL ?? `${sandboxUrl}/aggregated/fhir`),
+      fhirTokenUrl: r.PKB_FHIR_TOKEN_URL ?? `${sandboxUrl}/iam/auth/realms/pkb/protocol/openid-connect/token`,
+      fhirClientId: r.PKB_FHIR_CLIENT_ID,
+      fhirClientSecret: r.PKB_FHIR_CLIENT_SECRET,
+      timeoutMs: r.PKB_TIMEOUT_SECONDS * 1000,
+      refreshAheadMs: r.TOKEN_REFRESH_AHEAD_SECONDS * 1000,
+    },
+    sync: {
+      intervalMs: r.SYNC_INTERVAL_SECONDS * 1000,
+      overlapMs: r.SYNC_OVERLAP_HOURS * 3_600_000,
+      initialLookbackDays: r.SYNC_INITIAL_LOOKBACK_DAYS,
+      concurrency: r.PIPELINE_CONCURRENCY,
+      maxAttempts: r.PIPELINE_MAX_ATTEMPTS,
+      autoLinkThreshold: r.MATCH_AUTO_LINK_THRESHOLD,
+      patientCacheMs: r.PATIENT_CACHE_HOURS * 3_600_000,
+    },
+    alertWebhookUrl: r.ALERT_WEBHOOK_URL ?? null,
+    session: {
+      idleMs: r.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: r.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      secureCookie: (r.PUBLIC_URL ?? "").startsWith("https://"),
+    },
+    workflow: {
+      requestSlaMs: r.REQUEST_SLA_HOURS * 3_600_000,
+      appointmentLeadMs: r.APPOINTMENT_LEAD_HOURS * 3_600_000,
+      dueSoonMs: r.DUE_SOON_HOURS * 3_600_000,
+    },
+    events: { heartbeatMs: r.EVENTS_HEARTBEAT_SECONDS * 1000 },
+    auth: {
+      throttle: {
+        maxPerAccount: r.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        maxPerIp: r.LOGIN_MAX_FAILURES_PER_IP,
+        windowMs: r.LOGIN_THROTTLE_WINDOW_MINUTES * 60_000,
+      },
+      initialAdmin:
+        r.INITIAL_ADMIN_EMAIL && r.INITIAL_ADMIN_PASSWORD
+          ? { email: r.INITIAL_ADMIN_EMAIL, password: r.INITIAL_ADMIN_PASSWORD }
+          : null,
+      adminPassword: r.REBOOK_ADMIN_PASSWORD ?? null,
+      oidc:
+        r.OIDC_ISSUER_URL && r.OIDC_CLIENT_ID
+          ? {
+              issuerUrl: r.OIDC_ISSUER_URL,
+              clientId: r.OIDC_CLIENT_ID,
+              clientSecret: r.OIDC_CLIENT_SECRET ?? null,
+              displayName: r.OIDC_DISPLAY_NAME,
+              scopes: r.OIDC_SCOPES,
+              autoProvisionRole: r.OIDC_AUTO_PROVISION_ROLE ?? null,
+            }
+          : null,
+    },
+    sandbox: { port: r.SANDBOX_PORT, seed: r.SANDBOX_SEED, size: r.SANDBOX_SIZE },
+    shutdownGraceMs: r.SHUTDOWN_GRACE_SECONDS * 1000,
+  });
+}
+
+/** The OAuth redirect URI Rebook registers with PKB. */
+export function oauthRedirectUri(config: Config): string {
+  return `${config.publicUrl}/api/pkb/oauth/callback`;
+}
+
+/** Loads the configuration of this process from its environment. */
+export function loadConfigFromProcess(): Config {
+  return loadConfig(process.env);
+}
+
+/**
+ * The environment for the sandbox emulator child process that `npm start` runs when no PKB URL is configured: the
+ * parent's environment plus the sandbox's settings, matched to Rebook's client credentials and redirect URI.
+ */
+export function sandboxChildEnv(config: Config): Record<string, string> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  return {
+    ...inherited,
+    SANDBOX_HOST: "127.0.0.1",
+    SANDBOX_PORT: String(config.sandbox.port),
+    SANDBOX_SEED: String(config.sandbox.seed),
+    SANDBOX_SIZE: String(config.sandbox.size),
+    SANDBOX_CLIENT_ID: config.pkb.clientId,
+    SANDBOX_CLIENT_SECRET: config.pkb.clientSecret,
+    SANDBOX_FHIR_CLIENT_ID: config.pkb.fhirClientId,
+    SANDBOX_FHIR_CLIENT_SECRET: config.pkb.fhirClientSecret,
+    SANDBOX_REDIRECT_URIS: oauthRedirectUri(config),
+    SANDBOX_LOG_LEVEL: "warn",
+  };
+}

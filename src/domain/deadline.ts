@@ -1,0 +1,105 @@
+// When a request must be dealt with, and how urgent it is now. A request is due by the earlier of "its age reached the
+// SLA" and "its appointment is about to happen": an appointment tomorrow is more urgent than an old request for next
+// month. Durations are elapsed time (an SLA of 72 hours across a clock change is still 72 hours); text is UK time.
+import { DateTime } from "luxon";
+import { UK_ZONE } from "./uk-time.ts";
+
+/** The deadline rules, in milliseconds. */
+export interface DeadlinePolicy {
+  /** A request is due this long after it was received (REQUEST_SLA_HOURS). */
+  requestSlaMs: number;
+  /** …or this long before its linked appointment starts, whichever is earlier (APPOINTMENT_LEAD_HOURS). */
+  appointmentLeadMs: number;
+  /** Within this long of its deadline a request is due soon (DUE_SOON_HOURS). */
+  dueSoonMs: number;
+}
+
+export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
+  requestSlaMs: 72 * 3_600_000,
+  appointmentLeadMs: 48 * 3_600_000,
+  dueSoonMs: 24 * 3_600_000,
+};
+
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
+
+/** A deadline as people see it: the instant, its state at `now`, and words that say both (never colour alone). */
+export interface DeadlineView {
+  at: Date;
+  state: DeadlineState;
+  /** "Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00", "Done". */
+  text: string;
+}
+
+/**
+ * The instant a request is due: received + SLA, or appointment start − lead when the appointment is known and that is
+ * earlier. The store keeps the same value in appointment_requests.deadline_at (kept by a trigger, see 0005).
+ */
+export function deadlineAt(
+  r: { receivedAt: Date; appointmentStart: Date | null },
+  policy: Pick<DeadlinePolicy, "requestSlaMs" | "appointmentLeadMs">,
+): Date {
+  const bySla = r.receivedAt.getTime() + policy.requestSlaMs;
+  if (!r.appointmentStart) return new Date(bySla);
+  return new Date(Math.min(bySla, r.appointmentStart.getTime() - policy.appointmentLeadMs));
+}
+
+/**
+ * The state of a deadline at `now`: done when the request is closed; overdue strictly after the deadline; due soon
+ * from `dueSoonMs` before it up to and including the deadline itself; on track before that.
+ */
+export function deadlineState(deadline: Date, closed: boolean, now: Date, dueSoonMs: number): DeadlineState {
+  if (closed) return "done";
+  const remaining = deadline.getTime() - now.getTime();
+  if (remaining < 0) return "overdue";
+  return remaining <= dueSoonMs ? "due_soon" : "on_track";
+}
+
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+
+const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+
+/** A duration in words, rounded down: minutes under an hour, hours under two days, days after that. */
+function span(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return "less than a minute";
+  if (minutes < 60) return plural(minutes, "minute");
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return plural(hours, "hour");
+  return plural(Math.floor(hours / 24), "day");
+}
+
+/**
+ * "Tue 2 Dec, 14:00" on the clock of `zone`; the year is added when it is not `now`'s year, and the zone's abbreviation
+ * when the same clock time happens twice that night (the repeated autumn hour), so the text is never ambiguous.
+ * Names are fixed English abbreviations, not the host's locale data (which writes "Sept" in some versions).
+ */
+export function formatDue(at: Date, now: Date, zone = UK_ZONE): string {
+  const dt = DateTime.fromJSDate(at, { zone });
+  const year = dt.year === DateTime.fromJSDate(now, { zone }).year ? "" : ` ${dt.year}`;
+  const repeated =
+    dt.minus({ hours: 1 }).toFormat("HH:mm") === dt.toFormat("HH:mm") ||
+    dt.plus({ hours: 1 }).toFormat("HH:mm") === dt.toFormat("HH:mm");
+  const zoneName = repeated ? ` (${dt.setLocale("en-GB").offsetNameShort ?? dt.toFormat("ZZ")})` : "";
+  return `${DAYS[dt.weekday - 1]} ${dt.day} ${MONTHS[dt.month - 1]}${year}, ${dt.toFormat("HH:mm")}${zoneName}`;
+}
+
+/** The deadline at `now` for people: state and text. `closed` = the request is done. */
+export function describeDeadline(
+  deadline: Date,
+  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string },
+): DeadlineView {
+  const state = deadlineState(deadline, p.closed, p.now, p.dueSoonMs);
+  const remaining = deadline.getTime() - p.now.getTime();
+  const text =
+    state === "done"
+      ? "Done"
+      : state === "overdue"
+        ? `Overdue by ${span(-remaining)}`
+        : state === "due_soon"
+          ? remaining < 60_000
+            ? "Due now"
+            : `Due in ${span(remaining)}`
+          : `Due ${formatDue(deadline, p.now, p.zone ?? UK_ZONE)}`;
+  return { at: deadline, state, text };
+}

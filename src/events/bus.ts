@@ -1,0 +1,126 @@
+// Live updates: an in-process event bus that use cases and the pipeline publish to AFTER their transaction commits,
+// and that the SSE endpoint and the presence store listen to. On PostgreSQL each event is also sent with NOTIFY so that
+// other instances deliver it to their own listeners (see pg-relay.ts); PGlite is one process, so the bus alone will do.
+// Events are hints for screens to refresh: the store stays the truth, and an event lost in a crash is harmless.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../store/db.ts";
+
+/** The NOTIFY channel instances share. */
+export const EVENTS_CHANNEL = "rebook_events";
+
+const STATUSES = ["processing", "open", "in_progress", "done", "error"] as const;
+
+const requestFields = {
+  requestId: z.uuid(),
+  /** The request's team: who may receive the event is decided from it. */
+  teamId: z.uuid().nullable(),
+  status: z.enum(STATUSES),
+  assignedUserId: z.uuid().nullable(),
+  /** ISO 8601 instant the event was published. */
+  at: z.iso.datetime(),
+};
+
+/** Someone's presence on a request: "left" when they closed it or their heartbeat stopped. */
+export const presenceChangeSchema = z.object({
+  userId: z.uuid(),
+  displayName: z.string(),
+  state: z.enum(["viewing", "editing", "left"]),
+  /** When they entered this state (ISO 8601). */
+  since: z.iso.datetime(),
+});
+
+/** Every event the bus carries, as sent to browsers. */
+export const busEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.enum(["request.updated", "request.created"]), ...requestFields }),
+  z.object({ type: z.literal("presence"), ...requestFields, presence: presenceChangeSchema }),
+]);
+export type BusEvent = z.infer<typeof busEventSchema>;
+export type RequestChange = Extract<BusEvent, { type: "request.updated" | "request.created" }>;
+export type PresenceEvent = Extract<BusEvent, { type: "presence" }>;
+
+const relayedSchema = z.object({ origin: z.string(), event: busEventSchema });
+
+type Listener = (event: BusEvent) => void;
+
+/** Publish/subscribe within this process, relayed between instances on PostgreSQL. */
+export class EventBus {
+  /** Identifies this process's bus in relayed messages, so it ignores its own NOTIFYs. */
+  readonly origin = randomUUID();
+  private readonly listeners = new Set<Listener>();
+  private failures = 0;
+
+  /** `notify` sends a relayed message to other instances (null: this process only). */
+  constructor(private readonly notify: ((payload: string) => Promise<unknown>) | null = null) {}
+
+  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** How many listeners there are (open streams and stores). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** How many relays to other instances failed (they are not retried: events are hints). */
+  get relayFailures(): number {
+    return this.failures;
+  }
+
+  /**
+   * Delivers `event` to this process's listeners at once and, unless `relay` is false, to other instances. Call after
+   * the change it describes has committed. Never rejects.
+   */
+  async publish(event: BusEvent, opts: { relay?: boolean } = {}): Promise<void> {
+    this.deliver(event);
+    if (!this.notify || opts.relay === false) return;
+    try {
+      await this.notify(JSON.stringify({ origin: this.origin, event }));
+    } catch {
+      this.failures++;
+    }
+  }
+
+  /** Takes a message relayed by an instance (NOTIFY payload); delivers it unless it is this bus's own or malformed. */
+  receive(payload: string): boolean {
+    let parsed: z.infer<typeof relayedSchema> | null;
+    try {
+      const r = relayedSchema.safeParse(JSON.parse(payload));
+      parsed = r.success ? r.data : null;
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || parsed.origin === this.origin) return false;
+    this.deliver(parsed.event);
+    return true;
+  }
+
+  private deliver(event: BusEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // One broken listener (a closed stream) must not stop the others.
+      }
+    }
+  }
+}
+
+const buses = new WeakMap<Db, EventBus>();
+
+/**
+ * The bus of the store `db`: one per store object, so the HTTP app and the pipeline that share a store share a bus
+ * without wiring, and tests with separate stores never hear each other. On PostgreSQL it relays with NOTIFY.
+ */
+export function eventBus(db: Db): EventBus {
+  let bus = buses.get(db);
+  if (!bus) {
+    bus = new EventBus(
+      db.engine === "postgres" ? (payload) => db.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, payload]) : null,
+    );
+    buses.set(db, bus);
+  }
+  return bus;
+}

@@ -1,0 +1,100 @@
+// The audit log for admins: who viewed or changed which request, newest first; and its export as CSV.
+import { Readable } from "node:stream";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { adminOnly, requireUser } from "../../auth/guard.ts";
+import { listAudit, recordAudit } from "../../store/audit.ts";
+import type { Db } from "../../store/db.ts";
+import { CSV_BOM, csvLine } from "../csv.ts";
+import type { AppDeps } from "../server.ts";
+import { errorSchema } from "./common.ts";
+
+const filterQuery = {
+  request_id: z.uuid().optional(),
+  action: z.string().trim().min(1).max(100).optional().describe("e.g. request.viewed"),
+};
+
+/** The whole log (newest first) as CSV lines, read a page at a time. */
+async function* auditCsv(db: Db, filter: { requestId?: string; action?: string }): AsyncGenerator<string> {
+  yield CSV_BOM + csvLine(["at", "actor_user_id", "actor", "action", "request_id", "ip", "details"]);
+  let cursor: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof listAudit>> = await listAudit(db, { ...filter, cursor, limit: 1000 });
+    yield page.items
+      .map((e) => csvLine([e.at, e.actorUserId, e.actorLabel, e.action, e.requestId, e.ip, e.details]))
+      .join("");
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+const auditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.date(),
+  actorUserId: z.uuid().nullable(),
+  actorLabel: z.string(),
+  action: z.string(),
+  requestId: z.uuid().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  ip: z.string().nullable(),
+});
+
+/** The audit log route. */
+export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  app.addHook("onRequest", adminOnly);
+
+  app.get(
+    "/api/audit",
+    {
+      schema: {
+        tags: ["Audit"],
+        summary: "The audit log, newest first",
+        querystring: z.object({
+          ...filterQuery,
+          cursor: z.string().max(1000).optional().describe("nextCursor of the previous page"),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: {
+          200: z.object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() }),
+          400: errorSchema,
+        },
+      },
+    },
+    async (req) =>
+      listAudit(deps.db, {
+        requestId: req.query.request_id,
+        action: req.query.action,
+        cursor: req.query.cursor ?? null,
+        limit: req.query.limit,
+      }),
+  );
+
+  app.get(
+    "/api/audit/export.csv",
+    {
+      schema: {
+        tags: ["Audit"],
+        summary: "The audit log as CSV (for a spreadsheet), newest first",
+        description:
+          "Columns: at (ISO 8601, UTC), actor_user_id, actor, action, request_id, ip, details (JSON). Cells that a spreadsheet would read as a formula are prefixed with '. The export itself is audited (audit.exported).",
+        querystring: z.object(filterQuery),
+        produces: ["text/csv"],
+      },
+    },
+    async (req, reply) => {
+      const user = requireUser(req);
+      const filter = { requestId: req.query.request_id, action: req.query.action };
+      await recordAudit(deps.db, {
+        actorUserId: user.id,
+        actorLabel: user.displayName,
+        action: "audit.exported",
+        details: { filter },
+        ip: req.ip,
+      });
+      const day = new Date().toISOString().slice(0, 10);
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="rebook-audit-${day}.csv"`)
+        .send(Readable.from(auditCsv(deps.db, filter)));
+    },
+  );
+};

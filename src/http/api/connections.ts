@@ -1,0 +1,145 @@
+// PKB connections: list, start Grant Access (JSON or a browser redirect), the OAuth callback, re-authorise. Admins
+// only; the callback must come back to the admin who started that Grant Access.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { adminOnly, requireUser } from "../../auth/guard.ts";
+import { isAdmin } from "../../auth/permissions.ts";
+import { AppError } from "../../errors.ts";
+import { getConnection, listConnections, type Connection } from "../../store/connections.ts";
+import { beginGrant, completeGrant } from "../../sync/connect.ts";
+import type { AppDeps } from "../server.ts";
+import { grantResultPage } from "../status-page.ts";
+import { errorSchema } from "./common.ts";
+
+export const connectionSchema = z.object({
+  id: z.uuid(),
+  label: z.string(),
+  status: z.enum(["awaiting_grant", "active", "needs_reauth", "disabled"]),
+  pkbUserName: z.string().nullable(),
+  scope: z.string().nullable(),
+  grantedAt: z.date().nullable(),
+  accessExpiresAt: z.date().nullable(),
+  hasRefreshToken: z.boolean(),
+  messagesCursor: z.date().nullable(),
+  lastSyncStartedAt: z.date().nullable(),
+  lastSyncFinishedAt: z.date().nullable(),
+  lastSyncError: z.string().nullable(),
+  needsReauthSince: z.date().nullable(),
+  needsReauthReason: z.string().nullable(),
+  /** Where an admin's browser goes to (re-)authorise this connection. */
+  authorizePath: z.string(),
+});
+
+const present = (c: Connection): z.infer<typeof connectionSchema> => ({
+  ...c,
+  authorizePath: `/api/pkb/connections/${c.id}/authorize`,
+});
+
+const idParams = z.object({ id: z.uuid() });
+
+/** The PKB connection routes. */
+export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  // Every route but the callback (which answers the browser with a page, and checks the user itself).
+  app.addHook("onRequest", async (req) => {
+    if (req.routeOptions.url !== "/api/pkb/oauth/callback") await adminOnly(req);
+  });
+
+  app.get(
+    "/api/pkb/connections",
+    {
+      schema: {
+        tags: ["PKB connections"],
+        summary: "Every PKB connection and its state",
+        response: { 200: z.array(connectionSchema) },
+      },
+    },
+    async () => (await listConnections(deps.db)).map(present),
+  );
+
+  app.post(
+    "/api/pkb/connections",
+    {
+      schema: {
+        tags: ["PKB connections"],
+        summary: "Start Grant Access for a new connection",
+        description:
+          "Returns PKB's authorize URL: send the clinician's browser there. PKB redirects back to the callback.",
+        body: z.object({ label: z.string().trim().min(1).max(200) }),
+        response: { 201: z.object({ connection: connectionSchema, authorizeUrl: z.url() }) },
+      },
+    },
+    async (req, reply) => {
+      const { connection, authorizeUrl } = await beginGrant(deps.sync, {
+        label: req.body.label,
+        userId: requireUser(req).id,
+      });
+      return reply.status(201).send({ connection: present(connection), authorizeUrl });
+    },
+  );
+
+  app.get(
+    "/api/pkb/connections/:id",
+    { schema: { tags: ["PKB connections"], params: idParams, response: { 200: connectionSchema, 404: errorSchema } } },
+    async (req) => {
+      const c = await getConnection(deps.db, req.params.id);
+      if (!c) throw new AppError("not_found", "PKB connection was not found", 404);
+      return present(c);
+    },
+  );
+
+  app.get(
+    "/api/pkb/connections/:id/authorize",
+    {
+      schema: {
+        tags: ["PKB connections"],
+        summary: "Grant access again (browser)",
+        description:
+          "Redirects the browser to PKB to grant access for this connection (first time or re-authorisation).",
+        params: idParams,
+      },
+    },
+    async (req, reply) => {
+      const { authorizeUrl } = await beginGrant(deps.sync, {
+        connectionId: req.params.id,
+        userId: requireUser(req).id,
+      });
+      return reply.redirect(authorizeUrl, 302);
+    },
+  );
+
+  app.get(
+    "/api/pkb/oauth/callback",
+    {
+      schema: {
+        tags: ["PKB connections"],
+        summary: "PKB's redirect after Grant Access",
+        description: "Only for the signed-in admin who started this Grant Access (else 401 or 403, as a page).",
+        querystring: z.object({
+          code: z.string().optional(),
+          state: z.string().optional(),
+          error: z.string().optional(),
+          error_description: z.string().optional(),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const query = new URLSearchParams(req.query as Record<string, string>);
+      try {
+        const user = requireUser(req);
+        if (!isAdmin(user)) throw new AppError("forbidden", "Only an admin can connect Rebook to PKB", 403);
+        const c = await completeGrant(deps.sync, query, { userId: user.id });
+        // Catch up straight away rather than at the next interval.
+        void deps.poller.runNow();
+        return reply
+          .type("text/html; charset=utf-8")
+          .send(grantResultPage({ ok: true, label: c.label, who: c.pkbUserName }));
+      } catch (err) {
+        if (!(err instanceof AppError) || !err.expose) throw err;
+        return reply
+          .status(err.status)
+          .type("text/html; charset=utf-8")
+          .send(grantResultPage({ ok: false, message: err.message }));
+      }
+    },
+  );
+};

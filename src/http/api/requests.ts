@@ -1,0 +1,357 @@
+// Appointment requests: the worklist (filter, search, keyset pages), one request in full (audited), and retry of a
+// request the pipeline gave up on. Each person sees only their teams' requests (admins all); one they may not see
+// answers 404, as if it did not exist.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { formatUkDateTime } from "../../domain/uk-time.ts";
+import { requireUser } from "../../auth/guard.ts";
+import { visibleTeams } from "../../auth/permissions.ts";
+import { authorizeRequest, checkRequestAccess } from "../../auth/request-access.ts";
+import { notFound } from "../../errors.ts";
+import { recordAudit } from "../../store/audit.ts";
+import { retryRequest } from "../../store/request-actions.ts";
+import { getRequestDetail, listRequests, type RequestDetail } from "../../store/request-queries.ts";
+import { MATCH_STATES, REQUEST_STATUSES } from "../../store/sync-status.ts";
+import type { AppDeps } from "../server.ts";
+import { errorSchema } from "./common.ts";
+import { presenceStore } from "../../events/presence.ts";
+import { AppError } from "../../errors.ts";
+import type { DeadlineView } from "../../domain/deadline.ts";
+import type { DueState } from "../../store/request-queries.ts";
+import { deadlineSchema, presenceEntrySchema, presentDeadline, type PresenceEntry } from "./workflow-schemas.ts";
+
+const PATIENT_STATES = ["pending", "identified", "not_identified"] as const;
+const TYPES = ["change", "cancel"] as const;
+const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+
+/** A filter that takes several values: `?status=open&status=error` or `?status=open,error`. */
+const listParam = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) =>
+      (Array.isArray(v) ? v : [v])
+        .flatMap((s) => s.split(","))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(values)))
+    .optional()
+    .describe(`One or more of ${values.join(", ")}: repeat the parameter or separate with commas`);
+
+const instantParam = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s))
+  .optional();
+
+const listQuery = z.object({
+  status: listParam(REQUEST_STATUSES),
+  type: listParam(TYPES),
+  match_state: listParam(MATCH_STATES),
+  patient_state: listParam(PATIENT_STATES),
+  team_id: z
+    .union([z.uuid(), z.literal("none")])
+    .optional()
+    .describe('A team id, or "none" for unrouted requests'),
+  assigned_user_id: z
+    .union([z.uuid(), z.literal("none")])
+    .optional()
+    .describe('A user id, or "none" for unassigned'),
+  specialty_code: z.string().trim().min(1).max(100).optional(),
+  received_from: instantParam.describe("ISO 8601 instant with offset; requests received at or after it"),
+  received_to: instantParam.describe("ISO 8601 instant with offset; requests received before it"),
+  q: z
+    .string()
+    .max(200)
+    .optional()
+    .describe(
+      "Patient name (each word begins the first or last name), NHS number (10 digits, spaces allowed) or the trust's appointment id (exact)",
+    ),
+  assigned_to: z.literal("me").optional().describe('"me": only requests assigned to the signed-in user'),
+  overdue: z.literal("true").optional().describe("true: only requests past their deadline (not done)"),
+  due: listParam(["overdue", "due_soon", "on_track"]).describe(
+    "Deadline state now (requests not done): overdue, due_soon (within DUE_SOON_HOURS) or on_track",
+  ),
+  sort: z
+    .enum(["received_desc", "received_asc", "appointment_start", "deadline"])
+    .default("received_desc")
+    .describe(
+      "Newest first (default), oldest first, soonest linked appointment first (unlinked last), or most urgent deadline first",
+    ),
+  cursor: z.string().max(1000).optional().describe("nextCursor of the previous page"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const appointmentSchema = z.object({
+  fhirId: z.string(),
+  externalId: z.string().nullable(),
+  start: z.date().nullable(),
+  specialtyCode: z.string().nullable(),
+  specialtyDisplay: z.string().nullable(),
+  type: z.string().nullable(),
+  location: z.string().nullable(),
+  status: z.string().nullable(),
+});
+
+const itemFields = {
+  id: z.uuid(),
+  receivedAt: z.date(),
+  type: z.enum(TYPES).nullable(),
+  status: z.enum(REQUEST_STATUSES),
+  parseStatus: z.enum(["parsed", "unparseable"]),
+  matchState: z.enum(MATCH_STATES),
+  matchConfidence: z.number().nullable(),
+  appointment: appointmentSchema.nullable(),
+  teamId: z.uuid().nullable(),
+  teamName: z.string().nullable(),
+  assignedUserId: z.uuid().nullable(),
+  priority: z.enum(PRIORITIES),
+  errorReason: z.string().nullable(),
+  deadline: deadlineSchema,
+};
+
+const requestItemSchema = z.object({
+  ...itemFields,
+  patient: z.object({
+    pkbUserId: z.string().nullable(),
+    name: z.string().nullable(),
+    nhsNumber: z.string().nullable().describe("10 digits, as stored"),
+  }),
+});
+
+const evidenceSchema = z.object({ factor: z.string(), points: z.number(), text: z.string() });
+
+const requestDetailSchema = z.object({
+  ...itemFields,
+  conversationId: z.string(),
+  outcome: z.string().nullable(),
+  outcomeDetails: z.record(z.string(), z.unknown()).nullable(),
+  presence: z.array(presenceEntrySchema).describe("Others viewing or editing it now (not the caller)"),
+  attempts: z.number().int(),
+  nextAttemptAt: z.date().nullable(),
+  requested: z.object({
+    start: z.date().nullable().describe("The instant the message's UK wall-clock time means"),
+    startUk: z.string().nullable().describe('That instant on the UK clock, e.g. "Sun 14 Sep 2025, 00:00 (BST)"'),
+    subject: z.string().nullable(),
+  }),
+  patientNote: z.string(),
+  pkbTeamName: z.string().nullable(),
+  patient: z.object({
+    state: z.enum(PATIENT_STATES),
+    pkbUserId: z.string().nullable(),
+    name: z.string().nullable(),
+    nhsNumber: z.string().nullable(),
+    title: z.string().nullable(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    dob: z.string().nullable().describe("YYYY-MM-DD"),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    detailsFetchedAt: z.date().nullable(),
+  }),
+  messages: z.array(
+    z.object({
+      id: z.string(),
+      sentAt: z.date(),
+      subject: z.string(),
+      content: z.string(),
+      senderId: z.string().nullable(),
+      kind: z.enum(["request", "follow_up", "unrelated"]).nullable(),
+      isRequest: z.boolean(),
+    }),
+  ),
+  match: z.object({
+    state: z.enum(MATCH_STATES),
+    confidence: z.number().nullable(),
+    summary: z.array(z.string()),
+    evidence: z.array(evidenceSchema).describe("Why the best candidate scored what it did"),
+    candidates: z.array(
+      z.object({
+        fhirId: z.string(),
+        externalId: z.string().nullable(),
+        start: z.date().nullable(),
+        startUk: z.string().nullable(),
+        status: z.string(),
+        appointmentType: z.string().nullable(),
+        description: z.string().nullable(),
+        specialtyCode: z.string().nullable(),
+        specialtyDisplay: z.string().nullable(),
+        location: z.string().nullable(),
+        score: z.number(),
+        evidence: z.array(evidenceSchema),
+      }),
+    ),
+  }),
+  routing: z.object({
+    team: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    rule: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    priority: z.enum(PRIORITIES),
+  }),
+  assignment: z.object({
+    user: z.object({ id: z.uuid(), displayName: z.string(), email: z.string() }).nullable(),
+  }),
+  history: z.array(
+    z.object({
+      id: z.number().int(),
+      at: z.date(),
+      type: z.string(),
+      actor: z.object({ userId: z.uuid(), displayName: z.string() }).nullable(),
+      data: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});
+
+const uk = (d: Date | null): string | null => (d ? formatUkDateTime(d) : null);
+
+const presentDetail = (
+  d: RequestDetail,
+  live: { deadline: DeadlineView; presence: PresenceEntry[] },
+): z.infer<typeof requestDetailSchema> => ({
+  ...d,
+  ...live,
+  requested: { start: d.requestedStart, startUk: uk(d.requestedStart), subject: d.requestedSubject },
+  patient: {
+    state: d.patientState,
+    ...d.patient,
+    title: d.patientDetails?.title ?? null,
+    firstName: d.patientDetails?.firstName ?? null,
+    lastName: d.patientDetails?.lastName ?? null,
+    dob: d.patientDetails?.dob ?? null,
+    email: d.patientDetails?.email ?? null,
+    phone: d.patientDetails?.phone ?? null,
+    detailsFetchedAt: d.patientDetails?.fetchedAt ?? null,
+  },
+  match: {
+    state: d.matchState,
+    confidence: d.matchConfidence,
+    summary: d.evidence.summary,
+    evidence: d.evidence.best,
+    candidates: d.candidates.map((c) => ({ ...c, startUk: uk(c.start) })),
+  },
+  routing: {
+    team: d.teamId && d.teamName ? { id: d.teamId, name: d.teamName } : null,
+    rule: d.routingRule,
+    priority: d.priority,
+  },
+  assignment: { user: d.assignedUser },
+});
+
+const idParams = z.object({ id: z.uuid() });
+
+/** The appointment request routes. */
+export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  app.get(
+    "/api/requests",
+    {
+      schema: {
+        tags: ["Requests"],
+        summary: "The worklist: filter, search and page through requests",
+        description:
+          "Keyset pagination: pass the response's nextCursor as `cursor` (with the same filters and sort) for the next page; null means the last page.",
+        querystring: listQuery,
+        response: {
+          200: z.object({ items: z.array(requestItemSchema), nextCursor: z.string().nullable() }),
+          400: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.assigned_to && q.assigned_user_id) {
+        throw new AppError("conflicting_filters", "Give assigned_to or assigned_user_id, not both", 400);
+      }
+      const now = new Date();
+      // overdue=true narrows `due` (every filter given must hold).
+      const dueStates: DueState[] | null =
+        q.due || q.overdue ? (q.due ?? ["overdue"]).filter((s) => !q.overdue || s === "overdue") : null;
+      const page = await listRequests(deps.db, {
+        filter: {
+          teamIds: visibleTeams(requireUser(req)),
+          status: q.status,
+          type: q.type,
+          matchState: q.match_state,
+          patientState: q.patient_state,
+          teamId: q.team_id,
+          assignedUserId: q.assigned_to === "me" ? requireUser(req).id : q.assigned_user_id,
+          due: dueStates ? { states: dueStates, now, dueSoonMs: deps.config.workflow.dueSoonMs } : undefined,
+          specialtyCode: q.specialty_code,
+          receivedFrom: q.received_from,
+          receivedTo: q.received_to,
+          q: q.q,
+        },
+        sort: q.sort,
+        cursor: q.cursor ?? null,
+        limit: q.limit,
+      });
+      return {
+        ...page,
+        items: page.items.map((i) => ({ ...i, deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs) })),
+      };
+    },
+  );
+
+  app.get(
+    "/api/requests/:id",
+    {
+      schema: {
+        tags: ["Requests"],
+        summary: "One request in full: conversation, patient, match evidence, routing and history",
+        description: "Every successful view is written to the audit log (action request.viewed).",
+        params: idParams,
+        response: { 200: requestDetailSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const user = requireUser(req);
+      const detail = await getRequestDetail(deps.db, req.params.id);
+      if (!detail) throw notFound("Request");
+      checkRequestAccess(user, detail.teamId, "view");
+      await recordAudit(deps.db, {
+        actorUserId: user.id,
+        actorLabel: user.displayName,
+        action: "request.viewed",
+        requestId: detail.id,
+        ip: req.ip,
+      });
+      return presentDetail(detail, {
+        deadline: presentDeadline(detail, new Date(), deps.config.workflow.dueSoonMs),
+        presence: presenceStore(deps.db).list(detail.id, req.user?.id),
+      });
+    },
+  );
+
+  app.post(
+    "/api/requests/:id/retry",
+    {
+      schema: {
+        tags: ["Requests"],
+        summary: "Send a request in error back to the pipeline",
+        description:
+          "Only for status error (else 409 not_in_error), by someone who may work the request (else 403). The pipeline runs straight away.",
+        params: idParams,
+        response: {
+          200: z.object({ id: z.uuid(), status: z.literal("processing"), nextAttemptAt: z.date() }),
+          403: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const user = requireUser(req);
+      const result = await deps.db.transaction(async (tx) => {
+        await authorizeRequest(tx, user, req.params.id, "work", { forUpdate: true });
+        const r = await retryRequest(tx, { requestId: req.params.id, actorUserId: user.id });
+        await recordAudit(tx, {
+          actorUserId: user.id,
+          actorLabel: user.displayName,
+          action: "request.retried",
+          requestId: r.id,
+          ip: req.ip,
+        });
+        return r;
+      });
+      void deps.poller.runNow();
+      return result;
+    },
+  );
+};

@@ -1,0 +1,47 @@
+// Response shapes of the workflow routes, and the deadline and presence fields the worklist and request detail show.
+import { z } from "zod";
+import { describeDeadline, type DeadlineView } from "../../domain/deadline.ts";
+import { WORK_STATUSES } from "../../domain/request-status.ts";
+import type { PresenceEntry } from "../../events/presence.ts";
+import { REQUEST_STATUSES } from "../../store/sync-status.ts";
+import type { WorkflowResult } from "../../store/workflow-base.ts";
+
+/** A request's deadline: the instant, its state now, and words for it (the UI adds colour, never colour alone). */
+export const deadlineSchema = z
+  .object({
+    at: z.date().describe("Earlier of received + REQUEST_SLA_HOURS and linked appointment − APPOINTMENT_LEAD_HOURS"),
+    state: z.enum(["overdue", "due_soon", "on_track", "done"]),
+    text: z.string().describe('"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Done"'),
+  })
+  .describe("When the request is due");
+
+/** The deadline of a request at `now`. */
+export const presentDeadline = (r: { deadlineAt: Date; status: string }, now: Date, dueSoonMs: number): DeadlineView =>
+  describeDeadline(r.deadlineAt, { closed: r.status === "done", now, dueSoonMs });
+
+/** Someone else looking at (viewing) or working on (editing) a request. */
+export const presenceEntrySchema = z.object({
+  userId: z.uuid(),
+  displayName: z.string(),
+  state: z.enum(["viewing", "editing"]),
+  since: z.date(),
+});
+export type { PresenceEntry };
+
+/** What an action answers: where the request stands now. */
+export const workflowResultSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(REQUEST_STATUSES),
+  outcome: z.string().nullable(),
+  outcomeDetails: z.record(z.string(), z.unknown()).nullable(),
+  teamId: z.uuid().nullable(),
+  assignedUser: z.object({ id: z.uuid(), displayName: z.string() }).nullable(),
+  matchState: z.string(),
+  changed: z.boolean().describe("False when the request already was as asked (nothing was written)"),
+  warnings: z.array(z.string()),
+});
+
+/** The result without its internal event. */
+export const presentResult = ({ event: _event, ...rest }: WorkflowResult): z.infer<typeof workflowResultSchema> => rest;
+
+export const workStatusSchema = z.enum(WORK_STATUSES);

@@ -1,0 +1,333 @@
+// Working requests: claim, assign, unassign, status, outcome, internal notes, manual match and re-match, bulk changes,
+// and presence. Each route validates, runs one use case in one transaction (which locks the request and applies the
+// permission rules: a request the caller may not see is 404, one they may only read is 403), then publishes the
+// change on the event bus after the commit.
+import type { FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requireUser } from "../../auth/guard.ts";
+import { canWorkRequest } from "../../auth/permissions.ts";
+import { AppError } from "../../errors.ts";
+import { eventBus } from "../../events/bus.ts";
+import { presenceStore } from "../../events/presence.ts";
+import { applyDeadlinePolicy } from "../../store/deadlines.ts";
+import type { Queryable } from "../../store/db.ts";
+import { manualMatch, rematchRequest } from "../../store/matching.ts";
+import { addNote, listNotes, NOTE_MAX_CHARS } from "../../store/notes.ts";
+import { lockRequest, type ActionContext, type WorkflowResult } from "../../store/workflow-base.ts";
+import { assignRequest, changeStatus, claimRequest, recordOutcome, unassignRequest } from "../../store/workflow.ts";
+import type { AppDeps } from "../server.ts";
+import { errorSchema } from "./common.ts";
+import { presenceEntrySchema, presentResult, workflowResultSchema, workStatusSchema } from "./workflow-schemas.ts";
+
+const tags = ["Workflow"];
+const idParams = z.object({ id: z.uuid() });
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+
+const reasonText = z.string().trim().min(1).max(2000);
+
+const outcomeBody = z.discriminatedUnion("outcome", [
+  z.object({
+    outcome: z.literal("rebooked"),
+    newStart: z
+      .object({
+        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD"),
+        time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:mm, 24-hour"),
+      })
+      .describe("The new appointment on the UK wall clock (Europe/London, BST-aware)"),
+  }),
+  z.object({ outcome: z.literal("cancelled") }),
+  z.object({ outcome: z.literal("rejected"), reason: reasonText }),
+  z.object({ outcome: z.literal("needs_patient_contact"), note: reasonText }),
+]);
+
+const noteSchema = z.object({
+  id: z.number().int(),
+  body: z.string(),
+  createdAt: z.date(),
+  author: z.object({ userId: z.uuid(), displayName: z.string() }).nullable(),
+});
+
+const bulkIds = z
+  .array(z.uuid())
+  .min(1)
+  .max(200)
+  .transform((ids) => [...new Set(ids)]);
+const bulkBody = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("assign"), ids: bulkIds, userId: z.uuid() }),
+  z.object({ action: z.literal("unassign"), ids: bulkIds }),
+  z.object({
+    action: z.literal("status"),
+    ids: bulkIds,
+    status: workStatusSchema,
+    reason: z.string().trim().max(2000).optional(),
+  }),
+]);
+const bulkItemSchema = z.union([
+  z.object({ id: z.uuid(), ok: z.literal(true), result: workflowResultSchema }),
+  z.object({ id: z.uuid(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+/** The workflow routes. Applies the configured deadline policy to the store on start. */
+export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  await applyDeadlinePolicy(deps.db, deps.config.workflow);
+  const bus = eventBus(deps.db);
+  const ctx = (req: FastifyRequest): ActionContext => ({ actor: requireUser(req), ip: req.ip });
+  /** Runs a use case in one transaction and publishes its event once it has committed. */
+  const commit = async (fn: (tx: Queryable) => Promise<WorkflowResult>): Promise<WorkflowResult> => {
+    const result = await deps.db.transaction(fn);
+    if (result.event) await bus.publish(result.event);
+    return result;
+  };
+  const respond = async (fn: (tx: Queryable) => Promise<WorkflowResult>) => presentResult(await commit(fn));
+
+  app.post(
+    "/api/requests/:id/claim",
+    {
+      schema: {
+        tags,
+        summary: "Claim a request (assign it to yourself)",
+        description:
+          "409 already_assigned when someone else holds it, unless you lead its team (or are an admin) and pass takeOver: true.",
+        params: idParams,
+        body: z.object({ takeOver: z.boolean().default(false) }).nullish(),
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) =>
+      respond((tx) => claimRequest(tx, { ...ctx(req), requestId: req.params.id, takeOver: req.body?.takeOver })),
+  );
+
+  app.post(
+    "/api/requests/:id/assign",
+    {
+      schema: {
+        tags,
+        summary: "Assign a request to a member of its team",
+        description:
+          "Team leads of the request's team and admins assign anyone who is an active member of the team (400 not_a_team_member); clerks only themselves (403).",
+        params: idParams,
+        body: z.object({ userId: z.uuid() }),
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) =>
+      respond((tx) => assignRequest(tx, { ...ctx(req), requestId: req.params.id, userId: req.body.userId })),
+  );
+
+  app.post(
+    "/api/requests/:id/unassign",
+    {
+      schema: {
+        tags,
+        summary: "Unassign a request",
+        description: "By its assignee, a team lead of its team or an admin. A request in progress goes back to open.",
+        params: idParams,
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) => respond((tx) => unassignRequest(tx, { ...ctx(req), requestId: req.params.id })),
+  );
+
+  app.post(
+    "/api/requests/:id/status",
+    {
+      schema: {
+        tags,
+        summary: "Move a request: open → in_progress → done, back to open, or reopen a done one (with a reason)",
+        description:
+          "409 invalid_transition for any other move; 400 reason_required to reopen without a reason. Starting work on an unassigned request assigns it to you.",
+        params: idParams,
+        body: z.object({ status: workStatusSchema, reason: z.string().trim().max(2000).optional() }),
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) =>
+      respond((tx) =>
+        changeStatus(tx, { ...ctx(req), requestId: req.params.id, status: req.body.status, reason: req.body.reason }),
+      ),
+  );
+
+  app.post(
+    "/api/requests/:id/outcome",
+    {
+      schema: {
+        tags,
+        summary: "Record what became of a request",
+        description:
+          "rebooked (newStart on the UK clock: 400 nonexistent_time for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the first and flagged), cancelled, rejected (reason) or needs_patient_contact (note). The request is done, except needs_patient_contact, which stays in progress.",
+        params: idParams,
+        body: outcomeBody,
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) => respond((tx) => recordOutcome(tx, { ...ctx(req), requestId: req.params.id, outcome: req.body })),
+  );
+
+  app.get(
+    "/api/requests/:id/notes",
+    {
+      schema: {
+        tags,
+        summary: "A request's internal notes, oldest first",
+        description: "Audited as request.notes_viewed.",
+        params: idParams,
+        response: { 200: z.object({ items: z.array(noteSchema) }), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => ({
+      items: await deps.db.transaction((tx) => listNotes(tx, { ...ctx(req), requestId: req.params.id })),
+    }),
+  );
+
+  app.post(
+    "/api/requests/:id/notes",
+    {
+      schema: {
+        tags,
+        summary: "Add an internal note (never sent to PKB)",
+        params: idParams,
+        body: z.object({ body: z.string().trim().min(1).max(NOTE_MAX_CHARS) }),
+        response: { 201: z.object({ note: noteSchema, request: workflowResultSchema }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { note, result } = await deps.db.transaction((tx) =>
+        addNote(tx, { ...ctx(req), requestId: req.params.id, body: req.body.body }),
+      );
+      if (result.event) await bus.publish(result.event);
+      return reply.status(201).send({ note, request: presentResult(result) });
+    },
+  );
+
+  app.post(
+    "/api/requests/:id/match",
+    {
+      schema: {
+        tags,
+        summary: "Link the request to one of its stored candidates (manual match)",
+        description:
+          "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again).",
+        params: idParams,
+        body: z.object({ fhirId: z.string().trim().min(1).max(200) }),
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) => respond((tx) => manualMatch(tx, { ...ctx(req), requestId: req.params.id, fhirId: req.body.fhirId })),
+  );
+
+  app.post(
+    "/api/requests/:id/rematch",
+    {
+      schema: {
+        tags,
+        summary: "Search PKB for the patient's appointments again and replace the candidates",
+        description:
+          "Runs the pipeline's matching again: linked when one candidate is clear, otherwise review. 502 pkb_unavailable with the reason when PKB fails; 409 patient_not_identified without an NHS number.",
+        params: idParams,
+        response: { 200: workflowResultSchema, ...errors, 502: errorSchema },
+      },
+    },
+    async (req) => {
+      const result = await rematchRequest(deps.sync, { ...ctx(req), requestId: req.params.id });
+      if (result.event) await bus.publish(result.event);
+      return presentResult(result);
+    },
+  );
+
+  app.post(
+    "/api/requests/bulk",
+    {
+      schema: {
+        tags,
+        summary: "Assign, unassign or move the status of many requests (team leads and admins)",
+        description:
+          "Each request is changed in its own transaction and has its own result: ok, or the error code it would have had alone (not_found for one you cannot see).",
+        body: bulkBody,
+        response: {
+          200: z.object({ results: z.array(bulkItemSchema), succeeded: z.number().int(), failed: z.number().int() }),
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const c = ctx(req);
+      if (c.actor.role !== "admin" && c.actor.role !== "team_lead") {
+        throw new AppError("forbidden", "Bulk changes are for team leads and admins", 403);
+      }
+      const body = req.body;
+      const results: z.infer<typeof bulkItemSchema>[] = [];
+      for (const id of body.ids) {
+        try {
+          const result = await commit((tx) =>
+            body.action === "assign"
+              ? assignRequest(tx, { ...c, requestId: id, userId: body.userId })
+              : body.action === "unassign"
+                ? unassignRequest(tx, { ...c, requestId: id })
+                : changeStatus(tx, { ...c, requestId: id, status: body.status, reason: body.reason }),
+          );
+          results.push({ id, ok: true, result: presentResult(result) });
+        } catch (err) {
+          if (!(err instanceof AppError) || !err.expose) req.log.error({ err, requestId: id }, "bulk item failed");
+          const known = err instanceof AppError && err.expose;
+          results.push({
+            id,
+            ok: false,
+            error: known
+              ? { code: err.code, message: err.message }
+              : { code: "internal", message: "Something went wrong on our side" },
+          });
+        }
+      }
+      const succeeded = results.filter((r) => r.ok).length;
+      return { results, succeeded, failed: results.length - succeeded };
+    },
+  );
+
+  app.post(
+    "/api/requests/:id/presence",
+    {
+      schema: {
+        tags,
+        summary: "Say you are viewing or editing a request (send every ~20 s; an entry lasts 60 s)",
+        description:
+          "Answers with the others present. Broadcast over /api/events. Editing needs permission to work the request (403).",
+        params: idParams,
+        body: z.object({ state: z.enum(["viewing", "editing"]) }),
+        response: { 200: z.object({ presence: z.array(presenceEntrySchema) }), ...errors },
+      },
+    },
+    async (req) => {
+      const { actor } = ctx(req);
+      const r = await lockRequest(deps.db, req.params.id, actor, "view", { lock: false });
+      if (req.body.state === "editing" && !canWorkRequest(actor, r.teamId)) {
+        throw new AppError("forbidden", "You can read this request but not change it", 403);
+      }
+      const presence = presenceStore(deps.db);
+      const request = { requestId: r.id, teamId: r.teamId, status: r.status, assignedUserId: r.assignedUserId };
+      await bus.publish(presence.change(request, actor, req.body.state, new Date()));
+      return { presence: presence.list(r.id, actor.id) };
+    },
+  );
+
+  app.delete(
+    "/api/requests/:id/presence",
+    {
+      schema: {
+        tags,
+        summary: "Say you left a request (closing its page)",
+        params: idParams,
+        response: { 204: z.null(), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const { actor } = ctx(req);
+      const r = await lockRequest(deps.db, req.params.id, actor, "view", { lock: false });
+      const request = { requestId: r.id, teamId: r.teamId, status: r.status, assignedUserId: r.assignedUserId };
+      await bus.publish(presenceStore(deps.db).change(request, actor, "left", new Date()));
+      return reply.status(204).send(null);
+    },
+  );
+};

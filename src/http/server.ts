@@ -1,0 +1,139 @@
+// The Fastify application: JSON API, health, the staff web app at / and a plain status page at /status.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Config } from "../config.ts";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { TokenCipher } from "../store/crypto.ts";
+import type { Db } from "../store/db.ts";
+import { listConnections } from "../store/connections.ts";
+import type { Poller } from "../jobs/poller.ts";
+import type { SyncDeps } from "../sync/deps.ts";
+import formbody from "@fastify/formbody";
+import { adminOnly, requireUser, sessionGuard } from "../auth/guard.ts";
+import { isAdmin } from "../auth/permissions.ts";
+import { beginGrant } from "../sync/connect.ts";
+import { registerApi } from "./api/index.ts";
+import { statusPage } from "./status-page.ts";
+import { registerWeb } from "./web.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  cipher: TokenCipher;
+  sync: SyncDeps;
+  poller: Poller;
+}
+
+/** The Rebook HTTP application. */
+export type App = FastifyInstance;
+
+/** Builds the HTTP application (not listening yet). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const logger: FastifyBaseLogger = deps.logger.child(
+    { component: "http" },
+    {
+      // Never log query strings: OAuth callbacks carry codes, searches carry NHS numbers and names.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split("?")[0],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  );
+  const app = Fastify({ loggerInstance: logger, trustProxy: false });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError) {
+      if (!err.expose) req.log.error({ err }, "request failed");
+      return reply.status(err.status).send({
+        error: { code: err.code, message: err.expose ? err.message : "Something went wrong on our side" },
+      });
+    }
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      // Fastify's own 4xx (malformed JSON, schema validation, too large): safe to show.
+      return reply
+        .status(e.statusCode)
+        .send({ error: { code: (e.code ?? "bad_request").toLowerCase(), message: e.message ?? "Bad request" } });
+    }
+    req.log.error({ err }, "unhandled error");
+    return reply.status(500).send({ error: { code: "internal", message: "Something went wrong on our side" } });
+  });
+
+  await app.register(sessionGuard, { db: deps.db, policy: deps.config.session });
+  await registerApi(app, deps);
+
+  app.get("/health", async (_req, reply) => {
+    const started = Date.now();
+    try {
+      await deps.db.query("SELECT 1");
+    } catch {
+      return reply.status(503).send({ status: "unavailable", store: { engine: deps.db.engine, ok: false } });
+    }
+    const connections = await listConnections(deps.db);
+    const needsReauth = connections.filter((c) => c.status === "needs_reauth");
+    return {
+      status: needsReauth.length > 0 ? "degraded" : "ok",
+      store: { engine: deps.db.engine, ok: true, latencyMs: Date.now() - started },
+      pkb: {
+        sandbox: deps.config.pkb.useSandbox,
+        connections: connections.map((c) => ({
+          id: c.id,
+          label: c.label,
+          status: c.status,
+          lastSyncFinishedAt: c.lastSyncFinishedAt,
+          needsReauthSince: c.needsReauthSince,
+        })),
+      },
+    };
+  });
+
+  // The plain status page (no patient data), moved from / when the web app took its place.
+  app.get("/status", async (req, reply) => {
+    const connections = await listConnections(deps.db);
+    const counts = { byStatus: {} as Record<string, number>, byMatch: {} as Record<string, number> };
+    const rows = await deps.db.query<{ status: string; match_state: string; n: number }>(
+      "SELECT status, match_state, count(*)::int AS n FROM appointment_requests GROUP BY 1, 2",
+    );
+    for (const r of rows) {
+      counts.byStatus[r.status] = (counts.byStatus[r.status] ?? 0) + r.n;
+      counts.byMatch[r.match_state] = (counts.byMatch[r.match_state] ?? 0) + r.n;
+    }
+    return reply.type("text/html; charset=utf-8").send(
+      statusPage({
+        config: deps.config,
+        engine: deps.db.engine,
+        connections,
+        counts,
+        // Only a signed-in admin gets the connect form (with the session's CSRF token in it).
+        csrfToken: req.user && isAdmin(req.user) ? req.csrfToken : null,
+      }),
+    );
+  });
+
+  // "Grant access in PKB" from the status page, for a signed-in admin; the form carries the CSRF token (_csrf), and a
+  // cross-site form cannot start it: the Origin must be Rebook's own.
+  await app.register(formbody);
+  app.post<{ Body: { label?: string } }>("/connect", { onRequest: adminOnly }, async (req, reply) => {
+    const origin = req.headers.origin;
+    const host = req.headers.host;
+    if (origin && origin !== deps.config.publicUrl && new URL(origin).host !== host) {
+      throw new AppError("forbidden", "Start Grant Access from Rebook's own page", 403);
+    }
+    const label = typeof req.body?.label === "string" ? req.body.label.trim().slice(0, 200) : "";
+    const { authorizeUrl } = await beginGrant(deps.sync, {
+      label: label || "PKB connection",
+      userId: requireUser(req).id,
+    });
+    return reply.redirect(authorizeUrl, 303);
+  });
+
+  // The staff web app at / (and every in-app path), with the security headers.
+  await registerWeb(app, { hsts: deps.config.session.secureCookie });
+
+  return app;
+}

@@ -1,0 +1,112 @@
+// Wiring only: load config → open store → migrate → (start the sandbox emulator when no PKB is configured) → start
+// HTTP → shut down gracefully.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { bootstrapAccounts } from "./auth/bootstrap.ts";
+import { sandboxChildEnv, type Config } from "./config.ts";
+import { buildApp, type App } from "./http/server.ts";
+import type { Logger } from "./log.ts";
+import { loadOrCreateDevKey, TokenCipher } from "./store/crypto.ts";
+import { openDb, type Db } from "./store/db.ts";
+import { migrate } from "./store/migrate.ts";
+import { reauthAlerter } from "./jobs/alerts.ts";
+import { startPoller, type Poller } from "./jobs/poller.ts";
+import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A running Rebook: call stop() once to shut everything down. */
+export interface Running {
+  url: string;
+  sandboxUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox emulator as a separate process (src/ never imports it) and waits until it answers. */
+async function startSandbox(config: Config, logger: Logger): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "sandbox/src/main.ts")], {
+    env: sandboxChildEnv(config),
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`The sandbox emulator exited during start-up (code ${code})`))),
+  );
+  const ready = (async () => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${config.pkb.fhirBaseUrl}/metadata`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error("The sandbox emulator did not answer within 60 s");
+  })();
+  try {
+    await Promise.race([ready, exited]);
+  } catch (err) {
+    child.kill("SIGTERM");
+    throw err;
+  }
+  logger.info({ url: config.pkb.baseUrl }, "sandbox emulator ready");
+  return child;
+}
+
+/** The pipeline's dependencies, with re-authorisation alerts wired in. */
+export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Logger): SyncDeps {
+  return buildSyncDeps({
+    config,
+    db,
+    cipher,
+    logger: logger.child({ component: "sync" }),
+    instanceId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onSessionEnded: reauthAlerter({ db, logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
+  });
+}
+
+/** Opens and migrates the configured store. */
+export async function openStore(config: Config, logger: Logger): Promise<Db> {
+  const db = await openDb(config.database);
+  const applied = await migrate(db);
+  logger.info({ engine: db.engine, applied }, applied.length ? "store migrated" : "store up to date");
+  return db;
+}
+
+/** Starts Rebook (and the sandbox when PKB is not configured). */
+export async function start(config: Config, logger: Logger): Promise<Running> {
+  let sandbox: ChildProcess | null = null;
+  let db: Db | null = null;
+  let app: App | null = null;
+  let poller: Poller | null = null;
+  const stop = async (): Promise<void> => {
+    await Promise.all([app?.close(), poller?.stop()]);
+    await db?.close();
+    if (sandbox && sandbox.exitCode === null) {
+      const gone = new Promise((r) => sandbox!.once("exit", r));
+      sandbox.kill("SIGTERM");
+      await gone;
+    }
+  };
+  try {
+    const key = config.tokenEncryptionKey ?? (await loadOrCreateDevKey(config.dataDir));
+    const cipher = new TokenCipher(key);
+    if (config.pkb.useSandbox) sandbox = await startSandbox(config, logger);
+    db = await openStore(config, logger);
+    await bootstrapAccounts(db, config, logger);
+    const sync = pipeline(config, db, cipher, logger);
+    poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
+    app = await buildApp({ config, db, logger, cipher, sync, poller });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    return { url: `http://${config.host}:${port}`, sandboxUrl: sandbox ? config.pkb.baseUrl : null, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}

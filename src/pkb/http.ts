@@ -1,0 +1,182 @@
+// Every call Rebook makes to PKB goes through here: a timeout on each attempt, retries with exponential backoff and
+// jitter for network errors, timeouts, 429 (honouring Retry-After) and 5xx, and failures turned into UpstreamError
+// carrying PKB's own code (OAuth `error` or OperationOutcome response code) when it sent one.
+import pRetry, { AbortError } from "p-retry";
+import type { z } from "zod";
+import { UpstreamError } from "../errors.ts";
+import { oauthErrorSchema, operationOutcomeSchema } from "./schemas.ts";
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  retries: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Longest Retry-After Rebook will wait inside one call; beyond it the call fails as retryable. */
+  maxRetryAfterMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 4,
+  minDelayMs: 250,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 60_000,
+};
+
+export interface CallOptions {
+  service: UpstreamError["service"];
+  timeoutMs: number;
+  retry?: RetryPolicy;
+  /** For logs and errors: what the call is, without identifiers (e.g. "GET messages"). */
+  what: string;
+}
+
+/** Reads PKB's error code from an error body: OAuth `error`, or the first OperationOutcome response code. */
+export function upstreamCode(body: unknown): string | null {
+  const oauth = oauthErrorSchema.safeParse(body);
+  if (oauth.success) return oauth.data.error;
+  const oo = operationOutcomeSchema.safeParse(body);
+  if (oo.success) {
+    for (const issue of oo.data.issue) {
+      const code = issue.details?.coding?.find((c) => c.code)?.code;
+      if (code) return code;
+    }
+    return oo.data.issue[0]?.code ?? null;
+  }
+  return null;
+}
+
+/** Retry-After as seconds (delta-seconds or HTTP date); null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+async function readBody(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Aborts when no progress is reported for `ms`: a whole-call timeout would cut off a long but healthy stream. */
+class IdleTimer {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly ms: number) {
+    this.touch();
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(new DOMException("idle", "TimeoutError")), this.ms);
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
+ * Performs `request` (a fresh fetch per attempt), retrying transient failures until a 2xx response, which `consume`
+ * reads (once: a failure while consuming is not retried here, as part of it may have been acted on). `touch` tells the
+ * idle timer that the body is still arriving. Non-retryable HTTP errors throw UpstreamError at once.
+ */
+export async function callResponse<T>(
+  request: (signal: AbortSignal) => Promise<Response>,
+  consume: (res: Response, touch: () => void) => Promise<T>,
+  opts: CallOptions,
+): Promise<T> {
+  const policy = opts.retry ?? defaultRetryPolicy;
+  const networkError = (err: unknown): UpstreamError => {
+    const timedOut = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
+    return new UpstreamError(opts.service, `${opts.what}: ${timedOut ? "timed out" : "network error"}`, null, true);
+  };
+  const attempt = async (): Promise<T> => {
+    const idle = new IdleTimer(opts.timeoutMs);
+    try {
+      let res: Response;
+      try {
+        res = await request(idle.signal);
+      } catch (err) {
+        throw networkError(err);
+      }
+      if (res.ok) {
+        idle.touch();
+        try {
+          return await consume(res, () => idle.touch());
+        } catch (err) {
+          if (err instanceof UpstreamError) throw new AbortError(err);
+          if (
+            err instanceof Error &&
+            (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError)
+          ) {
+            throw new AbortError(networkError(err));
+          }
+          throw new AbortError(err as Error);
+        }
+      }
+      const body = await readBody(res);
+      const retryable = res.status === 429 || res.status >= 500;
+      const err = new UpstreamError(
+        opts.service,
+        `${opts.what}: HTTP ${res.status}`,
+        res.status,
+        retryable,
+        upstreamCode(body),
+        parseRetryAfter(res.headers.get("retry-after")),
+      );
+      if (!retryable) throw new AbortError(err);
+      if (err.retryAfterSeconds !== null) {
+        const wait = err.retryAfterSeconds * 1000;
+        if (wait > policy.maxRetryAfterMs) throw new AbortError(err);
+        await sleep(wait);
+      }
+      throw err;
+    } finally {
+      idle.stop();
+    }
+  };
+  // p-retry rethrows an AbortError's original error.
+  return pRetry(attempt, {
+    retries: policy.retries,
+    minTimeout: policy.minDelayMs,
+    maxTimeout: policy.maxDelayMs,
+    factor: 2,
+    randomize: true,
+    shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable,
+  });
+}
+
+/** callResponse for a JSON body validated by `schema`. */
+export function callJson<S extends z.ZodType>(
+  request: (signal: AbortSignal) => Promise<Response>,
+  schema: S,
+  opts: CallOptions,
+): Promise<z.output<S>> {
+  return callResponse(
+    request,
+    async (res) => {
+      const body = await readBody(res);
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UpstreamError(
+          opts.service,
+          `${opts.what}: unexpected response shape (${issue ? `${issue.path.join(".")}: ${issue.message}` : ""})`,
+          res.status,
+          false,
+        );
+      }
+      return parsed.data;
+    },
+    opts,
+  );
+}

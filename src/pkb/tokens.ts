@@ -1,0 +1,141 @@
+// Keeps PKB tokens alive without ever racing a single-use refresh token:
+// - within a process, one refresh per connection at a time (single-flight promise);
+// - across processes, the connection row is locked (SELECT … FOR UPDATE) and the tokens re-read after the lock, so a
+//   refresh another instance just made is used rather than repeated;
+// - the new pair is committed before the new access token is handed out.
+// When PKB says the session is over, the connection is marked as needing re-authorisation and the caller told.
+import { UpstreamError } from "../errors.ts";
+import { getConnection, markNeedsReauth, readTokens, saveTokens } from "../store/connections.ts";
+import type { TokenCipher } from "../store/crypto.ts";
+import type { Db } from "../store/db.ts";
+import { SESSION_ENDED_CODES, type FhirTokenClient, type PkbOAuth, type SystemToken } from "./oauth.ts";
+
+/** The PKB session behind a connection is over: a person must grant access again. Sync of it pauses. */
+export class SessionEndedError extends Error {
+  constructor(
+    readonly connectionId: string,
+    readonly reason: string,
+  ) {
+    super(`PKB session ended (${reason}): re-authorisation needed`);
+    this.name = "SessionEndedError";
+  }
+}
+
+/** Called once when a connection starts needing re-authorisation. */
+export type SessionEndedListener = (connectionId: string, reason: string) => Promise<void> | void;
+
+/** Access tokens for PKB user connections. */
+export class UserTokens {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: TokenCipher,
+    private readonly oauth: PkbOAuth,
+    private readonly opts: { refreshAheadMs: number; onSessionEnded?: SessionEndedListener },
+  ) {}
+
+  /**
+   * A usable access token for the connection. `rejected` is a token PKB just answered 401 to: it is refreshed even if
+   * it looks unexpired.
+   */
+  async accessToken(connectionId: string, rejected?: string): Promise<string> {
+    const tokens = await readTokens(this.db, this.cipher, connectionId);
+    if (tokens && tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return tokens.accessToken;
+    let pending = this.inflight.get(connectionId);
+    if (!pending) {
+      pending = this.refreshLocked(connectionId, rejected).finally(() => this.inflight.delete(connectionId));
+      this.inflight.set(connectionId, pending);
+    }
+    return pending;
+  }
+
+  /** Records that PKB reported the session over (e.g. a 401 with API_SESSION_EXPIRED) and notifies. */
+  async sessionEnded(connectionId: string, reason: string): Promise<SessionEndedError> {
+    const before = await getConnection(this.db, connectionId);
+    await markNeedsReauth(this.db, connectionId, reason);
+    if (before?.status !== "needs_reauth") await this.opts.onSessionEnded?.(connectionId, reason);
+    return new SessionEndedError(connectionId, reason);
+  }
+
+  private fresh(expiresAt: Date): boolean {
+    return expiresAt.getTime() - Date.now() > this.opts.refreshAheadMs;
+  }
+
+  private async refreshLocked(connectionId: string, rejected: string | undefined): Promise<string> {
+    const outcome = await this.db.transaction(async (tx): Promise<{ token: string } | { ended: string }> => {
+      const conn = await getConnection(tx, connectionId, { forUpdate: true });
+      if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
+      if (conn.status !== "active") return { ended: conn.needsReauthReason ?? conn.status };
+      const tokens = await readTokens(tx, this.cipher, connectionId);
+      if (!tokens) return { ended: "no tokens held" };
+      // Another process may have refreshed while we waited for the lock.
+      if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return { token: tokens.accessToken };
+      if (!tokens.refreshToken) {
+        // PKB issued no refresh token: the session ends with this access token.
+        if (tokens.accessToken !== rejected && tokens.accessExpiresAt.getTime() > Date.now())
+          return { token: tokens.accessToken };
+        await markNeedsReauth(tx, connectionId, "API_SESSION_EXPIRED");
+        return { ended: "API_SESSION_EXPIRED" };
+      }
+      try {
+        const pair = await this.oauth.refresh(tokens.refreshToken);
+        await saveTokens(tx, this.cipher, connectionId, pair);
+        return { token: pair.accessToken };
+      } catch (err) {
+        if (err instanceof UpstreamError && err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
+          await markNeedsReauth(tx, connectionId, err.upstreamCode);
+          return { ended: err.upstreamCode };
+        }
+        throw err;
+      }
+    });
+    if ("token" in outcome) return outcome.token;
+    await this.opts.onSessionEnded?.(connectionId, outcome.ended);
+    throw new SessionEndedError(connectionId, outcome.ended);
+  }
+}
+
+/** The Aggregated FHIR API's system token: cached (encrypted) in the store, renewed ahead of expiry, single-flight. */
+export class SystemTokens {
+  private cached: SystemToken | null = null;
+  private inflight: Promise<SystemToken> | null = null;
+  private static readonly NAME = "aggregated_fhir";
+
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: TokenCipher,
+    private readonly client: FhirTokenClient,
+    private readonly opts: { refreshAheadMs: number },
+  ) {}
+
+  /** A usable token; `rejected` forces a new one when the API answered 401 to it. */
+  async accessToken(rejected?: string): Promise<string> {
+    if (this.cached && this.cached.accessToken !== rejected && this.fresh(this.cached)) return this.cached.accessToken;
+    this.inflight ??= this.obtain(rejected).finally(() => (this.inflight = null));
+    return (await this.inflight).accessToken;
+  }
+
+  private fresh(t: SystemToken): boolean {
+    return t.expiresAt.getTime() - Date.now() > this.opts.refreshAheadMs;
+  }
+
+  private async obtain(rejected: string | undefined): Promise<SystemToken> {
+    const ctx = `system_tokens:${SystemTokens.NAME}`;
+    const [row] = await this.db.query<{ access_token_enc: Uint8Array; expires_at: Date }>(
+      "SELECT access_token_enc, expires_at FROM system_tokens WHERE name = $1",
+      [SystemTokens.NAME],
+    );
+    if (row) {
+      const stored = { accessToken: this.cipher.decrypt(row.access_token_enc, ctx), expiresAt: row.expires_at };
+      if (stored.accessToken !== rejected && this.fresh(stored)) return (this.cached = stored);
+    }
+    const token = await this.client.fetchToken();
+    await this.db.query(
+      `INSERT INTO system_tokens (name, access_token_enc, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET access_token_enc = $2, expires_at = $3, updated_at = now()`,
+      [SystemTokens.NAME, this.cipher.encrypt(token.accessToken, ctx), token.expiresAt],
+    );
+    return (this.cached = token);
+  }
+}

@@ -1,0 +1,175 @@
+// One executor interface over both engines: embedded PGlite (default) and a real PostgreSQL server (DATABASE_URL).
+// Repositories take a Queryable first, so the same function runs on the pool or inside a transaction, on either engine.
+import fs from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+/** Anything that runs one parameterised SQL statement and returns its rows. */
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** A single connection held for a while (migrations, advisory locks, leases). */
+export interface Session extends Queryable {
+  /** Runs a script of several statements without parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+/** The store: a pool (or the embedded engine) plus transactions. */
+export interface Db extends Queryable {
+  readonly engine: "pglite" | "postgres";
+  /** Runs fn in a transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs fn on one dedicated connection (session-level locks live as long as it does). */
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// Both engines return the same JavaScript types: int8 as number (ids and counts here stay far below 2^53), numeric as
+// number, date as 'YYYY-MM-DD' text (never a Date shifted by the host's zone), timestamptz as Date, json as values.
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+const parseInt8 = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${v} exceeds the safe integer range`);
+  return n;
+};
+
+/** Thrown when another live process already has the embedded store open. */
+export class StoreInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The embedded store in ${dataDir} is in use by another Rebook process (pid ${pid}). ` +
+        "Stop it first, or use a PostgreSQL server (DATABASE_URL) to run several processes.",
+    );
+    this.name = "StoreInUseError";
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt it. A lock file holding
+ * the owner's pid keeps others out; a lock left by a process that is gone is taken over.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = path.join(dataDir, "rebook.lock");
+  for (;;) {
+    try {
+      await fs.writeFile(file, String(process.pid), { flag: "wx" });
+      return () => fs.rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(await fs.readFile(file, "utf8").catch(() => "0"));
+      let alive = false;
+      try {
+        if (pid > 0 && pid !== process.pid) alive = process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new StoreInUseError(dataDir, pid);
+      await fs.rm(file, { force: true });
+    }
+  }
+}
+
+/** Opens the embedded PGlite store persisted in dataDir (or in memory when dataDir is "memory://"). */
+export async function openPglite(dataDir: string): Promise<Db> {
+  let unlock = async (): Promise<void> => undefined;
+  if (!dataDir.startsWith("memory://")) {
+    await fs.mkdir(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir, {
+      parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
+    });
+    await db.exec("SET TIME ZONE 'UTC'");
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+  const run = async <T>(q: { query: PGlite["query"] }, sql: string, params?: readonly unknown[]): Promise<T[]> =>
+    (await q.query<T>(sql, params ? [...params] : undefined)).rows;
+  const session: Session = {
+    query: (sql, params) => run(db, sql, params),
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+  };
+  return {
+    engine: "pglite",
+    query: (sql, params) => run(db, sql, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
+    // PGlite has a single connection; PGlite itself serialises queries on it.
+    withSession: (fn) => fn(session),
+    close: async () => {
+      await db.close();
+      await unlock();
+    },
+  };
+}
+
+/** Connects a pool to a real PostgreSQL server. Every connection uses UTC as its session time zone. */
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
+  const typeParsers = {
+    getTypeParser: ((oid: number, format?: string) => {
+      if (oid === INT8) return parseInt8;
+      if (oid === NUMERIC) return (v: string) => Number(v);
+      if (oid === DATE) return (v: string) => v;
+      return pg.types.getTypeParser(oid, format as "text") as (v: string) => unknown;
+    }) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    types: typeParsers,
+    options: "-c TimeZone=UTC",
+  });
+  // An idle client's error (server restart) must not crash the process; the pool replaces the client.
+  pool.on("error", () => undefined);
+  await pool.query("SELECT 1"); // fail fast with a clear connection error
+  const run = async <T>(c: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<T[]> =>
+    (await c.query(sql, params ? [...params] : undefined)).rows as T[];
+  return {
+    engine: "postgres",
+    query: (sql, params) => run(pool, sql, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({ query: (sql, params) => run(client, sql, params) });
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: (sql, params) => run(client, sql, params),
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Opens the configured store. */
+export function openDb(database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string }): Promise<Db> {
+  return database.kind === "pglite" ? openPglite(database.dataDir) : openPostgres(database.url);
+}

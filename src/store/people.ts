@@ -1,0 +1,121 @@
+// Staff users and the teams they work in.
+import type { Queryable } from "./db.ts";
+
+export type Role = "admin" | "team_lead" | "clerk" | "viewer";
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  description: string;
+  autoAssign: boolean;
+  isDefault: boolean;
+}
+
+export interface TeamMember {
+  teamId: string;
+  userId: string;
+  isLead: boolean;
+  /** Most open requests at once; null = no cap. */
+  capacity: number | null;
+  available: boolean;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  active: boolean;
+}
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  email: r.email,
+  displayName: r.display_name,
+  role: r.role,
+  active: r.active,
+});
+
+interface TeamRow {
+  id: string;
+  name: string;
+  description: string;
+  auto_assign: boolean;
+  is_default: boolean;
+}
+const toTeam = (r: TeamRow): Team => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  autoAssign: r.auto_assign,
+  isDefault: r.is_default,
+});
+
+/** Creates a user; the email is unique case-insensitively. */
+export async function createUser(
+  db: Queryable,
+  props: { email: string; displayName: string; role: Role; passwordHash?: string | null },
+): Promise<User> {
+  const [row] = await db.query<UserRow>(
+    "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *",
+    [props.email, props.displayName, props.role, props.passwordHash ?? null],
+  );
+  return toUser(row!);
+}
+
+/** A user by id, or null. */
+export async function getUser(db: Queryable, id: string): Promise<User | null> {
+  const [row] = await db.query<UserRow>("SELECT * FROM users WHERE id = $1", [id]);
+  return row ? toUser(row) : null;
+}
+
+/** Creates a team. */
+export async function createTeam(
+  db: Queryable,
+  props: { name: string; description?: string; autoAssign?: boolean; isDefault?: boolean },
+): Promise<Team> {
+  const [row] = await db.query<TeamRow>(
+    "INSERT INTO teams (name, description, auto_assign, is_default) VALUES ($1, $2, $3, $4) RETURNING *",
+    [props.name, props.description ?? "", props.autoAssign ?? false, props.isDefault ?? false],
+  );
+  return toTeam(row!);
+}
+
+/** All teams by name. */
+export async function listTeams(db: Queryable): Promise<Team[]> {
+  return (await db.query<TeamRow>("SELECT * FROM teams ORDER BY lower(name)")).map(toTeam);
+}
+
+/** Adds a user to a team, or updates their membership. */
+export async function upsertMember(db: Queryable, m: TeamMember): Promise<void> {
+  await db.query(
+    `INSERT INTO team_members (team_id, user_id, is_lead, capacity, available) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (team_id, user_id) DO UPDATE SET is_lead = $3, capacity = $4, available = $5`,
+    [m.teamId, m.userId, m.isLead, m.capacity, m.available],
+  );
+}
+
+/** A team's members, by user id. */
+export async function listMembers(db: Queryable, teamId: string): Promise<TeamMember[]> {
+  const rows = await db.query<{
+    team_id: string;
+    user_id: string;
+    is_lead: boolean;
+    capacity: number | null;
+    available: boolean;
+  }>("SELECT * FROM team_members WHERE team_id = $1 ORDER BY user_id", [teamId]);
+  return rows.map((r) => ({
+    teamId: r.team_id,
+    userId: r.user_id,
+    isLead: r.is_lead,
+    capacity: r.capacity,
+    available: r.available,
+  }));
+}

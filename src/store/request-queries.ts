@@ -1,0 +1,459 @@
+// Read side of appointment requests for the API: the filtered, searchable, keyset-paginated worklist and one request in
+// full (conversation, patient, match evidence and candidates, routing, history). Every value reaches SQL as a parameter.
+import { z } from "zod";
+import type { Queryable } from "./db.ts";
+import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
+import type { RequestStatus } from "./requests.ts";
+
+export type MatchState = "pending" | "auto_linked" | "review" | "manual" | "no_candidates" | "not_applicable";
+export type PatientState = "pending" | "identified" | "not_identified";
+export type RequestSort = "received_desc" | "received_asc" | "appointment_start" | "deadline";
+/** A request's deadline state (see src/domain/deadline.ts); done requests have none. */
+export type DueState = "overdue" | "due_soon" | "on_track";
+
+/** Worklist filters; every one given must hold. Lists are OR within themselves. */
+export interface RequestFilter {
+  /** Only requests of these teams (an empty list matches nothing); null or absent: every request, unrouted included. */
+  teamIds?: string[] | null;
+  status?: RequestStatus[];
+  type?: ("change" | "cancel")[];
+  matchState?: MatchState[];
+  patientState?: PatientState[];
+  /** A team id, or "none" for requests not routed to any team. */
+  teamId?: string;
+  /** A user id, or "none" for unassigned requests. */
+  assignedUserId?: string;
+  specialtyCode?: string;
+  /** Inclusive lower bound on received_at. */
+  receivedFrom?: Date;
+  /** Exclusive upper bound on received_at. */
+  receivedTo?: Date;
+  /** Patient name (word prefixes), NHS number (10 digits, spaces allowed) or the trust's appointment id (exact). */
+  q?: string;
+  /** Requests not done whose deadline is in one of `states` at `now` (empty: none). */
+  due?: { states: DueState[]; now: Date; dueSoonMs: number };
+}
+
+/** The linked appointment as the request holds it. */
+export interface LinkedAppointment {
+  fhirId: string;
+  externalId: string | null;
+  start: Date | null;
+  specialtyCode: string | null;
+  specialtyDisplay: string | null;
+  type: string | null;
+  location: string | null;
+  status: string | null;
+}
+
+/** One worklist row. */
+export interface RequestListItem {
+  id: string;
+  receivedAt: Date;
+  type: "change" | "cancel" | null;
+  status: RequestStatus;
+  parseStatus: "parsed" | "unparseable";
+  patient: { pkbUserId: string | null; name: string | null; nhsNumber: string | null };
+  matchState: MatchState;
+  matchConfidence: number | null;
+  appointment: LinkedAppointment | null;
+  teamId: string | null;
+  teamName: string | null;
+  assignedUserId: string | null;
+  priority: "low" | "normal" | "high" | "urgent";
+  errorReason: string | null;
+  /** When the request is due (kept by the store from received_at and the linked appointment's start). */
+  deadlineAt: Date;
+}
+
+interface ListRow {
+  id: string;
+  received_at: Date;
+  type: RequestListItem["type"];
+  status: RequestStatus;
+  parse_status: RequestListItem["parseStatus"];
+  patient_pkb_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  nhs_number: string | null;
+  match_state: MatchState;
+  match_confidence: number | null;
+  appointment_fhir_id: string | null;
+  appointment_external_id: string | null;
+  appointment_start: Date | null;
+  appointment_specialty_code: string | null;
+  appointment_specialty_display: string | null;
+  appointment_type: string | null;
+  appointment_location: string | null;
+  appointment_status: string | null;
+  team_id: string | null;
+  team_name: string | null;
+  assigned_user_id: string | null;
+  priority: RequestListItem["priority"];
+  error_reason: string | null;
+  deadline_at: Date;
+  sort_key: string | null;
+}
+
+/** "First Last" from the cached patient, or null when nothing is known. */
+export const patientName = (first: string | null, last: string | null): string | null =>
+  [first, last].filter((s) => s && s.trim()).join(" ") || null;
+
+const linkedAppointment = (r: Omit<ListRow, "sort_key">): LinkedAppointment | null =>
+  r.appointment_fhir_id
+    ? {
+        fhirId: r.appointment_fhir_id,
+        externalId: r.appointment_external_id,
+        start: r.appointment_start,
+        specialtyCode: r.appointment_specialty_code,
+        specialtyDisplay: r.appointment_specialty_display,
+        type: r.appointment_type,
+        location: r.appointment_location,
+        status: r.appointment_status,
+      }
+    : null;
+
+const toItem = (r: Omit<ListRow, "sort_key">): RequestListItem => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  type: r.type,
+  status: r.status,
+  parseStatus: r.parse_status,
+  patient: { pkbUserId: r.patient_pkb_id, name: patientName(r.first_name, r.last_name), nhsNumber: r.nhs_number },
+  matchState: r.match_state,
+  matchConfidence: r.match_confidence,
+  appointment: linkedAppointment(r),
+  teamId: r.team_id,
+  teamName: r.team_name,
+  assignedUserId: r.assigned_user_id,
+  priority: r.priority,
+  errorReason: r.error_reason,
+  deadlineAt: r.deadline_at,
+});
+
+const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.patient_pkb_id, p.first_name, p.last_name,
+  COALESCE(r.nhs_number, p.nhs_number) AS nhs_number, r.match_state, r.match_confidence, r.appointment_fhir_id,
+  r.appointment_external_id, r.appointment_start, r.appointment_specialty_code, r.appointment_specialty_display,
+  r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
+  r.priority, r.error_reason, r.deadline_at`;
+
+/** Escapes LIKE's wildcards so a search term matches literally. */
+const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The search condition for `q`, or null when q has nothing to search for. */
+function searchCondition(q: string, p: (v: unknown) => string): string | null {
+  const text = q.trim();
+  if (!text) return null;
+  const alternatives = [`r.appointment_external_id = ${p(text)}`];
+  const digits = text.replace(/\s+/g, "");
+  if (/^\d{10}$/.test(digits)) alternatives.push(`r.nhs_number = ${p(digits)}`);
+  const words = text
+    .toLocaleLowerCase("en-GB")
+    .split(/[\s,]+/)
+    .filter((w) => /\p{L}/u.test(w));
+  if (words.length > 0) {
+    // Every word must begin the first or the last name: "ann smi" finds Ann Smith.
+    const perWord = words.map((w) => {
+      const prefix = p(`${likeLiteral(w)}%`);
+      return `(lower(pt.first_name) LIKE ${prefix} OR lower(pt.last_name) LIKE ${prefix})`;
+    });
+    alternatives.push(`r.patient_pkb_id IN (SELECT pt.pkb_user_id FROM patients pt WHERE ${perWord.join(" AND ")})`);
+  }
+  return `(${alternatives.join(" OR ")})`;
+}
+
+function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[] {
+  const where: string[] = [];
+  // One value as a plain equality, so the planner can walk (status, received_at DESC, id) in order.
+  const oneOf = (column: string, values: readonly string[] | undefined): void => {
+    if (values?.length === 1) where.push(`${column} = ${p(values[0])}`);
+    else if (values?.length) where.push(`${column} = ANY(${p(values)}::text[])`);
+  };
+  if (f.teamIds) where.push(f.teamIds.length ? `r.team_id = ANY(${p(f.teamIds)}::uuid[])` : "false");
+  oneOf("r.status", f.status);
+  oneOf("r.type", f.type);
+  oneOf("r.match_state", f.matchState);
+  oneOf("r.patient_state", f.patientState);
+  if (f.teamId === "none") where.push("r.team_id IS NULL");
+  else if (f.teamId) where.push(`r.team_id = ${p(f.teamId)}::uuid`);
+  if (f.assignedUserId === "none") where.push("r.assigned_user_id IS NULL");
+  else if (f.assignedUserId) where.push(`r.assigned_user_id = ${p(f.assignedUserId)}::uuid`);
+  if (f.specialtyCode) where.push(`r.appointment_specialty_code = ${p(f.specialtyCode)}`);
+  if (f.receivedFrom) where.push(`r.received_at >= ${p(f.receivedFrom)}`);
+  if (f.receivedTo) where.push(`r.received_at < ${p(f.receivedTo)}`);
+  if (f.q) {
+    const search = searchCondition(f.q, p);
+    if (search) where.push(search);
+  }
+  if (f.due) {
+    const { now, dueSoonMs } = f.due;
+    const at = (d: Date): string => `${p(d)}::timestamptz`; // only the bounds used become parameters
+    const soon = new Date(now.getTime() + dueSoonMs);
+    const states = f.due.states.map((s) =>
+      s === "overdue"
+        ? `r.deadline_at < ${at(now)}`
+        : s === "due_soon"
+          ? `(r.deadline_at >= ${at(now)} AND r.deadline_at <= ${at(soon)})`
+          : `r.deadline_at > ${at(soon)}`,
+    );
+    where.push(states.length ? `(r.status <> 'done' AND (${states.join(" OR ")}))` : "false");
+  }
+  return where;
+}
+
+/**
+ * One page of the worklist: `limit` rows in `sort` order after `cursor` (opaque, from the previous page's nextCursor),
+ * and the cursor of the next page (null on the last). Ties in the sort key are broken by id, so paging visits every
+ * row exactly once. `appointment_start` sorts requests without a linked appointment last.
+ */
+export async function listRequests(
+  db: Queryable,
+  opts: { filter?: RequestFilter; sort?: RequestSort; cursor?: string | null; limit: number },
+): Promise<{ items: RequestListItem[]; nextCursor: string | null }> {
+  const sort = opts.sort ?? "received_desc";
+  const { params, p } = paramList();
+  const where = filterConditions(opts.filter ?? {}, p);
+  const column =
+    sort === "appointment_start" ? "r.appointment_start" : sort === "deadline" ? "r.deadline_at" : "r.received_at";
+  if (opts.cursor) {
+    const c = decodeCursor(opts.cursor, sort);
+    // Ties on received_at go by id ascending when newest first (and descending when oldest first): the order of
+    // appointment_requests_worklist (status, received_at DESC, id), so a one-status page is one index range scan.
+    if (sort === "received_desc") {
+      const [key, id] = [p(c.key), p(c.id)];
+      where.push(
+        `r.received_at <= ${key}::timestamptz AND (r.received_at < ${key}::timestamptz OR r.id > ${id}::uuid)`,
+      );
+    } else if (sort === "received_asc") {
+      const [key, id] = [p(c.key), p(c.id)];
+      where.push(
+        `r.received_at >= ${key}::timestamptz AND (r.received_at > ${key}::timestamptz OR r.id < ${id}::uuid)`,
+      );
+    } else if (sort === "deadline") {
+      // deadline_at is never null: most urgent first, ties by id, the order of appointment_requests_deadline.
+      where.push(`(r.deadline_at, r.id) > (${p(c.key)}::timestamptz, ${p(c.id)}::uuid)`);
+    } else if (c.key === null) {
+      where.push(`(r.appointment_start IS NULL AND r.id > ${p(c.id)}::uuid)`);
+    } else {
+      const [key, id] = [p(c.key), p(c.id)];
+      where.push(`((r.appointment_start, r.id) > (${key}::timestamptz, ${id}::uuid) OR r.appointment_start IS NULL)`);
+    }
+  }
+  const order =
+    sort === "received_desc"
+      ? "r.received_at DESC, r.id"
+      : sort === "received_asc"
+        ? "r.received_at, r.id DESC"
+        : sort === "deadline"
+          ? "r.deadline_at, r.id"
+          : "r.appointment_start NULLS LAST, r.id";
+  const rows = await db.query<ListRow>(
+    `SELECT ${LIST_COLUMNS}, ${column}::text AS sort_key
+     FROM appointment_requests r
+     LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
+     LEFT JOIN teams t ON t.id = r.team_id
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY ${order} LIMIT ${p(opts.limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > opts.limit && last ? encodeCursor({ sort, key: last.sort_key, id: last.id }) : null,
+  };
+}
+
+// ---- One request in full ----
+
+const evidenceSchema = z.object({ factor: z.string(), points: z.number(), text: z.string() });
+/** A scored candidate as the pipeline stores it in appointment_requests.candidates. */
+const storedCandidateSchema = z.object({
+  fhirId: z.string(),
+  externalId: z.string().nullable(),
+  start: z.string().nullable(),
+  status: z.string(),
+  appointmentType: z.string().nullable(),
+  description: z.string().nullable(),
+  specialtyCode: z.string().nullable(),
+  specialtyDisplay: z.string().nullable(),
+  location: z.string().nullable(),
+  score: z.number(),
+  evidence: z.array(evidenceSchema),
+});
+/** match_evidence: the decision's summary and the best candidate's evidence ([] until the request was matched). */
+const storedEvidenceSchema = z.union([
+  z.array(z.never()).transform(() => ({ summary: [] as string[], best: [] as z.infer<typeof evidenceSchema>[] })),
+  z.object({ summary: z.array(z.string()), best: z.array(evidenceSchema) }),
+]);
+
+export type Evidence = z.infer<typeof evidenceSchema>;
+export type StoredCandidate = Omit<z.infer<typeof storedCandidateSchema>, "start"> & { start: Date | null };
+
+/** One message of the request's PKB conversation (never the raw JSON). */
+export interface ConversationMessage {
+  id: string;
+  sentAt: Date;
+  subject: string;
+  content: string;
+  senderId: string | null;
+  kind: "request" | "follow_up" | "unrelated" | null;
+  /** True for the message this request was made from. */
+  isRequest: boolean;
+}
+
+/** One history entry with the acting user's name (null actor = the system). */
+export interface HistoryEntry {
+  id: number;
+  at: Date;
+  type: string;
+  actor: { userId: string; displayName: string } | null;
+  data: Record<string, unknown>;
+}
+
+/** Everything a person needs to act on one request. */
+export interface RequestDetail extends RequestListItem {
+  conversationId: string;
+  outcome: string | null;
+  /** {newStart, newStartUk, repeatedHour?} for rebooked, {reason} for rejected, {note} for needs_patient_contact. */
+  outcomeDetails: Record<string, unknown> | null;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  requestedStart: Date | null;
+  requestedSubject: string | null;
+  patientNote: string;
+  pkbTeamName: string | null;
+  patientState: PatientState;
+  patientDetails: {
+    title: string | null;
+    firstName: string | null;
+    lastName: string | null;
+    dob: string | null;
+    email: string | null;
+    phone: string | null;
+    fetchedAt: Date;
+  } | null;
+  evidence: { summary: string[]; best: Evidence[] };
+  candidates: StoredCandidate[];
+  routingRule: { id: string; name: string } | null;
+  assignedUser: { id: string; displayName: string; email: string } | null;
+  messages: ConversationMessage[];
+  history: HistoryEntry[];
+}
+
+interface DetailRow extends Omit<ListRow, "sort_key"> {
+  conversation_id: string;
+  pkb_message_id: string;
+  outcome: string | null;
+  outcome_details: Record<string, unknown> | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  requested_start: Date | null;
+  requested_subject: string | null;
+  patient_note: string;
+  pkb_team_name: string | null;
+  patient_state: PatientState;
+  match_evidence: unknown;
+  candidates: unknown;
+  title: string | null;
+  dob: string | null;
+  email: string | null;
+  phone: string | null;
+  fetched_at: Date | null;
+  rule_id: string | null;
+  rule_name: string | null;
+  user_display_name: string | null;
+  user_email: string | null;
+}
+
+/** One request with its conversation, patient, match, routing and history; null when there is no such request. */
+export async function getRequestDetail(db: Queryable, id: string): Promise<RequestDetail | null> {
+  const [r] = await db.query<DetailRow>(
+    `SELECT ${LIST_COLUMNS}, r.conversation_id, r.pkb_message_id, r.outcome, r.outcome_details, r.attempts, r.next_attempt_at,
+       r.requested_start, r.requested_subject, r.patient_note, r.pkb_team_name, r.patient_state, r.match_evidence,
+       r.candidates, p.title, p.dob, p.email, p.phone, p.fetched_at, rr.id AS rule_id, rr.name AS rule_name,
+       u.display_name AS user_display_name, u.email AS user_email
+     FROM appointment_requests r
+     LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
+     LEFT JOIN teams t ON t.id = r.team_id
+     LEFT JOIN routing_rules rr ON rr.id = r.routing_rule_id
+     LEFT JOIN users u ON u.id = r.assigned_user_id
+     WHERE r.id = $1`,
+    [id],
+  );
+  if (!r) return null;
+  const messages = await db.query<{
+    pkb_message_id: string;
+    sent_at: Date;
+    subject: string;
+    content: string;
+    sender_id: string | null;
+    kind: ConversationMessage["kind"];
+  }>(
+    `SELECT pkb_message_id, sent_at, subject, content, sender_id, kind FROM pkb_messages
+     WHERE conversation_id = $1 ORDER BY sent_at, pkb_message_id`,
+    [r.conversation_id],
+  );
+  const events = await db.query<{
+    id: number;
+    at: Date;
+    type: string;
+    actor_user_id: string | null;
+    display_name: string | null;
+    data: Record<string, unknown>;
+  }>(
+    `SELECT e.id, e.at, e.type, e.actor_user_id, u.display_name, e.data FROM request_events e
+     LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.request_id = $1 ORDER BY e.at, e.id`,
+    [id],
+  );
+  return {
+    ...toItem(r),
+    conversationId: r.conversation_id,
+    outcome: r.outcome,
+    outcomeDetails: r.outcome_details,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    requestedStart: r.requested_start,
+    requestedSubject: r.requested_subject,
+    patientNote: r.patient_note,
+    pkbTeamName: r.pkb_team_name,
+    patientState: r.patient_state,
+    patientDetails: r.fetched_at
+      ? {
+          title: r.title,
+          firstName: r.first_name,
+          lastName: r.last_name,
+          dob: r.dob,
+          email: r.email,
+          phone: r.phone,
+          fetchedAt: r.fetched_at,
+        }
+      : null,
+    evidence: storedEvidenceSchema.parse(r.match_evidence),
+    candidates: z
+      .array(storedCandidateSchema)
+      .parse(r.candidates)
+      .map((c) => ({ ...c, start: c.start ? new Date(c.start) : null })),
+    routingRule: r.rule_id && r.rule_name ? { id: r.rule_id, name: r.rule_name } : null,
+    assignedUser:
+      r.assigned_user_id && r.user_display_name && r.user_email
+        ? { id: r.assigned_user_id, displayName: r.user_display_name, email: r.user_email }
+        : null,
+    messages: messages.map((m) => ({
+      id: m.pkb_message_id,
+      sentAt: m.sent_at,
+      subject: m.subject,
+      content: m.content,
+      senderId: m.sender_id,
+      kind: m.kind,
+      isRequest: m.pkb_message_id === r.pkb_message_id,
+    })),
+    history: events.map((e) => ({
+      id: e.id,
+      at: e.at,
+      type: e.type,
+      actor: e.actor_user_id && e.display_name ? { userId: e.actor_user_id, displayName: e.display_name } : null,
+      data: e.data,
+    })),
+  };
+}

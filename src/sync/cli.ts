@@ -1,0 +1,64 @@
+// `rebook sync --once`: one pipeline pass from the command line, with a progress bar on a long backlog and a summary.
+import { SingleBar, Presets } from "cli-progress";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { loadOrCreateDevKey, TokenCipher } from "../store/crypto.ts";
+import { listConnections } from "../store/connections.ts";
+import { openStore, pipeline } from "../main.ts";
+import { syncPass } from "./run.ts";
+
+/** Runs one pass and prints what it did; exit code 1 when any request ended in error or a poll failed. */
+export async function runSyncOnce(config: Config, logger: Logger): Promise<void> {
+  const db = await openStore(config, logger);
+  try {
+    const cipher = new TokenCipher(config.tokenEncryptionKey ?? (await loadOrCreateDevKey(config.dataDir)));
+    const connections = await listConnections(db);
+    const active = connections.filter((c) => c.status === "active");
+    for (const c of connections.filter((c) => c.status === "needs_reauth")) {
+      process.stdout.write(
+        `! "${c.label}" needs re-authorisation: open ${config.publicUrl}/api/pkb/connections/${c.id}/authorize\n`,
+      );
+    }
+    if (active.length === 0) {
+      process.stdout.write(`No active PKB connection. Start Rebook (npm start) and grant access first.\n`);
+      return;
+    }
+    const deps = pipeline(config, db, cipher, logger);
+    const bar = new SingleBar(
+      { format: "Identifying and matching |{bar}| {value}/{total} requests | {eta_formatted} left", hideCursor: true },
+      Presets.shades_classic,
+    );
+    let barStarted = false;
+    const summary = await syncPass(deps, {
+      onIngested: (due) => {
+        if (due > 0 && process.stdout.isTTY) {
+          bar.start(due, 0);
+          barStarted = true;
+        }
+      },
+      onProcessed: () => barStarted && bar.increment(),
+    });
+    if (barStarted) bar.stop();
+    const lines = summary.connections.map(
+      (c) =>
+        `  ${connections.find((x) => x.id === c.connectionId)?.label ?? c.connectionId}: ` +
+        (c.skipped
+          ? `skipped (${c.skipped === "leased elsewhere" ? "another Rebook process is polling this connection right now" : c.skipped})`
+          : `${c.fetched} messages read since ${c.since}, ${c.newMessages} new: ${c.newRequests} requests, ${c.followUps} follow-ups, ${c.unrelated} unrelated`),
+    );
+    const p = summary.processed;
+    process.stdout.write(
+      [
+        `Sync finished in ${(summary.durationMs / 1000).toFixed(1)} s`,
+        ...lines,
+        `  Requests: ${p.auto_linked} linked to their appointment, ${p.review} need review, ${p.no_candidates} with no appointment found, ` +
+          `${p.not_identified} patient not identified, ${p.retry} to retry, ${p.error} in error, ${p.paused} waiting for PKB access`,
+        "",
+      ].join("\n"),
+    );
+    if (p.error > 0 || summary.connections.some((c) => c.skipped && c.skipped !== "leased elsewhere"))
+      process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+}

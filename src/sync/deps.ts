@@ -1,0 +1,57 @@
+// What the pipeline needs, built once from configuration.
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { PkbFhir } from "../pkb/fhir.ts";
+import { FhirTokenClient, PkbOAuth } from "../pkb/oauth.ts";
+import { PkbRest } from "../pkb/rest.ts";
+import { SystemTokens, UserTokens, type SessionEndedListener } from "../pkb/tokens.ts";
+import type { TokenCipher } from "../store/crypto.ts";
+import type { Db } from "../store/db.ts";
+import { oauthRedirectUri } from "../config.ts";
+import type { RetryPolicy } from "../pkb/http.ts";
+
+export interface SyncDeps {
+  db: Db;
+  cipher: TokenCipher;
+  logger: Logger;
+  oauth: PkbOAuth;
+  userTokens: UserTokens;
+  rest: PkbRest;
+  fhir: PkbFhir;
+  settings: Config["sync"];
+  /** Identifies this process in leases. */
+  instanceId: string;
+}
+
+/** Builds the PKB adapters and pipeline dependencies. */
+export function buildSyncDeps(p: {
+  config: Config;
+  db: Db;
+  cipher: TokenCipher;
+  logger: Logger;
+  instanceId: string;
+  onSessionEnded?: SessionEndedListener;
+  retry?: RetryPolicy;
+}): SyncDeps {
+  const { config, db, cipher } = p;
+  const oauth = new PkbOAuth(config.pkb, oauthRedirectUri(config));
+  const userTokens = new UserTokens(db, cipher, oauth, {
+    refreshAheadMs: config.pkb.refreshAheadMs,
+    onSessionEnded: p.onSessionEnded,
+  });
+  const systemTokens = new SystemTokens(db, cipher, new FhirTokenClient(config.pkb, p.retry), {
+    refreshAheadMs: config.pkb.refreshAheadMs,
+  });
+  const http = { timeoutMs: config.pkb.timeoutMs, retry: p.retry };
+  return {
+    db,
+    cipher,
+    logger: p.logger,
+    oauth,
+    userTokens,
+    rest: new PkbRest(config.pkb.baseUrl, userTokens, http),
+    fhir: new PkbFhir(config.pkb.fhirBaseUrl, systemTokens, http),
+    settings: config.sync,
+    instanceId: p.instanceId,
+  };
+}

@@ -1,0 +1,102 @@
+// Steps 2 and 3 of the pipeline for one request: who the patient is (NHS number), and which appointment it is about.
+import { DateTime } from "luxon";
+import { matchAppointment, type Candidate, type MatchResult } from "../domain/match.ts";
+import { isValidNhsNumber, normaliseNhsNumber } from "../domain/nhs-number.ts";
+import { instantToWallClock, localDate, UK_ZONE } from "../domain/uk-time.ts";
+import { EXTERNAL_ID_SYSTEM } from "../pkb/fhir.ts";
+import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
+import { getPatient, upsertPatient, type Patient } from "../store/patients.ts";
+import type { SyncDeps } from "./deps.ts";
+
+/** The NHS number among a PKB user's national ids, if present and valid (modulus 11). */
+export function nhsNumberOf(user: PkbUser): { nhsNumber: string | null; problem: string | null } {
+  const entry = (user.nationalIds ?? []).find((n) => /^nhs\s*number$/i.test((n.name ?? "").trim()));
+  if (!entry?.value) return { nhsNumber: null, problem: "PKB holds no NHS number for this patient" };
+  const normalised = normaliseNhsNumber(entry.value);
+  if (!normalised || !isValidNhsNumber(normalised)) {
+    return { nhsNumber: null, problem: "The NHS number PKB holds fails the modulus 11 check" };
+  }
+  return { nhsNumber: normalised, problem: null };
+}
+
+/** The patient's details, from the cache when fresh enough, else from PKB through `connectionId`. */
+export async function identifyPatient(
+  deps: SyncDeps,
+  connectionId: string,
+  pkbUserId: string,
+  now: Date,
+): Promise<{ patient: Patient; problem: string | null }> {
+  const cached = await getPatient(deps.db, pkbUserId);
+  if (cached && now.getTime() - cached.fetchedAt.getTime() <= deps.settings.patientCacheMs) {
+    return { patient: cached, problem: cached.nhsNumber ? null : "PKB holds no valid NHS number for this patient" };
+  }
+  const user = await deps.rest.user(connectionId, pkbUserId);
+  const { nhsNumber, problem } = nhsNumberOf(user);
+  const patient: Patient = {
+    pkbUserId,
+    nhsNumber,
+    title: user.title ?? null,
+    firstName: user.firstName ?? null,
+    lastName: user.lastName ?? null,
+    dob: user.dob && /^\d{4}-\d{2}-\d{2}$/.test(user.dob) ? user.dob : null,
+    gender: user.gender ?? null,
+    email: user.email ?? null,
+    phone: user.phone ?? null,
+    raw: user,
+    fetchedAt: now,
+  };
+  await upsertPatient(deps.db, patient);
+  return { patient, problem };
+}
+
+/** Turns a FHIR Appointment into a match candidate. */
+export function toCandidate(a: FhirAppointment): Candidate {
+  const start = a.start ? new Date(a.start) : null;
+  return {
+    fhirId: a.id,
+    externalId: a.identifier?.find((i) => i.system === EXTERNAL_ID_SYSTEM)?.value ?? null,
+    start: start && !Number.isNaN(start.getTime()) ? start : null,
+    status: a.status,
+    appointmentType: a.appointmentType?.coding?.[0]?.display ?? a.appointmentType?.text ?? null,
+    description: a.comment ?? a.description ?? null,
+    specialtyCode: a.specialty?.[0]?.coding?.[0]?.code ?? null,
+    specialtyDisplay: a.specialty?.[0]?.coding?.[0]?.display ?? null,
+    location: a.participant?.find((p) => p.actor?.type === "Location")?.actor?.display ?? null,
+  };
+}
+
+const utcDate = (d: DateTime): string => d.setZone("UTC").toISODate()!;
+
+/**
+ * Finds and scores the patient's appointments for a request. With a readable date: every appointment whose start is
+ * within the UK day asked for, searched as the UTC dates either side (a UK evening in BST or a UK midnight falls on a
+ * neighbouring UTC date). Without one: the patient's appointments from the request onwards, for a person to choose.
+ */
+export async function findAppointment(
+  deps: SyncDeps,
+  p: { nhsNumber: string; requestedStart: Date | null; requestedSubject: string | null; receivedAt: Date },
+): Promise<MatchResult> {
+  let from: string;
+  let to: string;
+  if (p.requestedStart) {
+    const day = DateTime.fromISO(localDate(p.requestedStart, UK_ZONE), { zone: UK_ZONE });
+    from = utcDate(day.minus({ days: 1 }));
+    to = utcDate(day.plus({ days: 1 }));
+  } else {
+    const received = DateTime.fromJSDate(p.receivedAt, { zone: UK_ZONE });
+    from = utcDate(received.minus({ days: 1 }));
+    to = utcDate(received.plus({ days: 400 }));
+  }
+  const appointments = await deps.fhir.appointmentsForPatient(p.nhsNumber, from, to);
+  const candidates = appointments.map(toCandidate);
+  const wallClock = p.requestedStart ? instantToWallClock(p.requestedStart, UK_ZONE) : null;
+  const result = matchAppointment(
+    { wallClock, subject: p.requestedSubject ?? "" },
+    // The search is a little wider than the day to be safe at the edges; nothing 36 h away can be the one asked for.
+    p.requestedStart
+      ? candidates.filter((c) => c.start && Math.abs(c.start.getTime() - p.requestedStart!.getTime()) < 36 * 3_600_000)
+      : candidates,
+    { threshold: deps.settings.autoLinkThreshold, zone: UK_ZONE },
+  );
+  return result;
+}

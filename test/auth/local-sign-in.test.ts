@@ -1,0 +1,340 @@
+// Local accounts over HTTP on a real store (both engines): sign-in, the session cookie's attributes, /me, sign-out,
+// wrong and unknown credentials alike, switched-off users, throttling per account and per address, idle and absolute
+// expiry, CSRF, and changing one's password.
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/http/server.ts";
+import { redactPaths } from "../../src/log.ts";
+import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { sessionCookieFrom } from "../helpers/auth.ts";
+import { engines, type TestDb } from "../helpers/db.ts";
+
+const PASSWORD = "correct horse battery";
+
+interface SignedIn {
+  user: { id: string; email: string; role: string; teamIds: string[] };
+  csrfToken: string;
+}
+
+describe.each(engines)("local sign-in on $name", (engine) => {
+  let t: TestDb;
+  let rebook: TestApp;
+  let app: App;
+  const logLines: string[] = [];
+
+  const login = (email: string, password: string, remoteAddress = "10.0.0.1") =>
+    app.inject({ method: "POST", url: "/api/auth/login", payload: { email, password }, remoteAddress });
+  /** Signs in and returns the cookie header and CSRF token of the new session. */
+  const signIn = async (email: string, password = PASSWORD) => {
+    const res = await login(email, password);
+    expect(res.statusCode, res.body).toBe(200);
+    const token = sessionCookieFrom(res.headers["set-cookie"]);
+    const body = res.json<SignedIn>();
+    return { cookie: `rebook_session=${token}`, csrf: body.csrfToken, body };
+  };
+  const me = (cookie: string) => app.inject({ method: "GET", url: "/api/auth/me", headers: { cookie } });
+
+  beforeAll(async () => {
+    t = await engine.open();
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ level: "info", redact: { paths: redactPaths, censor: "[redacted]" } }, sink);
+    rebook = await buildTestApp(t.db, {}, { logger });
+    app = rebook.app;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.dispose();
+  });
+
+  it("signs in, sets a secure-by-default session cookie, answers /me with the CSRF token, and signs out", async () => {
+    const team = await t.db.query<{ id: string }>("INSERT INTO teams (name) VALUES ('Eyes') RETURNING id");
+    const user = await rebook.createStaff("clerk", {
+      email: "Cara.Clerk@nhs.test",
+      password: PASSWORD,
+      teamIds: [team[0]!.id],
+    });
+    const res = await login("  cara.clerk@NHS.test ", PASSWORD);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<SignedIn>();
+    expect(body.user).toMatchObject({
+      id: user.id,
+      email: "Cara.Clerk@nhs.test",
+      role: "clerk",
+      teamIds: [team[0]!.id],
+    });
+    expect(body.user).not.toHaveProperty("passwordHash");
+    expect(body.csrfToken.length).toBeGreaterThan(20);
+    const setCookie = String(res.headers["set-cookie"]);
+    expect(setCookie).toMatch(/^rebook_session=[A-Za-z0-9_-]{40,};/);
+    expect(setCookie).toContain("Path=/");
+    expect(setCookie).toContain("HttpOnly");
+    expect(setCookie).toContain("SameSite=Lax");
+    expect(setCookie).toContain("Expires=");
+    expect(setCookie).not.toContain("Secure"); // PUBLIC_URL is http://localhost here
+    const token = sessionCookieFrom(res.headers["set-cookie"])!;
+    // Only the token's hash is stored.
+    const stored = await t.db.query<{ id: string; auth_method: string }>("SELECT id, auth_method FROM sessions");
+    expect(stored.some((s) => s.id === token)).toBe(false);
+    expect(stored).toEqual([expect.objectContaining({ auth_method: "password" })]);
+
+    const who = await me(`rebook_session=${token}`);
+    expect(who.statusCode).toBe(200);
+    expect(who.json()).toEqual(body);
+    expect((await app.inject({ method: "GET", url: "/api/auth/me" })).statusCode).toBe(401);
+
+    const noCsrf = await app.inject({
+      method: "POST",
+      url: "/api/auth/logout",
+      headers: { cookie: `rebook_session=${token}` },
+    });
+    expect(noCsrf.statusCode).toBe(403);
+    const out = await app.inject({
+      method: "POST",
+      url: "/api/auth/logout",
+      headers: { cookie: `rebook_session=${token}`, "x-csrf-token": body.csrfToken },
+    });
+    expect(out.statusCode).toBe(204);
+    expect(String(out.headers["set-cookie"])).toMatch(/rebook_session=;.*Expires=Thu, 01 Jan 1970/);
+    expect((await me(`rebook_session=${token}`)).statusCode).toBe(401);
+    const audit = await t.db.query<{ action: string; actor_user_id: string }>(
+      "SELECT action, actor_user_id FROM audit_log WHERE actor_user_id = $1 ORDER BY id",
+      [user.id],
+    );
+    expect(audit.map((a) => a.action)).toEqual(["user.signed_in", "user.signed_out"]);
+  });
+
+  it("sets the Secure attribute when PUBLIC_URL is https", async () => {
+    const secure = await buildTestApp(t.db, { PUBLIC_URL: "https://rebook.trust.nhs.uk" });
+    try {
+      const u = await secure.createStaff("viewer", { password: PASSWORD });
+      const res = await secure.app.inject({
+        method: "POST",
+        url: "/api/auth/login",
+        payload: { email: u.email, password: PASSWORD },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(String(res.headers["set-cookie"])).toMatch(/; Secure/);
+    } finally {
+      await secure.app.close();
+    }
+  });
+
+  it("answers a wrong password and an unknown email alike, after similar work, and logs no password", async () => {
+    const u = await rebook.createStaff("clerk", { password: PASSWORD });
+    const wrong = await login(u.email, "not the password", "10.0.1.1");
+    const unknown = await login("nobody@nhs.test", "not the password", "10.0.1.1");
+    const noPassword = await login((await rebook.createStaff("clerk")).email, "anything at all", "10.0.1.1");
+    for (const res of [wrong, unknown, noPassword]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({
+        error: { code: "invalid_credentials", message: "Enter a correct email address and password" },
+      });
+      expect(res.headers["set-cookie"]).toBeUndefined();
+    }
+    // Both run argon2: the unknown email is not answered straight away.
+    const time = async (email: string): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        await login(email, `wrong ${i}`, `10.0.2.${i}`);
+        times.push(performance.now() - started);
+      }
+      return times.sort((a, b) => a - b)[1]!;
+    };
+    await t.db.query("DELETE FROM login_attempts");
+    const known = await time(u.email);
+    const missing = await time("nobody.else@nhs.test");
+    expect(missing).toBeGreaterThan(known * 0.3);
+    const records = logLines.filter((l) => l.includes("password sign-in"));
+    expect(records.length).toBeGreaterThan(3);
+    expect(records.some((l) => l.includes('"outcome":"invalid_credentials"') && l.includes(u.email))).toBe(true);
+    expect(logLines.join("\n")).not.toContain("not the password");
+    expect(logLines.join("\n")).not.toContain(PASSWORD);
+    const attempts = await t.db.query<Record<string, unknown>>("SELECT * FROM login_attempts");
+    expect(Object.keys(attempts[0]!).sort()).toEqual(["at", "email", "id", "ip", "success"]);
+  });
+
+  it("refuses a switched-off user, telling only someone who knows the password", async () => {
+    const u = await rebook.createStaff("clerk", { password: PASSWORD });
+    const { cookie } = await signIn(u.email);
+    await t.db.query("UPDATE users SET active = false WHERE id = $1", [u.id]);
+    expect((await me(cookie)).statusCode).toBe(401); // the open session ends too
+    const right = await login(u.email, PASSWORD, "10.0.3.1");
+    expect(right.statusCode).toBe(403);
+    expect(right.json()).toMatchObject({ error: { code: "account_disabled" } });
+    const wrong = await login(u.email, "a wrong password", "10.0.3.1");
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ error: { code: "invalid_credentials" } });
+  });
+
+  it("throttles an account after 5 failures in 15 minutes, without locking out anyone else", async () => {
+    await t.db.query("DELETE FROM login_attempts");
+    const victim = await rebook.createStaff("clerk", { password: PASSWORD });
+    const other = await rebook.createStaff("clerk", { password: PASSWORD });
+    for (let i = 0; i < 5; i++) expect((await login(victim.email, `guess ${i}`, "10.0.4.1")).statusCode).toBe(401);
+    const blocked = await login(victim.email, PASSWORD, "10.0.4.2"); // even the right password, from elsewhere
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json()).toEqual({
+      error: { code: "too_many_attempts", message: "Too many failed sign-in attempts. Try again in 15 minutes." },
+    });
+    const retryAfter = Number(blocked.headers["retry-after"]);
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    // Throttled attempts are not recorded (they would extend the lock-out forever).
+    const [{ n }] = (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM login_attempts")) as [
+      { n: number },
+    ];
+    expect(n).toBe(5);
+    // Someone else from the same address signs in; that does not reset the victim's count.
+    expect((await login(other.email, PASSWORD, "10.0.4.1")).statusCode).toBe(200);
+    expect((await login(victim.email, PASSWORD, "10.0.4.1")).statusCode).toBe(429);
+    // An unknown email is throttled the same way (no hint that it does not exist).
+    for (let i = 0; i < 5; i++) await login("ghost@nhs.test", `guess ${i}`, "10.0.4.3");
+    expect((await login("ghost@nhs.test", "x", "10.0.4.3")).statusCode).toBe(429);
+    // When the oldest of the five leaves the window, one more try is allowed; a success then resets the account.
+    await t.db.query(
+      `UPDATE login_attempts SET at = at - interval '16 minutes'
+       WHERE id = (SELECT min(id) FROM login_attempts WHERE lower(email) = lower($1))`,
+      [victim.email],
+    );
+    expect((await login(victim.email, PASSWORD, "10.0.4.1")).statusCode).toBe(200);
+    expect((await login(victim.email, "one wrong", "10.0.4.1")).statusCode).toBe(401);
+    expect((await login(victim.email, PASSWORD, "10.0.4.1")).statusCode).toBe(200);
+  });
+
+  it("throttles an address after 30 failures in 15 minutes, and a success from it does not reset that", async () => {
+    await t.db.query("DELETE FROM login_attempts");
+    const u = await rebook.createStaff("viewer", { password: PASSWORD });
+    // 29 failures against different accounts from one address (recorded directly: 29 argon2 runs add nothing).
+    await t.db.query(
+      "INSERT INTO login_attempts (email, ip, success) SELECT 'guess' || g || '@nhs.test', '10.0.5.1', false FROM generate_series(1, 29) g",
+    );
+    expect((await login(u.email, PASSWORD, "10.0.5.1")).statusCode).toBe(200);
+    expect((await login("guess30@nhs.test", "x", "10.0.5.1")).statusCode).toBe(401); // the 30th
+    const blocked = await login(u.email, PASSWORD, "10.0.5.1");
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    expect((await login(u.email, PASSWORD, "10.0.5.2")).statusCode).toBe(200); // another address is fine
+  });
+
+  it("ends a session after the idle time, and after the absolute time however active", async () => {
+    const u = await rebook.createStaff("clerk", { password: PASSWORD });
+    const idle = await signIn(u.email);
+    const hash = async (): Promise<string[]> =>
+      (await t.db.query<{ id: string }>("SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at", [u.id])).map(
+        (r) => r.id,
+      );
+    const [idleId] = await hash();
+    // 29 minutes without use: still signed in, and the use counts as activity.
+    await t.db.query("UPDATE sessions SET last_seen_at = now() - interval '29 minutes' WHERE id = $1", [idleId]);
+    expect((await me(idle.cookie)).statusCode).toBe(200);
+    const [seen] = await t.db.query<{ ago: number }>(
+      "SELECT extract(epoch FROM now() - last_seen_at)::int AS ago FROM sessions WHERE id = $1",
+      [idleId],
+    );
+    expect(seen!.ago).toBeLessThan(60);
+    // 31 minutes without use (SESSION_IDLE_MINUTES=30): over, and the row is gone.
+    await t.db.query("UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE id = $1", [idleId]);
+    expect((await me(idle.cookie)).statusCode).toBe(401);
+    expect(await hash()).toEqual([]);
+
+    const busy = await signIn(u.email);
+    const [busyId] = await hash();
+    const [row] = await t.db.query<{ hours: number }>(
+      "SELECT round(extract(epoch FROM expires_at - created_at) / 3600)::int AS hours FROM sessions WHERE id = $1",
+      [busyId],
+    );
+    expect(row!.hours).toBe(12); // SESSION_ABSOLUTE_HOURS
+    await t.db.query(
+      "UPDATE sessions SET created_at = now() - interval '12 hours', expires_at = now() - interval '1 second', last_seen_at = now() WHERE id = $1",
+      [busyId],
+    );
+    expect((await me(busy.cookie)).statusCode).toBe(401);
+  });
+
+  it("refuses a state-changing request without the session's CSRF token (403 csrf_failed)", async () => {
+    const u = await rebook.createStaff("admin", { password: PASSWORD });
+    const { cookie, csrf } = await signIn(u.email);
+    const post = (headers: Record<string, string>) =>
+      app.inject({
+        method: "POST",
+        url: "/api/teams",
+        headers: { cookie, ...headers },
+        payload: { name: `T ${csrf.slice(0, 6)}` },
+      });
+    const attempts: Record<string, string>[] = [
+      {},
+      { "x-csrf-token": "wrong" },
+      { "x-csrf-token": `${csrf.slice(0, -1)}${csrf.endsWith("x") ? "y" : "x"}` },
+    ];
+    for (const headers of attempts) {
+      const res = await post(headers);
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toEqual({
+        error: { code: "csrf_failed", message: "This form has expired. Reload the page and try again." },
+      });
+    }
+    // A form post cannot slip through either without the token in the form.
+    const form = await app.inject({
+      method: "POST",
+      url: "/api/teams",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: "name=Formed",
+    });
+    expect([403, 415]).toContain(form.statusCode); // the API takes no form bodies at all; were it to, _csrf is needed
+    // Another session's token is no good.
+    const other = await signIn(u.email);
+    expect((await post({ "x-csrf-token": other.csrf })).statusCode).toBe(403);
+    expect((await post({ "x-csrf-token": csrf })).statusCode).toBe(201);
+    // Reads need no token.
+    expect((await app.inject({ method: "GET", url: "/api/teams", headers: { cookie } })).statusCode).toBe(200);
+    // Sign-in takes JSON only (a cross-site HTML form cannot sign a browser in).
+    const formLogin = await app.inject({
+      method: "POST",
+      url: "/api/auth/login",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: `email=${encodeURIComponent(u.email)}&password=${encodeURIComponent(PASSWORD)}`,
+    });
+    expect(formLogin.statusCode).toBe(415);
+  });
+
+  it("changes one's own password, ending the other sessions but not this one", async () => {
+    await t.db.query("DELETE FROM login_attempts");
+    const u = await rebook.createStaff("team_lead", { password: PASSWORD });
+    const here = await signIn(u.email);
+    const elsewhere = await signIn(u.email);
+    const change = (body: object) =>
+      app.inject({
+        method: "POST",
+        url: "/api/auth/password",
+        headers: { cookie: here.cookie, "x-csrf-token": here.csrf },
+        payload: body,
+      });
+    const wrong = await change({ current: "not my password", new: "a brand new passphrase" });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toMatchObject({ error: { code: "wrong_password" } });
+    const short = await change({ current: PASSWORD, new: "short" });
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ error: { code: "weak_password" } });
+    expect((await change({ current: PASSWORD, new: "a brand new passphrase" })).statusCode).toBe(204);
+    expect((await me(here.cookie)).statusCode).toBe(200);
+    expect((await me(elsewhere.cookie)).statusCode).toBe(401);
+    expect((await login(u.email, PASSWORD, "10.0.6.1")).statusCode).toBe(401);
+    expect((await login(u.email, "a brand new passphrase", "10.0.6.1")).statusCode).toBe(200);
+    const stored = await t.db.query<{ password_hash: string }>("SELECT password_hash FROM users WHERE id = $1", [u.id]);
+    expect(stored[0]?.password_hash).toMatch(/^\$argon2id\$v=19\$/);
+    expect((await app.inject({ method: "POST", url: "/api/auth/password", payload: {} })).statusCode).toBe(401);
+  });
+
+  it("lists the sign-in options", async () => {
+    const res = await app.inject({ method: "GET", url: "/api/auth/providers" });
+    expect(res.json()).toEqual({ local: true, oidc: null });
+    expect((await app.inject({ method: "GET", url: "/api/auth/oidc/start" })).statusCode).toBe(404);
+  });
+});

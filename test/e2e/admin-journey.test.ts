@@ -1,0 +1,252 @@
+// An admin's first day, in chromium against a real Rebook and the PKB emulator: first sign-in, connecting to PKB
+// through the emulator's consent page, the worklist filling live, the routing-rule simulator, every admin page, and
+// re-authorising after PKB revokes the session. axe runs on every page; screenshots go to test-results/screenshots.
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syncPass } from "../../src/sync/run.ts";
+import { expectNoAxeViolations, PASSWORD, screenshot, signIn, startStack, type Stack } from "../helpers/browser.ts";
+
+describe("admin journey (chromium)", { timeout: 60_000 }, () => {
+  let s: Stack;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    s = await startStack();
+    ({ page, problems } = await s.newPage());
+  }, 90_000);
+  afterAll(async () => {
+    expect(problems, "no CSP violations or page errors").toEqual([]);
+    await s?.stop();
+  });
+
+  it("signs in for the first time with the initial admin account", async () => {
+    await page.goto(`${s.url}/`);
+    await page.waitForURL(/\/sign-in\?returnTo=/);
+    await page.getByRole("heading", { name: "Sign in to Rebook", level: 1 }).waitFor();
+    expect(await page.title()).toBe("Sign in – Rebook");
+    await expectNoAxeViolations(page, "sign-in");
+    await screenshot(page, "sign-in");
+
+    // A wrong password first: the error summary says so, focus moves to it.
+    await page.getByLabel("Email address").fill(s.staff.adminEmail);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const summary = page.getByRole("alert");
+    await expect(summary.textContent()).resolves.toContain("Enter a correct email address and password");
+    await expectNoAxeViolations(page, "sign-in with an error");
+    await screenshot(page, "sign-in-error");
+
+    await signIn(page, s.url, s.staff.adminEmail, PASSWORD);
+    await page.waitForURL(/\/requests$/);
+    expect(await page.getByTestId("signed-in-as").textContent()).toContain("Administrator");
+    expect(await page.getByTestId("worklist-empty").textContent()).toContain("No requests yet");
+    await expectNoAxeViolations(page, "empty worklist");
+  });
+
+  it("is served with a strict Content-Security-Policy, long-cached assets, deep links and JSON 404s for the API", async () => {
+    const request = page.context().request;
+    const index = await request.get(`${s.url}/`);
+    expect(index.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(index.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(index.headers()["cache-control"]).toBe("no-cache");
+    expect(index.headers()["x-content-type-options"]).toBe("nosniff");
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(await index.text())![1]!;
+    const js = await request.get(`${s.url}${asset}`);
+    expect(js.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+    const deep = await request.get(`${s.url}/requests/00000000-0000-4000-8000-000000000000`, {
+      headers: { accept: "text/html" },
+    });
+    expect(deep.status()).toBe(200);
+    expect(await deep.text()).toContain('<div id="root">');
+    const api = await request.get(`${s.url}/api/no-such-thing`, { headers: { accept: "text/html" } });
+    expect(api.status()).toBe(404);
+    expect(await api.json()).toMatchObject({ error: { code: "not_found" } });
+    expect((await request.get(`${s.url}/status`)).status()).toBe(200);
+  });
+
+  it("connects to PKB through the emulator's consent page and the worklist fills", async () => {
+    await page.getByRole("link", { name: "Administration" }).click();
+    await page.getByRole("link", { name: "PKB connections" }).click();
+    await page.getByTestId("no-connections").waitFor();
+    await expectNoAxeViolations(page, "PKB connections (none)");
+    await page.getByLabel("Name for this connection").fill("Appointment management team");
+    await page.getByRole("button", { name: "Grant access in PKB" }).click();
+
+    // On the emulator's PKB sign-in and consent page.
+    await page.waitForURL(new RegExp(`^${s.emu.url}/apiAuthorize\\.action`));
+    await page.getByLabel("Username").fill("jack.brown");
+    await page.getByLabel("Password").fill("sandbox");
+    await page.getByRole("button", { name: "Grant access" }).click();
+
+    // Back in Rebook.
+    await page.waitForURL(new RegExp(`^${s.url}/api/pkb/oauth/callback`));
+    expect(await page.textContent("body")).toContain("Access granted");
+    await page.getByRole("link", { name: "Back to Rebook" }).click();
+    await page.goto(`${s.url}/requests`);
+    // The pass that Grant Access started arrives live (server-sent events).
+    await page.locator("tbody tr").first().waitFor({ timeout: 30_000 });
+    await s.rebook.poller.runNow();
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 15_000 }).toBeGreaterThan(10);
+    const first = page.locator("tbody tr").first();
+    expect(await first.textContent()).toMatch(/\d{3} \d{3} \d{4}/); // NHS number 3-3-4
+    expect(await page.getByTestId("live-status").textContent()).toContain("Live");
+    await expectNoAxeViolations(page, "worklist");
+    await screenshot(page, "worklist");
+
+    await page.goto(`${s.url}/admin/connections`);
+    await page.getByTestId("connections").getByText("Connected").waitFor();
+    await expectNoAxeViolations(page, "PKB connections");
+    await screenshot(page, "admin-connections");
+  });
+
+  it("filters, searches and sorts with the view in the URL, and back returns to the previous view", async () => {
+    await page.goto(`${s.url}/requests`);
+    await page.locator("tbody tr").first().waitFor();
+    await page.getByLabel("Type").selectOption("cancel");
+    await page.waitForURL(/type=cancel/);
+    await expect
+      .poll(
+        async () =>
+          (await page.locator("tbody tr td.app-col-request").allTextContents()).every((t) => t.includes("Cancel")),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    await page.getByLabel("Sort by").selectOption("received_desc");
+    await page.waitForURL(/sort=received_desc/);
+    const nhs = (await page.locator("tbody tr").first().textContent())!.match(/(\d{3}) (\d{3}) (\d{4})/)![0];
+    await page.getByLabel("Search by patient name, NHS number or appointment ID").fill(nhs);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/q=/);
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await page.locator("tbody").textContent()).toContain(nhs);
+    await page.goBack();
+    await page.waitForURL((u) => !u.searchParams.has("q") && u.searchParams.get("type") === "cancel");
+    await expect
+      .poll(() => page.getByLabel("Search by patient name, NHS number or appointment ID").inputValue())
+      .toBe("");
+    await page.getByRole("link", { name: "Clear search and filters" }).click();
+    await page.waitForURL(/\/requests$/);
+
+    // Keyset pages: 10 a page, next, previous, and Back.
+    await page.getByLabel("Requests per page").selectOption("10");
+    await page.waitForURL(/per=10/);
+    await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBe(10);
+    const pageOne = await page.locator("tbody tr").first().getAttribute("data-request-id");
+    await page.getByRole("link", { name: /Next page/ }).click();
+    await page.waitForURL(/page=/);
+    await expect.poll(() => page.locator("tbody tr").first().getAttribute("data-request-id")).not.toBe(pageOne);
+    const pageTwo = await page.locator("tbody tr").first().getAttribute("data-request-id");
+    await page.getByRole("link", { name: /Previous page/ }).click();
+    await expect.poll(() => page.locator("tbody tr").first().getAttribute("data-request-id")).toBe(pageOne);
+    await page.goBack();
+    await expect.poll(() => page.locator("tbody tr").first().getAttribute("data-request-id")).toBe(pageTwo);
+  });
+
+  it("links a request to another candidate appointment in one step, and searches PKB again", async () => {
+    const [r] = await s.t.db.query<{ id: string }>(
+      `SELECT id FROM appointment_requests WHERE status = 'open' AND jsonb_array_length(candidates) >= 2
+       ORDER BY (match_state = 'review') DESC, received_at DESC LIMIT 1`,
+    );
+    expect(r, "a request with several candidate appointments").toBeDefined();
+    await page.goto(`${s.url}/requests/${r!.id}`);
+    const candidates = page.getByTestId("candidates");
+    await candidates.waitFor();
+    await candidates
+      .getByRole("button", { name: /This is the appointment/ })
+      .first()
+      .click();
+    await page
+      .locator(".app-notice")
+      .getByText(/linked/)
+      .waitFor();
+    await page
+      .getByTestId("history")
+      .getByText(/Appointment chosen by hand/)
+      .waitFor();
+    expect(await page.locator("#appointment-heading + dl").textContent()).toContain("Matched by hand");
+    await page.getByRole("button", { name: "Search PKB again" }).click();
+    await page
+      .getByTestId("history")
+      .getByText(/PKB searched again/)
+      .waitFor();
+  });
+
+  it("simulates a draft routing rule on past requests before saving it", async () => {
+    await page.goto(`${s.url}/admin/routing`);
+    await page.getByRole("heading", { name: "Routing rules", level: 1 }).waitFor();
+    await expectNoAxeViolations(page, "routing rules");
+    await page.getByRole("button", { name: "Add a rule" }).click();
+    await page.getByLabel("Rule name").fill("Changes to Cancellations (trial)");
+    const rule = page.getByTestId("rule").last();
+    await rule.getByLabel("Send to team").selectOption({ label: "Cancellations" });
+    await rule.getByRole("checkbox", { name: "Change", exact: true }).check();
+    await rule.getByRole("button", { name: /^Move up/ }).click(); // above the cancellations rule (no effect, but first)
+    expect(await page.getByText("You have changes that are not saved").count()).toBe(1);
+    await page.getByRole("button", { name: "Run the simulation" }).click();
+    const result = page.getByTestId("simulation-result");
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(/would go to a different team/);
+    const changed = Number((await result.locator("strong").first().textContent()) ?? "0");
+    expect(changed).toBeGreaterThan(0);
+    expect(await page.getByTestId("simulation-samples").locator("tbody tr").count()).toBeGreaterThan(0);
+    await expectNoAxeViolations(page, "routing rules with a draft and a simulation");
+    await screenshot(page, "admin-routing-simulator");
+    // Nothing was saved by simulating.
+    const saved = await s.rebook.app.inject({
+      method: "GET",
+      url: "/api/routing-rules/export",
+      headers: await s.rebook.signIn("admin"),
+    });
+    expect(saved.json<{ rules: unknown[] }>().rules).toHaveLength(1);
+    await page.getByRole("button", { name: "Discard changes" }).click();
+    expect(await page.getByTestId("rule").count()).toBe(1);
+  });
+
+  it("shows teams, users and the audit log, each accessible", async () => {
+    for (const [path, heading, name] of [
+      ["/admin/teams", "Teams", "admin-teams"],
+      ["/admin/users", "Users and roles", "admin-users"],
+      ["/admin/audit", "Audit log", "admin-audit"],
+    ] as const) {
+      await page.goto(`${s.url}${path}`);
+      await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+      await page.locator("table, [data-testid=team]").first().waitFor();
+      await expectNoAxeViolations(page, heading);
+      await screenshot(page, name);
+    }
+    expect(await page.getByTestId("audit").textContent()).toContain("Signed in");
+    expect(await page.getByTestId("audit").textContent()).toContain("Request viewed");
+
+    await page.goto(`${s.url}/no/such/page`);
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    await expectNoAxeViolations(page, "page not found");
+    const csv = await page.context().request.get(`${s.url}/api/audit/export.csv`);
+    expect(csv.headers()["content-type"]).toContain("text/csv");
+    expect(await csv.text()).toContain("user.signed_in");
+  });
+
+  it("re-authorises after PKB revokes the session, from the banner shown on every page", async () => {
+    await s.emu.control("POST", "sessions/revoke", { username: "jack.brown" });
+    await syncPass(s.rebook.sync);
+    await page.goto(`${s.url}/requests`);
+    const banner = page.getByTestId("reauth-banner");
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain("needs re-authorisation");
+    await expectNoAxeViolations(page, "worklist with the re-authorisation banner");
+    await screenshot(page, "reauth-banner");
+    await page.goto(`${s.url}/admin/teams`);
+    await banner.waitFor();
+
+    await banner.getByRole("link", { name: /Re-authorise/ }).click();
+    await page.waitForURL(new RegExp(`^${s.emu.url}/apiAuthorize\\.action`));
+    await page.getByLabel("Username").fill("jack.brown");
+    await page.getByLabel("Password").fill("sandbox");
+    await page.getByRole("button", { name: "Grant access" }).click();
+    await page.waitForURL(new RegExp(`^${s.url}/api/pkb/oauth/callback`));
+    expect(await page.textContent("body")).toContain("Access granted");
+    await page.goto(`${s.url}/admin/connections`);
+    await page.getByTestId("connections").getByText("Connected").waitFor();
+    expect(await page.getByTestId("reauth-banner").count()).toBe(0);
+  });
+});

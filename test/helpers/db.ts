@@ -1,0 +1,65 @@
+// Fresh, isolated stores for tests on both engines: PGlite in memory, and a new database on the real PostgreSQL
+// server (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openPglite, openPostgres, type Db } from "../../src/store/db.ts";
+import { migrate } from "../../src/store/migrate.ts";
+
+// eslint-disable-next-line no-restricted-properties -- tests choose their PostgreSQL server, the app never does
+const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** A store under test plus how to dispose of it. */
+export interface TestDb {
+  db: Db;
+  /** For postgres: the URL of the test database, so a test can open a second pool (another "instance"). */
+  url: string | null;
+  dispose(): Promise<void>;
+}
+
+/** Creates an empty database on the real server; returns its URL and a function that drops it. */
+async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `rebook_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** The two engines every store test runs on. */
+export const engines = [
+  {
+    name: "pglite",
+    async open(opts: { migrated?: boolean } = {}): Promise<TestDb> {
+      const db = await openPglite("memory://");
+      if (opts.migrated !== false) await migrate(db);
+      return { db, url: null, dispose: () => db.close() };
+    },
+  },
+  {
+    name: "postgres",
+    async open(opts: { migrated?: boolean } = {}): Promise<TestDb> {
+      const { url, drop } = await createPgDatabase();
+      const db = await openPostgres(url, { max: 5 });
+      if (opts.migrated !== false) await migrate(db);
+      return {
+        db,
+        url,
+        dispose: async () => {
+          await db.close();
+          await drop();
+        },
+      };
+    },
+  },
+] as const;

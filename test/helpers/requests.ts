@@ -1,0 +1,51 @@
+// Appointment requests made directly in the store for API tests: a message and its request, owned by a team, in a
+// given status, optionally assigned.
+import { randomUUID } from "node:crypto";
+import type { Db } from "../../src/store/db.ts";
+import { insertMessageIfNew } from "../../src/store/messages.ts";
+import { createRequest, type RequestStatus } from "../../src/store/requests.ts";
+
+/** Creates a request (with its message) and returns its id. */
+export async function seedRequest(
+  db: Db,
+  r: { teamId: string | null; status?: RequestStatus; assignedUserId?: string | null; nhsNumber?: string | null },
+): Promise<string> {
+  const messageId = randomUUID();
+  const conversationId = randomUUID();
+  const receivedAt = new Date();
+  await insertMessageIfNew(
+    db,
+    {
+      pkbMessageId: messageId,
+      conversationId,
+      subject: "Request to cancel appointment: Monday 6 October 2025 9:30am - Eye clinic",
+      content: "",
+      sentAt: receivedAt,
+      senderId: null,
+      patientPkbId: null,
+      messageStatus: null,
+      raw: {},
+    },
+    null,
+  );
+  const id = await db.transaction((tx) =>
+    createRequest(tx, {
+      pkbMessageId: messageId,
+      conversationId,
+      receivedAt,
+      type: "cancel",
+      parseStatus: "parsed",
+      requestedStart: null,
+      requestedSubject: "Eye clinic",
+      patientNote: "",
+      pkbTeamName: null,
+      patientPkbId: null,
+    }),
+  );
+  await db.query(
+    `UPDATE appointment_requests SET team_id = $2, status = $3, assigned_user_id = $4, nhs_number = $5,
+       next_attempt_at = NULL WHERE id = $1`,
+    [id, r.teamId, r.status ?? "open", r.assignedUserId ?? null, r.nhsNumber ?? null],
+  );
+  return id!;
+}

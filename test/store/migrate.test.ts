@@ -1,0 +1,107 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openPostgres } from "../../src/store/db.ts";
+import { migrate, readMigrations } from "../../src/store/migrate.ts";
+import { engines, type TestDb } from "../helpers/db.ts";
+
+describe.each(engines)("migrations on $name", (engine) => {
+  let t: TestDb | undefined;
+  afterEach(async () => {
+    await t?.dispose();
+    t = undefined;
+  });
+
+  it("applies every migration once and is a no-op the second time", async () => {
+    t = await engine.open({ migrated: false });
+    const all = (await readMigrations()).map((m) => m.version);
+    expect(await migrate(t.db)).toEqual(all);
+    expect(await migrate(t.db)).toEqual([]);
+    const tables = await t.db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(tables.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining([
+        "appointment_requests",
+        "patients",
+        "pkb_connections",
+        "pkb_messages",
+        "request_events",
+        "routing_rules",
+        "team_members",
+        "teams",
+        "users",
+      ]),
+    );
+  });
+
+  it("stores every instant as timestamptz", async () => {
+    t = await engine.open();
+    const naive = await t.db.query<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+       WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'`,
+    );
+    expect(naive).toEqual([]);
+  });
+
+  it("refuses to start when an applied migration was edited", async () => {
+    t = await engine.open({ migrated: false });
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-mig-"));
+    await fs.writeFile(path.join(dir, "0001_one.sql"), "CREATE TABLE one (id int);");
+    await migrate(t.db, dir);
+    await fs.writeFile(path.join(dir, "0001_one.sql"), "CREATE TABLE one (id bigint);");
+    await expect(migrate(t.db, dir)).rejects.toThrow(/was changed after it was applied/);
+  });
+
+  it("rolls a failing migration back whole and names it", async () => {
+    t = await engine.open({ migrated: false });
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-mig-"));
+    await fs.writeFile(path.join(dir, "0001_ok.sql"), "CREATE TABLE ok (id int);");
+    await fs.writeFile(path.join(dir, "0002_bad.sql"), "CREATE TABLE half (id int);\nSELECT * FROM no_such_table;");
+    await expect(migrate(t.db, dir)).rejects.toThrow(/Migration 2 \(bad\) failed/);
+    const half = await t.db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
+    expect(half).toEqual([]);
+    const applied = await t.db.query<{ version: number }>("SELECT version FROM schema_migrations");
+    expect(applied.map((r) => r.version)).toEqual([1]);
+  });
+
+  it("rejects gaps in numbering", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-mig-"));
+    await fs.writeFile(path.join(dir, "0001_a.sql"), "SELECT 1;");
+    await fs.writeFile(path.join(dir, "0003_c.sql"), "SELECT 1;");
+    await expect(readMigrations(dir)).rejects.toThrow(/without gaps/);
+  });
+
+  if (engine.name === "postgres") {
+    it("migrates once when several instances start together (advisory lock)", async () => {
+      t = await engine.open({ migrated: false });
+      const others = await Promise.all([1, 2, 3].map(() => openPostgres(t!.url!, { max: 2 })));
+      try {
+        const results = await Promise.all([t.db, ...others].map((db) => migrate(db)));
+        const applied = results.flat();
+        expect(applied.sort()).toEqual((await readMigrations()).map((m) => m.version));
+      } finally {
+        await Promise.all(others.map((db) => db.close()));
+      }
+    });
+  }
+});
+
+describe("embedded store directory", () => {
+  it("is held by one process at a time and released on close", async () => {
+    const { openPglite, StoreInUseError } = await import("../../src/store/db.ts");
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-lock-"));
+    // A lock left by a process that is gone is taken over.
+    await fs.writeFile(path.join(dir, "rebook.lock"), "999999999");
+    const db = await openPglite(dir);
+    // Another live process holding it (simulated with our parent's pid) keeps us out.
+    await db.close();
+    await fs.writeFile(path.join(dir, "rebook.lock"), String(process.ppid));
+    await expect(openPglite(dir)).rejects.toBeInstanceOf(StoreInUseError);
+    await fs.rm(path.join(dir, "rebook.lock"));
+    const again = await openPglite(dir);
+    await again.close();
+    await expect(fs.stat(path.join(dir, "rebook.lock"))).rejects.toThrow();
+  });
+});

@@ -1,0 +1,60 @@
+// Administration (loaded on demand): teams and members, users and roles, routing rules with the simulator, PKB
+// connections and sync, the audit log. Admins see everything; team leads see their own teams.
+import { Navigate, NavLink, Route, Routes } from "react-router";
+import { useMe } from "../auth/AuthContext.tsx";
+import { isAdmin, seesAdmin } from "../auth/permissions.ts";
+import { PageHeading, useTitle } from "../components/ui.tsx";
+import { AuditPage } from "./AuditPage.tsx";
+import { ConnectionsPage } from "./ConnectionsPage.tsx";
+import { RulesPage } from "./RulesPage.tsx";
+import { TeamsPage } from "./TeamsPage.tsx";
+import { UsersPage } from "./UsersPage.tsx";
+
+function Forbidden() {
+  useTitle("No access");
+  return (
+    <>
+      <PageHeading>You do not have access to this page</PageHeading>
+      <p className="nhsuk-body">Administration is for Rebook administrators and team leads.</p>
+    </>
+  );
+}
+
+export function AdminRoutes() {
+  const me = useMe();
+  if (!seesAdmin(me)) return <Forbidden />;
+  const admin = isAdmin(me);
+  const items = [
+    { to: "/admin/teams", label: "Teams", show: true },
+    { to: "/admin/users", label: "Users", show: admin },
+    { to: "/admin/routing", label: "Routing rules", show: admin },
+    { to: "/admin/connections", label: "PKB connections", show: admin },
+    { to: "/admin/audit", label: "Audit log", show: admin },
+  ].filter((i) => i.show);
+  return (
+    <>
+      <nav className="app-admin-nav" aria-label="Administration">
+        <ul>
+          {items.map((i) => (
+            <li key={i.to}>
+              <NavLink to={i.to}>{i.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="teams" replace />} />
+        <Route path="teams" element={<TeamsPage />} />
+        {admin ? (
+          <>
+            <Route path="users" element={<UsersPage />} />
+            <Route path="routing" element={<RulesPage />} />
+            <Route path="connections" element={<ConnectionsPage />} />
+            <Route path="audit" element={<AuditPage />} />
+          </>
+        ) : null}
+        <Route path="*" element={<Forbidden />} />
+      </Routes>
+    </>
+  );
+}

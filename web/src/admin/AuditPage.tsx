@@ -1,0 +1,211 @@
+// The audit log: who viewed or changed what, newest first; filter by action or request, page through, export as CSV.
+// The filters and page live in the URL.
+import { useEffect, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import { ApiError, get, qs } from "../api/client.ts";
+import type { AuditEntry } from "../api/types.ts";
+import { Pagination } from "../components/Pagination.tsx";
+import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
+import { ukDateTime } from "../format.ts";
+
+const ACTIONS: [string, string][] = [
+  ["", "Any action"],
+  ["request.viewed", "Request viewed"],
+  ["request.outcome_recorded", "Outcome recorded"],
+  ["request.claimed", "Request claimed"],
+  ["request.assigned", "Request assigned"],
+  ["request.status_changed", "Status changed"],
+  ["request.unassigned", "Request unassigned"],
+  ["request.manually_matched", "Appointment chosen by hand"],
+  ["request.rematched", "PKB searched again"],
+  ["request.note_added", "Note added"],
+  ["request.notes_viewed", "Notes viewed"],
+  ["request.retried", "Request retried"],
+  ["user.signed_in", "Signed in"],
+  ["user.signed_out", "Signed out"],
+  ["user.password_changed", "Password changed"],
+  ["report.rows_exported", "Report rows exported"],
+  ["audit.exported", "Audit log exported"],
+];
+
+const actionText = new Map(ACTIONS.filter(([v]) => v));
+
+/** The details in a few words: "outcome: rebooked, method: password". */
+function detailsText(d: Record<string, unknown>): string {
+  return Object.entries(d)
+    .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(", ");
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function AuditPage() {
+  useTitle("Audit log");
+  const [params, setParams] = useSearchParams();
+  const action = params.get("action") ?? "";
+  const requestId = params.get("request") ?? "";
+  const pages = (params.get("page") ?? "").split(".").filter(Boolean);
+  const [page, setPage] = useState<{ items: AuditEntry[]; nextCursor: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [requestField, setRequestField] = useState(requestId);
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const filter = { action: action || undefined, request_id: requestId || undefined };
+  const query = qs({ ...filter, cursor: pages.at(-1), limit: 50 });
+
+  useEffect(() => {
+    setPage(null);
+    get<{ items: AuditEntry[]; nextCursor: string | null }>(`/api/audit${query}`)
+      .then((p) => {
+        setPage(p);
+        setError(null);
+      })
+      .catch((err: unknown) => setError(err instanceof ApiError ? err.message : "The audit log could not be loaded."));
+  }, [query]);
+
+  const go = (change: Record<string, string>, keepPage = false) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(change)) {
+      if (v) next.set(k, v);
+      else next.delete(k);
+    }
+    if (!keepPage) next.delete("page");
+    setParams(next);
+  };
+  const pageLink = (p: string[]) => {
+    const next = new URLSearchParams(params);
+    if (p.length) next.set("page", p.join("."));
+    else next.delete("page");
+    const s = next.toString();
+    return `/admin/audit${s ? `?${s}` : ""}`;
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const v = requestField.trim();
+    if (v && !UUID.test(v)) {
+      setFieldError("Enter a request id, like 3f2b…, or leave it empty");
+      return;
+    }
+    setFieldError(null);
+    go({ request: v });
+  };
+
+  return (
+    <>
+      <PageHeading>Audit log</PageHeading>
+      <p className="nhsuk-body">Every view of a patient's request and every change, with who did it and when.</p>
+      {error ? <ErrorSummary problems={[{ text: error }]} /> : null}
+      <form className="app-filters app-filters__grid" noValidate onSubmit={submit} aria-label="Filter the audit log">
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="audit-action">
+            Action
+          </label>
+          <select
+            className="nhsuk-select"
+            id="audit-action"
+            value={action}
+            onChange={(e) => go({ action: e.target.value })}
+          >
+            {ACTIONS.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className={`nhsuk-form-group${fieldError ? " nhsuk-form-group--error" : ""}`}>
+          <label className="nhsuk-label" htmlFor="audit-request">
+            Request id
+          </label>
+          {fieldError ? (
+            <span className="nhsuk-error-message" id="audit-request-error">
+              <span className="nhsuk-u-visually-hidden">Error:</span> {fieldError}
+            </span>
+          ) : null}
+          <input
+            className="nhsuk-input"
+            id="audit-request"
+            spellCheck={false}
+            value={requestField}
+            onChange={(e) => setRequestField(e.target.value)}
+          />
+        </div>
+        <div className="nhsuk-form-group">
+          <button className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
+            Apply
+          </button>
+        </div>
+      </form>
+      <p className="nhsuk-body">
+        <a className="nhsuk-button nhsuk-button--secondary" href={`/api/audit/export.csv${qs(filter)}`} download>
+          Export as CSV
+        </a>
+      </p>
+      {page === null && !error ? <Loading what="Loading the audit log" /> : null}
+      {page ? (
+        page.items.length === 0 ? (
+          <p className="nhsuk-body">Nothing matches.</p>
+        ) : (
+          <div className="app-table-scroll" role="region" aria-label="Audit entries" tabIndex={0}>
+            <table className="nhsuk-table app-worklist" data-testid="audit">
+              <caption className="nhsuk-table__caption nhsuk-u-visually-hidden">Audit entries, newest first</caption>
+              <thead className="nhsuk-table__head">
+                <tr className="nhsuk-table__row">
+                  <th className="nhsuk-table__header" scope="col">
+                    When
+                  </th>
+                  <th className="nhsuk-table__header" scope="col">
+                    Who
+                  </th>
+                  <th className="nhsuk-table__header" scope="col">
+                    Action
+                  </th>
+                  <th className="nhsuk-table__header" scope="col">
+                    Request
+                  </th>
+                  <th className="nhsuk-table__header" scope="col">
+                    From
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="nhsuk-table__body">
+                {page.items.map((e) => (
+                  <tr className="nhsuk-table__row" key={e.id}>
+                    <td className="nhsuk-table__cell app-nowrap">{ukDateTime(e.at)}</td>
+                    <td className="nhsuk-table__cell">{e.actorLabel}</td>
+                    <td className="nhsuk-table__cell">
+                      {actionText.get(e.action) ?? e.action}
+                      {detailsText(e.details) ? (
+                        <>
+                          <br />
+                          <span className="app-secondary">{detailsText(e.details)}</span>
+                        </>
+                      ) : null}
+                    </td>
+                    <td className="nhsuk-table__cell">
+                      {e.requestId ? (
+                        <Link to={`/requests/${e.requestId}`}>
+                          Open<span className="nhsuk-u-visually-hidden"> request {e.requestId.slice(0, 8)}</span>
+                        </Link>
+                      ) : (
+                        <span className="app-muted">None</span>
+                      )}
+                    </td>
+                    <td className="nhsuk-table__cell">{e.ip ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )
+      ) : null}
+      <Pagination
+        label="Audit log pages"
+        previous={pages.length ? { to: pageLink(pages.slice(0, -1)), label: `Page ${pages.length}` } : null}
+        next={
+          page?.nextCursor ? { to: pageLink([...pages, page.nextCursor]), label: `Page ${pages.length + 2}` } : null
+        }
+      />
+    </>
+  );
+}

@@ -1,0 +1,286 @@
+// The JSON shapes of Rebook's API as the browser receives them (instants are ISO 8601 strings). They mirror the zod
+// schemas beside each route in src/http/api/; the server whitelists fields, so optional ones may be absent on older
+// servers.
+
+export type Role = "admin" | "team_lead" | "clerk" | "viewer";
+export type RequestStatus = "processing" | "open" | "in_progress" | "done" | "error";
+export type MatchState = "pending" | "auto_linked" | "review" | "manual" | "no_candidates" | "not_applicable";
+export type RequestType = "change" | "cancel";
+export type Priority = "low" | "normal" | "high" | "urgent";
+export type Outcome = "rebooked" | "cancelled" | "rejected" | "needs_patient_contact";
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
+export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
+
+/** The signed-in person (GET /api/auth/me). */
+export interface Me {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  teamIds: string[];
+  leadTeamIds: string[];
+}
+
+export interface AuthProviders {
+  local: boolean;
+  oidc: { displayName: string } | null;
+}
+
+export interface LinkedAppointment {
+  fhirId: string;
+  externalId: string | null;
+  start: string | null;
+  specialtyCode: string | null;
+  specialtyDisplay: string | null;
+  type: string | null;
+  location: string | null;
+  status: string | null;
+}
+
+/** When a request should be dealt with, from its age and its appointment's date. */
+export interface Deadline {
+  at: string | null;
+  state: DeadlineState;
+  text: string;
+}
+
+/** One worklist row. */
+export interface RequestItem {
+  id: string;
+  receivedAt: string;
+  type: RequestType | null;
+  status: RequestStatus;
+  parseStatus: "parsed" | "unparseable";
+  matchState: MatchState;
+  matchConfidence: number | null;
+  appointment: LinkedAppointment | null;
+  teamId: string | null;
+  teamName: string | null;
+  assignedUserId: string | null;
+  assignedUser?: { id: string; displayName: string } | null;
+  priority: Priority;
+  errorReason: string | null;
+  outcome?: Outcome | null;
+  deadline?: Deadline | null;
+  patient: { pkbUserId: string | null; name: string | null; nhsNumber: string | null };
+}
+
+export interface RequestPage {
+  items: RequestItem[];
+  nextCursor: string | null;
+}
+
+export interface Evidence {
+  factor: string;
+  points: number;
+  text: string;
+}
+
+export interface Candidate {
+  fhirId: string;
+  externalId: string | null;
+  start: string | null;
+  startUk: string | null;
+  status: string;
+  appointmentType: string | null;
+  description: string | null;
+  specialtyCode: string | null;
+  specialtyDisplay: string | null;
+  location: string | null;
+  score: number;
+  evidence: Evidence[];
+}
+
+export interface HistoryEvent {
+  id: number;
+  at: string;
+  type: string;
+  actor: { userId: string; displayName: string } | null;
+  data: Record<string, unknown>;
+}
+
+export interface Message {
+  id: string;
+  sentAt: string;
+  subject: string;
+  content: string;
+  senderId: string | null;
+  kind: "request" | "follow_up" | "unrelated" | null;
+  isRequest: boolean;
+}
+
+/** One request in full (GET /api/requests/:id). */
+export interface RequestDetail extends Omit<RequestItem, "patient"> {
+  conversationId: string;
+  outcome: Outcome | null;
+  /** {newStart, newStartUk} for rebooked, {reason} for rejected, {note} for needs_patient_contact. */
+  outcomeDetails?: Record<string, unknown> | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+  requested: { start: string | null; startUk: string | null; subject: string | null };
+  patientNote: string;
+  pkbTeamName: string | null;
+  patient: {
+    state: "pending" | "identified" | "not_identified";
+    pkbUserId: string | null;
+    name: string | null;
+    nhsNumber: string | null;
+    title: string | null;
+    firstName: string | null;
+    lastName: string | null;
+    dob: string | null;
+    email: string | null;
+    phone: string | null;
+    detailsFetchedAt: string | null;
+  };
+  messages: Message[];
+  match: {
+    state: MatchState;
+    confidence: number | null;
+    summary: string[];
+    evidence: Evidence[];
+    candidates: Candidate[];
+  };
+  routing: {
+    team: { id: string; name: string } | null;
+    rule: { id: string; name: string } | null;
+    priority: Priority;
+  };
+  assignment: { user: { id: string; displayName: string; email: string } | null };
+  history: HistoryEvent[];
+  /** Others viewing or editing it now (not me). */
+  presence?: { userId: string; displayName: string; state: "viewing" | "editing"; since: string }[];
+}
+
+export interface Note {
+  id: number;
+  body: string;
+  createdAt: string;
+  author: { userId: string; displayName: string } | null;
+}
+
+export interface TeamMember {
+  userId: string;
+  displayName: string;
+  email: string;
+  isLead: boolean;
+  capacity: number | null;
+  available: boolean;
+  openCount: number;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  description: string;
+  autoAssign: boolean;
+  isDefault: boolean;
+  openCount: number;
+  members: TeamMember[];
+}
+
+export interface StaffUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+}
+
+export interface RuleConditions {
+  types?: RequestType[];
+  specialtyCodes?: string[];
+  locations?: string[];
+  appointmentTypes?: string[];
+  pkbTeams?: string[];
+  keywords?: string[];
+  matchStates?: MatchState[];
+  [key: string]: unknown;
+}
+
+export interface Rule {
+  id: string;
+  position: number;
+  name: string;
+  enabled: boolean;
+  conditions: RuleConditions;
+  teamId: string;
+  teamName: string;
+  assignUserId: string | null;
+  assignUserName: string | null;
+  priority: Priority | null;
+}
+
+export interface Connection {
+  id: string;
+  label: string;
+  status: ConnectionStatus;
+  pkbUserName: string | null;
+  scope: string | null;
+  grantedAt: string | null;
+  accessExpiresAt: string | null;
+  hasRefreshToken: boolean;
+  messagesCursor: string | null;
+  lastSyncStartedAt: string | null;
+  lastSyncFinishedAt: string | null;
+  lastSyncError: string | null;
+  needsReauthSince: string | null;
+  needsReauthReason: string | null;
+  authorizePath: string;
+}
+
+export interface SyncStatus {
+  now: string;
+  connections: {
+    id: string;
+    label: string;
+    status: ConnectionStatus;
+    lastSyncFinishedAt: string | null;
+    lastSyncError: string | null;
+    newestMessageAt: string | null;
+    lagSeconds: number | null;
+    recentRuns: {
+      id: number;
+      startedAt: string;
+      finishedAt: string | null;
+      fetched: number;
+      newMessages: number;
+      newRequests: number;
+      followUps: number;
+      unrelated: number;
+      error: string | null;
+    }[];
+  }[];
+  pipeline: {
+    byStatus: Record<RequestStatus, number>;
+    byMatchState: Record<MatchState, number>;
+    dueNow: number;
+    inError: number;
+    recentErrors: { requestId: string; reason: string | null; at: string }[];
+  };
+  lastPass: { at: string; error: string | null } | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actorUserId: string | null;
+  actorLabel: string;
+  action: string;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+}
+
+export interface SimulationResult {
+  total: number;
+  changed: number;
+  byTeam: { teamId: string | null; teamName: string; current: number; simulated: number }[];
+  samples: {
+    requestId: string;
+    receivedAt: string;
+    currentTeam: { id: string; name: string } | null;
+    simulatedTeam: { id: string; name: string } | null;
+    rule: { position: number; name: string } | null;
+  }[];
+}

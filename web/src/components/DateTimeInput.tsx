@@ -1,0 +1,109 @@
+// The NHS date input (day, month, year) plus a 24-hour time field, for a UK wall-clock date and time.
+import { FieldError } from "./ui.tsx";
+
+export interface DateTimeValue {
+  day: string;
+  month: string;
+  year: string;
+  time: string;
+}
+
+export const emptyDateTime: DateTimeValue = { day: "", month: "", year: "", time: "" };
+
+/** Problems with a date and time as typed, or null when it is a real date and a valid 24-hour time. */
+export function checkDateTime(v: DateTimeValue): { date?: string; time?: string } | null {
+  const problems: { date?: string; time?: string } = {};
+  const [d, m, y] = [Number(v.day), Number(v.month), Number(v.year)];
+  if (!v.day || !v.month || !v.year) {
+    problems.date = "Enter the new appointment date, including a day, month and year";
+  } else if (!Number.isInteger(d) || !Number.isInteger(m) || !Number.isInteger(y) || v.year.length !== 4) {
+    problems.date = "The new appointment date must be a real date, for example 27 3 2026";
+  } else {
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
+      problems.date = "The new appointment date must be a real date, for example 27 3 2026";
+    }
+  }
+  if (!v.time.trim()) problems.time = "Enter the new appointment time";
+  else if (!/^([01]?\d|2[0-3])[:.]([0-5]\d)$/.test(v.time.trim()))
+    problems.time = "Enter the time in 24-hour format, for example 14:30";
+  return problems.date || problems.time ? problems : null;
+}
+
+/** "2026-03-27" and "14:30" from a valid value. */
+export function toIsoParts(v: DateTimeValue): { date: string; time: string } {
+  const pad = (s: string) => s.padStart(2, "0");
+  const [h, mi] = v.time.trim().split(/[:.]/);
+  return { date: `${v.year}-${pad(v.month)}-${pad(v.day)}`, time: `${pad(h!)}:${mi}` };
+}
+
+export function DateTimeInput({
+  idPrefix,
+  legend,
+  value,
+  onChange,
+  errors,
+}: {
+  idPrefix: string;
+  legend: string;
+  value: DateTimeValue;
+  onChange: (v: DateTimeValue) => void;
+  errors: { date?: string; time?: string } | null;
+}) {
+  const part = (key: "day" | "month" | "year", label: string, width: 2 | 4) => (
+    <div className="nhsuk-date-input__item">
+      <div className="nhsuk-form-group">
+        <label className="nhsuk-label nhsuk-date-input__label" htmlFor={`${idPrefix}-${key}`}>
+          {label}
+        </label>
+        <input
+          className={`nhsuk-input nhsuk-date-input__input nhsuk-input--width-${width}${errors?.date ? " nhsuk-input--error" : ""}`}
+          id={`${idPrefix}-${key}`}
+          inputMode="numeric"
+          value={value[key]}
+          onChange={(e) => onChange({ ...value, [key]: e.target.value.trim() })}
+        />
+      </div>
+    </div>
+  );
+  return (
+    <>
+      <div className={`nhsuk-form-group${errors?.date ? " nhsuk-form-group--error" : ""}`}>
+        <fieldset
+          className="nhsuk-fieldset"
+          role="group"
+          aria-describedby={`${idPrefix}-hint${errors?.date ? ` ${idPrefix}-date-error` : ""}`}
+        >
+          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{legend}</legend>
+          <div className="nhsuk-hint" id={`${idPrefix}-hint`}>
+            UK date, for example 27 3 2026
+          </div>
+          <FieldError id={`${idPrefix}-date-error`}>{errors?.date}</FieldError>
+          <div className="nhsuk-date-input" id={`${idPrefix}-date`}>
+            {part("day", "Day", 2)}
+            {part("month", "Month", 2)}
+            {part("year", "Year", 4)}
+          </div>
+        </fieldset>
+      </div>
+      <div className={`nhsuk-form-group${errors?.time ? " nhsuk-form-group--error" : ""}`}>
+        <label className="nhsuk-label nhsuk-label--s" htmlFor={`${idPrefix}-time`}>
+          New appointment time
+        </label>
+        <div className="nhsuk-hint" id={`${idPrefix}-time-hint`}>
+          24-hour clock, UK time, for example 14:30
+        </div>
+        <FieldError id={`${idPrefix}-time-error`}>{errors?.time}</FieldError>
+        <input
+          className={`nhsuk-input nhsuk-input--width-5${errors?.time ? " nhsuk-input--error" : ""}`}
+          id={`${idPrefix}-time`}
+          inputMode="numeric"
+          autoComplete="off"
+          value={value.time}
+          aria-describedby={`${idPrefix}-time-hint${errors?.time ? ` ${idPrefix}-time-error` : ""}`}
+          onChange={(e) => onChange({ ...value, time: e.target.value })}
+        />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,174 @@
+// The appointment the request is about: what the patient asked, the matched appointment with the evidence for the
+// match, the other candidates (each with a one-step "This is the appointment"), and "Search PKB again".
+import { useState } from "react";
+import { ApiError } from "../api/client.ts";
+import type { Candidate, RequestDetail } from "../api/types.ts";
+import { manualMatch, rematch } from "../api/workflow.ts";
+import { SummaryList, Warning } from "../components/ui.tsx";
+import { ukDateTime } from "../format.ts";
+import { MatchTag } from "../worklist/cues.tsx";
+
+const confidence = (c: number | null): string | null => {
+  if (c === null) return null;
+  const pct = Math.round(c * 100);
+  return `${pct >= 80 ? "High" : pct >= 50 ? "Medium" : "Low"} (${pct}%)`;
+};
+
+function EvidenceList({ items }: { items: { factor: string; points: number; text: string }[] }) {
+  if (items.length === 0) return null;
+  return (
+    <ul className="nhsuk-list nhsuk-list--bullet app-evidence">
+      {items.map((e, i) => (
+        <li key={i}>
+          {e.text}{" "}
+          <span className="app-secondary">
+            ({e.points >= 0 ? "+" : ""}
+            {e.points} points)
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Match({
+  request,
+  canWork,
+  onChanged,
+}: {
+  request: RequestDetail;
+  canWork: boolean;
+  onChanged: (message: string) => void;
+}) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const a = request.appointment;
+  const others = request.match.candidates.filter((c) => c.fhirId !== a?.fhirId);
+  const workable = request.status === "open" || request.status === "in_progress";
+
+  const run = async (key: string, fn: () => Promise<unknown>, message: string) => {
+    setBusy(key);
+    setError(null);
+    try {
+      await fn();
+      onChanged(message);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "That could not be done.");
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const candidateLabel = (c: Candidate) =>
+    `${c.startUk ?? ukDateTime(c.start)}${c.appointmentType ? `, ${c.appointmentType}` : ""}`;
+
+  return (
+    <section aria-labelledby="appointment-heading" className="app-section">
+      <h2 className="nhsuk-heading-m" id="appointment-heading">
+        Appointment
+      </h2>
+      <SummaryList
+        rows={[
+          ["Patient asked about", request.requested.startUk ?? ukDateTime(request.requested.start) ?? "Not readable"],
+          ["Subject in the message", request.requested.subject],
+          ["Match", <MatchTag state={request.matchState} key="m" />],
+        ]}
+      />
+      {error ? (
+        <p className="nhsuk-error-message" role="alert">
+          <span className="nhsuk-u-visually-hidden">Error:</span> {error}
+        </p>
+      ) : null}
+      {a ? (
+        <div className="app-card" data-testid="matched-appointment">
+          <h3 className="nhsuk-heading-s">Matched appointment</h3>
+          <SummaryList
+            rows={[
+              ["Appointment ID", a.externalId ?? "No trust ID in PKB"],
+              ["Date and time", a.start ? ukDateTime(a.start) : "Not known"],
+              ["Specialty", a.specialtyDisplay ?? a.specialtyCode],
+              ["Type", a.type],
+              ["Location", a.location],
+              ["Status in PKB", a.status],
+              ["Confidence", confidence(request.match.confidence)],
+            ]}
+          />
+          {request.match.evidence.length ? (
+            <>
+              <h4 className="nhsuk-heading-xs">Why this appointment</h4>
+              <EvidenceList items={request.match.evidence} />
+            </>
+          ) : null}
+        </div>
+      ) : request.matchState === "not_applicable" ? (
+        <Warning heading="Patient not identified" level={3}>
+          <p>PKB has no valid NHS number for this patient, so Rebook could not look up their appointments.</p>
+        </Warning>
+      ) : (
+        <Warning heading="No appointment linked yet" level={3}>
+          <p>
+            {others.length
+              ? "Choose the appointment this request is about from those below."
+              : "PKB has no appointment for this patient near the date asked about. Search PKB again later."}
+          </p>
+        </Warning>
+      )}
+      {request.match.summary.length ? (
+        <ul className="nhsuk-list nhsuk-body-s app-secondary">
+          {request.match.summary.map((s, i) => (
+            <li key={i}>{s}</li>
+          ))}
+        </ul>
+      ) : null}
+      {others.length ? (
+        <>
+          <h3 className="nhsuk-heading-s">{a ? "Other possible appointments" : "Possible appointments"}</h3>
+          <ul className="nhsuk-list app-candidates" data-testid="candidates">
+            {others.map((c) => (
+              <li key={c.fhirId} className="app-card">
+                <SummaryList
+                  noBorder
+                  rows={[
+                    ["Date and time", c.startUk ?? ukDateTime(c.start)],
+                    ["Appointment ID", c.externalId ?? "No trust ID in PKB"],
+                    ["Type", c.appointmentType ?? c.description],
+                    ["Specialty", c.specialtyDisplay ?? c.specialtyCode],
+                    ["Location", c.location],
+                    ["Score", String(c.score)],
+                  ]}
+                />
+                <EvidenceList items={c.evidence} />
+                {canWork && workable ? (
+                  <button
+                    type="button"
+                    className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
+                    disabled={busy !== null}
+                    onClick={() =>
+                      void run(
+                        c.fhirId,
+                        () => manualMatch(request.id, c.fhirId),
+                        `Appointment ${c.externalId ?? ""} linked.`,
+                      )
+                    }
+                  >
+                    This is the appointment<span className="nhsuk-u-visually-hidden">: {candidateLabel(c)}</span>
+                  </button>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {canWork && workable && request.patient.state === "identified" ? (
+        <button
+          type="button"
+          className="nhsuk-button nhsuk-button--secondary"
+          disabled={busy !== null}
+          onClick={() => void run("rematch", () => rematch(request.id), "PKB searched again for the appointment.")}
+        >
+          {busy === "rematch" ? "Searching PKB…" : "Search PKB again"}
+        </button>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,269 @@
+// One request in full: the patient's messages, the patient, the appointment and how it was matched, other candidates,
+// the history, notes, and the actions (claim, assign, record an outcome). Sends presence while open, follows live
+// updates, and opens the outcome form straight away when reached with ?action=outcome (the "r" shortcut).
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link, useLocation, useParams, useSearchParams } from "react-router";
+import { ApiError, get } from "../api/client.ts";
+import { useDirectory } from "../api/directory.ts";
+import { presenceText, useEvents } from "../api/events.tsx";
+import type { RequestDetail } from "../api/types.ts";
+import { leavePresence, sendPresence } from "../api/workflow.ts";
+import { useMe } from "../auth/AuthContext.tsx";
+import { canWork } from "../auth/permissions.ts";
+import { useAnnouncer } from "../components/Announcer.tsx";
+import { BackLink, Inset, Loading, PageHeading, SummaryList, useTitle } from "../components/ui.tsx";
+import { dobText, nhsNumber, outcomeText, priorityText, typeText, ukDateTime } from "../format.ts";
+import { DeadlineTag, StatusTag } from "../worklist/cues.tsx";
+import { Actions } from "./Actions.tsx";
+import { History } from "./History.tsx";
+import { Match } from "./Match.tsx";
+import { Notes } from "./Notes.tsx";
+import { OutcomeForm } from "./OutcomeForm.tsx";
+import { Thread } from "./Thread.tsx";
+
+const HEARTBEAT_MS = 20_000;
+
+function outcomeSummary(r: RequestDetail): string | null {
+  if (!r.outcome) return null;
+  const d = r.outcomeDetails ?? {};
+  const extra =
+    r.outcome === "rebooked"
+      ? typeof d.newStartUk === "string"
+        ? ` to ${d.newStartUk}`
+        : typeof d.newStart === "string"
+          ? ` to ${ukDateTime(d.newStart)}`
+          : ""
+      : r.outcome === "rejected" && typeof d.reason === "string"
+        ? `: ${d.reason}`
+        : r.outcome === "needs_patient_contact" && typeof d.note === "string"
+          ? `: ${d.note}`
+          : "";
+  return `${outcomeText[r.outcome]}${extra}`;
+}
+
+export function RequestPage() {
+  const { id = "" } = useParams();
+  const me = useMe();
+  const location = useLocation();
+  const [params, setParams] = useSearchParams();
+  const { announce } = useAnnouncer();
+  const { subscribe, presence, epoch, setPresenceFor } = useEvents();
+  const dir = useDirectory(me);
+  const [request, setRequest] = useState<RequestDetail | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const [editingOutcome, setEditingOutcome] = useState(false);
+  const [editingNote, setEditingNote] = useState(false);
+  const lastLoad = useRef(0);
+  const backTo = (location.state as { backTo?: string } | null)?.backTo ?? "/requests";
+  const showOutcome = params.get("action") === "outcome";
+  useTitle(request ? `${request.patient.name ?? "Request"}` : "Request");
+
+  const load = useCallback(() => {
+    lastLoad.current = Date.now();
+    return get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
+      .then((r) => {
+        setRequest(r);
+        setError(null);
+      })
+      .catch((err: unknown) =>
+        setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The request could not be loaded.")),
+      );
+  }, [id]);
+
+  useEffect(() => {
+    setRequest(null);
+    void load();
+  }, [load]);
+
+  // Live: someone else changed it (our own changes reload anyway), or the stream reopened after missing events.
+  useEffect(
+    () =>
+      subscribe((e) => {
+        if (e.type !== "request.updated" || e.requestId !== id) return;
+        if (Date.now() - lastLoad.current < 1500) return;
+        void load().then(() => {
+          setVersion((v) => v + 1);
+          announce("This request has just been updated");
+        });
+      }),
+    [subscribe, id, load, announce],
+  );
+  const firstEpoch = useRef(epoch);
+  useEffect(() => {
+    if (epoch !== firstEpoch.current) void load();
+  }, [epoch, load]);
+
+  // Presence: tell others we are here (and whether we are changing it) until we leave.
+  const editing = editingOutcome || editingNote;
+  const loaded = request !== null;
+  const mayEdit = request !== null && canWork(me, request.teamId);
+  useEffect(() => {
+    if (!loaded) return;
+    const state = editing && mayEdit ? "editing" : "viewing";
+    const beat = () =>
+      void sendPresence(id, state).then((r) => {
+        if (r) setPresenceFor(id, r.presence);
+      });
+    beat();
+    const t = window.setInterval(beat, HEARTBEAT_MS);
+    return () => window.clearInterval(t);
+  }, [id, editing, loaded, mayEdit, setPresenceFor]);
+  useEffect(() => () => void leavePresence(id), [id]);
+  useEffect(() => {
+    if (request?.presence) setPresenceFor(id, request.presence);
+  }, [request, id, setPresenceFor]);
+
+  const changed = (message: string) => {
+    setNotice(message);
+    announce(message);
+    void load();
+    setVersion((v) => v + 1);
+  };
+
+  const closeOutcome = () => {
+    const next = new URLSearchParams(params);
+    next.delete("action");
+    setParams(next, { replace: true, state: location.state as unknown });
+  };
+  const openOutcome = () => {
+    const next = new URLSearchParams(params);
+    next.set("action", "outcome");
+    setParams(next, { replace: true, state: location.state as unknown });
+  };
+
+  if (error) {
+    const missing = error.status === 404;
+    return (
+      <>
+        <BackLink to={backTo}>Back to the worklist</BackLink>
+        <PageHeading>{missing ? "Request not found" : "The request could not be loaded"}</PageHeading>
+        <p className="nhsuk-body" data-testid="request-error">
+          {missing ? "There is no request at this address, or it belongs to a team you are not in." : error.message}
+        </p>
+        <p className="nhsuk-body">
+          <Link to="/requests">Go to the worklist</Link>
+        </p>
+      </>
+    );
+  }
+  if (!request) return <Loading what="Loading the request" />;
+
+  const r = request;
+  const work = canWork(me, r.teamId);
+  const others = presenceText(presence.get(r.id));
+  const outcome = outcomeSummary(r);
+  const workable = r.status === "open" || r.status === "in_progress";
+
+  return (
+    <>
+      <BackLink to={backTo}>Back to the worklist</BackLink>
+      <PageHeading caption={`${r.type ? typeText[r.type] : "Unreadable"} request`}>
+        {r.patient.name ?? "Patient not identified"}
+      </PageHeading>
+      {others ? (
+        <div className="app-presence-banner" role="status" data-testid="presence-banner">
+          <strong>{others.replace(/this$/, "this request")}.</strong> Check with them before you change it.
+        </div>
+      ) : null}
+      {notice ? (
+        <div className="app-notice app-notice--ok" role="status">
+          <p className="nhsuk-body nhsuk-u-margin-bottom-0">{notice}</p>
+        </div>
+      ) : null}
+      <ul className="app-tag-row" aria-label="Request summary">
+        <li>
+          <span className="nhsuk-u-visually-hidden">Status: </span>
+          <StatusTag status={r.status} />
+        </li>
+        <li>
+          <span className="nhsuk-u-visually-hidden">Deadline: </span>
+          <DeadlineTag deadline={r.deadline} />
+        </li>
+        <li>Team: {r.routing.team?.name ?? "none"}</li>
+        <li data-testid="assigned-to">
+          Assigned to:{" "}
+          {r.assignment.user ? (r.assignment.user.id === me.id ? "you" : r.assignment.user.displayName) : "nobody"}
+        </li>
+        {r.priority !== "normal" ? <li>Priority: {priorityText[r.priority]}</li> : null}
+      </ul>
+      <div className="nhsuk-grid-row">
+        <div className="nhsuk-grid-column-two-thirds">
+          {showOutcome && work && workable ? (
+            <OutcomeForm
+              requestId={r.id}
+              onEditing={setEditingOutcome}
+              onCancel={closeOutcome}
+              onDone={(text) => {
+                closeOutcome();
+                changed(text);
+              }}
+            />
+          ) : null}
+          {outcome ? (
+            <Inset>
+              <p data-testid="outcome">
+                <strong>Outcome:</strong> {outcome}
+              </p>
+            </Inset>
+          ) : null}
+          {r.status === "error" && r.errorReason ? (
+            <Inset>
+              <p>
+                <strong>Rebook could not finish processing this request:</strong> {r.errorReason}
+              </p>
+            </Inset>
+          ) : null}
+          <Thread request={r} />
+          <Match request={r} canWork={work} onChanged={changed} />
+          <History events={r.history} names={dir?.names ?? new Map<string, string>()} />
+        </div>
+        <div className="nhsuk-grid-column-one-third">
+          <section aria-labelledby="actions-heading" className="app-section app-sidebar-panel">
+            <h2 className="nhsuk-heading-m" id="actions-heading">
+              Actions
+            </h2>
+            <Actions request={r} me={me} dir={dir} onChanged={changed} onRecordOutcome={openOutcome} />
+          </section>
+          <section aria-labelledby="patient-heading" className="app-section">
+            <h2 className="nhsuk-heading-m" id="patient-heading">
+              Patient
+            </h2>
+            {r.patient.state === "not_identified" ? (
+              <p className="nhsuk-body">PKB has no valid NHS number for this patient.</p>
+            ) : null}
+            <SummaryList
+              rows={[
+                [
+                  "Name",
+                  [r.patient.title, r.patient.firstName, r.patient.lastName].filter(Boolean).join(" ") ||
+                    r.patient.name,
+                ],
+                [
+                  "NHS number",
+                  r.patient.nhsNumber ? (
+                    <span data-testid="nhs-number">{nhsNumber(r.patient.nhsNumber)}</span>
+                  ) : (
+                    "Not known"
+                  ),
+                ],
+                ["Date of birth", dobText(r.patient.dob)],
+                ["Email", r.patient.email],
+                ["Phone", r.patient.phone],
+                ["Sent to PKB team", r.pkbTeamName],
+              ]}
+            />
+          </section>
+          <Notes
+            requestId={r.id}
+            canAdd={work}
+            version={version}
+            onEditing={setEditingNote}
+            onAdded={() => announce("Note added")}
+          />
+        </div>
+      </div>
+    </>
+  );
+}

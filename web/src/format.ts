@@ -1,0 +1,143 @@
+// Text for people: UK dates and times (Europe/London whatever the browser's zone), NHS numbers 3-3-4, ages, labels.
+import type { MatchState, Outcome, Priority, RequestStatus, RequestType, Role } from "./api/types.ts";
+
+const ZONE = "Europe/London";
+
+const parts = new Intl.DateTimeFormat("en-GB", {
+  timeZone: ZONE,
+  weekday: "short",
+  day: "numeric",
+  month: "numeric",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+// Fixed English names: some ICU versions write "Sept", and the server writes "Sep".
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+const LONG_MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+interface UkParts {
+  weekday: string;
+  day: number;
+  month: number;
+  year: number;
+  time: string;
+}
+
+/** The UK wall-clock parts of an instant. */
+function ukParts(d: Date): UkParts {
+  const p: Record<string, string> = {};
+  for (const x of parts.formatToParts(d)) p[x.type] = x.value;
+  return {
+    weekday: p.weekday ?? "",
+    day: Number(p.day),
+    month: Number(p.month),
+    year: Number(p.year),
+    time: `${p.hour}:${p.minute}`,
+  };
+}
+
+/** "Sun 14 Sep 2025, 09:30" on the UK clock; "" for null. */
+export function ukDateTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const p = ukParts(new Date(iso));
+  return `${p.weekday} ${p.day} ${MONTHS[p.month - 1]} ${p.year}, ${p.time}`;
+}
+
+/** "14 September 2025" on the UK clock. */
+export function ukDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const p = ukParts(new Date(iso));
+  return `${p.day} ${LONG_MONTHS[p.month - 1]} ${p.year}`;
+}
+
+/** "14 Sep, 09:30" (compact, for tables); the year is added when it is not this year. */
+export function ukShort(iso: string | null | undefined, now = new Date()): string {
+  if (!iso) return "";
+  const p = ukParts(new Date(iso));
+  const year = p.year === ukParts(now).year ? "" : ` ${p.year}`;
+  return `${p.day} ${MONTHS[p.month - 1]}${year}, ${p.time}`;
+}
+
+/** A YYYY-MM-DD date of birth as "3 March 1961". */
+export function dobText(ymd: string | null): string {
+  if (!ymd) return "";
+  const [y, m, d] = ymd.split("-").map(Number);
+  if (!y || !m || !d) return ymd;
+  return `${d} ${LONG_MONTHS[m - 1]} ${y}`;
+}
+
+/** "943 476 5919" from ten digits; other text unchanged. */
+export function nhsNumber(n: string | null | undefined): string {
+  if (!n) return "";
+  const d = n.replace(/\s+/g, "");
+  return /^\d{10}$/.test(d) ? `${d.slice(0, 3)} ${d.slice(3, 6)} ${d.slice(6)}` : n;
+}
+
+/** How long ago, in words: "just now", "25 mins ago", "3 hours ago", "2 days ago". */
+export function age(iso: string, now = Date.now()): string {
+  const mins = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60_000));
+  if (mins < 1) return "just now";
+  if (mins < 60) return `${mins} min${mins === 1 ? "" : "s"} ago`;
+  const hours = Math.floor(mins / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? "" : "s"} ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+export const statusText: Record<RequestStatus, string> = {
+  processing: "Processing",
+  open: "Open",
+  in_progress: "In progress",
+  done: "Done",
+  error: "Error",
+};
+
+export const typeText: Record<RequestType, string> = { change: "Change", cancel: "Cancel" };
+
+export const matchText: Record<MatchState, string> = {
+  pending: "Matching",
+  auto_linked: "Matched",
+  review: "Needs review",
+  manual: "Matched by hand",
+  no_candidates: "No appointment found",
+  not_applicable: "Patient not identified",
+};
+
+export const outcomeText: Record<Outcome, string> = {
+  rebooked: "Rebooked",
+  cancelled: "Cancelled",
+  rejected: "Rejected",
+  needs_patient_contact: "Needs patient contact",
+};
+
+export const roleText: Record<Role, string> = {
+  admin: "Admin",
+  team_lead: "Team lead",
+  clerk: "Clerk",
+  viewer: "Viewer",
+};
+
+export const priorityText: Record<Priority, string> = {
+  low: "Low",
+  normal: "Normal",
+  high: "High",
+  urgent: "Urgent",
+};
+
+/** "1 request" / "3 requests". */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -1,0 +1,268 @@
+// The worklist's search and filters. Selects and checkboxes apply at once (the table below updates; focus stays put);
+// the search applies on Enter or the Search button.
+import { useEffect, useId, useState, type RefObject } from "react";
+import type { Team } from "../api/types.ts";
+import {
+  changeView,
+  DEFAULT_SORT,
+  PAGE_SIZES,
+  isFiltered,
+  matchChoices,
+  sortChoices,
+  statusChoices,
+  type WorklistView,
+} from "./view.ts";
+
+export function Filters({
+  view,
+  onChange,
+  teams,
+  specialties,
+  searchRef,
+  showUnrouted,
+}: {
+  view: WorklistView;
+  onChange: (v: WorklistView) => void;
+  teams: Team[];
+  specialties: { code: string; display: string | null }[];
+  searchRef: RefObject<HTMLInputElement | null>;
+  /** Offer "No team" (admins: requests no rule or default team took). */
+  showUnrouted: boolean;
+}) {
+  const [q, setQ] = useState(view.q);
+  const [specialty, setSpecialty] = useState(view.specialty);
+  useEffect(() => setQ(view.q), [view.q]);
+  const specialtyName = specialties.find((x) => x.code === view.specialty)?.display ?? view.specialty;
+  useEffect(() => setSpecialty(specialtyName), [specialtyName]);
+  const listId = useId();
+  const set = (change: Partial<WorklistView>) => onChange(changeView(view, change));
+  // People know specialties by name; the API filters by code.
+  const specialtyCode = (text: string): string => {
+    const t = text.trim();
+    const byName = specialties.find((x) => x.display?.toLowerCase() === t.toLowerCase());
+    return byName ? byName.code : t;
+  };
+
+  return (
+    <div className="app-filters">
+      <search className="app-filters__search" aria-label="Search requests">
+        <form
+          className="app-filters__search-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            set({ q });
+          }}
+        >
+          <label className="nhsuk-label" htmlFor="worklist-search">
+            Search by patient name, NHS number or appointment ID
+          </label>
+          <div className="app-filters__search-row">
+            <input
+              ref={searchRef}
+              className="nhsuk-input"
+              id="worklist-search"
+              name="q"
+              type="search"
+              autoComplete="off"
+              spellCheck={false}
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+              aria-keyshortcuts="/"
+            />
+            <button className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
+              Search
+            </button>
+          </div>
+        </form>
+      </search>
+      <form className="app-filters__grid" aria-label="Filter requests" onSubmit={(e) => e.preventDefault()}>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-team">
+            Team
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-team"
+            value={view.team}
+            onChange={(e) => set({ team: e.target.value })}
+          >
+            <option value="">{showUnrouted ? "All teams" : "All my teams"}</option>
+            {teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+            {showUnrouted ? <option value="none">No team</option> : null}
+          </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-status">
+            Status
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-status"
+            value={view.status}
+            onChange={(e) => set({ status: e.target.value as WorklistView["status"] })}
+          >
+            {statusChoices.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-type">
+            Type
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-type"
+            value={view.type}
+            onChange={(e) => set({ type: e.target.value as WorklistView["type"] })}
+          >
+            <option value="">Change or cancel</option>
+            <option value="change">Change</option>
+            <option value="cancel">Cancel</option>
+          </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-specialty">
+            Specialty
+          </label>
+          <input
+            className="nhsuk-input"
+            id="filter-specialty"
+            list={listId}
+            value={specialty}
+            autoComplete="off"
+            onChange={(e) => setSpecialty(e.target.value)}
+            onBlur={() => {
+              if (specialty !== specialtyName) set({ specialty: specialtyCode(specialty) });
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") {
+                e.preventDefault();
+                set({ specialty: specialtyCode(specialty) });
+              }
+            }}
+          />
+          <datalist id={listId}>
+            {specialties.map((x) => (
+              <option key={x.code} value={x.display ?? x.code} />
+            ))}
+          </datalist>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-match">
+            Appointment match
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-match"
+            value={view.match}
+            onChange={(e) => set({ match: e.target.value as WorklistView["match"] })}
+          >
+            {matchChoices.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-due">
+            Deadline
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-due"
+            value={view.due}
+            onChange={(e) => set({ due: e.target.value as WorklistView["due"] })}
+          >
+            <option value="">Any</option>
+            <option value="overdue">Overdue</option>
+            <option value="due_soon">Due soon</option>
+          </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-sort">
+            Sort by
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-sort"
+            value={view.sort}
+            onChange={(e) => set({ sort: e.target.value as WorklistView["sort"] })}
+          >
+            {sortChoices.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="filter-per">
+            Requests per page
+          </label>
+          <select
+            className="nhsuk-select"
+            id="filter-per"
+            value={view.per}
+            onChange={(e) => set({ per: Number(e.target.value) })}
+          >
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="nhsuk-form-group app-filters__mine">
+          <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
+            <div className="nhsuk-checkboxes__item">
+              <input
+                className="nhsuk-checkboxes__input"
+                id="filter-mine"
+                type="checkbox"
+                checked={view.mine}
+                onChange={(e) => set({ mine: e.target.checked })}
+              />
+              <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="filter-mine">
+                Assigned to me
+              </label>
+            </div>
+          </div>
+        </div>
+      </form>
+      {isFiltered(view) ? (
+        <p className="nhsuk-body-s app-filters__clear">
+          <a
+            href="/requests"
+            onClick={(e) => {
+              e.preventDefault();
+              onChange({ ...view, ...readDefaults() });
+            }}
+          >
+            Clear search and filters
+          </a>
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+const readDefaults = (): Partial<WorklistView> => ({
+  sort: DEFAULT_SORT,
+  team: "",
+  status: "active",
+  type: "",
+  specialty: "",
+  match: "",
+  mine: false,
+  due: "",
+  q: "",
+  pages: [],
+});

@@ -1,0 +1,266 @@
+// The worklist table (TanStack Table for the column model and row selection; the markup is the NHS table). One row per
+// request: patient, request, appointment, deadline, match, status and team, who has it, and the quick action.
+import {
+  rowSelectionFeature,
+  tableFeatures,
+  useTable,
+  type ColumnDef,
+  type RowSelectionState,
+} from "@tanstack/react-table";
+import { useMemo, type Dispatch, type SetStateAction } from "react";
+import { Link } from "react-router";
+import { presenceText, type Presence } from "../api/events.tsx";
+import type { Me, RequestItem } from "../api/types.ts";
+import { canWork } from "../auth/permissions.ts";
+import { Tag } from "../components/ui.tsx";
+import { age, nhsNumber, ukShort } from "../format.ts";
+import { DeadlineTag, MatchTag, StatusTag, TypeTag } from "./cues.tsx";
+
+const features = tableFeatures({ rowSelectionFeature });
+
+interface Ctx {
+  me: Me;
+  names: ReadonlyMap<string, string>;
+  presence: ReadonlyMap<string, Presence[]>;
+  fresh: ReadonlySet<string>;
+  busyId: string | null;
+  backTo: string;
+  onClaim: (r: RequestItem) => void;
+}
+
+const patientLabel = (r: RequestItem): string => r.patient.name ?? "Patient not identified";
+
+function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, RequestItem>[] {
+  const cols: ColumnDef<typeof features, RequestItem>[] = [];
+  if (selectable) {
+    cols.push({
+      id: "select",
+      header: ({ table }) => (
+        <div className="nhsuk-checkboxes nhsuk-checkboxes--small app-checkbox-cell">
+          <div className="nhsuk-checkboxes__item">
+            <input
+              className="nhsuk-checkboxes__input"
+              type="checkbox"
+              id="select-all"
+              checked={table.getIsAllRowsSelected()}
+              onChange={(e) => table.toggleAllRowsSelected(e.target.checked)}
+            />
+            <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="select-all">
+              <span className="nhsuk-u-visually-hidden">Select every request on this page</span>
+            </label>
+          </div>
+        </div>
+      ),
+      cell: ({ row }) => (
+        <div className="nhsuk-checkboxes nhsuk-checkboxes--small app-checkbox-cell">
+          <div className="nhsuk-checkboxes__item">
+            <input
+              className="nhsuk-checkboxes__input"
+              type="checkbox"
+              id={`select-${row.id}`}
+              checked={row.getIsSelected()}
+              disabled={!row.getCanSelect()}
+              onChange={(e) => row.toggleSelected(e.target.checked)}
+            />
+            <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={`select-${row.id}`}>
+              <span className="nhsuk-u-visually-hidden">Select request from {patientLabel(row.original)}</span>
+            </label>
+          </div>
+        </div>
+      ),
+    });
+  }
+  cols.push(
+    {
+      id: "patient",
+      header: "Patient",
+      cell: ({ row: { original: r } }) => (
+        <>
+          <Link className="app-row-link" to={`/requests/${r.id}`} state={{ backTo: ctx.backTo }} data-row-link>
+            {patientLabel(r)}
+          </Link>
+          {ctx.fresh.has(r.id) ? (
+            <>
+              {" "}
+              <Tag colour="yellow">New</Tag>
+            </>
+          ) : null}
+          <br />
+          <span className="app-secondary">
+            {r.patient.nhsNumber ? (
+              <>
+                <span className="nhsuk-u-visually-hidden">NHS number </span>
+                {nhsNumber(r.patient.nhsNumber)}
+              </>
+            ) : (
+              "No NHS number"
+            )}
+          </span>
+        </>
+      ),
+    },
+    {
+      id: "request",
+      header: "Request",
+      cell: ({ row: { original: r } }) => (
+        <>
+          <TypeTag type={r.type} />
+          <br />
+          <span className="app-secondary">
+            <span className="nhsuk-u-visually-hidden">Received </span>
+            {ukShort(r.receivedAt)}
+            <br />
+            {age(r.receivedAt)}
+          </span>
+        </>
+      ),
+    },
+    {
+      id: "appointment",
+      header: "Appointment",
+      cell: ({ row: { original: r } }) =>
+        r.appointment ? (
+          <>
+            {r.appointment.start ? ukShort(r.appointment.start) : "Time not known"}
+            <br />
+            <span className="app-secondary">
+              {r.appointment.specialtyDisplay ?? r.appointment.specialtyCode ?? ""}
+              {r.appointment.externalId ? (
+                <>
+                  <br />
+                  ID {r.appointment.externalId}
+                </>
+              ) : null}
+            </span>
+          </>
+        ) : (
+          <span className="app-muted">Not linked</span>
+        ),
+    },
+    { id: "deadline", header: "Deadline", cell: ({ row: { original: r } }) => <DeadlineTag deadline={r.deadline} /> },
+    { id: "match", header: "Match", cell: ({ row: { original: r } }) => <MatchTag state={r.matchState} /> },
+    {
+      id: "status",
+      header: "Status and team",
+      cell: ({ row: { original: r } }) => (
+        <>
+          <StatusTag status={r.status} />
+          <br />
+          <span className="app-secondary">{r.teamName ?? "No team"}</span>
+        </>
+      ),
+    },
+    {
+      id: "assigned",
+      header: "Assigned to",
+      cell: ({ row: { original: r } }) => {
+        const who = r.assignedUserId
+          ? r.assignedUserId === ctx.me.id
+            ? "You"
+            : (r.assignedUser?.displayName ?? ctx.names.get(r.assignedUserId) ?? "Someone else")
+          : null;
+        const here = presenceText(ctx.presence.get(r.id));
+        return (
+          <>
+            {who ?? <span className="app-muted">Unassigned</span>}
+            {here ? (
+              <>
+                <br />
+                <span className="app-presence" data-testid="presence">
+                  <svg className="app-presence__icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <path d="M12 5c5 0 9 4.5 10 7-1 2.5-5 7-10 7S3 14.5 2 12c1-2.5 5-7 10-7Zm0 3a4 4 0 1 0 0 8 4 4 0 0 0 0-8Z" />
+                  </svg>
+                  {here}
+                </span>
+              </>
+            ) : null}
+          </>
+        );
+      },
+    },
+    {
+      id: "action",
+      header: () => <span className="nhsuk-u-visually-hidden">Action</span>,
+      cell: ({ row: { original: r } }) => {
+        const workable = r.status === "open" || r.status === "in_progress";
+        if (!workable || !canWork(ctx.me, r.teamId) || r.assignedUserId) return null;
+        return (
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-bottom-0"
+            disabled={ctx.busyId === r.id}
+            onClick={() => ctx.onClaim(r)}
+          >
+            Claim<span className="nhsuk-u-visually-hidden"> request from {patientLabel(r)}</span>
+          </button>
+        );
+      },
+    },
+  );
+  return cols;
+}
+
+export function RequestTable({
+  rows,
+  ctx,
+  selectable,
+  selection,
+  onSelectionChange,
+  activeId,
+  busy,
+  caption,
+}: {
+  rows: RequestItem[];
+  ctx: Ctx;
+  selectable: boolean;
+  selection: RowSelectionState;
+  onSelectionChange: Dispatch<SetStateAction<RowSelectionState>>;
+  activeId: string | null;
+  busy: boolean;
+  caption: string;
+}) {
+  const cols = useMemo(() => columns(ctx, selectable), [ctx, selectable]);
+  const table = useTable({
+    features,
+    columns: cols,
+    data: rows,
+    getRowId: (r) => r.id,
+    state: { rowSelection: selection },
+    onRowSelectionChange: onSelectionChange,
+    enableRowSelection: (row) => row.original.status !== "processing",
+  });
+  return (
+    <div className="app-table-scroll" role="region" aria-label="Requests" tabIndex={0}>
+      <table className="nhsuk-table app-worklist" aria-busy={busy}>
+        <caption className="nhsuk-table__caption nhsuk-u-visually-hidden">{caption}</caption>
+        <thead className="nhsuk-table__head">
+          {table.getHeaderGroups().map((g) => (
+            <tr className="nhsuk-table__row" key={g.id}>
+              {g.headers.map((h) => (
+                <th className={`nhsuk-table__header app-col-${h.id}`} scope="col" key={h.id}>
+                  {h.isPlaceholder ? null : <table.FlexRender header={h} />}
+                </th>
+              ))}
+            </tr>
+          ))}
+        </thead>
+        <tbody className="nhsuk-table__body">
+          {table.getRowModel().rows.map((row) => (
+            <tr
+              key={row.id}
+              className={`nhsuk-table__row${row.id === activeId ? " app-row--active" : ""}${row.getIsSelected() ? " app-row--selected" : ""}`}
+              data-request-id={row.id}
+              aria-current={row.id === activeId ? "true" : undefined}
+            >
+              {row.getAllCells().map((cell) => (
+                <td className={`nhsuk-table__cell app-col-${cell.column.id}`} key={cell.id}>
+                  <table.FlexRender cell={cell} />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

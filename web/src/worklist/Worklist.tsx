@@ -1,0 +1,385 @@
+// The worklist: search, filters, the table of requests with keyset pages, claim and bulk actions, live updates and
+// keyboard triage. The whole view lives in the URL.
+import type { RowSelectionState } from "@tanstack/react-table";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useLocation, useNavigate, useSearchParams } from "react-router";
+import { ApiError, get } from "../api/client.ts";
+import { useDirectory } from "../api/directory.ts";
+import { useEvents } from "../api/events.tsx";
+import type { RequestItem, RequestPage } from "../api/types.ts";
+import { claim } from "../api/workflow.ts";
+import { useMe } from "../auth/AuthContext.tsx";
+import { canBulk, canWork } from "../auth/permissions.ts";
+import { useAnnouncer } from "../components/Announcer.tsx";
+import { Pagination } from "../components/Pagination.tsx";
+import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
+import { plural } from "../format.ts";
+import { BulkBar } from "./BulkBar.tsx";
+import { Filters } from "./Filters.tsx";
+import { RequestTable } from "./RequestTable.tsx";
+import { useShortcuts } from "./shortcuts.ts";
+import { ShortcutsDialog } from "./ShortcutsDialog.tsx";
+import { apiQuery, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
+
+interface Loaded {
+  query: string;
+  items: RequestItem[];
+  nextCursor: string | null;
+}
+
+const FRESH_MS = 60_000;
+
+export function Worklist() {
+  const me = useMe();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const view = useMemo(() => readView(params), [params]);
+  const query = apiQuery(view);
+  const { announce } = useAnnouncer();
+  const dir = useDirectory(me);
+  const { subscribe, presence, live, epoch } = useEvents();
+  const [page, setPage] = useState<Loaded | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  // The keyboard cursor, also in a ref: shortcuts pressed in quick succession must see the latest row.
+  const activeRef = useRef<string | null>(null);
+  const setActive = useCallback((id: string | null) => {
+    activeRef.current = id;
+    setActiveId(id);
+  }, []);
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
+  const [notice, setNotice] = useState<{
+    ok: boolean;
+    text: string;
+    failed?: { id: string; message: string }[];
+  } | null>(null);
+  const [waiting, setWaiting] = useState<ReadonlySet<string>>(new Set());
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [showKeys, setShowKeys] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const rowsRef = useRef<RequestItem[]>([]);
+  rowsRef.current = page?.items ?? [];
+  useTitle("Worklist");
+
+  const go = useCallback(
+    (v: WorklistView) => {
+      const s = writeView(v).toString();
+      void navigate({ pathname: "/requests", search: s ? `?${s}` : "" });
+    },
+    [navigate],
+  );
+
+  // Load the page for this view; a new view clears the selection.
+  useEffect(() => {
+    const ctl = new AbortController();
+    setLoading(true);
+    setSelection({});
+    setWaiting(new Set());
+    get<RequestPage>(`/api/requests?${query}`, { signal: ctl.signal })
+      .then((p) => {
+        setPage({ query, items: p.items, nextCursor: p.nextCursor });
+        setError(null);
+        setLoading(false);
+        announce(
+          p.items.length === 0
+            ? "No requests match"
+            : `${plural(p.items.length, "request")} shown${p.nextCursor ? ", more on the next page" : ""}`,
+        );
+      })
+      .catch((err: unknown) => {
+        if ((err as Error).name === "AbortError") return;
+        setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The requests could not be loaded."));
+        setLoading(false);
+      });
+    return () => ctl.abort();
+  }, [query, announce]);
+
+  // Live updates: changed rows are refreshed in place; new requests appear at the top of the first page (newest first)
+  // and are announced politely; elsewhere they are counted with a link to see them.
+  const refreshTimer = useRef<number | undefined>(undefined);
+  const newIds = useRef(new Set<string>());
+  const refresh = useCallback(() => {
+    window.clearTimeout(refreshTimer.current);
+    refreshTimer.current = window.setTimeout(() => {
+      get<RequestPage>(`/api/requests?${query}`)
+        .then((p) => {
+          const before = new Set(rowsRef.current.map((r) => r.id));
+          const arrived = p.items.filter((r) => !before.has(r.id) && newIds.current.has(r.id));
+          newIds.current.clear();
+          setPage({ query, items: p.items, nextCursor: p.nextCursor });
+          if (arrived.length) {
+            announce(`${plural(arrived.length, "new request")} in the worklist`);
+            setFresh((f) => new Set([...f, ...arrived.map((r) => r.id)]));
+            window.setTimeout(
+              () => setFresh((f) => new Set([...f].filter((id) => !arrived.some((r) => r.id === id)))),
+              FRESH_MS,
+            );
+          }
+        })
+        .catch(() => undefined);
+    }, 400);
+  }, [query, announce]);
+  useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
+
+  // On the first page new arrivals slot in (and are announced); further on they are counted with a link to the top.
+  const firstPage = view.pages.length === 0;
+  useEffect(
+    () =>
+      subscribe((e) => {
+        if (rowsRef.current.some((r) => r.id === e.requestId)) {
+          refresh();
+        } else if (statusInView(view, e.status) && (e.type === "request.created" || e.status !== "processing")) {
+          if (firstPage) {
+            newIds.current.add(e.requestId);
+            refresh();
+          } else {
+            setWaiting((w) => new Set([...w, e.requestId]));
+          }
+        }
+      }),
+    [subscribe, refresh, firstPage, view],
+  );
+  // The stream (re)opened: events may have been missed.
+  const firstEpoch = useRef(epoch);
+  useEffect(() => {
+    if (epoch !== firstEpoch.current) refresh();
+  }, [epoch, refresh]);
+
+  const rows = page?.items ?? [];
+  useEffect(() => {
+    if (activeId && !rows.some((r) => r.id === activeId)) setActive(null);
+  }, [rows, activeId, setActive]);
+
+  const focusRow = (id: string) => {
+    setActive(id);
+    const link = document.querySelector<HTMLElement>(`tr[data-request-id="${CSS.escape(id)}"] [data-row-link]`);
+    link?.focus();
+    link?.closest("tr")?.scrollIntoView({ block: "nearest" });
+  };
+  const move = (delta: number) => {
+    const list = rowsRef.current;
+    if (list.length === 0) return;
+    const i = list.findIndex((r) => r.id === activeRef.current);
+    const next = i < 0 ? (delta > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, i + delta));
+    focusRow(list[next]!.id);
+  };
+  const current = (): RequestItem | null => rowsRef.current.find((r) => r.id === activeRef.current) ?? null;
+  const backTo = `/requests${location.search}`;
+  const open = (r: RequestItem, extra = "") => void navigate(`/requests/${r.id}${extra}`, { state: { backTo } });
+
+  const doClaim = useCallback(
+    async (r: RequestItem) => {
+      setBusyId(r.id);
+      try {
+        await claim(r.id);
+        const who = r.patient.name ?? "the patient";
+        setNotice({ ok: true, text: `You have claimed the request from ${who}.` });
+        announce(`You have claimed the request from ${who}`);
+        refresh();
+      } catch (err) {
+        const text = err instanceof ApiError ? err.message : "The request could not be claimed.";
+        setNotice({ ok: false, text });
+        announce(text, true);
+      } finally {
+        setBusyId(null);
+      }
+    },
+    [announce, refresh],
+  );
+
+  useShortcuts({
+    j: () => move(1),
+    k: () => move(-1),
+    o: () => {
+      const a = current();
+      return a ? open(a) : false;
+    },
+    Enter: () => {
+      const a = current();
+      return a ? open(a) : false;
+    },
+    c: () => {
+      const a = current();
+      if (a && canWork(me, a.teamId) && !a.assignedUserId) void doClaim(a);
+    },
+    r: () => {
+      const a = current();
+      if (a && canWork(me, a.teamId)) open(a, "?action=outcome");
+    },
+    x: () => {
+      const a = current();
+      if (!a || !canBulk(me)) return;
+      setSelection((sel) => {
+        const next = { ...sel };
+        if (next[a.id]) delete next[a.id];
+        else next[a.id] = true;
+        return next;
+      });
+    },
+    "/": () => {
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    },
+    "?": () => setShowKeys(true),
+  });
+
+  const selectedIds = Object.entries(selection)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
+  const people = useMemo(() => {
+    if (!dir) return [];
+    const seen = new Map<string, string>();
+    for (const t of dir.teams) {
+      if (me.role !== "admin" && !me.leadTeamIds.includes(t.id)) continue;
+      for (const m of t.members) seen.set(m.userId, m.displayName);
+    }
+    return [...seen]
+      .map(([userId, displayName]) => ({ userId, displayName }))
+      .sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }, [dir, me]);
+  const visibleTeams = useMemo(
+    () => (dir?.teams ?? []).filter((t) => me.role === "admin" || me.teamIds.includes(t.id)),
+    [dir, me],
+  );
+  const specialties = useMemo(() => {
+    const m = new Map<string, string | null>();
+    for (const r of rows)
+      if (r.appointment?.specialtyCode) m.set(r.appointment.specialtyCode, r.appointment.specialtyDisplay);
+    if (view.specialty && !m.has(view.specialty)) m.set(view.specialty, null);
+    return [...m]
+      .map(([code, display]) => ({ code, display }))
+      .sort((a, b) => (a.display ?? a.code).localeCompare(b.display ?? b.code));
+  }, [rows, view.specialty]);
+
+  const ctx = useMemo(
+    () => ({
+      me,
+      names: dir?.names ?? new Map<string, string>(),
+      presence,
+      fresh,
+      busyId,
+      backTo,
+      onClaim: (r: RequestItem) => void doClaim(r),
+    }),
+    [me, dir, presence, fresh, busyId, backTo, doClaim],
+  );
+
+  const pageNo = view.pages.length + 1;
+  const pageLink = (pages: string[]) => {
+    const s = writeView({ ...view, pages }).toString();
+    return `/requests${s ? `?${s}` : ""}`;
+  };
+
+  return (
+    <div className="app-worklist-page">
+      <div className="app-page-header">
+        <PageHeading>Worklist</PageHeading>
+        <p className="nhsuk-body-s app-live" data-testid="live-status">
+          <span className={`app-live__dot${live ? " app-live__dot--on" : ""}`} aria-hidden="true" />
+          {live ? "Live: updates appear as they happen" : "Live updates paused: reconnecting"}
+          {" · "}
+          <button type="button" className="app-link-button" onClick={() => setShowKeys(true)} aria-keyshortcuts="?">
+            Keyboard shortcuts
+          </button>
+        </p>
+      </div>
+      <Filters
+        view={view}
+        onChange={go}
+        teams={visibleTeams}
+        specialties={specialties}
+        searchRef={searchRef}
+        showUnrouted={me.role === "admin"}
+      />
+      {notice ? (
+        <div
+          className={`app-notice${notice.ok ? " app-notice--ok" : " app-notice--error"}`}
+          role={notice.ok ? "status" : "alert"}
+        >
+          <p className="nhsuk-body nhsuk-u-margin-bottom-0">{notice.text}</p>
+          {notice.failed?.length ? (
+            <ul className="nhsuk-list nhsuk-list--bullet nhsuk-u-margin-bottom-0">
+              {notice.failed.map((f) => (
+                <li key={f.id}>{f.message}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      {waiting.size > 0 ? (
+        <p className="nhsuk-body app-notice" role="status">
+          {plural(waiting.size, "request")} changed or arrived since this page loaded.{" "}
+          <a
+            href="/requests"
+            onClick={(e) => {
+              e.preventDefault();
+              go({ ...view, pages: [] });
+            }}
+          >
+            Go to the first page
+          </a>
+        </p>
+      ) : null}
+      {error ? <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" /> : null}
+      {canBulk(me) && selectedIds.length > 0 ? (
+        <BulkBar
+          ids={selectedIds}
+          people={people}
+          onClear={() => setSelection({})}
+          onDone={(text, failed) => {
+            setNotice({ ok: failed.length === 0, text, failed });
+            announce(text);
+            setSelection({});
+            refresh();
+          }}
+        />
+      ) : null}
+      {page === null && loading ? <Loading what="Loading requests" /> : null}
+      {page !== null ? (
+        rows.length === 0 ? (
+          <div className="app-empty" data-testid="worklist-empty">
+            <h2 className="nhsuk-heading-s">No requests {isFiltered(view) ? "match" : "yet"}</h2>
+            <p className="nhsuk-body">
+              {isFiltered(view)
+                ? "Try another search or fewer filters."
+                : "Requests appear here as patients ask to change or cancel appointments in PKB."}
+            </p>
+          </div>
+        ) : (
+          <>
+            <p className="nhsuk-body-s app-result-count" aria-hidden="true">
+              {plural(rows.length, "request")} on page {pageNo}
+              {page.nextCursor ? "" : view.pages.length ? " (last page)" : ""}
+            </p>
+            <div
+              onFocus={(e) => {
+                const id = (e.target as HTMLElement).closest("tr")?.getAttribute("data-request-id");
+                if (id) setActive(id);
+              }}
+            >
+              <RequestTable
+                rows={rows}
+                ctx={ctx}
+                selectable={canBulk(me)}
+                selection={selection}
+                onSelectionChange={setSelection}
+                activeId={activeId}
+                busy={loading}
+                caption={`Requests, page ${pageNo}`}
+              />
+            </div>
+          </>
+        )
+      ) : null}
+      <Pagination
+        label="Worklist pages"
+        previous={view.pages.length ? { to: pageLink(view.pages.slice(0, -1)), label: `Page ${pageNo - 1}` } : null}
+        next={page?.nextCursor ? { to: pageLink([...view.pages, page.nextCursor]), label: `Page ${pageNo + 1}` } : null}
+      />
+      <ShortcutsDialog open={showKeys} onClose={() => setShowKeys(false)} />
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+// The worklist view as it lives in the URL (bookmarkable, shareable; back and forward work): filters, search, sort
+// and the page (the keyset cursors that led to it). Turned into an /api/requests query here and nowhere else.
+import type { MatchState, RequestStatus, RequestType } from "../api/types.ts";
+
+export type StatusChoice = "active" | "open" | "in_progress" | "done" | "error" | "processing" | "all";
+export type MatchChoice = "" | "needs_person" | "matched" | "not_identified" | "pending";
+export type DueChoice = "" | "overdue" | "due_soon";
+export type SortChoice = "deadline" | "received_desc" | "received_asc" | "appointment_start";
+
+export interface WorklistView {
+  team: string;
+  status: StatusChoice;
+  type: "" | RequestType;
+  specialty: string;
+  match: MatchChoice;
+  mine: boolean;
+  due: DueChoice;
+  q: string;
+  sort: SortChoice;
+  /** Requests per page. */
+  per: number;
+  /** Cursors of the pages before this one were left by (empty on the first page). */
+  pages: string[];
+}
+
+export const statusChoices: [StatusChoice, string][] = [
+  ["active", "Open or in progress"],
+  ["open", "Open"],
+  ["in_progress", "In progress"],
+  ["done", "Done"],
+  ["error", "Error"],
+  ["processing", "Being processed"],
+  ["all", "Any status"],
+];
+
+export const matchChoices: [MatchChoice, string][] = [
+  ["", "Any"],
+  ["needs_person", "Appointment to choose"],
+  ["matched", "Appointment matched"],
+  ["not_identified", "Patient not identified"],
+  ["pending", "Still matching"],
+];
+
+export const sortChoices: [SortChoice, string][] = [
+  ["deadline", "Most urgent first"],
+  ["received_desc", "Newest first"],
+  ["received_asc", "Oldest first"],
+  ["appointment_start", "Soonest appointment first"],
+];
+
+const statusValues: Record<StatusChoice, RequestStatus[] | null> = {
+  active: ["open", "in_progress"],
+  open: ["open"],
+  in_progress: ["in_progress"],
+  done: ["done"],
+  error: ["error"],
+  processing: ["processing"],
+  all: null,
+};
+
+const matchValues: Record<Exclude<MatchChoice, "">, MatchState[]> = {
+  needs_person: ["review", "no_candidates"],
+  matched: ["auto_linked", "manual"],
+  not_identified: ["not_applicable"],
+  pending: ["pending"],
+};
+
+const oneOf = <T extends string>(v: string | null, allowed: readonly T[], fallback: T): T =>
+  v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
+
+/** Reads the view from the URL; anything unknown falls back to the default. */
+export function readView(p: URLSearchParams): WorklistView {
+  return {
+    team: p.get("team") ?? "",
+    status: oneOf(
+      p.get("status"),
+      statusChoices.map(([v]) => v),
+      "active",
+    ),
+    type: oneOf(p.get("type"), ["", "change", "cancel"] as const, ""),
+    specialty: p.get("specialty") ?? "",
+    match: oneOf(
+      p.get("match"),
+      matchChoices.map(([v]) => v),
+      "",
+    ),
+    mine: p.get("mine") === "1",
+    due: oneOf(p.get("due"), ["", "overdue", "due_soon"] as const, ""),
+    q: p.get("q") ?? "",
+    sort: oneOf(
+      p.get("sort"),
+      sortChoices.map(([v]) => v),
+      DEFAULT_SORT,
+    ),
+    per: PAGE_SIZES.includes(Number(p.get("per"))) ? Number(p.get("per")) : PAGE_SIZE,
+    pages: (p.get("page") ?? "").split(".").filter(Boolean),
+  };
+}
+
+/** The URL query for a view (defaults left out, so links stay short). */
+export function writeView(v: WorklistView): URLSearchParams {
+  const p = new URLSearchParams();
+  if (v.team) p.set("team", v.team);
+  if (v.status !== "active") p.set("status", v.status);
+  if (v.type) p.set("type", v.type);
+  if (v.specialty) p.set("specialty", v.specialty);
+  if (v.match) p.set("match", v.match);
+  if (v.mine) p.set("mine", "1");
+  if (v.due) p.set("due", v.due);
+  if (v.q.trim()) p.set("q", v.q.trim());
+  if (v.sort !== DEFAULT_SORT) p.set("sort", v.sort);
+  if (v.per !== PAGE_SIZE) p.set("per", String(v.per));
+  if (v.pages.length) p.set("page", v.pages.join("."));
+  return p;
+}
+
+/** A changed view: any change but paging starts again at the first page. */
+export function changeView(v: WorklistView, change: Partial<WorklistView>): WorklistView {
+  return { ...v, pages: [], ...change };
+}
+
+export const PAGE_SIZE = 50;
+export const PAGE_SIZES = [10, 25, 50, 100];
+
+/** Most urgent first: what a clerk should pick up next is at the top. */
+export const DEFAULT_SORT: SortChoice = "deadline";
+
+/** Whether a request in `status` belongs in the view (for live updates of rows not on screen). */
+export function statusInView(v: WorklistView, status: RequestStatus): boolean {
+  const statuses = statusValues[v.status];
+  return statuses === null || statuses.includes(status);
+}
+
+/** The /api/requests query string for a view. */
+export function apiQuery(v: WorklistView): string {
+  const p = new URLSearchParams();
+  const statuses = statusValues[v.status];
+  if (statuses) p.set("status", statuses.join(","));
+  if (v.type) p.set("type", v.type);
+  if (v.match) p.set("match_state", matchValues[v.match].join(","));
+  if (v.team) p.set("team_id", v.team);
+  if (v.specialty.trim()) p.set("specialty_code", v.specialty.trim());
+  if (v.mine) p.set("assigned_to", "me");
+  if (v.due) p.set("due", v.due);
+  if (v.q.trim()) p.set("q", v.q.trim());
+  p.set("sort", v.sort);
+  const cursor = v.pages.at(-1);
+  if (cursor) p.set("cursor", cursor);
+  p.set("limit", String(v.per));
+  return p.toString();
+}
+
+/** True when the view filters anything (for the "Clear filters" link). */
+export const isFiltered = (v: WorklistView): boolean =>
+  Boolean(v.team || v.status !== "active" || v.type || v.specialty || v.match || v.mine || v.due || v.q);
