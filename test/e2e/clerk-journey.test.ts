@@ -228,7 +228,7 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     const { context, page, problems } = await s.newPage();
     await signInByApi(context, s.url, s.staff.otherClerk.email);
     await page.goto(`${s.url}/requests`);
-    await page.locator("tbody tr").first().waitFor();
+    await page.locator("tr[data-request-id]").first().waitFor();
     for (const t of await page.locator("tbody td.app-col-status").allTextContents())
       expect(t).toContain("Cancellations");
     expect(await page.locator(`tr[data-request-id="${appointmentsRequest}"]`).count()).toBe(0);
@@ -293,7 +293,7 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     await page.keyboard.type("correct-horse-battery-staple");
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/requests\?sort=received_desc$/);
-    await page.locator("tbody tr").first().waitFor();
+    await page.locator("tr[data-request-id]").first().waitFor();
 
     // "?" opens the shortcuts; focus stays inside the dialog; Escape closes it.
     await page.keyboard.press("?");
@@ -367,9 +367,11 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     await tabUntil(page, (f) => f.text === "Back to the worklist", 40);
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/requests\?sort=received_desc$/);
-    await page.locator("tbody tr").first().waitFor();
+    // The worklist's own rows (the detail page's history table has rows too, and may still be on screen).
+    await page.locator("tr[data-request-id]").first().waitFor();
     await page.keyboard.press("j");
     const row = (await focused(page)).row;
+    expect(row, "j focused a worklist row").toBeTruthy();
     await page.keyboard.press("o");
     await page.waitForURL(new RegExp(`/requests/${row}$`));
     expect(problems).toEqual([]);
