@@ -457,3 +457,24 @@ export async function getRequestDetail(db: Queryable, id: string): Promise<Reque
     })),
   };
 }
+
+/** A specialty seen on a linked appointment, with the name PKB gave it (the most recent one if it changed). */
+export interface SpecialtySeen {
+  code: string;
+  display: string | null;
+  requests: number;
+}
+
+/** Every specialty any request's appointment has had, by name: for filters in the worklist and the reports. */
+export async function listSpecialties(db: Queryable): Promise<SpecialtySeen[]> {
+  const rows = await db.query<{ code: string; display: string | null; requests: number }>(
+    `SELECT appointment_specialty_code AS code,
+            (array_agg(appointment_specialty_display ORDER BY received_at DESC)
+               FILTER (WHERE appointment_specialty_display IS NOT NULL))[1] AS display,
+            count(*)::int AS requests
+       FROM appointment_requests
+      WHERE appointment_specialty_code IS NOT NULL
+      GROUP BY appointment_specialty_code`,
+  );
+  return rows.sort((a, b) => (a.display ?? a.code).localeCompare(b.display ?? b.code, "en-GB"));
+}

@@ -256,6 +256,7 @@ const ROUTES: Record<string, Entry> = {
 
   // ---- Teams: everyone lists; admins create and change; leads manage their own teams' members ----
   "GET /api/teams": { expect: everyone(200), call: () => ({ url: "/api/teams" }) },
+  "GET /api/specialties": { expect: everyone(200), call: () => ({ url: "/api/specialties" }) },
   "POST /api/teams": {
     expect: adminOnly(201),
     call: () => ({ url: "/api/teams", payload: { name: `Team ${randomUUID().slice(0, 8)}` } }),

@@ -9,7 +9,7 @@ import { insertMessageIfNew } from "../../src/store/messages.ts";
 import { upsertPatient } from "../../src/store/patients.ts";
 import { createTeam, createUser } from "../../src/store/people.ts";
 import { uniqueViolation } from "../../src/store/pg-errors.ts";
-import { listRequests, type RequestFilter, type RequestSort } from "../../src/store/request-queries.ts";
+import { listRequests, listSpecialties, type RequestFilter, type RequestSort } from "../../src/store/request-queries.ts";
 import { createRequest, type RequestStatus } from "../../src/store/requests.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { listRuleViews, reorderRules } from "../../src/store/routing-rules-admin.ts";
@@ -267,5 +267,26 @@ describe.each(engines)("API queries on $name", (engine) => {
     );
     expect(uniqueViolation(err)).toBe("users_email_key");
     expect(uniqueViolation(new Error("duplicate key value violates unique constraint"))).toBeNull();
+  });
+
+  it("lists every specialty seen on a request by its latest name, sorted by name, with counts", async () => {
+    const [a, b, c] = [
+      await seed(t.db, { receivedAt: new Date("2025-01-01T10:00:00Z") }),
+      await seed(t.db, { receivedAt: new Date("2025-02-01T10:00:00Z") }),
+      await seed(t.db, { receivedAt: new Date("2025-02-02T10:00:00Z") }),
+    ];
+    const set = (id: string, code: string, display: string | null) =>
+      t.db.query(
+        "UPDATE appointment_requests SET appointment_specialty_code = $2, appointment_specialty_display = $3 WHERE id = $1",
+        [id, code, display],
+      );
+    await set(a!, "ZZ-OPH", "Eye clinic (old name)");
+    await set(b!, "ZZ-OPH", "Ophthalmology");
+    await set(c!, "ZZ-AAA", null);
+    const mine = (await listSpecialties(t.db)).filter((s) => s.code.startsWith("ZZ-"));
+    expect(mine).toEqual([
+      { code: "ZZ-OPH", display: "Ophthalmology", requests: 2 },
+      { code: "ZZ-AAA", display: null, requests: 1 },
+    ]);
   });
 });

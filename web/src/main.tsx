@@ -1,4 +1,4 @@
-// The staff web app: routes, auth gate and providers. Administration is loaded on demand (its own chunk).
+// The staff web app: routes, auth gate and providers. Administration and Reports load on demand (their own chunks).
 import "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css";
 import "./app.css";
 import { StrictMode } from "react";
@@ -44,7 +44,7 @@ const routes: RouteObject[] = [
   { path: "/sign-in", element: <SignIn /> },
   {
     element: <RequireAuth />,
-    // Shown while a lazily loaded page (Administration) arrives on a first visit straight to it.
+    // Shown while a lazily loaded page (Administration, Reports) arrives on a first visit straight to it.
     hydrateFallbackElement: <Loading what="Loading Rebook" />,
     children: [
       { index: true, element: <Navigate to="/requests" replace /> },
@@ -54,7 +54,11 @@ const routes: RouteObject[] = [
         path: "admin/*",
         lazy: async () => ({ Component: (await import("./admin/AdminRoutes.tsx")).AdminRoutes }),
       },
-      // Reports (issue 5) mount here: { path: "reports/*", lazy: … }
+      {
+        // Its own chunk too (the chart library is only needed here).
+        path: "reports",
+        lazy: async () => ({ Component: (await import("./reports/ReportsPage.tsx")).ReportsPage }),
+      },
       { path: "*", element: <NotFound /> },
     ],
   },

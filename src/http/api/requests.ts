@@ -10,7 +10,7 @@ import { authorizeRequest, checkRequestAccess } from "../../auth/request-access.
 import { notFound } from "../../errors.ts";
 import { recordAudit } from "../../store/audit.ts";
 import { retryRequest } from "../../store/request-actions.ts";
-import { getRequestDetail, listRequests, type RequestDetail } from "../../store/request-queries.ts";
+import { getRequestDetail, listRequests, listSpecialties, type RequestDetail } from "../../store/request-queries.ts";
 import { MATCH_STATES, REQUEST_STATUSES } from "../../store/sync-status.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
@@ -287,6 +287,24 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
         items: page.items.map((i) => ({ ...i, deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs) })),
       };
     },
+  );
+
+  app.get(
+    "/api/specialties",
+    {
+      schema: {
+        tags: ["Requests"],
+        summary: "The specialties requests' appointments have had, by name (for filters)",
+        description:
+          "Every specialty code seen on a linked appointment, with the latest name PKB gave it and how many requests had it. Names only: no patient data.",
+        response: {
+          200: z.array(
+            z.object({ code: z.string(), display: z.string().nullable(), requests: z.number().int() }),
+          ),
+        },
+      },
+    },
+    async () => listSpecialties(deps.db),
   );
 
   app.get(

@@ -1,4 +1,4 @@
-// Teams and people, for names in the worklist and the assign menus. Loaded once per page view and shared; a failure
+// Teams, people and specialties, for names in the worklist and the assign menus. Loaded once per page view and shared; a failure
 // (e.g. a role that may not list users) leaves it partial rather than breaking the page.
 import { useEffect, useState } from "react";
 import { get } from "./client.ts";
@@ -10,14 +10,22 @@ export interface Directory {
   names: Map<string, string>;
   /** People who can be assigned work in a team (its members). */
   membersOf: (teamId: string | null) => { userId: string; displayName: string; available: boolean }[];
+  /** Every specialty requests' appointments have had, by name. */
+  specialties: Specialty[];
+}
+
+export interface Specialty {
+  code: string;
+  display: string | null;
 }
 
 let cache: { userId: string; directory: Promise<Directory> } | null = null;
 
 async function load(me: Me): Promise<Directory> {
-  const [teams, users] = await Promise.all([
+  const [teams, users, specialties] = await Promise.all([
     get<Team[]>("/api/teams").catch(() => [] as Team[]),
     me.role === "admin" ? get<StaffUser[]>("/api/users").catch(() => [] as StaffUser[]) : Promise.resolve([]),
+    get<Specialty[]>("/api/specialties").catch(() => [] as Specialty[]),
   ]);
   const names = new Map<string, string>();
   for (const u of users) names.set(u.id, u.displayName);
@@ -27,6 +35,7 @@ async function load(me: Me): Promise<Directory> {
     teams,
     names,
     membersOf: (teamId) => teams.find((t) => t.id === teamId)?.members ?? [],
+    specialties: specialties.map(({ code, display }) => ({ code, display })),
   };
 }
 

@@ -3,7 +3,7 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth, useMe } from "../auth/AuthContext.tsx";
-import { isAdmin, seesAdmin } from "../auth/permissions.ts";
+import { canReadReports, isAdmin, seesAdmin } from "../auth/permissions.ts";
 import { roleText } from "../format.ts";
 import { ReauthBanner } from "./ReauthBanner.tsx";
 
@@ -102,7 +102,7 @@ function Header() {
   const navigate = useNavigate();
   const items: NavItem[] = [
     { to: "/requests", label: "Worklist", show: true },
-    // Reports (issue 5) go here: { to: "/reports", label: "Reports", show: canReadReports(me) },
+    { to: "/reports", label: "Reports", show: canReadReports(me) },
     { to: "/admin", label: "Administration", show: seesAdmin(me) },
   ];
   return (

@@ -246,13 +246,14 @@ export function Worklist() {
   );
   const specialties = useMemo(() => {
     const m = new Map<string, string | null>();
+    for (const x of dir?.specialties ?? []) m.set(x.code, x.display);
     for (const r of rows)
       if (r.appointment?.specialtyCode) m.set(r.appointment.specialtyCode, r.appointment.specialtyDisplay);
     if (view.specialty && !m.has(view.specialty)) m.set(view.specialty, null);
     return [...m]
       .map(([code, display]) => ({ code, display }))
       .sort((a, b) => (a.display ?? a.code).localeCompare(b.display ?? b.code));
-  }, [rows, view.specialty]);
+  }, [dir, rows, view.specialty]);
 
   const ctx = useMemo(
     () => ({

@@ -1,0 +1,331 @@
+// The reports page's view as it lives in the URL (local date range, bucket, team, specialty, type, how volume is
+// split), its checks, and the pure shaping of report answers into chart series and table rows.
+import type { RequestType } from "../api/types.ts";
+import type { BucketFields, BucketUnit, OutcomeCounts, VolumeReport } from "./types.ts";
+
+export type Split = "specialty" | "type" | "team";
+
+export interface ReportView {
+  /** Local dates (Europe/London), YYYY-MM-DD, both inclusive. */
+  from: string;
+  to: string;
+  bucket: BucketUnit;
+  /** A team id, "none" (no team) or "" (every team). */
+  team: string;
+  /** A specialty code, "none" (no linked appointment) or "" (every specialty). */
+  specialty: string;
+  type: "" | RequestType;
+  split: Split;
+}
+
+export const BUCKETS: [BucketUnit, string][] = [
+  ["day", "Day"],
+  ["week", "Week (Monday to Sunday)"],
+  ["month", "Month"],
+];
+
+export const SPLITS: [Split, string][] = [
+  ["specialty", "Specialty"],
+  ["type", "Change or cancel"],
+  ["team", "Team"],
+];
+
+/** The API's limit: a range shorter than two years. */
+export const MAX_YEARS = 2;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a real calendar date written YYYY-MM-DD. */
+export function isIsoDate(s: string): boolean {
+  if (!ISO_DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** `days` after (or before, when negative) a local date. */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The same day `years` later (29 February → 28 February). */
+export function addYears(date: string, years: number): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y + years, m - 1, d));
+  if (t.getUTCMonth() !== m - 1) t.setUTCDate(0);
+  return t.toISOString().slice(0, 10);
+}
+
+/** Today's date on the UK clock, whatever the browser's zone. */
+export function londonToday(now = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(now);
+}
+
+/** Ready-made ranges ending today, each with the bucket that suits it. */
+export function presets(today: string): { label: string; from: string; to: string; bucket: BucketUnit }[] {
+  const [y, m] = today.split("-").map(Number) as [number, number];
+  const yearAgo = new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 10);
+  return [
+    { label: "Last 4 weeks", from: addDays(today, -27), to: today, bucket: "day" },
+    { label: "Last 3 months", from: addDays(today, -90), to: today, bucket: "week" },
+    { label: "Last 12 months", from: yearAgo, to: today, bucket: "month" },
+  ];
+}
+
+const oneOf = <T extends string>(v: string | null, allowed: readonly T[], fallback: T): T =>
+  v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
+
+/** Reads the view from the URL: missing dates default to the last 3 months; the dates are checked by `problems`. */
+export function readReportView(p: URLSearchParams, today: string): ReportView {
+  return {
+    from: p.get("from") ?? addDays(today, -90),
+    to: p.get("to") ?? today,
+    bucket: oneOf(
+      p.get("bucket"),
+      BUCKETS.map(([v]) => v),
+      "week",
+    ),
+    team: p.get("team") ?? "",
+    specialty: p.get("specialty") ?? "",
+    type: oneOf(p.get("type"), ["", "change", "cancel"] as const, ""),
+    split: oneOf(
+      p.get("split"),
+      SPLITS.map(([v]) => v),
+      "specialty",
+    ),
+  };
+}
+
+/** The URL query of a view (every filter written, so a link always means the same range). */
+export function writeReportView(v: ReportView): URLSearchParams {
+  const p = new URLSearchParams({ from: v.from, to: v.to, bucket: v.bucket });
+  if (v.team) p.set("team", v.team);
+  if (v.specialty) p.set("specialty", v.specialty);
+  if (v.type) p.set("type", v.type);
+  if (v.split !== "specialty") p.set("split", v.split);
+  return p;
+}
+
+/** The report API's query for a view (the filter, and the bucket unless `bucketed` is false). */
+export function apiQuery(v: ReportView, bucketed = true): string {
+  const p = new URLSearchParams({ from: v.from, to: v.to });
+  if (bucketed) p.set("bucket", v.bucket);
+  if (v.team) p.set("team_id", v.team);
+  if (v.specialty) p.set("specialty_code", v.specialty);
+  if (v.type) p.set("type", v.type);
+  return p.toString();
+}
+
+/** What is wrong with a range, by field, in the design system's words; empty when it can be reported. */
+export function rangeProblems(from: string, to: string): { from?: string; to?: string } {
+  const out: { from?: string; to?: string } = {};
+  if (!from) out.from = "Enter the first date of the report";
+  else if (!isIsoDate(from)) out.from = "The first date must be a real date";
+  if (!to) out.to = "Enter the last date of the report";
+  else if (!isIsoDate(to)) out.to = "The last date must be a real date";
+  if (out.from || out.to) return out;
+  if (from > to) out.to = "The last date must be the same as or after the first date";
+  else if (to >= addYears(from, MAX_YEARS)) out.to = `The range must be shorter than ${MAX_YEARS} years`;
+  return out;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+const LONG_MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+const ymd = (date: string): { y: number; m: number; d: number; wd: number } => {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return { y, m, d, wd: new Date(Date.UTC(y, m - 1, d)).getUTCDay() };
+};
+
+/** "14 September 2025". */
+export function longDate(date: string): string {
+  const { y, m, d } = ymd(date);
+  return `${d} ${LONG_MONTHS[m - 1]} ${y}`;
+}
+
+/** A short label for a chart's axis: "Mon 1 Sep", "w/c 1 Sep", "Sep 2025"; the year when the range spans years. */
+export function axisLabel(b: BucketFields, unit: BucketUnit, withYear: boolean): string {
+  const { y, m, d, wd } = ymd(b.key);
+  const year = withYear ? ` ${y}` : "";
+  if (unit === "month") return `${MONTHS[m - 1]} ${y}`;
+  if (unit === "week") return `w/c ${d} ${MONTHS[m - 1]}${year}`;
+  return `${DAYS[wd]} ${d} ${MONTHS[m - 1]}${year}`;
+}
+
+/** "1 to 7 Sep 2025", "28 Aug to 3 Sep 2025", "29 Dec 2025 to 4 Jan 2026". */
+function spanText(from: string, to: string): string {
+  const f = ymd(from);
+  const t = ymd(to);
+  const start = f.y !== t.y ? `${f.d} ${MONTHS[f.m - 1]} ${f.y}` : f.m !== t.m ? `${f.d} ${MONTHS[f.m - 1]}` : `${f.d}`;
+  return `${start} to ${t.d} ${MONTHS[t.m - 1]} ${t.y}`;
+}
+
+/** The bucket in full, for a table's row header: "Mon 1 Sep 2025", "1 to 7 Sep 2025", "September 2025". */
+export function rowLabel(b: BucketFields, unit: BucketUnit): string {
+  const f = ymd(b.from);
+  if (unit === "day") return `${DAYS[f.wd]} ${f.d} ${MONTHS[f.m - 1]} ${f.y}`;
+  if (unit === "week") {
+    const whole = b.from === b.key && b.to === addDays(b.key, 6);
+    return `${spanText(b.from, b.to)}${whole ? "" : " (part week)"}`;
+  }
+  const whole = b.from === b.key && ymd(addDays(b.to, 1)).d === 1;
+  return whole ? `${LONG_MONTHS[f.m - 1]} ${f.y}` : `${spanText(b.from, b.to)} (part month)`;
+}
+
+/** True when the buckets span more than one calendar year (axis labels then carry the year). */
+export function spansYears(buckets: BucketFields[]): boolean {
+  return buckets.length > 0 && buckets[0]!.from.slice(0, 4) !== buckets.at(-1)!.to.slice(0, 4);
+}
+
+/** Minutes for people: "45 min", "3 h 20 min", "2 days 4 h"; "None yet" for null. */
+export function durationText(minutes: number | null): string {
+  if (minutes === null) return "None yet";
+  const m = Math.round(minutes);
+  if (m < 60) return `${m} min`;
+  if (m < 24 * 60) {
+    const h = Math.floor(m / 60);
+    const rest = m % 60;
+    return rest ? `${h} h ${rest} min` : `${h} h`;
+  }
+  const days = Math.floor(m / (24 * 60));
+  const h = Math.round((m - days * 24 * 60) / 60);
+  if (h === 24) return `${days + 1} days`;
+  return `${days} ${days === 1 ? "day" : "days"}${h ? ` ${h} h` : ""}`;
+}
+
+/** Minutes as hours with one decimal place, for a chart (null stays a gap). */
+export const hours = (minutes: number | null): number | null =>
+  minutes === null ? null : Math.round(minutes / 6) / 10;
+
+/** "87%" (whole per cent; "0%" and "100%" only when exact), "Not yet" for null. */
+export function percentText(share: number | null): string {
+  if (share === null) return "Not yet";
+  const p = Math.round(share * 100);
+  if (p === 100 && share < 1) return "99%";
+  if (p === 0 && share > 0) return "1%";
+  return `${p}%`;
+}
+
+export const numberText = (n: number): string => n.toLocaleString("en-GB");
+
+export const OUTCOME_LABELS: [keyof OutcomeCounts, string][] = [
+  ["rebooked", "Rebooked"],
+  ["cancelled", "Cancelled"],
+  ["rejected", "Rejected"],
+  ["needs_patient_contact", "Needs patient contact"],
+  ["none", "No outcome yet"],
+];
+
+/** One line or bar set of a chart and a column of its table. */
+export interface Series {
+  label: string;
+  values: number[];
+}
+
+/** How many specialties or teams get their own series before the rest are grouped as "Other". */
+export const MAX_SERIES = 8;
+
+const TYPE_LABELS: Record<RequestType | "unknown", string> = {
+  change: "Change",
+  cancel: "Cancel",
+  unknown: "Not understood",
+};
+
+/**
+ * Volume per bucket split by specialty, team or type: the largest groups by total first, then "Other …" for the
+ * rest, then requests with no specialty / team / type. Every request is in exactly one series.
+ */
+export function volumeSeries(report: VolumeReport, split: Split): Series[] {
+  const index = new Map(report.buckets.map((b, i) => [b.key, i]));
+  const groups = new Map<string, { label: string; values: number[]; total: number; last: boolean }>();
+  const none = {
+    specialty: "No appointment linked",
+    team: "No team",
+    type: TYPE_LABELS.unknown,
+  }[split];
+  for (const c of report.cells) {
+    const i = index.get(c.bucket);
+    if (i === undefined) continue;
+    let key: string;
+    let label: string;
+    if (split === "specialty") {
+      key = c.specialtyCode ?? "";
+      label = c.specialtyCode === null ? none : (c.specialtyName ?? c.specialtyCode);
+    } else if (split === "team") {
+      key = c.teamId ?? "";
+      label = c.teamId === null ? none : (c.teamName ?? "Unnamed team");
+    } else {
+      key = c.type ?? "";
+      label = c.type === null ? none : TYPE_LABELS[c.type];
+    }
+    let g = groups.get(key);
+    if (!g) {
+      g = { label, values: report.buckets.map(() => 0), total: 0, last: key === "" };
+      groups.set(key, g);
+    }
+    g.values[i]! += c.requests;
+    g.total += c.requests;
+  }
+  const named = [...groups.values()].filter((g) => !g.last);
+  // Types keep their natural order; specialties and teams go largest first (ties by name).
+  if (split === "type") named.sort((a, b) => (a.label === "Change" ? -1 : b.label === "Change" ? 1 : 0));
+  else named.sort((a, b) => b.total - a.total || a.label.localeCompare(b.label, "en-GB"));
+  const out: Series[] = named.slice(0, split === "type" ? named.length : MAX_SERIES);
+  const rest = named.slice(out.length);
+  if (rest.length) {
+    out.push({
+      label: `Other ${split === "team" ? "teams" : "specialties"} (${rest.length})`,
+      values: report.buckets.map((_, i) => rest.reduce((s, g) => s + g.values[i]!, 0)),
+    });
+  }
+  const last = groups.get("");
+  if (last) out.push({ label: last.label, values: last.values });
+  return out.map(({ label, values }) => ({ label, values }));
+}
+
+/** Column totals of series (one per bucket). */
+export const bucketTotals = (series: Series[], buckets: number): number[] =>
+  Array.from({ length: buckets }, (_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
+
+/**
+ * Colours for series on white: the NHS palette's darker colours (each at least 3:1 against white, WCAG 1.4.11), in
+ * an order that keeps neighbours apart; segments are also separated by white borders, and every figure is in the
+ * table beneath the chart.
+ */
+export const PALETTE = [
+  "#005eb8", // NHS blue
+  "#007f3b", // NHS green
+  "#d5281b", // NHS red
+  "#330072", // NHS purple
+  "#8a4b08", // brown
+  "#00796b", // teal
+  "#ae2573", // NHS pink
+  "#003087", // NHS dark blue
+  "#7c2855", // NHS dark pink
+] as const;
+
+/** Greys for the "Other …" series and for the "No …" one (never next to each other in the same shade). */
+export const OTHER_GREY = "#768692";
+export const NONE_GREY = "#425563";
+
+/** The colour of the n-th series; "Other …" and "No …" series are grey. */
+export function seriesColour(label: string, n: number): string {
+  if (label.startsWith("Other ")) return OTHER_GREY;
+  if (/^(No |Not understood)/.test(label)) return NONE_GREY;
+  return PALETTE[n % PALETTE.length]!;
+}
