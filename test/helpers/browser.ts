@@ -83,6 +83,8 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      // A UK browser: date fields read day/month/year, as trust staff see them.
+      "--lang=en-GB",
     ],
   });
 }

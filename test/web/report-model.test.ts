@@ -7,7 +7,9 @@ import {
   apiQuery,
   axisLabel,
   bucketTotals,
+  durationScale,
   durationText,
+  inUnit,
   londonToday,
   MAX_SERIES,
   percentText,
@@ -107,6 +109,11 @@ describe("labels and figures as text", () => {
     expect(durationText(1440)).toBe("1 day");
     expect(durationText(1500)).toBe("1 day 1 h");
     expect(durationText(2 * 1440 + 23.8 * 60)).toBe("3 days");
+    expect(durationScale(120)).toEqual({ title: "Minutes", divisor: 1 });
+    expect(durationScale(3 * 60)).toEqual({ title: "Hours", divisor: 60 });
+    expect(durationScale(3 * 24 * 60)).toEqual({ title: "Days", divisor: 1440 });
+    expect(inUnit(90, 60)).toBe(1.5);
+    expect(inUnit(null, 60)).toBeNull();
     expect(percentText(null)).toBe("Not yet");
     expect(percentText(1)).toBe("100%");
     expect(percentText(0.996)).toBe("99%");

@@ -37,6 +37,67 @@ export function toIsoParts(v: DateTimeValue): { date: string; time: string } {
   return { date: `${v.year}-${pad(v.month)}-${pad(v.day)}`, time: `${pad(h!)}:${mi}` };
 }
 
+/** Day, month and year as typed. */
+export interface DateValue {
+  day: string;
+  month: string;
+  year: string;
+}
+
+/** The NHS date input: a fieldset of day, month and year fields with a hint and an error message. */
+export function DateInput({
+  idPrefix,
+  legend,
+  hint,
+  value,
+  onChange,
+  error,
+}: {
+  idPrefix: string;
+  legend: string;
+  hint: string;
+  value: DateValue;
+  onChange: (v: DateValue) => void;
+  error: string | undefined;
+}) {
+  const part = (key: keyof DateValue, label: string, width: 2 | 4) => (
+    <div className="nhsuk-date-input__item">
+      <div className="nhsuk-form-group">
+        <label className="nhsuk-label nhsuk-date-input__label" htmlFor={`${idPrefix}-${key}`}>
+          {label}
+        </label>
+        <input
+          className={`nhsuk-input nhsuk-date-input__input nhsuk-input--width-${width}${error ? " nhsuk-input--error" : ""}`}
+          id={`${idPrefix}-${key}`}
+          inputMode="numeric"
+          value={value[key]}
+          onChange={(e) => onChange({ ...value, [key]: e.target.value.trim() })}
+        />
+      </div>
+    </div>
+  );
+  return (
+    <div className={`nhsuk-form-group${error ? " nhsuk-form-group--error" : ""}`}>
+      <fieldset
+        className="nhsuk-fieldset"
+        role="group"
+        aria-describedby={`${idPrefix}-hint${error ? ` ${idPrefix}-date-error` : ""}`}
+      >
+        <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{legend}</legend>
+        <div className="nhsuk-hint" id={`${idPrefix}-hint`}>
+          {hint}
+        </div>
+        <FieldError id={`${idPrefix}-date-error`}>{error}</FieldError>
+        <div className="nhsuk-date-input" id={`${idPrefix}-date`}>
+          {part("day", "Day", 2)}
+          {part("month", "Month", 2)}
+          {part("year", "Year", 4)}
+        </div>
+      </fieldset>
+    </div>
+  );
+}
+
 export function DateTimeInput({
   idPrefix,
   legend,
@@ -50,42 +111,16 @@ export function DateTimeInput({
   onChange: (v: DateTimeValue) => void;
   errors: { date?: string; time?: string } | null;
 }) {
-  const part = (key: "day" | "month" | "year", label: string, width: 2 | 4) => (
-    <div className="nhsuk-date-input__item">
-      <div className="nhsuk-form-group">
-        <label className="nhsuk-label nhsuk-date-input__label" htmlFor={`${idPrefix}-${key}`}>
-          {label}
-        </label>
-        <input
-          className={`nhsuk-input nhsuk-date-input__input nhsuk-input--width-${width}${errors?.date ? " nhsuk-input--error" : ""}`}
-          id={`${idPrefix}-${key}`}
-          inputMode="numeric"
-          value={value[key]}
-          onChange={(e) => onChange({ ...value, [key]: e.target.value.trim() })}
-        />
-      </div>
-    </div>
-  );
   return (
     <>
-      <div className={`nhsuk-form-group${errors?.date ? " nhsuk-form-group--error" : ""}`}>
-        <fieldset
-          className="nhsuk-fieldset"
-          role="group"
-          aria-describedby={`${idPrefix}-hint${errors?.date ? ` ${idPrefix}-date-error` : ""}`}
-        >
-          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{legend}</legend>
-          <div className="nhsuk-hint" id={`${idPrefix}-hint`}>
-            UK date, for example 27 3 2026
-          </div>
-          <FieldError id={`${idPrefix}-date-error`}>{errors?.date}</FieldError>
-          <div className="nhsuk-date-input" id={`${idPrefix}-date`}>
-            {part("day", "Day", 2)}
-            {part("month", "Month", 2)}
-            {part("year", "Year", 4)}
-          </div>
-        </fieldset>
-      </div>
+      <DateInput
+        idPrefix={idPrefix}
+        legend={legend}
+        hint="UK date, for example 27 3 2026"
+        value={value}
+        onChange={(d) => onChange({ ...value, ...d })}
+        error={errors?.date}
+      />
       <div className={`nhsuk-form-group${errors?.time ? " nhsuk-form-group--error" : ""}`}>
         <label className="nhsuk-label nhsuk-label--s" htmlFor={`${idPrefix}-time`}>
           New appointment time

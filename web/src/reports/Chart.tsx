@@ -24,15 +24,13 @@ const TEXT = "#212b32"; // NHS text colour
 const GRID = "#d8dde0"; // NHS grey 4
 
 export interface ChartProps {
-  kind: "stacked-bar" | "bar" | "line";
+  kind: "stacked-bar" | "line";
   labels: string[];
   series: { label: string; values: (number | null)[]; colour?: string; dashed?: boolean }[];
   /** What the chart shows, read out for the canvas ("Requests received per week, by specialty"). */
   label: string;
   /** The y axis's title ("Requests", "Hours"). */
   yTitle: string;
-  /** Y axis as a percentage (0-100). */
-  percent?: boolean;
   /** Whole numbers only on the y axis (counts). */
   integer?: boolean;
   testId?: string;
@@ -62,7 +60,7 @@ function config(p: ChartProps): ChartConfiguration {
           data: s.values,
           backgroundColor: colour,
           borderColor: "#ffffff",
-          borderWidth: p.kind === "stacked-bar" ? { top: 1, bottom: 0, left: 0, right: 0 } : 0,
+          borderWidth: { top: 1, bottom: 0, left: 0, right: 0 },
           maxBarThickness: 48,
         };
   });
@@ -85,7 +83,6 @@ function config(p: ChartProps): ChartConfiguration {
         tooltip: {
           titleFont: font,
           bodyFont: font,
-          callbacks: p.percent ? { label: (c) => `${c.dataset.label ?? ""}: ${String(c.formattedValue)}%` } : {},
         },
       },
       scales: {
@@ -97,7 +94,6 @@ function config(p: ChartProps): ChartConfiguration {
         y: {
           stacked,
           beginAtZero: true,
-          ...(p.percent ? { max: 100 } : {}),
           title: { display: true, text: p.yTitle, color: TEXT, font },
           ticks: { color: TEXT, font, ...(p.integer ? { precision: 0 } : {}) },
           grid: { color: GRID },
@@ -110,7 +106,7 @@ function config(p: ChartProps): ChartConfiguration {
 export function ChartView(props: ChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
-  const cfg = JSON.stringify([props.kind, props.labels, props.series, props.percent, props.integer, props.yTitle]);
+  const cfg = JSON.stringify([props.kind, props.labels, props.series, props.integer, props.yTitle]);
   useEffect(() => {
     if (!canvas.current) return;
     chart.current?.destroy();

@@ -8,7 +8,8 @@ import { useDirectory } from "../api/directory.ts";
 import { useMe } from "../auth/AuthContext.tsx";
 import { canReadReports } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
-import { ErrorSummary, FieldError, Inset, Loading, PageHeading, useTitle, type Problem } from "../components/ui.tsx";
+import { DateInput } from "../components/DateTimeInput.tsx";
+import { ErrorSummary, Inset, Loading, PageHeading, useTitle, type Problem } from "../components/ui.tsx";
 import { plural, ukDateTime } from "../format.ts";
 import { ChartView } from "./Chart.tsx";
 import { DataTable } from "./DataTable.tsx";
@@ -17,12 +18,15 @@ import {
   axisLabel,
   BUCKETS,
   bucketTotals,
+  dateFromParts,
+  durationScale,
   durationText,
-  hours,
+  inUnit,
   londonToday,
   longDate,
   numberText,
   OUTCOME_LABELS,
+  partsOf,
   percentText,
   presets,
   rangeProblems,
@@ -32,6 +36,7 @@ import {
   SPLITS,
   volumeSeries,
   writeReportView,
+  type DateParts,
   type ReportView,
   type Split,
 } from "./model.ts";
@@ -146,49 +151,57 @@ function Filters({
   problems: { from?: string; to?: string };
   onApply: (v: ReportView) => void;
 }) {
-  const [draft, setDraft] = useState(view);
+  type Draft = Omit<ReportView, "from" | "to"> & { from: DateParts; to: DateParts };
+  const toDraft = (v: ReportView): Draft => ({ ...v, from: partsOf(v.from), to: partsOf(v.to) });
+  const [draft, setDraft] = useState(() => toDraft(view));
   const [shown, setShown] = useState<{ from?: string; to?: string }>(problems);
   // The URL changed (back, forward, a preset link): the form follows it.
   useEffect(() => {
-    setDraft(view);
+    setDraft(toDraft(view));
     setShown(rangeProblems(view.from, view.to));
   }, [view]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const p = rangeProblems(draft.from, draft.to);
+    const from = dateFromParts(draft.from, "first");
+    const to = dateFromParts(draft.to, "last");
+    const p: { from?: string; to?: string } = {
+      from: "problem" in from ? from.problem : undefined,
+      to: "problem" in to ? to.problem : undefined,
+    };
+    if ("date" in from && "date" in to) Object.assign(p, rangeProblems(from.date, to.date));
     setShown(p);
-    if (!p.from && !p.to) onApply(draft);
+    if ("date" in from && "date" in to && !p.from && !p.to) onApply({ ...draft, from: from.date, to: to.date });
   };
   const summary: Problem[] = [
-    ...(shown.from ? [{ href: "#report-from", text: shown.from }] : []),
-    ...(shown.to ? [{ href: "#report-to", text: shown.to }] : []),
+    ...(shown.from ? [{ href: "#report-from-day", text: shown.from }] : []),
+    ...(shown.to ? [{ href: "#report-to-day", text: shown.to }] : []),
   ];
-  const set = (change: Partial<ReportView>) => setDraft((d) => ({ ...d, ...change }));
+  const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
   const specialtyKnown =
     !view.specialty || view.specialty === "none" || dir?.specialties.some((s) => s.code === view.specialty);
-  const dateField = (field: "from" | "to", label: string) => (
-    <div className={`nhsuk-form-group${shown[field] ? " nhsuk-form-group--error" : ""}`}>
-      <label className="nhsuk-label" htmlFor={`report-${field}`}>
-        {label}
-      </label>
-      <FieldError id={`report-${field}-error`}>{shown[field]}</FieldError>
-      <input
-        className={`nhsuk-input nhsuk-input--width-10${shown[field] ? " nhsuk-input--error" : ""}`}
-        type="date"
-        id={`report-${field}`}
-        value={draft[field]}
-        aria-describedby={shown[field] ? `report-${field}-error` : undefined}
-        onChange={(e) => set({ [field]: e.target.value })}
-      />
-    </div>
-  );
   return (
     <>
       <ErrorSummary problems={summary} />
       <form className="app-filters app-report-filters" noValidate onSubmit={submit} aria-label="Report filters">
+        <div className="app-report-dates">
+          <DateInput
+            idPrefix="report-from"
+            legend="From"
+            hint="First day, for example 1 9 2026"
+            value={draft.from}
+            onChange={(from) => set({ from })}
+            error={shown.from}
+          />
+          <DateInput
+            idPrefix="report-to"
+            legend="To"
+            hint="Last day, included"
+            value={draft.to}
+            onChange={(to) => set({ to })}
+            error={shown.to}
+          />
+        </div>
         <div className="app-filters__grid">
-          {dateField("from", "From")}
-          {dateField("to", "To")}
           <div className="nhsuk-form-group">
             <label className="nhsuk-label" htmlFor="report-bucket">
               Group by
@@ -306,9 +319,12 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
   const labels = volume.buckets.map((b) => axisLabel(b, unit, withYear));
   const rowLabels = volume.buckets.map((b) => rowLabel(b, unit));
   const range = `${longDate(view.from)} to ${longDate(view.to)}`;
-  const series = volumeSeries(volume, view.split);
+  // The split answers at once (the URL follows), so the radios never lag behind a click.
+  const [split, setSplit] = useState(view.split);
+  useEffect(() => setSplit(view.split), [view.split]);
+  const series = volumeSeries(volume, split);
   const totals = bucketTotals(series, volume.buckets.length);
-  const splitWord = SPLITS.find(([s]) => s === view.split)![1].toLowerCase();
+  const splitWord = SPLITS.find(([s]) => s === split)![1].toLowerCase();
   const open = summary.status.open + summary.status.in_progress;
   const worklistFilter = new URLSearchParams();
   if (view.team && view.team !== "none") worklistFilter.set("team", view.team);
@@ -335,6 +351,12 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
     percentText(t.sla.share),
   ];
   const slaColumns = ["Met", "Missed", "Not yet due", "Share met"];
+  // Durations in the unit that reads best for the largest of them (minutes, hours or days).
+  const scale = durationScale(
+    Math.max(0, ...timings.buckets.flatMap((b) => [b.firstAction.p90Minutes ?? 0, b.outcome.p90Minutes ?? 0])),
+  );
+  const timingLine = (pick: (t: TimingFigures) => number | null) =>
+    timings.buckets.map((b) => inUnit(pick(b), scale.divisor));
 
   return (
     <div data-testid="reports">
@@ -412,8 +434,11 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
                     name="split"
                     type="radio"
                     value={s}
-                    checked={view.split === s}
-                    onChange={() => onSplit(s)}
+                    checked={split === s}
+                    onChange={() => {
+                      setSplit(s);
+                      onSplit(s);
+                    }}
                   />
                   <label className="nhsuk-label nhsuk-radios__label" htmlFor={`split-${s}`}>
                     {label}
@@ -496,29 +521,25 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
           series={[
             {
               label: "First action, median",
-              values: timings.buckets.map((b) => hours(b.firstAction.medianMinutes)),
+              values: timingLine((b) => b.firstAction.medianMinutes),
               colour: "#005eb8",
             },
             {
               label: "First action, 90% within",
-              values: timings.buckets.map((b) => hours(b.firstAction.p90Minutes)),
+              values: timingLine((b) => b.firstAction.p90Minutes),
               colour: "#005eb8",
               dashed: true,
             },
-            {
-              label: "Outcome, median",
-              values: timings.buckets.map((b) => hours(b.outcome.medianMinutes)),
-              colour: "#007f3b",
-            },
+            { label: "Outcome, median", values: timingLine((b) => b.outcome.medianMinutes), colour: "#007f3b" },
             {
               label: "Outcome, 90% within",
-              values: timings.buckets.map((b) => hours(b.outcome.p90Minutes)),
+              values: timingLine((b) => b.outcome.p90Minutes),
               colour: "#007f3b",
               dashed: true,
             },
           ]}
-          label={`Line chart: hours to the first action and to the outcome (median and 90th percentile) per ${word}, ${range}`}
-          yTitle="Hours"
+          label={`Line chart: ${scale.title.toLowerCase()} to the first action and to the outcome (median and 90th percentile) per ${word}, ${range}`}
+          yTitle={scale.title}
           testId="chart-timings"
         />
         <DataTable
@@ -549,22 +570,20 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
           Handled by the deadline
         </h2>
         <p className="nhsuk-body">
-          Share of requests with an outcome by their deadline, per {word} of receipt. Requests still inside their
-          deadline are not counted yet.
+          Requests with an outcome by their deadline (met), after it or not at all once it passed (missed), and still
+          inside it (not yet due), per {word} of receipt. The share met counts only met and missed.
         </p>
         <ChartView
-          kind="bar"
+          kind="stacked-bar"
           labels={labels}
           series={[
-            {
-              label: "Handled by the deadline (%)",
-              values: timings.buckets.map((b) => (b.sla.share === null ? null : Math.round(b.sla.share * 1000) / 10)),
-              colour: "#005eb8",
-            },
+            { label: "Met", values: timings.buckets.map((b) => b.sla.met), colour: "#007f3b" },
+            { label: "Missed", values: timings.buckets.map((b) => b.sla.missed), colour: "#d5281b" },
+            { label: "Not yet due", values: timings.buckets.map((b) => b.sla.pending), colour: "#768692" },
           ]}
-          label={`Bar chart: share of requests handled by the deadline per ${word}, ${range}`}
-          yTitle="Per cent met"
-          percent
+          label={`Stacked bar chart: requests whose deadline was met, missed or not yet due, per ${word}, ${range}`}
+          yTitle="Requests"
+          integer
           testId="chart-deadline"
         />
         <DataTable

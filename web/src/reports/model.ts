@@ -20,7 +20,7 @@ export interface ReportView {
 
 export const BUCKETS: [BucketUnit, string][] = [
   ["day", "Day"],
-  ["week", "Week (Monday to Sunday)"],
+  ["week", "Week"],
   ["month", "Month"],
 ];
 
@@ -130,6 +130,32 @@ export function rangeProblems(from: string, to: string): { from?: string; to?: s
   return out;
 }
 
+/** A date as typed in the NHS date input. */
+export interface DateParts {
+  day: string;
+  month: string;
+  year: string;
+}
+
+/** The fields of a YYYY-MM-DD date ("2026-08-07" → 7, 8, 2026); empty fields for anything else. */
+export function partsOf(date: string): DateParts {
+  if (!ISO_DATE.test(date)) return { day: "", month: "", year: "" };
+  const [y, m, d] = date.split("-");
+  return { day: String(Number(d)), month: String(Number(m)), year: y! };
+}
+
+/** The date the fields make (YYYY-MM-DD), or what is wrong with them, naming the field ("first" or "last" date). */
+export function dateFromParts(p: DateParts, which: "first" | "last"): { date: string } | { problem: string } {
+  const filled = [p.day, p.month, p.year].filter((x) => x.trim() !== "").length;
+  if (filled === 0) return { problem: `Enter the ${which} date of the report` };
+  if (filled < 3) return { problem: `The ${which} date must include a day, month and year` };
+  const digits = /^\d{1,2}$/;
+  if (!digits.test(p.day.trim()) || !digits.test(p.month.trim()) || !/^\d{4}$/.test(p.year.trim()))
+    return { problem: `The ${which} date must be a real date, for example 27 8 2026` };
+  const date = `${p.year.trim()}-${p.month.trim().padStart(2, "0")}-${p.day.trim().padStart(2, "0")}`;
+  return isIsoDate(date) ? { date } : { problem: `The ${which} date must be a real date, for example 27 8 2026` };
+}
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
 const LONG_MONTHS = [
   "January",
@@ -208,9 +234,16 @@ export function durationText(minutes: number | null): string {
   return `${days} ${days === 1 ? "day" : "days"}${h ? ` ${h} h` : ""}`;
 }
 
-/** Minutes as hours with one decimal place, for a chart (null stays a gap). */
-export const hours = (minutes: number | null): number | null =>
-  minutes === null ? null : Math.round(minutes / 6) / 10;
+/** The unit a chart of durations reads best in, from its largest value (minutes). */
+export function durationScale(maxMinutes: number): { title: string; divisor: number } {
+  if (maxMinutes >= 3 * 24 * 60) return { title: "Days", divisor: 24 * 60 };
+  if (maxMinutes >= 3 * 60) return { title: "Hours", divisor: 60 };
+  return { title: "Minutes", divisor: 1 };
+}
+
+/** Minutes in a chart's unit with one decimal place (null stays a gap). */
+export const inUnit = (minutes: number | null, divisor: number): number | null =>
+  minutes === null ? null : Math.round((minutes / divisor) * 10) / 10;
 
 /** "87%" (whole per cent; "0%" and "100%" only when exact), "Not yet" for null. */
 export function percentText(share: number | null): string {
