@@ -9,7 +9,12 @@ import { insertMessageIfNew } from "../../src/store/messages.ts";
 import { upsertPatient } from "../../src/store/patients.ts";
 import { createTeam, createUser } from "../../src/store/people.ts";
 import { uniqueViolation } from "../../src/store/pg-errors.ts";
-import { listRequests, listSpecialties, type RequestFilter, type RequestSort } from "../../src/store/request-queries.ts";
+import {
+  listRequests,
+  listSpecialties,
+  type RequestFilter,
+  type RequestSort,
+} from "../../src/store/request-queries.ts";
 import { createRequest, type RequestStatus } from "../../src/store/requests.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { listRuleViews, reorderRules } from "../../src/store/routing-rules-admin.ts";
@@ -280,9 +285,9 @@ describe.each(engines)("API queries on $name", (engine) => {
         "UPDATE appointment_requests SET appointment_specialty_code = $2, appointment_specialty_display = $3 WHERE id = $1",
         [id, code, display],
       );
-    await set(a!, "ZZ-OPH", "Eye clinic (old name)");
-    await set(b!, "ZZ-OPH", "Ophthalmology");
-    await set(c!, "ZZ-AAA", null);
+    await set(a, "ZZ-OPH", "Eye clinic (old name)");
+    await set(b, "ZZ-OPH", "Ophthalmology");
+    await set(c, "ZZ-AAA", null);
     const mine = (await listSpecialties(t.db)).filter((s) => s.code.startsWith("ZZ-"));
     expect(mine).toEqual([
       { code: "ZZ-OPH", display: "Ophthalmology", requests: 2 },

@@ -132,7 +132,8 @@ describe("volume split", () => {
     type: fc.option(fc.constantFrom("change" as const, "cancel" as const), { nil: null }),
     requests: fc.integer({ min: 1, max: 50 }),
   });
-  const report = (cells: fc.RecordValue<typeof cellArb>[]): VolumeReport => ({
+  type Cell = typeof cellArb extends fc.Arbitrary<infer T> ? T : never;
+  const report = (cells: Cell[]): VolumeReport => ({
     requests: cells.reduce((s, c) => s + c.requests, 0),
     buckets: buckets.map((b) => {
       const mine = cells.filter((c) => c.bucket === b.key);

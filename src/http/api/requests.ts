@@ -298,9 +298,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
         description:
           "Every specialty code seen on a linked appointment, with the latest name PKB gave it and how many requests had it. Names only: no patient data.",
         response: {
-          200: z.array(
-            z.object({ code: z.string(), display: z.string().nullable(), requests: z.number().int() }),
-          ),
+          200: z.array(z.object({ code: z.string(), display: z.string().nullable(), requests: z.number().int() })),
         },
       },
     },
