@@ -226,6 +226,19 @@ describe("reports page (chromium)", { timeout: 90_000 }, () => {
     expect(audit[0]!.n).toBeGreaterThanOrEqual(1);
   });
 
+  it("reflows on a phone-sized screen: no page-wide horizontal scrolling, wide tables scroll in their own region", async () => {
+    const { context, page: narrow, problems: narrowProblems } = await s.newPage({ width: 390, height: 844 });
+    await signInByApi(context, s.url, s.staff.lead.email);
+    await narrow.goto(`${s.url}/reports?from=${from}&to=${to}&bucket=month`);
+    await narrow.getByTestId("reports").waitFor({ timeout: 20_000 });
+    const overflow = await narrow.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expectNoAxeViolations(narrow, "reports on a narrow screen");
+    await screenshot(narrow, "reports-narrow");
+    expect(narrowProblems).toEqual([]);
+    await context.close();
+  });
+
   it("is not offered to clerks, and tells one who follows a link", async () => {
     const { context, page: clerkPage, problems: clerkProblems } = await s.newPage();
     await signInByApi(context, s.url, s.staff.clerk.email);
