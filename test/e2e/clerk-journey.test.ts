@@ -4,7 +4,6 @@
 // the shortcuts; no mouse). axe runs on every page; screenshots go to test-results/screenshots.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { grantThroughConsentPage } from "../helpers/emulator.ts";
 import { expectNoAxeViolations, screenshot, signIn, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
 
 /** The UK date (d, m, yyyy) a few days from now. */
@@ -56,19 +55,7 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     s = await startStack({ size: 30 });
-    const admin = await s.rebook.signIn({
-      id: (await s.t.db.query<{ id: string }>("SELECT id FROM users WHERE role = 'admin'"))[0]!.id,
-    });
-    const created = await s.rebook.app.inject({
-      method: "POST",
-      url: "/api/pkb/connections",
-      headers: admin,
-      payload: { label: "Appointments" },
-    });
-    const { connection } = created.json<{ connection: { authorizePath: string } }>();
-    const granted = await grantThroughConsentPage(s.rebook.app, connection.authorizePath, { headers: admin });
-    expect(granted.status).toBe(200);
-    await s.rebook.poller.runNow();
+    await s.connectAndSync();
     const [row] = await s.t.db.query<{ id: string }>(
       "SELECT id FROM appointment_requests WHERE team_id = $1 AND status = 'open' ORDER BY received_at LIMIT 1",
       [s.teams.appointments],

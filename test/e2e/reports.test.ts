@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, londonToday } from "../../web/src/reports/model.ts";
-import { grantThroughConsentPage } from "../helpers/emulator.ts";
 import { expectNoAxeViolations, screenshot, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
 import { parseCsv } from "../reports/fixtures.ts";
 
@@ -33,19 +32,7 @@ describe("reports page (chromium)", { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     s = await startStack({ size: 80 });
-    const adminId = (await s.t.db.query<{ id: string }>("SELECT id FROM users WHERE role = 'admin'"))[0]!.id;
-    const admin = await s.rebook.signIn({ id: adminId });
-    const created = await s.rebook.app.inject({
-      method: "POST",
-      url: "/api/pkb/connections",
-      headers: admin,
-      payload: { label: "Appointments" },
-    });
-    const { connection } = created.json<{ connection: { authorizePath: string } }>();
-    expect((await grantThroughConsentPage(s.rebook.app, connection.authorizePath, { headers: admin })).status).toBe(
-      200,
-    );
-    await s.rebook.poller.runNow();
+    const admin = await s.connectAndSync();
 
     // Work the oldest open requests: claim each, then record each kind of outcome in turn (every fifth only claimed).
     const open = await s.t.db.query<{ id: string }>(

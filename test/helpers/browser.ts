@@ -13,9 +13,9 @@ import { createTeamExclusive } from "../../src/store/teams.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import type { Role, User } from "../../src/store/people.ts";
 import { buildTestApp, type TestApp } from "./app.ts";
-import { createStaff } from "./auth.ts";
+import { createStaff, type AuthHeaders } from "./auth.ts";
 import { engines, type TestDb } from "./db.ts";
-import { startEmulator, type Emulator } from "./emulator.ts";
+import { grantThroughConsentPage, startEmulator, type Emulator } from "./emulator.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOTS = path.join(repo, "test-results/screenshots");
@@ -107,6 +107,8 @@ export interface Stack {
   staff: Staff;
   browser: Browser;
   /** A fresh browser context (own cookies) with CSP violations and page errors collected. */
+  /** Connects Rebook to the emulator as the admin (Grant Access by API) and collects its requests; the admin's headers. */
+  connectAndSync(): Promise<AuthHeaders>;
   newPage(opts?: {
     width?: number;
     height?: number;
@@ -169,6 +171,21 @@ export async function startStack(opts: { size?: number } = {}): Promise<Stack> {
     teams: { appointments, cancellations },
     staff: { adminEmail, lead, clerk, otherClerk },
     browser,
+    async connectAndSync() {
+      const [admin] = await t.db.query<{ id: string }>("SELECT id FROM users WHERE role = 'admin'");
+      const headers = await rebook.signIn({ id: admin!.id });
+      const created = await rebook.app.inject({
+        method: "POST",
+        url: "/api/pkb/connections",
+        headers,
+        payload: { label: "Appointments" },
+      });
+      const { connection } = created.json<{ connection: { authorizePath: string } }>();
+      const granted = await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers });
+      if (granted.status !== 200) throw new Error(`Grant Access failed: ${granted.status}`);
+      await rebook.poller.runNow();
+      return headers;
+    },
     async newPage(o = {}) {
       const context = await browser.newContext({
         viewport: { width: o.width ?? 1366, height: o.height ?? 900 },

@@ -15,8 +15,8 @@ const parts = new Intl.DateTimeFormat("en-GB", {
 });
 
 // Fixed English names: some ICU versions write "Sept", and the server writes "Sep".
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
-const LONG_MONTHS = [
+export const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+export const LONG_MONTHS = [
   "January",
   "February",
   "March",
@@ -141,3 +141,10 @@ export const priorityText: Record<Priority, string> = {
 
 /** "1 request" / "3 requests". */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The request type as a filter's choices: either, change or cancel. */
+export const TYPE_CHOICES: readonly (readonly ["" | RequestType, string])[] = [
+  ["", "Change or cancel"],
+  ["change", "Change"],
+  ["cancel", "Cancel"],
+];

@@ -155,3 +155,36 @@ export function Loading({ what = "Loading" }: { what?: string }) {
     </p>
   );
 }
+
+/** A labelled select in a form group: `options` as [value, text] pairs, and/or `children` for options of its own. */
+export function SelectField<T extends string>({
+  id,
+  label,
+  value,
+  options = [],
+  onChange,
+  children,
+}: {
+  id: string;
+  label: string;
+  value: T;
+  options?: readonly (readonly [T, string])[];
+  onChange: (value: T) => void;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="nhsuk-form-group">
+      <label className="nhsuk-label" htmlFor={id}>
+        {label}
+      </label>
+      <select className="nhsuk-select" id={id} value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+        {children}
+      </select>
+    </div>
+  );
+}

@@ -9,8 +9,8 @@ import { useMe } from "../auth/AuthContext.tsx";
 import { canReadReports } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { DateInput } from "../components/DateTimeInput.tsx";
-import { ErrorSummary, Inset, Loading, PageHeading, useTitle, type Problem } from "../components/ui.tsx";
-import { plural, ukDateTime } from "../format.ts";
+import { ErrorSummary, Inset, Loading, PageHeading, SelectField, useTitle, type Problem } from "../components/ui.tsx";
+import { plural, TYPE_CHOICES, ukDateTime } from "../format.ts";
 import { ChartView } from "./Chart.tsx";
 import { DataTable } from "./DataTable.tsx";
 import {
@@ -202,80 +202,47 @@ function Filters({
           />
         </div>
         <div className="app-filters__grid">
-          <div className="nhsuk-form-group">
-            <label className="nhsuk-label" htmlFor="report-bucket">
-              Group by
-            </label>
-            <select
-              className="nhsuk-select"
-              id="report-bucket"
-              value={draft.bucket}
-              onChange={(e) => set({ bucket: e.target.value as ReportView["bucket"] })}
-            >
-              {BUCKETS.map(([v, label]) => (
-                <option key={v} value={v}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="nhsuk-form-group">
-            <label className="nhsuk-label" htmlFor="report-team">
-              Team
-            </label>
-            <select
-              className="nhsuk-select"
-              id="report-team"
-              value={draft.team}
-              onChange={(e) => set({ team: e.target.value })}
-            >
-              <option value="">Every team</option>
-              {(dir?.teams ?? []).map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-              {draft.team && draft.team !== "none" && !dir?.teams.some((t) => t.id === draft.team) ? (
-                <option value={draft.team}>A team no longer listed</option>
-              ) : null}
-              <option value="none">No team</option>
-            </select>
-          </div>
-          <div className="nhsuk-form-group">
-            <label className="nhsuk-label" htmlFor="report-specialty">
-              Specialty
-            </label>
-            <select
-              className="nhsuk-select"
-              id="report-specialty"
-              value={draft.specialty}
-              onChange={(e) => set({ specialty: e.target.value })}
-            >
-              <option value="">Every specialty</option>
-              {(dir?.specialties ?? []).map((s) => (
-                <option key={s.code} value={s.code}>
-                  {s.display ?? s.code}
-                </option>
-              ))}
-              {!specialtyKnown ? <option value={view.specialty}>{view.specialty}</option> : null}
-              <option value="none">No appointment linked</option>
-            </select>
-          </div>
-          <div className="nhsuk-form-group">
-            <label className="nhsuk-label" htmlFor="report-type">
-              Request type
-            </label>
-            <select
-              className="nhsuk-select"
-              id="report-type"
-              value={draft.type}
-              onChange={(e) => set({ type: e.target.value as ReportView["type"] })}
-            >
-              <option value="">Change or cancel</option>
-              <option value="change">Change</option>
-              <option value="cancel">Cancel</option>
-            </select>
-          </div>
+          <SelectField
+            id="report-bucket"
+            label="Group by"
+            value={draft.bucket}
+            options={BUCKETS}
+            onChange={(bucket) => set({ bucket })}
+          />
+          <SelectField id="report-team" label="Team" value={draft.team} onChange={(team) => set({ team })}>
+            <option value="">Every team</option>
+            {(dir?.teams ?? []).map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+            {draft.team && draft.team !== "none" && !dir?.teams.some((t) => t.id === draft.team) ? (
+              <option value={draft.team}>A team no longer listed</option>
+            ) : null}
+            <option value="none">No team</option>
+          </SelectField>
+          <SelectField
+            id="report-specialty"
+            label="Specialty"
+            value={draft.specialty}
+            onChange={(specialty) => set({ specialty })}
+          >
+            <option value="">Every specialty</option>
+            {(dir?.specialties ?? []).map((x) => (
+              <option key={x.code} value={x.code}>
+                {x.display ?? x.code}
+              </option>
+            ))}
+            {!specialtyKnown ? <option value={view.specialty}>{view.specialty}</option> : null}
+            <option value="none">No appointment linked</option>
+          </SelectField>
+          <SelectField
+            id="report-type"
+            label="Request type"
+            value={draft.type}
+            options={TYPE_CHOICES}
+            onChange={(type) => set({ type })}
+          />
           <div className="nhsuk-form-group">
             <button className="nhsuk-button nhsuk-u-margin-bottom-0" type="submit">
               Show the report

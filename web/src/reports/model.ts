@@ -1,6 +1,7 @@
 // The reports page's view as it lives in the URL (local date range, bucket, team, specialty, type, how volume is
 // split), its checks, and the pure shaping of report answers into chart series and table rows.
 import type { RequestType } from "../api/types.ts";
+import { LONG_MONTHS, MONTHS } from "../format.ts";
 import type { BucketFields, BucketUnit, OutcomeCounts, VolumeReport } from "./types.ts";
 
 export type Split = "specialty" | "type" | "team";
@@ -156,21 +157,6 @@ export function dateFromParts(p: DateParts, which: "first" | "last"): { date: st
   return isIsoDate(date) ? { date } : { problem: `The ${which} date must be a real date, for example 27 8 2026` };
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
-const LONG_MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-] as const;
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 
 const ymd = (date: string): { y: number; m: number; d: number; wd: number } => {

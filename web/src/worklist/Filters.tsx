@@ -2,9 +2,12 @@
 // the search applies on Enter or the Search button.
 import { useEffect, useId, useState, type RefObject } from "react";
 import type { Team } from "../api/types.ts";
+import { SelectField } from "../components/ui.tsx";
+import { TYPE_CHOICES } from "../format.ts";
 import {
   changeView,
   DEFAULT_SORT,
+  dueChoices,
   PAGE_SIZES,
   isFiltered,
   matchChoices,
@@ -76,57 +79,29 @@ export function Filters({
         </form>
       </search>
       <form className="app-filters__grid" aria-label="Filter requests" onSubmit={(e) => e.preventDefault()}>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-team">
-            Team
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-team"
-            value={view.team}
-            onChange={(e) => set({ team: e.target.value })}
-          >
-            <option value="">{showUnrouted ? "All teams" : "All my teams"}</option>
-            {teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-            {showUnrouted ? <option value="none">No team</option> : null}
-          </select>
-        </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-status">
-            Status
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-status"
-            value={view.status}
-            onChange={(e) => set({ status: e.target.value as WorklistView["status"] })}
-          >
-            {statusChoices.map(([v, label]) => (
-              <option key={v} value={v}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-type">
-            Type
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-type"
-            value={view.type}
-            onChange={(e) => set({ type: e.target.value as WorklistView["type"] })}
-          >
-            <option value="">Change or cancel</option>
-            <option value="change">Change</option>
-            <option value="cancel">Cancel</option>
-          </select>
-        </div>
+        <SelectField id="filter-team" label="Team" value={view.team} onChange={(team) => set({ team })}>
+          <option value="">{showUnrouted ? "All teams" : "All my teams"}</option>
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+          {showUnrouted ? <option value="none">No team</option> : null}
+        </SelectField>
+        <SelectField
+          id="filter-status"
+          label="Status"
+          value={view.status}
+          options={statusChoices}
+          onChange={(status) => set({ status })}
+        />
+        <SelectField
+          id="filter-type"
+          label="Type"
+          value={view.type}
+          options={TYPE_CHOICES}
+          onChange={(type) => set({ type })}
+        />
         <div className="nhsuk-form-group">
           <label className="nhsuk-label" htmlFor="filter-specialty">
             Specialty
@@ -154,72 +129,34 @@ export function Filters({
             ))}
           </datalist>
         </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-match">
-            Appointment match
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-match"
-            value={view.match}
-            onChange={(e) => set({ match: e.target.value as WorklistView["match"] })}
-          >
-            {matchChoices.map(([v, label]) => (
-              <option key={v} value={v}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-due">
-            Deadline
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-due"
-            value={view.due}
-            onChange={(e) => set({ due: e.target.value as WorklistView["due"] })}
-          >
-            <option value="">Any</option>
-            <option value="overdue">Overdue</option>
-            <option value="due_soon">Due soon</option>
-          </select>
-        </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-sort">
-            Sort by
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-sort"
-            value={view.sort}
-            onChange={(e) => set({ sort: e.target.value as WorklistView["sort"] })}
-          >
-            {sortChoices.map(([v, label]) => (
-              <option key={v} value={v}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="filter-per">
-            Requests per page
-          </label>
-          <select
-            className="nhsuk-select"
-            id="filter-per"
-            value={view.per}
-            onChange={(e) => set({ per: Number(e.target.value) })}
-          >
-            {PAGE_SIZES.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="filter-match"
+          label="Appointment match"
+          value={view.match}
+          options={matchChoices}
+          onChange={(match) => set({ match })}
+        />
+        <SelectField
+          id="filter-due"
+          label="Deadline"
+          value={view.due}
+          options={dueChoices}
+          onChange={(due) => set({ due })}
+        />
+        <SelectField
+          id="filter-sort"
+          label="Sort by"
+          value={view.sort}
+          options={sortChoices}
+          onChange={(sort) => set({ sort })}
+        />
+        <SelectField
+          id="filter-per"
+          label="Requests per page"
+          value={String(view.per)}
+          options={PAGE_SIZES.map((n) => [String(n), String(n)] as const)}
+          onChange={(per) => set({ per: Number(per) })}
+        />
         <div className="nhsuk-form-group app-filters__mine">
           <div className="nhsuk-checkboxes nhsuk-checkboxes--small">
             <div className="nhsuk-checkboxes__item">

@@ -41,6 +41,12 @@ export const matchChoices: [MatchChoice, string][] = [
   ["pending", "Still matching"],
 ];
 
+export const dueChoices: [DueChoice, string][] = [
+  ["", "Any"],
+  ["overdue", "Overdue"],
+  ["due_soon", "Due soon"],
+];
+
 export const sortChoices: [SortChoice, string][] = [
   ["deadline", "Most urgent first"],
   ["received_desc", "Newest first"],
