@@ -1,7 +1,7 @@
 // Reports for service managers and team leads: requests received per specialty over time, the open backlog, how fast
 // requests are handled (first action, outcome, deadline share), outcomes, and what is still unmatched. Each chart has
 // its figures in a table beneath it and a CSV download; the view (range, bucket, filters) lives in the URL.
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ApiError, get } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
@@ -267,6 +267,19 @@ function Filters({
   );
 }
 
+/** A report's section: its heading (the title in the contents list) and what follows. */
+function Section({ id, children }: { id: string; children: ReactNode }) {
+  const title = SECTIONS.find(([x]) => x === id)?.[1] ?? id;
+  return (
+    <section aria-labelledby={id}>
+      <h2 className="nhsuk-heading-m" id={id}>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
 /** One headline figure. */
 function Figure({ label, value, detail, testId }: { label: string; value: string; detail?: string; testId?: string }) {
   return (
@@ -348,10 +361,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         </ol>
       </nav>
 
-      <section aria-labelledby="at-a-glance">
-        <h2 className="nhsuk-heading-m" id="at-a-glance">
-          At a glance
-        </h2>
+      <Section id="at-a-glance">
         <dl className="app-figures" data-testid="figures">
           <Figure label="Requests received" value={numberText(summary.requests)} testId="figure-received" />
           <Figure
@@ -383,12 +393,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         <p className="nhsuk-body-s">
           <CsvLink report="summary" view={view} what="these figures" />
         </p>
-      </section>
+      </Section>
 
-      <section aria-labelledby="volume">
-        <h2 className="nhsuk-heading-m" id="volume">
-          Requests received
-        </h2>
+      <Section id="volume">
         <div className="nhsuk-form-group">
           <fieldset className="nhsuk-fieldset">
             <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Split by</legend>
@@ -441,12 +448,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         <p className="nhsuk-body-s">
           <CsvLink report="volume" view={view} what={`requests received per ${word}, specialty, team and type`} />
         </p>
-      </section>
+      </Section>
 
-      <section aria-labelledby="backlog">
-        <h2 className="nhsuk-heading-m" id="backlog">
-          Open backlog
-        </h2>
+      <Section id="backlog">
         <p className="nhsuk-body">
           Requests received and not yet done at the end of each {word} (requests from before the range included).
         </p>
@@ -472,12 +476,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         <p className="nhsuk-body-s">
           <CsvLink report="backlog" view={view} what="the open backlog" />
         </p>
-      </section>
+      </Section>
 
-      <section aria-labelledby="timings">
-        <h2 className="nhsuk-heading-m" id="timings">
-          Time to action
-        </h2>
+      <Section id="timings">
         <p className="nhsuk-body">
           From the request arriving to the first thing a person did with it, and to its outcome, for requests received
           in each {word}. The median is the middle request; 90% of requests were handled within the second figure.
@@ -530,12 +531,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         <p className="nhsuk-body-s">
           <CsvLink report="timings" view={view} what="time to action" />
         </p>
-      </section>
+      </Section>
 
-      <section aria-labelledby="deadline">
-        <h2 className="nhsuk-heading-m" id="deadline">
-          Handled by the deadline
-        </h2>
+      <Section id="deadline">
         <p className="nhsuk-body">
           Requests with an outcome by their deadline (met), after it or not at all once it passed (missed), and still
           inside it (not yet due), per {word} of receipt. The share met counts only met and missed.
@@ -561,12 +559,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
           total={{ label: "Whole range", cells: slaCells(timings.overall) }}
           testId="table-deadline"
         />
-      </section>
+      </Section>
 
-      <section aria-labelledby="outcomes">
-        <h2 className="nhsuk-heading-m" id="outcomes">
-          Outcomes
-        </h2>
+      <Section id="outcomes">
         <p className="nhsuk-body">The outcome recorded so far for requests received in each {word}.</p>
         <ChartView
           kind="stacked-bar"
@@ -598,12 +593,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         <p className="nhsuk-body-s">
           <CsvLink report="outcomes" view={view} what="outcomes" />
         </p>
-      </section>
+      </Section>
 
-      <section aria-labelledby="unmatched">
-        <h2 className="nhsuk-heading-m" id="unmatched">
-          Unmatched and in review
-        </h2>
+      <Section id="unmatched">
         <p className="nhsuk-body">Requests received in the range, not yet done, without a confirmed appointment.</p>
         <DataTable
           caption="Requests without a confirmed appointment"
@@ -626,12 +618,9 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
           </Link>{" "}
           (any date).
         </p>
-      </section>
+      </Section>
 
-      <section aria-labelledby="downloads">
-        <h2 className="nhsuk-heading-m" id="downloads">
-          Row-level data
-        </h2>
+      <Section id="downloads">
         <p className="nhsuk-body">
           One row per request received in the range, with its specialty, team, timings, outcome and deadline, for your
           own analysis. It has no patient names or NHS numbers; each download is recorded in the audit log.
@@ -649,7 +638,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
           Every figure here is also available as JSON for business intelligence tools: see the{" "}
           <a href="/api/docs">API documentation</a> (Reports).
         </p>
-      </section>
+      </Section>
     </div>
   );
 }
