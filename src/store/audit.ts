@@ -51,7 +51,11 @@ export async function listAudit(
 ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const { params, p } = paramList();
   const where: string[] = [];
-  if (opts.requestId) where.push(`request_id = ${p(opts.requestId)}::uuid`);
+  if (opts.requestId) {
+    // The request's own entries, and the lists it was shown in (a partial GIN index serves the second).
+    const id = p(opts.requestId);
+    where.push(`(request_id = ${id}::uuid OR (action = 'requests.listed' AND details->'requestIds' ? ${id}::text))`);
+  }
   if (opts.action) where.push(`action = ${p(opts.action)}`);
   if (opts.cursor) {
     const c = decodeCursor(opts.cursor, "at_desc");

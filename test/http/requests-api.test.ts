@@ -166,7 +166,7 @@ describe("requests API on synced emulator data", () => {
     await get(`/api/requests/${id}`);
     const audit = await get<{
       items: { action: string; requestId: string; actorLabel: string; actorUserId: string; ip: string }[];
-    }>(`/api/audit?request_id=${id}`);
+    }>(`/api/audit?request_id=${id}&action=request.viewed`);
     expect(audit.body.items).toHaveLength(2);
     const [me] = await t.db.query<{ id: string }>("SELECT id FROM users WHERE display_name = 'Ada Admin'");
     expect(audit.body.items[0]).toMatchObject({
@@ -181,6 +181,35 @@ describe("requests API on synced emulator data", () => {
     expect(missing.status).toBe(404);
     const rows = await t.db.query("SELECT 1 FROM audit_log WHERE request_id = $1", [id]);
     expect(rows).toHaveLength(2); // a miss is not a view
+  });
+
+  it("audits every list shown (which requests, and the search), found again by each request's id", async () => {
+    const before = await t.db.query<{ id: number }>("SELECT max(id)::int AS id FROM audit_log");
+    const since = before[0]?.id ?? 0;
+    const page = await get<Page>("/api/requests?limit=5&sort=received_desc");
+    const nhs = all.find((i) => i.patient.nhsNumber)!.patient.nhsNumber!;
+    const searched = await get<Page>(`/api/requests?q=${nhs}`);
+    await get<Page>("/api/requests?q=no-such-patient-anywhere");
+    await get<Page>("/api/requests?status=processing&type=change&match_state=manual"); // nothing shown, no search
+    const entries = await t.db.query<{ action: string; actor_label: string; details: Record<string, unknown> }>(
+      "SELECT action, actor_label, details FROM audit_log WHERE id > $1 ORDER BY id",
+      [since],
+    );
+    expect(entries.map((e) => [e.action, e.details.shown, e.details.search ?? null])).toEqual([
+      ["requests.listed", 5, null],
+      ["requests.listed", searched.body.items.length, nhs],
+      ["requests.listed", 0, "no-such-patient-anywhere"],
+    ]);
+    expect(entries[0]!.details.requestIds).toEqual(page.body.items.map((i) => i.id));
+    expect(entries[0]!.actor_label).toBe("Ada Admin");
+
+    // The audit log for one request lists the lists it appeared in as well as its own entries.
+    const shown = page.body.items[0]!.id;
+    const forRequest = await get<{ items: { action: string; details: { requestIds?: string[] } }[] }>(
+      `/api/audit?request_id=${shown}&action=requests.listed`,
+    );
+    expect(forRequest.body.items.length).toBeGreaterThanOrEqual(1);
+    for (const e of forRequest.body.items) expect(e.details.requestIds).toContain(shown);
   });
 
   it("retries a request in error, which the pipeline then finishes; anything else is a 409", async () => {

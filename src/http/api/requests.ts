@@ -282,6 +282,22 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
         cursor: q.cursor ?? null,
         limit: q.limit,
       });
+      // A list shows patients' names and NHS numbers: who saw which requests, and who searched for what, is audited.
+      // (A search is recorded even when it finds nothing; an empty list without one showed nothing.)
+      if (page.items.length > 0 || q.q) {
+        const user = requireUser(req);
+        await recordAudit(deps.db, {
+          actorUserId: user.id,
+          actorLabel: user.displayName,
+          action: "requests.listed",
+          details: {
+            shown: page.items.length,
+            ...(q.q ? { search: q.q } : {}),
+            requestIds: page.items.map((i) => i.id),
+          },
+          ip: req.ip,
+        });
+      }
       return {
         ...page,
         items: page.items.map((i) => ({ ...i, deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs) })),

@@ -11,6 +11,7 @@ import { ukDateTime } from "../format.ts";
 const ACTIONS: [string, string][] = [
   ["", "Any action"],
   ["request.viewed", "Request viewed"],
+  ["requests.listed", "Worklist viewed or searched"],
   ["request.outcome_recorded", "Outcome recorded"],
   ["request.claimed", "Request claimed"],
   ["request.assigned", "Request assigned"],
