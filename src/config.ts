@@ -1,5 +1,6 @@
 // The one place Rebook reads its environment. Every setting is parsed and checked here, every problem is reported at
 // once, and the rest of the code receives a typed, frozen Config.
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -20,6 +21,34 @@ const encryptionKey = z.string().refine((v) => Buffer.from(v, "base64").length =
   message: "must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)",
 });
 
+/** "1.2.3.4" or "10.0.0.0/8" (IPv4 or IPv6). */
+const isAddressOrCidr = (v: string): boolean => {
+  const [addr, bits, ...rest] = v.split("/");
+  if (rest.length || !addr || !isIP(addr)) return false;
+  if (bits === undefined) return true;
+  const max = isIP(addr) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+};
+
+/**
+ * Which reverse proxies' X-Forwarded-For to believe: "false" (none: the connecting address is the client), a number of
+ * proxy hops, or a comma-separated list of proxy addresses and CIDR ranges.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): false | number | string => {
+    if (v === "" || v === "false") return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    const list = v.split(",").map((x) => x.trim());
+    if (list.every(isAddressOrCidr)) return list.join(",");
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be "false", a number of proxy hops, or proxy addresses/CIDR ranges separated by commas',
+    });
+    return z.NEVER;
+  });
+
 /** Documented environment variables: name, default and meaning. The README's configuration table mirrors this. */
 export const settings = {
   NODE_ENV: {
@@ -29,6 +58,11 @@ export const settings = {
   },
   HOST: { schema: z.string().min(1), default: "127.0.0.1", doc: "Address Rebook's HTTP server listens on" },
   PORT: { schema: port, default: "3000", doc: "Port Rebook's HTTP server listens on" },
+  TRUST_PROXY: {
+    schema: trustProxy,
+    default: "false",
+    doc: "Behind a reverse proxy or load balancer: its addresses/CIDR ranges (comma-separated) or number of hops, so sign-in throttling and the audit log see the client's address (X-Forwarded-For); false trusts none",
+  },
   PUBLIC_URL: {
     schema: url.optional(),
     default: undefined,
@@ -241,6 +275,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** Fastify's trustProxy: false, a hop count, or proxy addresses/CIDR ranges (comma-separated). */
+  trustProxy: false | number | string;
   logLevel: Raw["LOG_LEVEL"];
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
   dataDir: string;
@@ -355,6 +391,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: r.HOST,
     port: r.PORT,
     publicUrl: trimSlash(r.PUBLIC_URL ?? `http://localhost:${r.PORT}`),
+    trustProxy: r.TRUST_PROXY,
     logLevel: r.LOG_LEVEL,
     database: r.DATABASE_URL
       ? { kind: "postgres" as const, url: r.DATABASE_URL }

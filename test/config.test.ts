@@ -52,6 +52,20 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: key })).toThrow(/PKB_BASE_URL/);
   });
 
+  it("trusts no proxy by default, or the proxies named by address, range or hop count", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: " 10.0.0.0/8, 192.168.1.4 ,::1, fd00::/8" }).trustProxy).toBe(
+      "10.0.0.0/8,192.168.1.4,::1,fd00::/8",
+    );
+    for (const bad of ["true", "10.0.0.0/33", "proxy.trust.nhs.uk", "10.0.0.1/8/2", "*"]) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(
+        /TRUST_PROXY: must be "false", a number of proxy hops/,
+      );
+    }
+  });
+
   it("refuses half a PKB configuration", () => {
     expect(() => loadConfig({ PKB_BASE_URL: "https://sandbox.patientsknowbest.com" })).toThrow(
       /set all three to use a real PKB/,

@@ -44,7 +44,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       },
     },
   );
-  const app = Fastify({ loggerInstance: logger, trustProxy: false });
+  const trust = deps.config.trustProxy;
+  // A hop count trusts that many proxies nearest the server (as proxy-addr counts them).
+  const trustProxy = typeof trust === "number" ? (_addr: string, hop: number) => hop < trust : trust;
+  const app = Fastify({ loggerInstance: logger, trustProxy });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {

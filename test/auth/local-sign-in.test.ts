@@ -223,6 +223,34 @@ describe.each(engines)("local sign-in on $name", (engine) => {
     expect((await login(u.email, PASSWORD, "10.0.5.2")).statusCode).toBe(200); // another address is fine
   });
 
+  it("behind a trusted proxy, throttles and audits the client's address from X-Forwarded-For, never a forged one", async () => {
+    const proxied = await buildTestApp(t.db, { TRUST_PROXY: "10.9.0.0/16" });
+    try {
+      const u = await proxied.createStaff("viewer", { password: PASSWORD });
+      const via = (remoteAddress: string, forwarded: string) =>
+        proxied.app.inject({
+          method: "POST",
+          url: "/api/auth/login",
+          payload: { email: u.email, password: PASSWORD },
+          remoteAddress,
+          headers: { "x-forwarded-for": forwarded },
+        });
+      expect((await via("10.9.0.5", "198.51.100.7")).statusCode).toBe(200); // through the load balancer
+      expect((await via("203.0.113.9", "198.51.100.99")).statusCode).toBe(200); // straight in, header forged
+      const ips = await t.db.query<{ ip: string }>("SELECT ip FROM login_attempts WHERE lower(email) = $1", [
+        u.email.toLowerCase(),
+      ]);
+      expect(ips.map((r) => r.ip).sort()).toEqual(["198.51.100.7", "203.0.113.9"]);
+      const audit = await t.db.query<{ ip: string }>(
+        "SELECT ip FROM audit_log WHERE action = 'user.signed_in' AND actor_user_id = $1",
+        [u.id],
+      );
+      expect(audit.map((r) => r.ip).sort()).toEqual(["198.51.100.7", "203.0.113.9"]);
+    } finally {
+      await proxied.app.close();
+    }
+  });
+
   it("ends a session after the idle time, and after the absolute time however active", async () => {
     const u = await rebook.createStaff("clerk", { password: PASSWORD });
     const idle = await signIn(u.email);
