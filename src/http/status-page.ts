@@ -136,5 +136,5 @@ export function grantResultPage(
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rebook – ${title}</title>
 <style>body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5}header{background:#005eb8;color:#fff;padding:16px 24px}main{max-width:960px;margin:24px auto;padding:0 24px}.panel{background:#fff;padding:16px 24px;border-left:4px solid ${p.ok ? "#007f3b" : "#d5281b"}}</style>
-</head><body><header><p>Rebook</p></header><main><div class="panel"><h1>${title}</h1>${body}<p><a href="/">Back to Rebook</a></p></div></main></body></html>`;
+</head><body><header><p>Rebook</p></header><main><div class="panel"><h1>${title}</h1>${body}<p><a href="/admin/connections">Back to PKB connections in Rebook</a></p></div></main></body></html>`;
 }

@@ -82,7 +82,9 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     // Back in Rebook.
     await page.waitForURL(new RegExp(`^${s.url}/api/pkb/oauth/callback`));
     expect(await page.textContent("body")).toContain("Access granted");
-    await page.getByRole("link", { name: "Back to Rebook" }).click();
+    await page.getByRole("link", { name: "Back to PKB connections in Rebook" }).click();
+    await page.waitForURL(/\/admin\/connections$/);
+    await page.getByTestId("connections").getByText("Connected").waitFor();
     await page.goto(`${s.url}/requests`);
     // The pass that Grant Access started arrives live (server-sent events).
     await page.locator("tbody tr").first().waitFor({ timeout: 30_000 });
