@@ -378,8 +378,8 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
             label="Time to outcome"
             value={durationText(timings.overall.outcome.medianMinutes)}
             detail={
-              timings.overall.outcome.p90Minutes === null
-                ? "median"
+              timings.overall.outcome.medianMinutes === null
+                ? "no outcomes recorded in the range"
                 : `median; 90% within ${durationText(timings.overall.outcome.p90Minutes)}`
             }
           />
