@@ -226,6 +226,8 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
       await page.goto(`${s.url}/admin/audit?action=${action}`);
       await expect.poll(() => page.getByTestId("audit").textContent()).toContain(text);
     }
+    expect(await page.getByTestId("audit").textContent()).toMatch(/\d+ in a list/);
+    await screenshot(page, "admin-audit-lists");
 
     await page.goto(`${s.url}/no/such/page`);
     await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();

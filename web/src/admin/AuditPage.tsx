@@ -39,6 +39,12 @@ function detailsText(d: Record<string, unknown>): string {
     .join(", ");
 }
 
+/** "3 requests in a list" for a worklist view; "None shown" for a search that found nothing. */
+function listedText(d: Record<string, unknown>): string {
+  const ids = Array.isArray(d.requestIds) ? d.requestIds.length : 0;
+  return ids === 0 ? "None shown" : `${ids} in a list`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function AuditPage() {
@@ -188,6 +194,8 @@ export function AuditPage() {
                         <Link to={`/requests/${e.requestId}`}>
                           Open<span className="nhsuk-u-visually-hidden"> request {e.requestId.slice(0, 8)}</span>
                         </Link>
+                      ) : e.action === "requests.listed" ? (
+                        <span className="app-muted">{listedText(e.details)}</span>
                       ) : (
                         <span className="app-muted">None</span>
                       )}
