@@ -7,6 +7,22 @@ export interface TableRow {
   cells: ReactNode[];
 }
 
+/** A row: its header cell, then its figures. */
+function Row({ row, rowClass, headerClass }: { row: TableRow; rowClass?: string; headerClass?: string }) {
+  return (
+    <tr className={`nhsuk-table__row${rowClass ? ` ${rowClass}` : ""}`}>
+      <th className={`nhsuk-table__header${headerClass ? ` ${headerClass}` : ""}`} scope="row">
+        {row.label}
+      </th>
+      {row.cells.map((c, j) => (
+        <td className="nhsuk-table__cell app-numeric" key={j}>
+          {c}
+        </td>
+      ))}
+    </tr>
+  );
+}
+
 export function DataTable({
   caption,
   rowHeader,
@@ -40,30 +56,12 @@ export function DataTable({
         </thead>
         <tbody className="nhsuk-table__body">
           {rows.map((r, i) => (
-            <tr className="nhsuk-table__row" key={i}>
-              <th className="nhsuk-table__header app-row-header" scope="row">
-                {r.label}
-              </th>
-              {r.cells.map((c, j) => (
-                <td className="nhsuk-table__cell app-numeric" key={j}>
-                  {c}
-                </td>
-              ))}
-            </tr>
+            <Row key={i} row={r} headerClass="app-row-header" />
           ))}
         </tbody>
         {total ? (
           <tfoot>
-            <tr className="nhsuk-table__row app-total-row">
-              <th className="nhsuk-table__header" scope="row">
-                {total.label}
-              </th>
-              {total.cells.map((c, j) => (
-                <td className="nhsuk-table__cell app-numeric" key={j}>
-                  {c}
-                </td>
-              ))}
-            </tr>
+            <Row row={total} rowClass="app-total-row" />
           </tfoot>
         ) : null}
       </table>

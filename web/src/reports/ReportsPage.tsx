@@ -42,7 +42,6 @@ import {
 } from "./model.ts";
 import type { Reports, TimingFigures } from "./types.ts";
 
-const BUCKET_WORD = { day: "day", week: "week", month: "month" } as const;
 const OUTCOME_COLOURS = ["#007f3b", "#005eb8", "#d5281b", "#330072", "#768692"];
 
 const SECTIONS: [id: string, title: string][] = [
@@ -138,6 +137,10 @@ function Reports() {
   );
 }
 
+/** The filter form as typed: the dates as day, month and year fields. */
+type Draft = Omit<ReportView, "from" | "to"> & { from: DateParts; to: DateParts };
+const toDraft = (v: ReportView): Draft => ({ ...v, from: partsOf(v.from), to: partsOf(v.to) });
+
 function Filters({
   view,
   today,
@@ -151,8 +154,6 @@ function Filters({
   problems: { from?: string; to?: string };
   onApply: (v: ReportView) => void;
 }) {
-  type Draft = Omit<ReportView, "from" | "to"> & { from: DateParts; to: DateParts };
-  const toDraft = (v: ReportView): Draft => ({ ...v, from: partsOf(v.from), to: partsOf(v.to) });
   const [draft, setDraft] = useState(() => toDraft(view));
   const [shown, setShown] = useState<{ from?: string; to?: string }>(problems);
   // The URL changed (back, forward, a preset link): the form follows it.
@@ -294,7 +295,8 @@ function Figure({ label, value, detail, testId }: { label: string; value: string
 function ReportBody({ reports, view, onSplit }: { reports: Reports; view: ReportView; onSplit: (s: Split) => void }) {
   const { volume, backlog, timings, outcomes, summary } = reports;
   const unit = view.bucket;
-  const word = BUCKET_WORD[unit];
+  const word = unit; // "day", "week" or "month", in sentences
+  const bucketHeader = BUCKETS.find(([b]) => b === unit)![1]; // "Day", "Week" or "Month", heading the tables' rows
   const withYear = spansYears(volume.buckets);
   const labels = volume.buckets.map((b) => axisLabel(b, unit, withYear));
   const rowLabels = volume.buckets.map((b) => rowLabel(b, unit));
@@ -433,7 +435,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         />
         <DataTable
           caption={`Requests received per ${word}, by ${splitWord}`}
-          rowHeader={word[0]!.toUpperCase() + word.slice(1)}
+          rowHeader={bucketHeader}
           columns={[...series.map((s) => s.label), "Total"]}
           rows={rowLabels.map((label, i) => ({
             label,
@@ -465,7 +467,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         />
         <DataTable
           caption={`Open requests at the end of each ${word}`}
-          rowHeader={word[0]!.toUpperCase() + word.slice(1)}
+          rowHeader={bucketHeader}
           columns={["Open at the end"]}
           rows={backlog.buckets.map((b, i) => ({
             label: rowLabels[i],
@@ -512,7 +514,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         />
         <DataTable
           caption={`Time to the first action and to the outcome, per ${word} of receipt`}
-          rowHeader={word[0]!.toUpperCase() + word.slice(1)}
+          rowHeader={bucketHeader}
           columns={timingColumns}
           rows={timings.buckets.map((b, i) => ({ label: rowLabels[i], cells: timingCells(b) }))}
           total={{ label: "Whole range", cells: timingCells(timings.overall) }}
@@ -553,7 +555,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         />
         <DataTable
           caption={`Requests handled by the deadline, per ${word} of receipt`}
-          rowHeader={word[0]!.toUpperCase() + word.slice(1)}
+          rowHeader={bucketHeader}
           columns={slaColumns}
           rows={timings.buckets.map((b, i) => ({ label: rowLabels[i], cells: slaCells(b) }))}
           total={{ label: "Whole range", cells: slaCells(timings.overall) }}
@@ -578,7 +580,7 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         />
         <DataTable
           caption={`Outcomes of the requests received per ${word}`}
-          rowHeader={word[0]!.toUpperCase() + word.slice(1)}
+          rowHeader={bucketHeader}
           columns={[...OUTCOME_LABELS.map(([, label]) => label), "Total"]}
           rows={outcomes.buckets.map((b, i) => ({
             label: rowLabels[i],
