@@ -25,6 +25,15 @@ export type {
   RequestStatus,
   RequestType,
 };
+export {
+  EVENT_TYPES,
+  MATCH_STATES,
+  OUTCOMES,
+  PRIORITIES,
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  WORK_STATUSES,
+} from "../../../src/requests/vocabulary.ts";
 export type Role = "admin" | "team_lead" | "clerk" | "viewer";
 export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
 export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
