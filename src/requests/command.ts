@@ -30,7 +30,7 @@ export interface ActionContext {
 export type Access = "view" | "work";
 
 /** 404 unless `actor` may see a request owned by `teamId`; 403 unless they may also change it when `need` is work. */
-export function checkAccess(actor: SessionUser, teamId: string | null, need: Access): void {
+function checkAccess(actor: SessionUser, teamId: string | null, need: Access): void {
   if (!canViewRequest(actor, teamId)) throw notFound("Request");
   if (need === "work" && !canWorkRequest(actor, teamId)) {
     throw new AppError("forbidden", "You can read this request but not change it", 403);
@@ -152,7 +152,7 @@ export interface CommandResult {
 }
 
 /** Reads the request's state after a command; `changed` decides whether there is an event to publish. */
-export async function resultOf(
+async function resultOf(
   tx: Queryable,
   requestId: string,
   changed: boolean,
@@ -187,7 +187,7 @@ export async function resultOf(
 export type CommandBody = (w: RequestWriter) => Promise<void | typeof UNCHANGED>;
 
 /** Publishes a command's live-update event, after its transaction committed (a hint for screens: never throws). */
-export async function publishResult(db: Db, result: CommandResult): Promise<void> {
+async function publishResult(db: Db, result: CommandResult): Promise<void> {
   if (!result.event) return;
   try {
     await eventBus(db).publish(result.event);

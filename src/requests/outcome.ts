@@ -17,7 +17,7 @@ export type OutcomeInput =
  * a date that does not exist, 400 `nonexistent_time` for a time skipped when the clocks go forward; a time in the
  * repeated autumn hour is taken as the first (BST) one and flagged.
  */
-export function newStartInstant(
+function newStartInstant(
   newStart: { date: string; time: string },
   zone = UK_ZONE,
 ): { instant: Date; repeated: boolean } {

@@ -26,9 +26,6 @@ export function canMove(from: RequestStatus, to: RequestStatus): boolean {
 /** Whether the move is a reopening (which needs a reason). */
 export const isReopen = (from: RequestStatus, to: RequestStatus): boolean => from === "done" && to === "open";
 
-/** Whether people can act on a request in this status (assign, record an outcome, match): open or in progress. */
-export const isWorkable = (s: RequestStatus): boolean => s === "open" || s === "in_progress";
-
 /** Readable status, for messages. */
 export const statusText = (s: RequestStatus): string => s.replace("_", " ");
 

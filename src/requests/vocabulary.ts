@@ -73,8 +73,3 @@ export const EVENT_TYPES = [
   "retry_requested",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-
-/** Whether `value` is one of `list` (narrows unknown strings from storage or the network). */
-export function isOneOf<const T extends readonly string[]>(list: T, value: unknown): value is T[number] {
-  return typeof value === "string" && (list as readonly string[]).includes(value);
-}

@@ -88,11 +88,6 @@ export async function createTeam(
   return toTeam(row!);
 }
 
-/** All teams by name. */
-export async function listTeams(db: Queryable): Promise<Team[]> {
-  return (await db.query<TeamRow>("SELECT * FROM teams ORDER BY lower(name)")).map(toTeam);
-}
-
 /** Adds a user to a team, or updates their membership. */
 export async function upsertMember(db: Queryable, m: TeamMember): Promise<void> {
   await db.query(

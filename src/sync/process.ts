@@ -149,7 +149,8 @@ export async function processDueRequests(
     // Stop when a whole batch was paused (no PKB connection works): the requests wait for the next pass.
     isPause: (outcome) => outcome === "paused",
     onResult: async (outcome, id) => {
-      if (outcome !== "skipped" && outcome !== "paused") await publishRequestUpdated(deps.db, id); // after commit
+      // The commands publish their own changes after commit; a retry is the due-work helper's write, told here.
+      if (outcome === "retry") await publishRequestUpdated(deps.db, id);
       summary[outcome]++;
       opts.onProgress?.(outcome);
     },

@@ -7,7 +7,7 @@ import type { Db } from "../../store/db.ts";
 import { listMembers, lockTeamRoundRobin, setLastAssigned } from "../../store/people.ts";
 import { openCountsByAssignee } from "../../store/requests.ts";
 import { defaultTeamId, listRules } from "../../store/routing-rules.ts";
-import { systemCommandIn, type RequestWriter } from "../command.ts";
+import { runSystemCommand, type RequestWriter } from "../command.ts";
 import { matchResultPatch } from "../match.ts";
 import { matchEventOf } from "../state.ts";
 import type { MatchState, RequestType } from "../vocabulary.ts";
@@ -87,22 +87,20 @@ export async function recordPatientNotIdentified(
   db: Db,
   props: { requestId: string; reason: string | null; message: MessageFacts },
 ): Promise<void> {
-  await db.transaction((tx) =>
-    systemCommandIn(tx, props.requestId, async (w) => {
-      await w.update({
-        patient_state: "not_identified",
-        match_state: "not_applicable",
-        attempts: w.request.attempts + 1,
-      });
-      await w.event("patient_not_identified", { reason: props.reason });
-      await routeAndOpen(w, props.message, {
-        specialtyCode: null,
-        location: null,
-        appointmentType: null,
-        matchState: "not_applicable",
-      });
-    }),
-  );
+  await runSystemCommand(db, props.requestId, async (w) => {
+    await w.update({
+      patient_state: "not_identified",
+      match_state: "not_applicable",
+      attempts: w.request.attempts + 1,
+    });
+    await w.event("patient_not_identified", { reason: props.reason });
+    await routeAndOpen(w, props.message, {
+      specialtyCode: null,
+      location: null,
+      appointmentType: null,
+      matchState: "not_applicable",
+    });
+  });
 }
 
 /**
@@ -115,39 +113,35 @@ export async function applyMatchResult(
 ): Promise<void> {
   const { match } = props;
   const { patch, state, linked } = matchResultPatch(match);
-  await db.transaction((tx) =>
-    systemCommandIn(tx, props.requestId, async (w) => {
-      await w.update({
-        patient_state: "identified",
-        nhs_number: props.nhsNumber,
-        attempts: w.request.attempts + 1,
-        ...patch,
-      });
-      await w.event("patient_identified", { pkbUserId: props.pkbUserId });
-      await w.event(matchEventOf(match.decision), {
-        confidence: match.confidence,
-        fhirId: linked?.fhirId ?? null,
-        externalId: linked?.externalId ?? null,
-        candidates: match.candidates.length,
-        summary: match.summary,
-      });
-      await routeAndOpen(w, props.message, {
-        specialtyCode: linked?.specialtyCode ?? null,
-        location: linked?.location ?? null,
-        appointmentType: linked?.appointmentType ?? props.message.requestedSubject,
-        matchState: state,
-      });
-    }),
-  );
+  await runSystemCommand(db, props.requestId, async (w) => {
+    await w.update({
+      patient_state: "identified",
+      nhs_number: props.nhsNumber,
+      attempts: w.request.attempts + 1,
+      ...patch,
+    });
+    await w.event("patient_identified", { pkbUserId: props.pkbUserId });
+    await w.event(matchEventOf(match.decision), {
+      confidence: match.confidence,
+      fhirId: linked?.fhirId ?? null,
+      externalId: linked?.externalId ?? null,
+      candidates: match.candidates.length,
+      summary: match.summary,
+    });
+    await routeAndOpen(w, props.message, {
+      specialtyCode: linked?.specialtyCode ?? null,
+      location: linked?.location ?? null,
+      appointmentType: linked?.appointmentType ?? props.message.requestedSubject,
+      matchState: state,
+    });
+  });
 }
 
 /** The pipeline gives up on a request after its last attempt: status error with the reason and attempts. */
 export async function markError(db: Db, props: { requestId: string; reason: string; attempts: number }): Promise<void> {
-  await db.transaction((tx) =>
-    systemCommandIn(tx, props.requestId, async (w) => {
-      await w.update({ attempts: props.attempts, error_reason: props.reason, next_attempt_at: null });
-      await w.event("error", { reason: props.reason, attempts: props.attempts });
-      await w.moveStatus("error");
-    }),
-  );
+  await runSystemCommand(db, props.requestId, async (w) => {
+    await w.update({ attempts: props.attempts, error_reason: props.reason, next_attempt_at: null });
+    await w.event("error", { reason: props.reason, attempts: props.attempts });
+    await w.moveStatus("error");
+  });
 }
