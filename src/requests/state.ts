@@ -7,8 +7,6 @@ import type { MatchDecision } from "../domain/match.ts";
 import { AppError } from "../errors.ts";
 import type { EventType, MatchState, Outcome, RequestStatus, WorkStatus } from "./vocabulary.ts";
 
-export { WORK_STATUSES, type RequestStatus, type WorkStatus } from "./vocabulary.ts";
-
 const MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
   processing: [],
   error: [],

@@ -12,8 +12,6 @@ import type {
 } from "../requests/vocabulary.ts";
 import type { Queryable } from "./db.ts";
 
-export type { RequestStatus };
-
 /** One history entry. `actorUserId` null means the system did it. */
 export interface RequestEvent {
   id: number;

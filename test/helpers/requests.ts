@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
 import { createFromMessage } from "../../src/requests/commands/create.ts";
-import type { RequestStatus } from "../../src/store/requests.ts";
+import type { RequestStatus } from "../../src/requests/vocabulary.ts";
 
 /** Creates a request (with its message) and returns its id. */
 export async function seedRequest(

@@ -16,7 +16,7 @@ import {
   type RequestSort,
 } from "../../src/store/request-queries.ts";
 import { createFromMessage } from "../../src/requests/commands/create.ts";
-import type { RequestStatus } from "../../src/store/requests.ts";
+import type { RequestStatus } from "../../src/requests/vocabulary.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { listRuleViews, reorderRules } from "../../src/store/routing-rules-admin.ts";
 import { engines, type TestDb } from "../helpers/db.ts";

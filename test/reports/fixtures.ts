@@ -8,8 +8,8 @@ import type { Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
 import type { Role } from "../../src/store/people.ts";
 import { createFromMessage } from "../../src/requests/commands/create.ts";
-import type { EventType } from "../../src/requests/vocabulary.ts";
-import { appendEvent, type RequestStatus } from "../../src/store/requests.ts";
+import { appendEvent } from "../../src/store/requests.ts";
+import type { EventType, RequestStatus } from "../../src/requests/vocabulary.ts";
 import { createStaff, sessionHeaders } from "../helpers/auth.ts";
 
 /** One history event of a fixture request. `actor` null = the system. */

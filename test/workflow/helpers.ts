@@ -7,7 +7,7 @@ import type { Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
 import { createTeam, createUser, upsertMember, type Role, type User } from "../../src/store/people.ts";
 import { createFromMessage } from "../../src/requests/commands/create.ts";
-import type { RequestStatus } from "../../src/store/requests.ts";
+import type { RequestStatus } from "../../src/requests/vocabulary.ts";
 
 /** A signed-in person: their user, session token and the headers a browser would send. */
 export interface Person {
