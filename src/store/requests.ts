@@ -273,19 +273,6 @@ export async function readMatchFacts(tx: Queryable, id: string): Promise<MatchFa
     : null;
 }
 
-/** The latest request of a conversation received at or before `at` (a later message's request), or null. */
-export async function latestRequestOfConversation(
-  tx: Queryable,
-  conversationId: string,
-  at: Date,
-): Promise<string | null> {
-  const [r] = await tx.query<{ id: string }>(
-    "SELECT id FROM appointment_requests WHERE conversation_id = $1 AND received_at <= $2 ORDER BY received_at DESC, id DESC LIMIT 1",
-    [conversationId, at],
-  );
-  return r?.id ?? null;
-}
-
 /** Open and in-progress requests per assignee in a team (for round-robin assignment). */
 export async function openCountsByAssignee(tx: Queryable, teamId: string): Promise<Map<string, number>> {
   const rows = await tx.query<{ assigned_user_id: string; n: number }>(

@@ -14,7 +14,6 @@ import type { Queryable } from "../store/db.ts";
 import { acquireLease, releaseLease } from "../store/leases.ts";
 import { classifyMessage as storeClassification, insertMessageIfNew } from "../store/messages.ts";
 import { createFromMessage, recordFollowUps } from "../requests/commands/create.ts";
-import { latestRequestOfConversation } from "../store/requests.ts";
 import type { SyncDeps } from "./deps.ts";
 import { publishRequestsCreated } from "../events/publish.ts";
 
@@ -70,8 +69,11 @@ async function ingestMessage(
     connectionId,
   );
   if (!stored) return null;
-  const latest = await latestRequestOfConversation(tx, m.conversationId, sentAt);
-  const kind = classifyMessage(m.subject, latest !== null);
+  const [latest] = await tx.query<{ id: string }>(
+    "SELECT id FROM appointment_requests WHERE conversation_id = $1 AND received_at <= $2 ORDER BY received_at DESC, id DESC LIMIT 1",
+    [m.conversationId, sentAt],
+  );
+  const kind = classifyMessage(m.subject, latest !== undefined);
   if (kind === "request") {
     const parsed = parseRequestSubject(m.subject);
     const recipients = new Set(m.recipientIds ?? []);
@@ -112,8 +114,8 @@ async function ingestMessage(
       );
     }
   } else if (kind === "follow_up") {
-    await storeClassification(tx, m.id, "follow_up", latest);
-    await recordFollowUps(tx, latest!, [{ pkbMessageId: m.id, fromPatient: m.senderId === m.patientId }]);
+    await storeClassification(tx, m.id, "follow_up", latest!.id);
+    await recordFollowUps(tx, latest!.id, [{ pkbMessageId: m.id, fromPatient: m.senderId === m.patientId }]);
   } else {
     await storeClassification(tx, m.id, "unrelated", null);
   }
