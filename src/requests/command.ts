@@ -226,14 +226,32 @@ export async function systemCommandIn(tx: Queryable, requestId: string, body: Co
   return true;
 }
 
-/** Runs a system command in its own transaction and publishes `request.updated` after commit when it changed something. */
-export async function runSystemCommand(db: Db, requestId: string, body: CommandBody): Promise<CommandResult | null> {
-  const result = await db.transaction(async (tx) => {
+/**
+ * Runs a system command in its own transaction and publishes `request.updated` after commit when it changed something.
+ * Returns whether the request exists.
+ */
+export async function runSystemCommand(db: Db, requestId: string, body: CommandBody): Promise<boolean> {
+  const event = await db.transaction(async (tx): Promise<RequestChange | null | undefined> => {
     const r = await readRequestState(tx, requestId, true);
-    if (!r) return null;
-    const done = await body(new RequestWriter(tx, r, null));
-    return resultOf(tx, r.id, done !== UNCHANGED);
+    if (!r) return undefined;
+    if ((await body(new RequestWriter(tx, r, null))) === UNCHANGED) return null;
+    // The writer kept `r` up to date: no need to read the row again for the live update.
+    const at = new Date().toISOString();
+    return {
+      type: "request.updated",
+      requestId,
+      teamId: r.teamId,
+      status: r.status,
+      assignedUserId: r.assignedUserId,
+      at,
+    };
   });
-  if (result) await publishResult(db, result);
-  return result;
+  if (event) {
+    try {
+      await eventBus(db).publish(event);
+    } catch {
+      // The bus is a hint; the store is the truth.
+    }
+  }
+  return event !== undefined;
 }

@@ -64,6 +64,8 @@ async function routeAndOpen(
       if (assignee) await setLastAssigned(tx, decision.teamId, assignee);
     }
   }
+  // One UPDATE for the routing and the status; the history rows in the order things were decided.
+  const from = w.request.status;
   await w.update({
     team_id: decision.teamId,
     assigned_user_id: assignee,
@@ -71,6 +73,7 @@ async function routeAndOpen(
     routing_rule_id: decision.ruleId,
     error_reason: null,
     next_attempt_at: null,
+    status: "open",
   });
   await w.event("routed", {
     teamId: decision.teamId,
@@ -79,7 +82,7 @@ async function routeAndOpen(
     reason: decision.reason,
   });
   if (assignee) await w.event("assigned", { userId: assignee, auto: true });
-  await w.moveStatus("open");
+  if (from !== "open") await w.event("status_changed", { from, to: "open" });
 }
 
 /** The patient has no NHS number in PKB: recorded with the reason, no appointment search, routed and opened. */
