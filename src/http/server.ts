@@ -14,6 +14,7 @@ import { isAdmin } from "../auth/permissions.ts";
 import { beginGrant } from "../sync/connect.ts";
 import { registerApi } from "./api/index.ts";
 import { inputGuard } from "./input-guard.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { statusPage } from "./status-page.ts";
 import { registerWeb } from "./web.ts";
 
@@ -68,7 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(500).send({ error: { code: "internal", message: "Something went wrong on our side" } });
   });
 
-  // Before any route: text the store cannot keep is refused once, for every route.
+  // Before any route: the security headers on every response, and text the store cannot keep refused once.
+  await app.register(securityHeaders, { hsts: deps.config.session.secureCookie });
   await app.register(inputGuard);
   await app.register(sessionGuard, { db: deps.db, policy: deps.config.session });
   await registerApi(app, deps);
@@ -138,8 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.redirect(authorizeUrl, 303);
   });
 
-  // The staff web app at / (and every in-app path), with the security headers.
-  await registerWeb(app, { hsts: deps.config.session.secureCookie });
+  // The staff web app at / (and every in-app path).
+  await registerWeb(app);
 
   return app;
 }

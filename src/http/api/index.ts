@@ -65,7 +65,21 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  // Swagger UI loads its scripts and styles from Rebook itself (the plugin's own default policy needs no inline code).
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: {
+      "default-src": "'none'",
+      "script-src": "'self'",
+      "style-src": "'self'",
+      "img-src": "'self' data:",
+      "font-src": "'self' data:",
+      "connect-src": "'self'",
+      "base-uri": "'none'",
+      "form-action": "'none'",
+      "frame-ancestors": "'none'",
+    },
+  });
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
   await app.register(async (api) => {
