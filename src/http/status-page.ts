@@ -44,6 +44,14 @@ const statusText: Record<Connection["status"], string> = {
   disabled: "Disabled",
 };
 
+// "2 connected", "1 needs re-authorisation".
+const statusWords: Record<Connection["status"], string> = {
+  awaiting_grant: "waiting for access to be granted",
+  active: "connected",
+  needs_reauth: "needs re-authorisation",
+  disabled: "disabled",
+};
+
 /** Pipeline totals shown on the status page (counts only: the page is not signed in, so it shows no patient data). */
 export interface StatusCounts {
   byStatus: Record<string, number>;
@@ -58,6 +66,8 @@ export function statusPage(p: {
   engine: string;
   connections: Connection[];
   counts: StatusCounts;
+  /** Each connection's label, id, PKB user and errors (for a signed-in admin); else only how many are in each state. */
+  detailed?: boolean;
   /** The signed-in admin's CSRF token: the connect form is shown only with one. */
   csrfToken?: string | null;
 }): string {
@@ -80,13 +90,21 @@ export function statusPage(p: {
     })
     .join("");
   const broken = p.connections.filter((c) => c.status === "needs_reauth");
+  const who = p.detailed
+    ? broken.map((c) => esc(c.label)).join(", ")
+    : broken.length === 1
+      ? "One PKB connection"
+      : `${broken.length} PKB connections`;
   const banner = broken.length
-    ? `<div class="banner" role="alert"><h2>PKB connection needs re-authorisation</h2><p>${broken
-        .map((c) => esc(c.label))
-        .join(
-          ", ",
-        )}: PKB ended the session, so new requests are not being collected. A clinician must grant access again; nothing is lost meanwhile.</p></div>`
+    ? `<div class="banner" role="alert"><h2>PKB connection needs re-authorisation</h2><p>${who}: PKB ended the session, so new requests are not being collected. A clinician must grant access again; nothing is lost meanwhile.</p></div>`
     : "";
+  // Without sign-in: how many connections are in each state, nothing that names or identifies one.
+  const tally = (Object.keys(statusText) as Connection["status"][])
+    .map((s) => [s, p.connections.filter((c) => c.status === s).length] as const)
+    .filter(([, k]) => k > 0)
+    .map(([s, k]) => `<li>${k} ${esc(statusWords[s])}</li>`)
+    .join("");
+  const summary = `<ul class="panel">${tally}</ul><p class="hint">Sign in as an admin to see each connection.</p>`;
   const store = p.engine === "pglite" ? "Embedded store (PGlite)" : "PostgreSQL server";
   const pkb = p.config.pkb.useSandbox
     ? `PKB sandbox emulator at ${p.config.pkb.baseUrl} (demo clinician: jack.brown, password sandbox)`
@@ -109,7 +127,9 @@ ${banner}
 ${
   p.connections.length === 0
     ? "<p>Rebook is not connected to PKB yet. A clinician who receives the appointment requests in PKB grants access once.</p>"
-    : `<table><caption class="visually-hidden">PKB connections</caption><thead><tr><th scope="col">Connection</th><th scope="col">Status</th><th scope="col">Last sync</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`
+    : !p.detailed
+      ? summary
+      : `<table><caption class="visually-hidden">PKB connections</caption><thead><tr><th scope="col">Connection</th><th scope="col">Status</th><th scope="col">Last sync</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`
 }
 ${
   p.csrfToken
