@@ -293,6 +293,11 @@ const ROUTES: Record<string, Entry> = {
     expect: adminOnly(200),
     call: async (f) => ({ url: `/api/users/${(await f.user()).id}`, payload: { displayName: "Renamed" } }),
   },
+  "GET /api/users/sign-in-delays": { expect: adminOnly(200), call: () => ({ url: "/api/users/sign-in-delays" }) },
+  "POST /api/users/:id/sign-in/unlock": {
+    expect: adminOnly(200),
+    call: async (f) => ({ url: `/api/users/${(await f.user()).id}/sign-in/unlock` }),
+  },
 
   // ---- Sync status: admins ----
   "GET /api/sync/status": { expect: adminOnly(200), call: () => ({ url: "/api/sync/status" }) },

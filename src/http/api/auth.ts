@@ -48,9 +48,11 @@ export function safeReturnTo(raw: string | undefined): string {
   return raw;
 }
 
+/** "1 second", "40 seconds", "2 minutes". */
 const minutes = (seconds: number): string => {
+  if (seconds < 60) return seconds === 1 ? "1 second" : `${seconds} seconds`;
   const m = Math.ceil(seconds / 60);
-  return m <= 1 ? "a minute" : `${m} minutes`;
+  return m === 1 ? "a minute" : `${m} minutes`;
 };
 
 /** The auth routes. */
@@ -150,7 +152,16 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (req, reply) => {
       const { email, password } = req.body;
       const outcome = await signInWithPassword(db, { email, password, ip: req.ip, policy: throttle });
-      req.log.info({ email, ip: req.ip, outcome: outcome.ok ? "ok" : outcome.reason }, "password sign-in");
+      // Never what was typed as the email (it may be a password typed in the wrong field): its keyed hash instead.
+      req.log.info(
+        {
+          account: outcome.accountRef,
+          userId: outcome.userId,
+          ip: req.ip,
+          outcome: outcome.ok ? "ok" : outcome.reason,
+        },
+        "password sign-in",
+      );
       if (!outcome.ok) {
         if (outcome.reason === "throttled") {
           return reply

@@ -16,6 +16,7 @@ import { routingRoutes } from "./routing.ts";
 import { syncStatusRoutes } from "./sync-status.ts";
 import { teamRoutes } from "./teams.ts";
 import { eventRoutes } from "./events.ts";
+import { signInAdminRoutes } from "./sign-in-admin.ts";
 import { simulateRoutes } from "./simulate.ts";
 import { workflowRoutes } from "./workflow.ts";
 
@@ -89,6 +90,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(auditRoutes, deps);
     await api.register(routingRoutes, deps);
     await api.register(teamRoutes, deps);
+    await api.register(signInAdminRoutes, deps);
     await api.register(syncStatusRoutes, deps);
     await api.register(reportRoutes, deps);
     await api.register(workflowRoutes, deps);
