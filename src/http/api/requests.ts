@@ -244,6 +244,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "listRequests",
         summary: "The worklist: filter, search and page through requests",
         description:
           "Keyset pagination: pass the response's nextCursor as `cursor` (with the same filters and sort) for the next page; null means the last page.",
@@ -310,6 +311,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "listSpecialties",
         summary: "The specialties requests' appointments have had, by name (for filters)",
         description:
           "Every specialty code seen on a linked appointment, with the latest name PKB gave it and how many requests had it. Names only: no patient data.",
@@ -326,6 +328,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "getRequest",
         summary: "One request in full: conversation, patient, match evidence, routing and history",
         description: "Every successful view is written to the audit log (action request.viewed).",
         params: idParams,
@@ -356,6 +359,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "retryRequest",
         summary: "Send a request in error back to the pipeline",
         description:
           "Only for status error (else 409 not_in_error), by someone who may work the request (else 403). The pipeline runs straight away.",

@@ -86,6 +86,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "claimRequest",
         summary: "Claim a request (assign it to yourself)",
         description:
           "409 already_assigned when someone else holds it, unless you lead its team (or are an admin) and pass takeOver: true.",
@@ -103,6 +104,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "assignRequest",
         summary: "Assign a request to a member of its team",
         description:
           "Team leads of the request's team and admins assign anyone who is an active member of the team (400 not_a_team_member); clerks only themselves (403).",
@@ -120,6 +122,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "unassignRequest",
         summary: "Unassign a request",
         description: "By its assignee, a team lead of its team or an admin. A request in progress goes back to open.",
         params: idParams,
@@ -134,6 +137,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "setRequestStatus",
         summary: "Move a request: open → in_progress → done, back to open, or reopen a done one (with a reason)",
         description:
           "409 invalid_transition for any other move; 400 reason_required to reopen without a reason. Starting work on an unassigned request assigns it to you.",
@@ -153,6 +157,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "recordOutcome",
         summary: "Record what became of a request",
         description:
           "rebooked (newStart on the UK clock: 400 nonexistent_time for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the first and flagged), cancelled, rejected (reason) or needs_patient_contact (note). The request is done, except needs_patient_contact, which stays in progress.",
@@ -169,6 +174,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "listNotes",
         summary: "A request's internal notes, oldest first",
         description: "Audited as request.notes_viewed.",
         params: idParams,
@@ -185,6 +191,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "addNote",
         summary: "Add an internal note (never sent to PKB)",
         params: idParams,
         body: z.object({ body: z.string().trim().min(1).max(NOTE_MAX_CHARS) }),
@@ -205,6 +212,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "matchRequest",
         summary: "Link the request to one of its stored candidates (manual match)",
         description:
           "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again).",
@@ -221,6 +229,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "rematchRequest",
         summary: "Search PKB for the patient's appointments again and replace the candidates",
         description:
           "Runs the pipeline's matching again: linked when one candidate is clear, otherwise review. 502 pkb_unavailable with the reason when PKB fails; 409 patient_not_identified without an NHS number.",
@@ -240,6 +249,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "bulkUpdateRequests",
         summary: "Assign, unassign or move the status of many requests (team leads and admins)",
         description:
           "Each request is changed in its own transaction and has its own result: ok, or the error code it would have had alone (not_found for one you cannot see).",
@@ -291,6 +301,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "setPresence",
         summary: "Say you are viewing or editing a request (send every ~20 s; an entry lasts 60 s)",
         description:
           "Answers with the others present. Broadcast over /api/events. Editing needs permission to work the request (403).",
@@ -317,6 +328,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "leaveRequest",
         summary: "Say you left a request (closing its page)",
         params: idParams,
         response: { 204: z.null(), 401: errorSchema, 404: errorSchema },
