@@ -103,6 +103,7 @@ async function run(opts: ChaosOptions, logDir: string, cleanups: (() => Promise<
   );
 
   if (!opts.calm) await pkb.setFaults();
+  const grantStartedAt = Date.now(); // the first poll starts as the grant completes
   const session = await signIn(instances[0]!.url, admin.email, admin.password);
   const granted = await grantNewConnection(session, { label: "Appointments team", username: CLINICIAN });
   origin = Date.now();
@@ -161,7 +162,7 @@ async function run(opts: ChaosOptions, logDir: string, cleanups: (() => Promise<
       {
         verdict,
         gaps,
-        polls: summarisePolls(stored.runs, grantedAt, endAt),
+        polls: summarisePolls(stored.runs, grantStartedAt, endAt),
         reuses,
         alerts: alerts.counts,
         liveSent: live.sent.length,

@@ -13,6 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A started process. */
 export interface Proc {
   name: string;
+  logFile: string;
   child: ChildProcess;
   pid: number;
   exited: Promise<number | null>;
@@ -44,7 +45,7 @@ export function startNode(name: string, script: string, args: string[], env: Rec
   fs.closeSync(out); // the child has its own copy
   if (child.pid === undefined) throw new Error(`${name} could not be started`);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const proc: Proc = { name, child, pid: child.pid, exited };
+  const proc: Proc = { name, logFile, child, pid: child.pid, exited };
   running.add(proc);
   void exited.then(() => running.delete(proc));
   return proc;
@@ -71,7 +72,10 @@ export async function waitReady(proc: Proc, url: string, timeoutMs: number): Pro
 
 /** kill -9, and wait until the process is gone. */
 export async function killHard(proc: Proc): Promise<void> {
-  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
+  if (proc.child.exitCode === null && proc.child.signalCode === null) {
+    proc.child.kill("SIGKILL");
+    fs.appendFileSync(proc.logFile, `\n==== ${new Date().toISOString()} kill -9 ${proc.name} (pid ${proc.pid})\n`);
+  }
   await proc.exited;
 }
 
