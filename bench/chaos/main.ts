@@ -123,6 +123,7 @@ async function run(opts: ChaosOptions, logDir: string, cleanups: (() => Promise<
     },
     { ...opts, seconds: opts.chaosSeconds },
   );
+  const chaosEndAt = Date.now();
   await Promise.all(chaos.restarts);
   say(`chaos over: ${live.sent.length} live messages sent; waiting up to ${opts.drainSeconds} s for Rebook to finish`);
 
@@ -169,6 +170,7 @@ async function run(opts: ChaosOptions, logDir: string, cleanups: (() => Promise<
         faultsMatched,
         grantedAt,
         finishedAt,
+        chaosEndAt,
         endAt,
         connections: stored.connections,
         failures: failed,

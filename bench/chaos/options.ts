@@ -94,7 +94,7 @@ export function parseOptions(argv: string[]): ChaosOptions {
     keepLogs?: boolean;
   }>();
   const short = o.short ?? false;
-  const requests = o.requests ?? (short ? 300 : 1500);
+  const requests = o.requests ?? (short ? 300 : 1000);
   return {
     requests,
     seed: o.seed,

@@ -14,6 +14,8 @@ export interface RunResult {
   /** When collection could start (access granted), and when everything was stored and processed (null: not by the end). */
   grantedAt: number;
   finishedAt: number | null;
+  /** When the chaos phase (and its live traffic) ended. */
+  chaosEndAt: number;
   endAt: number;
   connections: { status: string; lastSyncError: string | null }[];
   failures: string[];
@@ -86,7 +88,8 @@ export function formatResult(r: RunResult, rel: (t: number) => string): string {
     "time to finish",
     r.finishedAt === null
       ? `not finished by the end (${s((r.endAt - r.grantedAt) / 1000)} after Grant Access)`
-      : `${s((r.finishedAt - r.grantedAt) / 1000)} from Grant Access to every message stored and every request processed`,
+      : `${s((r.finishedAt - r.grantedAt) / 1000)} from Grant Access to every message stored and every request ` +
+          `processed (${s((r.finishedAt - r.chaosEndAt) / 1000)} after the chaos phase)`,
   );
   for (const p of r.problems) lines.push(`RUN PROBLEM: ${p}`);
   lines.push(

@@ -86,6 +86,7 @@ export function judge(
       if (rows.length === 0) {
         if (!m) v.lost.requests.push({ messageId: t.messageId, reason: "message never stored" });
         else if (m.kind === null) v.lost.requests.push({ messageId: t.messageId, reason: "stored, never classified" });
+        else if (m.kind === "request") v.lost.requests.push({ messageId: t.messageId, reason: "no request row" });
         else wrong(t.messageId, `a ${t.kind} request filed as ${m.kind}`);
         continue;
       }

@@ -68,11 +68,12 @@ describe("judge", () => {
   });
 
   it("counts requests and other messages never stored, or stored but never classified, as lost", () => {
-    const truth = [req("1"), req("2"), other("3", "unrelated")];
-    const v = judge(truth, [stored("2", null)], []);
+    const truth = [req("1"), req("2"), req("4"), other("3", "unrelated")];
+    const v = judge(truth, [stored("2", null), stored("4", "request")], []);
     expect(v.lost.requests.map((p) => [p.messageId, p.reason])).toEqual([
       ["1", "message never stored"],
       ["2", "stored, never classified"],
+      ["4", "no request row"],
     ]);
     expect(v.lost.otherMessages.map((p) => p.messageId)).toEqual(["3"]);
     expect(v.stuck.messages.map((p) => p.messageId)).toEqual(["2"]);
