@@ -193,12 +193,14 @@ async function main(): Promise<void> {
       await stopAll().catch(() => undefined);
       for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.error(`cleanup: ${String(e)}`));
     })());
-  const finish = async (code: number): Promise<never> => {
-    await cleanup();
-    if (code === 0 && !opts.keepLogs) fs.rmSync(logDir, { recursive: true, force: true });
-    else console.log(`logs: ${logDir}`);
-    process.exit(code);
-  };
+  let finishing: Promise<never> | null = null;
+  const finish = (code: number): Promise<never> =>
+    (finishing ??= (async () => {
+      await cleanup();
+      if (code === 0 && !opts.keepLogs) fs.rmSync(logDir, { recursive: true, force: true });
+      else console.log(`logs: ${logDir}`);
+      process.exit(code);
+    })());
   process.on("exit", killAllNow);
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.once(signal, () => {
@@ -215,7 +217,8 @@ async function main(): Promise<void> {
   try {
     code = await run(opts, logDir, cleanups);
   } catch (err) {
-    console.error(`The chaos run could not be completed: ${(err as Error).stack ?? String(err)}`);
+    // After an interruption the run's own steps fail as their processes and database go away: not worth a word.
+    if (!finishing) console.error(`The chaos run could not be completed: ${(err as Error).stack ?? String(err)}`);
     code = 2;
   }
   clearTimeout(watchdog);

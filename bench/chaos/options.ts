@@ -1,6 +1,6 @@
 // The chaos run's command line: `npm run chaos -- [--requests N] [--short] …`. Everything has a default; the short
 // form is the one CI runs.
-import { Command, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 
 /** What one chaos run does. Durations in seconds. */
 export interface ChaosOptions {
@@ -51,7 +51,7 @@ const localPg = (v: string) => {
   return v;
 };
 
-/** Parses argv (process.argv) into options; prints usage and exits on a bad option. */
+/** Parses argv (process.argv) into options; prints help (exit 0) or the problem with an option (exit 2). */
 export function parseOptions(argv: string[]): ChaosOptions {
   const cmd = new Command()
     .name("npm run chaos --")
@@ -77,8 +77,14 @@ export function parseOptions(argv: string[]): ChaosOptions {
       "postgres://postgres@127.0.0.1:5432/postgres",
     )
     .option("--keep-logs", "keep the instances' and the emulator's logs even when the run passes")
-    .showHelpAfterError();
-  cmd.parse(argv);
+    .showHelpAfterError("(npm run chaos -- --help lists the options)")
+    .exitOverride();
+  try {
+    cmd.parse(argv);
+  } catch (err) {
+    // Help is a success; a bad option is "the run could not be done" (2), never "Rebook failed" (1).
+    process.exit(err instanceof CommanderError && err.exitCode === 0 ? 0 : 2);
+  }
   const o = cmd.opts<{
     requests?: number;
     short?: boolean;
