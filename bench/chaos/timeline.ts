@@ -55,6 +55,11 @@ async function killOne(ctx: ChaosContext, log: ChaosLog, n: number, restartAfter
   const holder = await pollLeaseHolderPid(ctx.pool).catch(() => null);
   let target = ctx.instances.find((i) => i.alive && i.proc?.pid === holder);
   const heldLease = target !== undefined;
+  const lease = heldLease
+    ? "held the poll lease"
+    : holder === null
+      ? "no live poll lease"
+      : `the poll lease was held by pid ${holder}, not running`;
   target ??= [...ctx.instances.filter((i) => i.alive)][n % 2] ?? ctx.instances.find((i) => i.alive);
   const other = ctx.instances.find((i) => i !== target);
   if (!target || !other || !(await waitUntil(() => other.alive, 60_000))) {
@@ -64,7 +69,7 @@ async function killOne(ctx: ChaosContext, log: ChaosLog, n: number, restartAfter
   const pid = target.proc!.pid;
   const at = Date.now();
   await target.kill();
-  const label = `${target.name} (pid ${pid}${heldLease ? ", held the poll lease" : ", did not hold the poll lease"})`;
+  const label = `${target.name} (pid ${pid}, ${lease})`;
   log.kills.push({ at, label });
   ctx.say(`kill -9 ${label}`);
   const victim = target;
