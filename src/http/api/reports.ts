@@ -27,7 +27,7 @@ import { reportRowsPage, streamReportRows } from "../../reports/rows.ts";
 import { summaryReport } from "../../reports/summary.ts";
 import { timingsReport } from "../../reports/timings.ts";
 import { volumeReport } from "../../reports/volume.ts";
-import { MATCH_STATES, REQUEST_STATUSES } from "../../store/sync-status.ts";
+import { MATCH_STATES, REQUEST_STATUSES } from "../../requests/vocabulary.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 
