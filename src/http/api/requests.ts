@@ -249,6 +249,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "listRequests",
         summary: "The worklist: filter, search and page through requests",
         description:
           "Keyset pagination: pass the response's nextCursor as `cursor` (with the same filters and sort) for the next page; null means the last page.",
@@ -315,6 +316,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "listSpecialties",
         summary: "The specialties requests' appointments have had, by name (for filters)",
         description:
           "Every specialty code seen on a linked appointment, with the latest name PKB gave it and how many requests had it. Names only: no patient data.",
@@ -331,6 +333,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "getRequest",
         summary: "One request in full: conversation, patient, match evidence, routing and history",
         description: "Every successful view is written to the audit log (action request.viewed).",
         params: idParams,
@@ -351,6 +354,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "retryRequest",
         summary: "Send a request in error back to the pipeline",
         description:
           "Only for status error (else 409 not_in_error), by someone who may work the request (else 403). The pipeline runs straight away.",

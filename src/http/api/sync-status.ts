@@ -83,6 +83,7 @@ export const syncStatusRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "getSyncStatus",
         summary: "PKB connections, sync lag and recent runs, and pipeline counts",
         response: { 200: syncStatusSchema },
       },

@@ -82,6 +82,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "claimRequest",
         summary: "Claim a request (assign it to yourself)",
         description:
           "409 already_assigned when someone else holds it, unless you lead its team (or are an admin) and pass takeOver: true.",
@@ -98,6 +99,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "assignRequest",
         summary: "Assign a request to a member of its team",
         description:
           "Team leads of the request's team and admins assign anyone who is an active member of the team (400 not_a_team_member); clerks only themselves (403).",
@@ -114,6 +116,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "unassignRequest",
         summary: "Unassign a request",
         description: "By its assignee, a team lead of its team or an admin. A request in progress goes back to open.",
         params: idParams,
@@ -128,6 +131,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "setRequestStatus",
         summary: "Move a request: open → in_progress → done, back to open, or reopen a done one (with a reason)",
         description:
           "409 invalid_transition for any other move; 400 reason_required to reopen without a reason. Starting work on an unassigned request assigns it to you.",
@@ -147,6 +151,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "recordOutcome",
         summary: "Record what became of a request",
         description:
           "rebooked (newStart on the UK clock: 400 nonexistent_time for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the first and flagged), cancelled, rejected (reason) or needs_patient_contact (note). The request is done, except needs_patient_contact, which stays in progress.",
@@ -163,6 +168,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "listNotes",
         summary: "A request's internal notes, oldest first",
         description: "Audited as request.notes_viewed.",
         params: idParams,
@@ -177,6 +183,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "addNote",
         summary: "Add an internal note (never sent to PKB)",
         params: idParams,
         body: z.object({ body: z.string().trim().min(1).max(NOTE_MAX_CHARS) }),
@@ -194,6 +201,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "matchRequest",
         summary: "Link the request to one of its stored candidates (manual match)",
         description:
           "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again).",
@@ -210,6 +218,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "rematchRequest",
         summary: "Search PKB for the patient's appointments again and replace the candidates",
         description:
           "Runs the pipeline's matching again: linked when one candidate is clear, otherwise review. 502 pkb_unavailable with the reason when PKB fails; 409 patient_not_identified without an NHS number.",
@@ -225,6 +234,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "bulkUpdateRequests",
         summary: "Assign, unassign or move the status of many requests (team leads and admins)",
         description:
           "Each request is changed in its own transaction and has its own result: ok, or the error code it would have had alone (not_found for one you cannot see).",
@@ -274,6 +284,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "setPresence",
         summary: "Say you are viewing or editing a request (send every ~20 s; an entry lasts 60 s)",
         description:
           "Answers with the others present. Broadcast over /api/events. Editing needs permission to work the request (403).",
@@ -297,6 +308,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "leaveRequest",
         summary: "Say you left a request (closing its page)",
         params: idParams,
         response: { 204: z.null(), 401: errorSchema, 404: errorSchema },
