@@ -4,18 +4,21 @@
 //   duplicate or drop a message.
 // - A lease makes one instance at a time poll a connection.
 // - The response is streamed and stored a batch at a time; the cursor only moves once all of it is committed.
+// - No single message stops collection: text PostgreSQL cannot store is made storable (ingest-message.ts), and a
+//   message that still cannot be stored or filed is set aside in the error queue while the rest of the batch is stored.
 import { DateTime } from "luxon";
-import { classifyMessage } from "../domain/classify.ts";
-import { parseRequestSubject } from "../domain/subject.ts";
-import type { PkbConversation, PkbMessage } from "../pkb/schemas.ts";
+import { publishRequestsCreated } from "../events/publish.ts";
+import type { MalformedItem } from "../pkb/rest.ts";
+import type { PkbConversation } from "../pkb/schemas.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
 import { advanceCursor, getConnection } from "../store/connections.ts";
 import type { Queryable } from "../store/db.ts";
+import { heldMessageKeys } from "../store/error-queue.ts";
 import { acquireLease, releaseLease } from "../store/leases.ts";
-import { classifyMessage as storeClassification, insertMessageIfNew } from "../store/messages.ts";
-import { appendEvent, createRequest } from "../store/requests.ts";
+import { isTransientStoreError } from "../store/pg-errors.ts";
 import type { SyncDeps } from "./deps.ts";
-import { publishRequestsCreated } from "../events/publish.ts";
+import { messageKey, reasonOf, setMessageAside } from "./error-queue.ts";
+import { ingestMessage, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
 
 /** What one poll of one connection did. */
 export interface IngestSummary {
@@ -26,6 +29,8 @@ export interface IngestSummary {
   newRequests: number;
   followUps: number;
   unrelated: number;
+  /** Messages this poll set aside in the error queue. */
+  setAside: number;
   /** Set when the poll did not run or stopped: "leased elsewhere", "needs re-authorisation", or the error. */
   skipped: string | null;
 }
@@ -34,7 +39,17 @@ const LEASE_MS = 5 * 60_000;
 
 /** A summary of a poll that has read nothing (yet); `skipped` says why, when it did not run. */
 export function emptySummary(connectionId: string, skipped: string | null): IngestSummary {
-  return { connectionId, since: "", fetched: 0, newMessages: 0, newRequests: 0, followUps: 0, unrelated: 0, skipped };
+  return {
+    connectionId,
+    since: "",
+    fetched: 0,
+    newMessages: 0,
+    newRequests: 0,
+    followUps: 0,
+    unrelated: 0,
+    setAside: 0,
+    skipped,
+  };
 }
 
 /** The `after` parameter for a poll: the UTC date of (cursor − overlap), or of the initial look-back. */
@@ -45,96 +60,95 @@ export function sinceParameter(cursor: Date | null, now: Date, overlapMs: number
   return DateTime.fromJSDate(from, { zone: "UTC" }).toISODate()!;
 }
 
-/** Stores one message and, when it is new, files it as a request, a follow-up or unrelated. Returns its kind or null. */
-async function ingestMessage(
-  tx: Queryable,
-  m: PkbMessage,
-  conversation: PkbConversation,
+type Kind = Awaited<ReturnType<typeof ingestMessage>> | "set_aside";
+type Item = { key: string; prepared: PreparedMessage | null; failure: string | null; raw: unknown; conv: unknown };
+
+/**
+ * Stores one batch: every message in one transaction; if that fails on a message's account, again with a savepoint
+ * around each message, so the ones that fail again are set aside and the others stored. An error about the store
+ * itself (connection lost, deadlock, …) fails the batch: nothing is set aside for it.
+ */
+async function storeBatch(
+  deps: SyncDeps,
   connectionId: string,
-): Promise<"request" | "follow_up" | "unrelated" | null> {
-  const sentAt = new Date(m.timestamp);
-  const stored = await insertMessageIfNew(
-    tx,
-    {
-      pkbMessageId: m.id,
-      conversationId: m.conversationId,
-      subject: m.subject,
-      content: m.content,
-      sentAt,
-      senderId: m.senderId ?? null,
-      patientPkbId: m.patientId ?? null,
-      messageStatus: m.messageStatus ?? null,
-      raw: m,
-    },
-    connectionId,
-  );
-  if (!stored) return null;
-  const [latest] = await tx.query<{ id: string }>(
-    "SELECT id FROM appointment_requests WHERE conversation_id = $1 AND received_at <= $2 ORDER BY received_at DESC, id DESC LIMIT 1",
-    [m.conversationId, sentAt],
-  );
-  const kind = classifyMessage(m.subject, latest !== undefined);
-  if (kind === "request") {
-    const parsed = parseRequestSubject(m.subject);
-    const recipients = new Set(m.recipientIds ?? []);
-    const teamNames = (conversation.participants ?? [])
-      .filter((p) => recipients.has(p.id) && p.teamName)
-      .map((p) => p.teamName!);
-    const requestId = await createRequest(tx, {
-      pkbMessageId: m.id,
-      conversationId: m.conversationId,
-      receivedAt: sentAt,
-      type: parsed.ok
-        ? parsed.type
-        : /\bcancel\b/i.test(m.subject)
-          ? "cancel"
-          : /\bchange\b/i.test(m.subject)
-            ? "change"
-            : null,
-      parseStatus: parsed.ok ? "parsed" : "unparseable",
-      requestedStart: parsed.ok ? parsed.start : null,
-      requestedSubject: parsed.ok ? parsed.appointmentSubject : null,
-      patientNote: m.content,
-      pkbTeamName: teamNames[0] ?? null,
-      patientPkbId: m.patientId ?? m.senderId ?? null,
-    });
-    await storeClassification(tx, m.id, "request", requestId);
-    if (requestId && !parsed.ok) {
-      await appendEvent(tx, {
-        requestId,
-        actorUserId: null,
-        type: "subject_unparseable",
-        data: { reason: parsed.reason },
-      });
-    }
-    // Messages of this conversation already stored after it (seen out of order) are its follow-ups.
-    if (requestId) {
-      const adopted = await tx.query<{ pkb_message_id: string }>(
-        `UPDATE pkb_messages SET kind = 'follow_up', request_id = $2
-         WHERE conversation_id = $1 AND sent_at > $3 AND kind = 'unrelated' RETURNING pkb_message_id`,
-        [m.conversationId, requestId, sentAt],
-      );
-      for (const a of adopted) {
-        await appendEvent(tx, {
-          requestId,
-          actorUserId: null,
-          type: "follow_up_received",
-          data: { pkbMessageId: a.pkb_message_id },
-        });
+  conversations: PkbConversation[],
+  malformed: MalformedItem[],
+): Promise<{ kinds: Kind[]; created: string[]; newest: number; read: number }> {
+  const { db } = deps;
+  const items: Item[] = [];
+  let newest = 0;
+  for (const c of conversations) {
+    // Oldest first, so a conversation's request is stored before its follow-ups.
+    const messages = [...c.messages].sort(
+      (a, b) => a.timestamp - b.timestamp || a.id.localeCompare(b.id, "en", { numeric: true }),
+    );
+    for (const m of messages) {
+      let prepared: PreparedMessage | null = null;
+      let failure: string | null = null;
+      try {
+        prepared = prepareMessage(m, c);
+        newest = Math.max(newest, m.timestamp);
+      } catch (err) {
+        failure = reasonOf(err);
       }
+      items.push({ key: messageKey(m.id, ""), prepared, failure, raw: m, conv: c });
     }
-  } else if (kind === "follow_up") {
-    await storeClassification(tx, m.id, "follow_up", latest!.id);
-    await appendEvent(tx, {
-      requestId: latest!.id,
-      actorUserId: null,
-      type: "follow_up_received",
-      data: { pkbMessageId: m.id, fromPatient: m.senderId === m.patientId },
-    });
-  } else {
-    await storeClassification(tx, m.id, "unrelated", null);
   }
-  return kind;
+  // Messages already in the error queue stay there (replayed or discarded by an admin), whatever PKB sends again.
+  const held = await heldMessageKeys(db, items.map((i) => i.key));
+  const todo = items.filter((i) => !held.has(i.key));
+  const setAside = (tx: Queryable, i: Item, reason: string) =>
+    setMessageAside(tx, {
+      connectionId,
+      conversation: i.conv,
+      message: i.raw,
+      conversationId: (i.raw as { conversationId: string }).conversationId,
+      messageId: (i.raw as { id: string }).id,
+      reason,
+    });
+  const run = (isolate: boolean) =>
+    db.transaction(async (tx) => {
+      const kinds: Kind[] = [];
+      for (const bad of malformed) {
+        await setMessageAside(tx, { connectionId, ...bad, conversation: { id: bad.conversationId }, message: bad.value });
+        kinds.push("set_aside");
+      }
+      for (const i of todo) {
+        if (!i.prepared) {
+          await setAside(tx, i, i.failure!);
+          kinds.push("set_aside");
+          continue;
+        }
+        if (!isolate) {
+          kinds.push(await ingestMessage(tx, i.prepared, connectionId));
+          continue;
+        }
+        await tx.query("SAVEPOINT ingest_message");
+        try {
+          kinds.push(await ingestMessage(tx, i.prepared, connectionId));
+          await tx.query("RELEASE SAVEPOINT ingest_message");
+        } catch (err) {
+          if (isTransientStoreError(err)) throw err;
+          await tx.query("ROLLBACK TO SAVEPOINT ingest_message");
+          await setAside(tx, i, reasonOf(err));
+          deps.logger.warn(
+            { connectionId, messageKey: i.key, code: (err as { code?: unknown }).code ?? null },
+            "PKB message set aside in the error queue",
+          );
+          kinds.push("set_aside");
+        }
+      }
+      return kinds;
+    });
+  let kinds: Kind[];
+  try {
+    kinds = await run(false);
+  } catch (err) {
+    if (isTransientStoreError(err) || err instanceof SessionEndedError) throw err;
+    kinds = await run(true);
+  }
+  const created = todo.filter((_, n) => kinds[malformed.length + n] === "request").map((i) => i.prepared!.message.id);
+  return { kinds, created, newest, read: items.length + malformed.length };
 }
 
 /** Polls one connection once. Safe to call from several instances at once: the lease lets one of them do it. */
@@ -159,53 +173,59 @@ export async function ingestConnection(
   );
   await db.query("UPDATE pkb_connections SET last_sync_started_at = now() WHERE id = $1", [connectionId]);
   let error: string | null = null;
+  let outcome: "ok" | "failed" | "stopped" = "ok";
   try {
     let newest = conn.messagesCursor?.getTime() ?? 0;
     // Conversations arrive as PKB's response streams in and are stored a batch per transaction. The cursor moves only
     // once the whole response is stored: PKB does not say in which order it sends them.
-    await deps.rest.streamMessagesAfter(connectionId, summary.since, async (conversations) => {
+    await deps.rest.streamMessagesAfter(connectionId, summary.since, async (conversations, malformed) => {
       // Stopping mid-response is safe: what is stored stays, the cursor has not moved, the next poll re-reads.
       signal?.throwIfAborted();
-      const created: string[] = []; // message ids of new requests, announced once the batch has committed
-      await db.transaction(async (tx) => {
-        for (const c of conversations) {
-          // Oldest first, so a conversation's request is stored before its follow-ups.
-          const messages = [...c.messages].sort(
-            (a, b) => a.timestamp - b.timestamp || a.id.localeCompare(b.id, "en", { numeric: true }),
-          );
-          for (const m of messages) {
-            summary.fetched++;
-            newest = Math.max(newest, m.timestamp);
-            const kind = await ingestMessage(tx, m, c, connectionId);
-            if (kind) summary.newMessages++;
-            if (kind === "request") summary.newRequests++;
-            if (kind === "request") created.push(m.id);
-            if (kind === "follow_up") summary.followUps++;
-            if (kind === "unrelated") summary.unrelated++;
-          }
+      const batch = await storeBatch(deps, connectionId, conversations, malformed);
+      summary.fetched += batch.read;
+      newest = Math.max(newest, batch.newest);
+      for (const kind of batch.kinds) {
+        if (kind === "set_aside") summary.setAside++;
+        else if (kind) {
+          summary.newMessages++;
+          if (kind === "request") summary.newRequests++;
+          if (kind === "follow_up") summary.followUps++;
+          if (kind === "unrelated") summary.unrelated++;
         }
-      });
-      await publishRequestsCreated(db, created);
+      }
+      await publishRequestsCreated(db, batch.created);
       await acquireLease(db, lease, deps.instanceId, LEASE_MS); // renew on long backlogs
     });
-    if (newest > 0) await advanceCursor(db, connectionId, new Date(newest));
+    // Never beyond this moment: a message stamped in the future (a wrong clock) must not make later polls skip ahead.
+    if (newest > 0) await advanceCursor(db, connectionId, new Date(Math.min(newest, Date.now())));
     await db.query("UPDATE pkb_connections SET last_sync_finished_at = now(), last_sync_error = NULL WHERE id = $1", [
       connectionId,
     ]);
   } catch (err) {
     if (signal?.aborted) {
       summary.skipped = "stopped: Rebook was shutting down";
+      outcome = "stopped";
       return summary; // not an error: the next poll picks up from the unchanged cursor
     }
     error = err instanceof SessionEndedError ? "needs re-authorisation" : (err as Error).message;
     summary.skipped = error;
+    outcome = "failed";
     await db.query("UPDATE pkb_connections SET last_sync_error = $2 WHERE id = $1", [connectionId, error]);
     if (!(err instanceof SessionEndedError)) throw err;
   } finally {
     await db.query(
       `UPDATE sync_runs SET finished_at = now(), fetched = $2, new_messages = $3, new_requests = $4, follow_ups = $5,
-         unrelated = $6, error = $7 WHERE id = $1`,
-      [run!.id, summary.fetched, summary.newMessages, summary.newRequests, summary.followUps, summary.unrelated, error],
+         unrelated = $6, error = $7, outcome = $8 WHERE id = $1`,
+      [
+        run!.id,
+        summary.fetched,
+        summary.newMessages,
+        summary.newRequests,
+        summary.followUps,
+        summary.unrelated,
+        error,
+        outcome,
+      ],
     );
     await releaseLease(db, lease, deps.instanceId);
   }

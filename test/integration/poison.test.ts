@@ -98,7 +98,7 @@ describe.each(engines)("poison messages on $name", (engine) => {
     const entry = list.body.items.find((e) => e.pkbMessageId === bad.id)!;
     const detail = await call<{ original: string }>("GET", `/api/sync/error-queue/${entry.id}`);
     expect(detail.status).toBe(200);
-    expect(JSON.parse(detail.body.original)).toMatchObject({ id: bad.id, content: "please refuse me" });
+    expect(JSON.parse(detail.body.original)).toMatchObject({ message: { id: bad.id, content: "please refuse me" } });
 
     // Health says someone must look, with the reason.
     const health = (await c.rebook.app.inject({ method: "GET", url: "/health" })).json<{ status: string }>();
