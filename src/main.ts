@@ -13,6 +13,7 @@ import { migrate } from "./store/migrate.ts";
 import { reauthAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
+import { closeAbandonedRuns } from "./sync/runs.ts";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 
@@ -99,6 +100,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     db = await openStore(config, logger);
     await bootstrapAccounts(db, config, logger);
     const sync = pipeline(config, db, cipher, logger);
+    await closeAbandonedRuns(sync); // polls a crashed instance left unfinished
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });

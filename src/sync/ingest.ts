@@ -2,7 +2,8 @@
 // - PKB's `after` parameter is a coarse date, so each poll re-reads from the newest message already seen minus an
 //   overlap window, and storage is idempotent by PKB message id: re-polls, restarts and concurrent instances never
 //   duplicate or drop a message.
-// - A lease makes one instance at a time poll a connection.
+// - A session lock (src/store/leases.ts) makes one instance at a time poll a connection; it dies with its holder, so
+//   another instance takes over as soon as it next tries, and closes the dead one's run as abandoned.
 // - The response is streamed and stored a batch at a time; the cursor only moves once all of it is committed.
 // - No single message stops collection: text PostgreSQL cannot store is made storable (ingest-message.ts), and a
 //   message that still cannot be stored or filed is set aside in the error queue while the rest of the batch is stored.
@@ -14,11 +15,13 @@ import { SessionEndedError } from "../pkb/tokens.ts";
 import { advanceCursor, getConnection } from "../store/connections.ts";
 import type { Queryable } from "../store/db.ts";
 import { heldMessageKeys } from "../store/error-queue.ts";
-import { acquireLease, releaseLease } from "../store/leases.ts";
+import { LockLostError, withSessionLock } from "../store/leases.ts";
 import { isTransientStoreError } from "../store/pg-errors.ts";
+import { abandonRuns, finishRun, startRun } from "../store/sync-runs.ts";
 import type { SyncDeps } from "./deps.ts";
 import { messageKey, reasonOf, setMessageAside } from "./error-queue.ts";
 import { ingestMessage, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
+import { pollLockName } from "./runs.ts";
 
 /** What one poll of one connection did. */
 export interface IngestSummary {
@@ -34,8 +37,6 @@ export interface IngestSummary {
   /** Set when the poll did not run or stopped: "leased elsewhere", "needs re-authorisation", or the error. */
   skipped: string | null;
 }
-
-const LEASE_MS = 5 * 60_000;
 
 /** A summary of a poll that has read nothing (yet); `skipped` says why, when it did not run. */
 export function emptySummary(connectionId: string, skipped: string | null): IngestSummary {
@@ -151,7 +152,7 @@ async function storeBatch(
   return { kinds, created, newest, read: items.length + malformed.length };
 }
 
-/** Polls one connection once. Safe to call from several instances at once: the lease lets one of them do it. */
+/** Polls one connection once. Safe to call from several instances at once: the poll lock lets one of them do it. */
 export async function ingestConnection(
   deps: SyncDeps,
   connectionId: string,
@@ -164,70 +165,65 @@ export async function ingestConnection(
   if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
   if (conn.status !== "active")
     return { ...summary, skipped: conn.status === "needs_reauth" ? "needs re-authorisation" : conn.status };
-  const lease = `poll:${connectionId}`;
-  if (!(await acquireLease(db, lease, deps.instanceId, LEASE_MS))) return { ...summary, skipped: "leased elsewhere" };
-  summary.since = sinceParameter(conn.messagesCursor, now, deps.settings.overlapMs, deps.settings.initialLookbackDays);
-  const [run] = await db.query<{ id: number }>(
-    "INSERT INTO sync_runs (connection_id, since_param) VALUES ($1, $2) RETURNING id",
-    [connectionId, summary.since],
-  );
-  await db.query("UPDATE pkb_connections SET last_sync_started_at = now() WHERE id = $1", [connectionId]);
-  let error: string | null = null;
-  let outcome: "ok" | "failed" | "stopped" = "ok";
-  try {
-    let newest = conn.messagesCursor?.getTime() ?? 0;
-    // Conversations arrive as PKB's response streams in and are stored a batch per transaction. The cursor moves only
-    // once the whole response is stored: PKB does not say in which order it sends them.
-    await deps.rest.streamMessagesAfter(connectionId, summary.since, async (conversations, malformed) => {
-      // Stopping mid-response is safe: what is stored stays, the cursor has not moved, the next poll re-reads.
-      signal?.throwIfAborted();
-      const batch = await storeBatch(deps, connectionId, conversations, malformed);
-      summary.fetched += batch.read;
-      newest = Math.max(newest, batch.newest);
-      for (const kind of batch.kinds) {
-        if (kind === "set_aside") summary.setAside++;
-        else if (kind) {
-          summary.newMessages++;
-          if (kind === "request") summary.newRequests++;
-          if (kind === "follow_up") summary.followUps++;
-          if (kind === "unrelated") summary.unrelated++;
+  const polled = await withSessionLock(db, pollLockName(connectionId), async (lock) => {
+    // Holding the lock, no live instance polls this connection: a run still open is a dead instance's.
+    const abandoned = await abandonRuns(db, connectionId, `the instance polling it stopped (taken over by ${deps.instanceId})`);
+    if (abandoned > 0) deps.logger.warn({ connectionId, abandoned }, "took over polling from an instance that stopped");
+    summary.since = sinceParameter(conn.messagesCursor, now, deps.settings.overlapMs, deps.settings.initialLookbackDays);
+    const runId = await startRun(db, connectionId, summary.since);
+    await db.query("UPDATE pkb_connections SET last_sync_started_at = now() WHERE id = $1", [connectionId]);
+    let error: string | null = null;
+    let outcome: "ok" | "failed" | "stopped" = "ok";
+    try {
+      let newest = conn.messagesCursor?.getTime() ?? 0;
+      // Conversations arrive as PKB's response streams in and are stored a batch per transaction. The cursor moves
+      // only once the whole response is stored: PKB does not say in which order it sends them.
+      await deps.rest.streamMessagesAfter(connectionId, summary.since, async (conversations, malformed) => {
+        // Stopping mid-response is safe: what is stored stays, the cursor has not moved, the next poll re-reads.
+        signal?.throwIfAborted();
+        await lock.check(); // another instance may have taken over if this one lost its lock
+        const batch = await storeBatch(deps, connectionId, conversations, malformed);
+        summary.fetched += batch.read;
+        newest = Math.max(newest, batch.newest);
+        for (const kind of batch.kinds) {
+          if (kind === "set_aside") summary.setAside++;
+          else if (kind) {
+            summary.newMessages++;
+            if (kind === "request") summary.newRequests++;
+            if (kind === "follow_up") summary.followUps++;
+            if (kind === "unrelated") summary.unrelated++;
+          }
         }
+        await publishRequestsCreated(db, batch.created);
+      });
+      await lock.check();
+      // Never beyond this moment: a message stamped in the future (a wrong clock) must not make later polls skip.
+      if (newest > 0) await advanceCursor(db, connectionId, new Date(Math.min(newest, Date.now())));
+      await db.query(
+        "UPDATE pkb_connections SET last_sync_finished_at = now(), last_sync_error = NULL WHERE id = $1",
+        [connectionId],
+      );
+    } catch (err) {
+      if (signal?.aborted) {
+        summary.skipped = "stopped: Rebook was shutting down";
+        outcome = "stopped";
+        return; // not an error: the next poll picks up from the unchanged cursor
       }
-      await publishRequestsCreated(db, batch.created);
-      await acquireLease(db, lease, deps.instanceId, LEASE_MS); // renew on long backlogs
-    });
-    // Never beyond this moment: a message stamped in the future (a wrong clock) must not make later polls skip ahead.
-    if (newest > 0) await advanceCursor(db, connectionId, new Date(Math.min(newest, Date.now())));
-    await db.query("UPDATE pkb_connections SET last_sync_finished_at = now(), last_sync_error = NULL WHERE id = $1", [
-      connectionId,
-    ]);
-  } catch (err) {
-    if (signal?.aborted) {
-      summary.skipped = "stopped: Rebook was shutting down";
-      outcome = "stopped";
-      return summary; // not an error: the next poll picks up from the unchanged cursor
+      if (err instanceof LockLostError) {
+        // This instance's database session ended; another instance may poll now. Not the connection's fault.
+        summary.skipped = "lost the poll lock (its database session ended)";
+        outcome = "failed";
+        error = summary.skipped;
+        return;
+      }
+      error = err instanceof SessionEndedError ? "needs re-authorisation" : (err as Error).message;
+      summary.skipped = error;
+      outcome = "failed";
+      await db.query("UPDATE pkb_connections SET last_sync_error = $2 WHERE id = $1", [connectionId, error]);
+      if (!(err instanceof SessionEndedError)) throw err;
+    } finally {
+      await finishRun(db, runId, { outcome, error, counts: summary });
     }
-    error = err instanceof SessionEndedError ? "needs re-authorisation" : (err as Error).message;
-    summary.skipped = error;
-    outcome = "failed";
-    await db.query("UPDATE pkb_connections SET last_sync_error = $2 WHERE id = $1", [connectionId, error]);
-    if (!(err instanceof SessionEndedError)) throw err;
-  } finally {
-    await db.query(
-      `UPDATE sync_runs SET finished_at = now(), fetched = $2, new_messages = $3, new_requests = $4, follow_ups = $5,
-         unrelated = $6, error = $7, outcome = $8 WHERE id = $1`,
-      [
-        run!.id,
-        summary.fetched,
-        summary.newMessages,
-        summary.newRequests,
-        summary.followUps,
-        summary.unrelated,
-        error,
-        outcome,
-      ],
-    );
-    await releaseLease(db, lease, deps.instanceId);
-  }
-  return summary;
+  });
+  return polled.held ? summary : { ...summary, skipped: "leased elsewhere" };
 }
