@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startPoller, TAKEOVER_PROBE_MS } from "../../src/jobs/poller.ts";
 import { createLogger } from "../../src/log.ts";
 import { openPostgres, type Db } from "../../src/store/db.ts";
 import { buildSyncDeps, type SyncDeps } from "../../src/sync/deps.ts";
@@ -44,6 +45,35 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | null>
   }
 }
 
+/** Instance A as a process of its own, polling the connection once (test/helpers/poller-process.ts). */
+function spawnPoller(c: Connected, env: Record<string, string>): { kill(): Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "../helpers/poller-process.ts"),
+      JSON.stringify({ env: { ...c.emu.env, ...env }, databaseUrl: c.t.url, connectionId: c.connectionId }),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise((r) => child.once("exit", r));
+  const kill = async () => {
+    child.kill("SIGKILL");
+    await exited;
+  };
+  cleanups.push(kill);
+  return { kill };
+}
+
+/** Waits until PKB is answering A's poll slowly (the fault has matched its call), then lifts the fault for others. */
+async function slowedDown(c: Connected): Promise<void> {
+  await until("A's call to reach PKB", 10_000, async () =>
+    (await c.emu.control<{ matched: number }>("GET", "faults")).matched > 0 ? true : null,
+  );
+  await c.emu.control("DELETE", "faults");
+}
+
 async function runningRuns(c: Connected): Promise<number> {
   const [row] = await c.t.db.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM sync_runs WHERE connection_id = $1 AND finished_at IS NULL",
@@ -58,27 +88,12 @@ describe("a poller that dies", () => {
     const c = await connectedRebook(cleanups, { engine: engines[1], env });
     // Instance A, a process of its own, polls; PKB answers it slowly, so it is mid-poll when it is killed.
     await c.emu.control("PUT", "faults", { latencyMs: 15_000, paths: ["/json/messages"] });
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(import.meta.dirname, "../helpers/poller-process.ts"),
-        JSON.stringify({ env: { ...c.emu.env, ...env }, databaseUrl: c.t.url, connectionId: c.connectionId }),
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const exited = new Promise((r) => child.once("exit", r));
-    cleanups.push(async () => {
-      child.kill("SIGKILL");
-      await exited;
-    });
+    const child = spawnPoller(c, env);
     await until("instance A to start polling", 30_000, async () => ((await runningRuns(c)) === 1 ? true : null));
-    await c.emu.control("DELETE", "faults");
+    await slowedDown(c);
     expect((await ingestConnection(c.rebook.sync, c.connectionId)).skipped).toBe("leased elsewhere");
 
-    child.kill("SIGKILL");
-    await exited;
+    await child.kill();
     const died = Date.now();
     const took = await until<IngestSummary>("instance B to take over", 10_000, async () => {
       const s = await ingestConnection(c.rebook.sync, c.connectionId);
@@ -94,6 +109,33 @@ describe("a poller that dies", () => {
     expect(runs.every((r) => r.finished_at !== null)).toBe(true);
   }, 90_000);
 
+  it("is replaced by another instance's poll loop within seconds, though the poll interval is a minute", async () => {
+    const env = { TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"), SYNC_INITIAL_LOOKBACK_DAYS: "1000" };
+    const c = await connectedRebook(cleanups, { engine: engines[1], env });
+    await c.emu.control("PUT", "faults", { latencyMs: 15_000, paths: ["/json/messages"] });
+    const child = spawnPoller(c, env);
+    await until("instance A to start polling", 30_000, async () => ((await runningRuns(c)) === 1 ? true : null));
+    await slowedDown(c);
+    // A is deep into a long poll (a backlog): the connection's last finished poll is long past, so it is due.
+    await c.t.db.query("UPDATE pkb_connections SET last_sync_finished_at = now() - interval '10 minutes'");
+    const loop = startPoller(c.rebook.sync, 60_000, createLogger("silent"));
+    cleanups.push(() => loop.stop());
+    // B's loop finds the connection busy and keeps an eye on it.
+    await until("B's first pass", 10_000, async () =>
+      loop.lastPass()?.summary?.connections[0]?.skipped === "leased elsewhere" ? true : null,
+    );
+    await child.kill();
+    const died = Date.now();
+    await until("B's loop to take over", 15_000, async () => {
+      const [run] = await c.t.db.query<{ outcome: string }>(
+        "SELECT outcome FROM sync_runs WHERE connection_id = $1 ORDER BY id DESC LIMIT 1",
+        [c.connectionId],
+      );
+      return run?.outcome === "ok" ? true : null;
+    });
+    expect(Date.now() - died).toBeLessThan(TAKEOVER_PROBE_MS + 3_000);
+  }, 90_000);
+
   it("whose database sessions end (a lost host), is replaced within seconds and stops on its own", async () => {
     const c = await connectedRebook(cleanups, { engine: engines[1] });
     const a = await secondInstance(c, "rebook_instance_a");
@@ -101,7 +143,7 @@ describe("a poller that dies", () => {
     await c.emu.control("PUT", "faults", { latencyMs: 4_000, paths: ["/json/messages"] });
     const aPoll = ingestConnection(a.deps, c.connectionId).catch((err: unknown) => err);
     await until("instance A to start polling", 10_000, async () => ((await runningRuns(c)) === 1 ? true : null));
-    await c.emu.control("DELETE", "faults");
+    await slowedDown(c);
     // While A is alive, B stays out.
     expect((await ingestConnection(c.rebook.sync, c.connectionId)).skipped).toBe("leased elsewhere");
 
