@@ -75,7 +75,9 @@ export class PkbRest {
     } catch (err) {
       if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
       if (err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
-        throw await this.tokens.sessionEnded(connectionId, err.upstreamCode);
+        // Unless the connection holds newer tokens by now (a grant or refresh since): then replay with those.
+        const ended = await this.tokens.sessionEnded(connectionId, err.upstreamCode, token);
+        if (ended) throw ended;
       }
       // Expired or otherwise refused: refresh once and replay once.
       const again = await this.tokens.accessToken(connectionId, token);
@@ -83,7 +85,9 @@ export class PkbRest {
         return await call(again);
       } catch (err2) {
         if (err2 instanceof UpstreamError && err2.status === 401) {
-          throw await this.tokens.sessionEnded(connectionId, err2.upstreamCode ?? "BAD_AUTHENTICATION");
+          const ended = await this.tokens.sessionEnded(connectionId, err2.upstreamCode ?? "BAD_AUTHENTICATION", again);
+          if (ended) throw ended;
+          throw new UpstreamError("pkb_rest", "PKB refused a token that was replaced meanwhile", 401, true);
         }
         throw err2;
       }

@@ -53,3 +53,17 @@ export async function connectionsWithOpenRuns(db: Queryable): Promise<string[]> 
   );
   return rows.map((r) => r.connection_id);
 }
+
+/** The latest `n` polls of a connection that ran to an end (ok or failed), newest first. */
+export async function latestEndedRuns(
+  db: Queryable,
+  connectionId: string,
+  n: number,
+): Promise<{ outcome: "ok" | "failed"; error: string | null; startedAt: Date }[]> {
+  const rows = await db.query<{ outcome: "ok" | "failed"; error: string | null; started_at: Date }>(
+    `SELECT outcome, error, started_at FROM sync_runs
+     WHERE connection_id = $1 AND outcome IN ('ok', 'failed') ORDER BY started_at DESC, id DESC LIMIT $2`,
+    [connectionId, n],
+  );
+  return rows.map((r) => ({ outcome: r.outcome, error: r.error, startedAt: r.started_at }));
+}

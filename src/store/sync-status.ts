@@ -1,5 +1,6 @@
 // How the PKB sync and the pipeline stand: per connection (state, last runs, lag) and the requests in each state.
 import type { Queryable } from "./db.ts";
+import { latestEndedRuns } from "./sync-runs.ts";
 
 /** One poll of one connection. */
 export interface SyncRun {
@@ -160,17 +161,13 @@ export async function syncHealth(
     }
     if (c.status !== "active") continue;
     // Polls that ran to an end (a shutdown or a dead instance says nothing about PKB or the data).
-    const runs = await db.query<{ outcome: string; error: string | null; started_at: Date }>(
-      `SELECT outcome, error, started_at FROM sync_runs
-       WHERE connection_id = $1 AND outcome IN ('ok', 'failed') ORDER BY started_at DESC, id DESC LIMIT $2`,
-      [c.id, FAILING_AFTER_POLLS],
-    );
+    const runs = await latestEndedRuns(db, c.id, FAILING_AFTER_POLLS);
     if (runs.length === FAILING_AFTER_POLLS && runs.every((r) => r.outcome === "failed")) {
       problems.push({
         kind: "polls_failing",
         ...who,
         reason: `The last ${FAILING_AFTER_POLLS} polls failed: ${runs[0]!.error ?? "unknown error"}`,
-        since: runs[runs.length - 1]!.started_at,
+        since: runs[runs.length - 1]!.startedAt,
       });
       continue;
     }

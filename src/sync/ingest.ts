@@ -17,7 +17,9 @@ import type { Queryable } from "../store/db.ts";
 import { heldMessageKeys } from "../store/error-queue.ts";
 import { LockLostError, withSessionLock } from "../store/leases.ts";
 import { isTransientStoreError } from "../store/pg-errors.ts";
-import { abandonRuns, finishRun, startRun } from "../store/sync-runs.ts";
+import { openIncident, resolveIncident } from "../store/incidents.ts";
+import { abandonRuns, finishRun, latestEndedRuns, startRun } from "../store/sync-runs.ts";
+import { FAILING_AFTER_POLLS } from "../store/sync-status.ts";
 import type { SyncDeps } from "./deps.ts";
 import { messageKey, reasonOf, setMessageAside } from "./error-queue.ts";
 import { ingestMessage, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
@@ -152,6 +154,31 @@ async function storeBatch(
   return { kinds, created, newest, read: items.length + malformed.length };
 }
 
+/**
+ * Opens the "polls keep failing" incident when the connection's last FAILING_AFTER_POLLS polls failed, and resolves it
+ * when one succeeds; either way the alert goes out once. Never throws: the poll's own outcome matters more.
+ */
+async function trackFailingPolls(
+  deps: SyncDeps,
+  connectionId: string,
+  outcome: "ok" | "failed" | "stopped",
+  error: string | null,
+): Promise<void> {
+  try {
+    let changed = false;
+    if (outcome === "ok") {
+      changed = await resolveIncident(deps.db, { kind: "sync_failing", connectionId, resolution: "a poll succeeded" });
+    } else if (outcome === "failed" && error !== "needs re-authorisation") {
+      const runs = await latestEndedRuns(deps.db, connectionId, FAILING_AFTER_POLLS);
+      if (runs.length === FAILING_AFTER_POLLS && runs.every((r) => r.outcome === "failed"))
+        changed = await openIncident(deps.db, { kind: "sync_failing", connectionId, reason: error ?? "unknown error" });
+    }
+    if (changed) await deps.alerts.flush();
+  } catch (err) {
+    deps.logger.error({ connectionId, err: (err as Error).message }, "could not record the poll's incident state");
+  }
+}
+
 /** Polls one connection once. Safe to call from several instances at once: the poll lock lets one of them do it. */
 export async function ingestConnection(
   deps: SyncDeps,
@@ -223,6 +250,7 @@ export async function ingestConnection(
       if (!(err instanceof SessionEndedError)) throw err;
     } finally {
       await finishRun(db, runId, { outcome, error, counts: summary });
+      await trackFailingPolls(deps, connectionId, outcome, error);
     }
   });
   return polled.held ? summary : { ...summary, skipped: "leased elsewhere" };

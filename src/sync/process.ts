@@ -17,7 +17,10 @@ import { findAppointment, identifyPatient } from "./identify.ts";
 
 /** How long a claimed request is hidden from other workers while this one works on it. */
 const CLAIM_MS = 2 * 60_000;
-/** When no connection can reach PKB, requests wait this long before being tried again (not counted as attempts). */
+/**
+ * When no connection can reach PKB, requests wait for access (not counted as attempts): a new grant wakes them at
+ * once; this is only how long until they are looked at again if nothing does.
+ */
 const PAUSE_MS = 5 * 60_000;
 
 export type ProcessOutcome =
@@ -38,6 +41,15 @@ interface RequestRow {
   first_seen_connection_id: string | null;
 }
 
+/** Makes every request that waits for PKB access due now (call when access returns, in the grant's transaction). */
+export async function wakeRequestsWaitingForAccess(tx: Queryable): Promise<number> {
+  const rows = await tx.query(
+    `UPDATE appointment_requests SET next_attempt_at = now(), access_wait_since = NULL
+     WHERE status = 'processing' AND access_wait_since IS NOT NULL RETURNING id`,
+  );
+  return rows.length;
+}
+
 /** Claims up to `limit` due requests for this worker. */
 export async function claimBatch(db: SyncDeps["db"], limit: number): Promise<string[]> {
   return db.transaction(async (tx) => {
@@ -50,7 +62,8 @@ export async function claimBatch(db: SyncDeps["db"], limit: number): Promise<str
     const ids = rows.map((r) => r.id);
     if (ids.length > 0) {
       await tx.query(
-        "UPDATE appointment_requests SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000) WHERE id = ANY($1::uuid[])",
+        `UPDATE appointment_requests SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+           access_wait_since = NULL WHERE id = ANY($1::uuid[])`,
         [ids, CLAIM_MS],
       );
     }
@@ -172,8 +185,13 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
   if (!r || r.status !== "processing") return "skipped";
   const connectionId = await usableConnection(db, r.first_seen_connection_id);
   if (!connectionId) {
+    // Waits for access: a new grant makes it due at once (wakeRequestsWaitingForAccess); the pause is only a backstop.
+    // A connection that became active meanwhile makes it due now.
     await db.query(
-      "UPDATE appointment_requests SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1",
+      `UPDATE appointment_requests SET access_wait_since = COALESCE(access_wait_since, now()),
+         next_attempt_at = CASE WHEN EXISTS (SELECT 1 FROM pkb_connections WHERE status = 'active') THEN now()
+           ELSE now() + make_interval(secs => $2::double precision / 1000) END
+       WHERE id = $1`,
       [r.id, PAUSE_MS],
     );
     return "paused";

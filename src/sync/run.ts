@@ -47,5 +47,6 @@ export async function syncPass(
   );
   hooks.onIngested?.(due?.n ?? 0);
   const processed = await processDueRequests(deps, { onProgress: hooks.onProcessed, signal: hooks.signal });
+  await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
   return { connections, processed, durationMs: Date.now() - started };
 }

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/log.ts";
 import { getConnection } from "../../src/store/connections.ts";
 import { connectedRebook, type Connected } from "../helpers/connected.ts";
 import { engines } from "../helpers/db.ts";
+import { startWebhook } from "../helpers/webhook.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -155,8 +156,9 @@ describe.each(engines)("poison messages on $name", (engine) => {
 });
 
 describe("a connection whose polls keep failing", () => {
-  it("makes /health degraded with the reason, and ok again once a poll succeeds", async () => {
-    const c = await connectedRebook(cleanups);
+  it("makes /health degraded with the reason, alerts once, and is ok again once a poll succeeds", async () => {
+    const hook = await startWebhook(cleanups);
+    const c = await connectedRebook(cleanups, { env: { ALERT_WEBHOOK_URL: hook.url } });
     const deps = buildSyncDeps({
       config: c.rebook.config,
       db: c.t.db,
@@ -183,9 +185,13 @@ describe("a connection whose polls keep failing", () => {
     expect(d.problems).toEqual([
       expect.objectContaining({ connectionId: c.connectionId, reason: expect.stringMatching(/HTTP 502/) }),
     ]);
+    await syncPass(deps); // a fourth failure: still one incident
+    expect(hook.alerts.map((a) => a.event)).toEqual(["pkb_connection_sync_failing"]);
+    expect(hook.alerts[0]!.reason).toMatch(/HTTP 502/);
     await c.emu.control("DELETE", "faults");
     await syncPass(deps);
     expect(await health()).toBe("ok");
     expect((await details()).problems).toEqual([]);
+    expect(hook.alerts.map((a) => a.event)).toEqual(["pkb_connection_sync_failing", "pkb_connection_sync_recovered"]);
   });
 });

@@ -1,7 +1,6 @@
 // A revocation must cost no more than the time until access returns, and raise one alert: requests that waited for
 // access resume as soon as a new grant comes, and however many calls and instances hit the ended session at once,
 // people are told once that it needs re-authorisation and once that it was fixed. On PostgreSQL, two instances.
-import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { pipeline } from "../../src/main.ts";
@@ -12,33 +11,18 @@ import { processDueRequests } from "../../src/sync/process.ts";
 import { connectedRebook } from "../helpers/connected.ts";
 import { engines } from "../helpers/db.ts";
 import { grantThroughConsentPage } from "../helpers/emulator.ts";
+import { startWebhook } from "../helpers/webhook.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** A webhook receiver: every alert posted to it. */
-async function webhook(): Promise<{ url: string; alerts: { event: string; connectionId: string }[] }> {
-  const alerts: { event: string; connectionId: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      alerts.push(JSON.parse(body) as { event: string; connectionId: string });
-      res.end("ok");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => new Promise((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/alerts`, alerts };
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 500)); // alerts are posted after their transaction commits
 
 describe("a revocation", () => {
   it("raises one alert across instances, one when fixed, and the waiting work resumes on the new grant", async () => {
-    const hook = await webhook();
+    const hook = await startWebhook(cleanups);
     const c = await connectedRebook(cleanups, {
       engine: engines[1],
       env: { ALERT_WEBHOOK_URL: hook.url, PIPELINE_CONCURRENCY: "8" },
