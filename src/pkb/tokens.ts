@@ -82,30 +82,30 @@ export class UserTokens {
     };
     const outcome = await this.db.transaction(
       async (tx): Promise<{ token: string } | { ended: string; opened: boolean }> => {
-      const conn = await getConnection(tx, connectionId, { forUpdate: true });
-      if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
-      if (conn.status !== "active") return { ended: conn.needsReauthReason ?? conn.status, opened: false };
-      const tokens = await readTokens(tx, this.cipher, connectionId);
-      if (!tokens) return { ended: "no tokens held", opened: false };
-      // Another process may have refreshed while we waited for the lock.
-      if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return { token: tokens.accessToken };
-      if (!tokens.refreshToken) {
-        // PKB issued no refresh token: the session ends with this access token.
-        if (tokens.accessToken !== rejected && tokens.accessExpiresAt.getTime() > Date.now())
-          return { token: tokens.accessToken };
-        return ended(tx, "API_SESSION_EXPIRED");
-      }
-      try {
-        const pair = await this.oauth.refresh(tokens.refreshToken);
-        await saveTokens(tx, this.cipher, connectionId, pair);
-        return { token: pair.accessToken };
-      } catch (err) {
-        if (err instanceof UpstreamError && err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
-          return ended(tx, err.upstreamCode);
+        const conn = await getConnection(tx, connectionId, { forUpdate: true });
+        if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
+        if (conn.status !== "active") return { ended: conn.needsReauthReason ?? conn.status, opened: false };
+        const tokens = await readTokens(tx, this.cipher, connectionId);
+        if (!tokens) return { ended: "no tokens held", opened: false };
+        // Another process may have refreshed while we waited for the lock.
+        if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return { token: tokens.accessToken };
+        if (!tokens.refreshToken) {
+          // PKB issued no refresh token: the session ends with this access token.
+          if (tokens.accessToken !== rejected && tokens.accessExpiresAt.getTime() > Date.now())
+            return { token: tokens.accessToken };
+          return ended(tx, "API_SESSION_EXPIRED");
         }
-        throw err;
-      }
-    },
+        try {
+          const pair = await this.oauth.refresh(tokens.refreshToken);
+          await saveTokens(tx, this.cipher, connectionId, pair);
+          return { token: pair.accessToken };
+        } catch (err) {
+          if (err instanceof UpstreamError && err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
+            return ended(tx, err.upstreamCode);
+          }
+          throw err;
+        }
+      },
     );
     if ("token" in outcome) return outcome.token;
     if (outcome.opened) await this.opts.onSessionEnded?.(connectionId, outcome.ended);

@@ -109,20 +109,6 @@ export async function listErrorQueue(
   return rows.map(toEntry);
 }
 
-/** Open entries (per connection when given). */
-export async function countOpenErrors(db: Queryable): Promise<{ total: number; byConnection: Map<string, number> }> {
-  const rows = await db.query<{ connection_id: string | null; n: number }>(
-    "SELECT connection_id, count(*)::int AS n FROM message_errors WHERE status = 'open' GROUP BY connection_id",
-  );
-  const byConnection = new Map<string, number>();
-  let total = 0;
-  for (const r of rows) {
-    total += r.n;
-    if (r.connection_id) byConnection.set(r.connection_id, r.n);
-  }
-  return { total, byConnection };
-}
-
 /** One entry with the message; `forUpdate` locks it until the transaction ends (replay, discard). */
 export async function getErrorQueueItem(
   db: Queryable,

@@ -50,12 +50,13 @@ export async function withSessionLock<T>(
   try {
     return await db.withSession(async (session) => {
       if (db.engine === "postgres") {
-        await session.exec("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3");
+        await session.exec(
+          "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3",
+        );
       }
-      const [row] = await session.query<{ ok: boolean }>(
-        "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok",
-        [key(name)],
-      );
+      const [row] = await session.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [
+        key(name),
+      ]);
       if (!row?.ok) return { held: false as const };
       const lock: HeldLock = {
         check: async () => {

@@ -4,6 +4,7 @@
 // visibly "something was here"), and the caller keeps the exact original as JSON text, where these characters are
 // plain-ASCII escapes (\u0000, \ud800), so nothing is lost. Pure functions, no I/O.
 
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const REPLACEMENT = "\uFFFD";
 
@@ -43,9 +44,4 @@ export function storableJson<T>(value: T): { value: T; changed: boolean } {
   };
   const copy = walk(value) as T;
   return changed ? { value: copy, changed } : { value, changed };
-}
-
-/** A JSON value as JSON text that PostgreSQL can store whatever it holds (JSON.stringify escapes both kinds). */
-export function exactJsonText(value: unknown): string {
-  return JSON.stringify(value);
 }

@@ -129,10 +129,7 @@ export const FAILING_AFTER_POLLS = 3;
  * five minutes; not checked when `pollIntervalMs` is 0, i.e. polls are run from outside), and messages waiting in the
  * error queue.
  */
-export async function syncHealth(
-  db: Queryable,
-  opts: { pollIntervalMs: number; now?: Date },
-): Promise<SyncHealth> {
+export async function syncHealth(db: Queryable, opts: { pollIntervalMs: number; now?: Date }): Promise<SyncHealth> {
   const now = opts.now ?? new Date();
   const problems: SyncProblem[] = [];
   const connections = await db.query<{

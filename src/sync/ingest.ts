@@ -98,7 +98,10 @@ async function storeBatch(
     }
   }
   // Messages already in the error queue stay there (replayed or discarded by an admin), whatever PKB sends again.
-  const held = await heldMessageKeys(db, items.map((i) => i.key));
+  const held = await heldMessageKeys(
+    db,
+    items.map((i) => i.key),
+  );
   const todo = items.filter((i) => !held.has(i.key));
   const setAside = (tx: Queryable, i: Item, reason: string) =>
     setMessageAside(tx, {
@@ -113,7 +116,12 @@ async function storeBatch(
     db.transaction(async (tx) => {
       const kinds: Kind[] = [];
       for (const bad of malformed) {
-        await setMessageAside(tx, { connectionId, ...bad, conversation: { id: bad.conversationId }, message: bad.value });
+        await setMessageAside(tx, {
+          connectionId,
+          ...bad,
+          conversation: { id: bad.conversationId },
+          message: bad.value,
+        });
         kinds.push("set_aside");
       }
       for (const i of todo) {
@@ -194,9 +202,18 @@ export async function ingestConnection(
     return { ...summary, skipped: conn.status === "needs_reauth" ? "needs re-authorisation" : conn.status };
   const polled = await withSessionLock(db, pollLockName(connectionId), async (lock) => {
     // Holding the lock, no live instance polls this connection: a run still open is a dead instance's.
-    const abandoned = await abandonRuns(db, connectionId, `the instance polling it stopped (taken over by ${deps.instanceId})`);
+    const abandoned = await abandonRuns(
+      db,
+      connectionId,
+      `the instance polling it stopped (taken over by ${deps.instanceId})`,
+    );
     if (abandoned > 0) deps.logger.warn({ connectionId, abandoned }, "took over polling from an instance that stopped");
-    summary.since = sinceParameter(conn.messagesCursor, now, deps.settings.overlapMs, deps.settings.initialLookbackDays);
+    summary.since = sinceParameter(
+      conn.messagesCursor,
+      now,
+      deps.settings.overlapMs,
+      deps.settings.initialLookbackDays,
+    );
     const runId = await startRun(db, connectionId, summary.since);
     await db.query("UPDATE pkb_connections SET last_sync_started_at = now() WHERE id = $1", [connectionId]);
     let error: string | null = null;
@@ -226,10 +243,9 @@ export async function ingestConnection(
       await lock.check();
       // Never beyond this moment: a message stamped in the future (a wrong clock) must not make later polls skip.
       if (newest > 0) await advanceCursor(db, connectionId, new Date(Math.min(newest, Date.now())));
-      await db.query(
-        "UPDATE pkb_connections SET last_sync_finished_at = now(), last_sync_error = NULL WHERE id = $1",
-        [connectionId],
-      );
+      await db.query("UPDATE pkb_connections SET last_sync_finished_at = now(), last_sync_error = NULL WHERE id = $1", [
+        connectionId,
+      ]);
     } catch (err) {
       if (signal?.aborted) {
         summary.skipped = "stopped: Rebook was shutting down";

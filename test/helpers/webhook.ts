@@ -10,9 +10,7 @@ export interface PostedAlert {
 }
 
 /** Starts the receiver; `alerts` fills as alerts arrive. */
-export async function startWebhook(
-  cleanups: (() => Promise<void>)[],
-): Promise<{ url: string; alerts: PostedAlert[] }> {
+export async function startWebhook(cleanups: (() => Promise<void>)[]): Promise<{ url: string; alerts: PostedAlert[] }> {
   const alerts: PostedAlert[] = [];
   const server = http.createServer((req, res) => {
     let body = "";

@@ -137,9 +137,7 @@ describe.each(engines)("poison messages on $name", (engine) => {
     });
     expect(discarded.body).toMatchObject({ status: "discarded" });
     await syncPass(c.rebook.sync);
-    expect(
-      await c.t.db.query("SELECT 1 FROM pkb_messages WHERE pkb_message_id = $1", [worse.id]),
-    ).toHaveLength(0);
+    expect(await c.t.db.query("SELECT 1 FROM pkb_messages WHERE pkb_message_id = $1", [worse.id])).toHaveLength(0);
     const open = await call<{ items: QueueEntry[] }>("GET", "/api/sync/error-queue?status=open");
     expect(open.body.items).toEqual([]);
     const audit = await c.t.db.query<{ action: string }>(
@@ -172,9 +170,9 @@ describe("a connection whose polls keep failing", () => {
     const health = async () =>
       (await c.rebook.app.inject({ method: "GET", url: "/health" })).json<{ status: string }>().status;
     const details = async () =>
-      (
-        await c.rebook.app.inject({ method: "GET", url: "/api/sync/status", headers: c.admin })
-      ).json<{ health: { status: string; problems: { connectionId: string | null; reason: string }[] } }>().health;
+      (await c.rebook.app.inject({ method: "GET", url: "/api/sync/status", headers: c.admin })).json<{
+        health: { status: string; problems: { connectionId: string | null; reason: string }[] };
+      }>().health;
     await syncPass(deps);
     expect(await health()).toBe("ok"); // one failure is not yet a pattern
     await syncPass(deps);

@@ -102,7 +102,8 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
       schema: {
         tags: ["Sync"],
         summary: "Store and file a set-aside message again",
-        description: "409 replay_failed with the reason when it still fails (the entry stays open); audited either way.",
+        description:
+          "409 replay_failed with the reason when it still fails (the entry stays open); audited either way.",
         params: idParams,
         response: { 200: errorQueueEntrySchema, 404: errorSchema, 409: errorSchema },
       },
