@@ -49,10 +49,7 @@ export function ErrorQueuePage() {
 
   const load = useCallback(() => {
     get<{ items: ErrorQueueEntry[] }>(`/api/sync/error-queue${qs({ status: filter })}`)
-      .then((r) => {
-        setItems(r.items);
-        setError(null);
-      })
+      .then((r) => setItems(r.items))
       .catch((err: unknown) =>
         setError(err instanceof ApiError ? err.message : "The error queue could not be loaded."),
       );
@@ -61,6 +58,7 @@ export function ErrorQueuePage() {
 
   const view = async (e: ErrorQueueEntry) => {
     setBusy(e.id);
+    setError(null);
     try {
       setViewing(await get<ErrorQueueItem>(`/api/sync/error-queue/${e.id}`));
     } catch (err) {
@@ -72,10 +70,10 @@ export function ErrorQueuePage() {
 
   const replay = async (e: ErrorQueueEntry) => {
     setBusy(e.id);
+    setError(null);
     try {
       await post(`/api/sync/error-queue/${e.id}/replay`);
       announce(`Message ${e.pkbMessageId ?? ""} replayed: it is stored now`);
-      setError(null);
     } catch (err) {
       const message = err instanceof ApiError ? err.message : "The message could not be replayed.";
       setError(message);
@@ -100,7 +98,6 @@ export function ErrorQueuePage() {
       setDiscarding(null);
       setReason("");
       setReasonError(null);
-      setError(null);
     } catch (err) {
       setReasonError(err instanceof ApiError ? err.message : "The message could not be discarded.");
     } finally {
@@ -122,7 +119,10 @@ export function ErrorQueuePage() {
         id="queue-status"
         label="Show"
         value={filter}
-        onChange={setFilter}
+        onChange={(f) => {
+          setError(null);
+          setFilter(f);
+        }}
         options={[
           ["open", "Waiting for someone"],
           ["replayed", "Replayed"],
@@ -233,7 +233,13 @@ export function ErrorQueuePage() {
         {viewing ? (
           <>
             <p className="nhsuk-body">Why it was set aside: {viewing.reason}</p>
-            <pre className="app-pre" data-testid="queue-original">
+            <pre
+              className="app-pre"
+              data-testid="queue-original"
+              tabIndex={0}
+              role="region"
+              aria-label="The message as JSON"
+            >
               {pretty(viewing.original)}
             </pre>
           </>
