@@ -34,7 +34,8 @@ interface QueueEntry {
   attempts: number;
 }
 
-describe.each(engines)("poison messages on $name", (engine) => {
+// Each test starts the emulator and a connected Rebook: generous timeouts for a loaded machine.
+describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine) => {
   it("stores text PostgreSQL cannot store (U+0000, lone surrogates) made storable, keeps the original, flows on", async () => {
     const c = await connectedRebook(cleanups, { engine });
     const nasty = "Please call me\u0000 back \ud800 after 5pm";
@@ -153,7 +154,7 @@ describe.each(engines)("poison messages on $name", (engine) => {
   });
 });
 
-describe("a connection whose polls keep failing", () => {
+describe("a connection whose polls keep failing", { timeout: 120_000 }, () => {
   it("makes /health degraded with the reason, alerts once, and is ok again once a poll succeeds", async () => {
     const hook = await startWebhook(cleanups);
     const c = await connectedRebook(cleanups, { env: { ALERT_WEBHOOK_URL: hook.url } });
