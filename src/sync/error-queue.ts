@@ -22,6 +22,13 @@ export function messageKey(messageId: string | null, original: string): string {
   return isStorableText(messageId) ? messageId : JSON.stringify(messageId);
 }
 
+/** What the queue keeps of a message: JSON text of {conversation without its messages, message}, as received. */
+export function queueOriginal(conversation: unknown, message: unknown): string {
+  const { messages: _drop, ...envelope } = (conversation ?? {}) as Record<string, unknown>;
+  void _drop;
+  return JSON.stringify({ conversation: envelope, message });
+}
+
 /** Why an error set a message aside, as one line for the admin (never a stack). */
 export function reasonOf(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
@@ -42,9 +49,7 @@ export async function setMessageAside(
     reason: string;
   },
 ): Promise<string> {
-  const { messages: _drop, ...envelope } = (p.conversation ?? {}) as Record<string, unknown>;
-  void _drop;
-  const original = JSON.stringify({ conversation: envelope, message: p.message });
+  const original = queueOriginal(p.conversation, p.message);
   const key = messageKey(p.messageId, original);
   await setAside(db, {
     messageKey: key,

@@ -21,7 +21,7 @@ import { openIncident, resolveIncident } from "../store/incidents.ts";
 import { abandonRuns, finishRun, latestEndedRuns, startRun } from "../store/sync-runs.ts";
 import { FAILING_AFTER_POLLS } from "../store/sync-status.ts";
 import type { SyncDeps } from "./deps.ts";
-import { messageKey, reasonOf, setMessageAside } from "./error-queue.ts";
+import { messageKey, queueOriginal, reasonOf, setMessageAside } from "./error-queue.ts";
 import { ingestMessage, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
 import { pollLockName } from "./runs.ts";
 
@@ -98,11 +98,13 @@ async function storeBatch(
     }
   }
   // Messages already in the error queue stay there (replayed or discarded by an admin), whatever PKB sends again.
-  const held = await heldMessageKeys(
-    db,
-    items.map((i) => i.key),
-  );
+  const unreadable = malformed.map((bad) => ({
+    bad,
+    key: messageKey(bad.messageId, queueOriginal({ id: bad.conversationId }, bad.value)),
+  }));
+  const held = await heldMessageKeys(db, [...items.map((i) => i.key), ...unreadable.map((u) => u.key)]);
   const todo = items.filter((i) => !held.has(i.key));
+  const newlyUnreadable = unreadable.filter((u) => !held.has(u.key)).map((u) => u.bad);
   const setAside = (tx: Queryable, i: Item, reason: string) =>
     setMessageAside(tx, {
       connectionId,
@@ -115,7 +117,7 @@ async function storeBatch(
   const run = (isolate: boolean) =>
     db.transaction(async (tx) => {
       const kinds: Kind[] = [];
-      for (const bad of malformed) {
+      for (const bad of newlyUnreadable) {
         await setMessageAside(tx, {
           connectionId,
           ...bad,
@@ -158,7 +160,9 @@ async function storeBatch(
     if (isTransientStoreError(err) || err instanceof SessionEndedError) throw err;
     kinds = await run(true);
   }
-  const created = todo.filter((_, n) => kinds[malformed.length + n] === "request").map((i) => i.prepared!.message.id);
+  const created = todo
+    .filter((_, n) => kinds[newlyUnreadable.length + n] === "request")
+    .map((i) => i.prepared!.message.id);
   return { kinds, created, newest, read: items.length + malformed.length };
 }
 
