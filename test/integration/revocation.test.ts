@@ -80,4 +80,24 @@ describe("a revocation", () => {
     expect(hook.alerts.every((a) => a.connectionId === c.connectionId)).toBe(true);
     expect(JSON.stringify(hook.alerts)).not.toMatch(/token/i);
   }, 120_000);
+
+  it("does not end the new session when a call made with the old token is refused after the new grant", async () => {
+    const hook = await startWebhook(cleanups);
+    const c = await connectedRebook(cleanups, { env: { ALERT_WEBHOOK_URL: hook.url } });
+    // A call is on its way with the current token; PKB holds it a while before answering.
+    await c.emu.control("PUT", "faults", { latencyMs: 3_000, paths: ["/json/v1/users/"] });
+    const inFlight = c.rebook.sync.rest.user(c.connectionId, c.patientPkbId);
+    // Meanwhile PKB revokes the session and the clinician grants access again.
+    await c.emu.control("POST", "sessions/revoke", { username: "jack.brown" });
+    const regrant = await grantThroughConsentPage(c.rebook.app, `/api/pkb/connections/${c.connectionId}/authorize`, {
+      headers: c.admin,
+    });
+    expect(regrant.status).toBe(200);
+    await c.emu.control("DELETE", "faults");
+    // The old token is refused (API_SESSION_INVALID): the call is made again with the new one, nothing is ended.
+    await expect(inFlight).resolves.toMatchObject({ id: c.patientPkbId });
+    expect((await getConnection(c.t.db, c.connectionId))?.status).toBe("active");
+    await settle();
+    expect(hook.alerts).toEqual([]);
+  }, 120_000);
 });
