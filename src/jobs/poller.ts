@@ -1,11 +1,13 @@
-// The poll loop inside the server: one pipeline pass every interval, never two at once in this process (the poll
-// locks and SKIP LOCKED claims keep other instances apart). Stops promptly and waits for the pass in progress.
-// Several instances share the polling: a scheduled pass leaves out a connection another instance polled within the
-// interval, and while another instance is polling one ("leased elsewhere") the next pass comes after TAKEOVER_PROBE_MS,
-// so if that instance dies its connection is polled again within seconds (its lock dies with it).
+// The poll loop inside the server: one pipeline pass every interval, then the processors' due follow-up work, never
+// two at once in this process (the poll locks and SKIP LOCKED claims keep other instances apart). Stops promptly and
+// waits for the pass in progress. Several instances share the polling: a scheduled pass leaves out a connection
+// another instance polled within the interval, and while another instance is polling one ("leased elsewhere") the
+// next pass comes after TAKEOVER_PROBE_MS, so if that instance dies its connection is polled again within seconds (its
+// lock dies with it).
 import type { Logger } from "../log.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import { syncPass, type SyncPassSummary } from "../sync/run.ts";
+import { runRequestWork } from "./request-work.ts";
 
 /** How soon to try again when another instance was polling a connection (a dead holder is replaced this fast). */
 export const TAKEOVER_PROBE_MS = 5_000;
@@ -38,9 +40,15 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
       // A scheduled pass leaves to others what they just polled; one asked for (runNow) polls everything.
       ...(scheduled && intervalMs > 0 ? { skipPolledWithinMs: intervalMs * 0.8 } : {}),
     })
-      .then((summary) => {
+      .then(async (summary) => {
         const contended = summary.connections.some((c) => c.skipped === "leased elsewhere");
         nextDelay = contended ? Math.min(intervalMs, TAKEOVER_PROBE_MS) : intervalMs;
+        try {
+          await runRequestWork({ db: deps.db, sync: deps, logger, now: () => new Date() }, { signal: abort.signal });
+        } catch (err) {
+          // Follow-up work failing (the store went away) must not mark the pipeline pass as failed.
+          logger.error({ err: (err as Error).message }, "follow-up work failed");
+        }
         last = { at: new Date(), summary, error: null };
         const newRequests = summary.connections.reduce((n, c) => n + c.newRequests, 0);
         if (newRequests > 0 || summary.processed.error > 0)

@@ -46,6 +46,7 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "listErrorQueue",
         summary: "PKB messages set aside because they could not be stored or filed",
         description: "Newest first. No message text here: open an entry to see the message (that view is audited).",
         querystring: z.object({
@@ -70,6 +71,7 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "getErrorQueueEntry",
         summary: "One set-aside message, as PKB sent it, with the reason",
         params: idParams,
         response: {
@@ -101,6 +103,7 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "replayErrorQueueEntry",
         summary: "Store and file a set-aside message again",
         description:
           "409 replay_failed with the reason when it still fails (the entry stays open); audited either way.",
@@ -123,6 +126,7 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "discardErrorQueueEntry",
         summary: "Discard a set-aside message for good, with the reason",
         params: idParams,
         body: z.object({ reason: z.string().trim().min(1).max(500) }),
