@@ -10,9 +10,9 @@ import type { Logger } from "./log.ts";
 import { loadOrCreateDevKey, TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
-import { reauthAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
+import { closeAbandonedRuns } from "./sync/runs.ts";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 
@@ -57,7 +57,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<ChildProces
   return child;
 }
 
-/** The pipeline's dependencies, with re-authorisation alerts wired in. */
+/** The pipeline's dependencies (alerts go to the configured webhook and the log). */
 export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Logger): SyncDeps {
   return buildSyncDeps({
     config,
@@ -65,7 +65,6 @@ export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Lo
     cipher,
     logger: logger.child({ component: "sync" }),
     instanceId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    onSessionEnded: reauthAlerter({ db, logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
   });
 }
 
@@ -99,6 +98,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     db = await openStore(config, logger);
     await bootstrapAccounts(db, config, logger);
     const sync = pipeline(config, db, cipher, logger);
+    await closeAbandonedRuns(sync); // polls a crashed instance left unfinished
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });

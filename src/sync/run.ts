@@ -16,13 +16,24 @@ export interface SyncPassSummary {
  */
 export async function syncPass(
   deps: SyncDeps,
-  hooks: { onIngested?: (due: number) => void; onProcessed?: (o: ProcessOutcome) => void; signal?: AbortSignal } = {},
+  hooks: {
+    onIngested?: (due: number) => void;
+    onProcessed?: (o: ProcessOutcome) => void;
+    signal?: AbortSignal;
+    /** Leave out connections whose last poll (by any instance) finished less than this long ago. */
+    skipPolledWithinMs?: number;
+  } = {},
 ): Promise<SyncPassSummary> {
   const started = Date.now();
   const connections: IngestSummary[] = [];
   for (const c of await listConnections(deps.db)) {
     if (c.status !== "active") continue;
     if (hooks.signal?.aborted) break;
+    const sinceLast = c.lastSyncFinishedAt ? started - c.lastSyncFinishedAt.getTime() : Infinity;
+    if (hooks.skipPolledWithinMs && sinceLast < hooks.skipPolledWithinMs) {
+      connections.push(emptySummary(c.id, "polled recently"));
+      continue;
+    }
     try {
       connections.push(await ingestConnection(deps, c.id, new Date(), hooks.signal));
     } catch (err) {
@@ -36,5 +47,6 @@ export async function syncPass(
   );
   hooks.onIngested?.(due?.n ?? 0);
   const processed = await processDueRequests(deps, { onProgress: hooks.onProcessed, signal: hooks.signal });
+  await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
   return { connections, processed, durationMs: Date.now() - started };
 }

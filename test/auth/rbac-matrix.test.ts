@@ -8,6 +8,8 @@ import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeTable } from "../../src/http/api/index.ts";
 import { createConnection } from "../../src/store/connections.ts";
+import type { Queryable } from "../../src/store/db.ts";
+import { setAside } from "../../src/store/error-queue.ts";
 import { createTeam, type Role, type User } from "../../src/store/people.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { buildTestApp, type AuthHeaders, type TestApp } from "../helpers/app.ts";
@@ -51,6 +53,14 @@ interface Entry {
   expect: Partial<Record<Who, number>>;
   /** Builds the request; it may first create what it acts on, so that every caller meets the same state. */
   call(f: Fixture, who: Who): Call | Promise<Call>;
+}
+
+/** A fresh error queue entry (a message nobody can read), for the routes that act on one. */
+async function queued(db: Queryable): Promise<string> {
+  const key = randomUUID();
+  await setAside(db, { messageKey: key, conversationId: null, connectionId: null, original: "{}", reason: "Test" });
+  const [row] = await db.query<{ id: string }>("SELECT id FROM message_errors WHERE message_key = $1", [key]);
+  return row!.id;
 }
 
 // Expected statuses by audience: `ok` for those allowed, 403 for the rest.
@@ -301,6 +311,19 @@ const ROUTES: Record<string, Entry> = {
 
   // ---- Sync status: admins ----
   "GET /api/sync/status": { expect: adminOnly(200), call: () => ({ url: "/api/sync/status" }) },
+  "GET /api/sync/error-queue": { expect: adminOnly(200), call: () => ({ url: "/api/sync/error-queue" }) },
+  "GET /api/sync/error-queue/:id": {
+    expect: adminOnly(200),
+    call: async (f) => ({ url: `/api/sync/error-queue/${await queued(f.db)}` }),
+  },
+  "POST /api/sync/error-queue/:id/replay": {
+    expect: adminOnly(409), // 409 replay_failed (the entry holds no readable message): reached
+    call: async (f) => ({ url: `/api/sync/error-queue/${await queued(f.db)}/replay` }),
+  },
+  "POST /api/sync/error-queue/:id/discard": {
+    expect: adminOnly(200),
+    call: async (f) => ({ url: `/api/sync/error-queue/${await queued(f.db)}/discard`, payload: { reason: "Test" } }),
+  },
 
   // ---- Reports: admins, team leads and viewers (not clerks) ----
   "GET /api/reports/volume": report("volume"),

@@ -34,7 +34,7 @@ export async function buildTestApp(
   opts: { logger?: Logger } = {},
 ): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: "silent", SYNC_INTERVAL_SECONDS: "0", ...env });
-  const cipher = new TokenCipher(randomBytes(32));
+  const cipher = new TokenCipher(config.tokenEncryptionKey ?? randomBytes(32));
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sync = pipeline(config, db, cipher, logger);
   const poller = startPoller(sync, 0, logger);

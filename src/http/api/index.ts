@@ -15,6 +15,7 @@ import { requestRoutes } from "./requests.ts";
 import { routingRoutes } from "./routing.ts";
 import { syncStatusRoutes } from "./sync-status.ts";
 import { teamRoutes } from "./teams.ts";
+import { errorQueueRoutes } from "./error-queue.ts";
 import { eventRoutes } from "./events.ts";
 import { openapiOptions } from "./openapi.ts";
 import { signInAdminRoutes } from "./sign-in-admin.ts";
@@ -84,6 +85,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(teamRoutes, deps);
     await api.register(signInAdminRoutes, deps);
     await api.register(syncStatusRoutes, deps);
+    await api.register(errorQueueRoutes, deps);
     await api.register(reportRoutes, deps);
     await api.register(workflowRoutes, deps);
     await api.register(eventRoutes, deps);

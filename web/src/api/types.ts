@@ -256,8 +256,20 @@ export interface Connection {
   authorizePath: string;
 }
 
+/** A sync problem an admin should look at (what makes /health "degraded"). */
+export interface SyncProblem {
+  kind: "needs_reauthorisation" | "polls_failing" | "collection_stalled" | "error_queue";
+  connectionId: string | null;
+  label: string | null;
+  reason: string;
+  since: string | null;
+}
+
+export type SyncRunOutcome = "ok" | "failed" | "stopped" | "abandoned";
+
 export interface SyncStatus {
   now: string;
+  health: { status: "ok" | "degraded"; problems: SyncProblem[] };
   connections: {
     id: string;
     label: string;
@@ -276,6 +288,7 @@ export interface SyncStatus {
       followUps: number;
       unrelated: number;
       error: string | null;
+      outcome: SyncRunOutcome | null;
     }[];
   }[];
   pipeline: {
@@ -286,6 +299,30 @@ export interface SyncStatus {
     recentErrors: { requestId: string; reason: string | null; at: string }[];
   };
   lastPass: { at: string; error: string | null } | null;
+}
+
+export type ErrorQueueStatus = "open" | "replayed" | "discarded";
+
+/** A PKB message the poll set aside (GET /api/sync/error-queue): no message text. */
+export interface ErrorQueueEntry {
+  id: string;
+  pkbMessageId: string | null;
+  conversationId: string | null;
+  connectionId: string | null;
+  connectionLabel: string | null;
+  reason: string;
+  status: ErrorQueueStatus;
+  attempts: number;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+}
+
+/** One entry with the message as PKB sent it (JSON text); opening it is audited. */
+export interface ErrorQueueItem extends ErrorQueueEntry {
+  original: string;
 }
 
 export interface AuditEntry {
