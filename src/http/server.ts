@@ -13,6 +13,7 @@ import { adminOnly, requireUser, sessionGuard } from "../auth/guard.ts";
 import { isAdmin } from "../auth/permissions.ts";
 import { beginGrant } from "../sync/connect.ts";
 import { registerApi } from "./api/index.ts";
+import { registerMetrics } from "./metrics.ts";
 import { statusPage } from "./status-page.ts";
 import { registerWeb } from "./web.ts";
 
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(500).send({ error: { code: "internal", message: "Something went wrong on our side" } });
   });
 
+  registerMetrics(app, deps);
   await app.register(sessionGuard, { db: deps.db, policy: deps.config.session });
   await registerApi(app, deps);
 
