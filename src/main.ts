@@ -7,7 +7,7 @@ import { bootstrapAccounts } from "./auth/bootstrap.ts";
 import { sandboxChildEnv, type Config } from "./config.ts";
 import { buildApp, type App } from "./http/server.ts";
 import type { Logger } from "./log.ts";
-import { loadOrCreateDevKey, TokenCipher } from "./store/crypto.ts";
+import { cipherFor, type TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { reauthAlerter } from "./jobs/alerts.ts";
@@ -93,8 +93,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     }
   };
   try {
-    const key = config.tokenEncryptionKey ?? (await loadOrCreateDevKey(config.dataDir));
-    const cipher = new TokenCipher(key);
+    const cipher = await cipherFor(config);
     if (config.pkb.useSandbox) sandbox = await startSandbox(config, logger);
     db = await openStore(config, logger);
     await bootstrapAccounts(db, config, logger);
