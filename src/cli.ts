@@ -9,6 +9,8 @@ import { openStore, start } from "./main.ts";
 import { runSyncOnce } from "./sync/cli.ts";
 import { cipherFor } from "./store/crypto.ts";
 import { rotateKeys } from "./store/rotate-keys.ts";
+import { countExpired, purgeExpired, RETENTION_CLASSES, type PurgeCounts } from "./store/retention.ts";
+import os from "node:os";
 
 const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
 
@@ -126,6 +128,33 @@ program
         );
         process.exitCode = 1;
       }
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command("purge")
+  .description("Purge what is older than its retention period (RETENTION_*), once; --dry-run only counts")
+  .option("--dry-run", "count what would be purged, purge nothing")
+  .action(async (opts: { dryRun?: boolean }) => {
+    const { config, logger } = configOrExit();
+    const db = await openStore(config, logger);
+    try {
+      const policy = config.retention;
+      const counts: PurgeCounts | null = opts.dryRun
+        ? await countExpired(db, policy)
+        : await purgeExpired(db, policy, {
+            holder: `cli:${os.hostname()}:${process.pid}`,
+            batchSize: policy.batchSize,
+          });
+      if (!counts) {
+        process.stdout.write("Another instance is purging now (it holds the retention lease); nothing done.\n");
+        process.exitCode = 75; // EX_TEMPFAIL
+        return;
+      }
+      process.stdout.write(opts.dryRun ? "Would purge:\n" : "Purged:\n");
+      for (const cls of RETENTION_CLASSES) process.stdout.write(`  ${cls}: ${counts[cls]}\n`);
     } finally {
       await db.close();
     }

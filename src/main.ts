@@ -12,6 +12,7 @@ import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { reauthAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
+import { startRetentionJob, type RetentionJob } from "./jobs/retention.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
@@ -83,8 +84,9 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   let db: Db | null = null;
   let app: App | null = null;
   let poller: Poller | null = null;
+  let retention: RetentionJob | null = null;
   const stop = async (): Promise<void> => {
-    await Promise.all([app?.close(), poller?.stop()]);
+    await Promise.all([app?.close(), poller?.stop(), retention?.stop()]);
     await db?.close();
     if (sandbox && sandbox.exitCode === null) {
       const gone = new Promise((r) => sandbox!.once("exit", r));
@@ -99,6 +101,12 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     await bootstrapAccounts(db, config, logger);
     const sync = pipeline(config, db, cipher, logger);
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
+    retention = startRetentionJob({
+      db,
+      settings: config.retention,
+      holder: sync.instanceId,
+      logger: logger.child({ component: "retention" }),
+    });
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
