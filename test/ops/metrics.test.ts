@@ -13,15 +13,10 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-let shared: TestDb | null = null;
+let shared: TestDb;
 
-/** An app with `env` on one store shared by the access tests (opening a store is the slow part). */
+/** An app with `env` on one store shared by the access tests (opening a store is the slow part: see beforeAll). */
 async function appWith(env: Record<string, string>): Promise<TestApp> {
-  if (!shared) {
-    const t = await engines[0].open();
-    shared = t;
-    cleanups.push(() => t.dispose());
-  }
   const rebook = await buildTestApp(shared.db, env);
   cleanups.push(() => rebook.app.close());
   return rebook;
@@ -31,6 +26,11 @@ const scrape = (rebook: TestApp, opts: { from?: string; headers?: Record<string,
   rebook.app.inject({ method: "GET", url: "/metrics", remoteAddress: opts.from, headers: opts.headers });
 
 describe("who may read /metrics", () => {
+  beforeAll(async () => {
+    shared = await engines[0].open();
+    cleanups.push(() => shared.dispose());
+  });
+
   it("answers only direct loopback requests when neither a token nor an allow-list is configured", async () => {
     const rebook = await appWith({});
     expect((await scrape(rebook, { from: "127.0.0.1" })).statusCode).toBe(200);
