@@ -30,8 +30,8 @@ RUN mkdir -p /var/lib/rebook && chown node:node /var/lib/rebook
 # The application files stay owned by root: the process (user node) can read them, not change them.
 USER node
 EXPOSE 3000
-# /health answers 503 when the store is unreachable (node's fetch: the slim image has no curl).
+# Liveness: the process answers (readiness, /health/ready, is for the load balancer). Node's fetch: no curl here.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health`).then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
 CMD ["node", "--import", "tsx", "src/cli.ts", "start"]

@@ -20,7 +20,7 @@ import { openPostgres, type Db } from "../src/store/db.ts";
 import { insertMessageIfNew } from "../src/store/messages.ts";
 import { migrate, readMigrations } from "../src/store/migrate.ts";
 import { createTeam, createUser } from "../src/store/people.ts";
-import { appendEvent, createRequest } from "../src/store/requests.ts";
+import { appendEvent, insertRequest } from "../src/store/requests.ts";
 
 const run = promisify(execFile);
 // eslint-disable-next-line no-restricted-properties -- a developer tool, not the app: it chooses its own PostgreSQL
@@ -66,7 +66,7 @@ async function seed(db: Db, cipher: TokenCipher): Promise<string> {
       conn.id,
     );
     const id = await db.transaction((tx) =>
-      createRequest(tx, {
+      insertRequest(tx, {
         pkbMessageId: messageId,
         conversationId: `conv-${i}`,
         receivedAt: new Date(Date.UTC(2025, 8, 1 + i, 9, 30)),

@@ -331,6 +331,8 @@ async function checkStart(stage: Stage): Promise<void> {
         (e: Error) => problems.push(`the HEALTHCHECK command failed: ${e.message}`),
       );
     } else problems.push("the Dockerfile has no HEALTHCHECK");
+    const ready = await fetch(`${base}/health/ready`);
+    if (ready.status !== 200) problems.push(`GET /health/ready answered ${ready.status}: ${await ready.text()}`);
     const page = await fetch(`${base}/`);
     const html = await page.text();
     if (page.status !== 200 || !html.includes("<div id=")) problems.push(`GET / answered ${page.status}`);
@@ -341,7 +343,7 @@ async function checkStart(stage: Stage): Promise<void> {
       await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_database WHERE datname = $1`, [dbName])
     ).rows;
     if (applied?.n !== 1) problems.push("the database vanished");
-    process.stdout.write("  GET /health, /, /metrics: answered\n");
+    process.stdout.write("  GET /health, /health/ready, /, /metrics: answered\n");
   } finally {
     child.kill(stage.stopSignal);
     const code = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);

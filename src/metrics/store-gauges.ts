@@ -4,7 +4,7 @@
 // every gauge of a scrape and is reused for a few seconds, so several scrapers cannot load the database.
 import { Gauge, Registry } from "prom-client";
 import type { Queryable } from "../store/db.ts";
-import { MATCH_STATES, REQUEST_STATUSES } from "../store/sync-status.ts";
+import { MATCH_STATES, REQUEST_STATUSES } from "../requests/vocabulary.ts";
 
 /** A queue whose depth is reported as rebook_queue_depth{queue=name}: a query returning one row with `n`. */
 export interface QueueDepth {
@@ -32,6 +32,15 @@ export const QUEUES: readonly QueueDepth[] = [
   {
     name: "pipeline_error",
     sql: "SELECT count(*)::int AS n FROM appointment_requests WHERE status = 'error'",
+  },
+  // Follow-up work of the request processors (src/requests/processors.ts) that is due now, and work they gave up on.
+  {
+    name: "follow_up_work_due",
+    sql: "SELECT count(*)::int AS n FROM request_work WHERE due_at <= now()",
+  },
+  {
+    name: "follow_up_work_gave_up",
+    sql: "SELECT count(*)::int AS n FROM request_work WHERE gave_up_at IS NOT NULL",
   },
 ];
 

@@ -33,7 +33,7 @@ async function agedRequest(db: Db, status: string, age: string, patient: string)
     [id, age, patient],
   );
   await db.query("DELETE FROM request_events WHERE request_id = $1", [id]);
-  await appendEvent(db, { requestId: id, actorUserId: null, type: "created", at: await ago(db, age) });
+  await appendEvent(db, { requestId: id, actorUserId: null, type: "received", at: await ago(db, age) });
   await appendEvent(db, {
     requestId: id,
     actorUserId: null,
@@ -94,7 +94,9 @@ describe.each(engines)("retention on $name", (engine) => {
       await agedRequest(db, "processing", "20 years", "p6"),
       await agedRequest(db, "error", "20 years", "p7"),
       await agedRequest(db, "done", "7 years", "p8"),
+      await agedRequest(db, "done", "9 years", "p9"), // follow-up work still scheduled for it (below)
     ];
+    await db.query("INSERT INTO request_work (request_id, kind, due_at) VALUES ($1, 'check', now())", [keepers[5]]);
     const [{ pkb_message_id: oldMessage } = { pkb_message_id: "" }] = await db.query<{ pkb_message_id: string }>(
       "SELECT pkb_message_id FROM appointment_requests WHERE id = $1",
       [old[0]],
