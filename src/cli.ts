@@ -1,4 +1,5 @@
-// Rebook's command line: `start` (the server), `migrate`, `sync`, `create-admin`. Configuration problems are printed together and exit 78.
+// Rebook's command line: `start` (the server), `migrate`, `sync`, `create-admin`, `rotate-keys`, `purge`. Configuration
+// problems are printed together and exit 78.
 import { Command } from "commander";
 import { z } from "zod";
 import { runCreateAdmin } from "./auth/create-admin.ts";
@@ -6,6 +7,10 @@ import { ConfigError, loadConfigFromProcess, type Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { openStore, start } from "./main.ts";
 import { runSyncOnce } from "./sync/cli.ts";
+import { cipherFor } from "./store/crypto.ts";
+import { rotateKeys } from "./store/rotate-keys.ts";
+import { countExpired, purgeExpired, RETENTION_CLASSES, type PurgeCounts } from "./store/retention.ts";
+import os from "node:os";
 
 const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
 
@@ -99,6 +104,60 @@ program
     }
     const { config, logger } = configOrExit();
     await runCreateAdmin(config, logger, { email: email.data, name: opts.name.trim(), update: opts.update ?? false });
+  });
+
+program
+  .command("rotate-keys")
+  .description(
+    "Re-encrypt every stored PKB token with TOKEN_ENCRYPTION_KEY (earlier keys read from TOKEN_ENCRYPTION_KEY_PREVIOUS)",
+  )
+  .action(async () => {
+    const { config, logger } = configOrExit();
+    const cipher = await cipherFor(config);
+    const db = await openStore(config, logger);
+    try {
+      const r = await rotateKeys(db, cipher);
+      process.stdout.write(
+        `Tokens now sealed with key ${r.keyId}: ${r.resealed} re-encrypted, ${r.alreadyCurrent} already current` +
+          `, ${r.failed.length} unreadable.\n`,
+      );
+      for (const f of r.failed) process.stdout.write(`  cannot read ${f.table} ${f.id} ${f.field}: ${f.reason}\n`);
+      if (r.failed.length > 0) {
+        process.stdout.write(
+          "Add the key these were sealed with to TOKEN_ENCRYPTION_KEY_PREVIOUS and run again, or grant access again.\n",
+        );
+        process.exitCode = 1;
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command("purge")
+  .description("Purge what is older than its retention period (RETENTION_*), once; --dry-run only counts")
+  .option("--dry-run", "count what would be purged, purge nothing")
+  .action(async (opts: { dryRun?: boolean }) => {
+    const { config, logger } = configOrExit();
+    const db = await openStore(config, logger);
+    try {
+      const policy = config.retention;
+      const counts: PurgeCounts | null = opts.dryRun
+        ? await countExpired(db, policy)
+        : await purgeExpired(db, policy, {
+            holder: `cli:${os.hostname()}:${process.pid}`,
+            batchSize: policy.batchSize,
+          });
+      if (!counts) {
+        process.stdout.write("Another instance is purging now (it holds the retention lease); nothing done.\n");
+        process.exitCode = 75; // EX_TEMPFAIL
+        return;
+      }
+      process.stdout.write(opts.dryRun ? "Would purge:\n" : "Purged:\n");
+      for (const cls of RETENTION_CLASSES) process.stdout.write(`  ${cls}: ${counts[cls]}\n`);
+    } finally {
+      await db.close();
+    }
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -21,6 +21,20 @@ const encryptionKey = z.string().refine((v) => Buffer.from(v, "base64").length =
   message: "must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)",
 });
 
+/** Comma-separated base64 32-byte keys (the previous token encryption keys, still readable). */
+const encryptionKeyList = z
+  .string()
+  .trim()
+  .transform((v, ctx): string[] => {
+    const keys = v
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean);
+    if (keys.every((k) => Buffer.from(k, "base64").length === 32)) return keys;
+    ctx.addIssue({ code: "custom", message: "must be 32-byte base64 keys separated by commas" });
+    return z.NEVER;
+  });
+
 /** "1.2.3.4" or "10.0.0.0/8" (IPv4 or IPv6). */
 const isAddressOrCidr = (v: string): boolean => {
   const [addr, bits, ...rest] = v.split("/");
@@ -90,6 +104,11 @@ export const settings = {
     schema: encryptionKey.optional(),
     default: undefined,
     doc: "Key that encrypts PKB tokens at rest (base64, 32 bytes). Required in production; in development one is generated into DATA_DIR",
+  },
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: {
+    schema: encryptionKeyList.optional(),
+    default: undefined,
+    doc: "Earlier TOKEN_ENCRYPTION_KEY values (base64, comma-separated) still accepted for reading during a key rotation; `rebook rotate-keys` re-encrypts everything with the current key, after which they can be removed",
   },
   PKB_BASE_URL: {
     schema: url.optional(),
@@ -283,6 +302,53 @@ export const settings = {
     default: "200",
     doc: "Number of change/cancel requests the emulator generates",
   },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, "must be at least 16 characters").optional(),
+    default: undefined,
+    doc: "Bearer token Prometheus must send to read /metrics. With METRICS_ALLOW both must pass; with neither, /metrics answers only direct loopback requests",
+  },
+  METRICS_ALLOW: {
+    schema: z
+      .string()
+      .trim()
+      .refine((v) => v.split(",").every((x) => isAddressOrCidr(x.trim())), {
+        message: "must be addresses or CIDR ranges separated by commas",
+      })
+      .transform((v) => v.split(",").map((x) => x.trim()))
+      .optional(),
+    default: undefined,
+    doc: "Addresses/CIDR ranges (comma-separated) allowed to read /metrics (the client address as TRUST_PROXY resolves it)",
+  },
+  RETENTION_REQUEST_YEARS: {
+    schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1"),
+    default: "8",
+    doc: "Closed (done) requests with no activity for this long are deleted with their history and notes, and their messages emptied. Open requests are never purged",
+  },
+  RETENTION_AUDIT_DAYS: {
+    schema: z.coerce.number().int("must be a whole number").min(30, "must be at least 30"),
+    default: "2922",
+    doc: "Audit entries (other than worklist views) older than this are deleted (2922 days = 8 years)",
+  },
+  RETENTION_WORKLIST_VIEW_DAYS: {
+    schema: z.coerce.number().int("must be a whole number").min(30, "must be at least 30"),
+    default: "731",
+    doc: "Audit entries of worklist views (requests.listed) older than this are deleted (731 days = 2 years)",
+  },
+  RETENTION_SYNC_RUN_DAYS: {
+    schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1"),
+    default: "90",
+    doc: "Poll history (sync_runs: counts and errors, no patient data) older than this is deleted",
+  },
+  RETENTION_INTERVAL_HOURS: {
+    schema: z.coerce.number().min(0, "must be 0 or more"),
+    default: "24",
+    doc: "How often the retention job runs (one instance at a time, under a lease); 0 turns it off (use `rebook purge`)",
+  },
+  RETENTION_BATCH_SIZE: {
+    schema: z.coerce.number().int().min(1, "must be at least 1").max(10_000, "must be at most 10000"),
+    default: "1000",
+    doc: "Rows deleted per statement (each batch is its own short transaction)",
+  },
   SHUTDOWN_GRACE_SECONDS: { schema: positiveSeconds, default: "10", doc: "Time allowed for a graceful stop" },
 } as const;
 
@@ -302,6 +368,8 @@ export interface Config {
   dataDir: string;
   /** 32-byte key, or null in development (the caller then uses a generated key kept in DATA_DIR). */
   tokenEncryptionKey: Buffer | null;
+  /** Earlier keys, still accepted for reading (key rotation). */
+  previousTokenEncryptionKeys: Buffer[];
   pkb: {
     /** True when no PKB URL was configured: Rebook starts the sandbox emulator itself. */
     useSandbox: boolean;
@@ -357,6 +425,17 @@ export interface Config {
   workflow: { requestSlaMs: number; appointmentLeadMs: number; dueSoonMs: number };
   events: { heartbeatMs: number };
   sandbox: { port: number; seed: number; size: number };
+  /** Who may read /metrics: a bearer token and/or an address allow-list; neither = direct loopback requests only. */
+  metrics: { token: string | null; allow: string[] | null };
+  /** Retention periods and the purge job (see src/jobs/retention.ts). */
+  retention: {
+    requestYears: number;
+    auditDays: number;
+    worklistViewDays: number;
+    syncRunDays: number;
+    intervalMs: number;
+    batchSize: number;
+  };
   shutdownGraceMs: number;
 }
 
@@ -384,6 +463,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const r = raw as Raw;
   if (problems.length === 0) {
+    if (r.TOKEN_ENCRYPTION_KEY_PREVIOUS?.length && !r.TOKEN_ENCRYPTION_KEY) {
+      problems.push("TOKEN_ENCRYPTION_KEY_PREVIOUS: needs TOKEN_ENCRYPTION_KEY (the new key) as well");
+    }
     if (r.NODE_ENV === "production" && !r.TOKEN_ENCRYPTION_KEY) {
       problems.push(
         "TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production (generate one with: openssl rand -base64 32)",
@@ -431,6 +513,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : { kind: "pglite" as const, dataDir: path.join(dataDir, "pglite") },
     dataDir,
     tokenEncryptionKey: r.TOKEN_ENCRYPTION_KEY ? Buffer.from(r.TOKEN_ENCRYPTION_KEY, "base64") : null,
+    previousTokenEncryptionKeys: (r.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? []).map((k) => Buffer.from(k, "base64")),
     pkb: {
       useSandbox,
       baseUrl: trimSlash(r.PKB_BASE_URL ?? sandboxUrl),
@@ -494,6 +577,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           : null,
     },
     sandbox: { port: r.SANDBOX_PORT, seed: r.SANDBOX_SEED, size: r.SANDBOX_SIZE },
+    metrics: { token: r.METRICS_TOKEN ?? null, allow: r.METRICS_ALLOW ?? null },
+    retention: {
+      requestYears: r.RETENTION_REQUEST_YEARS,
+      auditDays: r.RETENTION_AUDIT_DAYS,
+      worklistViewDays: r.RETENTION_WORKLIST_VIEW_DAYS,
+      syncRunDays: r.RETENTION_SYNC_RUN_DAYS,
+      intervalMs: r.RETENTION_INTERVAL_HOURS * 3_600_000,
+      batchSize: r.RETENTION_BATCH_SIZE,
+    },
     shutdownGraceMs: r.SHUTDOWN_GRACE_SECONDS * 1000,
   });
 }

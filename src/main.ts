@@ -7,10 +7,11 @@ import { bootstrapAccounts } from "./auth/bootstrap.ts";
 import { sandboxChildEnv, type Config } from "./config.ts";
 import { buildApp, type App } from "./http/server.ts";
 import type { Logger } from "./log.ts";
-import { loadOrCreateDevKey, TokenCipher } from "./store/crypto.ts";
+import { cipherFor, type TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
+import { startRetentionJob, type RetentionJob } from "./jobs/retention.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
 import { closeAbandonedRuns } from "./sync/runs.ts";
 import { randomUUID } from "node:crypto";
@@ -82,8 +83,9 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   let db: Db | null = null;
   let app: App | null = null;
   let poller: Poller | null = null;
+  let retention: RetentionJob | null = null;
   const stop = async (): Promise<void> => {
-    await Promise.all([app?.close(), poller?.stop()]);
+    await Promise.all([app?.close(), poller?.stop(), retention?.stop()]);
     await db?.close();
     if (sandbox && sandbox.exitCode === null) {
       const gone = new Promise((r) => sandbox!.once("exit", r));
@@ -92,14 +94,19 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     }
   };
   try {
-    const key = config.tokenEncryptionKey ?? (await loadOrCreateDevKey(config.dataDir));
-    const cipher = new TokenCipher(key);
+    const cipher = await cipherFor(config);
     if (config.pkb.useSandbox) sandbox = await startSandbox(config, logger);
     db = await openStore(config, logger);
     await bootstrapAccounts(db, config, logger);
     const sync = pipeline(config, db, cipher, logger);
     await closeAbandonedRuns(sync); // polls a crashed instance left unfinished
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
+    retention = startRetentionJob({
+      db,
+      settings: config.retention,
+      holder: sync.instanceId,
+      logger: logger.child({ component: "retention" }),
+    });
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -14,6 +14,7 @@ import { registerApi } from "./api/index.ts";
 import { inputGuard } from "./input-guard.ts";
 import { securityHeaders } from "./security-headers.ts";
 import { registerHealth } from "./health.ts";
+import { registerMetrics } from "./metrics.ts";
 import { registerWeb } from "./web.ts";
 
 export interface AppDeps {
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Before any route: the security headers on every response, and text the store cannot keep refused once.
   await app.register(securityHeaders, { hsts: deps.config.session.secureCookie });
   await app.register(inputGuard);
+  registerMetrics(app, deps);
   await app.register(sessionGuard, { db: deps.db, policy: deps.config.session });
   await registerApi(app, deps);
 

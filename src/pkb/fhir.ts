@@ -28,6 +28,7 @@ export class PkbFhir {
           timeoutMs: this.opts.timeoutMs,
           retry: this.opts.retry,
           what: "FHIR Appointment search",
+          endpoint: "GET /Appointment",
         },
       );
     const token = await this.tokens.accessToken();
@@ -91,7 +92,13 @@ export class PkbFhir {
           signal,
         }),
       fhirAppointmentSchema,
-      { service: "pkb_fhir", timeoutMs: this.opts.timeoutMs, retry: this.opts.retry, what: "FHIR Appointment read" },
+      {
+        service: "pkb_fhir",
+        timeoutMs: this.opts.timeoutMs,
+        retry: this.opts.retry,
+        what: "FHIR Appointment read",
+        endpoint: "GET /Appointment/{id}",
+      },
     );
   }
 }

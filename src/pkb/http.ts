@@ -4,6 +4,7 @@
 import pRetry, { AbortError } from "p-retry";
 import type { z } from "zod";
 import { UpstreamError } from "../errors.ts";
+import { pkbCallDuration, pkbCallErrors } from "../metrics/instruments.ts";
 import { oauthErrorSchema, operationOutcomeSchema } from "./schemas.ts";
 
 export interface RetryPolicy {
@@ -28,6 +29,8 @@ export interface CallOptions {
   retry?: RetryPolicy;
   /** For logs and errors: what the call is, without identifiers (e.g. "GET messages"). */
   what: string;
+  /** For metrics: the method and path template, never a URL with identifiers (e.g. "GET /json/v1/users/{id}"). */
+  endpoint: string;
 }
 
 /** Reads PKB's error code from an error body: OAuth `error`, or the first OperationOutcome response code. */
@@ -99,25 +102,41 @@ export async function callResponse<T>(
     const timedOut = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
     return new UpstreamError(opts.service, `${opts.what}: ${timedOut ? "timed out" : "network error"}`, null, true);
   };
+  const labels = (status: string) => ({ service: opts.service, endpoint: opts.endpoint, status });
   const attempt = async (): Promise<T> => {
     const idle = new IdleTimer(opts.timeoutMs);
+    // Latency is measured to the response headers: a streamed body's time is mostly Rebook's own storing.
+    const started = performance.now();
+    const observe = (status: string, failed: boolean): void => {
+      pkbCallDuration.observe(labels(status), (performance.now() - started) / 1000);
+      if (failed) pkbCallErrors.inc(labels(status));
+    };
     try {
       let res: Response;
       try {
         res = await request(idle.signal);
       } catch (err) {
+        const name = (err as Error).name;
+        observe(name === "TimeoutError" || name === "AbortError" ? "timeout" : "network", true);
         throw networkError(err);
       }
+      observe(String(res.status), !res.ok);
       if (res.ok) {
         idle.touch();
         try {
           return await consume(res, () => idle.touch());
         } catch (err) {
-          if (err instanceof UpstreamError) throw new AbortError(err);
+          // PKB answered 2xx but its body was malformed or stopped arriving (an error of Rebook's own while storing
+          // what it read is not PKB's, and is not counted).
+          if (err instanceof UpstreamError) {
+            pkbCallErrors.inc(labels("invalid_body"));
+            throw new AbortError(err);
+          }
           if (
             err instanceof Error &&
             (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError)
           ) {
+            pkbCallErrors.inc(labels("body_interrupted"));
             throw new AbortError(networkError(err));
           }
           throw new AbortError(err as Error);

@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import pRetry from "p-retry";
 import { UpstreamError } from "../errors.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./http.ts";
+import { pkbCallDuration, pkbCallErrors } from "../metrics/instruments.ts";
 import type { TokenPair } from "../store/connections.ts";
 
 /** PKB response codes and OAuth errors that mean the PKB session is over and a person must grant access again. */
@@ -40,6 +41,30 @@ function toUpstream(err: unknown, service: UpstreamError["service"], what: strin
     true,
   );
 }
+
+/** Runs one token-endpoint call, recording its latency and any failure like every other PKB call. */
+async function timed<T>(
+  service: UpstreamError["service"],
+  endpoint: string,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  let status = "200";
+  try {
+    return await call();
+  } catch (err) {
+    const e = toUpstream(err, service, what);
+    status = e.status !== null ? String(e.status) : e.message.endsWith("timed out") ? "timeout" : "network";
+    pkbCallErrors.inc({ service, endpoint, status });
+    throw e;
+  } finally {
+    pkbCallDuration.observe({ service, endpoint, status }, (performance.now() - started) / 1000);
+  }
+}
+
+/** PKB's token endpoint as a metrics label. */
+const TOKEN_ENDPOINT = "POST /apiToken.action";
 
 function tokenPair(res: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers, now: number): TokenPair {
   const expiresIn = res.expiresIn() ?? 600;
@@ -91,12 +116,9 @@ export class PkbOAuth {
   async exchangeCode(callbackQuery: URLSearchParams, expectedState: string): Promise<TokenPair> {
     const url = new URL(this.redirectUri);
     for (const [k, v] of callbackQuery) url.searchParams.set(k, v);
-    try {
-      const res = await client.authorizationCodeGrant(this.config, url, { expectedState });
-      return tokenPair(res, Date.now());
-    } catch (err) {
-      throw toUpstream(err, "pkb_oauth", "code exchange");
-    }
+    return timed("pkb_oauth", TOKEN_ENDPOINT, "code exchange", async () =>
+      tokenPair(await client.authorizationCodeGrant(this.config, url, { expectedState }), Date.now()),
+    );
   }
 
   /**
@@ -104,11 +126,9 @@ export class PkbOAuth {
    * the answer was lost, trying again with the old token would end the session.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
-    try {
-      return tokenPair(await client.refreshTokenGrant(this.config, refreshToken), Date.now());
-    } catch (err) {
-      throw toUpstream(err, "pkb_oauth", "token refresh");
-    }
+    return timed("pkb_oauth", TOKEN_ENDPOINT, "token refresh", async () =>
+      tokenPair(await client.refreshTokenGrant(this.config, refreshToken), Date.now()),
+    );
   }
 }
 
@@ -134,14 +154,11 @@ export class FhirTokenClient {
   /** Requests a new system token; transient failures are retried (asking again is always safe here). */
   async fetchToken(): Promise<SystemToken> {
     return pRetry(
-      async () => {
-        try {
+      () =>
+        timed("pkb_fhir_token", "POST /protocol/openid-connect/token", "FHIR token", async () => {
           const res = await client.clientCredentialsGrant(this.config);
           return { accessToken: res.access_token, expiresAt: new Date(Date.now() + (res.expiresIn() ?? 300) * 1000) };
-        } catch (err) {
-          throw toUpstream(err, "pkb_fhir_token", "FHIR token");
-        }
-      },
+        }),
       {
         retries: this.retry.retries,
         minTimeout: this.retry.minDelayMs,

@@ -60,6 +60,9 @@ export function readConversation(value: unknown): { conversation: PkbConversatio
   return { conversation: { ...envelope.data, messages }, malformed };
 }
 
+/** The messages endpoint as a metrics label (its date is a parameter, not part of the name). */
+const MESSAGES_AFTER = "GET /json/messages/after/{date}";
+
 export class PkbRest {
   constructor(
     private readonly baseUrl: string,
@@ -102,13 +105,20 @@ export class PkbRest {
       });
   }
 
-  private get<S extends z.ZodType>(connectionId: string, path: string, schema: S, what: string): Promise<z.output<S>> {
+  private get<S extends z.ZodType>(
+    connectionId: string,
+    path: string,
+    schema: S,
+    what: string,
+    endpoint: string,
+  ): Promise<z.output<S>> {
     return this.withToken(connectionId, (token) =>
       callJson(this.fetcher(path, token), schema, {
         service: "pkb_rest",
         timeoutMs: this.opts.timeoutMs,
         retry: this.opts.retry,
         what,
+        endpoint,
       }),
     );
   }
@@ -170,7 +180,13 @@ export class PkbRest {
           if (pending.length > 0 || malformed.length > 0) await flush();
           return total;
         },
-        { service: "pkb_rest", timeoutMs: this.opts.timeoutMs, retry: this.opts.retry, what: "GET messages" },
+        {
+          service: "pkb_rest",
+          timeoutMs: this.opts.timeoutMs,
+          retry: this.opts.retry,
+          what: "GET messages",
+          endpoint: MESSAGES_AFTER,
+        },
       ),
     );
   }
@@ -182,12 +198,19 @@ export class PkbRest {
       `/json/messages/after/${encodeURIComponent(since)}`,
       pkbConversationsSchema,
       "GET messages",
+      MESSAGES_AFTER,
     );
   }
 
   /** A PKB user's details (the patient's NHS number is among nationalIds). */
   user(connectionId: string, userId: string): Promise<PkbUser> {
-    return this.get(connectionId, `/json/v1/users/${encodeURIComponent(userId)}`, pkbUserSchema, "GET user");
+    return this.get(
+      connectionId,
+      `/json/v1/users/${encodeURIComponent(userId)}`,
+      pkbUserSchema,
+      "GET user",
+      "GET /json/v1/users/{id}",
+    );
   }
 
   /** The user a fresh access token belongs to (used once, right after Grant Access, before the token is stored). */
@@ -199,12 +222,18 @@ export class PkbRest {
           signal,
         }),
       pkbUserSchema,
-      { service: "pkb_rest", timeoutMs: this.opts.timeoutMs, retry: this.opts.retry, what: "GET self" },
+      {
+        service: "pkb_rest",
+        timeoutMs: this.opts.timeoutMs,
+        retry: this.opts.retry,
+        what: "GET self",
+        endpoint: "GET /json/users/self",
+      },
     );
   }
 
   /** The signed-in user (who granted access). */
   self(connectionId: string): Promise<PkbUser> {
-    return this.get(connectionId, "/json/users/self", pkbUserSchema, "GET self");
+    return this.get(connectionId, "/json/users/self", pkbUserSchema, "GET self", "GET /json/users/self");
   }
 }

@@ -5,6 +5,7 @@
 // - the new pair is committed before the new access token is handed out.
 // When PKB says the session is over, the connection is marked as needing re-authorisation and the caller told.
 import { UpstreamError } from "../errors.ts";
+import { systemTokenFetches, tokenRefreshes } from "../metrics/instruments.ts";
 import { getConnection, markNeedsReauth, readTokens, saveTokens } from "../store/connections.ts";
 import type { TokenCipher } from "../store/crypto.ts";
 import type { Db, Queryable } from "../store/db.ts";
@@ -95,16 +96,20 @@ export class UserTokens {
             return { token: tokens.accessToken };
           return ended(tx, "API_SESSION_EXPIRED");
         }
+        let pair;
         try {
-          const pair = await this.oauth.refresh(tokens.refreshToken);
-          await saveTokens(tx, this.cipher, connectionId, pair);
-          return { token: pair.accessToken };
+          pair = await this.oauth.refresh(tokens.refreshToken);
         } catch (err) {
           if (err instanceof UpstreamError && err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
+            tokenRefreshes.inc({ result: "session_ended" });
             return ended(tx, err.upstreamCode);
           }
+          tokenRefreshes.inc({ result: "error" });
           throw err;
         }
+        tokenRefreshes.inc({ result: "ok" });
+        await saveTokens(tx, this.cipher, connectionId, pair);
+        return { token: pair.accessToken };
       },
     );
     if ("token" in outcome) return outcome.token;
@@ -147,7 +152,14 @@ export class SystemTokens {
       const stored = { accessToken: this.cipher.decrypt(row.access_token_enc, ctx), expiresAt: row.expires_at };
       if (stored.accessToken !== rejected && this.fresh(stored)) return (this.cached = stored);
     }
-    const token = await this.client.fetchToken();
+    let token: SystemToken;
+    try {
+      token = await this.client.fetchToken();
+      systemTokenFetches.inc({ result: "ok" });
+    } catch (err) {
+      systemTokenFetches.inc({ result: "error" });
+      throw err;
+    }
     await this.db.query(
       `INSERT INTO system_tokens (name, access_token_enc, expires_at) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET access_token_enc = $2, expires_at = $3, updated_at = now()`,

@@ -2,7 +2,7 @@
 import { SingleBar, Presets } from "cli-progress";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { loadOrCreateDevKey, TokenCipher } from "../store/crypto.ts";
+import { cipherFor } from "../store/crypto.ts";
 import { listConnections } from "../store/connections.ts";
 import { openStore, pipeline } from "../main.ts";
 import { syncPass } from "./run.ts";
@@ -12,7 +12,7 @@ import { closeAbandonedRuns } from "./runs.ts";
 export async function runSyncOnce(config: Config, logger: Logger): Promise<void> {
   const db = await openStore(config, logger);
   try {
-    const cipher = new TokenCipher(config.tokenEncryptionKey ?? (await loadOrCreateDevKey(config.dataDir)));
+    const cipher = await cipherFor(config);
     const connections = await listConnections(db);
     const active = connections.filter((c) => c.status === "active");
     for (const c of connections.filter((c) => c.status === "needs_reauth")) {

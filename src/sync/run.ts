@@ -1,4 +1,11 @@
 // One pass of the whole pipeline: poll every active connection, then work every due request.
+import {
+  messagesFetched,
+  messagesIngested,
+  polls,
+  requestsProcessed,
+  syncPassDuration,
+} from "../metrics/instruments.ts";
 import { listConnections } from "../store/connections.ts";
 import type { SyncDeps } from "./deps.ts";
 import { emptySummary, ingestConnection, type IngestSummary } from "./ingest.ts";
@@ -35,18 +42,38 @@ export async function syncPass(
       continue;
     }
     try {
-      connections.push(await ingestConnection(deps, c.id, new Date(), hooks.signal));
+      const s = await ingestConnection(deps, c.id, new Date(), hooks.signal);
+      connections.push(s);
+      countPoll(s, s.skipped === null ? "ok" : "skipped");
     } catch (err) {
       // One connection failing must not stop the others; the error is on the connection and its sync run.
       deps.logger.warn({ connectionId: c.id, err: (err as Error).message }, "polling PKB failed");
       connections.push(emptySummary(c.id, (err as Error).message));
+      polls.inc({ connection: c.id, result: "error" });
     }
   }
   const [due] = await deps.db.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM appointment_requests WHERE status = 'processing' AND next_attempt_at <= now()",
   );
   hooks.onIngested?.(due?.n ?? 0);
-  const processed = await processDueRequests(deps, { onProgress: hooks.onProcessed, signal: hooks.signal });
+  const processed = await processDueRequests(deps, {
+    onProgress: (o) => {
+      requestsProcessed.inc({ outcome: o });
+      hooks.onProcessed?.(o);
+    },
+    signal: hooks.signal,
+  });
   await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
-  return { connections, processed, durationMs: Date.now() - started };
+  const durationMs = Date.now() - started;
+  syncPassDuration.observe(durationMs / 1000);
+  return { connections, processed, durationMs };
+}
+
+/** Counts one poll and what it stored. A poll that stopped on a session end (not thrown) counts as skipped. */
+function countPoll(s: IngestSummary, result: "ok" | "skipped"): void {
+  polls.inc({ connection: s.connectionId, result });
+  messagesFetched.inc(s.fetched);
+  messagesIngested.inc({ kind: "request" }, s.newRequests);
+  messagesIngested.inc({ kind: "follow_up" }, s.followUps);
+  messagesIngested.inc({ kind: "unrelated" }, s.unrelated);
 }

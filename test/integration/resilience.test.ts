@@ -108,7 +108,7 @@ describe("token lifecycle", () => {
     expect((await getConnection(t.db, connectionId))?.status).toBe("active");
     const sessions = await emu.control<{ status: string }[]>("GET", "sessions");
     expect(sessions.filter((s) => s.status !== "active")).toEqual([]);
-  });
+  }, 120_000); // starts the emulator and a store, and waits twice for a token to expire
 
   it("marks a revoked session as needing re-authorisation, alerts, and catches up after a new grant", async () => {
     const alerts: unknown[] = [];

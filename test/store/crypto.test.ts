@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadOrCreateDevKey, TokenCipher } from "../../src/store/crypto.ts";
+import { keyId, loadOrCreateDevKey, TokenCipher, UnknownKeyError } from "../../src/store/crypto.ts";
 
 describe("TokenCipher", () => {
   const cipher = new TokenCipher(randomBytes(32));
@@ -26,6 +26,36 @@ describe("TokenCipher", () => {
 
   it("rejects keys that are not 32 bytes", () => {
     expect(() => new TokenCipher(randomBytes(16))).toThrow(/32 bytes/);
+  });
+
+  it("names the sealing key in the envelope; earlier keys stay readable, others are refused by id", () => {
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const sealed = new TokenCipher(oldKey).encrypt("refresh-1", "pkb_connections:1:refresh");
+    expect(sealed[0]).toBe(2);
+    expect(sealed.subarray(1, 9).equals(keyId(oldKey))).toBe(true);
+    const rotating = new TokenCipher(newKey, [oldKey]);
+    expect(rotating.decrypt(sealed, "pkb_connections:1:refresh")).toBe("refresh-1");
+    expect(rotating.isCurrent(sealed)).toBe(false);
+    const resealed = rotating.encrypt("refresh-1", "pkb_connections:1:refresh");
+    expect(rotating.isCurrent(resealed)).toBe(true);
+    expect(new TokenCipher(newKey).decrypt(resealed, "pkb_connections:1:refresh")).toBe("refresh-1");
+    expect(() => new TokenCipher(newKey).decrypt(sealed, "pkb_connections:1:refresh")).toThrow(UnknownKeyError);
+    expect(() => new TokenCipher(newKey).decrypt(sealed, "x")).toThrow(keyId(oldKey).toString("hex"));
+  });
+
+  it("reads envelopes written before key ids (format 1) with whichever configured key sealed them", () => {
+    const oldKey = randomBytes(32);
+    const nonce = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", oldKey, nonce);
+    c.setAAD(Buffer.from("system_tokens:aggregated_fhir", "utf8"));
+    const body = Buffer.concat([c.update("legacy-token", "utf8"), c.final()]);
+    const legacy = Buffer.concat([Buffer.from([1]), nonce, c.getAuthTag(), body]);
+    const rotating = new TokenCipher(randomBytes(32), [randomBytes(32), oldKey]);
+    expect(rotating.decrypt(legacy, "system_tokens:aggregated_fhir")).toBe("legacy-token");
+    expect(rotating.isCurrent(legacy)).toBe(false);
+    expect(() => new TokenCipher(randomBytes(32)).decrypt(legacy, "system_tokens:aggregated_fhir")).toThrow();
+    expect(() => rotating.decrypt(legacy, "system_tokens:other")).toThrow();
   });
 
   it("creates a development key once, private to its owner, and reuses it", async () => {

@@ -1,0 +1,37 @@
+# Rebook's container image. Three stages: `build` (every dependency, builds the staff web app into web/dist), `deps`
+# (production dependencies only) and the runtime image (non-root, no sources of tests, benchmarks or the PKB sandbox
+# emulator, which production never starts). docs/operations.md says how to build, run and check it;
+# scripts/image-files.sh assembles the same file set without a Docker daemon and checks it.
+ARG NODE_VERSION=24
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY web ./web
+RUN npm run build:web
+
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:${NODE_VERSION}-bookworm-slim
+# Listen on every interface inside the container; the embedded store (only for a single instance) lives in DATA_DIR.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/var/lib/rebook
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY src ./src
+COPY --from=build /app/web/dist ./web/dist
+RUN mkdir -p /var/lib/rebook && chown node:node /var/lib/rebook
+# The application files stay owned by root: the process (user node) can read them, not change them.
+USER node
+EXPOSE 3000
+# Liveness: the process answers (readiness, /health/ready, is for the load balancer). Node's fetch: no curl here.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "src/cli.ts", "start"]

@@ -1,0 +1,59 @@
+// The deployment files agree with each other: compose.yaml runs two Rebook instances from this repo's Dockerfile on
+// one PostgreSQL, publishes only the proxy's port, and deploy/Caddyfile proxies to exactly those instances; the
+// Dockerfile's runtime stage is non-root, production-only and has a health check. (scripts/image-files.ts and
+// scripts/two-instances.ts run what these files describe.)
+import fs from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const read = (f: string) => fs.readFile(path.join(root, f), "utf8");
+
+interface Service {
+  build?: string;
+  image?: string;
+  ports?: string[];
+  env_file?: string;
+  environment?: Record<string, string>;
+  depends_on?: unknown;
+  healthcheck?: unknown;
+}
+
+describe("deployment files", () => {
+  it("compose.yaml: two instances of the image on one PostgreSQL, one published port (the proxy's)", async () => {
+    const compose = parse(await read("compose.yaml"), { merge: true }) as { services: Record<string, Service> };
+    const services = compose.services;
+    const rebooks = Object.entries(services).filter(([, s]) => s.build === ".");
+    expect(rebooks.map(([name]) => name)).toEqual(["rebook-1", "rebook-2"]);
+    for (const [, s] of rebooks) {
+      expect(s.ports).toBeUndefined();
+      expect(s.env_file).toBe("deploy/rebook.env");
+      expect(s.environment?.TRUST_PROXY).toBe("1");
+      expect(s.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    }
+    expect(services.postgres?.healthcheck).toBeDefined();
+    const published = Object.entries(services).filter(([, s]) => s.ports?.length);
+    expect(published.map(([name]) => name)).toEqual(["proxy"]);
+
+    const caddyfile = await read("deploy/Caddyfile");
+    const upstreams = /reverse_proxy ([^{]+)\{/.exec(caddyfile)?.[1]?.trim().split(/\s+/);
+    expect(upstreams).toEqual(rebooks.map(([name]) => `${name}:3000`));
+    expect(caddyfile).toMatch(/respond \/metrics 404/);
+    for (const example of ["deploy/rebook.env.example", "deploy/postgres.env.example"]) await read(example);
+    expect(await read(".gitignore")).toMatch(/^deploy\/\*\.env$/m);
+  });
+
+  it("Dockerfile: production dependencies only, non-root, health-checked, Node 24", async () => {
+    const dockerfile = await read("Dockerfile");
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const runtime = stages[stages.length - 1]!;
+    expect(dockerfile).toMatch(/^ARG NODE_VERSION=24$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK /m);
+    expect(runtime).toMatch(/^ENV NODE_ENV=production /m);
+    expect(runtime).not.toMatch(/COPY (\.|sandbox|test|bench)\b/);
+    expect(runtime).toMatch(/^CMD \["node", "--import", "tsx", "src\/cli.ts", "start"\]$/m);
+  });
+});
