@@ -12,6 +12,7 @@ import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { reauthAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
+import { startRollupCompactor, type RollupCompactor } from "./jobs/rollups.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
@@ -77,14 +78,18 @@ export async function openStore(config: Config, logger: Logger): Promise<Db> {
   return db;
 }
 
+/** How often the report rollups' appended rows are folded (a minute's changes are a few rows per request). */
+const ROLLUP_COMPACT_MS = 30_000;
+
 /** Starts Rebook (and the sandbox when PKB is not configured). */
 export async function start(config: Config, logger: Logger): Promise<Running> {
   let sandbox: ChildProcess | null = null;
   let db: Db | null = null;
   let app: App | null = null;
   let poller: Poller | null = null;
+  let compactor: RollupCompactor | null = null;
   const stop = async (): Promise<void> => {
-    await Promise.all([app?.close(), poller?.stop()]);
+    await Promise.all([app?.close(), poller?.stop(), compactor?.stop()]);
     await db?.close();
     if (sandbox && sandbox.exitCode === null) {
       const gone = new Promise((r) => sandbox!.once("exit", r));
@@ -100,6 +105,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     await bootstrapAccounts(db, config, logger);
     const sync = pipeline(config, db, cipher, logger);
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
+    compactor = startRollupCompactor(db, ROLLUP_COMPACT_MS, logger.child({ component: "reports" }));
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
