@@ -5,8 +5,12 @@
 -- claimBatch (src/sync/process.ts): WHERE status = 'processing' AND next_attempt_at <= now()
 -- ORDER BY next_attempt_at, received_at, id LIMIT n. The partial index holds exactly the rows that can be claimed, in
 -- exactly that order, so the claim reads n index entries instead of sorting every due row.
+-- It replaces appointment_requests_due (next_attempt_at, for processing and error), whose order stops at
+-- next_attempt_at: requests stored in one transaction share it, so the claim sorted all of them (and no statement
+-- looks for due requests in error).
 CREATE INDEX appointment_requests_claim ON appointment_requests (next_attempt_at, received_at, id)
   WHERE status = 'processing';
+DROP INDEX appointment_requests_due;
 
 -- The latest request of a conversation (src/sync/ingest.ts, for every new message: is it a follow-up?):
 -- WHERE conversation_id = $1 AND received_at <= $2 ORDER BY received_at DESC, id DESC LIMIT 1 — a backward scan.
