@@ -154,7 +154,7 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
     const { values, p } = params();
     const rows = await db.query<GroupKey & { metric: number; bin: number; n: number; ms: number }>(
       `SELECT GROUPING(bucket) AS g_bucket, GROUPING(specialty_code) AS g_specialty, bucket, specialty_code, metric,
-         bin, sum(n)::int AS n, sum(ms)::float8 AS ms
+         bin, sum(n)::int AS n, sum(ms::float8) AS ms
        FROM (
          SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin, d.n, d.ms
          FROM report_durations d WHERE ${rollupConditions(f, p, "d")}
