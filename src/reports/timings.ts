@@ -1,5 +1,6 @@
 // How fast requests are handled: time to first action and to outcome (median, 90th percentile) and the share handled
 // within the deadline, overall, per bucket of receipt and per specialty.
+import { addDays, bucketStartDate } from "../domain/buckets.ts";
 import type { Queryable } from "../store/db.ts";
 import {
   bucketsOf,
@@ -155,10 +156,7 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
     const rows = await db.query<GroupKey & { metric: number; bin: number; n: number; ms: number }>(
       `SELECT GROUPING(bucket) AS g_bucket, GROUPING(specialty_code) AS g_specialty, bucket, specialty_code, metric,
          bin, sum(n)::int AS n, sum(ms::float8) AS ms
-       FROM (
-         SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin, d.n, d.ms
-         FROM report_durations d WHERE ${rollupConditions(f, p, "d")}
-       ) x
+       FROM (${durationRowsSql(f, p)}) x
        GROUP BY GROUPING SETS ((bucket, metric, bin), (specialty_code, metric, bin), (metric, bin))
        HAVING sum(n) <> 0`,
       values,
@@ -187,6 +185,40 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
       ...stats(groups.get(`s:${JSON.stringify(code)}`)),
     })),
   };
+}
+
+/**
+ * The histogram rows of the filter's range as (bucket, specialty_code, metric, bin, n, ms). Month buckets of a report
+ * not filtered by team or type read the whole months from report_durations_monthly (plus the day rows not yet folded
+ * into it); everything else (the range's partial months, other buckets, team or type filters) reads the day rows.
+ */
+function durationRowsSql(f: BucketedFilter, p: (v: unknown) => string): string {
+  const days = `SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin, d.n, d.ms
+    FROM report_durations d WHERE ${rollupConditions(f, p, "d")}`;
+  const months = wholeMonths(f);
+  if (f.unit !== "month" || f.teamId || f.type || !months) return days;
+  const specialty =
+    f.specialtyCode === "none"
+      ? " AND m.specialty_code IS NULL"
+      : f.specialtyCode
+        ? ` AND m.specialty_code = ${p(f.specialtyCode)}`
+        : "";
+  return `SELECT m.month AS bucket, m.specialty_code, m.metric, m.bin, m.n, m.ms FROM report_durations_monthly m
+      WHERE m.month >= ${p(months.from)}::date AND m.month <= ${p(months.to)}::date${specialty}
+    UNION ALL
+    ${days} AND (d.day < ${p(months.from)}::date OR d.day > ${p(months.last)}::date OR d.fresh)`;
+}
+
+/** The calendar months wholly inside the range (first days `from`..`to`, last day `last`), or null when none. */
+function wholeMonths(f: BucketedFilter): { from: string; to: string; last: string } | null {
+  const from = f.from.endsWith("-01")
+    ? f.from
+    : bucketStartDate(addDays(bucketStartDate(f.from, "month"), 31), "month");
+  const after = addDays(f.to, 1);
+  const to = after.endsWith("-01") ? bucketStartDate(f.to, "month") : addDays(bucketStartDate(f.to, "month"), -1);
+  const toMonth = bucketStartDate(to, "month");
+  if (toMonth < from) return null;
+  return { from, to: toMonth, last: addDays(bucketStartDate(addDays(toMonth, 31), "month"), -1) };
 }
 
 interface GroupKey {

@@ -94,9 +94,26 @@ async function definedDurations(db: Queryable): Promise<unknown[]> {
   );
 }
 
+/** The monthly histograms plus the day rows not yet folded into them, against every day row, per month. */
+async function monthlyAgainstDays(db: Queryable): Promise<[unknown[], unknown[]]> {
+  const monthKey = "date_trunc('month', day::timestamp)::date::text";
+  const q = (from: string) =>
+    `SELECT month, specialty_code, metric, bin, sum(n)::int AS n, sum(ms)::float8 AS ms FROM (${from}) x
+     GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 OR sum(ms) <> 0 ORDER BY 1, 2, 3, 4`;
+  return [
+    await db.query(
+      q(`SELECT month::text AS month, specialty_code, metric, bin, n, ms FROM report_durations_monthly
+         UNION ALL SELECT ${monthKey}, specialty_code, metric, bin, n, ms FROM report_durations WHERE fresh`),
+    ),
+    await db.query(q(`SELECT ${monthKey} AS month, specialty_code, metric, bin, n, ms FROM report_durations`)),
+  ];
+}
+
 async function expectRollupsMatch(db: Queryable): Promise<void> {
   expect(await storedCounts(db)).toEqual(await definedCounts(db));
   expect(await storedDurations(db)).toEqual(await definedDurations(db));
+  const [monthly, days] = await monthlyAgainstDays(db);
+  expect(monthly).toEqual(days);
 }
 
 describe.each(engines)("report rollups on $name", (engine) => {
@@ -126,6 +143,16 @@ describe.each(engines)("report rollups on $name", (engine) => {
       "SELECT count(*) FILTER (WHERE fresh)::int AS fresh FROM report_durations",
     );
     expect(d!.fresh).toBe(0);
+    // Month buckets now read the monthly histograms, day buckets the day rows: the same durations either way.
+    const range = { from: "2025-02-01", to: "2025-10-31", zone: "Europe/London" };
+    const now = new Date("2026-01-01T00:00:00Z");
+    const [monthly] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM report_durations_monthly");
+    expect(monthly!.n).toBeGreaterThan(0);
+    const byMonth = await timingsReport(t.db, { ...range, unit: "month" }, { now });
+    const byDay = await timingsReport(t.db, { ...range, unit: "day" }, { now });
+    expect(byMonth.overall).toEqual(byDay.overall);
+    expect(byMonth.specialties).toEqual(byDay.specialties);
+    expect(byMonth.overall.outcome).toEqual({ requests: 4, medianMinutes: 180, p90Minutes: 4104 });
   });
 
   it("follow a request transferred to another team: every report counts it there, its history included", async () => {

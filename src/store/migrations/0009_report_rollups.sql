@@ -62,6 +62,20 @@ CREATE TABLE report_durations (
 CREATE INDEX report_durations_day ON report_durations (day);
 CREATE INDEX report_durations_fresh ON report_durations (day) WHERE fresh;
 
+-- The histograms per UK month of receipt and specialty only (no team, no type), for month buckets of reports not
+-- filtered by team or type: a year of them is a few rows per bin and specialty, whatever a day holds. Kept by
+-- report_rollups_compact() alone (from the rows it folds), so it has one writer; readers add the day rows still fresh.
+CREATE TABLE report_durations_monthly (
+  month date NOT NULL,
+  specialty_code text,
+  metric smallint NOT NULL CHECK (metric IN (1, 2)),
+  bin integer NOT NULL,
+  n integer NOT NULL,
+  ms bigint NOT NULL
+);
+CREATE UNIQUE INDEX report_durations_monthly_key ON report_durations_monthly (month, specialty_code, metric, bin)
+  NULLS NOT DISTINCT;
+
 -- The UK day an instant falls in.
 CREATE FUNCTION report_day(at timestamptz) RETURNS date LANGUAGE sql IMMUTABLE AS $$
   SELECT (at AT TIME ZONE 'Europe/London')::date
@@ -297,12 +311,21 @@ BEGIN
     OR sum(sla_met) <> 0 OR sum(sla_late) <> 0;
 
   WITH days AS (SELECT DISTINCT day FROM report_durations WHERE fresh),
-  moved AS (DELETE FROM report_durations d USING days WHERE d.day = days.day RETURNING d.*)
-  INSERT INTO report_durations (day, team_id, specialty_code, type, metric, bin, n, ms, fresh)
-  SELECT day, team_id, specialty_code, type, metric, bin, sum(n), sum(ms), false
-  FROM moved
-  GROUP BY day, team_id, specialty_code, type, metric, bin
-  HAVING sum(n) <> 0 OR sum(ms) <> 0;
+  moved AS (DELETE FROM report_durations d USING days WHERE d.day = days.day RETURNING d.*),
+  folded AS (
+    INSERT INTO report_durations (day, team_id, specialty_code, type, metric, bin, n, ms, fresh)
+    SELECT day, team_id, specialty_code, type, metric, bin, sum(n), sum(ms), false
+    FROM moved
+    GROUP BY day, team_id, specialty_code, type, metric, bin
+    HAVING sum(n) <> 0 OR sum(ms) <> 0
+  )
+  -- Only the fresh rows are news to the monthly histograms.
+  INSERT INTO report_durations_monthly (month, specialty_code, metric, bin, n, ms)
+  SELECT date_trunc('month', day::timestamp)::date, specialty_code, metric, bin, sum(n), sum(ms)
+  FROM moved WHERE fresh
+  GROUP BY 1, 2, 3, 4
+  ON CONFLICT (month, specialty_code, metric, bin) DO UPDATE
+    SET n = report_durations_monthly.n + EXCLUDED.n, ms = report_durations_monthly.ms + EXCLUDED.ms;
   RETURN true;
 END
 $$;
@@ -315,6 +338,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(7265626, 11);
   DELETE FROM report_counts;
   DELETE FROM report_durations;
+  DELETE FROM report_durations_monthly;
   INSERT INTO report_counts (day, team_id, specialty_code, specialty_name, type, received, backlog, status_processing,
     status_open, status_in_progress, status_done, status_error, unmatched_review, unmatched_no_candidates,
     unmatched_not_applicable, outcome_rebooked, outcome_cancelled, outcome_rejected, outcome_needs_patient_contact,
@@ -355,6 +379,11 @@ BEGIN
                     (2::smallint, report_ms(r.received_at, t.outcome_at))) AS v(metric, ms)
   WHERE v.ms IS NOT NULL
   GROUP BY 1, 2, 3, 4, 5, 6;
+
+  INSERT INTO report_durations_monthly (month, specialty_code, metric, bin, n, ms)
+  SELECT date_trunc('month', day::timestamp)::date, specialty_code, metric, bin, sum(n), sum(ms)
+  FROM report_durations
+  GROUP BY 1, 2, 3, 4;
 END
 $fn$;
 
