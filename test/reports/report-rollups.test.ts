@@ -196,6 +196,17 @@ describe.each(engines)("report rollups on $name", (engine) => {
     await expectRollupsMatch(t.db);
     await compactReportRollups(t.db);
     await expectRollupsMatch(t.db);
+    // History is append-only in the app, but a corrected or removed move into done moves the backlog too.
+    await t.db.query(
+      `UPDATE request_events SET at = at + interval '3 days'
+       WHERE request_id = $1 AND type = 'status_changed' AND data->>'to' = 'done'`,
+      [s.ids.r1],
+    );
+    await t.db.query(
+      "DELETE FROM request_events WHERE request_id = $1 AND type = 'status_changed' AND data->>'to' = 'done'",
+      [s.ids.r2],
+    );
+    await expectRollupsMatch(t.db);
     // A deleted team's requests belong to no team; a deleted user's events lose their actor (first actions move).
     await t.db.query("DELETE FROM teams WHERE id = $1", [s.bravo]);
     await t.db.query("DELETE FROM users WHERE id = $1", [s.clerkId]);

@@ -238,7 +238,11 @@ $$;
 CREATE TRIGGER request_events_report_insert AFTER INSERT ON request_events FOR EACH ROW
   WHEN (report_backlog_move(NEW.type, NEW.data) <> 0)
   EXECUTE FUNCTION request_events_report();
-CREATE TRIGGER request_events_report_change AFTER UPDATE OR DELETE ON request_events FOR EACH ROW
+CREATE TRIGGER request_events_report_update AFTER UPDATE ON request_events FOR EACH ROW
+  WHEN (report_backlog_move(OLD.type, OLD.data) <> 0 OR report_backlog_move(NEW.type, NEW.data) <> 0)
+  EXECUTE FUNCTION request_events_report();
+CREATE TRIGGER request_events_report_delete AFTER DELETE ON request_events FOR EACH ROW
+  WHEN (report_backlog_move(OLD.type, OLD.data) <> 0)
   EXECUTE FUNCTION request_events_report();
 
 -- The first action and the outcome give the durations and whether the deadline was met.
