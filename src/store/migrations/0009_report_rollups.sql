@@ -108,8 +108,10 @@ CREATE FUNCTION report_backlog_move(type text, data jsonb) RETURNS integer LANGU
 $$;
 
 -- Appends `sign` times request r's counts at its received day (not the backlog moves of its history).
+-- (plpgsql, not sql, in these helpers: PL/pgSQL keeps their statements' plans, a SQL function plans them per call.)
 CREATE FUNCTION report_add_counts(r appointment_requests, outcome_at timestamptz, sign integer, with_received boolean)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO report_counts (day, team_id, specialty_code, specialty_name, type, received, backlog, status_processing,
     status_open, status_in_progress, status_done, status_error, unmatched_review, unmatched_no_candidates,
     unmatched_not_applicable, outcome_rebooked, outcome_cancelled, outcome_rejected, outcome_needs_patient_contact,
@@ -124,28 +126,36 @@ RETURNS void LANGUAGE sql AS $$
     sign * (r.outcome IS NOT DISTINCT FROM 'rebooked')::int, sign * (r.outcome IS NOT DISTINCT FROM 'cancelled')::int,
     sign * (r.outcome IS NOT DISTINCT FROM 'rejected')::int,
     sign * (r.outcome IS NOT DISTINCT FROM 'needs_patient_contact')::int,
-    sign * coalesce(outcome_at <= r.deadline_at, false)::int, sign * coalesce(outcome_at > r.deadline_at, false)::int)
+    sign * coalesce(outcome_at <= r.deadline_at, false)::int, sign * coalesce(outcome_at > r.deadline_at, false)::int);
+END
 $$;
 
 -- Appends `sign` times the backlog moves of request r's history (into or out of done), each at its own UK day.
-CREATE FUNCTION report_add_backlog_moves(r appointment_requests, sign integer) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION report_add_backlog_moves(r appointment_requests, sign integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO report_counts (day, team_id, specialty_code, specialty_name, type, backlog)
   SELECT report_day(e.at), r.team_id, r.appointment_specialty_code, r.appointment_specialty_display, r.type,
     sign * sum(report_backlog_move(e.type, e.data))::int
   FROM request_events e
   WHERE e.request_id = r.id AND e.type = 'status_changed' AND report_backlog_move(e.type, e.data) <> 0
-  GROUP BY 1
+  GROUP BY 1;
+END
 $$;
 
 -- Appends `sign` times request r's durations (to its first action and its outcome, where it has them).
 CREATE FUNCTION report_add_durations(r appointment_requests, first_action_at timestamptz, outcome_at timestamptz,
-  sign integer) RETURNS void LANGUAGE sql AS $$
+  sign integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF first_action_at IS NULL AND outcome_at IS NULL THEN
+    RETURN;
+  END IF;
   INSERT INTO report_durations (day, team_id, specialty_code, type, metric, bin, n, ms)
   SELECT report_day(r.received_at), r.team_id, r.appointment_specialty_code, r.type, v.metric,
     report_duration_bin(v.ms), sign, sign * v.ms
   FROM (VALUES (1::smallint, report_ms(r.received_at, first_action_at)),
                (2::smallint, report_ms(r.received_at, outcome_at))) AS v(metric, ms)
-  WHERE v.ms IS NOT NULL
+  WHERE v.ms IS NOT NULL;
+END
 $$;
 
 -- A request's whole contribution, `sign` times.
@@ -183,10 +193,32 @@ BEGIN
     PERFORM report_add_request(OLD, -1);
     PERFORM report_add_request(NEW, 1);
   ELSE
-    -- Same key: only the counts of its received day change (status, match, outcome, deadline).
+    -- Same key: only the counts of its received day change (status, match, outcome, deadline): one row, new − old.
     SELECT t.outcome_at INTO oc FROM request_timings t WHERE t.request_id = NEW.id;
-    PERFORM report_add_counts(OLD, oc, -1, false);
-    PERFORM report_add_counts(NEW, oc, 1, false);
+    INSERT INTO report_counts (day, team_id, specialty_code, specialty_name, type, status_processing, status_open,
+      status_in_progress, status_done, status_error, unmatched_review, unmatched_no_candidates,
+      unmatched_not_applicable, outcome_rebooked, outcome_cancelled, outcome_rejected, outcome_needs_patient_contact,
+      sla_met, sla_late)
+    VALUES (report_day(NEW.received_at), NEW.team_id, NEW.appointment_specialty_code, NEW.appointment_specialty_display,
+      NEW.type,
+      (NEW.status = 'processing')::int - (OLD.status = 'processing')::int,
+      (NEW.status = 'open')::int - (OLD.status = 'open')::int,
+      (NEW.status = 'in_progress')::int - (OLD.status = 'in_progress')::int,
+      (NEW.status = 'done')::int - (OLD.status = 'done')::int,
+      (NEW.status = 'error')::int - (OLD.status = 'error')::int,
+      (NEW.status <> 'done' AND NEW.match_state = 'review')::int
+        - (OLD.status <> 'done' AND OLD.match_state = 'review')::int,
+      (NEW.status <> 'done' AND NEW.match_state = 'no_candidates')::int
+        - (OLD.status <> 'done' AND OLD.match_state = 'no_candidates')::int,
+      (NEW.status <> 'done' AND NEW.match_state = 'not_applicable')::int
+        - (OLD.status <> 'done' AND OLD.match_state = 'not_applicable')::int,
+      (NEW.outcome IS NOT DISTINCT FROM 'rebooked')::int - (OLD.outcome IS NOT DISTINCT FROM 'rebooked')::int,
+      (NEW.outcome IS NOT DISTINCT FROM 'cancelled')::int - (OLD.outcome IS NOT DISTINCT FROM 'cancelled')::int,
+      (NEW.outcome IS NOT DISTINCT FROM 'rejected')::int - (OLD.outcome IS NOT DISTINCT FROM 'rejected')::int,
+      (NEW.outcome IS NOT DISTINCT FROM 'needs_patient_contact')::int
+        - (OLD.outcome IS NOT DISTINCT FROM 'needs_patient_contact')::int,
+      (coalesce(oc <= NEW.deadline_at, false))::int - (coalesce(oc <= OLD.deadline_at, false))::int,
+      (coalesce(oc > NEW.deadline_at, false))::int - (coalesce(oc > OLD.deadline_at, false))::int);
   END IF;
   RETURN NULL;
 END
