@@ -72,10 +72,17 @@ describe("loadConfig", () => {
     );
   });
 
-  it("documents every setting in the README's configuration table", async () => {
+  it("documents every setting in docs/configuration.md", async () => {
     const { readFile } = await import("node:fs/promises");
-    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+    const readme = await readFile(new URL("../docs/configuration.md", import.meta.url), "utf8");
     for (const name of Object.keys(settings)) expect(readme, name).toContain(`\`${name}\``);
+  });
+
+  it("keeps the sign-in throttle's memory longer than its longest delay", () => {
+    expect(loadConfig({}).auth.throttle).toMatchObject({ maxDelayMs: 15 * 60_000, windowMs: 60 * 60_000 });
+    expect(() => loadConfig({ LOGIN_MAX_DELAY_MINUTES: "60", LOGIN_THROTTLE_WINDOW_MINUTES: "30" })).toThrow(
+      /LOGIN_THROTTLE_WINDOW_MINUTES: must be longer than LOGIN_MAX_DELAY_MINUTES/,
+    );
   });
 
   it("makes `npm start` exit non-zero with one clear message listing every problem", async () => {

@@ -81,6 +81,7 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
     sessions: sessions
       .list()
       .reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {}),
+    reuses: sessions.reuses(),
     faults: faults.get(),
     demoUsers: world.dataset.staff.map((s) => ({
       username: s.username,
