@@ -70,7 +70,7 @@ export async function seedYear(db: Db, size: number): Promise<string[]> {
        ) AS v(mins, human, type, data, keep)
        WHERE v.keep`,
     );
-    // What the triggers would have kept: the per-request timings (migration 0006) and the report rollups (0009).
+    // What the triggers would have kept: the per-request timings (migration 0006) and the report rollups (migration report_rollups).
     await s.query(
       `INSERT INTO request_timings (request_id, first_action_at, outcome_at)
        SELECT request_id, min(at) FILTER (WHERE actor_user_id IS NOT NULL),

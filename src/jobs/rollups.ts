@@ -1,4 +1,4 @@
-// Folds the report rollups' appended rows (migration 0009) every interval, so report range queries read about one row
+// Folds the report rollups' appended rows (migration report_rollups) every interval, so report range queries read about one row
 // per day and key. Correctness never depends on it (readers sum whatever rows there are); it keeps them fast.
 import type { Logger } from "../log.ts";
 import { compactReportRollups } from "../reports/rollups.ts";

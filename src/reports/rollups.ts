@@ -1,4 +1,4 @@
-// Reading the report rollups (migration 0009): report_counts and report_durations, one row per UK day and key (team,
+// Reading the report rollups (migration report_rollups): report_counts and report_durations, one row per UK day and key (team,
 // specialty, type), appended by triggers and folded by compaction. Every reader sums, so the figures are the same
 // whether the rows were compacted or not. Also: percentiles from the duration histograms.
 import { UK_ZONE } from "../domain/uk-time.ts";
@@ -6,7 +6,7 @@ import type { Queryable } from "../store/db.ts";
 import type { BucketedFilter, ReportFilter } from "./query.ts";
 
 /**
- * Folds the rollups' appended rows into one row per day and key (migration 0009, report_rollups_compact). Safe at any
+ * Folds the rollups' appended rows into one row per day and key (migration report_rollups, report_rollups_compact). Safe at any
  * time and from several processes (one compacts, the others return false at once); never changes a figure.
  */
 export async function compactReportRollups(db: Queryable): Promise<boolean> {
@@ -56,7 +56,7 @@ export interface HistogramBin {
  * The continuous percentile `q` (0..1, as PostgreSQL's percentile_cont: interpolated between the two nearest ranks) of
  * the durations in `bins`, in minutes rounded to 0.01; null when there are none. Each value is taken as its bin's
  * mean, so a bin holding one value (or equal values) is exact, and otherwise the estimate is within the bin's width:
- * half a minute below an hour, 1% above (migration 0009, report_duration_bin).
+ * half a minute below an hour, 1% above (migration report_rollups, report_duration_bin).
  */
 export function histogramPercentile(bins: readonly HistogramBin[], q: number): number | null {
   const sorted = [...bins].filter((b) => b.n > 0).sort((a, b) => a.bin - b.bin);

@@ -1,4 +1,4 @@
-// The report rollups (report_counts, report_durations; migration 0009) always sum to their definition over the
+// The report rollups (report_counts, report_durations; migration report_rollups) always sum to their definition over the
 // requests, their history and their timings — after the scenario, after transfers, matches, status changes, outcomes,
 // a deleted team, a deleted user, a deleted request and a new deadline policy, before and after compaction — and the
 // reports follow a request that moves to another team or specialty. On PostgreSQL, writers never queue on each other's
@@ -11,7 +11,7 @@ import { backlogReport } from "../../src/reports/backlog.ts";
 import { openPostgres } from "../../src/store/db.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { applyDeadlinePolicy } from "../../src/store/deadlines.ts";
-import { appendEvent, setStatus } from "../../src/store/requests.ts";
+import { appendEvent } from "../../src/store/requests.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 import { ORTH, seedScenario, type Scenario } from "./scenario.ts";
 import type { Queryable } from "../../src/store/db.ts";
@@ -184,7 +184,16 @@ describe.each(engines)("report rollups on $name", (engine) => {
       [s.ids.r2, ORTH.code, ORTH.name],
     );
     await t.db.query("UPDATE appointment_requests SET type = 'cancel' WHERE id = $1", [s.ids.r6]);
-    await t.db.transaction((tx) => setStatus(tx, s.ids.r3, "done", s.clerkId));
+    await t.db.transaction(async (tx) => {
+      await tx.query("UPDATE appointment_requests SET status = 'done' WHERE id = $1", [s.ids.r3]);
+      await appendEvent(tx, {
+        requestId: s.ids.r3,
+        actorUserId: s.clerkId,
+        type: "status_changed",
+        data: { from: "open", to: "done" },
+        at: new Date("2025-04-02T09:00:00Z"),
+      });
+    });
     await t.db.query("UPDATE appointment_requests SET outcome = 'rebooked' WHERE id = $1", [s.ids.r3]);
     await appendEvent(t.db, {
       requestId: s.ids.r5,

@@ -1,10 +1,11 @@
-// The pipeline's statements (and the reports' reads of raw rows) use the indexes made for them (migration 0008) on
+// The pipeline's statements (and the reports' reads of raw rows) use the indexes made for them (migration pipeline_indexes) on
 // PostgreSQL, and none of them reads more as the tables grow: EXPLAIN (ANALYZE, BUFFERS) at 2,000 and at 20,000
 // requests (half of them due for the pipeline, with their history), after ANALYZE, reads about the same number of
 // pages. Without the indexes the claim sorts every due row and the conversation look-up scans every request.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db, Queryable } from "../../src/store/db.ts";
-import { claimBatch } from "../../src/sync/process.ts";
+import { claimDue } from "../../src/jobs/due-work.ts";
+import { PIPELINE_QUEUE } from "../../src/sync/process.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 
 /**
@@ -127,13 +128,13 @@ describe("pipeline and report statements on postgres", () => {
     const now = new Date();
     checks.push(
       {
-        name: "claimBatch (src/sync/process.ts)",
+        name: "the pipeline's claim (src/jobs/due-work.ts claimDue, PIPELINE_QUEUE)",
         index: "appointment_requests_claim",
         statement: async () => {
-          // The real statement, recorded from claimBatch itself (its claim of 32 rows stays: harmless here).
+          // The real statement, recorded from the claim itself (its claim of 32 rows stays: harmless here).
           const r = recording(t.db);
-          await claimBatch(r.db, 32);
-          return r.statements[0]!;
+          await claimDue(r.db, PIPELINE_QUEUE, { limit: 32, leaseMs: 120_000 });
+          return r.statements.find((st) => /FOR UPDATE SKIP LOCKED/.test(st.sql))!;
         },
       },
       {
@@ -162,7 +163,7 @@ describe("pipeline and report statements on postgres", () => {
         }),
       },
       {
-        name: "open work of a team's members, for auto-assignment (src/sync/process.ts)",
+        name: "open work of a team's members, for auto-assignment (src/store/requests.ts)",
         index: "appointment_requests_team_open_assigned",
         statement: async () => ({
           sql: `SELECT assigned_user_id, count(*)::int AS n FROM appointment_requests
