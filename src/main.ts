@@ -12,6 +12,7 @@ import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { startRetentionJob, type RetentionJob } from "./jobs/retention.ts";
+import { startRollupCompactor, type RollupCompactor } from "./jobs/rollups.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
 import { closeAbandonedRuns } from "./sync/runs.ts";
 import { randomUUID } from "node:crypto";
@@ -77,6 +78,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Db> {
   return db;
 }
 
+/** How often the report rollups' appended rows are folded (a minute's changes are a few rows per request). */
+const ROLLUP_COMPACT_MS = 30_000;
+
 /** Starts Rebook (and the sandbox when PKB is not configured). */
 export async function start(config: Config, logger: Logger): Promise<Running> {
   let sandbox: ChildProcess | null = null;
@@ -84,8 +88,9 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   let app: App | null = null;
   let poller: Poller | null = null;
   let retention: RetentionJob | null = null;
+  let compactor: RollupCompactor | null = null;
   const stop = async (): Promise<void> => {
-    await Promise.all([app?.close(), poller?.stop(), retention?.stop()]);
+    await Promise.all([app?.close(), poller?.stop(), retention?.stop(), compactor?.stop()]);
     await db?.close();
     if (sandbox && sandbox.exitCode === null) {
       const gone = new Promise((r) => sandbox!.once("exit", r));
@@ -107,6 +112,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       holder: sync.instanceId,
       logger: logger.child({ component: "retention" }),
     });
+    compactor = startRollupCompactor(db, ROLLUP_COMPACT_MS, logger.child({ component: "reports" }));
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
