@@ -49,7 +49,7 @@ const trustProxy = z
     return z.NEVER;
   });
 
-/** Documented environment variables: name, default and meaning. The README's configuration table mirrors this. */
+/** Documented environment variables: name, default and meaning. docs/configuration.md's table mirrors this. */
 export const settings = {
   NODE_ENV: {
     schema: z.enum(["development", "production", "test"]),

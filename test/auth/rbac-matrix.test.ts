@@ -68,7 +68,7 @@ const report = (name: string): Entry => ({
 
 // ====================================================================================================================
 // RBAC CLASSIFICATION TABLE — every route of the app, "METHOD /pattern" as registered. A new route makes this test
-// fail until it is added here with who may call it (and what they get). Keep it in step with README "Roles".
+// fail until it is added here with who may call it (and what they get). Keep it in step with docs/sign-in.md "Roles".
 // ====================================================================================================================
 const ROUTES: Record<string, Entry> = {
   // ---- Public: the API documentation, sign-in, health, the status page and the web app ----
