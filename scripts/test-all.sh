@@ -44,4 +44,14 @@ node -e '
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' || true
+
+# The chaos run's short form (docs/chaos.md), a separate step after the tests: kill -9, faults, a revocation and a
+# poison message against two instances on a fresh PostgreSQL database. Off until issue 8's fixes land; CHAOS_IN_CI=1
+# turns it on.
+if [ "${CHAOS_IN_CI:-0}" = "1" ]; then
+  echo "== chaos run (short form)"
+  chaos_status=0
+  npm run --silent chaos -- --short ${TEST_DATABASE_URL:+--pg-url "$TEST_DATABASE_URL"} || chaos_status=$?
+  if [ "$status" -eq 0 ]; then status=$chaos_status; fi
+fi
 exit $status

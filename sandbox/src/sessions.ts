@@ -95,6 +95,7 @@ export class SessionStore {
   private access = new Map<string, TokenRecord>();
   private refresh = new Map<string, { sessionId: string; used: boolean }>();
   private system = new Map<string, { clientId: string; expiresAt: number }>();
+  private reused = { refreshTokens: 0, authorizationCodes: 0 };
 
   /** Creates an empty store. */
   constructor(private readonly opts: SessionStoreOptions) {}
@@ -122,6 +123,7 @@ export class SessionStore {
     const rec = this.codes.get(code);
     if (!rec || rec.clientId !== clientId) return fail("unknown authorization code");
     if (rec.used) {
+      this.reused.authorizationCodes += 1;
       if (rec.sessionId) this.kill(rec.sessionId, "invalid", "authorization code reused");
       return fail("authorization code already used; the tokens issued for it are revoked");
     }
@@ -153,6 +155,7 @@ export class SessionStore {
     const rec = this.refresh.get(refreshToken);
     const session = rec ? this.sessions.get(rec.sessionId) : undefined;
     if (!rec || !session || session.clientId !== clientId) return fail("unknown refresh token");
+    if (rec.used) this.reused.refreshTokens += 1; // counted whether or not the session is still alive
     const dead = this.deadReason(session);
     if (dead) return fail(`${dead.code}: ${dead.description}`);
     if (rec.used) {
@@ -264,6 +267,11 @@ export class SessionStore {
     s.state = state;
     s.reason = reason;
     return true;
+  }
+
+  /** How many times a client presented a refresh token or an authorization code it had already used. */
+  reuses(): { refreshTokens: number; authorizationCodes: number } {
+    return { ...this.reused };
   }
 
   /** Sessions without their tokens, with their effective status. */

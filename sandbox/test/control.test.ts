@@ -109,6 +109,32 @@ describe("POST /_sandbox/messages", () => {
   });
 });
 
+describe("messages PostgreSQL cannot store as text", () => {
+  it("carries U+0000 in a request's or a free message's text verbatim, as PKB can send any text", async () => {
+    const { app } = await startSandbox();
+    const request = await post(app, "/_sandbox/messages", {
+      appointmentId: IDS.futureAppointment,
+      kind: "cancel",
+      content: "Please cancel\u0000 thank you",
+    });
+    expect(request.statusCode).toBe(201);
+    const free = await post(app, "/_sandbox/messages", {
+      patientPkbId: IDS.paul,
+      subject: "Parking\u0000",
+      content: "\u0000",
+    });
+    expect(free.statusCode).toBe(201);
+    const { access_token } = await getUserTokens(app);
+    const res = await getWith(app, "/json/messages/after/2025-09-19", access_token);
+    expect(res.body).toContain("\\u0000"); // JSON escapes it; the raw byte never appears
+    const texts = res
+      .json<Array<{ messages: Array<{ subject: string; content: string }> }>>()
+      .flatMap((c) => c.messages.map((m) => m.subject + "|" + m.content));
+    expect(texts).toContain("Parking\u0000|\u0000");
+    expect(texts.some((t) => t.endsWith("|Please cancel\u0000 thank you"))).toBe(true);
+  });
+});
+
 describe("PAS feed actions", () => {
   it("reschedule: pending → booked at the new start (duration kept), visible through FHIR", async () => {
     const { app, clock } = await startSandbox();

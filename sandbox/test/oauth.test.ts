@@ -196,6 +196,8 @@ describe("token endpoint", () => {
     const api = await getWith(app, "/json/users/self", first.json<{ access_token: string }>().access_token);
     expect(api.statusCode).toBe(401);
     expect(pkbCode(api.json())).toBe("API_SESSION_INVALID");
+    const state = (await app.inject("/_sandbox/state")).json<{ reuses: unknown }>();
+    expect(state.reuses).toEqual({ refreshTokens: 0, authorizationCodes: 1 });
   });
 
   it("codes are short-lived", async () => {

@@ -35,6 +35,22 @@ describe("refresh tokens", () => {
     expect(next.json()).toMatchObject({ error: "invalid_grant" });
   });
 
+  it("counts every reuse of a refresh token, on a live or an already invalidated session, in GET /_sandbox/state", async () => {
+    const { app } = await startSandbox();
+    const reuses = async () =>
+      (await app.inject("/_sandbox/state")).json<{ reuses: { refreshTokens: number; authorizationCodes: number } }>()
+        .reuses;
+    expect(await reuses()).toEqual({ refreshTokens: 0, authorizationCodes: 0 });
+    const t1 = await getUserTokens(app);
+    const t2 = (await refresh(app, t1.refresh_token ?? "")).json<UserTokens>();
+    expect((await refresh(app, t2.refresh_token ?? "")).statusCode).toBe(200); // one use each: no reuse
+    expect(await reuses()).toEqual({ refreshTokens: 0, authorizationCodes: 0 });
+    await refresh(app, t1.refresh_token ?? "");
+    expect(await reuses()).toEqual({ refreshTokens: 1, authorizationCodes: 0 });
+    await refresh(app, t1.refresh_token ?? ""); // the session is dead already; still a reuse
+    expect((await reuses()).refreshTokens).toBe(2);
+  });
+
   it("an expired access token answers ACC_TOKEN_EXPIRED; refreshing fixes it", async () => {
     const { app, clock } = await startSandbox();
     const t1 = await getUserTokens(app);

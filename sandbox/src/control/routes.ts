@@ -82,6 +82,7 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
     sessions: sessions
       .list()
       .reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {}),
+    reuses: sessions.reuses(),
     faults: faults.get(),
     pas: {
       feed: state.pas.getSettings(),
