@@ -1,6 +1,7 @@
 // The pkb_confirmations repository (migration 0008): whether PKB shows a request's current outcome. SQL only; the
 // rules are in src/domain/pkb-confirmation.ts and the state changes are made by the request commands that write the
 // matching history events in the same transaction.
+import type { ConfirmationPolicy } from "../domain/pkb-confirmation.ts";
 import type { Queryable } from "./db.ts";
 
 /** A stored confirmation state (no row: not needed). */
@@ -100,20 +101,20 @@ export async function readConfirmations(
   return new Map(rows.map((r) => [r.request_id, fromRaw(r)]));
 }
 
-/** Records one check's result. */
+/** Records one check's result (`checkedAt` null: PKB could not be read, the last successful check stands). */
 export async function recordCheck(
   tx: Queryable,
   c: {
     requestId: string;
     state: StoredConfirmationState;
     checks: number;
-    checkedAt: Date;
+    checkedAt: Date | null;
     confirmedAt: Date | null;
     shows: string;
   },
 ): Promise<void> {
   await tx.query(
-    `UPDATE pkb_confirmations SET state = $2, checks = $3, checked_at = $4, confirmed_at = $5, shows = $6,
+    `UPDATE pkb_confirmations SET state = $2, checks = $3, checked_at = COALESCE($4, checked_at), confirmed_at = $5, shows = $6,
        updated_at = now()
      WHERE request_id = $1`,
     [c.requestId, c.state, c.checks, c.checkedAt, c.confirmedAt, c.shows],
@@ -143,4 +144,83 @@ export async function confirmationCounts(
     params,
   );
   return { notConfirmed: row?.not_confirmed ?? 0, awaiting: row?.awaiting ?? 0 };
+}
+
+/** Makes the store use `policy` (from the CONFIRM_* settings); outcomes already recorded keep their limit. */
+export async function applyConfirmationPolicy(db: Queryable, policy: ConfirmationPolicy): Promise<void> {
+  await db.query(
+    `UPDATE pkb_confirmation_policy SET first_check_ms = $1, max_interval_ms = $2, within_ms = $3, check_for_ms = $4,
+       updated_at = now()
+     WHERE (first_check_ms, max_interval_ms, within_ms, check_for_ms) IS DISTINCT FROM ($1, $2, $3, $4)`,
+    [
+      Math.round(policy.firstCheckMs),
+      Math.round(policy.maxIntervalMs),
+      Math.round(policy.withinMs),
+      Math.round(policy.checkForMs),
+    ],
+  );
+}
+
+/** The policy in force and the transaction's now() (the instant its history events are stamped with). */
+export async function readConfirmationPolicy(db: Queryable): Promise<{ now: Date; policy: ConfirmationPolicy }> {
+  const [r] = await db.query<{
+    now: Date;
+    first_check_ms: number;
+    max_interval_ms: number;
+    within_ms: number;
+    check_for_ms: number;
+  }>("SELECT now() AS now, first_check_ms, max_interval_ms, within_ms, check_for_ms FROM pkb_confirmation_policy");
+  if (!r) throw new Error("pkb_confirmation_policy has no row");
+  return {
+    now: r.now,
+    policy: {
+      firstCheckMs: Number(r.first_check_ms),
+      maxIntervalMs: Number(r.max_interval_ms),
+      withinMs: Number(r.within_ms),
+      checkForMs: Number(r.check_for_ms),
+    },
+  };
+}
+
+/** What a check needs about its request: how to find the appointment in PKB, and the confirmation as stored. */
+export interface ConfirmationSubject {
+  requestId: string;
+  /** The request's current outcome (a check whose confirmation no longer matches it is moot). */
+  requestOutcome: string | null;
+  teamName: string | null;
+  nhsNumber: string | null;
+  appointment: { fhirId: string | null; externalId: string | null; start: Date | null };
+  confirmation: ConfirmationRow;
+}
+
+/** The subject of a check, or null when the request is gone or needs no confirmation (moot). */
+export async function readConfirmationSubject(db: Queryable, requestId: string): Promise<ConfirmationSubject | null> {
+  const [r] = await db.query<
+    Raw & {
+      request_outcome: string | null;
+      team_name: string | null;
+      nhs_number: string | null;
+      appointment_fhir_id: string | null;
+      appointment_external_id: string | null;
+      start: Date | null;
+    }
+  >(
+    `SELECT c.request_id, c.outcome, c.new_start, c.outcome_at, c.due_at, c.state, c.checks, c.checked_at,
+       c.confirmed_at, c.shows, c.alerted_at, r.outcome AS request_outcome, t.name AS team_name,
+       COALESCE(r.nhs_number, p.nhs_number) AS nhs_number, r.appointment_fhir_id, r.appointment_external_id,
+       COALESCE(r.appointment_start, r.requested_start) AS start
+     FROM pkb_confirmations c JOIN appointment_requests r ON r.id = c.request_id
+       LEFT JOIN teams t ON t.id = r.team_id LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
+     WHERE c.request_id = $1`,
+    [requestId],
+  );
+  if (!r) return null;
+  return {
+    requestId: r.request_id,
+    requestOutcome: r.request_outcome,
+    teamName: r.team_name,
+    nhsNumber: r.nhs_number,
+    appointment: { fhirId: r.appointment_fhir_id, externalId: r.appointment_external_id, start: r.start },
+    confirmation: fromRaw(r),
+  };
 }

@@ -26,3 +26,17 @@ CREATE TABLE pkb_confirmations (
 CREATE INDEX pkb_confirmations_state ON pkb_confirmations (state, request_id);
 -- The reports: outcomes recorded in a range.
 CREATE INDEX pkb_confirmations_outcome_at ON pkb_confirmations (outcome_at);
+
+-- The confirmation schedule in force (one row), written at start-up from CONFIRM_CHECK_SECONDS,
+-- CONFIRM_MAX_INTERVAL_SECONDS, CONFIRM_WITHIN_HOURS and CONFIRM_CHECK_FOR_HOURS, so that the processor's reaction to an
+-- outcome (inside the outcome's transaction) and every instance's checks use the same one. Milliseconds.
+CREATE TABLE pkb_confirmation_policy (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  first_check_ms bigint NOT NULL CHECK (first_check_ms > 0),
+  max_interval_ms bigint NOT NULL CHECK (max_interval_ms > 0),
+  within_ms bigint NOT NULL CHECK (within_ms > 0),
+  check_for_ms bigint NOT NULL CHECK (check_for_ms > 0),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO pkb_confirmation_policy (first_check_ms, max_interval_ms, within_ms, check_for_ms)
+VALUES (300000, 3600000, 86400000, 604800000);
