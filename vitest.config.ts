@@ -19,7 +19,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "utc", include: ["test/domain/**/*.test.ts", "test/web/**/*.test.ts"], env: { TZ: "UTC" } },
+        test: {
+          name: "utc",
+          include: ["test/domain/**/*.test.ts", "test/requests/rules.test.ts", "test/web/**/*.test.ts"],
+          env: { TZ: "UTC" },
+        },
       },
     ],
   },

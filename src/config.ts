@@ -219,17 +219,37 @@ export const settings = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: {
     schema: z.coerce.number().int().min(1, "must be at least 1"),
     default: "5",
-    doc: "Failed sign-ins for one email within LOGIN_THROTTLE_WINDOW_MINUTES before further attempts are refused",
+    doc: "Failed sign-ins for one account from one address before each further attempt from there waits (LOGIN_FIRST_DELAY_SECONDS, doubling with each failure); a successful sign-in starts the count again",
+  },
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES: {
+    schema: z.coerce.number().int().min(1, "must be at least 1"),
+    default: "20",
+    doc: "Failed sign-ins for one account from all addresses before attempts from addresses it has not signed in from wait too (guessing from many places); its user is not slowed where they signed in before",
   },
   LOGIN_MAX_FAILURES_PER_IP: {
     schema: z.coerce.number().int().min(1, "must be at least 1"),
     default: "30",
-    doc: "Failed sign-ins from one IP address within LOGIN_THROTTLE_WINDOW_MINUTES before further attempts are refused",
+    doc: "Failed sign-ins from one address, at accounts never signed in from there, before such attempts from it wait (a spray); people who signed in from that address before (colleagues behind the same proxy) are not slowed",
+  },
+  LOGIN_FIRST_DELAY_SECONDS: {
+    schema: positiveSeconds,
+    default: "1",
+    doc: "The wait after a limit is reached; it doubles with each further failure (429 with Retry-After)",
+  },
+  LOGIN_MAX_DELAY_MINUTES: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "15",
+    doc: "The longest wait between sign-in attempts, however many failures",
   },
   LOGIN_THROTTLE_WINDOW_MINUTES: {
     schema: z.coerce.number().positive("must be greater than 0"),
-    default: "15",
-    doc: "The window the sign-in failure limits count over",
+    default: "60",
+    doc: "A count of failures is forgotten this long after its last failure (longer than LOGIN_MAX_DELAY_MINUTES)",
+  },
+  LOGIN_KNOWN_ADDRESS_DAYS: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "90",
+    doc: "An address a user signed in from within this many days is theirs: guessing elsewhere, or at other accounts from it, does not slow them there",
   },
   INITIAL_ADMIN_EMAIL: {
     schema: z.email({ message: "must be an email address" }).optional(),
@@ -329,8 +349,16 @@ export interface Config {
   alertWebhookUrl: string | null;
   session: { idleMs: number; absoluteMs: number; secureCookie: boolean };
   auth: {
-    /** Sign-in failure limits within `windowMs`. */
-    throttle: { maxPerAccount: number; maxPerIp: number; windowMs: number };
+    /** Sign-in throttling (see src/auth/throttle.ts). */
+    throttle: {
+      maxPerAccountAddress: number;
+      maxPerAccount: number;
+      maxPerAddress: number;
+      firstDelayMs: number;
+      maxDelayMs: number;
+      windowMs: number;
+      knownAddressMs: number;
+    };
     /** Created at start-up when there are no users. */
     initialAdmin: { email: string; password: string } | null;
     /** REBOOK_ADMIN_PASSWORD, for the create-admin command. */
@@ -391,6 +419,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     if (Boolean(r.INITIAL_ADMIN_EMAIL) !== Boolean(r.INITIAL_ADMIN_PASSWORD)) {
       problems.push("INITIAL_ADMIN_EMAIL and INITIAL_ADMIN_PASSWORD: set both, or neither");
+    }
+    if (r.LOGIN_THROTTLE_WINDOW_MINUTES <= r.LOGIN_MAX_DELAY_MINUTES) {
+      problems.push(
+        "LOGIN_THROTTLE_WINDOW_MINUTES: must be longer than LOGIN_MAX_DELAY_MINUTES (else waiting out the longest delay would forget the failures)",
+      );
     }
     if (r.OIDC_ISSUER_URL && !r.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required with OIDC_ISSUER_URL");
     if (
@@ -463,9 +496,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     events: { heartbeatMs: r.EVENTS_HEARTBEAT_SECONDS * 1000 },
     auth: {
       throttle: {
-        maxPerAccount: r.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-        maxPerIp: r.LOGIN_MAX_FAILURES_PER_IP,
+        maxPerAccountAddress: r.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        maxPerAccount: r.LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES,
+        maxPerAddress: r.LOGIN_MAX_FAILURES_PER_IP,
+        firstDelayMs: r.LOGIN_FIRST_DELAY_SECONDS * 1000,
+        maxDelayMs: r.LOGIN_MAX_DELAY_MINUTES * 60_000,
         windowMs: r.LOGIN_THROTTLE_WINDOW_MINUTES * 60_000,
+        knownAddressMs: r.LOGIN_KNOWN_ADDRESS_DAYS * 86_400_000,
       },
       initialAdmin:
         r.INITIAL_ADMIN_EMAIL && r.INITIAL_ADMIN_PASSWORD

@@ -1,5 +1,6 @@
 // src/ and the sandbox emulator must stay independent: the emulator is an honest stand-in for PKB only if neither
-// side can reach into the other.
+// side can reach into the other. The web app shares the request's vocabulary with the server, and nothing else: it
+// may import src/requests/vocabulary.ts (which imports nothing) and no other module of src/.
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,18 +9,26 @@ const root = path.resolve(import.meta.dirname, "..");
 
 async function tsFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith(".ts")).map((e) => path.join(e.parentPath, e.name));
+  return entries
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.parentPath.includes("node_modules"))
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
-async function importsOutside(dir: string, forbidden: string): Promise<string[]> {
+/** Every import and export-from specifier of a file (static and dynamic). */
+const specifiers = (text: string): string[] =>
+  [...text.matchAll(/(?:from\s+|import\s*\(\s*|^import\s+)["']([^"']+)["']/gm)].map((m) => m[1]!);
+
+/** Relative imports of files under `dir` that land in `forbidden`, except the files listed in `allowed`. */
+async function importsOutside(dir: string, forbidden: string, allowed: string[] = []): Promise<string[]> {
   const bad: string[] = [];
   for (const file of await tsFiles(path.join(root, dir))) {
     const text = await fs.readFile(file, "utf8");
-    for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)["']([^"']+)["']/g)) {
-      const spec = m[1]!;
+    for (const spec of specifiers(text)) {
       if (!spec.startsWith(".")) continue;
       const target = path.resolve(path.dirname(file), spec);
-      if (target.startsWith(path.join(root, forbidden) + path.sep)) bad.push(`${path.relative(root, file)} → ${spec}`);
+      if (!target.startsWith(path.join(root, forbidden) + path.sep)) continue;
+      if (allowed.includes(path.relative(root, target))) continue;
+      bad.push(`${path.relative(root, file)} → ${spec}`);
     }
   }
   return bad;
@@ -31,5 +40,16 @@ describe("module boundaries", () => {
   });
   it("the sandbox emulator never imports src/", async () => {
     expect(await importsOutside("sandbox", "src")).toEqual([]);
+  });
+  it("the web app imports nothing of src/ but the request vocabulary", async () => {
+    expect(await importsOutside("web", "src", ["src/requests/vocabulary.ts"])).toEqual([]);
+  });
+  it("the web app does import the vocabulary (no hand-kept mirror)", async () => {
+    const types = await fs.readFile(path.join(root, "web/src/api/types.ts"), "utf8");
+    expect(specifiers(types)).toContain("../../../src/requests/vocabulary.ts");
+  });
+  it("the request vocabulary imports nothing (so the browser bundle gets no server code)", async () => {
+    const text = await fs.readFile(path.join(root, "src/requests/vocabulary.ts"), "utf8");
+    expect(specifiers(text)).toEqual([]);
   });
 });

@@ -78,6 +78,13 @@ describe("loadConfig", () => {
     for (const name of Object.keys(settings)) expect(readme, name).toContain(`\`${name}\``);
   });
 
+  it("keeps the sign-in throttle's memory longer than its longest delay", () => {
+    expect(loadConfig({}).auth.throttle).toMatchObject({ maxDelayMs: 15 * 60_000, windowMs: 60 * 60_000 });
+    expect(() => loadConfig({ LOGIN_MAX_DELAY_MINUTES: "60", LOGIN_THROTTLE_WINDOW_MINUTES: "30" })).toThrow(
+      /LOGIN_THROTTLE_WINDOW_MINUTES: must be longer than LOGIN_MAX_DELAY_MINUTES/,
+    );
+  });
+
   it("makes `npm start` exit non-zero with one clear message listing every problem", async () => {
     const err = await run(process.execPath, ["--import", "tsx", "src/cli.ts", "start"], {
       cwd: new URL("..", import.meta.url).pathname,

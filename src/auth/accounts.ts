@@ -1,100 +1,50 @@
-// Local accounts: sign-in with email and password (throttled from login_attempts), password changes, and the admin
+// Local accounts: sign-in with email and password (throttled, see throttle.ts), password changes, and the admin
 // account the CLI and the start-up settings create. Use cases take the executor first, like the store's repositories.
 import { AppError } from "../errors.ts";
-import type { Queryable } from "../store/db.ts";
+import type { Db, Queryable } from "../store/db.ts";
 import type { Role, User } from "../store/people.ts";
+import { accountHasher, normaliseEmail } from "./account-key.ts";
 import { checkNewPassword, hashPassword, verifyPassword } from "./passwords.ts";
+import { attemptSucceeded, reserveAttempt, type ThrottlePolicy } from "./throttle.ts";
 
-/** Sign-in failure limits: at most `maxPerAccount` per email and `maxPerIp` per address within `windowMs`. */
-export interface ThrottlePolicy {
-  maxPerAccount: number;
-  maxPerIp: number;
-  windowMs: number;
-}
+export { normaliseEmail };
+export type { ThrottlePolicy };
 
-/** Emails are compared without case and surrounding spaces. */
-export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-
-/**
- * Seconds until the `max`-th most recent counted failure leaves the window (0 when fewer than `max` are counted).
- * `where` selects the failures that count; its parameters follow the window's.
- */
-async function waitFor(db: Queryable, where: string, params: unknown[], max: number, windowMs: number) {
-  const [row] = await db.query<{ wait: number }>(
-    `SELECT ceil(extract(epoch FROM at + make_interval(secs => $1::double precision / 1000) - now()))::int AS wait
-     FROM login_attempts
-     WHERE NOT success AND at > now() - make_interval(secs => $1::double precision / 1000) AND ${where}
-     ORDER BY at DESC OFFSET $2 LIMIT 1`,
-    [windowMs, max - 1, ...params],
-  );
-  return row ? Math.max(1, row.wait) : 0;
-}
-
-/**
- * Seconds the caller must wait before another sign-in attempt for `email` from `ip`; 0 when allowed. An account's
- * failures count from its last successful sign-in (a success resets that account only); an address's failures are
- * never reset by a success, so signing in to one's own account does not unlock guessing at others.
- */
-export async function signInWait(
-  db: Queryable,
-  p: { email: string; ip: string | null; policy: ThrottlePolicy },
-): Promise<number> {
-  const email = normaliseEmail(p.email);
-  const account = await waitFor(
-    db,
-    `lower(email) = $3 AND at > COALESCE((SELECT max(at) FROM login_attempts WHERE lower(email) = $3 AND success),
-       '-infinity'::timestamptz)`,
-    [email],
-    p.policy.maxPerAccount,
-    p.policy.windowMs,
-  );
-  const address = p.ip ? await waitFor(db, "ip = $3", [p.ip], p.policy.maxPerIp, p.policy.windowMs) : 0;
-  return Math.max(account, address);
-}
-
-/** Records one sign-in attempt (never the password). */
-export async function recordAttempt(
-  db: Queryable,
-  p: { email: string; ip: string | null; success: boolean },
-): Promise<void> {
-  await db.query("INSERT INTO login_attempts (email, ip, success) VALUES ($1, $2, $3)", [
-    normaliseEmail(p.email).slice(0, 320),
-    p.ip,
-    p.success,
-  ]);
-}
-
-/** The outcome of a password sign-in. */
-export type SignInOutcome =
+/** The outcome of a password sign-in, with the keyed hash of the typed email (`accountRef`) to log in its place. */
+export type SignInOutcome = { accountRef: string } & (
   | { ok: true; userId: string }
-  | { ok: false; reason: "invalid_credentials" | "account_disabled" }
-  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+  | { ok: false; reason: "invalid_credentials" | "account_disabled"; userId: string | null }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number; userId: null }
+);
 
 /**
  * Checks an email and password. Unknown emails, accounts without a password (single sign-on only) and wrong passwords
  * all answer `invalid_credentials` after the same argon2 work; a switched-off account is reported only to someone who
- * knows its password. Every attempt that is not throttled is recorded.
+ * knows its password. Every attempt is counted by the throttle before the password is checked (see throttle.ts).
  */
 export async function signInWithPassword(
-  db: Queryable,
+  db: Db,
   p: { email: string; password: string; ip: string | null; policy: ThrottlePolicy },
 ): Promise<SignInOutcome> {
-  const wait = await signInWait(db, p);
-  if (wait > 0) return { ok: false, reason: "throttled", retryAfterSeconds: wait };
+  const hasher = await accountHasher(db);
+  const account = hasher.full(p.email);
+  const accountRef = hasher.short(p.email);
+  const reserved = await reserveAttempt(db, { account, address: p.ip ?? "", policy: p.policy });
+  if (!reserved.ok) {
+    return { ok: false, reason: "throttled", retryAfterSeconds: reserved.retryAfterSeconds, userId: null, accountRef };
+  }
   const [user] = await db.query<{ id: string; password_hash: string | null; active: boolean }>(
     "SELECT id, password_hash, active FROM users WHERE lower(email) = $1",
     [normaliseEmail(p.email)],
   );
   const matches = await verifyPassword(user?.password_hash ?? null, p.password);
-  const ok = matches && user !== undefined && user.active;
-  await recordAttempt(db, { email: p.email, ip: p.ip, success: ok });
-  if (ok) {
-    // Housekeeping on success: attempts older than a month and ended sessions are of no further use.
-    await db.query("DELETE FROM login_attempts WHERE at < now() - interval '30 days'");
-    await db.query("DELETE FROM sessions WHERE expires_at < now()");
-    return { ok: true, userId: user.id };
+  if (matches && user?.active) {
+    await attemptSucceeded(db, reserved.reservation, p.policy);
+    await db.query("DELETE FROM sessions WHERE expires_at < now()"); // housekeeping: ended sessions
+    return { ok: true, userId: user.id, accountRef };
   }
-  return { ok: false, reason: matches && user && !user.active ? "account_disabled" : "invalid_credentials" };
+  const reason = matches && user && !user.active ? "account_disabled" : "invalid_credentials";
+  return { ok: false, reason, userId: user?.id ?? null, accountRef };
 }
 
 /** Sets a user's password (checked for length). */
@@ -105,11 +55,11 @@ export async function setPassword(db: Queryable, userId: string, password: strin
 }
 
 /**
- * Changes a signed-in user's own password after checking the current one (a wrong one is recorded as a failed
- * attempt, so guessing through a stolen session is throttled like sign-in), then ends their other sessions.
+ * Changes a signed-in user's own password after checking the current one (counted by the sign-in throttle, so
+ * guessing through a stolen session is slowed like sign-in), then ends their other sessions.
  */
 export async function changeOwnPassword(
-  db: Queryable,
+  db: Db,
   p: {
     userId: string;
     email: string;
@@ -120,18 +70,19 @@ export async function changeOwnPassword(
     policy: ThrottlePolicy;
   },
 ): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-  const wait = await signInWait(db, p);
-  if (wait > 0) return { ok: false, retryAfterSeconds: wait };
   const [row] = await db.query<{ password_hash: string | null }>("SELECT password_hash FROM users WHERE id = $1", [
     p.userId,
   ]);
   if (!row?.password_hash) {
     throw new AppError("no_local_password", "You sign in with single sign-on: change your password there", 400);
   }
+  const account = (await accountHasher(db)).full(p.email);
+  const reserved = await reserveAttempt(db, { account, address: p.ip ?? "", policy: p.policy });
+  if (!reserved.ok) return { ok: false, retryAfterSeconds: reserved.retryAfterSeconds };
   if (!(await verifyPassword(row.password_hash, p.current))) {
-    await recordAttempt(db, { email: p.email, ip: p.ip, success: false });
     throw new AppError("wrong_password", "Your current password is not right", 400);
   }
+  await attemptSucceeded(db, reserved.reservation, p.policy);
   checkNewPassword(p.next);
   if (p.next === p.current)
     throw new AppError("weak_password", "Choose a password different from the current one", 400);

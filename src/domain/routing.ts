@@ -1,16 +1,14 @@
 // Routing: ordered rules send each request to a team (and optionally a person, with a priority); the first enabled rule
 // whose every condition holds wins, else the default team. Within a team, optional round-robin auto-assignment.
 import { z } from "zod";
+import { MATCH_STATES, PRIORITIES, REQUEST_TYPES } from "../requests/vocabulary.ts";
 
 const list = z.array(z.string().trim().min(1)).min(1).optional();
 
 /** A rule's conditions. Every condition given must hold (AND); any value within one condition may match (OR). */
 export const ruleConditionsSchema = z
   .object({
-    types: z
-      .array(z.enum(["change", "cancel"]))
-      .min(1)
-      .optional(),
+    types: z.array(z.enum(REQUEST_TYPES)).min(1).optional(),
     /** Specialty codes (e.g. SPEC_03): PKB's display text can change, so rules key on the code. */
     specialtyCodes: list,
     /** Case-insensitive substrings of the appointment's location. */
@@ -22,14 +20,14 @@ export const ruleConditionsSchema = z
     /** Whole words or phrases in the patient's note (case-insensitive). */
     keywords: list,
     matchStates: z
-      .array(z.enum(["auto_linked", "review", "manual", "no_candidates", "not_applicable"]))
+      .array(z.enum(MATCH_STATES).exclude(["pending"]))
       .min(1)
       .optional(),
   })
   .strict();
 export type RuleConditions = z.infer<typeof ruleConditionsSchema>;
 
-export const prioritySchema = z.enum(["low", "normal", "high", "urgent"]);
+export const prioritySchema = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof prioritySchema>;
 
 /** A routing rule as stored and as exchanged in JSON import/export. */

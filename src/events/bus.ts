@@ -4,18 +4,17 @@
 // Events are hints for screens to refresh: the store stays the truth, and an event lost in a crash is harmless.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { REQUEST_STATUSES } from "../requests/vocabulary.ts";
 import type { Db } from "../store/db.ts";
 
 /** The NOTIFY channel instances share. */
 export const EVENTS_CHANNEL = "rebook_events";
 
-const STATUSES = ["processing", "open", "in_progress", "done", "error"] as const;
-
 const requestFields = {
   requestId: z.uuid(),
   /** The request's team: who may receive the event is decided from it. */
   teamId: z.uuid().nullable(),
-  status: z.enum(STATUSES),
+  status: z.enum(REQUEST_STATUSES),
   assignedUserId: z.uuid().nullable(),
   /** ISO 8601 instant the event was published. */
   at: z.iso.datetime(),

@@ -5,15 +5,15 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { TokenCipher } from "../store/crypto.ts";
 import type { Db } from "../store/db.ts";
-import { listConnections } from "../store/connections.ts";
 import type { Poller } from "../jobs/poller.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import formbody from "@fastify/formbody";
 import { adminOnly, requireUser, sessionGuard } from "../auth/guard.ts";
-import { isAdmin } from "../auth/permissions.ts";
 import { beginGrant } from "../sync/connect.ts";
 import { registerApi } from "./api/index.ts";
-import { statusPage } from "./status-page.ts";
+import { inputGuard } from "./input-guard.ts";
+import { securityHeaders } from "./security-headers.ts";
+import { registerHealth } from "./health.ts";
 import { registerWeb } from "./web.ts";
 
 export interface AppDeps {
@@ -67,76 +67,38 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(500).send({ error: { code: "internal", message: "Something went wrong on our side" } });
   });
 
+  // Before any route: the security headers on every response, and text the store cannot keep refused once.
+  await app.register(securityHeaders, { hsts: deps.config.session.secureCookie });
+  await app.register(inputGuard);
   await app.register(sessionGuard, { db: deps.db, policy: deps.config.session });
   await registerApi(app, deps);
 
-  app.get("/health", async (_req, reply) => {
-    const started = Date.now();
-    try {
-      await deps.db.query("SELECT 1");
-    } catch {
-      return reply.status(503).send({ status: "unavailable", store: { engine: deps.db.engine, ok: false } });
-    }
-    const connections = await listConnections(deps.db);
-    const needsReauth = connections.filter((c) => c.status === "needs_reauth");
-    return {
-      status: needsReauth.length > 0 ? "degraded" : "ok",
-      store: { engine: deps.db.engine, ok: true, latencyMs: Date.now() - started },
-      pkb: {
-        sandbox: deps.config.pkb.useSandbox,
-        connections: connections.map((c) => ({
-          id: c.id,
-          label: c.label,
-          status: c.status,
-          lastSyncFinishedAt: c.lastSyncFinishedAt,
-          needsReauthSince: c.needsReauthSince,
-        })),
-      },
-    };
-  });
-
-  // The plain status page (no patient data), moved from / when the web app took its place.
-  app.get("/status", async (req, reply) => {
-    const connections = await listConnections(deps.db);
-    const counts = { byStatus: {} as Record<string, number>, byMatch: {} as Record<string, number> };
-    const rows = await deps.db.query<{ status: string; match_state: string; n: number }>(
-      "SELECT status, match_state, count(*)::int AS n FROM appointment_requests GROUP BY 1, 2",
-    );
-    for (const r of rows) {
-      counts.byStatus[r.status] = (counts.byStatus[r.status] ?? 0) + r.n;
-      counts.byMatch[r.match_state] = (counts.byMatch[r.match_state] ?? 0) + r.n;
-    }
-    return reply.type("text/html; charset=utf-8").send(
-      statusPage({
-        config: deps.config,
-        engine: deps.db.engine,
-        connections,
-        counts,
-        // Only a signed-in admin gets the connect form (with the session's CSRF token in it).
-        csrfToken: req.user && isAdmin(req.user) ? req.csrfToken : null,
-      }),
-    );
-  });
+  // Health checks and the status page (they read the signed-in user, when there is one, for the details).
+  await registerHealth(app, deps);
 
   // "Grant access in PKB" from the status page, for a signed-in admin; the form carries the CSRF token (_csrf), and a
   // cross-site form cannot start it: the Origin must be Rebook's own.
   await app.register(formbody);
-  app.post<{ Body: { label?: string } }>("/connect", { onRequest: adminOnly }, async (req, reply) => {
-    const origin = req.headers.origin;
-    const host = req.headers.host;
-    if (origin && origin !== deps.config.publicUrl && new URL(origin).host !== host) {
-      throw new AppError("forbidden", "Start Grant Access from Rebook's own page", 403);
-    }
-    const label = typeof req.body?.label === "string" ? req.body.label.trim().slice(0, 200) : "";
-    const { authorizeUrl } = await beginGrant(deps.sync, {
-      label: label || "PKB connection",
-      userId: requireUser(req).id,
-    });
-    return reply.redirect(authorizeUrl, 303);
-  });
+  app.post<{ Body: { label?: string } }>(
+    "/connect",
+    { onRequest: adminOnly, schema: { hide: true } },
+    async (req, reply) => {
+      const origin = req.headers.origin;
+      const host = req.headers.host;
+      if (origin && origin !== deps.config.publicUrl && new URL(origin).host !== host) {
+        throw new AppError("forbidden", "Start Grant Access from Rebook's own page", 403);
+      }
+      const label = typeof req.body?.label === "string" ? req.body.label.trim().slice(0, 200) : "";
+      const { authorizeUrl } = await beginGrant(deps.sync, {
+        label: label || "PKB connection",
+        userId: requireUser(req).id,
+      });
+      return reply.redirect(authorizeUrl, 303);
+    },
+  );
 
-  // The staff web app at / (and every in-app path), with the security headers.
-  await registerWeb(app, { hsts: deps.config.session.secureCookie });
+  // The staff web app at / (and every in-app path).
+  await registerWeb(app);
 
   return app;
 }

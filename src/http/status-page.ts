@@ -1,4 +1,5 @@
 // A plain, accessible status page shown at / until the staff web app replaces it.
+import { createHash } from "node:crypto";
 import type { Config } from "../config.ts";
 import { formatUkDateTime } from "../domain/uk-time.ts";
 import type { Connection } from "../store/connections.ts";
@@ -6,11 +7,49 @@ import type { Connection } from "../store/connections.ts";
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
+// The pages' styles are inline (one self-contained response each); the Content-Security-Policy allows exactly these.
+const STATUS_CSS = `body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5;line-height:1.5}
+header{background:#005eb8;color:#fff;padding:16px 24px}header h1{margin:0}
+main{max-width:1000px;margin:24px auto;padding:0 24px}
+table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:24px}
+th,td{text-align:left;padding:8px 12px;border-bottom:1px solid #d8dde0;vertical-align:top}
+.panel{background:#fff;padding:16px 24px;margin-bottom:24px;border-left:4px solid #005eb8}
+.banner{background:#fff;border:4px solid #d5281b;padding:8px 24px;margin-bottom:24px}
+.button{display:inline-block;background:#007f3b;color:#fff;padding:8px 16px;border:0;border-radius:4px;font-size:1rem;text-decoration:none;cursor:pointer;box-shadow:0 4px 0 #00401e}
+.button:focus,a:focus{outline:4px solid #ffeb3b}
+.tag{padding:2px 8px;border:2px solid;border-radius:2px}.tag-active{color:#00401e}.tag-needs_reauth{color:#6b140e}
+.hint{color:#4c6272}.error{color:#d5281b}
+label{display:block;font-weight:bold;margin-bottom:4px}input{font-size:1rem;padding:6px;border:2px solid #4c6272;margin-bottom:12px;width:100%;max-width:28em;box-sizing:border-box}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{font-weight:bold}dd{margin:0}
+`;
+const GRANT_CSS =
+  "body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5}header{background:#005eb8;color:#fff;padding:16px 24px}main{max-width:960px;margin:24px auto;padding:0 24px}.panel{background:#fff;padding:16px 24px;border-left:4px solid}.ok{border-left-color:#007f3b}.failed{border-left-color:#d5281b}";
+const styleHash = (css: string): string => `'sha256-${createHash("sha256").update(css).digest("base64")}'`;
+
+/** The Content-Security-Policy of the server-rendered pages: their own inline styles, forms to Rebook, nothing else. */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  `style-src ${styleHash(STATUS_CSS)} ${styleHash(GRANT_CSS)}`,
+  "img-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 const statusText: Record<Connection["status"], string> = {
   awaiting_grant: "Waiting for a clinician to grant access",
   active: "Connected",
   needs_reauth: "Needs re-authorisation",
   disabled: "Disabled",
+};
+
+// "2 connected", "1 needs re-authorisation".
+const statusWords: Record<Connection["status"], string> = {
+  awaiting_grant: "waiting for access to be granted",
+  active: "connected",
+  needs_reauth: "needs re-authorisation",
+  disabled: "disabled",
 };
 
 /** Pipeline totals shown on the status page (counts only: the page is not signed in, so it shows no patient data). */
@@ -27,6 +66,8 @@ export function statusPage(p: {
   engine: string;
   connections: Connection[];
   counts: StatusCounts;
+  /** Each connection's label, id, PKB user and errors (for a signed-in admin); else only how many are in each state. */
+  detailed?: boolean;
   /** The signed-in admin's CSRF token: the connect form is shown only with one. */
   csrfToken?: string | null;
 }): string {
@@ -49,13 +90,21 @@ export function statusPage(p: {
     })
     .join("");
   const broken = p.connections.filter((c) => c.status === "needs_reauth");
+  const who = p.detailed
+    ? broken.map((c) => esc(c.label)).join(", ")
+    : broken.length === 1
+      ? "One PKB connection"
+      : `${broken.length} PKB connections`;
   const banner = broken.length
-    ? `<div class="banner" role="alert"><h2>PKB connection needs re-authorisation</h2><p>${broken
-        .map((c) => esc(c.label))
-        .join(
-          ", ",
-        )}: PKB ended the session, so new requests are not being collected. A clinician must grant access again; nothing is lost meanwhile.</p></div>`
+    ? `<div class="banner" role="alert"><h2>PKB connection needs re-authorisation</h2><p>${who}: PKB ended the session, so new requests are not being collected. A clinician must grant access again; nothing is lost meanwhile.</p></div>`
     : "";
+  // Without sign-in: how many connections are in each state, nothing that names or identifies one.
+  const tally = (Object.keys(statusText) as Connection["status"][])
+    .map((s) => [s, p.connections.filter((c) => c.status === s).length] as const)
+    .filter(([, k]) => k > 0)
+    .map(([s, k]) => `<li>${k} ${esc(statusWords[s])}</li>`)
+    .join("");
+  const summary = `<ul class="panel">${tally}</ul><p class="hint">Sign in as an admin to see each connection.</p>`;
   const store = p.engine === "pglite" ? "Embedded store (PGlite)" : "PostgreSQL server";
   const pkb = p.config.pkb.useSandbox
     ? `PKB sandbox emulator at ${p.config.pkb.baseUrl} (demo clinician: jack.brown, password sandbox)`
@@ -68,22 +117,7 @@ export function statusPage(p: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rebook – status</title>
-<style>
-body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5;line-height:1.5}
-header{background:#005eb8;color:#fff;padding:16px 24px}header h1{margin:0}
-main{max-width:1000px;margin:24px auto;padding:0 24px}
-table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:24px}
-th,td{text-align:left;padding:8px 12px;border-bottom:1px solid #d8dde0;vertical-align:top}
-.panel{background:#fff;padding:16px 24px;margin-bottom:24px;border-left:4px solid #005eb8}
-.banner{background:#fff;border:4px solid #d5281b;padding:8px 24px;margin-bottom:24px}
-.button{display:inline-block;background:#007f3b;color:#fff;padding:8px 16px;border:0;border-radius:4px;font-size:1rem;text-decoration:none;cursor:pointer;box-shadow:0 4px 0 #00401e}
-.button:focus,a:focus{outline:4px solid #ffeb3b}
-.tag{padding:2px 8px;border:2px solid;border-radius:2px}.tag-active{color:#00401e}.tag-needs_reauth{color:#6b140e}
-.hint{color:#4c6272}.error{color:#d5281b}
-label{display:block;font-weight:bold;margin-bottom:4px}input{font-size:1rem;padding:6px;border:2px solid #4c6272;margin-bottom:12px;width:100%;max-width:28em;box-sizing:border-box}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{font-weight:bold}dd{margin:0}
-</style>
+<style>${STATUS_CSS}</style>
 </head>
 <body>
 <header><h1>Rebook</h1><p>Appointment change and cancel requests from Patients Know Best</p></header>
@@ -93,7 +127,9 @@ ${banner}
 ${
   p.connections.length === 0
     ? "<p>Rebook is not connected to PKB yet. A clinician who receives the appointment requests in PKB grants access once.</p>"
-    : `<table><caption class="visually-hidden">PKB connections</caption><thead><tr><th scope="col">Connection</th><th scope="col">Status</th><th scope="col">Last sync</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`
+    : !p.detailed
+      ? summary
+      : `<table><caption class="visually-hidden">PKB connections</caption><thead><tr><th scope="col">Connection</th><th scope="col">Status</th><th scope="col">Last sync</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`
 }
 ${
   p.csrfToken
@@ -135,6 +171,6 @@ export function grantResultPage(
   return `<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rebook – ${title}</title>
-<style>body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5}header{background:#005eb8;color:#fff;padding:16px 24px}main{max-width:960px;margin:24px auto;padding:0 24px}.panel{background:#fff;padding:16px 24px;border-left:4px solid ${p.ok ? "#007f3b" : "#d5281b"}}</style>
-</head><body><header><p>Rebook</p></header><main><div class="panel"><h1>${title}</h1>${body}<p><a href="/admin/connections">Back to PKB connections in Rebook</a></p></div></main></body></html>`;
+<style>${GRANT_CSS}</style>
+</head><body><header><p>Rebook</p></header><main><div class="panel ${p.ok ? "ok" : "failed"}"><h1>${title}</h1>${body}<p><a href="/admin/connections">Back to PKB connections in Rebook</a></p></div></main></body></html>`;
 }

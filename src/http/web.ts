@@ -1,7 +1,7 @@
 // Serves the staff web app built by Vite (web/dist): hashed assets cached for a year, index.html never cached, every
 // in-app path (/requests/…, /admin/…) answered with index.html so deep links and reloads work, and an /api path
-// that matches no route answered with a JSON 404. Sets the security headers, including a strict Content-Security-Policy
-// that the app satisfies (no inline scripts or styles, nothing from other origins).
+// that matches no route answered with a JSON 404. Its pages get a strict Content-Security-Policy that the app satisfies
+// (no inline scripts or styles, nothing from other origins).
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,33 +25,16 @@ export const APP_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** For JSON answers: nothing may run or be framed. */
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-
 const HASHED_ASSET = /^\/assets\/.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+(\.map)?$/;
 
 const NOT_BUILT = `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Rebook</title></head>
 <body><main><h1>Rebook</h1><p>The web app has not been built. Run <code>npm run build:web</code> (or <code>npm start</code>,
 which builds it first) and reload this page.</p><p><a href="/status">Service status</a></p></main></body></html>`;
 
-/** Registers the web app and the security headers on `app`. `hsts` when Rebook is served over https. */
-export async function registerWeb(app: FastifyInstance, opts: { root?: string; hsts?: boolean } = {}): Promise<void> {
+/** Registers the web app on `app` (the security headers come from security-headers.ts). */
+export async function registerWeb(app: FastifyInstance, opts: { root?: string } = {}): Promise<void> {
   const root = opts.root ?? WEB_DIST;
   const built = existsSync(path.join(root, "index.html"));
-
-  app.addHook("onSend", async (req, reply, payload) => {
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "same-origin");
-    reply.header("x-frame-options", "DENY");
-    reply.header("cross-origin-opener-policy", "same-origin");
-    reply.header("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    if (opts.hsts) reply.header("strict-transport-security", "max-age=31536000");
-    if (!reply.hasHeader("content-security-policy")) {
-      const type = String(reply.getHeader("content-type") ?? "");
-      if (type.includes("json")) reply.header("content-security-policy", API_CSP);
-    }
-    return payload;
-  });
 
   const sendIndex = (reply: FastifyReply): FastifyReply => {
     reply.header("content-security-policy", APP_CSP);

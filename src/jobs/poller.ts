@@ -1,8 +1,10 @@
-// The poll loop inside the server: one pipeline pass every interval, never two at once in this process (the leases
-// and SKIP LOCKED claims keep other instances apart). Stops promptly and waits for the pass in progress.
+// The poll loop inside the server: one pipeline pass every interval, then the processors' due follow-up work, never
+// two at once in this process (the leases and SKIP LOCKED claims keep other instances apart). Stops promptly and
+// waits for the pass in progress.
 import type { Logger } from "../log.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import { syncPass, type SyncPassSummary } from "../sync/run.ts";
+import { runRequestWork } from "./request-work.ts";
 
 export interface Poller {
   /** Runs a pass now (or returns the one in progress). */
@@ -21,7 +23,13 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
 
   const pass = (): Promise<SyncPassSummary | null> => {
     running ??= syncPass(deps, { signal: abort.signal })
-      .then((summary) => {
+      .then(async (summary) => {
+        try {
+          await runRequestWork({ db: deps.db, sync: deps, logger, now: () => new Date() }, { signal: abort.signal });
+        } catch (err) {
+          // Follow-up work failing (the store went away) must not mark the pipeline pass as failed.
+          logger.error({ err: (err as Error).message }, "follow-up work failed");
+        }
         last = { at: new Date(), summary, error: null };
         const newRequests = summary.connections.reduce((n, c) => n + c.newRequests, 0);
         if (newRequests > 0 || summary.processed.error > 0)

@@ -8,16 +8,12 @@ import {
   type BucketUnit,
   type LocalDate,
 } from "../domain/buckets.ts";
+import type { RequestType } from "../requests/vocabulary.ts";
 
 export { BUCKET_UNITS, type Bucket, type BucketUnit };
 
-/** Request types a report can filter on (unparseable requests have no type). */
-export const REQUEST_TYPES = ["change", "cancel"] as const;
-export type RequestType = (typeof REQUEST_TYPES)[number];
-
-/** Outcomes as appointment_requests.outcome holds them. */
-export const OUTCOMES = ["rebooked", "cancelled", "rejected", "needs_patient_contact"] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+// Request types a report can filter on (unparseable requests have no type), and outcomes: the request's vocabulary.
+export { OUTCOMES, REQUEST_TYPES, type Outcome, type RequestType } from "../requests/vocabulary.ts";
 
 /** The filter of every report. Dates are local calendar dates of `zone`, both inclusive. */
 export interface ReportFilter {

@@ -3,7 +3,7 @@
 // patient identifiers: only the request's own id.
 import type { Queryable } from "../store/db.ts";
 import { decodeCursor, encodeCursor } from "../store/keyset.ts";
-import type { MatchState } from "../store/request-queries.ts";
+import type { MatchState, RequestStatus } from "../requests/vocabulary.ts";
 import {
   DEADLINE_AT_SQL,
   TIMINGS_JOIN_SQL,
@@ -19,7 +19,7 @@ export interface ReportRow {
   id: string;
   receivedAt: Date;
   type: RequestType | null;
-  status: "processing" | "open" | "in_progress" | "done" | "error";
+  status: RequestStatus;
   matchState: MatchState;
   specialtyCode: string | null;
   specialtyName: string | null;

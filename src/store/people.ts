@@ -88,11 +88,6 @@ export async function createTeam(
   return toTeam(row!);
 }
 
-/** All teams by name. */
-export async function listTeams(db: Queryable): Promise<Team[]> {
-  return (await db.query<TeamRow>("SELECT * FROM teams ORDER BY lower(name)")).map(toTeam);
-}
-
 /** Adds a user to a team, or updates their membership. */
 export async function upsertMember(db: Queryable, m: TeamMember): Promise<void> {
   await db.query(
@@ -118,4 +113,35 @@ export async function listMembers(db: Queryable, teamId: string): Promise<TeamMe
     capacity: r.capacity,
     available: r.available,
   }));
+}
+
+/** A team member's account as assignment checks it: active, role and name; null when not a member of the team. */
+export async function readTeamMemberAccount(
+  db: Queryable,
+  teamId: string | null,
+  userId: string,
+): Promise<{ active: boolean; role: Role; displayName: string } | null> {
+  const [m] = await db.query<{ active: boolean; role: Role; display_name: string }>(
+    `SELECT u.active, u.role, u.display_name FROM team_members m JOIN users u ON u.id = m.user_id
+     WHERE m.team_id = $1 AND m.user_id = $2`,
+    [teamId, userId],
+  );
+  return m ? { active: m.active, role: m.role, displayName: m.display_name } : null;
+}
+
+/** Locks a team's round-robin state (FOR UPDATE): whether it auto-assigns and whom it last assigned. */
+export async function lockTeamRoundRobin(
+  tx: Queryable,
+  teamId: string,
+): Promise<{ autoAssign: boolean; lastAssignedUserId: string | null } | null> {
+  const [t] = await tx.query<{ auto_assign: boolean; last_assigned_user_id: string | null }>(
+    "SELECT auto_assign, last_assigned_user_id FROM teams WHERE id = $1 FOR UPDATE",
+    [teamId],
+  );
+  return t ? { autoAssign: t.auto_assign, lastAssignedUserId: t.last_assigned_user_id } : null;
+}
+
+/** Records whom a team's round robin assigned last. */
+export async function setLastAssigned(tx: Queryable, teamId: string, userId: string): Promise<void> {
+  await tx.query("UPDATE teams SET last_assigned_user_id = $2 WHERE id = $1", [teamId, userId]);
 }

@@ -3,10 +3,19 @@
 import { z } from "zod";
 import type { Queryable } from "./db.ts";
 import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
-import type { RequestStatus } from "./requests.ts";
+import type {
+  EventType,
+  MatchState,
+  MessageKind,
+  Outcome,
+  ParseStatus,
+  PatientState,
+  Priority,
+  RequestStatus,
+  RequestType,
+} from "../requests/vocabulary.ts";
 
-export type MatchState = "pending" | "auto_linked" | "review" | "manual" | "no_candidates" | "not_applicable";
-export type PatientState = "pending" | "identified" | "not_identified";
+export type { MatchState, PatientState };
 export type RequestSort = "received_desc" | "received_asc" | "appointment_start" | "deadline";
 /** A request's deadline state (see src/domain/deadline.ts); done requests have none. */
 export type DueState = "overdue" | "due_soon" | "on_track";
@@ -16,7 +25,7 @@ export interface RequestFilter {
   /** Only requests of these teams (an empty list matches nothing); null or absent: every request, unrouted included. */
   teamIds?: string[] | null;
   status?: RequestStatus[];
-  type?: ("change" | "cancel")[];
+  type?: RequestType[];
   matchState?: MatchState[];
   patientState?: PatientState[];
   /** A team id, or "none" for requests not routed to any team. */
@@ -50,9 +59,9 @@ export interface LinkedAppointment {
 export interface RequestListItem {
   id: string;
   receivedAt: Date;
-  type: "change" | "cancel" | null;
+  type: RequestType | null;
   status: RequestStatus;
-  parseStatus: "parsed" | "unparseable";
+  parseStatus: ParseStatus;
   patient: { pkbUserId: string | null; name: string | null; nhsNumber: string | null };
   matchState: MatchState;
   matchConfidence: number | null;
@@ -60,7 +69,7 @@ export interface RequestListItem {
   teamId: string | null;
   teamName: string | null;
   assignedUserId: string | null;
-  priority: "low" | "normal" | "high" | "urgent";
+  priority: Priority;
   errorReason: string | null;
   /** When the request is due (kept by the store from received_at and the linked appointment's start). */
   deadlineAt: Date;
@@ -297,7 +306,7 @@ export interface ConversationMessage {
   subject: string;
   content: string;
   senderId: string | null;
-  kind: "request" | "follow_up" | "unrelated" | null;
+  kind: MessageKind | null;
   /** True for the message this request was made from. */
   isRequest: boolean;
 }
@@ -306,7 +315,7 @@ export interface ConversationMessage {
 export interface HistoryEntry {
   id: number;
   at: Date;
-  type: string;
+  type: EventType;
   actor: { userId: string; displayName: string } | null;
   data: Record<string, unknown>;
 }
@@ -314,7 +323,7 @@ export interface HistoryEntry {
 /** Everything a person needs to act on one request. */
 export interface RequestDetail extends RequestListItem {
   conversationId: string;
-  outcome: string | null;
+  outcome: Outcome | null;
   /** {newStart, newStartUk, repeatedHour?} for rebooked, {reason} for rejected, {note} for needs_patient_contact. */
   outcomeDetails: Record<string, unknown> | null;
   attempts: number;
@@ -344,7 +353,7 @@ export interface RequestDetail extends RequestListItem {
 interface DetailRow extends Omit<ListRow, "sort_key"> {
   conversation_id: string;
   pkb_message_id: string;
-  outcome: string | null;
+  outcome: Outcome | null;
   outcome_details: Record<string, unknown> | null;
   attempts: number;
   next_attempt_at: Date | null;
@@ -397,7 +406,7 @@ export async function getRequestDetail(db: Queryable, id: string): Promise<Reque
   const events = await db.query<{
     id: number;
     at: Date;
-    type: string;
+    type: EventType;
     actor_user_id: string | null;
     display_name: string | null;
     data: Record<string, unknown>;

@@ -1,8 +1,16 @@
-// Appointment requests and their history. Every state change goes through a function here that writes the change and
-// its request_events row in the caller's transaction.
+// The appointment_requests and request_events repository: SQL only. Which change is allowed, and which history rows
+// it writes, is decided by the commands in src/requests/commands/ (the only writers of a request's state).
+import type {
+  EventType,
+  MatchState,
+  Outcome,
+  ParseStatus,
+  PatientState,
+  Priority,
+  RequestStatus,
+  RequestType,
+} from "../requests/vocabulary.ts";
 import type { Queryable } from "./db.ts";
-
-export type RequestStatus = "processing" | "open" | "in_progress" | "done" | "error";
 
 /** One history entry. `actorUserId` null means the system did it. */
 export interface RequestEvent {
@@ -10,7 +18,7 @@ export interface RequestEvent {
   requestId: string;
   at: Date;
   actorUserId: string | null;
-  type: string;
+  type: EventType;
   data: Record<string, unknown>;
 }
 
@@ -19,8 +27,8 @@ export interface NewRequest {
   pkbMessageId: string;
   conversationId: string;
   receivedAt: Date;
-  type: "change" | "cancel" | null;
-  parseStatus: "parsed" | "unparseable";
+  type: RequestType | null;
+  parseStatus: ParseStatus;
   requestedStart: Date | null;
   requestedSubject: string | null;
   patientNote: string;
@@ -29,10 +37,10 @@ export interface NewRequest {
 }
 
 /**
- * Creates the request for a message and its first history event, or returns null when the message already has one
- * (so ingesting the same message twice is harmless). Call inside a transaction.
+ * Inserts the request for a message, due for the pipeline now, or returns null when the message already has one (so
+ * ingesting the same message twice is harmless).
  */
-export async function createRequest(tx: Queryable, r: NewRequest): Promise<string | null> {
+export async function insertRequest(tx: Queryable, r: NewRequest): Promise<string | null> {
   const rows = await tx.query<{ id: string }>(
     `INSERT INTO appointment_requests (pkb_message_id, conversation_id, received_at, type, parse_status,
        requested_start, requested_subject, patient_note, pkb_team_name, patient_pkb_id, next_attempt_at)
@@ -51,21 +59,136 @@ export async function createRequest(tx: Queryable, r: NewRequest): Promise<strin
       r.patientPkbId,
     ],
   );
-  const id = rows[0]?.id;
-  if (!id) return null;
-  await appendEvent(tx, {
-    requestId: id,
-    actorUserId: null,
-    type: "received",
-    data: { parseStatus: r.parseStatus, type: r.type },
-  });
-  return id;
+  return rows[0]?.id ?? null;
+}
+
+/** The workflow facts of a request (no patient data): what access checks and rules look at. */
+export interface RequestState {
+  id: string;
+  status: RequestStatus;
+  teamId: string | null;
+  assignedUserId: string | null;
+  assignedName: string | null;
+  outcome: Outcome | null;
+  matchState: MatchState;
+  appointmentFhirId: string | null;
+  attempts: number;
+  errorReason: string | null;
+}
+
+/** Reads a request's workflow facts, locking the row (FOR UPDATE) unless `lock` is false; null when there is none. */
+export async function readRequestState(tx: Queryable, id: string, lock: boolean): Promise<RequestState | null> {
+  const [r] = await tx.query<{
+    id: string;
+    status: RequestStatus;
+    team_id: string | null;
+    assigned_user_id: string | null;
+    assigned_name: string | null;
+    outcome: Outcome | null;
+    match_state: MatchState;
+    appointment_fhir_id: string | null;
+    attempts: number;
+    error_reason: string | null;
+  }>(
+    `SELECT r.id, r.status, r.team_id, r.assigned_user_id, u.display_name AS assigned_name, r.outcome, r.match_state,
+       r.appointment_fhir_id, r.attempts, r.error_reason
+     FROM appointment_requests r LEFT JOIN users u ON u.id = r.assigned_user_id
+     WHERE r.id = $1 ${lock ? "FOR UPDATE OF r" : ""}`,
+    [id],
+  );
+  if (!r) return null;
+  return {
+    id: r.id,
+    status: r.status,
+    teamId: r.team_id,
+    assignedUserId: r.assigned_user_id,
+    assignedName: r.assigned_name,
+    outcome: r.outcome,
+    matchState: r.match_state,
+    appointmentFhirId: r.appointment_fhir_id,
+    attempts: r.attempts,
+    errorReason: r.error_reason,
+  };
+}
+
+/** The columns of appointment_requests a command may set, with their types. */
+export interface RequestPatch {
+  status?: RequestStatus;
+  assigned_user_id?: string | null;
+  team_id?: string | null;
+  routing_rule_id?: string | null;
+  priority?: Priority;
+  outcome?: Outcome | null;
+  /** Stored as jsonb. */
+  outcome_details?: Record<string, unknown> | null;
+  patient_state?: PatientState;
+  nhs_number?: string | null;
+  match_state?: MatchState;
+  match_confidence?: number | null;
+  /** Stored as jsonb. */
+  match_evidence?: unknown;
+  /** Stored as jsonb. */
+  candidates?: unknown;
+  appointment_fhir_id?: string | null;
+  appointment_external_id?: string | null;
+  appointment_specialty_code?: string | null;
+  appointment_specialty_display?: string | null;
+  appointment_type?: string | null;
+  appointment_start?: Date | string | null;
+  appointment_location?: string | null;
+  appointment_status?: string | null;
+  error_reason?: string | null;
+  attempts?: number;
+  next_attempt_at?: Date | null;
+}
+
+const JSON_COLUMNS = new Set(["outcome_details", "match_evidence", "candidates"]);
+// The only names that reach the SQL text; values are always parameters.
+const PATCH_COLUMNS = new Set<string>([
+  "status",
+  "assigned_user_id",
+  "team_id",
+  "routing_rule_id",
+  "priority",
+  "outcome",
+  "outcome_details",
+  "patient_state",
+  "nhs_number",
+  "match_state",
+  "match_confidence",
+  "match_evidence",
+  "candidates",
+  "appointment_fhir_id",
+  "appointment_external_id",
+  "appointment_specialty_code",
+  "appointment_specialty_display",
+  "appointment_type",
+  "appointment_start",
+  "appointment_location",
+  "appointment_status",
+  "error_reason",
+  "attempts",
+  "next_attempt_at",
+]);
+
+/** Sets the given columns of one request (and updated_at). `next_attempt_at: "now"` is not a thing: pass a Date. */
+export async function updateRequest(tx: Queryable, id: string, patch: RequestPatch): Promise<void> {
+  const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return;
+  const sets: string[] = [];
+  const params: unknown[] = [id];
+  for (const [column, value] of entries) {
+    if (!PATCH_COLUMNS.has(column)) throw new Error(`appointment_requests.${column} cannot be patched`);
+    params.push(JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value);
+    sets.push(`${column} = $${params.length}`);
+  }
+  await tx.query(`UPDATE appointment_requests SET ${sets.join(", ")}, updated_at = now() WHERE id = $1`, params);
 }
 
 /** Appends a history event. */
 export async function appendEvent(
   tx: Queryable,
-  e: { requestId: string; actorUserId: string | null; type: string; data?: Record<string, unknown>; at?: Date },
+  e: { requestId: string; actorUserId: string | null; type: EventType; data?: Record<string, unknown>; at?: Date },
 ): Promise<void> {
   await tx.query(
     "INSERT INTO request_events (request_id, actor_user_id, type, data, at) VALUES ($1, $2, $3, $4, COALESCE($5, now()))",
@@ -80,7 +203,7 @@ export async function listEvents(db: Queryable, requestId: string): Promise<Requ
     request_id: string;
     at: Date;
     actor_user_id: string | null;
-    type: string;
+    type: EventType;
     data: Record<string, unknown>;
   }>("SELECT * FROM request_events WHERE request_id = $1 ORDER BY at, id", [requestId]);
   return rows.map((r) => ({
@@ -93,39 +216,69 @@ export async function listEvents(db: Queryable, requestId: string): Promise<Requ
   }));
 }
 
-/**
- * Claims up to `limit` requests whose pipeline work is due, skipping rows another worker holds: `FOR UPDATE SKIP
- * LOCKED`, so concurrent workers never take the same request. Call inside a transaction; the locks last until it ends.
- */
-export async function claimDueRequests(tx: Queryable, limit: number): Promise<string[]> {
-  const rows = await tx.query<{ id: string }>(
-    `SELECT id FROM appointment_requests
-     WHERE status = 'processing' AND next_attempt_at <= now()
-     ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit],
-  );
-  return rows.map((r) => r.id);
+/** What a command answers about a request after its change: its workflow fields and its assignee's name. */
+export interface RequestSummaryRow {
+  status: RequestStatus;
+  outcome: Outcome | null;
+  outcome_details: Record<string, unknown> | null;
+  team_id: string | null;
+  assigned_user_id: string | null;
+  display_name: string | null;
+  match_state: MatchState;
 }
 
-/** Changes a request's workflow status and records the change. */
-export async function setStatus(
-  tx: Queryable,
-  requestId: string,
-  status: RequestStatus,
-  actorUserId: string | null,
-  data: Record<string, unknown> = {},
-): Promise<void> {
-  const [prev] = await tx.query<{ status: RequestStatus }>(
-    "SELECT status FROM appointment_requests WHERE id = $1 FOR UPDATE",
-    [requestId],
+/** Reads the fields a command's result reports. */
+export async function readRequestSummary(tx: Queryable, id: string): Promise<RequestSummaryRow | null> {
+  const [r] = await tx.query<RequestSummaryRow>(
+    `SELECT r.status, r.outcome, r.outcome_details, r.team_id, r.assigned_user_id, u.display_name, r.match_state
+     FROM appointment_requests r LEFT JOIN users u ON u.id = r.assigned_user_id WHERE r.id = $1`,
+    [id],
   );
-  if (!prev) throw new Error(`Request ${requestId} does not exist`);
-  if (prev.status === status) return;
-  await tx.query("UPDATE appointment_requests SET status = $2, updated_at = now() WHERE id = $1", [requestId, status]);
-  await appendEvent(tx, {
-    requestId,
-    actorUserId,
-    type: "status_changed",
-    data: { from: prev.status, to: status, ...data },
-  });
+  return r ?? null;
+}
+
+/** The stored match candidates of a request (jsonb, as the pipeline wrote them). */
+export async function readCandidates(tx: Queryable, id: string): Promise<unknown> {
+  const [r] = await tx.query<{ candidates: unknown }>("SELECT candidates FROM appointment_requests WHERE id = $1", [
+    id,
+  ]);
+  return r?.candidates ?? [];
+}
+
+/** What the pipeline and a re-match search PKB with: the patient's NHS number and what the message asked about. */
+export interface MatchFacts {
+  nhsNumber: string | null;
+  requestedStart: Date | null;
+  requestedSubject: string | null;
+  receivedAt: Date;
+}
+
+/** Reads a request's match facts (patient data: read only after the access check). */
+export async function readMatchFacts(tx: Queryable, id: string): Promise<MatchFacts | null> {
+  const [r] = await tx.query<{
+    nhs_number: string | null;
+    requested_start: Date | null;
+    requested_subject: string | null;
+    received_at: Date;
+  }>("SELECT nhs_number, requested_start, requested_subject, received_at FROM appointment_requests WHERE id = $1", [
+    id,
+  ]);
+  return r
+    ? {
+        nhsNumber: r.nhs_number,
+        requestedStart: r.requested_start,
+        requestedSubject: r.requested_subject,
+        receivedAt: r.received_at,
+      }
+    : null;
+}
+
+/** Open and in-progress requests per assignee in a team (for round-robin assignment). */
+export async function openCountsByAssignee(tx: Queryable, teamId: string): Promise<Map<string, number>> {
+  const rows = await tx.query<{ assigned_user_id: string; n: number }>(
+    `SELECT assigned_user_id, count(*)::int AS n FROM appointment_requests
+     WHERE team_id = $1 AND status IN ('open', 'in_progress') AND assigned_user_id IS NOT NULL GROUP BY assigned_user_id`,
+    [teamId],
+  );
+  return new Map(rows.map((o) => [o.assigned_user_id, o.n]));
 }

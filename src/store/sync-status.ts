@@ -1,4 +1,5 @@
 // How the PKB sync and the pipeline stand: per connection (state, last runs, lag) and the requests in each state.
+import { MATCH_STATES, REQUEST_STATUSES } from "../requests/vocabulary.ts";
 import type { Queryable } from "./db.ts";
 
 /** One poll of one connection. */
@@ -56,9 +57,6 @@ export async function connectionSyncFacts(
     })),
   };
 }
-
-export const REQUEST_STATUSES = ["processing", "open", "in_progress", "done", "error"] as const;
-export const MATCH_STATES = ["pending", "auto_linked", "review", "manual", "no_candidates", "not_applicable"] as const;
 
 /** Counts of requests across the pipeline and the most recent failures. */
 export interface PipelineCounts {

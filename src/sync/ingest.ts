@@ -13,7 +13,7 @@ import { advanceCursor, getConnection } from "../store/connections.ts";
 import type { Queryable } from "../store/db.ts";
 import { acquireLease, releaseLease } from "../store/leases.ts";
 import { classifyMessage as storeClassification, insertMessageIfNew } from "../store/messages.ts";
-import { appendEvent, createRequest } from "../store/requests.ts";
+import { createFromMessage, recordFollowUps } from "../requests/commands/create.ts";
 import type { SyncDeps } from "./deps.ts";
 import { publishRequestsCreated } from "../events/publish.ts";
 
@@ -80,7 +80,7 @@ async function ingestMessage(
     const teamNames = (conversation.participants ?? [])
       .filter((p) => recipients.has(p.id) && p.teamName)
       .map((p) => p.teamName!);
-    const requestId = await createRequest(tx, {
+    const requestId = await createFromMessage(tx, {
       pkbMessageId: m.id,
       conversationId: m.conversationId,
       receivedAt: sentAt,
@@ -97,16 +97,9 @@ async function ingestMessage(
       patientNote: m.content,
       pkbTeamName: teamNames[0] ?? null,
       patientPkbId: m.patientId ?? m.senderId ?? null,
+      unparseableReason: parsed.ok ? null : parsed.reason,
     });
     await storeClassification(tx, m.id, "request", requestId);
-    if (requestId && !parsed.ok) {
-      await appendEvent(tx, {
-        requestId,
-        actorUserId: null,
-        type: "subject_unparseable",
-        data: { reason: parsed.reason },
-      });
-    }
     // Messages of this conversation already stored after it (seen out of order) are its follow-ups.
     if (requestId) {
       const adopted = await tx.query<{ pkb_message_id: string }>(
@@ -114,23 +107,15 @@ async function ingestMessage(
          WHERE conversation_id = $1 AND sent_at > $3 AND kind = 'unrelated' RETURNING pkb_message_id`,
         [m.conversationId, requestId, sentAt],
       );
-      for (const a of adopted) {
-        await appendEvent(tx, {
-          requestId,
-          actorUserId: null,
-          type: "follow_up_received",
-          data: { pkbMessageId: a.pkb_message_id },
-        });
-      }
+      await recordFollowUps(
+        tx,
+        requestId,
+        adopted.map((a) => ({ pkbMessageId: a.pkb_message_id })),
+      );
     }
   } else if (kind === "follow_up") {
     await storeClassification(tx, m.id, "follow_up", latest!.id);
-    await appendEvent(tx, {
-      requestId: latest!.id,
-      actorUserId: null,
-      type: "follow_up_received",
-      data: { pkbMessageId: m.id, fromPatient: m.senderId === m.patientId },
-    });
+    await recordFollowUps(tx, latest!.id, [{ pkbMessageId: m.id, fromPatient: m.senderId === m.patientId }]);
   } else {
     await storeClassification(tx, m.id, "unrelated", null);
   }

@@ -122,7 +122,9 @@ const ROUTES: Record<string, Entry> = {
     expect: { anonymous: 404 },
     call: () => ({ url: "/api/auth/oidc/callback?state=x&code=y" }),
   },
-  "GET /health": { public: true, expect: { anonymous: 200 }, call: () => ({ url: "/health" }) },
+  "GET /health": { public: true, expect: { anonymous: 200, ...everyone(200) }, call: () => ({ url: "/health" }) },
+  "GET /health/live": { public: true, expect: { anonymous: 200 }, call: () => ({ url: "/health/live" }) },
+  "GET /health/ready": { public: true, expect: { anonymous: 200 }, call: () => ({ url: "/health/ready" }) },
   "GET /status": { public: true, expect: { anonymous: 200 }, call: () => ({ url: "/status" }) },
   // The web app's page (503 "not built yet" when web/dist is missing); its data comes from the API.
   "GET /": { public: true, expect: { anonymous: -1 }, call: () => ({ url: "/" }) },
@@ -290,6 +292,11 @@ const ROUTES: Record<string, Entry> = {
   "PATCH /api/users/:id": {
     expect: adminOnly(200),
     call: async (f) => ({ url: `/api/users/${(await f.user()).id}`, payload: { displayName: "Renamed" } }),
+  },
+  "GET /api/users/sign-in-delays": { expect: adminOnly(200), call: () => ({ url: "/api/users/sign-in-delays" }) },
+  "POST /api/users/:id/sign-in/unlock": {
+    expect: adminOnly(200),
+    call: async (f) => ({ url: `/api/users/${(await f.user()).id}/sign-in/unlock` }),
   },
 
   // ---- Sync status: admins ----

@@ -217,11 +217,30 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
       await expectNoAxeViolations(page, heading);
       await screenshot(page, name);
     }
+    // Someone guessed at a user's password: the Users page says their sign-in is slowed, and the admin lifts it.
+    const slowed = await s.rebook.createStaff("clerk", { displayName: "Sam Slowed", password: PASSWORD });
+    for (let i = 0; i < 5; i++) {
+      await s.rebook.app.inject({
+        method: "POST",
+        url: "/api/auth/login",
+        payload: { email: slowed.email, password: `guess ${i}` },
+        remoteAddress: "10.7.0.1",
+      });
+    }
+    await page.goto(`${s.url}/admin/users`);
+    await page.getByTestId(`sign-in-delay-${slowed.id}`).waitFor();
+    expect(await page.getByTestId(`sign-in-delay-${slowed.id}`).textContent()).toContain("5 failed sign-in attempts");
+    await expectNoAxeViolations(page, "Users with a slowed sign-in");
+    await screenshot(page, "admin-users-sign-in-slowed");
+    await page.getByRole("button", { name: "Lift sign-in delay for Sam Slowed" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("Sam Slowed can sign in again");
+    expect(await page.getByTestId(`sign-in-delay-${slowed.id}`).count()).toBe(0);
     // Worklist views are audited too, so each kind is looked up with the action filter (the filter is in the URL).
     for (const [action, text] of [
       ["user.signed_in", "Signed in"],
       ["request.viewed", "Request viewed"],
       ["requests.listed", "Worklist viewed or searched"],
+      ["user.sign_in_unlocked", "Sign-in delay lifted"],
     ] as const) {
       await page.goto(`${s.url}/admin/audit?action=${action}`);
       await expect.poll(() => page.getByTestId("audit").textContent()).toContain(text);

@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
-import { createRequest, type RequestStatus } from "../../src/store/requests.ts";
+import { createFromMessage } from "../../src/requests/commands/create.ts";
+import type { RequestStatus } from "../../src/requests/vocabulary.ts";
 
 /** Creates a request (with its message) and returns its id. */
 export async function seedRequest(
@@ -29,7 +30,7 @@ export async function seedRequest(
     null,
   );
   const id = await db.transaction((tx) =>
-    createRequest(tx, {
+    createFromMessage(tx, {
       pkbMessageId: messageId,
       conversationId,
       receivedAt,

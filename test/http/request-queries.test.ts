@@ -15,7 +15,8 @@ import {
   type RequestFilter,
   type RequestSort,
 } from "../../src/store/request-queries.ts";
-import { createRequest, type RequestStatus } from "../../src/store/requests.ts";
+import { createFromMessage } from "../../src/requests/commands/create.ts";
+import type { RequestStatus } from "../../src/requests/vocabulary.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { listRuleViews, reorderRules } from "../../src/store/routing-rules-admin.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
@@ -56,7 +57,7 @@ async function seed(
     null,
   );
   const id = await db.transaction((tx) =>
-    createRequest(tx, {
+    createFromMessage(tx, {
       pkbMessageId: messageId,
       conversationId,
       receivedAt: r.receivedAt,

@@ -7,13 +7,15 @@ import type { App } from "../../src/http/server.ts";
 import type { Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
 import type { Role } from "../../src/store/people.ts";
-import { appendEvent, createRequest, type RequestStatus } from "../../src/store/requests.ts";
+import { createFromMessage } from "../../src/requests/commands/create.ts";
+import { appendEvent } from "../../src/store/requests.ts";
+import type { EventType, RequestStatus } from "../../src/requests/vocabulary.ts";
 import { createStaff, sessionHeaders } from "../helpers/auth.ts";
 
 /** One history event of a fixture request. `actor` null = the system. */
 export interface FixtureEvent {
   at: string;
-  type: string;
+  type: EventType;
   actor: string | null;
   data?: Record<string, unknown>;
 }
@@ -52,7 +54,7 @@ export async function seedRequest(db: Db, r: FixtureRequest): Promise<string> {
     null,
   );
   const id = await db.transaction((tx) =>
-    createRequest(tx, {
+    createFromMessage(tx, {
       pkbMessageId: messageId,
       conversationId,
       receivedAt,

@@ -41,7 +41,7 @@ export async function seedScenario(db: Db): Promise<Scenario> {
   const alpha = (await createTeam(db, { name: "Alpha" })).id;
   const bravo = (await createTeam(db, { name: "Bravo" })).id;
   const u = (await createUser(db, { email: "clerk@trust.example", displayName: "Clerk", role: "clerk" })).id;
-  const by = (at: string, type: string, data: Record<string, unknown> = {}): FixtureEvent => ({
+  const by = (at: string, type: FixtureEvent["type"], data: Record<string, unknown> = {}): FixtureEvent => ({
     at,
     type,
     actor: u,

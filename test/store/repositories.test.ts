@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgres } from "../../src/store/db.ts";
 import {
   advanceCursor,
   createConnection,
@@ -13,7 +12,9 @@ import { TokenCipher } from "../../src/store/crypto.ts";
 import { acquireLease, releaseLease } from "../../src/store/leases.ts";
 import { insertMessageIfNew, listConversation } from "../../src/store/messages.ts";
 import { createTeam, createUser, listMembers, upsertMember } from "../../src/store/people.ts";
-import { claimDueRequests, createRequest, listEvents, setStatus, type NewRequest } from "../../src/store/requests.ts";
+import { systemCommandIn } from "../../src/requests/command.ts";
+import { createFromMessage } from "../../src/requests/commands/create.ts";
+import { listEvents, type NewRequest } from "../../src/store/requests.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 
 const cipher = new TokenCipher(randomBytes(32));
@@ -51,7 +52,7 @@ function newRequest(pkbMessageId: string, conversationId: string): NewRequest {
 async function seedRequest(t: TestDb): Promise<string> {
   const m = message();
   await insertMessageIfNew(t.db, m, null);
-  const id = await t.db.transaction((tx) => createRequest(tx, newRequest(m.pkbMessageId, m.conversationId)));
+  const id = await t.db.transaction((tx) => createFromMessage(tx, newRequest(m.pkbMessageId, m.conversationId)));
   return id!;
 }
 
@@ -146,9 +147,9 @@ describe.each(engines)("store repositories on $name", (engine) => {
     it("creates a request with its first event, idempotently", async () => {
       const m = message();
       await insertMessageIfNew(t.db, m, null);
-      const id = await t.db.transaction((tx) => createRequest(tx, newRequest(m.pkbMessageId, m.conversationId)));
+      const id = await t.db.transaction((tx) => createFromMessage(tx, newRequest(m.pkbMessageId, m.conversationId)));
       expect(id).toBeTruthy();
-      const again = await t.db.transaction((tx) => createRequest(tx, newRequest(m.pkbMessageId, m.conversationId)));
+      const again = await t.db.transaction((tx) => createFromMessage(tx, newRequest(m.pkbMessageId, m.conversationId)));
       expect(again).toBeNull();
       const events = await listEvents(t.db, id!);
       expect(events.map((e) => e.type)).toEqual(["received"]);
@@ -156,10 +157,10 @@ describe.each(engines)("store repositories on $name", (engine) => {
 
     it("records each status change as an event in the same transaction", async () => {
       const id = await seedRequest(t);
-      await t.db.transaction((tx) => setStatus(tx, id, "open", null));
+      await t.db.transaction((tx) => systemCommandIn(tx, id, (w) => w.moveStatus("open")));
       await expect(
         t.db.transaction(async (tx) => {
-          await setStatus(tx, id, "in_progress", null);
+          await systemCommandIn(tx, id, (w) => w.moveStatus("in_progress"));
           throw new Error("boom");
         }),
       ).rejects.toThrow("boom");
@@ -214,30 +215,4 @@ describe.each(engines)("store repositories on $name", (engine) => {
       expect(await acquireLease(t.db, name, "c", 60_000)).toBe(true); // b's lapsed
     });
   });
-
-  if (engine.name === "postgres") {
-    it("gives concurrent workers disjoint requests (FOR UPDATE SKIP LOCKED)", async () => {
-      await t.db.query("UPDATE appointment_requests SET status = 'open' WHERE status = 'processing'");
-      const ids = await Promise.all(Array.from({ length: 6 }, () => seedRequest(t)));
-      const second = await openPostgres(t.url!, { max: 2 });
-      try {
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        let firstClaim: string[] = [];
-        const first = t.db.transaction(async (tx) => {
-          firstClaim = await claimDueRequests(tx, 3);
-          await held; // keep the locks while the second worker claims
-        });
-        await new Promise((r) => setTimeout(r, 100));
-        const secondClaim = await second.transaction((tx) => claimDueRequests(tx, 10));
-        release();
-        await first;
-        expect(firstClaim).toHaveLength(3);
-        expect(secondClaim).toHaveLength(3);
-        expect(new Set([...firstClaim, ...secondClaim])).toEqual(new Set(ids));
-      } finally {
-        await second.close();
-      }
-    });
-  }
 });

@@ -6,7 +6,8 @@ import type { Config } from "../../src/config.ts";
 import type { Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
 import { createTeam, createUser, upsertMember, type Role, type User } from "../../src/store/people.ts";
-import { createRequest, type RequestStatus } from "../../src/store/requests.ts";
+import { createFromMessage } from "../../src/requests/commands/create.ts";
+import type { RequestStatus } from "../../src/requests/vocabulary.ts";
 
 /** A signed-in person: their user, session token and the headers a browser would send. */
 export interface Person {
@@ -110,7 +111,7 @@ export async function seedRequest(
     null,
   );
   const id = await db.transaction((tx) =>
-    createRequest(tx, {
+    createFromMessage(tx, {
       pkbMessageId: messageId,
       conversationId,
       receivedAt,

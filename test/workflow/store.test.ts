@@ -9,7 +9,7 @@ import { startPgRelay } from "../../src/events/pg-relay.ts";
 import { openPostgres, type Db } from "../../src/store/db.ts";
 import { applyDeadlinePolicy } from "../../src/store/deadlines.ts";
 import { listRequests } from "../../src/store/request-queries.ts";
-import { claimRequest } from "../../src/store/workflow.ts";
+import { claimRequest } from "../../src/requests/commands/assign.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 import { person, seedRequest, team } from "./helpers.ts";
 import type { SessionUser } from "../../src/auth/permissions.ts";
@@ -105,8 +105,8 @@ describe.each(engines)("workflow store on $name", (engine) => {
     for (let round = 0; round < 5; round++) {
       const id = await seedRequest(db, { teamId: own.id });
       const results = await Promise.allSettled([
-        db.transaction((tx) => claimRequest(tx, { actor: actor(a), requestId: id })),
-        db.transaction((tx) => claimRequest(tx, { actor: actor(b), requestId: id })),
+        claimRequest(db, { actor: actor(a), requestId: id }),
+        claimRequest(db, { actor: actor(b), requestId: id }),
       ]);
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       const lost = results.find((r) => r.status === "rejected");

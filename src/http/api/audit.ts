@@ -47,6 +47,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
     {
       schema: {
         tags: ["Audit"],
+        operationId: "listAudit",
         summary: "The audit log, newest first",
         querystring: z.object({
           ...filterQuery,
@@ -73,6 +74,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
     {
       schema: {
         tags: ["Audit"],
+        operationId: "exportAuditCsv",
         summary: "The audit log as CSV (for a spreadsheet), newest first",
         description:
           "Columns: at (ISO 8601, UTC), actor_user_id, actor, action, request_id, ip, details (JSON). Cells that a spreadsheet would read as a formula are prefixed with '. The export itself is audited (audit.exported).",

@@ -22,7 +22,7 @@ import { createSession, endSession, resolveSession, SESSION_COOKIE } from "../..
 import { AppError } from "../../errors.ts";
 import { recordAudit } from "../../store/audit.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { errorSchema, redirectResponse } from "./common.ts";
 
 const userSchema = z.object({
   id: z.uuid(),
@@ -48,9 +48,11 @@ export function safeReturnTo(raw: string | undefined): string {
   return raw;
 }
 
+/** "1 second", "40 seconds", "2 minutes". */
 const minutes = (seconds: number): string => {
+  if (seconds < 60) return seconds === 1 ? "1 second" : `${seconds} seconds`;
   const m = Math.ceil(seconds / 60);
-  return m <= 1 ? "a minute" : `${m} minutes`;
+  return m === 1 ? "a minute" : `${m} minutes`;
 };
 
 /** The auth routes. */
@@ -117,6 +119,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags,
+        operationId: "getSignInProviders",
         summary: "How staff can sign in (for the sign-in page)",
         response: {
           200: z.object({
@@ -137,6 +140,7 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags,
+        operationId: "signIn",
         summary: "Sign in with email and password",
         description:
           "Sets the HTTP-only session cookie and returns the user and the CSRF token. Wrong email and wrong password answer alike (401 invalid_credentials). Too many failures answer 429 too_many_attempts with Retry-After.",
@@ -150,7 +154,16 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (req, reply) => {
       const { email, password } = req.body;
       const outcome = await signInWithPassword(db, { email, password, ip: req.ip, policy: throttle });
-      req.log.info({ email, ip: req.ip, outcome: outcome.ok ? "ok" : outcome.reason }, "password sign-in");
+      // Never what was typed as the email (it may be a password typed in the wrong field): its keyed hash instead.
+      req.log.info(
+        {
+          account: outcome.accountRef,
+          userId: outcome.userId,
+          ip: req.ip,
+          outcome: outcome.ok ? "ok" : outcome.reason,
+        },
+        "password sign-in",
+      );
       if (!outcome.ok) {
         if (outcome.reason === "throttled") {
           return reply
@@ -177,7 +190,9 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags,
+        operationId: "signOut",
         summary: "Sign out: ends this session and clears its cookie",
+        security: [{}, { sessionCookie: [], csrfToken: [] }],
         response: { 204: z.null() },
       },
     },
@@ -207,7 +222,9 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags,
+        operationId: "getMe",
         summary: "The signed-in user and the session's CSRF token",
+        security: [{ sessionCookie: [] }],
         description: "401 unauthenticated when not signed in (or the session ended).",
         response: { 200: signedInSchema, 401: errorSchema },
       },
@@ -221,7 +238,9 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: async (req) => void requireUser(req),
       schema: {
         tags,
+        operationId: "changeOwnPassword",
         summary: "Change one's own password",
+        security: [{ sessionCookie: [], csrfToken: [] }],
         description: `The new password needs at least 12 characters. Signs out every other session of the user.`,
         body: z.object({
           current: z.string().min(1).max(MAX_PASSWORD_LENGTH),
@@ -267,11 +286,15 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags,
+        operationId: "startSingleSignOn",
         summary: "Start single sign-on (browser)",
         description:
           "Redirects to the OpenID Connect provider (authorization code with PKCE). 404 sso_not_configured when single sign-on is not set up.",
         querystring: z.object({ returnTo: z.string().max(2000).optional().describe("In-app path to go to after") }),
-        response: { 404: errorSchema },
+        response: {
+          302: redirectResponse("To the provider's sign-in page, or to /sign-in?error=… when it cannot start"),
+          404: errorSchema,
+        },
       },
     },
     async (req, reply) => {
@@ -299,10 +322,11 @@ export const authRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags,
+        operationId: "finishSingleSignOn",
         summary: "The provider's redirect after single sign-on (browser)",
         description:
           "Signs the person in and redirects to the app; on failure redirects to the sign-in page with ?error=sso_failed, sso_unknown_user or sso_inactive.",
-        response: { 404: errorSchema },
+        response: { 302: redirectResponse("Into the app, or to /sign-in?error=…"), 404: errorSchema },
       },
     },
     async (req, reply) => {

@@ -9,7 +9,7 @@ import { getConnection, listConnections, type Connection } from "../../store/con
 import { beginGrant, completeGrant } from "../../sync/connect.ts";
 import type { AppDeps } from "../server.ts";
 import { grantResultPage } from "../status-page.ts";
-import { errorSchema } from "./common.ts";
+import { errorSchema, redirectResponse } from "./common.ts";
 
 export const connectionSchema = z.object({
   id: z.uuid(),
@@ -49,6 +49,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["PKB connections"],
+        operationId: "listConnections",
         summary: "Every PKB connection and its state",
         response: { 200: z.array(connectionSchema) },
       },
@@ -61,6 +62,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["PKB connections"],
+        operationId: "createConnection",
         summary: "Start Grant Access for a new connection",
         description:
           "Returns PKB's authorize URL: send the clinician's browser there. PKB redirects back to the callback.",
@@ -79,7 +81,15 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
 
   app.get(
     "/api/pkb/connections/:id",
-    { schema: { tags: ["PKB connections"], params: idParams, response: { 200: connectionSchema, 404: errorSchema } } },
+    {
+      schema: {
+        tags: ["PKB connections"],
+        operationId: "getConnection",
+        summary: "One PKB connection and its state",
+        params: idParams,
+        response: { 200: connectionSchema, 404: errorSchema },
+      },
+    },
     async (req) => {
       const c = await getConnection(deps.db, req.params.id);
       if (!c) throw new AppError("not_found", "PKB connection was not found", 404);
@@ -92,10 +102,12 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["PKB connections"],
+        operationId: "reauthorizeConnection",
         summary: "Grant access again (browser)",
         description:
           "Redirects the browser to PKB to grant access for this connection (first time or re-authorisation).",
         params: idParams,
+        response: { 302: redirectResponse("To PKB's Grant Access page") },
       },
     },
     async (req, reply) => {
@@ -112,6 +124,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["PKB connections"],
+        operationId: "finishGrantAccess",
         summary: "PKB's redirect after Grant Access",
         description: "Only for the signed-in admin who started this Grant Access (else 401 or 403, as a page).",
         querystring: z.object({
@@ -120,6 +133,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
           error: z.string().optional(),
           error_description: z.string().optional(),
         }),
+        produces: ["text/html"],
       },
     },
     async (req, reply) => {

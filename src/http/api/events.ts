@@ -41,8 +41,10 @@ export const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
     {
       schema: {
         tags: ["Workflow"],
+        operationId: "streamEvents",
         summary: "Live updates (Server-Sent Events) about the requests you may see",
         description: DESCRIPTION,
+        produces: ["text/event-stream"],
         response: { 401: errorSchema },
       },
     },

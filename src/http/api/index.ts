@@ -4,7 +4,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance, HTTPMethods } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { requireUser } from "../../auth/guard.ts";
 import type { AppDeps } from "../server.ts";
 import { auditRoutes } from "./audit.ts";
@@ -17,6 +17,8 @@ import { routingRoutes } from "./routing.ts";
 import { syncStatusRoutes } from "./sync-status.ts";
 import { teamRoutes } from "./teams.ts";
 import { eventRoutes } from "./events.ts";
+import { openapiOptions } from "./openapi.ts";
+import { signInAdminRoutes } from "./sign-in-admin.ts";
 import { simulateRoutes } from "./simulate.ts";
 import { workflowRoutes } from "./workflow.ts";
 
@@ -56,17 +58,22 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "Rebook API",
-        version: "0.1.0",
-        description: "PKB appointment change and cancel requests: connections, requests, routing, sync.",
-      },
+  await app.register(swagger, openapiOptions(deps.config, isPublicRoute));
+  // Swagger UI loads its scripts and styles from Rebook itself (the plugin's own default policy needs no inline code).
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: {
+      "default-src": "'none'",
+      "script-src": "'self'",
+      "style-src": "'self'",
+      "img-src": "'self' data:",
+      "font-src": "'self' data:",
+      "connect-src": "'self'",
+      "base-uri": "'none'",
+      "form-action": "'none'",
+      "frame-ancestors": "'none'",
     },
-    transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
   await app.register(async (api) => {
@@ -76,6 +83,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(auditRoutes, deps);
     await api.register(routingRoutes, deps);
     await api.register(teamRoutes, deps);
+    await api.register(signInAdminRoutes, deps);
     await api.register(syncStatusRoutes, deps);
     await api.register(reportRoutes, deps);
     await api.register(confirmationRoutes, deps);

@@ -27,7 +27,7 @@ import { reportRowsPage, streamReportRows } from "../../reports/rows.ts";
 import { summaryReport } from "../../reports/summary.ts";
 import { timingsReport } from "../../reports/timings.ts";
 import { volumeReport } from "../../reports/volume.ts";
-import { MATCH_STATES, REQUEST_STATUSES } from "../../store/sync-status.ts";
+import { MATCH_STATES, REQUEST_STATUSES } from "../../requests/vocabulary.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 
@@ -255,9 +255,19 @@ export const reportRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
     table: (report: R) => CsvTable,
   ): void => {
     const description = DEFINITIONS[name];
+    const capitalised = name[0]!.toUpperCase() + name.slice(1);
     app.get(
       `/api/reports/${name}`,
-      { schema: { tags, summary, description, querystring, response: { 200: response, ...errors } } },
+      {
+        schema: {
+          tags,
+          operationId: `get${capitalised}Report`,
+          summary,
+          description,
+          querystring,
+          response: { 200: response, ...errors },
+        },
+      },
       async (req) => load(req.query as z.output<Q>),
     );
     app.get(
@@ -265,9 +275,11 @@ export const reportRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
       {
         schema: {
           tags,
+          operationId: `export${capitalised}ReportCsv`,
           summary: `${summary} (CSV)`,
           description: description + CSV_NOTE,
           querystring,
+          produces: ["text/csv"],
           response: errors,
         },
       },
@@ -324,6 +336,7 @@ export const reportRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
     {
       schema: {
         tags,
+        operationId: "getReportRows",
         summary: "Row-level data, one request per row (pages)",
         description: `${DEFINITIONS.rows} Keyset pages: pass nextCursor as cursor (same filters) for the next; null on the last.`,
         querystring: rowsQuery,
@@ -342,9 +355,11 @@ export const reportRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
     {
       schema: {
         tags,
+        operationId: "exportReportRowsCsv",
         summary: "Row-level data (CSV, the whole range, streamed)",
         description: `${DEFINITIONS.rows} Read from the store in chunks as it is sent.${CSV_NOTE}`,
         querystring: filterQuery,
+        produces: ["text/csv"],
         response: errors,
       },
     },

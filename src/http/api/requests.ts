@@ -6,12 +6,21 @@ import { z } from "zod";
 import { formatUkDateTime } from "../../domain/uk-time.ts";
 import { requireUser } from "../../auth/guard.ts";
 import { visibleTeams } from "../../auth/permissions.ts";
-import { authorizeRequest, checkRequestAccess } from "../../auth/request-access.ts";
-import { notFound } from "../../errors.ts";
+import { retryRequest } from "../../requests/commands/retry.ts";
+import { viewRequest } from "../../requests/views.ts";
+import {
+  EVENT_TYPES,
+  MATCH_STATES,
+  MESSAGE_KINDS,
+  OUTCOMES,
+  PARSE_STATUSES,
+  PATIENT_STATES,
+  PRIORITIES,
+  REQUEST_STATUSES,
+  REQUEST_TYPES as TYPES,
+} from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
-import { retryRequest } from "../../store/request-actions.ts";
-import { getRequestDetail, listRequests, listSpecialties, type RequestDetail } from "../../store/request-queries.ts";
-import { MATCH_STATES, REQUEST_STATUSES } from "../../store/sync-status.ts";
+import { listRequests, listSpecialties, type RequestDetail } from "../../store/request-queries.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { presenceStore } from "../../events/presence.ts";
@@ -19,10 +28,6 @@ import { AppError } from "../../errors.ts";
 import type { DeadlineView } from "../../domain/deadline.ts";
 import type { DueState } from "../../store/request-queries.ts";
 import { deadlineSchema, presenceEntrySchema, presentDeadline, type PresenceEntry } from "./workflow-schemas.ts";
-
-const PATIENT_STATES = ["pending", "identified", "not_identified"] as const;
-const TYPES = ["change", "cancel"] as const;
-const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
 
 /** A filter that takes several values: `?status=open&status=error` or `?status=open,error`. */
 const listParam = <const T extends readonly [string, ...string[]]>(values: T) =>
@@ -97,7 +102,7 @@ const itemFields = {
   receivedAt: z.date(),
   type: z.enum(TYPES).nullable(),
   status: z.enum(REQUEST_STATUSES),
-  parseStatus: z.enum(["parsed", "unparseable"]),
+  parseStatus: z.enum(PARSE_STATUSES),
   matchState: z.enum(MATCH_STATES),
   matchConfidence: z.number().nullable(),
   appointment: appointmentSchema.nullable(),
@@ -123,7 +128,7 @@ const evidenceSchema = z.object({ factor: z.string(), points: z.number(), text: 
 const requestDetailSchema = z.object({
   ...itemFields,
   conversationId: z.string(),
-  outcome: z.string().nullable(),
+  outcome: z.enum(OUTCOMES).nullable(),
   outcomeDetails: z.record(z.string(), z.unknown()).nullable(),
   presence: z.array(presenceEntrySchema).describe("Others viewing or editing it now (not the caller)"),
   attempts: z.number().int(),
@@ -155,7 +160,7 @@ const requestDetailSchema = z.object({
       subject: z.string(),
       content: z.string(),
       senderId: z.string().nullable(),
-      kind: z.enum(["request", "follow_up", "unrelated"]).nullable(),
+      kind: z.enum(MESSAGE_KINDS).nullable(),
       isRequest: z.boolean(),
     }),
   ),
@@ -193,7 +198,7 @@ const requestDetailSchema = z.object({
     z.object({
       id: z.number().int(),
       at: z.date(),
-      type: z.string(),
+      type: z.enum(EVENT_TYPES),
       actor: z.object({ userId: z.uuid(), displayName: z.string() }).nullable(),
       data: z.record(z.string(), z.unknown()),
     }),
@@ -244,6 +249,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "listRequests",
         summary: "The worklist: filter, search and page through requests",
         description:
           "Keyset pagination: pass the response's nextCursor as `cursor` (with the same filters and sort) for the next page; null means the last page.",
@@ -310,6 +316,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "listSpecialties",
         summary: "The specialties requests' appointments have had, by name (for filters)",
         description:
           "Every specialty code seen on a linked appointment, with the latest name PKB gave it and how many requests had it. Names only: no patient data.",
@@ -326,6 +333,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "getRequest",
         summary: "One request in full: conversation, patient, match evidence, routing and history",
         description: "Every successful view is written to the audit log (action request.viewed).",
         params: idParams,
@@ -333,17 +341,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
       },
     },
     async (req) => {
-      const user = requireUser(req);
-      const detail = await getRequestDetail(deps.db, req.params.id);
-      if (!detail) throw notFound("Request");
-      checkRequestAccess(user, detail.teamId, "view");
-      await recordAudit(deps.db, {
-        actorUserId: user.id,
-        actorLabel: user.displayName,
-        action: "request.viewed",
-        requestId: detail.id,
-        ip: req.ip,
-      });
+      const detail = await viewRequest(deps.db, { actor: requireUser(req), ip: req.ip, requestId: req.params.id });
       return presentDetail(detail, {
         deadline: presentDeadline(detail, new Date(), deps.config.workflow.dueSoonMs),
         presence: presenceStore(deps.db).list(detail.id, req.user?.id),
@@ -356,6 +354,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags: ["Requests"],
+        operationId: "retryRequest",
         summary: "Send a request in error back to the pipeline",
         description:
           "Only for status error (else 409 not_in_error), by someone who may work the request (else 403). The pipeline runs straight away.",
@@ -369,19 +368,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
       },
     },
     async (req) => {
-      const user = requireUser(req);
-      const result = await deps.db.transaction(async (tx) => {
-        await authorizeRequest(tx, user, req.params.id, "work", { forUpdate: true });
-        const r = await retryRequest(tx, { requestId: req.params.id, actorUserId: user.id });
-        await recordAudit(tx, {
-          actorUserId: user.id,
-          actorLabel: user.displayName,
-          action: "request.retried",
-          requestId: r.id,
-          ip: req.ip,
-        });
-        return r;
-      });
+      const result = await retryRequest(deps.db, { actor: requireUser(req), ip: req.ip, requestId: req.params.id });
       void deps.poller.runNow();
       return result;
     },

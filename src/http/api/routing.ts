@@ -74,6 +74,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "listRoutingRules",
         summary: "Every rule in evaluation order (the first enabled rule that applies wins)",
         response: { 200: z.array(ruleSchema) },
       },
@@ -86,6 +87,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "createRoutingRule",
         summary: "Add a rule at the end",
         body: ruleBody,
         response: { 201: ruleSchema, 400: errorSchema },
@@ -106,6 +108,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "exportRoutingRules",
         summary: "Export every rule as a JSON document (teams by name, users by email)",
         response: { 200: rulesDocumentSchema },
       },
@@ -118,6 +121,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "importRoutingRules",
         summary: "Replace every rule with those of an exported document",
         description:
           "Checks the whole document first (shape, conditions, team names, user emails) and answers 400 listing every problem; otherwise replaces all rules at once.",
@@ -153,6 +157,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "reorderRoutingRules",
         summary: "Put the rules in a new order",
         description: "`ids` must list every rule exactly once (else 400 not_a_permutation).",
         body: z.object({ ids: z.array(z.uuid()).max(10_000) }),
@@ -168,7 +173,15 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
 
   app.get(
     "/api/routing-rules/:id",
-    { schema: { tags, summary: "One rule", params: idParams, response: { 200: ruleSchema, 404: errorSchema } } },
+    {
+      schema: {
+        tags,
+        operationId: "getRoutingRule",
+        summary: "One rule",
+        params: idParams,
+        response: { 200: ruleSchema, 404: errorSchema },
+      },
+    },
     async (req) => found(await getRuleView(deps.db, req.params.id)),
   );
 
@@ -177,6 +190,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "updateRoutingRule",
         summary: "Change a rule (it keeps its place)",
         params: idParams,
         body: ruleBody,
@@ -197,6 +211,7 @@ export const routingRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
     {
       schema: {
         tags,
+        operationId: "deleteRoutingRule",
         summary: "Delete a rule",
         description: "Requests it routed keep their team.",
         params: idParams,

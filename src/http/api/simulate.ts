@@ -29,6 +29,7 @@ export const simulateRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags: ["Routing rules"],
+        operationId: "simulateRoutingRules",
         summary: "Replay past requests through a draft rule set and compare with where they went (saves nothing)",
         description: `Each draft rule is in the export document's shape ({name, enabled?, conditions, team, assignUser?, priority?}) or by ids ({name, enabled?, conditions, teamId, assignUserId?, priority?}); every problem is reported at once (400 invalid_rules). Replays the newest \`limit\` routed requests received in [from, to) with the current default team; samples lists up to ${SIMULATION_SAMPLES} requests whose team would change.`,
         body: z.object({

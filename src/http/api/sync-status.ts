@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { adminOnly } from "../../auth/guard.ts";
 import { listConnections } from "../../store/connections.ts";
-import { connectionSyncFacts, MATCH_STATES, pipelineCounts, REQUEST_STATUSES } from "../../store/sync-status.ts";
+import { MATCH_STATES, REQUEST_STATUSES } from "../../requests/vocabulary.ts";
+import { connectionSyncFacts, pipelineCounts } from "../../store/sync-status.ts";
 import type { AppDeps } from "../server.ts";
 
 const countsOf = <const T extends readonly string[]>(keys: T) =>
@@ -82,6 +83,7 @@ export const syncStatusRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "getSyncStatus",
         summary: "PKB connections, sync lag and recent runs, and pipeline counts",
         response: { 200: syncStatusSchema },
       },

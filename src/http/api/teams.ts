@@ -90,7 +90,14 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
 
   app.get(
     "/api/teams",
-    { schema: { tags, summary: "Every team with its members", response: { 200: z.array(teamSchema) } } },
+    {
+      schema: {
+        tags,
+        operationId: "listTeams",
+        summary: "Every team with its members",
+        response: { 200: z.array(teamSchema) },
+      },
+    },
     async () => listTeamViews(deps.db),
   );
 
@@ -100,6 +107,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: adminOnly,
       schema: {
         tags,
+        operationId: "createTeam",
         summary: "Create a team",
         description: "isDefault makes it the default team in place of the previous one.",
         body: z.object({
@@ -130,6 +138,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: adminOnly,
       schema: {
         tags,
+        operationId: "updateTeam",
         summary: "Change a team",
         params: teamParams,
         body: z.object({
@@ -158,6 +167,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: teamManager,
       schema: {
         tags,
+        operationId: "putTeamMember",
         summary: "Add a user to a team, or change their membership",
         description: "For admins and the team's leads.",
         params: memberParams,
@@ -184,6 +194,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: teamManager,
       schema: {
         tags,
+        operationId: "removeTeamMember",
         summary: "Remove a user from a team",
         description: "For admins and the team's leads.",
         params: memberParams,
@@ -205,6 +216,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       },
       schema: {
         tags,
+        operationId: "listUsers",
         summary: "Every staff user",
         description: "For admins, and team leads (to add people to their teams).",
         response: { 200: z.array(userSchema) },
@@ -219,6 +231,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: adminOnly,
       schema: {
         tags,
+        operationId: "createUser",
         summary: "Create a staff user",
         description:
           "The email is unique regardless of case. Without a password the person can sign in only with single sign-on.",
@@ -252,6 +265,7 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       onRequest: adminOnly,
       schema: {
         tags,
+        operationId: "updateUser",
         summary: "Change a staff user: name, role, active, or set a new password",
         description:
           "A new role, switching the user off or a new password signs them out everywhere. Admins cannot switch themselves off or give up their own admin role (409 cannot_change_self).",

@@ -1,10 +1,9 @@
 // Response shapes of the workflow routes, and the deadline and presence fields the worklist and request detail show.
 import { z } from "zod";
 import { describeDeadline, type DeadlineView } from "../../domain/deadline.ts";
-import { WORK_STATUSES } from "../../domain/request-status.ts";
 import type { PresenceEntry } from "../../events/presence.ts";
-import { REQUEST_STATUSES } from "../../store/sync-status.ts";
-import type { WorkflowResult } from "../../store/workflow-base.ts";
+import type { CommandResult } from "../../requests/command.ts";
+import { MATCH_STATES, OUTCOMES, REQUEST_STATUSES, WORK_STATUSES } from "../../requests/vocabulary.ts";
 
 /** A request's deadline: the instant, its state now, and words for it (the UI adds colour, never colour alone). */
 export const deadlineSchema = z
@@ -32,16 +31,16 @@ export type { PresenceEntry };
 export const workflowResultSchema = z.object({
   id: z.uuid(),
   status: z.enum(REQUEST_STATUSES),
-  outcome: z.string().nullable(),
+  outcome: z.enum(OUTCOMES).nullable(),
   outcomeDetails: z.record(z.string(), z.unknown()).nullable(),
   teamId: z.uuid().nullable(),
   assignedUser: z.object({ id: z.uuid(), displayName: z.string() }).nullable(),
-  matchState: z.string(),
+  matchState: z.enum(MATCH_STATES),
   changed: z.boolean().describe("False when the request already was as asked (nothing was written)"),
   warnings: z.array(z.string()),
 });
 
 /** The result without its internal event. */
-export const presentResult = ({ event: _event, ...rest }: WorkflowResult): z.infer<typeof workflowResultSchema> => rest;
+export const presentResult = ({ event: _event, ...rest }: CommandResult): z.infer<typeof workflowResultSchema> => rest;
 
 export const workStatusSchema = z.enum(WORK_STATUSES);

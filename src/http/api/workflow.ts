@@ -1,21 +1,22 @@
 // Working requests: claim, assign, unassign, status, outcome, internal notes, manual match and re-match, bulk changes,
-// and presence. Each route validates, runs one use case in one transaction (which locks the request and applies the
-// permission rules: a request the caller may not see is 404, one they may only read is 403), then publishes the
-// change on the event bus after the commit.
+// and presence. Each route validates and calls one command of src/requests/commands/ (which locks the request, applies
+// the permission rules — a request the caller may not see is 404, one they may only read is 403 — writes in one
+// transaction and publishes the change on the event bus after the commit), then presents the result.
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireUser } from "../../auth/guard.ts";
-import { canWorkRequest } from "../../auth/permissions.ts";
 import { AppError } from "../../errors.ts";
 import { eventBus } from "../../events/bus.ts";
 import { presenceStore } from "../../events/presence.ts";
+import type { ActionContext, CommandResult } from "../../requests/command.ts";
+import { assignRequest, claimRequest, unassignRequest } from "../../requests/commands/assign.ts";
+import { chooseCandidate, rematchRequest } from "../../requests/commands/match.ts";
+import { addNote } from "../../requests/commands/notes.ts";
+import { changeStatus, recordOutcome } from "../../requests/commands/status.ts";
+import { requestFacts, viewNotes } from "../../requests/views.ts";
 import { applyDeadlinePolicy } from "../../store/deadlines.ts";
-import type { Queryable } from "../../store/db.ts";
-import { manualMatch, rematchRequest } from "../../store/matching.ts";
-import { addNote, listNotes, NOTE_MAX_CHARS } from "../../store/notes.ts";
-import { lockRequest, type ActionContext, type WorkflowResult } from "../../store/workflow-base.ts";
-import { assignRequest, changeStatus, claimRequest, recordOutcome, unassignRequest } from "../../store/workflow.ts";
+import { NOTE_MAX_CHARS } from "../../store/notes.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { presenceEntrySchema, presentResult, workflowResultSchema, workStatusSchema } from "./workflow-schemas.ts";
@@ -73,19 +74,15 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
   await applyDeadlinePolicy(deps.db, deps.config.workflow);
   const bus = eventBus(deps.db);
   const ctx = (req: FastifyRequest): ActionContext => ({ actor: requireUser(req), ip: req.ip });
-  /** Runs a use case in one transaction and publishes its event once it has committed. */
-  const commit = async (fn: (tx: Queryable) => Promise<WorkflowResult>): Promise<WorkflowResult> => {
-    const result = await deps.db.transaction(fn);
-    if (result.event) await bus.publish(result.event);
-    return result;
-  };
-  const respond = async (fn: (tx: Queryable) => Promise<WorkflowResult>) => presentResult(await commit(fn));
+  const db = deps.db;
+  const respond = async (run: Promise<CommandResult>) => presentResult(await run);
 
   app.post(
     "/api/requests/:id/claim",
     {
       schema: {
         tags,
+        operationId: "claimRequest",
         summary: "Claim a request (assign it to yourself)",
         description:
           "409 already_assigned when someone else holds it, unless you lead its team (or are an admin) and pass takeOver: true.",
@@ -94,8 +91,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) =>
-      respond((tx) => claimRequest(tx, { ...ctx(req), requestId: req.params.id, takeOver: req.body?.takeOver })),
+    async (req) => respond(claimRequest(db, { ...ctx(req), requestId: req.params.id, takeOver: req.body?.takeOver })),
   );
 
   app.post(
@@ -103,6 +99,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "assignRequest",
         summary: "Assign a request to a member of its team",
         description:
           "Team leads of the request's team and admins assign anyone who is an active member of the team (400 not_a_team_member); clerks only themselves (403).",
@@ -111,8 +108,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) =>
-      respond((tx) => assignRequest(tx, { ...ctx(req), requestId: req.params.id, userId: req.body.userId })),
+    async (req) => respond(assignRequest(db, { ...ctx(req), requestId: req.params.id, userId: req.body.userId })),
   );
 
   app.post(
@@ -120,13 +116,14 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "unassignRequest",
         summary: "Unassign a request",
         description: "By its assignee, a team lead of its team or an admin. A request in progress goes back to open.",
         params: idParams,
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond((tx) => unassignRequest(tx, { ...ctx(req), requestId: req.params.id })),
+    async (req) => respond(unassignRequest(db, { ...ctx(req), requestId: req.params.id })),
   );
 
   app.post(
@@ -134,6 +131,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "setRequestStatus",
         summary: "Move a request: open → in_progress → done, back to open, or reopen a done one (with a reason)",
         description:
           "409 invalid_transition for any other move; 400 reason_required to reopen without a reason. Starting work on an unassigned request assigns it to you.",
@@ -143,8 +141,8 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
       },
     },
     async (req) =>
-      respond((tx) =>
-        changeStatus(tx, { ...ctx(req), requestId: req.params.id, status: req.body.status, reason: req.body.reason }),
+      respond(
+        changeStatus(db, { ...ctx(req), requestId: req.params.id, status: req.body.status, reason: req.body.reason }),
       ),
   );
 
@@ -153,6 +151,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "recordOutcome",
         summary: "Record what became of a request",
         description:
           "rebooked (newStart on the UK clock: 400 nonexistent_time for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the first and flagged), cancelled, rejected (reason) or needs_patient_contact (note). The request is done, except needs_patient_contact, which stays in progress.",
@@ -161,7 +160,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond((tx) => recordOutcome(tx, { ...ctx(req), requestId: req.params.id, outcome: req.body })),
+    async (req) => respond(recordOutcome(db, { ...ctx(req), requestId: req.params.id, outcome: req.body })),
   );
 
   app.get(
@@ -169,15 +168,14 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "listNotes",
         summary: "A request's internal notes, oldest first",
         description: "Audited as request.notes_viewed.",
         params: idParams,
         response: { 200: z.object({ items: z.array(noteSchema) }), 401: errorSchema, 404: errorSchema },
       },
     },
-    async (req) => ({
-      items: await deps.db.transaction((tx) => listNotes(tx, { ...ctx(req), requestId: req.params.id })),
-    }),
+    async (req) => ({ items: await viewNotes(db, { ...ctx(req), requestId: req.params.id }) }),
   );
 
   app.post(
@@ -185,6 +183,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "addNote",
         summary: "Add an internal note (never sent to PKB)",
         params: idParams,
         body: z.object({ body: z.string().trim().min(1).max(NOTE_MAX_CHARS) }),
@@ -192,10 +191,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
       },
     },
     async (req, reply) => {
-      const { note, result } = await deps.db.transaction((tx) =>
-        addNote(tx, { ...ctx(req), requestId: req.params.id, body: req.body.body }),
-      );
-      if (result.event) await bus.publish(result.event);
+      const { note, result } = await addNote(db, { ...ctx(req), requestId: req.params.id, body: req.body.body });
       return reply.status(201).send({ note, request: presentResult(result) });
     },
   );
@@ -205,6 +201,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "matchRequest",
         summary: "Link the request to one of its stored candidates (manual match)",
         description:
           "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again).",
@@ -213,7 +210,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond((tx) => manualMatch(tx, { ...ctx(req), requestId: req.params.id, fhirId: req.body.fhirId })),
+    async (req) => respond(chooseCandidate(db, { ...ctx(req), requestId: req.params.id, fhirId: req.body.fhirId })),
   );
 
   app.post(
@@ -221,6 +218,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "rematchRequest",
         summary: "Search PKB for the patient's appointments again and replace the candidates",
         description:
           "Runs the pipeline's matching again: linked when one candidate is clear, otherwise review. 502 pkb_unavailable with the reason when PKB fails; 409 patient_not_identified without an NHS number.",
@@ -228,11 +226,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         response: { 200: workflowResultSchema, ...errors, 502: errorSchema },
       },
     },
-    async (req) => {
-      const result = await rematchRequest(deps.sync, { ...ctx(req), requestId: req.params.id });
-      if (result.event) await bus.publish(result.event);
-      return presentResult(result);
-    },
+    async (req) => respond(rematchRequest(deps.sync, { ...ctx(req), requestId: req.params.id })),
   );
 
   app.post(
@@ -240,6 +234,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "bulkUpdateRequests",
         summary: "Assign, unassign or move the status of many requests (team leads and admins)",
         description:
           "Each request is changed in its own transaction and has its own result: ok, or the error code it would have had alone (not_found for one you cannot see).",
@@ -261,13 +256,11 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
       const results: z.infer<typeof bulkItemSchema>[] = [];
       for (const id of body.ids) {
         try {
-          const result = await commit((tx) =>
-            body.action === "assign"
-              ? assignRequest(tx, { ...c, requestId: id, userId: body.userId })
-              : body.action === "unassign"
-                ? unassignRequest(tx, { ...c, requestId: id })
-                : changeStatus(tx, { ...c, requestId: id, status: body.status, reason: body.reason }),
-          );
+          const result = await (body.action === "assign"
+            ? assignRequest(db, { ...c, requestId: id, userId: body.userId })
+            : body.action === "unassign"
+              ? unassignRequest(db, { ...c, requestId: id })
+              : changeStatus(db, { ...c, requestId: id, status: body.status, reason: body.reason }));
           results.push({ id, ok: true, result: presentResult(result) });
         } catch (err) {
           if (!(err instanceof AppError) || !err.expose) req.log.error({ err, requestId: id }, "bulk item failed");
@@ -291,6 +284,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "setPresence",
         summary: "Say you are viewing or editing a request (send every ~20 s; an entry lasts 60 s)",
         description:
           "Answers with the others present. Broadcast over /api/events. Editing needs permission to work the request (403).",
@@ -301,10 +295,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     },
     async (req) => {
       const { actor } = ctx(req);
-      const r = await lockRequest(deps.db, req.params.id, actor, "view", { lock: false });
-      if (req.body.state === "editing" && !canWorkRequest(actor, r.teamId)) {
-        throw new AppError("forbidden", "You can read this request but not change it", 403);
-      }
+      const r = await requestFacts(db, actor, req.params.id, req.body.state === "editing" ? "work" : "view");
       const presence = presenceStore(deps.db);
       const request = { requestId: r.id, teamId: r.teamId, status: r.status, assignedUserId: r.assignedUserId };
       await bus.publish(presence.change(request, actor, req.body.state, new Date()));
@@ -317,6 +308,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "leaveRequest",
         summary: "Say you left a request (closing its page)",
         params: idParams,
         response: { 204: z.null(), 401: errorSchema, 404: errorSchema },
@@ -324,7 +316,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     },
     async (req, reply) => {
       const { actor } = ctx(req);
-      const r = await lockRequest(deps.db, req.params.id, actor, "view", { lock: false });
+      const r = await requestFacts(db, actor, req.params.id, "view");
       const request = { requestId: r.id, teamId: r.teamId, status: r.status, assignedUserId: r.assignedUserId };
       await bus.publish(presenceStore(deps.db).change(request, actor, "left", new Date()));
       return reply.status(204).send(null);

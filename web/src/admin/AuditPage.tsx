@@ -25,6 +25,7 @@ const ACTIONS: [string, string][] = [
   ["user.signed_in", "Signed in"],
   ["user.signed_out", "Signed out"],
   ["user.password_changed", "Password changed"],
+  ["user.sign_in_unlocked", "Sign-in delay lifted"],
   ["report.rows_exported", "Report rows exported"],
   ["audit.exported", "Audit log exported"],
 ];

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError, get, post } from "../api/client.ts";
-import type { Connection, ConnectionStatus, SyncStatus } from "../api/types.ts";
+import { REQUEST_STATUSES, type Connection, type ConnectionStatus, type SyncStatus } from "../api/types.ts";
 import { ErrorSummary, FieldError, Loading, PageHeading, Tag, useTitle, type TagColour } from "../components/ui.tsx";
 import { matchText, statusText, ukDateTime } from "../format.ts";
 
@@ -186,7 +186,7 @@ export function ConnectionsPage() {
             Requests in the pipeline
           </h2>
           <dl className="nhsuk-summary-list" data-testid="pipeline-counts">
-            {(["processing", "open", "in_progress", "done", "error"] as const).map((k) => (
+            {REQUEST_STATUSES.map((k) => (
               <div className="nhsuk-summary-list__row" key={k}>
                 <dt className="nhsuk-summary-list__key">{statusText[k]}</dt>
                 <dd className="nhsuk-summary-list__value">{sync.pipeline.byStatus[k] ?? 0}</dd>

@@ -1,6 +1,13 @@
 // One rule of the draft: a summary with reorder, enable and remove buttons, and (when open) its form: name, team,
 // assignee, priority and each condition with a proper control.
-import type { MatchState, Priority, RequestType, RuleConditions, Team } from "../api/types.ts";
+import {
+  MATCH_STATES,
+  type MatchState,
+  type Priority,
+  type RequestType,
+  type RuleConditions,
+  type Team,
+} from "../api/types.ts";
 import { Tag } from "../components/ui.tsx";
 import { matchText, priorityText } from "../format.ts";
 import type { DraftRule } from "./rules.ts";
@@ -13,13 +20,8 @@ const LIST_FIELDS: { key: keyof RuleConditions & string; label: string; hint: st
   { key: "keywords", label: "Words in the patient's note", hint: "Whole words or phrases, separated by commas" },
 ];
 
-const MATCH_STATES: Exclude<MatchState, "pending">[] = [
-  "auto_linked",
-  "review",
-  "manual",
-  "no_candidates",
-  "not_applicable",
-];
+/** The match states a rule can test: every state but "pending" (rules run once the pipeline matched). */
+const RULE_MATCH_STATES = MATCH_STATES.filter((s): s is Exclude<MatchState, "pending"> => s !== "pending");
 
 const splitList = (s: string): string[] =>
   s
@@ -291,7 +293,7 @@ export function RuleEditor({
           <CheckboxGroup<Exclude<MatchState, "pending">>
             legend="Appointment match"
             idPrefix={`${id}-match`}
-            options={MATCH_STATES.map((m) => [m, matchText[m]])}
+            options={RULE_MATCH_STATES.map((m) => [m, matchText[m]])}
             value={rule.conditions.matchStates as Exclude<MatchState, "pending">[] | undefined}
             onChange={(v) => setCond({ matchStates: v })}
           />

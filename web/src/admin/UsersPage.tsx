@@ -1,5 +1,6 @@
 // Staff users and their roles: create (with a password, or for single sign-on only), change role, switch off, set a
-// new password. A changed role, switching off or a new password signs the person out everywhere.
+// new password. A changed role, switching off or a new password signs the person out everywhere. Whose sign-in is being
+// slowed by failed attempts shows in the table, with a button that lifts the delay (audited).
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError, get, patch, post } from "../api/client.ts";
 import { invalidateDirectory } from "../api/directory.ts";
@@ -7,7 +8,14 @@ import type { Role, StaffUser } from "../api/types.ts";
 import { useMe } from "../auth/AuthContext.tsx";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { ErrorSummary, FieldError, Loading, PageHeading, Tag, useTitle, type Problem } from "../components/ui.tsx";
-import { roleText } from "../format.ts";
+import { roleText, ukDateTime } from "../format.ts";
+
+/** A user whose sign-in is being slowed (GET /api/users/sign-in-delays). */
+interface SignInDelay {
+  userId: string;
+  failures: number;
+  blockedUntil: string | null;
+}
 
 const ROLES: [Role, string][] = [
   ["clerk", "Clerk: works the requests of their teams"],
@@ -117,11 +125,32 @@ function EditUser({
   );
 }
 
+/** "Slowed after 6 failed sign-ins (next try after …)" and the button that lifts it. */
+function SignInSlowed({ user, delay, onUnlock }: { user: StaffUser; delay: SignInDelay; onUnlock: () => void }) {
+  return (
+    <div className="nhsuk-u-margin-top-2" data-testid={`sign-in-delay-${user.id}`}>
+      <Tag colour="orange">Sign-in slowed</Tag>
+      <p className="nhsuk-body-s nhsuk-u-margin-bottom-1">
+        {delay.failures} failed sign-in {delay.failures === 1 ? "attempt" : "attempts"}
+        {delay.blockedUntil ? `; next try after ${ukDateTime(delay.blockedUntil)}` : ""}
+      </p>
+      <button
+        type="button"
+        className="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-bottom-0"
+        onClick={onUnlock}
+      >
+        Lift sign-in delay<span className="nhsuk-u-visually-hidden"> for {user.displayName}</span>
+      </button>
+    </div>
+  );
+}
+
 export function UsersPage() {
   const me = useMe();
   useTitle("Users");
   const { announce } = useAnnouncer();
   const [users, setUsers] = useState<StaffUser[] | null>(null);
+  const [delays, setDelays] = useState<Map<string, SignInDelay>>(new Map());
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState<StaffUser | null>(null);
@@ -129,9 +158,26 @@ export function UsersPage() {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
 
   const load = useCallback(async () => {
-    setUsers(await get<StaffUser[]>("/api/users"));
+    const [list, slowed] = await Promise.all([
+      get<StaffUser[]>("/api/users"),
+      get<SignInDelay[]>("/api/users/sign-in-delays"),
+    ]);
+    setUsers(list);
+    setDelays(new Map(slowed.map((d) => [d.userId, d])));
     invalidateDirectory();
   }, []);
+
+  const unlock = async (u: StaffUser) => {
+    try {
+      await post(`/api/users/${u.id}/sign-in/unlock`);
+      const message = `${u.displayName} can sign in again without waiting.`;
+      setNotice(message);
+      announce(message);
+      await load();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "The sign-in delay could not be lifted.");
+    }
+  };
   useEffect(() => {
     load().catch((err: unknown) => setError(err instanceof ApiError ? err.message : "Users could not be loaded."));
   }, [load]);
@@ -223,6 +269,9 @@ export function UsersPage() {
                 <td className="nhsuk-table__cell">{roleText[u.role]}</td>
                 <td className="nhsuk-table__cell">
                   {u.active ? <Tag colour="green">Active</Tag> : <Tag colour="grey">Switched off</Tag>}
+                  {delays.has(u.id) ? (
+                    <SignInSlowed user={u} delay={delays.get(u.id)!} onUnlock={() => void unlock(u)} />
+                  ) : null}
                 </td>
                 <td className="nhsuk-table__cell">
                   <button

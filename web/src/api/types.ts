@@ -1,13 +1,40 @@
 // The JSON shapes of Rebook's API as the browser receives them (instants are ISO 8601 strings). They mirror the zod
 // schemas beside each route in src/http/api/; the server whitelists fields, so optional ones may be absent on older
-// servers.
+// servers. The request's vocabulary is not mirrored: it comes from the server's single definition (the only module of
+// src/ the web app may import; test/boundaries.test.ts).
+import type {
+  EventType,
+  MatchState,
+  MessageKind,
+  Outcome,
+  ParseStatus,
+  PatientState,
+  Priority,
+  RequestStatus,
+  RequestType,
+} from "../../../src/requests/vocabulary.ts";
 
+export type {
+  EventType,
+  MatchState,
+  MessageKind,
+  Outcome,
+  ParseStatus,
+  PatientState,
+  Priority,
+  RequestStatus,
+  RequestType,
+};
+export {
+  EVENT_TYPES,
+  MATCH_STATES,
+  OUTCOMES,
+  PRIORITIES,
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  WORK_STATUSES,
+} from "../../../src/requests/vocabulary.ts";
 export type Role = "admin" | "team_lead" | "clerk" | "viewer";
-export type RequestStatus = "processing" | "open" | "in_progress" | "done" | "error";
-export type MatchState = "pending" | "auto_linked" | "review" | "manual" | "no_candidates" | "not_applicable";
-export type RequestType = "change" | "cancel";
-export type Priority = "low" | "normal" | "high" | "urgent";
-export type Outcome = "rebooked" | "cancelled" | "rejected" | "needs_patient_contact";
 export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
 export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
 
@@ -50,7 +77,7 @@ export interface RequestItem {
   receivedAt: string;
   type: RequestType | null;
   status: RequestStatus;
-  parseStatus: "parsed" | "unparseable";
+  parseStatus: ParseStatus;
   matchState: MatchState;
   matchConfidence: number | null;
   appointment: LinkedAppointment | null;
@@ -106,7 +133,7 @@ export interface Candidate {
 export interface HistoryEvent {
   id: number;
   at: string;
-  type: string;
+  type: EventType;
   actor: { userId: string; displayName: string } | null;
   data: Record<string, unknown>;
 }
@@ -117,7 +144,7 @@ export interface Message {
   subject: string;
   content: string;
   senderId: string | null;
-  kind: "request" | "follow_up" | "unrelated" | null;
+  kind: MessageKind | null;
   isRequest: boolean;
 }
 
@@ -133,7 +160,7 @@ export interface RequestDetail extends Omit<RequestItem, "patient"> {
   patientNote: string;
   pkbTeamName: string | null;
   patient: {
-    state: "pending" | "identified" | "not_identified";
+    state: PatientState;
     pkbUserId: string | null;
     name: string | null;
     nhsNumber: string | null;

@@ -1,60 +1,57 @@
 // Everything that happened to the request, newest last, in words.
-import type { HistoryEvent } from "../api/types.ts";
+import type { EventType, HistoryEvent } from "../api/types.ts";
 import { outcomeText, plural, statusText, ukDateTime } from "../format.ts";
 
 const str = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
 
-/** One event in words; `names` gives people's names by id. */
+type Describe = (d: Record<string, unknown>, who: (id: unknown) => string | null) => string;
+
+const status = (v: unknown): string => statusText[v as keyof typeof statusText] ?? String(v);
+
+/**
+ * Every event type in words. A Record over the server's EventType: a new event type without a label here fails the
+ * web app's typecheck.
+ */
+const DESCRIBE: Record<EventType, Describe> = {
+  received: () => "Request received from PKB",
+  subject_unparseable: (d) => `The message subject could not be read${str(d.reason) ? ` (${String(d.reason)})` : ""}`,
+  follow_up_received: () => "Follow-up message received",
+  patient_identified: () => "Patient identified by NHS number",
+  patient_not_identified: (d) => `Patient not identified${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
+  appointment_linked: (d) =>
+    `${d.manual ? "Appointment chosen by hand" : "Appointment matched automatically"}${str(d.externalId) ? `: ${String(d.externalId)}` : ""}`,
+  no_appointment_found: () => "No appointment found in PKB near the date asked about",
+  match_needs_review: (d) =>
+    `Appointment needs choosing by a person (${typeof d.candidates === "number" ? plural(d.candidates, "candidate") : "candidates"})`,
+  rematched: (d) =>
+    `PKB searched again: ${str(d.externalId) ? `matched ${String(d.externalId)}` : d.decision === "no_candidates" ? "no appointment found" : "needs choosing by a person"}`,
+  routed: (d) => `Routed${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
+  assigned: (d, who) =>
+    d.auto
+      ? `Assigned automatically to ${who(d.userId) ?? "a team member"}`
+      : `Assigned to ${who(d.userId) ?? "a team member"}`,
+  unassigned: (d, who) => `Unassigned${d.previousUserId ? ` from ${who(d.previousUserId)}` : ""}`,
+  status_changed: (d) =>
+    `Status changed${d.from ? ` from ${status(d.from)}` : ""}${d.to ? ` to ${status(d.to)}` : ""}${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
+  reopened: (d) => `Reopened${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
+  outcome_recorded: (d) => {
+    const o = str(d.outcome);
+    const label = o ? (outcomeText[o as keyof typeof outcomeText] ?? o) : "Outcome";
+    const extra = str(d.newStartUk) ? `to ${String(d.newStartUk)}` : (str(d.reason) ?? str(d.note));
+    return `Outcome recorded: ${label}${extra ? ` (${extra})` : ""}`;
+  },
+  note_added: () => "Internal note added",
+  error: (d) => `Processing failed${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
+  retry_requested: () => "Sent back to processing",
+};
+
+/** One event in words; `names` gives people's names by id. An unknown type (a newer server) is shown by its name. */
 export function describeEvent(e: HistoryEvent, names: ReadonlyMap<string, string>): string {
-  const d = e.data;
   const who = (id: unknown): string | null => (typeof id === "string" ? (names.get(id) ?? "a team member") : null);
-  const status = (v: unknown): string => statusText[v as keyof typeof statusText] ?? String(v);
-  switch (e.type) {
-    case "received":
-      return "Request received from PKB";
-    case "subject_unparseable":
-      return `The message subject could not be read${str(d.reason) ? ` (${String(d.reason)})` : ""}`;
-    case "follow_up_received":
-      return "Follow-up message received";
-    case "patient_identified":
-      return "Patient identified by NHS number";
-    case "patient_not_identified":
-      return `Patient not identified${str(d.reason) ? `: ${String(d.reason)}` : ""}`;
-    case "appointment_linked":
-      return `${d.manual ? "Appointment chosen by hand" : "Appointment matched automatically"}${str(d.externalId) ? `: ${String(d.externalId)}` : ""}`;
-    case "no_appointment_found":
-      return "No appointment found in PKB near the date asked about";
-    case "match_needs_review":
-      return `Appointment needs choosing by a person (${typeof d.candidates === "number" ? plural(d.candidates, "candidate") : "candidates"})`;
-    case "rematched":
-      return `PKB searched again: ${str(d.externalId) ? `matched ${String(d.externalId)}` : d.decision === "no_candidates" ? "no appointment found" : "needs choosing by a person"}`;
-    case "routed":
-      return `Routed${str(d.reason) ? `: ${String(d.reason)}` : ""}`;
-    case "assigned":
-      return d.auto
-        ? `Assigned automatically to ${who(d.userId) ?? "a team member"}`
-        : `Assigned to ${who(d.userId) ?? "a team member"}`;
-    case "unassigned":
-      return `Unassigned${d.previousUserId ? ` from ${who(d.previousUserId)}` : ""}`;
-    case "status_changed":
-      return `Status changed${d.from ? ` from ${status(d.from)}` : ""}${d.to ? ` to ${status(d.to)}` : ""}${str(d.reason) ? `: ${String(d.reason)}` : ""}`;
-    case "reopened":
-      return `Reopened${str(d.reason) ? `: ${String(d.reason)}` : ""}`;
-    case "outcome_recorded": {
-      const o = str(d.outcome);
-      const label = o ? (outcomeText[o as keyof typeof outcomeText] ?? o) : "Outcome";
-      const extra = str(d.newStartUk) ? `to ${String(d.newStartUk)}` : (str(d.reason) ?? str(d.note));
-      return `Outcome recorded: ${label}${extra ? ` (${extra})` : ""}`;
-    }
-    case "note_added":
-      return "Internal note added";
-    case "error":
-      return `Processing failed${str(d.reason) ? `: ${String(d.reason)}` : ""}`;
-    case "retry_requested":
-      return "Sent back to processing";
-    default:
-      return e.type.replace(/[_.]/g, " ").replace(/^./, (c) => c.toUpperCase());
-  }
+  const describe = DESCRIBE[e.type] as Describe | undefined;
+  if (describe) return describe(e.data, who);
+  const type: string = e.type;
+  return type.replace(/[_.]/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
 export function History({ events, names }: { events: HistoryEvent[]; names: ReadonlyMap<string, string> }) {

@@ -1,0 +1,146 @@
+// Due work: rows of a table that say "do this at or after this instant", claimed by workers on any number of instances
+// without ever being worked twice at once, retried with exponential backoff and jitter, and given up after a number of
+// attempts. One helper for every such queue (the pipeline's requests in processing, processors' request_work rows).
+//
+// The contract, for whoever builds a worker on it:
+// - A row is due when its due column is <= now() and the queue's `where` holds. `claimDue` takes up to `limit` due rows
+//   with FOR UPDATE SKIP LOCKED in a short transaction and pushes their due time `leaseMs` ahead, so other workers skip
+//   them while this one works (no lock is held during the work, and a worker that dies mid-way only delays the row by
+//   the lease: it becomes due again and is retried — work must therefore be idempotent).
+// - The work gets ids only. It re-reads its subject and returns early when the job has become moot (the request was
+//   closed, reopened, deleted...): finishing the row is then the whole job.
+// - After the work, the worker settles the row: done (clear the due time), later (`reschedule` with a delay), or failed:
+//   `afterFailure` says whether to retry (with `backoffDelayMs`) or give up; giving up writes the queue's own give-up
+//   state (the pipeline: status error with its history rows; request_work: gave_up_at and the reason).
+// - `drainDue` runs the whole loop: claim a batch, work it `concurrency` at a time, repeat until nothing is due, the
+//   signal aborts, or a whole batch reports a pause (e.g. PKB cannot be reached by any connection).
+import pLimit from "p-limit";
+import type { Db, Queryable } from "../store/db.ts";
+
+/** A table of due work. Names are constants from code (they reach the SQL text); parameters of `where` are values. */
+export interface DueQueue {
+  table: string;
+  /** The key column, and its SQL type (so claimed ids are compared with the column's index). */
+  id: string;
+  idType: "uuid" | "bigint";
+  /** The timestamptz column saying when the row is due (null: never). */
+  due: string;
+  /** The integer column counting failed attempts. */
+  attempts: string;
+  /** Extra condition for a due row, with its parameters as $1, $2… (renumbered by the helper). */
+  where?: { sql: string; params: readonly unknown[] };
+  /** Tie-breakers after the due time (default: the key). */
+  orderBy?: string;
+}
+
+/** How failures are retried: base delay doubled per attempt up to maxMs, ±jitter, until maxAttempts have failed. */
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+  maxAttempts: number;
+  /** Spread of the random factor: 0.25 means ×0.75 to ×1.25. Default 0.25. */
+  jitter?: number;
+}
+
+/** The delay before the next attempt after `attempts` (≥ 1) failed ones: min(max, base × 2^(attempts−1)) ± jitter. */
+export function backoffDelayMs(attempts: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const jitter = policy.jitter ?? 0.25;
+  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
+  return exp * (1 - jitter + random() * 2 * jitter);
+}
+
+/** After a failure that made `attempts` failed attempts: retry after a delay, or give up (not retryable, or the last). */
+export function afterFailure(
+  attempts: number,
+  retryable: boolean,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): { retry: true; delayMs: number } | { retry: false } {
+  if (!retryable || attempts >= policy.maxAttempts) return { retry: false };
+  return { retry: true, delayMs: backoffDelayMs(attempts, policy, random) };
+}
+
+const renumber = (sql: string, offset: number): string => sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + offset}`);
+
+/**
+ * Claims up to `limit` due rows for this worker (FOR UPDATE SKIP LOCKED) and hides them from other workers for
+ * `leaseMs` by moving their due time; returns their ids, most overdue first.
+ */
+export async function claimDue(db: Db, q: DueQueue, opts: { limit: number; leaseMs: number }): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const extra = q.where ? ` AND (${renumber(q.where.sql, 1)})` : "";
+    const rows = await tx.query<{ id: string | number }>(
+      `SELECT ${q.id} AS id FROM ${q.table} WHERE ${q.due} <= now()${extra}
+       ORDER BY ${q.due}, ${q.orderBy ?? q.id} LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [opts.limit, ...(q.where?.params ?? [])],
+    );
+    const ids = rows.map((r) => String(r.id));
+    if (ids.length > 0) {
+      await tx.query(
+        `UPDATE ${q.table} SET ${q.due} = now() + make_interval(secs => $2::double precision / 1000)
+         WHERE ${q.id} = ANY($1::${q.idType}[])`,
+        [ids, opts.leaseMs],
+      );
+    }
+    return ids;
+  });
+}
+
+/**
+ * Makes a row due again `delayMs` from now, setting `attempts` when given (a retry) and any other columns in `set`
+ * (e.g. the last error). A pause is a reschedule that leaves attempts alone.
+ */
+export async function reschedule(
+  db: Queryable,
+  q: DueQueue,
+  id: string,
+  delayMs: number,
+  opts: { attempts?: number; set?: Record<string, unknown> } = {},
+): Promise<void> {
+  const params: unknown[] = [id, delayMs];
+  const sets = [`${q.due} = now() + make_interval(secs => $2::double precision / 1000)`];
+  if (opts.attempts !== undefined) {
+    params.push(opts.attempts);
+    sets.push(`${q.attempts} = $${params.length}`);
+  }
+  for (const [column, value] of Object.entries(opts.set ?? {})) {
+    if (!/^[a-z_]+$/.test(column)) throw new Error(`Not a column name: ${column}`);
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  }
+  await db.query(`UPDATE ${q.table} SET ${sets.join(", ")} WHERE ${q.id} = $1::${q.idType}`, params);
+}
+
+/** Options of a drain: batch size, concurrency, claim lease, and what to do with each claimed id. */
+export interface DrainOptions<R> {
+  batchSize: number;
+  concurrency: number;
+  leaseMs: number;
+  signal?: AbortSignal;
+  /** Works one claimed row; must settle it (done, reschedule, give up) itself. */
+  work: (id: string) => Promise<R>;
+  /** Whether a result is a pause: a batch of nothing but pauses ends the drain (the rows wait for the next one). */
+  isPause?: (result: R) => boolean;
+  /** Called after each row, in completion order. */
+  onResult?: (result: R, id: string) => void | Promise<void>;
+}
+
+/** Claims and works due rows batch after batch until none is due, the signal aborts, or a whole batch paused. */
+export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): Promise<void> {
+  const limit = pLimit(opts.concurrency);
+  while (!opts.signal?.aborted) {
+    const ids = await claimDue(db, q, { limit: opts.batchSize, leaseMs: opts.leaseMs });
+    if (ids.length === 0) break;
+    let paused = 0;
+    await Promise.all(
+      ids.map((id) =>
+        limit(async () => {
+          const result = await opts.work(id);
+          if (opts.isPause?.(result)) paused++;
+          await opts.onResult?.(result, id);
+        }),
+      ),
+    );
+    if (paused === ids.length) break;
+  }
+}

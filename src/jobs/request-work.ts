@@ -1,0 +1,67 @@
+// Runs the processors' due work (src/requests/processors.ts): for each processor, claims its due request_work rows with
+// the due-work helper and calls its `work` with each item; settles the row by the result. Called by the poll loop
+// after each pipeline pass (src/jobs/poller.ts), so it runs wherever the pipeline runs and as often.
+import { UpstreamError } from "../errors.ts";
+import { processors, DEFAULT_WORK_BACKOFF, type Processor, type WorkContext } from "../requests/processors.ts";
+import { finishWork, giveUpWork, readWork, requestWorkQueue } from "../store/request-work.ts";
+import { afterFailure, drainDue, reschedule } from "./due-work.ts";
+
+/** How long a claimed item is hidden from other workers while this one works on it. */
+const CLAIM_MS = 2 * 60_000;
+
+/** How one item ended: finished (or moot), due again later, retrying after a failure, or given up. */
+export type WorkOutcome = "done" | "later" | "retry" | "gave_up";
+
+/** Totals of one run, per processor name. */
+export type WorkSummary = Record<string, Record<WorkOutcome, number>>;
+
+/** Works one claimed item of `p` and settles its row. Never throws for the item's own failure. */
+async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<WorkOutcome> {
+  const queue = requestWorkQueue(p.name);
+  const item = await readWork(ctx.db, id);
+  if (!item) return "done"; // its request was deleted: moot
+  try {
+    const step = await p.work(ctx, item);
+    if (step.done) {
+      await finishWork(ctx.db, id);
+      return "done";
+    }
+    await reschedule(ctx.db, queue, id, step.delayMs, { attempts: 0 });
+    return "later";
+  } catch (err) {
+    // Any failure is retried with backoff, except an upstream error that says retrying cannot help.
+    const attempts = item.attempts + 1;
+    const retryable = err instanceof UpstreamError ? err.retryable : true;
+    const reason = (err as Error).message;
+    const next = afterFailure(attempts, retryable, p.backoff ?? DEFAULT_WORK_BACKOFF);
+    if (next.retry) {
+      await reschedule(ctx.db, queue, id, next.delayMs, { attempts, set: { last_error: reason } });
+      return "retry";
+    }
+    await giveUpWork(ctx.db, id, attempts, reason);
+    ctx.logger.warn({ processor: p.name, requestId: item.requestId, attempts, reason }, "follow-up work given up");
+    return "gave_up";
+  }
+}
+
+/** Runs every processor's due work until none is due or `signal` aborts; returns what happened, per processor. */
+export async function runRequestWork(
+  ctx: WorkContext,
+  opts: { signal?: AbortSignal; concurrency?: number; batchSize?: number } = {},
+): Promise<WorkSummary> {
+  const summary: WorkSummary = {};
+  for (const p of processors()) {
+    const counts = (summary[p.name] = { done: 0, later: 0, retry: 0, gave_up: 0 });
+    await drainDue(ctx.db, requestWorkQueue(p.name), {
+      batchSize: opts.batchSize ?? 20,
+      concurrency: opts.concurrency ?? ctx.sync.settings.concurrency,
+      leaseMs: CLAIM_MS,
+      signal: opts.signal,
+      work: (id) => workOne(ctx, p, id),
+      onResult: (outcome) => {
+        counts[outcome]++;
+      },
+    });
+  }
+  return summary;
+}

@@ -1,0 +1,39 @@
+// The pipeline's step 1 on requests: a new request from a PKB message, and follow-up messages filed on a request. Run
+// inside ingest's batch transaction (src/sync/ingest.ts); it announces new requests once the batch has committed.
+import type { Queryable } from "../../store/db.ts";
+import { insertRequest, type NewRequest } from "../../store/requests.ts";
+import { systemCommandIn } from "../command.ts";
+
+/**
+ * Creates the request for a message, due for the pipeline now, with its `received` event (and `subject_unparseable`
+ * with the reason when one is given); null when the message already has a request (ingesting twice is harmless).
+ */
+export async function createFromMessage(
+  tx: Queryable,
+  r: NewRequest & { unparseableReason?: string | null },
+): Promise<string | null> {
+  const id = await insertRequest(tx, r);
+  if (!id) return null;
+  await systemCommandIn(tx, id, async (w) => {
+    await w.event("received", { parseStatus: r.parseStatus, type: r.type });
+    if (r.unparseableReason) await w.event("subject_unparseable", { reason: r.unparseableReason });
+  });
+  return id;
+}
+
+/** Files follow-up messages on a request: one `follow_up_received` event each, with its PKB message id and facts. */
+export async function recordFollowUps(
+  tx: Queryable,
+  requestId: string,
+  messages: readonly { pkbMessageId: string; fromPatient?: boolean }[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await systemCommandIn(tx, requestId, async (w) => {
+    for (const m of messages) {
+      await w.event("follow_up_received", {
+        pkbMessageId: m.pkbMessageId,
+        ...(m.fromPatient !== undefined ? { fromPatient: m.fromPatient } : {}),
+      });
+    }
+  });
+}

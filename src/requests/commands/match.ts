@@ -1,0 +1,107 @@
+// A person fixing a request's appointment match: choose one of the stored candidates (manual match), or search PKB
+// again through the pipeline's own code and replace the candidates (re-match). Neither re-routes the request: it may
+// already be in someone's hands; the history says what changed.
+import { z } from "zod";
+import type { MatchResult } from "../../domain/match.ts";
+import { AppError, UpstreamError } from "../../errors.ts";
+import { SessionEndedError } from "../../pkb/tokens.ts";
+import type { Db } from "../../store/db.ts";
+import { readCandidates, readMatchFacts } from "../../store/requests.ts";
+import type { SyncDeps } from "../../sync/deps.ts";
+import { findAppointment } from "../../sync/identify.ts";
+import { loadWithAccess, runCommand, UNCHANGED, type ActionContext, type CommandResult } from "../command.ts";
+import { appointmentPatch, matchResultPatch, storedCandidateSchema } from "../match.ts";
+import { requireHolderOrLead, requireWorkable } from "../state.ts";
+
+/**
+ * Links the request to one of its stored candidates, by FHIR id (400 `not_a_candidate` otherwise): match state
+ * `manual`, the appointment's fields copied from the candidate (so the deadline follows its start).
+ */
+export async function chooseCandidate(
+  db: Db,
+  props: ActionContext & { requestId: string; fhirId: string },
+): Promise<CommandResult> {
+  return runCommand(db, props, async (w) => {
+    const r = w.request;
+    requireWorkable(r);
+    requireHolderOrLead(props.actor, r);
+    const candidates = z.array(storedCandidateSchema).parse(await readCandidates(w.tx, r.id));
+    const chosen = candidates.find((c) => c.fhirId === props.fhirId);
+    if (!chosen) {
+      throw new AppError(
+        "not_a_candidate",
+        "That appointment is not one of this request's candidates; re-match to search PKB again",
+        400,
+      );
+    }
+    if (r.matchState === "manual" && r.appointmentFhirId === chosen.fhirId) return UNCHANGED;
+    const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
+    await w.update({ match_state: "manual", match_confidence: chosen.score, ...appointmentPatch(chosen) });
+    await w.event("appointment_linked", {
+      manual: true,
+      fhirId: chosen.fhirId,
+      externalId: chosen.externalId,
+      ...previous,
+    });
+    await w.audit("request.manually_matched", { fhirId: chosen.fhirId });
+  });
+}
+
+/**
+ * Searches PKB's appointments again with the pipeline's own code (findAppointment) and applies the result as the
+ * pipeline would: linked when the best candidate is clear enough, otherwise review or no candidates, with the new
+ * candidates and evidence. Holds no transaction during the PKB call. PKB failing is a 502 `pkb_unavailable` with the
+ * reason; a patient without an NHS number is 409 `patient_not_identified`.
+ */
+export async function rematchRequest(
+  sync: SyncDeps,
+  props: ActionContext & { requestId: string },
+): Promise<CommandResult> {
+  // Load with the access check first; the patient's NHS number is read only once it passed.
+  const facts = await sync.db.transaction(async (tx) => {
+    const r = await loadWithAccess(tx, props.requestId, props.actor, "work");
+    requireWorkable(r);
+    requireHolderOrLead(props.actor, r);
+    return (await readMatchFacts(tx, r.id))!;
+  });
+  if (!facts.nhsNumber) {
+    throw new AppError(
+      "patient_not_identified",
+      "The patient has no NHS number in PKB, so their appointments cannot be searched",
+      409,
+    );
+  }
+  let match: MatchResult;
+  try {
+    match = await findAppointment(sync, {
+      nhsNumber: facts.nhsNumber,
+      requestedStart: facts.requestedStart,
+      requestedSubject: facts.requestedSubject,
+      receivedAt: facts.receivedAt,
+    });
+  } catch (err) {
+    if (err instanceof UpstreamError || err instanceof SessionEndedError) {
+      throw new AppError("pkb_unavailable", `PKB's appointment search failed: ${err.message}`, 502, true);
+    }
+    throw err;
+  }
+  return runCommand(sync.db, props, async (w) => {
+    // Checked again: the request may have changed hands or closed while PKB was asked.
+    const r = w.request;
+    requireWorkable(r);
+    requireHolderOrLead(props.actor, r);
+    const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
+    const { patch, state, linked, candidates } = matchResultPatch(match);
+    await w.update(patch);
+    await w.event("rematched", {
+      decision: state,
+      confidence: match.confidence,
+      candidates: candidates.length,
+      fhirId: linked?.fhirId ?? null,
+      externalId: linked?.externalId ?? null,
+      ...previous,
+      summary: match.summary,
+    });
+    await w.audit("request.rematched", { decision: state, candidates: candidates.length });
+  });
+}

@@ -1,0 +1,62 @@
+// Pure rules for writing a match onto a request: the appointment fields copied from a candidate, and what a match
+// result (the pipeline's, or a re-match's) sets.
+import { z } from "zod";
+import { candidateRecords, type CandidateRecord, type MatchResult } from "../domain/match.ts";
+import type { RequestPatch } from "../store/requests.ts";
+import { matchStateOf } from "./state.ts";
+import type { MatchState } from "./vocabulary.ts";
+
+/** A candidate as the pipeline stores it in appointment_requests.candidates (parsed when read back). */
+export const storedCandidateSchema = z.object({
+  fhirId: z.string(),
+  externalId: z.string().nullable(),
+  start: z.string().nullable(),
+  status: z.string(),
+  appointmentType: z.string().nullable(),
+  description: z.string().nullable(),
+  specialtyCode: z.string().nullable(),
+  specialtyDisplay: z.string().nullable(),
+  location: z.string().nullable(),
+  score: z.number(),
+  evidence: z.array(z.unknown()),
+});
+export type StoredCandidate = z.infer<typeof storedCandidateSchema>;
+
+/** The request's appointment fields from a candidate (all null: no linked appointment). */
+export function appointmentPatch(c: StoredCandidate | CandidateRecord | null): RequestPatch {
+  return {
+    appointment_fhir_id: c?.fhirId ?? null,
+    appointment_external_id: c?.externalId ?? null,
+    appointment_specialty_code: c?.specialtyCode ?? null,
+    appointment_specialty_display: c?.specialtyDisplay ?? null,
+    appointment_type: c?.appointmentType ?? null,
+    appointment_start: c?.start ?? null,
+    appointment_location: c?.location ?? null,
+    appointment_status: c?.status ?? null,
+  };
+}
+
+/** What a match result sets on a request: state, confidence, evidence, candidates and the linked appointment. */
+export function matchResultPatch(m: MatchResult): {
+  patch: RequestPatch;
+  state: MatchState;
+  linked: CandidateRecord | null;
+  candidates: CandidateRecord[];
+} {
+  const candidates = candidateRecords(m);
+  const linked =
+    m.decision === "auto_link" && m.best ? (candidates.find((c) => c.fhirId === m.best!.fhirId) ?? null) : null;
+  const state = matchStateOf(m.decision);
+  return {
+    state,
+    linked,
+    candidates,
+    patch: {
+      match_state: state,
+      match_confidence: m.confidence,
+      match_evidence: { summary: m.summary, best: m.best?.evidence ?? [] },
+      candidates,
+      ...appointmentPatch(linked),
+    },
+  };
+}

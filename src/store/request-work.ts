@@ -1,0 +1,70 @@
+// The request_work repository: follow-up work on a request, one row per request and processor (`kind`). SQL only;
+// processors (src/requests/processors.ts) decide when work is due and src/jobs/request-work.ts does it.
+import type { DueQueue } from "../jobs/due-work.ts";
+import type { Queryable } from "./db.ts";
+
+/** The due-work description of one processor's rows in request_work (see src/jobs/due-work.ts). */
+export const requestWorkQueue = (kind: string): DueQueue => ({
+  table: "request_work",
+  id: "id",
+  idType: "bigint",
+  due: "due_at",
+  attempts: "attempts",
+  where: { sql: "kind = $1", params: [kind] },
+});
+
+/**
+ * Schedules `kind` work on a request at `dueAt` (or moves it there when it is already scheduled), with its attempts
+ * counted from zero again. Call in the transaction that wrote the event the work follows from.
+ */
+export async function scheduleWork(tx: Queryable, w: { requestId: string; kind: string; dueAt: Date }): Promise<void> {
+  await tx.query(
+    `INSERT INTO request_work (request_id, kind, due_at) VALUES ($1, $2, $3)
+     ON CONFLICT (request_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, last_error = NULL,
+       gave_up_at = NULL, updated_at = now()`,
+    [w.requestId, w.kind, w.dueAt],
+  );
+}
+
+/** Cancels any scheduled `kind` work on a request (the work became moot). */
+export async function cancelWork(tx: Queryable, w: { requestId: string; kind: string }): Promise<void> {
+  await tx.query("UPDATE request_work SET due_at = NULL, updated_at = now() WHERE request_id = $1 AND kind = $2", [
+    w.requestId,
+    w.kind,
+  ]);
+}
+
+/** One work item as its processor sees it. */
+export interface WorkItem {
+  id: number;
+  requestId: string;
+  kind: string;
+  attempts: number;
+  dueAt: Date | null;
+}
+
+/** Reads one work item by id (null when gone, e.g. its request was deleted). */
+export async function readWork(db: Queryable, id: number | string): Promise<WorkItem | null> {
+  const [r] = await db.query<{ id: number; request_id: string; kind: string; attempts: number; due_at: Date | null }>(
+    "SELECT id, request_id, kind, attempts, due_at FROM request_work WHERE id = $1",
+    [id],
+  );
+  return r ? { id: r.id, requestId: r.request_id, kind: r.kind, attempts: r.attempts, dueAt: r.due_at } : null;
+}
+
+/** Marks a work item finished: nothing more is due. */
+export async function finishWork(db: Queryable, id: number | string): Promise<void> {
+  await db.query(
+    "UPDATE request_work SET due_at = NULL, attempts = 0, last_error = NULL, updated_at = now() WHERE id = $1",
+    [id],
+  );
+}
+
+/** Marks a work item given up after its last failed attempt, with the reason. */
+export async function giveUpWork(db: Queryable, id: number | string, attempts: number, reason: string): Promise<void> {
+  await db.query(
+    `UPDATE request_work SET due_at = NULL, attempts = $2, last_error = $3, gave_up_at = now(), updated_at = now()
+     WHERE id = $1`,
+    [id, attempts, reason],
+  );
+}

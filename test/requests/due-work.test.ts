@@ -1,0 +1,178 @@
+// The due-work helper: the pure backoff rules, and on both engines the claim (due rows only, most overdue first, hidden
+// for the lease once claimed) and reschedule; on PostgreSQL, workers on separate connections never take the same row
+// and never wait for a row another transaction holds (FOR UPDATE SKIP LOCKED).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  afterFailure,
+  backoffDelayMs,
+  claimDue,
+  drainDue,
+  reschedule,
+  type BackoffPolicy,
+  type DueQueue,
+} from "../../src/jobs/due-work.ts";
+import { openPostgres, type Db } from "../../src/store/db.ts";
+import { engines, type TestDb } from "../helpers/db.ts";
+
+const policy: BackoffPolicy = { baseMs: 30_000, maxMs: 3_600_000, maxAttempts: 5 };
+
+describe("backoff", () => {
+  it("doubles from the base per failed attempt up to the maximum, spread by the jitter", () => {
+    const mid = () => 0.5; // no jitter
+    expect([1, 2, 3, 4].map((a) => backoffDelayMs(a, policy, mid))).toEqual([30_000, 60_000, 120_000, 240_000]);
+    expect(backoffDelayMs(20, policy, mid)).toBe(3_600_000);
+    expect(backoffDelayMs(1, policy, () => 0)).toBe(22_500);
+    expect(backoffDelayMs(1, policy, () => 1)).toBe(37_500);
+    expect(backoffDelayMs(1, { ...policy, jitter: 0 }, Math.random)).toBe(30_000);
+  });
+
+  it("retries a retryable failure until the last attempt, and never one that is not retryable", () => {
+    expect(afterFailure(1, true, policy, () => 0.5)).toEqual({ retry: true, delayMs: 30_000 });
+    expect(afterFailure(4, true, policy, () => 0.5)).toEqual({ retry: true, delayMs: 240_000 });
+    expect(afterFailure(5, true, policy)).toEqual({ retry: false });
+    expect(afterFailure(1, false, policy)).toEqual({ retry: false });
+  });
+});
+
+/** A scratch queue table: due rows of two kinds. */
+const queue = (kind: string): DueQueue => ({
+  table: "due_test",
+  id: "id",
+  idType: "bigint",
+  due: "due_at",
+  attempts: "attempts",
+  where: { sql: "kind = $1", params: [kind] },
+});
+
+async function seed(db: Db, rows: { kind: string; dueInMs: number | null }[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const r of rows) {
+    const [row] = await db.query<{ id: number }>(
+      `INSERT INTO due_test (kind, due_at) VALUES ($1,
+         CASE WHEN $2::double precision IS NULL THEN NULL ELSE now() + make_interval(secs => $2::double precision / 1000) END)
+       RETURNING id`,
+      [r.kind, r.dueInMs],
+    );
+    ids.push(String(row!.id));
+  }
+  return ids;
+}
+
+describe.each(engines)("due work on $name", (engine) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await engine.open();
+    await t.db.query(
+      `CREATE TABLE due_test (id bigserial PRIMARY KEY, kind text NOT NULL, due_at timestamptz,
+         attempts integer NOT NULL DEFAULT 0, last_error text)`,
+    );
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("claims due rows of its queue only, most overdue first, and hides them for the lease", async () => {
+    const [late, later, , , other] = await seed(t.db, [
+      { kind: "a", dueInMs: -1_000 },
+      { kind: "a", dueInMs: -60_000 },
+      { kind: "a", dueInMs: 60_000 },
+      { kind: "a", dueInMs: null },
+      { kind: "b", dueInMs: -1_000 },
+    ]);
+    expect(await claimDue(t.db, queue("a"), { limit: 10, leaseMs: 60_000 })).toEqual([later, late]);
+    expect(await claimDue(t.db, queue("a"), { limit: 10, leaseMs: 60_000 })).toEqual([]); // leased
+    expect(await claimDue(t.db, queue("b"), { limit: 10, leaseMs: 60_000 })).toEqual([other]);
+    // The one due in a minute and the one never due were not claimed.
+  });
+
+  it("reschedules with attempts and other columns, or as a pause leaving attempts alone", async () => {
+    const [id] = await seed(t.db, [{ kind: "c", dueInMs: -1_000 }]);
+    await reschedule(t.db, queue("c"), id!, 0, { attempts: 3, set: { last_error: "PKB said 503" } });
+    const [row] = await t.db.query<{ attempts: number; last_error: string; due: boolean }>(
+      "SELECT attempts, last_error, due_at <= now() AS due FROM due_test WHERE id = $1",
+      [id],
+    );
+    expect(row).toEqual({ attempts: 3, last_error: "PKB said 503", due: true });
+    await reschedule(t.db, queue("c"), id!, 60_000);
+    const [paused] = await t.db.query<{ attempts: number; due: boolean }>(
+      "SELECT attempts, due_at <= now() AS due FROM due_test WHERE id = $1",
+      [id],
+    );
+    expect(paused).toEqual({ attempts: 3, due: false });
+  });
+
+  it("drains batch after batch, and stops when a whole batch paused", async () => {
+    const ids = await seed(
+      t.db,
+      Array.from({ length: 5 }, () => ({ kind: "d", dueInMs: -1_000 })),
+    );
+    const seen: string[] = [];
+    await drainDue(t.db, queue("d"), {
+      batchSize: 2,
+      concurrency: 2,
+      leaseMs: 60_000,
+      work: async (id) => {
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]); // done
+        return "done";
+      },
+      onResult: (_r, id) => void seen.push(id),
+    });
+    expect(seen.sort()).toEqual([...ids].sort());
+
+    await seed(t.db, [
+      { kind: "e", dueInMs: -1_000 },
+      { kind: "e", dueInMs: -1_000 },
+    ]);
+    let calls = 0;
+    await drainDue(t.db, queue("e"), {
+      batchSize: 10,
+      concurrency: 1,
+      leaseMs: 60_000,
+      work: async (id) => {
+        calls++;
+        await reschedule(t.db, queue("e"), id, 0); // paused, due again at once
+        return "paused";
+      },
+      isPause: (r) => r === "paused",
+    });
+    expect(calls).toBe(2); // one batch, then it stopped instead of spinning
+  });
+
+  if (engine.name === "postgres") {
+    it("gives concurrent workers disjoint rows and skips rows another transaction holds", async () => {
+      const ids = await seed(
+        t.db,
+        Array.from({ length: 30 }, () => ({ kind: "f", dueInMs: -1_000 })),
+      );
+      const second = await openPostgres(t.url!, { max: 3 });
+      try {
+        // A row locked by a transaction that stays open is skipped, without waiting for it.
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let locked!: () => void;
+        const isLocked = new Promise<void>((r) => (locked = r));
+        const holder = t.db.transaction(async (tx) => {
+          await tx.query("SELECT id FROM due_test WHERE id = $1 FOR UPDATE", [ids[0]]);
+          locked();
+          await held;
+        });
+        await isLocked;
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            claimDue(i % 2 ? second : t.db, queue("f"), { limit: 4, leaseMs: 60_000 }),
+          ),
+        );
+        release();
+        await holder;
+        const all = claims.flat();
+        expect(new Set(all).size).toBe(all.length); // nobody got a row twice
+        expect(all).not.toContain(ids[0]);
+        expect(all).toHaveLength(24);
+        const rest = await claimDue(second, queue("f"), { limit: 10, leaseMs: 60_000 });
+        expect(new Set([...all, ...rest])).toEqual(new Set(ids));
+      } finally {
+        await second.close();
+      }
+    });
+  }
+});

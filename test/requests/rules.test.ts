@@ -1,0 +1,121 @@
+// The request's pure rules: the state machine, who may act, and how an outcome is stored (UK wall clock, BST). Runs in
+// both zones (vitest.config.ts): no rule may depend on the host's.
+import { describe, expect, it } from "vitest";
+import type { SessionUser } from "../../src/auth/permissions.ts";
+import { decideOutcome } from "../../src/requests/outcome.ts";
+import {
+  canMove,
+  isReopen,
+  matchEventOf,
+  matchStateOf,
+  requireHolderOrLead,
+  requireInError,
+  requireMove,
+  requireWorkable,
+  type RequestFacts,
+} from "../../src/requests/state.ts";
+import { REQUEST_STATUSES, WORK_STATUSES } from "../../src/requests/vocabulary.ts";
+
+const user = (role: SessionUser["role"], id = "u1"): SessionUser => ({
+  id,
+  email: `${id}@nhs.test`,
+  displayName: id,
+  role,
+  teamIds: ["t1"],
+  leadTeamIds: role === "team_lead" ? ["t1"] : [],
+});
+const facts = (f: Partial<RequestFacts> = {}): RequestFacts => ({
+  status: "open",
+  teamId: "t1",
+  assignedUserId: null,
+  assignedName: null,
+  ...f,
+});
+const code = (fn: () => void): string | null => {
+  try {
+    fn();
+    return null;
+  } catch (err) {
+    return (err as { code: string }).code;
+  }
+};
+
+describe("state machine", () => {
+  it("lets people move open ↔ in progress → done and reopen done; the pipeline's states are not theirs", () => {
+    const moves = REQUEST_STATUSES.flatMap((from) =>
+      WORK_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}→${to}`),
+    );
+    expect(moves).toEqual(["open→in_progress", "open→done", "in_progress→open", "in_progress→done", "done→open"]);
+    expect(isReopen("done", "open")).toBe(true);
+    expect(isReopen("in_progress", "open")).toBe(false);
+    expect(code(() => requireMove("processing", "open"))).toBe("invalid_transition");
+    expect(code(() => requireMove("open", "done"))).toBeNull();
+  });
+
+  it("says why a request cannot be worked", () => {
+    expect(code(() => requireWorkable(facts({ status: "done" })))).toBe("request_closed");
+    expect(code(() => requireWorkable(facts({ status: "processing" })))).toBe("not_workable");
+    expect(code(() => requireWorkable(facts({ status: "error" })))).toBe("not_workable");
+    expect(code(() => requireWorkable(facts({ status: "in_progress" })))).toBeNull();
+    expect(code(() => requireInError("open"))).toBe("not_in_error");
+    expect(code(() => requireInError("error"))).toBeNull();
+  });
+
+  it("lets the holder or a lead of the team act on a held request, and nobody else", () => {
+    const held = facts({ assignedUserId: "u2", assignedName: "Sam" });
+    expect(code(() => requireHolderOrLead(user("clerk", "u2"), held))).toBeNull();
+    expect(code(() => requireHolderOrLead(user("clerk"), held))).toBe("already_assigned");
+    expect(code(() => requireHolderOrLead(user("team_lead"), held))).toBeNull();
+    expect(code(() => requireHolderOrLead(user("admin"), held))).toBeNull();
+    expect(code(() => requireHolderOrLead(user("clerk"), facts()))).toBeNull();
+  });
+
+  it("names the match state and history event of each pipeline decision", () => {
+    expect(["auto_link", "review", "no_candidates"].map((d) => matchStateOf(d as never))).toEqual([
+      "auto_linked",
+      "review",
+      "no_candidates",
+    ]);
+    expect(["auto_link", "review", "no_candidates"].map((d) => matchEventOf(d as never))).toEqual([
+      "appointment_linked",
+      "match_needs_review",
+      "no_appointment_found",
+    ]);
+  });
+});
+
+describe("outcome", () => {
+  it("stores a rebooking on the UK clock: BST converted to UTC, done", () => {
+    const d = decideOutcome({ outcome: "rebooked", newStart: { date: "2025-07-01", time: "09:30" } });
+    expect(d).toEqual({
+      outcome: "rebooked",
+      details: { newStart: "2025-07-01T08:30:00.000Z", newStartUk: expect.stringContaining("09:30") },
+      status: "done",
+      warnings: [],
+    });
+  });
+
+  it("refuses a time skipped when the clocks go forward, and flags one that happens twice", () => {
+    expect(code(() => decideOutcome({ outcome: "rebooked", newStart: { date: "2025-03-30", time: "01:30" } }))).toBe(
+      "nonexistent_time",
+    );
+    expect(code(() => decideOutcome({ outcome: "rebooked", newStart: { date: "2025-02-30", time: "10:00" } }))).toBe(
+      "invalid_date",
+    );
+    const repeated = decideOutcome({ outcome: "rebooked", newStart: { date: "2025-10-26", time: "01:30" } });
+    expect(repeated.details).toMatchObject({ newStart: "2025-10-26T00:30:00.000Z", repeatedHour: true });
+    expect(repeated.warnings).toHaveLength(1);
+  });
+
+  it("keeps a reason or note trimmed; needs patient contact stays in progress", () => {
+    expect(decideOutcome({ outcome: "rejected", reason: "  duplicate " })).toMatchObject({
+      details: { reason: "duplicate" },
+      status: "done",
+    });
+    expect(decideOutcome({ outcome: "needs_patient_contact", note: " call " })).toMatchObject({
+      details: { note: "call" },
+      status: "in_progress",
+    });
+    expect(decideOutcome({ outcome: "cancelled" })).toMatchObject({ details: {}, status: "done" });
+  });
+});
