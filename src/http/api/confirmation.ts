@@ -123,7 +123,7 @@ export const confirmationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, de
       onRequest: reportOnly,
       schema: {
         tags: ["Reports"],
-        operationId: "getConfirmationReportCsv",
+        operationId: "exportConfirmationReportCsv",
         summary: "Time to PKB confirmation; share confirmed within the limit (CSV)",
         description: DEFINITION + CSV_NOTE,
         querystring: filterQuery,

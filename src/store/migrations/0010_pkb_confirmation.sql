@@ -40,3 +40,12 @@ CREATE TABLE pkb_confirmation_policy (
 );
 INSERT INTO pkb_confirmation_policy (first_check_ms, max_interval_ms, within_ms, check_for_ms)
 VALUES (300000, 3600000, 86400000, 604800000);
+
+-- Two new kinds of history row (src/requests/vocabulary.ts EVENT_TYPES): PKB showed the outcome, or did not in time.
+ALTER TABLE request_events DROP CONSTRAINT request_events_type_check;
+ALTER TABLE request_events ADD CONSTRAINT request_events_type_check CHECK (type IN (
+  'received', 'subject_unparseable', 'follow_up_received', 'patient_identified', 'patient_not_identified',
+  'appointment_linked', 'no_appointment_found', 'match_needs_review', 'routed', 'error', 'assigned', 'unassigned',
+  'status_changed', 'reopened', 'outcome_recorded', 'note_added', 'rematched', 'retry_requested',
+  'pkb_confirmed', 'pkb_not_confirmed'
+));
