@@ -10,7 +10,7 @@ import type { Logger } from "./log.ts";
 import { loadOrCreateDevKey, TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
-import { reauthAlerter } from "./jobs/alerts.ts";
+import { notConfirmedAlerter, reauthAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
 import { randomUUID } from "node:crypto";
@@ -57,7 +57,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<ChildProces
   return child;
 }
 
-/** The pipeline's dependencies, with re-authorisation alerts wired in. */
+/** The pipeline's dependencies, with the re-authorisation and "not confirmed in PKB" alerts wired in. */
 export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Logger): SyncDeps {
   return buildSyncDeps({
     config,
@@ -66,6 +66,7 @@ export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Lo
     logger: logger.child({ component: "sync" }),
     instanceId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     onSessionEnded: reauthAlerter({ db, logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
+    onNotConfirmed: notConfirmedAlerter({ logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
   });
 }
 

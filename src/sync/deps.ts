@@ -1,5 +1,6 @@
 // What the pipeline needs, built once from configuration.
 import type { Config } from "../config.ts";
+import type { NotConfirmedAlert } from "../jobs/alerts.ts";
 import type { Logger } from "../log.ts";
 import { PkbFhir } from "../pkb/fhir.ts";
 import { FhirTokenClient, PkbOAuth } from "../pkb/oauth.ts";
@@ -21,6 +22,8 @@ export interface SyncDeps {
   settings: Config["sync"];
   /** Identifies this process in leases. */
   instanceId: string;
+  /** Tells people a request's outcome is not confirmed in PKB; resolves true once delivered (absent: log only). */
+  onNotConfirmed?: (alert: NotConfirmedAlert) => Promise<boolean>;
 }
 
 /** Builds the PKB adapters and pipeline dependencies. */
@@ -31,6 +34,7 @@ export function buildSyncDeps(p: {
   logger: Logger;
   instanceId: string;
   onSessionEnded?: SessionEndedListener;
+  onNotConfirmed?: (alert: NotConfirmedAlert) => Promise<boolean>;
   retry?: RetryPolicy;
 }): SyncDeps {
   const { config, db, cipher } = p;
@@ -53,5 +57,6 @@ export function buildSyncDeps(p: {
     fhir: new PkbFhir(config.pkb.fhirBaseUrl, systemTokens, http),
     settings: config.sync,
     instanceId: p.instanceId,
+    ...(p.onNotConfirmed ? { onNotConfirmed: p.onNotConfirmed } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { ensure, requireUser } from "../../auth/guard.ts";
 import { canReadReports } from "../../auth/permissions.ts";
 import { confirmationReport, type ConfirmationFigures, type ConfirmationReport } from "../../reports/confirmation.ts";
 import { csvDocument, type Cell, type CsvTable } from "../../reports/csv.ts";
-import { confirmationCounts } from "../../store/pkb-confirmations.ts";
+import { applyConfirmationPolicy, confirmationCounts } from "../../store/pkb-confirmations.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { CSV_NOTE, filterQuery, sendCsv, toFilter } from "./reports.ts";
@@ -74,6 +74,8 @@ export function confirmationTable(r: ConfirmationReport): CsvTable {
 
 /** The confirmation routes. */
 export const confirmationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  // The schedule in force for every instance (CONFIRM_* settings), as the workflow routes do with the deadline rules.
+  await applyConfirmationPolicy(deps.db, deps.config.confirmation);
   const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 
   app.get(

@@ -9,6 +9,7 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -21,6 +22,7 @@ export type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -95,7 +97,7 @@ export interface RequestItem {
 
 /** Whether PKB shows the request's outcome (docs/pkb-confirmation.md). Instants are ISO strings (UTC). */
 export interface PkbConfirmation {
-  state: "not_needed" | "awaiting" | "confirmed" | "not_confirmed";
+  state: PkbConfirmationState;
   /** The limit: PKB should show the outcome by then. */
   due: string | null;
   checkedAt: string | null;
