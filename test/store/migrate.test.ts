@@ -80,7 +80,8 @@ describe.each(engines)("migrations on $name", (engine) => {
       try {
         const results = await Promise.all([t.db, ...others].map((db) => migrate(db)));
         const applied = results.flat();
-        expect(applied.sort()).toEqual((await readMigrations()).map((m) => m.version));
+        // Numeric order: with ten or more migrations a plain sort() would put 10 before 2.
+        expect(applied.sort((a, b) => a - b)).toEqual((await readMigrations()).map((m) => m.version));
       } finally {
         await Promise.all(others.map((db) => db.close()));
       }

@@ -129,6 +129,7 @@ export const confirmationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, de
         summary: "Time to PKB confirmation; share confirmed within the limit (CSV)",
         description: DEFINITION + CSV_NOTE,
         querystring: filterQuery,
+        produces: ["text/csv"],
         response: errors,
       },
     },
