@@ -10,6 +10,7 @@ import type { Logger } from "./log.ts";
 import { cipherFor, type TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import { notConfirmedAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { startRetentionJob, type RetentionJob } from "./jobs/retention.ts";
 import { startRollupCompactor, type RollupCompactor } from "./jobs/rollups.ts";
@@ -67,6 +68,7 @@ export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Lo
     cipher,
     logger: logger.child({ component: "sync" }),
     instanceId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onNotConfirmed: notConfirmedAlerter({ logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
   });
 }
 

@@ -10,6 +10,7 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -41,6 +42,18 @@ export interface RequestFilter {
   q?: string;
   /** Requests not done whose deadline is in one of `states` at `now` (empty: none). */
   due?: { states: DueState[]; now: Date; dueSoonMs: number };
+  /** Whether PKB shows the outcome (docs/pkb-confirmation.md); "not_needed" = no confirmation row. */
+  confirmation?: PkbConfirmationState[];
+}
+
+/** Whether PKB shows the request's outcome; instants UTC (due: the limit). */
+export interface PkbConfirmationView {
+  state: PkbConfirmationState;
+  due: Date | null;
+  checkedAt: Date | null;
+  confirmedAt: Date | null;
+  /** What PKB showed at the last check, in words. */
+  shows: string | null;
 }
 
 /** The linked appointment as the request holds it. */
@@ -73,6 +86,7 @@ export interface RequestListItem {
   errorReason: string | null;
   /** When the request is due (kept by the store from received_at and the linked appointment's start). */
   deadlineAt: Date;
+  pkbConfirmation: PkbConfirmationView;
 }
 
 interface ListRow {
@@ -101,6 +115,11 @@ interface ListRow {
   priority: RequestListItem["priority"];
   error_reason: string | null;
   deadline_at: Date;
+  pkb_state: "awaiting" | "confirmed" | "not_confirmed" | null;
+  pkb_due_at: Date | null;
+  pkb_checked_at: Date | null;
+  pkb_confirmed_at: Date | null;
+  pkb_shows: string | null;
   sort_key: string | null;
 }
 
@@ -138,13 +157,24 @@ const toItem = (r: Omit<ListRow, "sort_key">): RequestListItem => ({
   priority: r.priority,
   errorReason: r.error_reason,
   deadlineAt: r.deadline_at,
+  pkbConfirmation: {
+    state: r.pkb_state ?? "not_needed",
+    due: r.pkb_due_at,
+    checkedAt: r.pkb_checked_at,
+    confirmedAt: r.pkb_confirmed_at,
+    shows: r.pkb_shows,
+  },
 });
 
 const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.patient_pkb_id, p.first_name, p.last_name,
   COALESCE(r.nhs_number, p.nhs_number) AS nhs_number, r.match_state, r.match_confidence, r.appointment_fhir_id,
   r.appointment_external_id, r.appointment_start, r.appointment_specialty_code, r.appointment_specialty_display,
   r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
-  r.priority, r.error_reason, r.deadline_at`;
+  r.priority, r.error_reason, r.deadline_at, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
+  pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows`;
+
+/** The join LIST_COLUMNS' PKB confirmation needs (no row: not needed). */
+const CONFIRMATION_JOIN = "LEFT JOIN pkb_confirmations pc ON pc.request_id = r.id";
 
 /** Escapes LIKE's wildcards so a search term matches literally. */
 const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -193,6 +223,11 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
   if (f.q) {
     const search = searchCondition(f.q, p);
     if (search) where.push(search);
+  }
+  if (f.confirmation) {
+    const stored = f.confirmation.filter((x) => x !== "not_needed");
+    const any = stored.length ? `pc.state = ANY(${p(stored)}::text[])` : "false";
+    where.push(f.confirmation.includes("not_needed") ? `(pc.state IS NULL OR ${any})` : any);
   }
   if (f.due) {
     const { now, dueSoonMs } = f.due;
@@ -261,6 +296,7 @@ export async function listRequests(
      FROM appointment_requests r
      LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
      LEFT JOIN teams t ON t.id = r.team_id
+     ${CONFIRMATION_JOIN}
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
      ORDER BY ${order} LIMIT ${p(opts.limit + 1)}`,
     params,
@@ -385,6 +421,7 @@ export async function getRequestDetail(db: Queryable, id: string): Promise<Reque
      FROM appointment_requests r
      LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
      LEFT JOIN teams t ON t.id = r.team_id
+     ${CONFIRMATION_JOIN}
      LEFT JOIN routing_rules rr ON rr.id = r.routing_rule_id
      LEFT JOIN users u ON u.id = r.assigned_user_id
      WHERE r.id = $1`,

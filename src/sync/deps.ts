@@ -1,5 +1,6 @@
 // What the pipeline needs, built once from configuration.
 import type { Config } from "../config.ts";
+import type { NotConfirmedAlert } from "../jobs/alerts.ts";
 import type { Logger } from "../log.ts";
 import { PkbFhir } from "../pkb/fhir.ts";
 import { FhirTokenClient, PkbOAuth } from "../pkb/oauth.ts";
@@ -24,6 +25,8 @@ export interface SyncDeps {
   instanceId: string;
   /** Delivers due alerts (re-authorisation needed or done, polls failing or working again). */
   alerts: Alerts;
+  /** Tells people a request's outcome is not confirmed in PKB; resolves true once delivered (absent: log only). */
+  onNotConfirmed?: (alert: NotConfirmedAlert) => Promise<boolean>;
 }
 
 /** Builds the PKB adapters and pipeline dependencies. */
@@ -33,6 +36,7 @@ export function buildSyncDeps(p: {
   cipher: TokenCipher;
   logger: Logger;
   instanceId: string;
+  onNotConfirmed?: (alert: NotConfirmedAlert) => Promise<boolean>;
   retry?: RetryPolicy;
 }): SyncDeps {
   const { config, db, cipher } = p;
@@ -63,5 +67,6 @@ export function buildSyncDeps(p: {
     settings: config.sync,
     instanceId: p.instanceId,
     alerts,
+    ...(p.onNotConfirmed ? { onNotConfirmed: p.onNotConfirmed } : {}),
   };
 }

@@ -338,6 +338,14 @@ const ROUTES: Record<string, Entry> = {
   "GET /api/reports/summary.csv": report("summary.csv"),
   "GET /api/reports/rows": report("rows"),
   "GET /api/reports/rows.csv": report("rows.csv"),
+  "GET /api/reports/confirmation": report("confirmation"),
+  "GET /api/reports/confirmation.csv": report("confirmation.csv"),
+
+  // ---- PKB confirmation: everyone signed in (counts for the teams they lead) ----
+  "GET /api/pkb-confirmation/summary": {
+    expect: everyone(200),
+    call: () => ({ url: "/api/pkb-confirmation/summary" }),
+  },
 };
 // ==================================================================================== END OF CLASSIFICATION TABLE ===
 

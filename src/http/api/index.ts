@@ -9,6 +9,7 @@ import { requireUser } from "../../auth/guard.ts";
 import type { AppDeps } from "../server.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
+import { confirmationRoutes } from "./confirmation.ts";
 import { connectionRoutes } from "./connections.ts";
 import { reportRoutes } from "./reports.ts";
 import { requestRoutes } from "./requests.ts";
@@ -87,6 +88,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(syncStatusRoutes, deps);
     await api.register(errorQueueRoutes, deps);
     await api.register(reportRoutes, deps);
+    await api.register(confirmationRoutes, deps);
     await api.register(workflowRoutes, deps);
     await api.register(eventRoutes, deps);
     await api.register(simulateRoutes, deps);

@@ -9,6 +9,7 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -21,6 +22,7 @@ export type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -89,7 +91,19 @@ export interface RequestItem {
   errorReason: string | null;
   outcome?: Outcome | null;
   deadline?: Deadline | null;
+  pkbConfirmation?: PkbConfirmation;
   patient: { pkbUserId: string | null; name: string | null; nhsNumber: string | null };
+}
+
+/** Whether PKB shows the request's outcome (docs/pkb-confirmation.md). Instants are ISO strings (UTC). */
+export interface PkbConfirmation {
+  state: PkbConfirmationState;
+  /** The limit: PKB should show the outcome by then. */
+  due: string | null;
+  checkedAt: string | null;
+  confirmedAt: string | null;
+  /** What PKB showed at the last check, in words ("PKB still shows Mon 12 Oct 16:00"). */
+  shows: string | null;
 }
 
 export interface RequestPage {

@@ -43,6 +43,9 @@ const DESCRIBE: Record<EventType, Describe> = {
   note_added: () => "Internal note added",
   error: (d) => `Processing failed${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
   retry_requested: () => "Sent back to processing",
+  pkb_confirmed: (d) =>
+    `${d.late ? "Confirmed in PKB late" : "Confirmed in PKB"}${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  pkb_not_confirmed: (d) => `Not confirmed in PKB in time${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
 };
 
 /** One event in words; `names` gives people's names by id. An unknown type (a newer server) is shown by its name. */

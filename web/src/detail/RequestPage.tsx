@@ -13,12 +13,14 @@ import { canWork } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { BackLink, Inset, Loading, PageHeading, SummaryList, useTitle } from "../components/ui.tsx";
 import { dobText, nhsNumber, outcomeText, priorityText, typeText, ukDateTime } from "../format.ts";
+import { ConfirmationTag } from "../worklist/confirmation.tsx";
 import { DeadlineTag, StatusTag } from "../worklist/cues.tsx";
 import { Actions } from "./Actions.tsx";
 import { History } from "./History.tsx";
 import { Match } from "./Match.tsx";
 import { Notes } from "./Notes.tsx";
 import { OutcomeForm } from "./OutcomeForm.tsx";
+import { PkbConfirmationPanel } from "./PkbConfirmationPanel.tsx";
 import { Thread } from "./Thread.tsx";
 
 const HEARTBEAT_MS = 20_000;
@@ -181,6 +183,12 @@ export function RequestPage() {
           <span className="nhsuk-u-visually-hidden">Deadline: </span>
           <DeadlineTag deadline={r.deadline} />
         </li>
+        {r.pkbConfirmation && r.pkbConfirmation.state !== "not_needed" ? (
+          <li>
+            <span className="nhsuk-u-visually-hidden">PKB: </span>
+            <ConfirmationTag confirmation={r.pkbConfirmation} />
+          </li>
+        ) : null}
         <li>Team: {r.routing.team?.name ?? "none"}</li>
         <li data-testid="assigned-to">
           Assigned to:{" "}
@@ -208,6 +216,7 @@ export function RequestPage() {
               </p>
             </Inset>
           ) : null}
+          <PkbConfirmationPanel confirmation={r.pkbConfirmation} />
           {r.status === "error" && r.errorReason ? (
             <Inset>
               <p>

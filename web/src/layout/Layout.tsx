@@ -5,6 +5,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth, useMe } from "../auth/AuthContext.tsx";
 import { canReadReports, isAdmin, seesAdmin } from "../auth/permissions.ts";
 import { roleText } from "../format.ts";
+import { ConfirmationBanner } from "./ConfirmationBanner.tsx";
 import { ReauthBanner } from "./ReauthBanner.tsx";
 
 export function NhsLogo() {
@@ -184,6 +185,8 @@ export function Layout({ children }: { children?: ReactNode }) {
       <SkipLink />
       <Header />
       {isAdmin(me) ? <ReauthBanner /> : null}
+      {/* Team leads (and admins): their teams' requests PKB does not show. */}
+      {seesAdmin(me) ? <ConfirmationBanner /> : null}
       <div className="nhsuk-width-container app-width-container">
         <main className="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent" tabIndex={-1}>
           {children ?? <Outlet />}

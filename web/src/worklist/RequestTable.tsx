@@ -14,6 +14,7 @@ import type { Me, RequestItem } from "../api/types.ts";
 import { canWork } from "../auth/permissions.ts";
 import { Tag } from "../components/ui.tsx";
 import { age, nhsNumber, ukShort } from "../format.ts";
+import { ConfirmationTag } from "./confirmation.tsx";
 import { DeadlineTag, MatchTag, StatusTag, TypeTag } from "./cues.tsx";
 
 const features = tableFeatures({ rowSelectionFeature });
@@ -145,6 +146,12 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
       cell: ({ row: { original: r } }) => (
         <>
           <StatusTag status={r.status} />
+          {r.pkbConfirmation && r.pkbConfirmation.state !== "not_needed" ? (
+            <>
+              <br />
+              <ConfirmationTag confirmation={r.pkbConfirmation} />
+            </>
+          ) : null}
           <br />
           <span className="app-secondary">{r.teamName ?? "No team"}</span>
         </>
