@@ -71,6 +71,7 @@ export const EVENT_TYPES = [
   "note_added",
   "rematched",
   "retry_requested",
+  "transferred",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -8,6 +8,7 @@ import { engines, type TestDb } from "../helpers/db.ts";
 
 interface Collection {
   state: "collecting" | "stopped" | "not_connected";
+  partial: boolean;
   since: string | null;
   reasons: string[];
   adminsTold: { banner: boolean; alert: boolean };
@@ -44,6 +45,7 @@ describe("collection status", () => {
     await t.db.query("UPDATE pkb_connections SET status = 'active', granted_at = now() WHERE id = $1", [c.id]);
     expect((await get(clerk)).body).toEqual({
       state: "collecting",
+      partial: false,
       since: null,
       reasons: [],
       adminsTold: { banner: false, alert: false },
@@ -59,6 +61,7 @@ describe("collection status", () => {
       const { status, body } = await get(who);
       expect(status).toBe(200);
       expect(body.state).toBe("stopped");
+      expect(body.partial).toBe(true); // the first connection still collects
       expect(Date.parse(body.since!)).toBeGreaterThanOrEqual(before - 1000);
       expect(body.reasons).toEqual(["PKB ended Rebook's access: an administrator must grant it again"]);
       expect(body.adminsTold).toEqual({ banner: true, alert: true });

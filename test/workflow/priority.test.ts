@@ -23,13 +23,13 @@ describe.each(engines)("priority in the worklist order on $name", (engine) => {
     const out: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await rebook.app.inject({
+      const res: { statusCode: number; body: string; json: () => unknown } = await rebook.app.inject({
         method: "GET",
         url: `/api/requests?team_id=${teamId}&status=open,done&${query}${cursor ? `&cursor=${cursor}` : ""}`,
         headers: clerk.headers,
       });
       expect(res.statusCode, res.body).toBe(200);
-      const page = res.json<Page>();
+      const page = res.json() as Page;
       out.push(...page.items.map((i) => i.id));
       cursor = page.nextCursor;
     } while (cursor);

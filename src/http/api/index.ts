@@ -8,6 +8,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { requireUser } from "../../auth/guard.ts";
 import type { AppDeps } from "../server.ts";
 import { auditRoutes } from "./audit.ts";
+import { bulkRoutes } from "./bulk.ts";
+import { collectionRoutes } from "./collection.ts";
 import { authRoutes } from "./auth.ts";
 import { connectionRoutes } from "./connections.ts";
 import { reportRoutes } from "./reports.ts";
@@ -78,6 +80,8 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(syncStatusRoutes, deps);
     await api.register(reportRoutes, deps);
     await api.register(workflowRoutes, deps);
+    await api.register(bulkRoutes, deps);
+    await api.register(collectionRoutes, deps);
     await api.register(eventRoutes, deps);
     await api.register(simulateRoutes, deps);
   });
