@@ -6,7 +6,7 @@ import { ApiError } from "../api/client.ts";
 import type { Directory } from "../api/directory.ts";
 import type { Me, RequestDetail } from "../api/types.ts";
 import { assign, claim, retry, setStatus, unassign } from "../api/workflow.ts";
-import { canAssignOthers, canWork } from "../auth/permissions.ts";
+import { canAssignOthers, canView, canWork } from "../auth/permissions.ts";
 import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { FieldError } from "../components/ui.tsx";
 import { assignableFor } from "../worklist/assignable.ts";
@@ -18,6 +18,7 @@ export function Actions({
   dir,
   held,
   onChanged,
+  onLeft,
   onRecordOutcome,
 }: {
   request: RequestDetail;
@@ -26,6 +27,8 @@ export function Actions({
   /** Asks before writing to a request someone else holds. */
   held: ReturnType<typeof useHeldConfirm>["run"];
   onChanged: (message: string) => void;
+  /** The request left this person's sight (transferred to a team they are not in): back to the worklist. */
+  onLeft: (message: string) => void;
   onRecordOutcome: () => void;
 }) {
   const [assignee, setAssignee] = useState("");
@@ -39,12 +42,17 @@ export function Actions({
   const workable = request.status === "open" || request.status === "in_progress";
 
   /** Runs a write (asking first when someone else holds the request); false when it was not done. */
-  const run = async (fn: (override: boolean) => Promise<unknown>, message: string, action = "Change it") => {
+  const run = async (
+    fn: (override: boolean) => Promise<unknown>,
+    message: string,
+    action = "Change it",
+    after: (message: string) => void = onChanged,
+  ) => {
     setBusy(true);
     setError(null);
     try {
       if ((await held(fn, { action, mayOverride: lead })) === null) return false;
-      onChanged(message);
+      after(message);
       return true;
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
@@ -216,7 +224,7 @@ export function Actions({
           request={request}
           teams={dir?.teams ?? []}
           busy={busy}
-          run={(fn, message) => run(fn, message, "Transfer it")}
+          run={(fn, message, teamId) => run(fn, message, "Transfer it", canView(me, teamId) ? onChanged : onLeft)}
         />
       ) : null}
     </div>

@@ -270,6 +270,10 @@ export function RequestPage() {
               dir={dir}
               held={heldConfirm.run}
               onChanged={changed}
+              onLeft={(message) => {
+                announce(message);
+                void navigate(backTo, { state: { notice: message } });
+              }}
               onRecordOutcome={openOutcome}
             />
           </section>

@@ -18,7 +18,7 @@ export function TransferForm({
   teams: Team[];
   busy: boolean;
   /** Runs the write (asking first when someone else holds the request); resolves false when it was not done. */
-  run: (fn: (override: boolean) => Promise<unknown>, message: string) => Promise<boolean>;
+  run: (fn: (override: boolean) => Promise<unknown>, message: string, teamId: string) => Promise<boolean>;
 }) {
   const [teamId, setTeamId] = useState("");
   const [reason, setReason] = useState("");
@@ -43,11 +43,13 @@ export function TransferForm({
             setErrors(errs);
             if (errs.team || errs.reason) return;
             const name = others.find((t) => t.id === teamId)?.name ?? "the team";
-            void run((o) => transfer(request.id, teamId, reason.trim(), o), `Transferred to ${name}.`).then((ok) => {
-              if (!ok) return;
-              setTeamId("");
-              setReason("");
-            });
+            void run((o) => transfer(request.id, teamId, reason.trim(), o), `Transferred to ${name}.`, teamId).then(
+              (ok) => {
+                if (!ok) return;
+                setTeamId("");
+                setReason("");
+              },
+            );
           }}
         >
           <div className={`nhsuk-form-group${errors.team ? " nhsuk-form-group--error" : ""}`}>

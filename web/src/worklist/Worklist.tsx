@@ -57,7 +57,11 @@ export function Worklist() {
     ok: boolean;
     text: string;
     failed?: { id: string; message: string }[];
-  } | null>(null);
+  } | null>(() => {
+    // A message from the page that sent the person here (e.g. a request transferred out of their sight).
+    const text = (location.state as { notice?: unknown } | null)?.notice;
+    return typeof text === "string" ? { ok: true, text } : null;
+  });
   const [waiting, setWaiting] = useState<ReadonlySet<string>>(new Set());
   const [busyId, setBusyId] = useState<string | null>(null);
   const [showKeys, setShowKeys] = useState(false);
