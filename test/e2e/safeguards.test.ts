@@ -89,11 +89,20 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     expect(await row.locator("td.app-col-priority").textContent()).toBe("Urgent");
     // Most urgent first: no row of the same deadline state comes before it.
     const res = await lead.context.request.get(`${s.url}/api/requests?sort=deadline&status=open,in_progress&limit=200`);
-    const items = (await res.json()) as { items: { id: string; priority: string; deadline: { state: string } }[] };
+    const items = (await res.json()) as {
+      items: { id: string; priority: string; deadline: { state: string; at: string } }[];
+    };
     const rank = { overdue: 0, due_soon: 1, on_track: 2, done: 3 } as Record<string, number>;
     const at = items.items.findIndex((i) => i.id === urgentId);
     const mine = rank[items.items[at]!.deadline.state]!;
     for (const before of items.items.slice(0, at)) expect(rank[before.deadline.state]).toBeLessThan(mine);
+    // …although normal requests of its state fall due earlier: the priority, not the deadline, put it first.
+    const urgent = items.items[at]!;
+    const earlier = items.items.filter(
+      (i) =>
+        i.deadline.state === urgent.deadline.state && i.priority === "normal" && i.deadline.at < urgent.deadline.at,
+    );
+    expect(earlier.length).toBeGreaterThan(0);
     const shown = await page.evaluate<string[]>(
       "[...document.querySelectorAll('tr[data-request-id]')].map((r) => r.getAttribute('data-request-id'))",
     );
@@ -110,7 +119,7 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     await expect
       .poll(() => page.locator("tbody tr").first().getAttribute("data-request-id"), { timeout: 10_000 })
       .toBe(urgentId);
-    expect(await page.locator("th.app-col-priority").getAttribute("aria-sort")).toBe("descending");
+    await expect.poll(() => page.locator("th.app-col-priority").getAttribute("aria-sort")).toBe("descending");
     expect(await page.getByLabel("Sort by").inputValue()).toBe("priority");
   });
 

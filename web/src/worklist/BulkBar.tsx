@@ -7,7 +7,7 @@ import { ApiError } from "../api/client.ts";
 import type { RequestItem, Team } from "../api/types.ts";
 import { bulk, type BulkAction, type BulkOutcomeInput, type BulkResult } from "../api/workflow.ts";
 import { Dialog } from "../components/Dialog.tsx";
-import { plural } from "../format.ts";
+import { nhsNumber, plural } from "../format.ts";
 import { assignableFor } from "./assignable.ts";
 import { BulkOutcomeForm, BulkTransferForm } from "./BulkForms.tsx";
 
@@ -15,7 +15,7 @@ import { BulkOutcomeForm, BulkTransferForm } from "./BulkForms.tsx";
 export type BulkReport = (message: string, failed: { id: string; message: string }[]) => void;
 
 const patientLabel = (r: RequestItem | undefined): string =>
-  r ? `${r.patient.name ?? "Patient not identified"}${r.patient.nhsNumber ? ` (${r.patient.nhsNumber})` : ""}` : "";
+  r ? `${r.patient.name ?? "Patient not identified"}${r.patient.nhsNumber ? ` (${nhsNumber(r.patient.nhsNumber)})` : ""}` : "";
 
 interface Pending {
   title: string;

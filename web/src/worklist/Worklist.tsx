@@ -62,6 +62,12 @@ export function Worklist() {
     const text = (location.state as { notice?: unknown } | null)?.notice;
     return typeof text === "string" ? { ok: true, text } : null;
   });
+  // Shown once: a reload or a return to this entry must not show it again.
+  useEffect(() => {
+    if ((location.state as { notice?: unknown } | null)?.notice !== undefined) {
+      void navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+    }
+  }, [location, navigate]);
   const [waiting, setWaiting] = useState<ReadonlySet<string>>(new Set());
   const [busyId, setBusyId] = useState<string | null>(null);
   const [showKeys, setShowKeys] = useState(false);
