@@ -47,7 +47,13 @@ const bulkBody = z.discriminatedUnion("action", [
       .describe("cancelled, rejected (reason) or needs_patient_contact (note): one outcome for every request"),
     override: overrideField,
   }),
-  z.object({ action: z.literal("transfer"), ids: bulkIds, teamId: z.uuid(), reason: reasonText, override: overrideField }),
+  z.object({
+    action: z.literal("transfer"),
+    ids: bulkIds,
+    teamId: z.uuid(),
+    reason: reasonText,
+    override: overrideField,
+  }),
 ]);
 type BulkBody = z.infer<typeof bulkBody>;
 
@@ -80,7 +86,8 @@ export const bulkRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     {
       schema: {
         tags: ["Workflow"],
-        summary: "Assign, unassign, move the status of, record an outcome on, or transfer many requests (team leads and admins)",
+        summary:
+          "Assign, unassign, move the status of, record an outcome on, or transfer many requests (team leads and admins)",
         description:
           "Each request is changed in its own transaction and has its own result: ok, or the error code it would have had alone (not_found for one you cannot see, held_by_other for one someone else holds unless override, outcome_required for a move to done).",
         body: bulkBody,

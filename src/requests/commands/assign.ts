@@ -3,7 +3,14 @@ import { canAssignOthers } from "../../auth/permissions.ts";
 import { AppError } from "../../errors.ts";
 import type { Db } from "../../store/db.ts";
 import { readTeamMemberAccount } from "../../store/people.ts";
-import { howMade, runCommand, UNCHANGED, type ActionContext, type CommandResult, type WriteOptions } from "../command.ts";
+import {
+  howMade,
+  runCommand,
+  UNCHANGED,
+  type ActionContext,
+  type CommandResult,
+  type WriteOptions,
+} from "../command.ts";
 import { alreadyAssigned, leadsRequest, requireHolderOrOverride, requireNotDone } from "../state.ts";
 
 /**

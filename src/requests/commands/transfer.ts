@@ -4,7 +4,14 @@ import { AppError } from "../../errors.ts";
 import type { Db } from "../../store/db.ts";
 import { teamName } from "../../store/teams.ts";
 import { nextAutoAssignee } from "../assignment.ts";
-import { howMade, runCommand, UNCHANGED, type ActionContext, type CommandResult, type WriteOptions } from "../command.ts";
+import {
+  howMade,
+  runCommand,
+  UNCHANGED,
+  type ActionContext,
+  type CommandResult,
+  type WriteOptions,
+} from "../command.ts";
 import { requireHolderOrOverride, requireWorkable } from "../state.ts";
 
 /**

@@ -15,7 +15,9 @@ import { BulkOutcomeForm, BulkTransferForm } from "./BulkForms.tsx";
 export type BulkReport = (message: string, failed: { id: string; message: string }[]) => void;
 
 const patientLabel = (r: RequestItem | undefined): string =>
-  r ? `${r.patient.name ?? "Patient not identified"}${r.patient.nhsNumber ? ` (${nhsNumber(r.patient.nhsNumber)})` : ""}` : "";
+  r
+    ? `${r.patient.name ?? "Patient not identified"}${r.patient.nhsNumber ? ` (${nhsNumber(r.patient.nhsNumber)})` : ""}`
+    : "";
 
 interface Pending {
   title: string;
