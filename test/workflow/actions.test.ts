@@ -79,6 +79,7 @@ describe("workflow actions over HTTP", () => {
       ["/api/requests/{id}/unassign", "post"],
       ["/api/requests/{id}/status", "post"],
       ["/api/requests/{id}/outcome", "post"],
+      ["/api/requests/{id}/transfer", "post"],
       ["/api/requests/{id}/notes", "get"],
       ["/api/requests/{id}/notes", "post"],
       ["/api/requests/{id}/match", "post"],

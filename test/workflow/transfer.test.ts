@@ -3,6 +3,7 @@
 // viewer or a deactivated account). The sender's clerk loses sight of it; the new team sees it.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventBus, type BusEvent } from "../../src/events/bus.ts";
 import { recordPatientNotIdentified } from "../../src/requests/commands/pipeline.ts";
 import type { Db } from "../../src/store/db.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
@@ -63,6 +64,8 @@ describe("transferring a request to another team", () => {
 
   it("moves a request with a reason: event, audit, unassigned from the sender, auto-assigned in the new team", async () => {
     const id = await seedRequest(db, { teamId: from.id, status: "in_progress", assignedUserId: clerk.user.id });
+    const published: BusEvent[] = [];
+    const stop = eventBus(db).subscribe((e) => published.push(e));
     const r = await call(clerk, `/api/requests/${id}/transfer`, {
       teamId: to.id,
       reason: "Cardiology appointment, not ours",
@@ -87,6 +90,11 @@ describe("transferring a request to another team", () => {
       actor_user_id: clerk.user.id,
       details: { fromTeamId: from.id, toTeamId: to.id, reason: "Cardiology appointment, not ours" },
     });
+    // The live update names the team it left, so the sender's screens drop it too.
+    stop();
+    expect(published).toContainEqual(
+      expect.objectContaining({ type: "request.updated", requestId: id, teamId: to.id, previousTeamId: from.id }),
+    );
     // The sender's clerk no longer sees it; the receiver does.
     expect((await call(clerk, `/api/requests/${id}`, undefined, "GET")).status).toBe(404);
     expect((await call(receiver, `/api/requests/${id}`, undefined, "GET")).status).toBe(200);

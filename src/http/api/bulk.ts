@@ -12,7 +12,7 @@ import { transferRequest } from "../../requests/commands/transfer.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import {
-  outcomeBody,
+  bulkOutcomeBody,
   overrideField,
   presentResult,
   reasonText,
@@ -25,9 +25,6 @@ const bulkIds = z
   .min(1)
   .max(200)
   .transform((ids) => [...new Set(ids)]);
-
-// A rebooking has its own new time per request: not a bulk outcome.
-const bulkOutcome = outcomeBody.options.filter((o) => o.shape.outcome.value !== "rebooked");
 
 const bulkBody = z.discriminatedUnion("action", [
   z.object({ action: z.literal("assign"), ids: bulkIds, userId: z.uuid(), override: overrideField }),
@@ -42,9 +39,7 @@ const bulkBody = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("outcome"),
     ids: bulkIds,
-    outcome: z
-      .discriminatedUnion("outcome", bulkOutcome as unknown as [(typeof bulkOutcome)[number]])
-      .describe("cancelled, rejected (reason) or needs_patient_contact (note): one outcome for every request"),
+    outcome: bulkOutcomeBody,
     override: overrideField,
   }),
   z.object({
