@@ -74,5 +74,6 @@ export const EVENT_TYPES = [
   // PKB confirmation (src/requests/processors/pkb-confirmation.ts)
   "pkb_confirmed",
   "pkb_not_confirmed",
+  "transferred",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -184,7 +184,10 @@ const ROUTES: Record<string, Entry> = {
   },
   "POST /api/requests/:id/unassign": {
     expect: leadsAndAdmins(200), // someone else's: a clerk may unassign only themselves
-    call: async (f) => ({ url: `/api/requests/${await f.fresh("open", f.member.id)}/unassign` }),
+    call: async (f) => ({
+      url: `/api/requests/${await f.fresh("open", f.member.id)}/unassign`,
+      payload: { override: true },
+    }),
   },
   "POST /api/requests/:id/status": {
     expect: workers(200),
@@ -193,6 +196,13 @@ const ROUTES: Record<string, Entry> = {
   "POST /api/requests/:id/outcome": {
     expect: workers(200),
     call: async (f) => ({ url: `/api/requests/${await f.fresh()}/outcome`, payload: { outcome: "cancelled" } }),
+  },
+  "POST /api/requests/:id/transfer": {
+    expect: workers(200),
+    call: async (f) => ({
+      url: `/api/requests/${await f.fresh()}/transfer`,
+      payload: { teamId: f.teamB, reason: "Misrouted" },
+    }),
   },
   "GET /api/requests/:id/notes": { expect: everyone(200), call: (f) => ({ url: `/api/requests/${f.requestA}/notes` }) },
   "POST /api/requests/:id/notes": {
@@ -223,6 +233,7 @@ const ROUTES: Record<string, Entry> = {
     call: (f) => ({ url: `/api/requests/${f.requestA}/presence` }),
   },
   "GET /api/events": { expect: everyone(200), call: () => ({ url: "/api/events", stream: true }) },
+  "GET /api/collection": { expect: everyone(200), call: () => ({ url: "/api/collection" }) },
 
   // ---- Audit log: admins ----
   "GET /api/audit": { expect: adminOnly(200), call: () => ({ url: "/api/audit" }) },

@@ -8,6 +8,8 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import { requireUser } from "../../auth/guard.ts";
 import type { AppDeps } from "../server.ts";
 import { auditRoutes } from "./audit.ts";
+import { bulkRoutes } from "./bulk.ts";
+import { collectionRoutes } from "./collection.ts";
 import { authRoutes } from "./auth.ts";
 import { confirmationRoutes } from "./confirmation.ts";
 import { connectionRoutes } from "./connections.ts";
@@ -90,6 +92,8 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(reportRoutes, deps);
     await api.register(confirmationRoutes, deps);
     await api.register(workflowRoutes, deps);
+    await api.register(bulkRoutes, deps);
+    await api.register(collectionRoutes, deps);
     await api.register(eventRoutes, deps);
     await api.register(simulateRoutes, deps);
   });

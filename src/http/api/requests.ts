@@ -81,10 +81,10 @@ const listQuery = z.object({
     "Whether PKB shows the outcome: not_needed, awaiting, confirmed or not_confirmed (docs/pkb-confirmation.md); repeat the parameter or separate with commas",
   ),
   sort: z
-    .enum(["received_desc", "received_asc", "appointment_start", "deadline"])
+    .enum(["received_desc", "received_asc", "appointment_start", "deadline", "priority"])
     .default("received_desc")
     .describe(
-      "Newest first (default), oldest first, soonest linked appointment first (unlinked last), or most urgent deadline first",
+      "Newest first (default), oldest first, soonest linked appointment first (unlinked last), most urgent first (deadline state: overdue, due soon, on track, done; then priority, urgent first; then the deadline), or highest priority first (then deadline state and the deadline)",
     ),
   cursor: z.string().max(1000).optional().describe("nextCursor of the previous page"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -304,6 +304,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
         sort: q.sort,
         cursor: q.cursor ?? null,
         limit: q.limit,
+        urgency: { now, dueSoonMs: deps.config.workflow.dueSoonMs },
       });
       // A list shows patients' names and NHS numbers: who saw which requests, and who searched for what, is audited.
       // (A search is recorded even when it finds nothing; an empty list without one showed nothing.)

@@ -207,6 +207,8 @@ export interface TeamMember {
   isLead: boolean;
   capacity: number | null;
   available: boolean;
+  /** Can take requests: an active account whose role works them (not a viewer). Absent on older servers. */
+  canWork?: boolean;
   openCount: number;
 }
 
@@ -361,4 +363,13 @@ export interface SimulationResult {
     simulatedTeam: { id: string; name: string } | null;
     rule: { position: number; name: string } | null;
   }[];
+}
+
+/** Whether new requests are arriving from PKB (GET /api/collection). */
+export interface Collection {
+  state: "collecting" | "stopped" | "not_connected";
+  partial: boolean;
+  since: string | null;
+  reasons: string[];
+  adminsTold: { banner: boolean; alert: boolean };
 }

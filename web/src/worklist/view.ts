@@ -6,7 +6,7 @@ import { confirmationChoices, confirmationValues, type ConfirmationChoice } from
 export type StatusChoice = "active" | "open" | "in_progress" | "done" | "error" | "processing" | "all";
 export type MatchChoice = "" | "needs_person" | "matched" | "not_identified" | "pending";
 export type DueChoice = "" | "overdue" | "due_soon";
-export type SortChoice = "deadline" | "received_desc" | "received_asc" | "appointment_start";
+export type SortChoice = "deadline" | "priority" | "received_desc" | "received_asc" | "appointment_start";
 
 export interface WorklistView {
   team: string;
@@ -52,6 +52,7 @@ export const dueChoices: [DueChoice, string][] = [
 
 export const sortChoices: [SortChoice, string][] = [
   ["deadline", "Most urgent first"],
+  ["priority", "Highest priority first"],
   ["received_desc", "Newest first"],
   ["received_asc", "Oldest first"],
   ["appointment_start", "Soonest appointment first"],
