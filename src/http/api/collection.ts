@@ -36,6 +36,7 @@ export const collectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
     {
       schema: {
         tags: ["Sync"],
+        operationId: "getCollectionStatus",
         summary: "Whether new requests are arriving from PKB (for everyone signed in)",
         response: { 200: collectionSchema },
       },

@@ -147,6 +147,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
     {
       schema: {
         tags,
+        operationId: "transferRequest",
         summary: "Move a misrouted request to another team, with a reason",
         description:
           "By anyone who may work it; open or in progress (409 request_closed, not_workable). 400 unknown_team for a team that does not exist. The holder lets go, the new team's auto-assignment applies, and a request in progress goes back to open. The same team changes nothing.",
