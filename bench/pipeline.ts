@@ -1,71 +1,96 @@
-// Pipeline throughput on both store engines: the emulator (in-process, over HTTP) with N generated requests, a fresh
-// store, Grant Access through the consent form, then one sync pass: ingest (streamed) + identify + match + route.
+// Pipeline throughput: the emulator in its own process with a backlog of `size` requests, a fresh store, Grant Access
+// through the consent form, then one sync pass (ingest + identify + match + route) timed, with Rebook's CPU, the
+// PostgreSQL backends' CPU, peak memory and the statements Rebook sent per request.
 import { randomBytes } from "node:crypto";
-import { buildSandbox } from "../sandbox/src/server.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { pipeline } from "../src/main.ts";
 import { TokenCipher } from "../src/store/crypto.ts";
-import { openPglite } from "../src/store/db.ts";
+import { openPglite, type Db } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { beginGrant, completeGrant } from "../src/sync/connect.ts";
+import type { SyncDeps } from "../src/sync/deps.ts";
 import { syncPass } from "../src/sync/run.ts";
-import { freshPostgres } from "./postgres.ts";
-import type { Benchmark } from "./run.ts";
+import { startEmulator } from "./emulator.ts";
+import { countingDb, cpuMsSince, loadAverage, peakRssMb, pgBackendCpu } from "./measure.ts";
+import { freshPostgres, monitorConnection } from "./postgres.ts";
 
-const SIZE = 2_000;
+/** One pipeline case. `concurrency` unset: the configured default. */
+export interface PipelineCase {
+  engine: "pglite" | "postgres";
+  size: number;
+  latencyMs?: number;
+  concurrency?: number;
+}
 
-async function run(engine: "pglite" | "postgres"): Promise<Record<string, number>> {
-  const now = new Date();
-  const { app } = await buildSandbox({
-    seed: 11,
-    size: SIZE,
-    anchor: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())),
+/** Signs in to the emulator's consent page as its demo clinician and completes Grant Access. */
+async function grant(deps: SyncDeps): Promise<void> {
+  const { authorizeUrl } = await beginGrant(deps, { label: "bench", userId: null });
+  const html = await (await fetch(authorizeUrl)).text();
+  const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  const consent = await fetch(new URL("/apiAuthorize.action", authorizeUrl), {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ request, username: "jack.brown", password: "sandbox", decision: "grant" }),
   });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const port = (app.server.address() as { port: number }).port;
-  const base = `http://127.0.0.1:${port}`;
-  const store =
-    engine === "pglite" ? { db: await openPglite("memory://"), drop: async () => undefined } : await freshPostgres();
+  const back = new URL(consent.headers.get("location") ?? "");
+  await completeGrant(deps, back.searchParams, { userId: null });
+}
+
+/** Runs one case; the figures' units are in their names. */
+export async function runPipelineCase(c: PipelineCase): Promise<Record<string, number | string>> {
+  const emulator = await startEmulator({ size: c.size, latencyMs: c.latencyMs ?? 0 });
+  const pgStore = c.engine === "postgres" ? await freshPostgres() : null;
+  const store: Db = pgStore ? pgStore.db : await openPglite("memory://");
+  const monitor = pgStore ? await monitorConnection() : null;
   try {
-    await migrate(store.db);
+    await migrate(store);
     const config = loadConfig({
       LOG_LEVEL: "silent",
-      PKB_BASE_URL: base,
-      PKB_FHIR_BASE_URL: `${base}/aggregated/fhir`,
-      PKB_FHIR_TOKEN_URL: `${base}/iam/auth/realms/pkb/protocol/openid-connect/token`,
+      PKB_BASE_URL: emulator.base,
+      PKB_FHIR_BASE_URL: `${emulator.base}/aggregated/fhir`,
+      PKB_FHIR_TOKEN_URL: `${emulator.base}/iam/auth/realms/pkb/protocol/openid-connect/token`,
+      ...(c.concurrency ? { PIPELINE_CONCURRENCY: String(c.concurrency) } : {}),
     });
-    const deps = pipeline(config, store.db, new TokenCipher(randomBytes(32)), createLogger("silent"));
-    const { authorizeUrl } = await beginGrant(deps, { label: "bench", userId: null });
-    const html = await (await fetch(authorizeUrl)).text();
-    const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? "";
-    const consent = await fetch(new URL("/apiAuthorize.action", authorizeUrl), {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ request, username: "jack.brown", password: "sandbox", decision: "grant" }),
-    });
-    const back = new URL(consent.headers.get("location") ?? "");
-    await completeGrant(deps, back.searchParams, { userId: null });
+    const counted = countingDb(store);
+    const deps = pipeline(config, counted.db, new TokenCipher(randomBytes(32)), createLogger("silent"));
+    await grant(deps);
+    const load = loadAverage();
+    const statementsBefore = counted.statements();
+    const cpu = process.cpuUsage();
+    const pgCpu = monitor && pgStore ? pgBackendCpu(monitor, pgStore.name) : null;
     const started = performance.now();
     const pass = await syncPass(deps);
     const seconds = (performance.now() - started) / 1000;
+    const rebookCpuMs = cpuMsSince(cpu);
+    const postgresCpuMs = pgCpu ? await pgCpu.stop() : null;
     const processed = Object.values(pass.processed).reduce((a, b) => a + b, 0);
+    const [stored] = await store.query<{ n: number; open: number }>(
+      "SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'processing')::int AS open FROM appointment_requests",
+    );
+    const statements = counted.statements() - statementsBefore;
     return {
       requests: processed,
-      messagesStored: pass.connections[0]?.newMessages ?? 0,
+      requestsStored: stored?.n ?? 0,
+      requestsOutOfProcessing: stored?.open ?? 0,
+      concurrency: config.sync.concurrency,
+      latencyMs: c.latencyMs ?? 0,
       seconds: Math.round(seconds * 100) / 100,
       requestsPerSecond: Math.round(processed / seconds),
+      rebookCpuMs,
+      rebookCpuMsPerRequest: Math.round((rebookCpuMs / Math.max(processed, 1)) * 100) / 100,
+      postgresCpuMs: postgresCpuMs ?? "in process (PGlite)",
+      statementsPerRequest: Math.round((statements / Math.max(processed, 1)) * 10) / 10,
+      peakRssMb: peakRssMb(),
+      load1: load[0],
+      load5: load[1],
+      loadAfter1: loadAverage()[0],
     };
   } finally {
-    await store.drop();
-    if (engine === "pglite") await store.db.close();
-    await app.close();
+    await monitor?.end();
+    if (pgStore) await pgStore.drop();
+    else await store.close();
+    await emulator.stop();
   }
 }
-
-/** Pipeline throughput, embedded PGlite vs PostgreSQL. */
-export const pipelineBenchmarks: Benchmark[] = [
-  { name: `pipeline: ${SIZE} requests, PGlite`, run: () => run("pglite") },
-  { name: `pipeline: ${SIZE} requests, PostgreSQL`, run: () => run("postgres") },
-];

@@ -1,34 +1,104 @@
-// Performance benchmarks: `npm run bench`. Each benchmark prints its figures and they are written to
-// bench/results/<timestamp>.json. Performance is measured here, never by timed assertions in tests.
+// Performance benchmarks: `npm run bench` (never part of the tests). Parts, each selectable with --only (comma-separated):
+//   pipeline  backlogs of 2k and 20k requests (100k with --large) through one sync pass, on PGlite and PostgreSQL
+//   latency   the pipeline under 50 ms of PKB latency at concurrency 1, the default and 32 (PostgreSQL)
+//   reports   every report on a year of 100k generated requests (1M on PostgreSQL with --large), both stores
+//   worklist  the worklist over HTTP on 100k (1M with --large): one client, 50 clients, 25 pages/s (PostgreSQL)
+// Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres).
+// Each case runs in its own process (CPU and peak memory are its own) with the emulator in another; the machine's load
+// average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
+import { parseArgs } from "node:util";
+import type { BenchCase } from "./case.ts";
+import { markdown, type CaseResult } from "./table.ts";
 
-/** One benchmark: a name and a function returning named figures (units in the names). */
-export interface Benchmark {
-  name: string;
-  run(): Promise<Record<string, number>>;
+const PARTS = ["pipeline", "latency", "reports", "worklist"] as const;
+type Part = (typeof PARTS)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    large: { type: "boolean", default: false },
+    sizes: { type: "string" },
+    engines: { type: "string" },
+  },
+});
+const only = (values.only?.split(",") ?? [...PARTS]) as Part[];
+for (const p of only) if (!PARTS.includes(p)) throw new Error(`unknown part ${p} (parts: ${PARTS.join(", ")})`);
+const sizesArg = values.sizes?.split(",").map(Number);
+const engines = (values.engines?.split(",") ?? ["pglite", "postgres"]) as ("pglite" | "postgres")[];
+const large = values.large ?? false;
+
+/** The cases of a part, as configured by the flags. */
+function casesOf(part: Part): BenchCase[] {
+  const sizes = (standard: number[], big: number[]): number[] => sizesArg ?? (large ? [...standard, ...big] : standard);
+  switch (part) {
+    case "pipeline":
+      return engines.flatMap((engine) => sizes([2_000, 20_000], [100_000]).map((size) => ({ part, engine, size })));
+    case "latency":
+      return sizes([300], [1_000]).flatMap((size) =>
+        [1, undefined, 32].map((concurrency) => ({
+          part,
+          engine: "postgres" as const,
+          size,
+          latencyMs: 50,
+          ...(concurrency ? { concurrency } : {}),
+        })),
+      );
+    case "reports":
+      return [
+        ...engines.flatMap((engine) => sizes([100_000], []).map((size) => ({ part, engine, size }))),
+        ...(large && !sizesArg && engines.includes("postgres")
+          ? [{ part, engine: "postgres" as const, size: 1_000_000 }]
+          : []),
+      ];
+    case "worklist":
+      return sizes([100_000], [1_000_000]).map((size) => ({ part, size }));
+  }
 }
 
-const { pipelineBenchmarks } = await import("./pipeline.ts");
-const { reportBenchmarks } = await import("./reports.ts");
-const benchmarks: Benchmark[] = [...pipelineBenchmarks, ...reportBenchmarks];
+const run = promisify(execFile);
 
-async function main(): Promise<void> {
-  if (benchmarks.length === 0) {
-    console.log("no benchmarks yet");
-    return;
+async function runCase(c: BenchCase): Promise<CaseResult> {
+  const load = os.loadavg()[0]!;
+  try {
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", path.join(import.meta.dirname, "case.ts"), JSON.stringify(c)],
+      {
+        cwd: path.join(import.meta.dirname, ".."),
+        maxBuffer: 16 << 20,
+        timeout: 3 * 3600_000,
+      },
+    );
+    return { case: c, figures: JSON.parse(stdout.trim().split("\n").at(-1)!) as CaseResult["figures"] };
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    return { case: c, figures: { load1: Math.round(load * 100) / 100 }, error: (e.stderr || e.message).slice(-2000) };
   }
-  const results: Record<string, Record<string, number>> = {};
-  for (const b of benchmarks) {
-    const figures = await b.run();
-    results[b.name] = figures;
-    console.log(b.name, figures);
-  }
-  const dir = path.join(import.meta.dirname, "results");
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  await fs.writeFile(file, JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
-  console.log(`written to ${file}`);
 }
 
-await main();
+const results: CaseResult[] = [];
+const startedAt = new Date();
+for (const part of only) {
+  for (const c of casesOf(part)) {
+    process.stderr.write(`bench: ${JSON.stringify(c)} (load ${os.loadavg()[0]!.toFixed(2)})\n`);
+    const r = await runCase(c);
+    results.push(r);
+    process.stderr.write(`  ${r.error ? `FAILED: ${r.error}` : JSON.stringify(r.figures)}\n`);
+  }
+}
+const table = markdown(results, { cpus: os.cpus().length, at: startedAt });
+const dir = path.join(import.meta.dirname, "results");
+await fs.mkdir(dir, { recursive: true });
+const stem = path.join(dir, startedAt.toISOString().replace(/[:.]/g, "-"));
+await fs.writeFile(
+  `${stem}.json`,
+  JSON.stringify({ at: startedAt.toISOString(), args: values, cpus: os.cpus().length, results }, null, 2),
+);
+await fs.writeFile(`${stem}.md`, table);
+process.stdout.write(`${table}\nwritten to ${stem}.json and .md\n`);
+if (results.some((r) => r.error)) process.exitCode = 1;

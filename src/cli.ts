@@ -40,7 +40,7 @@ program
     process.stdout.write(
       `\nRebook is running at ${config.publicUrl} (listening on ${running.url})\n` +
         (running.sandboxUrl
-          ? `PKB sandbox emulator at ${running.sandboxUrl} (consent page: ${running.sandboxUrl}/apiAuthorize.action)\n`
+          ? `PKB sandbox emulator at ${running.sandboxUrl} (consent page: ${running.sandboxUrl}/apiAuthorize.action; the trust's PAS: ${running.sandboxUrl}/_sandbox/pas)\n`
           : `PKB at ${config.pkb.baseUrl}\n`) +
         `Store: ${config.database.kind === "pglite" ? `embedded PGlite in ${config.database.dataDir}` : "PostgreSQL (DATABASE_URL)"}\n` +
         "Press Ctrl+C to stop.\n\n",

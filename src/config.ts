@@ -210,6 +210,26 @@ export const settings = {
     default: "24",
     doc: "A request within this long of its deadline is due soon",
   },
+  CONFIRM_CHECK_SECONDS: {
+    schema: positiveSeconds,
+    default: "300",
+    doc: "After an outcome (rebooked or cancelled), the wait before Rebook first checks that PKB shows it; the wait then doubles after each check",
+  },
+  CONFIRM_MAX_INTERVAL_SECONDS: {
+    schema: positiveSeconds,
+    default: "3600",
+    doc: "The longest wait between two PKB confirmation checks (also the rate of checks after CONFIRM_WITHIN_HOURS)",
+  },
+  CONFIRM_WITHIN_HOURS: {
+    schema: positiveSeconds,
+    default: "24",
+    doc: "An outcome PKB does not show within this long is not confirmed in PKB (badge, banner, alert)",
+  },
+  CONFIRM_CHECK_FOR_HOURS: {
+    schema: positiveSeconds,
+    default: "168",
+    doc: "Rebook keeps checking for a late confirmation until this long after the outcome, then stops",
+  },
   EVENTS_HEARTBEAT_SECONDS: {
     schema: positiveSeconds,
     default: "25",
@@ -423,6 +443,8 @@ export interface Config {
   };
   /** Deadline rules, in milliseconds (see src/domain/deadline.ts). */
   workflow: { requestSlaMs: number; appointmentLeadMs: number; dueSoonMs: number };
+  /** PKB confirmation schedule, in milliseconds (see src/domain/pkb-confirmation.ts). */
+  confirmation: { firstCheckMs: number; maxIntervalMs: number; withinMs: number; checkForMs: number };
   events: { heartbeatMs: number };
   sandbox: { port: number; seed: number; size: number };
   /** Who may read /metrics: a bearer token and/or an address allow-list; neither = direct loopback requests only. */
@@ -547,6 +569,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       requestSlaMs: r.REQUEST_SLA_HOURS * 3_600_000,
       appointmentLeadMs: r.APPOINTMENT_LEAD_HOURS * 3_600_000,
       dueSoonMs: r.DUE_SOON_HOURS * 3_600_000,
+    },
+    confirmation: {
+      firstCheckMs: r.CONFIRM_CHECK_SECONDS * 1000,
+      maxIntervalMs: r.CONFIRM_MAX_INTERVAL_SECONDS * 1000,
+      withinMs: r.CONFIRM_WITHIN_HOURS * 3_600_000,
+      checkForMs: r.CONFIRM_CHECK_FOR_HOURS * 3_600_000,
     },
     events: { heartbeatMs: r.EVENTS_HEARTBEAT_SECONDS * 1000 },
     auth: {

@@ -10,10 +10,12 @@ import type { Logger } from "./log.ts";
 import { cipherFor, type TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
-import { reauthAlerter } from "./jobs/alerts.ts";
+import { notConfirmedAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { startRetentionJob, type RetentionJob } from "./jobs/retention.ts";
+import { startRollupCompactor, type RollupCompactor } from "./jobs/rollups.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
+import { closeAbandonedRuns } from "./sync/runs.ts";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 
@@ -58,7 +60,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<ChildProces
   return child;
 }
 
-/** The pipeline's dependencies, with re-authorisation alerts wired in. */
+/** The pipeline's dependencies (alerts go to the configured webhook and the log). */
 export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Logger): SyncDeps {
   return buildSyncDeps({
     config,
@@ -66,7 +68,7 @@ export function pipeline(config: Config, db: Db, cipher: TokenCipher, logger: Lo
     cipher,
     logger: logger.child({ component: "sync" }),
     instanceId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    onSessionEnded: reauthAlerter({ db, logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
+    onNotConfirmed: notConfirmedAlerter({ logger, webhookUrl: config.alertWebhookUrl, publicUrl: config.publicUrl }),
   });
 }
 
@@ -78,6 +80,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Db> {
   return db;
 }
 
+/** How often the report rollups' appended rows are folded (a minute's changes are a few rows per request). */
+const ROLLUP_COMPACT_MS = 30_000;
+
 /** Starts Rebook (and the sandbox when PKB is not configured). */
 export async function start(config: Config, logger: Logger): Promise<Running> {
   let sandbox: ChildProcess | null = null;
@@ -85,8 +90,9 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   let app: App | null = null;
   let poller: Poller | null = null;
   let retention: RetentionJob | null = null;
+  let compactor: RollupCompactor | null = null;
   const stop = async (): Promise<void> => {
-    await Promise.all([app?.close(), poller?.stop(), retention?.stop()]);
+    await Promise.all([app?.close(), poller?.stop(), retention?.stop(), compactor?.stop()]);
     await db?.close();
     if (sandbox && sandbox.exitCode === null) {
       const gone = new Promise((r) => sandbox!.once("exit", r));
@@ -100,6 +106,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     db = await openStore(config, logger);
     await bootstrapAccounts(db, config, logger);
     const sync = pipeline(config, db, cipher, logger);
+    await closeAbandonedRuns(sync); // polls a crashed instance left unfinished
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));
     retention = startRetentionJob({
       db,
@@ -107,6 +114,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       holder: sync.instanceId,
       logger: logger.child({ component: "retention" }),
     });
+    compactor = startRollupCompactor(db, ROLLUP_COMPACT_MS, logger.child({ component: "reports" }));
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -25,6 +25,10 @@ export interface SandboxConfig {
   controlToken: string | undefined;
   /** pino level of the emulator's own request log. */
   logLevel: string;
+  /** Seconds from a clerk's action in the sandbox PAS to its delivery into PKB (0 = at once). */
+  pasDelaySeconds: number;
+  /** 0..1: share of PAS actions the feed never delivers. */
+  pasDropRate: number;
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -46,6 +50,19 @@ const duration = (fallback: string) =>
       const s = parseDuration(v);
       if (s === null) {
         ctx.addIssue({ code: "custom", message: `expected a positive duration like 600, 90s, 10m or 8h, got "${v}"` });
+        return z.NEVER;
+      }
+      return s;
+    });
+
+const delay = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const s = /^\s*0+\s*[smhd]?\s*$/i.test(v) ? 0 : parseDuration(v);
+      if (s === null) {
+        ctx.addIssue({ code: "custom", message: `expected a duration like 0, 90s, 10m or 1h, got "${v}"` });
         return z.NEVER;
       }
       return s;
@@ -104,6 +121,18 @@ const envSchema = z.object({
   SANDBOX_SYSTEM_TOKEN_TTL: duration("3599"),
   SANDBOX_PUBLIC_URL: url.optional(),
   SANDBOX_CONTROL_TOKEN: z.string().optional(),
+  SANDBOX_PAS_DELAY: delay("120"),
+  SANDBOX_PAS_DROP_RATE: z
+    .string()
+    .default("0")
+    .transform((v, ctx) => {
+      const n = Number(v);
+      if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+        ctx.addIssue({ code: "custom", message: `expected a number from 0 to 1, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
   SANDBOX_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -140,6 +169,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       publicUrl: (e.SANDBOX_PUBLIC_URL ?? `http://${hostPart}:${e.SANDBOX_PORT}`).replace(/\/+$/, ""),
       controlToken: e.SANDBOX_CONTROL_TOKEN,
       logLevel: e.SANDBOX_LOG_LEVEL,
+      pasDelaySeconds: e.SANDBOX_PAS_DELAY,
+      pasDropRate: e.SANDBOX_PAS_DROP_RATE,
     },
   };
 }

@@ -3,6 +3,7 @@
 import type { FastifyRequest } from "fastify";
 import type { GenerateOptions, SandboxDataset } from "./model.ts";
 import type { FaultInjector } from "./faults.ts";
+import type { PasFeed } from "./pas/feed.ts";
 import type { PkbScope, SessionStore } from "./sessions.ts";
 import type { World } from "./world.ts";
 
@@ -39,6 +40,8 @@ export interface SandboxState {
   world: World;
   sessions: SessionStore;
   faults: FaultInjector;
+  /** The trust's PAS: recorded clerk actions and the feed that carries them into PKB. */
+  pas: PasFeed;
   settings: SandboxSettings;
   pendingAuthorizations: Map<string, PendingAuthorization>;
 }

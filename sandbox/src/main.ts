@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     sessionTtl: c.sessionTtl,
     systemTokenTtl: c.systemTokenTtl,
     publicUrl: c.publicUrl,
+    pasDelaySeconds: c.pasDelaySeconds,
+    pasDropRate: c.pasDropRate,
     ...(c.controlToken !== undefined ? { controlToken: c.controlToken } : {}),
     logger,
   });
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
       `  PKB web/OAuth/REST  ${u}/  (authorize ${u}/apiAuthorize.action, token ${u}/apiToken.action)`,
       `  Aggregated FHIR     ${u}${FHIR_BASE}  (token ${u}${KEYCLOAK_TOKEN_PATH})`,
       `  Control API         ${u}${CONTROL_BASE}/state${c.controlToken ? " (bearer token required)" : ""}`,
+      `  Trust PAS (demo)    ${u}${CONTROL_BASE}/pas  (feed delay ${c.pasDelaySeconds} s, share lost ${c.pasDropRate})`,
       `  Demo users (password "sandbox"): ${state.world.dataset.staff
         .slice(0, 5)
         .map((s) => s.username)

@@ -31,6 +31,7 @@ export type IssueCode =
   | "invalid"
   | "required"
   | "not-found"
+  | "deleted"
   | "not-supported"
   | "throttled"
   | "transient"

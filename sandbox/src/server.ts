@@ -8,6 +8,7 @@ import { registerControlRoutes } from "./control/routes.ts";
 import { CONTROL_BASE, FHIR_BASE, type SandboxSettings, type SandboxState } from "./context.ts";
 import { FaultInjector, faultHook } from "./faults.ts";
 import { registerFhirRoutes } from "./fhir/routes.ts";
+import { PasFeed } from "./pas/feed.ts";
 import { generate as generateDataset } from "./generator/index.ts";
 import { formatRequestSubject as formatSubject } from "./generator/subject.ts";
 import type { GenerateOptions, SandboxDataset } from "./model.ts";
@@ -38,6 +39,10 @@ export interface BuildSandboxOptions {
   /** Base URL for links; default: each request's own origin (Host header). */
   publicUrl?: string;
   controlToken?: string;
+  /** Seconds from a PAS action to its delivery into PKB (default 120). */
+  pasDelaySeconds?: number;
+  /** 0..1: share of PAS actions the feed loses (default 0). */
+  pasDropRate?: number;
   /** Epoch-ms clock; default Date.now. */
   clock?: () => number;
   /** Dataset generator for the initial world and POST /_sandbox/reset. */
@@ -86,6 +91,7 @@ export async function buildSandbox(opts: BuildSandboxOptions = {}): Promise<Buil
       ...(opts.codeTtl !== undefined ? { codeTtl: opts.codeTtl } : {}),
     }),
     faults: new FaultInjector(),
+    pas: new PasFeed({ delaySeconds: opts.pasDelaySeconds ?? 120, dropRate: opts.pasDropRate ?? 0 }),
     settings,
     pendingAuthorizations: new Map(),
   };
@@ -96,6 +102,11 @@ export async function buildSandbox(opts: BuildSandboxOptions = {}): Promise<Buil
     routerOptions: { ignoreTrailingSlash: true },
   });
   await app.register(formbody);
+  // The PAS feed delivers lazily: whatever fell due is in PKB before any request (FHIR or control) is answered.
+  app.addHook("onRequest", (_request, _reply, done) => {
+    state.pas.applyDue(state.world, clock());
+    done();
+  });
   app.addHook("onRequest", faultHook(state.faults));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -47,6 +47,9 @@ export class World {
   private staffByUsername = new Map<string, SandboxStaff>();
   private appointmentsById = new Map<string, SandboxAppointment>();
   private appointmentsByPatient = new Map<string, SandboxAppointment[]>();
+  private appointmentsByExternalId = new Map<string, SandboxAppointment>();
+  /** Ids of appointments the PAS feed deleted: a read answers 410 Gone. */
+  private removedAppointmentIds = new Set<string>();
   private conversations = new Map<string, ConversationEntry>();
   /** All messages in (timestamp, id) order: binary-searchable. */
   private timeline: SandboxMessage[] = [];
@@ -76,6 +79,8 @@ export class World {
       this.appointmentsByPatient.set(a.patientPkbId, list);
     }
     for (const list of this.appointmentsByPatient.values()) list.sort(byStart);
+    this.appointmentsByExternalId = new Map(dataset.appointments.map((a) => [a.externalId, a]));
+    this.removedAppointmentIds = new Set();
     this.timeline = [...dataset.messages].sort(byTime);
     dataset.messages = this.timeline;
     const messagesById = new Map(this.timeline.map((m) => [m.id, m]));
@@ -132,6 +137,41 @@ export class World {
   /** Appointment by FHIR id. */
   appointment(id: string): SandboxAppointment | undefined {
     return this.appointmentsById.get(id);
+  }
+
+  /** Appointment by the trust's external identifier (HL7 SCH-1.1). */
+  appointmentByExternalId(externalId: string): SandboxAppointment | undefined {
+    return this.appointmentsByExternalId.get(externalId);
+  }
+
+  /** True when the appointment existed and the PAS feed deleted it. */
+  wasRemoved(id: string): boolean {
+    return this.removedAppointmentIds.has(id);
+  }
+
+  /** Adds a new appointment (the PAS feed booking one); its id and external identifier must be new. */
+  addAppointment(a: SandboxAppointment): void {
+    if (this.appointmentsById.has(a.id)) throw new Error(`appointment ${a.id} exists`);
+    this.dataset.appointments.push(a);
+    this.appointmentsById.set(a.id, a);
+    this.appointmentsByExternalId.set(a.externalId, a);
+    const list = this.appointmentsByPatient.get(a.patientPkbId) ?? [];
+    list.push(a);
+    list.sort(byStart);
+    this.appointmentsByPatient.set(a.patientPkbId, list);
+  }
+
+  /** Deletes an appointment from PKB (O(n) in the dataset; control-API use only). */
+  removeAppointment(id: string): void {
+    const a = this.appointmentsById.get(id);
+    if (!a) return;
+    this.appointmentsById.delete(id);
+    if (this.appointmentsByExternalId.get(a.externalId) === a) this.appointmentsByExternalId.delete(a.externalId);
+    const list = this.appointmentsByPatient.get(a.patientPkbId);
+    if (list) list.splice(list.indexOf(a), 1);
+    const at = this.dataset.appointments.indexOf(a);
+    if (at >= 0) this.dataset.appointments.splice(at, 1);
+    this.removedAppointmentIds.add(id);
   }
 
   /** Conversation by id. */

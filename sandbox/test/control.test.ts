@@ -70,6 +70,26 @@ describe("POST /_sandbox/messages", () => {
     expect((await post(app, "/_sandbox/messages", { kind: "cancel" })).statusCode).toBe(400);
   });
 
+  it("free messages carry any text, U+0000 and lone surrogates included, as PKB does", async () => {
+    const { app } = await startSandbox();
+    const text = "call me\u0000 back \ud800 later";
+    const res = await app.inject({
+      method: "POST",
+      url: "/_sandbox/messages",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify({ patientPkbId: IDS.paul, subject: "Q\u0000", content: text }),
+    });
+    expect(res.statusCode).toBe(201);
+    const id = res.json<{ message: { id: string } }>().message.id;
+    const { access_token } = await getUserTokens(app);
+    const body = (await getWith(app, "/json/messages/after/2025-09-19", access_token)).body;
+    expect(body).toContain("\\u0000"); // escaped in the JSON text
+    const messages = (JSON.parse(body) as Array<{ messages: Array<{ id: string; subject: string; content: string }> }>)
+      .flatMap((c) => c.messages)
+      .filter((m) => m.id === id);
+    expect(messages).toEqual([expect.objectContaining({ subject: "Q\u0000", content: text })]);
+  });
+
   it("free messages: follow-ups in a request's conversation, unrelated otherwise", async () => {
     const { app } = await startSandbox();
     const follow = await post(app, "/_sandbox/messages", {

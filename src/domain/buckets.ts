@@ -26,43 +26,56 @@ export interface Bucket {
   end: Date;
 }
 
-// Calendar arithmetic on dates alone: done in UTC, where every day has 24 hours and no zone can shift a date.
-const asDate = (d: LocalDate): DateTime => {
-  const dt = DateTime.fromISO(d, { zone: "utc" });
-  if (!dt.isValid || dt.toISODate() !== d) throw new RangeError(`Not a local date (YYYY-MM-DD): ${d}`);
-  return dt;
+// Calendar arithmetic on dates alone: done on UTC milliseconds, where every day has 24 hours and no zone can shift a
+// date (plain integer arithmetic: a year of day buckets costs microseconds, not a date library's parsing).
+const DAY_MS = 86_400_000;
+const parse = (d: LocalDate): number | null => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
+  if (!m) return null;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return text(ms) === d ? ms : null;
 };
-const text = (dt: DateTime): LocalDate => dt.toISODate()!;
+const asDate = (d: LocalDate): number => {
+  const ms = parse(d);
+  if (ms === null) throw new RangeError(`Not a local date (YYYY-MM-DD): ${d}`);
+  return ms;
+};
+const text = (ms: number): LocalDate => new Date(ms).toISOString().slice(0, 10);
 
 /** True for a real calendar date written 'YYYY-MM-DD'. */
 export function isLocalDate(d: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
-  const dt = DateTime.fromISO(d, { zone: "utc" });
-  return dt.isValid && dt.toISODate() === d;
+  return parse(d) !== null;
 }
 
 /** `d` plus `n` calendar days. */
 export function addDays(d: LocalDate, n: number): LocalDate {
-  return text(asDate(d).plus({ days: n }));
+  return text(asDate(d) + n * DAY_MS);
 }
 
 /** `d` plus `n` calendar years (29 February becomes 28 February in a common year). */
 export function addYears(d: LocalDate, n: number): LocalDate {
-  return text(asDate(d).plus({ years: n }));
+  const dt = new Date(asDate(d));
+  const year = dt.getUTCFullYear() + n;
+  const month = dt.getUTCMonth();
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return text(Date.UTC(year, month, Math.min(dt.getUTCDate(), lastDay)));
 }
 
 /** The key of the bucket holding local date `d`: `d` itself, the Monday of its ISO week, or the 1st of its month. */
 export function bucketStartDate(d: LocalDate, unit: BucketUnit): LocalDate {
-  const dt = asDate(d);
+  const ms = asDate(d);
   if (unit === "day") return d;
-  if (unit === "week") return text(dt.minus({ days: dt.weekday - 1 }));
-  return text(dt.startOf("month"));
+  if (unit === "week") return text(ms - ((new Date(ms).getUTCDay() + 6) % 7) * DAY_MS);
+  return `${d.slice(0, 7)}-01`;
 }
 
 /** The first local date after the bucket that starts on `key`. */
 function nextBucketStart(key: LocalDate, unit: BucketUnit): LocalDate {
-  const dt = asDate(key);
-  return text(unit === "day" ? dt.plus({ days: 1 }) : unit === "week" ? dt.plus({ weeks: 1 }) : dt.plus({ months: 1 }));
+  const ms = asDate(key);
+  if (unit === "day") return text(ms + DAY_MS);
+  if (unit === "week") return text(ms + 7 * DAY_MS);
+  const dt = new Date(ms);
+  return text(Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth() + 1, 1));
 }
 
 /** The key (local start date) of the `unit` bucket that `instant` falls in, in `zone`. */
@@ -70,10 +83,55 @@ export function bucketKey(instant: Date, unit: BucketUnit, zone: string): LocalD
   return bucketStartDate(localDate(instant, zone), unit);
 }
 
+// One formatter per zone: the wall clock of an instant, read as if it were UTC (so wall − instant is the offset).
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function wallClockMs(instantMs: number, zone: string): number {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(zone, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(instantMs)) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+
+// Local midnights already worked out, by zone and date (a year of day buckets asks for each twice).
+const dayStarts = new Map<string, number>();
+
 /** The instant local date `d` begins in `zone` (its first moment, even when a clock change falls at midnight). */
 export function localDayStart(d: LocalDate, zone: string): Date {
-  const dt = asDate(d);
-  return wallClockToInstant({ year: dt.year, month: dt.month, day: dt.day, hour: 0, minute: 0 }, zone).instant;
+  const key = `${zone} ${d}`;
+  let ms = dayStarts.get(key);
+  if (ms === undefined) {
+    if (dayStarts.size >= 100_000) dayStarts.clear();
+    ms = computeDayStart(d, zone);
+    dayStarts.set(key, ms);
+  }
+  return new Date(ms);
+}
+
+function computeDayStart(d: LocalDate, zone: string): number {
+  const wall = asDate(d);
+  // Midnight at the offset in force then: two readings of the offset settle it, unless midnight is in a gap or is
+  // repeated (zones that change their clocks at midnight; never the UK's), which the general conversion handles.
+  const guess = wall - (wallClockMs(wall, zone) - wall);
+  const t = wall - (wallClockMs(guess, zone) - guess);
+  if (wallClockMs(t, zone) === wall && wallClockMs(t - 3_600_000, zone) < wall) return t;
+  const dt = new Date(wall);
+  return wallClockToInstant(
+    { year: dt.getUTCFullYear(), month: dt.getUTCMonth() + 1, day: dt.getUTCDate(), hour: 0, minute: 0 },
+    zone,
+  ).instant.getTime();
 }
 
 /** The instants bounding local dates `from`..`to` (inclusive) in `zone`: [start, end). */

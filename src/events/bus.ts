@@ -31,7 +31,12 @@ export const presenceChangeSchema = z.object({
 
 /** Every event the bus carries, as sent to browsers. */
 export const busEventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.enum(["request.updated", "request.created"]), ...requestFields }),
+  z.object({
+    type: z.enum(["request.updated", "request.created"]),
+    ...requestFields,
+    /** The team it belonged to before this change (a transfer): that team's people hear of it leaving. */
+    previousTeamId: z.uuid().nullable().optional(),
+  }),
   z.object({ type: z.literal("presence"), ...requestFields, presence: presenceChangeSchema }),
 ]);
 export type BusEvent = z.infer<typeof busEventSchema>;

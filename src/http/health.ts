@@ -7,16 +7,16 @@ import { z } from "zod";
 import { isAdmin } from "../auth/permissions.ts";
 import { listConnections, type Connection } from "../store/connections.ts";
 import { readMigrations } from "../store/migrate.ts";
+import { syncHealth, type SyncHealth } from "../store/sync-status.ts";
 import type { AppDeps } from "./server.ts";
 import { statusPage } from "./status-page.ts";
 
-/** The overall state: ok; degraded (working, but a PKB connection needs attention); down (the store does not answer). */
+/**
+ * The overall state: ok; degraded (working, but something needs attention: a PKB connection needs re-authorisation,
+ * keeps failing or is not collected, or messages wait in the error queue; see syncHealth); down (the store does not
+ * answer).
+ */
 export type HealthStatus = "ok" | "degraded" | "down";
-
-/** The overall state from the connections' states. */
-export function healthOf(connections: readonly Pick<Connection, "status">[]): Exclude<HealthStatus, "down"> {
-  return connections.some((c) => c.status === "needs_reauth") ? "degraded" : "ok";
-}
 
 const status = z.enum(["ok", "degraded", "down"]);
 const healthSchema = z.object({
@@ -40,6 +40,18 @@ const healthSchema = z.object({
     })
     .optional()
     .describe("Admins only"),
+  problems: z
+    .array(
+      z.object({
+        kind: z.enum(["needs_reauthorisation", "polls_failing", "collection_stalled", "error_queue"]),
+        connectionId: z.uuid().nullable(),
+        label: z.string().nullable(),
+        reason: z.string(),
+        since: z.date().nullable(),
+      }),
+    )
+    .optional()
+    .describe("Admins only: what makes the status degraded, and why"),
 });
 
 const tags = ["Health"];
@@ -57,7 +69,7 @@ export const healthRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
         operationId: "getHealth",
         summary: "Overall health: ok, degraded or down (details for a signed-in admin)",
         description:
-          "For load balancers and monitors: 200 with ok or degraded (a PKB connection needs re-authorisation), 503 with down when the store does not answer. A signed-in admin also gets the store's and each PKB connection's state.",
+          "For load balancers and monitors: 200 with ok or degraded (a PKB connection needs re-authorisation, keeps failing or is not collected, or messages wait in the error queue), 503 with down when the store does not answer. A signed-in admin also gets the store's and each PKB connection's state, and each problem with its reason.",
         response: { 200: healthSchema, 503: healthSchema },
       },
     },
@@ -65,17 +77,20 @@ export const healthRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
       const started = Date.now();
       const admin = req.user !== null && isAdmin(req.user);
       let connections: Connection[];
+      let sync: SyncHealth;
       try {
         connections = await listConnections(db);
+        sync = await syncHealth(db, { pollIntervalMs: config.sync.intervalMs });
       } catch {
         return reply
           .status(503)
           .send(admin ? { status: "down", store: { engine: db.engine, ok: false } } : { status: "down" });
       }
-      const overall = healthOf(connections);
+      const overall = sync.status;
       if (!admin) return { status: overall };
       return {
         status: overall,
+        problems: sync.problems,
         store: { engine: db.engine, ok: true, latencyMs: Date.now() - started },
         pkb: {
           sandbox: config.pkb.useSandbox,

@@ -53,8 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {
       if (!err.expose) req.log.error({ err }, "request failed");
+      const details = err.expose && err.details && typeof err.details === "object" ? { details: err.details } : {};
       return reply.status(err.status).send({
-        error: { code: err.code, message: err.expose ? err.message : "Something went wrong on our side" },
+        error: { code: err.code, message: err.expose ? err.message : "Something went wrong on our side", ...details },
       });
     }
     const e = err as { statusCode?: number; code?: string; message?: string };

@@ -6,13 +6,59 @@ import { JSONParser } from "@streamparser/json";
 import { callJson, callResponse, type RetryPolicy } from "./http.ts";
 import { SESSION_ENDED_CODES } from "./oauth.ts";
 import {
+  pkbConversationEnvelopeSchema,
   pkbConversationSchema,
+  pkbMessageSchema,
   pkbConversationsSchema,
   pkbUserSchema,
   type PkbConversation,
   type PkbUser,
 } from "./schemas.ts";
 import type { UserTokens } from "./tokens.ts";
+
+/** A conversation or message in PKB's answer that Rebook cannot read, handed over as received with the reason. */
+export interface MalformedItem {
+  conversationId: string | null;
+  /** The message's id when it has a readable one. */
+  messageId: string | null;
+  value: unknown;
+  reason: string;
+}
+
+const idOf = (v: unknown): string | null => {
+  const id = (v as { id?: unknown } | null)?.id;
+  return typeof id === "string" || typeof id === "number" ? String(id) : null;
+};
+
+/**
+ * Reads one conversation of GET messages. A message that does not have the documented shape is handed back as
+ * malformed and the conversation's other messages are read; so is a conversation that cannot be read at all.
+ */
+export function readConversation(value: unknown): { conversation: PkbConversation | null; malformed: MalformedItem[] } {
+  const parsed = pkbConversationSchema.safeParse(value);
+  if (parsed.success) return { conversation: parsed.data, malformed: [] };
+  const envelope = pkbConversationEnvelopeSchema.safeParse(value);
+  if (!envelope.success) {
+    const reason = `unexpected conversation shape (${envelope.error.issues[0]?.message ?? ""})`;
+    return { conversation: null, malformed: [{ conversationId: null, messageId: null, value, reason }] };
+  }
+  const malformed: MalformedItem[] = [];
+  const messages: PkbConversation["messages"] = [];
+  for (const raw of envelope.data.messages) {
+    const m = pkbMessageSchema.safeParse(raw);
+    if (m.success) messages.push(m.data);
+    else {
+      const issue = m.error.issues[0];
+      malformed.push({
+        conversationId: envelope.data.id,
+        messageId: idOf(raw),
+        value: raw,
+        reason: `unexpected message shape (${issue ? `${issue.path.join(".")}: ${issue.message}` : ""})`,
+      });
+    }
+  }
+  return { conversation: { ...envelope.data, messages }, malformed };
+}
 
 /** The messages endpoint as a metrics label (its date is a parameter, not part of the name). */
 const MESSAGES_AFTER = "GET /json/messages/after/{date}";
@@ -32,7 +78,9 @@ export class PkbRest {
     } catch (err) {
       if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
       if (err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
-        throw await this.tokens.sessionEnded(connectionId, err.upstreamCode);
+        // Unless the connection holds newer tokens by now (a grant or refresh since): then replay with those.
+        const ended = await this.tokens.sessionEnded(connectionId, err.upstreamCode, token);
+        if (ended) throw ended;
       }
       // Expired or otherwise refused: refresh once and replay once.
       const again = await this.tokens.accessToken(connectionId, token);
@@ -40,7 +88,9 @@ export class PkbRest {
         return await call(again);
       } catch (err2) {
         if (err2 instanceof UpstreamError && err2.status === 401) {
-          throw await this.tokens.sessionEnded(connectionId, err2.upstreamCode ?? "BAD_AUTHENTICATION");
+          const ended = await this.tokens.sessionEnded(connectionId, err2.upstreamCode ?? "BAD_AUTHENTICATION", again);
+          if (ended) throw ended;
+          throw new UpstreamError("pkb_rest", "PKB refused a token that was replaced meanwhile", 401, true);
         }
         throw err2;
       }
@@ -76,12 +126,13 @@ export class PkbRest {
   /**
    * Streams the connection user's conversations with messages after `since`, parsing the JSON array as it arrives and
    * handing them to `onBatch` `batchSize` at a time (the next part of the body is read only when the batch is done),
-   * so a backlog of any size is never held whole. Returns the number of conversations.
+   * so a backlog of any size is never held whole. What cannot be read (see readConversation) comes with the batch as
+   * `malformed`: one odd message never stops the rest. Returns the number of conversations.
    */
   streamMessagesAfter(
     connectionId: string,
     since: string,
-    onBatch: (conversations: PkbConversation[]) => Promise<void>,
+    onBatch: (conversations: PkbConversation[], malformed: MalformedItem[]) => Promise<void>,
     batchSize = 100,
   ): Promise<number> {
     const path = `/json/messages/after/${encodeURIComponent(since)}`;
@@ -92,42 +143,41 @@ export class PkbRest {
           if (!res.body) return 0;
           const parser = new JSONParser({ paths: ["$.*"], keepStack: false });
           let pending: PkbConversation[] = [];
+          let malformed: MalformedItem[] = [];
           let total = 0;
-          const failure: { error: UpstreamError | null } = { error: null };
           parser.onValue = ({ value }) => {
-            const parsed = pkbConversationSchema.safeParse(value);
-            if (!parsed.success) {
-              failure.error ??= new UpstreamError(
-                "pkb_rest",
-                `GET messages: unexpected conversation shape (${parsed.error.issues[0]?.message ?? ""})`,
-                200,
-                false,
-              );
-              return;
-            }
-            pending.push(parsed.data);
+            const read = readConversation(value);
+            if (read.conversation) pending.push(read.conversation);
+            malformed.push(...read.malformed);
+          };
+          const flush = async () => {
+            const batch = pending;
+            const bad = malformed;
+            pending = [];
+            malformed = [];
+            total += batch.length;
+            await onBatch(batch, bad);
           };
           const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+          let opened = false;
           for (;;) {
             const { done, value } = await reader.read();
             if (done) break;
             touch();
+            if (!opened) {
+              // The answer must be an array: anything else is PKB failing, not a conversation to set aside.
+              const first = value.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+              if (first === undefined) continue;
+              if (first !== 0x5b)
+                throw new UpstreamError("pkb_rest", "GET messages: the answer is not a JSON array", 200, false);
+              opened = true;
+            }
             // The parser ends by itself after the top-level array; anything after it is ignored (whitespace).
             if (!parser.isEnded) parser.write(value);
-            if (failure.error) throw failure.error;
-            if (pending.length >= batchSize) {
-              const batch = pending;
-              pending = [];
-              total += batch.length;
-              await onBatch(batch);
-            }
+            if (pending.length + malformed.length >= batchSize) await flush();
           }
           if (!parser.isEnded) parser.end(); // throws on a truncated body
-          if (failure.error) throw failure.error;
-          if (pending.length > 0) {
-            total += pending.length;
-            await onBatch(pending);
-          }
+          if (pending.length > 0 || malformed.length > 0) await flush();
           return total;
         },
         {

@@ -46,6 +46,16 @@ export type PkbConversation = z.infer<typeof pkbConversationSchema>;
 
 export const pkbConversationsSchema = z.array(pkbConversationSchema);
 
+/** A conversation read leniently: its messages unread (each is then read on its own), unreadable participants none. */
+export const pkbConversationEnvelopeSchema = z.looseObject({
+  id: z.string(),
+  messages: z
+    .array(z.unknown())
+    .nullable()
+    .transform((m) => m ?? []),
+  participants: z.array(pkbParticipantSchema).nullable().optional().catch(null),
+});
+
 /** A PKB user (GET /json/v1/users/{id}). */
 export const pkbUserSchema = z.looseObject({
   id: idString,

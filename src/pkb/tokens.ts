@@ -8,7 +8,8 @@ import { UpstreamError } from "../errors.ts";
 import { systemTokenFetches, tokenRefreshes } from "../metrics/instruments.ts";
 import { getConnection, markNeedsReauth, readTokens, saveTokens } from "../store/connections.ts";
 import type { TokenCipher } from "../store/crypto.ts";
-import type { Db } from "../store/db.ts";
+import type { Db, Queryable } from "../store/db.ts";
+import { openIncident } from "../store/incidents.ts";
 import { SESSION_ENDED_CODES, type FhirTokenClient, type PkbOAuth, type SystemToken } from "./oauth.ts";
 
 /** The PKB session behind a connection is over: a person must grant access again. Sync of it pauses. */
@@ -22,7 +23,10 @@ export class SessionEndedError extends Error {
   }
 }
 
-/** Called once when a connection starts needing re-authorisation. */
+/**
+ * Called by the one call that found a connection's session over and opened the incident (other calls, here or in
+ * other instances, meeting the same ended session do not call it): e.g. to deliver the alert.
+ */
 export type SessionEndedListener = (connectionId: string, reason: string) => Promise<void> | void;
 
 /** Access tokens for PKB user connections. */
@@ -51,11 +55,20 @@ export class UserTokens {
     return pending;
   }
 
-  /** Records that PKB reported the session over (e.g. a 401 with API_SESSION_EXPIRED) and notifies. */
-  async sessionEnded(connectionId: string, reason: string): Promise<SessionEndedError> {
-    const before = await getConnection(this.db, connectionId);
-    await markNeedsReauth(this.db, connectionId, reason);
-    if (before?.status !== "needs_reauth") await this.opts.onSessionEnded?.(connectionId, reason);
+  /**
+   * Records that PKB reported the session over (e.g. a 401 with API_SESSION_EXPIRED) for the access token `rejected`,
+   * and notifies once per incident. Returns null, marking nothing, when the connection holds other tokens by now (a
+   * refresh or a new grant came after that call started): the caller should try again with them.
+   */
+  async sessionEnded(connectionId: string, reason: string, rejected?: string): Promise<SessionEndedError | null> {
+    const opened = await this.db.transaction(async (tx) => {
+      const current = await readTokens(tx, this.cipher, connectionId, { forUpdate: true });
+      if (rejected !== undefined && current && current.accessToken !== rejected) return null;
+      await markNeedsReauth(tx, connectionId, reason);
+      return openIncident(tx, { kind: "needs_reauthorisation", connectionId, reason });
+    });
+    if (opened === null) return null;
+    if (opened) await this.opts.onSessionEnded?.(connectionId, reason);
     return new SessionEndedError(connectionId, reason);
   }
 
@@ -64,39 +77,43 @@ export class UserTokens {
   }
 
   private async refreshLocked(connectionId: string, rejected: string | undefined): Promise<string> {
-    const outcome = await this.db.transaction(async (tx): Promise<{ token: string } | { ended: string }> => {
-      const conn = await getConnection(tx, connectionId, { forUpdate: true });
-      if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
-      if (conn.status !== "active") return { ended: conn.needsReauthReason ?? conn.status };
-      const tokens = await readTokens(tx, this.cipher, connectionId);
-      if (!tokens) return { ended: "no tokens held" };
-      // Another process may have refreshed while we waited for the lock.
-      if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return { token: tokens.accessToken };
-      if (!tokens.refreshToken) {
-        // PKB issued no refresh token: the session ends with this access token.
-        if (tokens.accessToken !== rejected && tokens.accessExpiresAt.getTime() > Date.now())
-          return { token: tokens.accessToken };
-        await markNeedsReauth(tx, connectionId, "API_SESSION_EXPIRED");
-        return { ended: "API_SESSION_EXPIRED" };
-      }
-      let pair;
-      try {
-        pair = await this.oauth.refresh(tokens.refreshToken);
-      } catch (err) {
-        if (err instanceof UpstreamError && err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
-          tokenRefreshes.inc({ result: "session_ended" });
-          await markNeedsReauth(tx, connectionId, err.upstreamCode);
-          return { ended: err.upstreamCode };
+    const ended = async (tx: Queryable, reason: string) => {
+      await markNeedsReauth(tx, connectionId, reason);
+      return { ended: reason, opened: await openIncident(tx, { kind: "needs_reauthorisation", connectionId, reason }) };
+    };
+    const outcome = await this.db.transaction(
+      async (tx): Promise<{ token: string } | { ended: string; opened: boolean }> => {
+        const conn = await getConnection(tx, connectionId, { forUpdate: true });
+        if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
+        if (conn.status !== "active") return { ended: conn.needsReauthReason ?? conn.status, opened: false };
+        const tokens = await readTokens(tx, this.cipher, connectionId);
+        if (!tokens) return { ended: "no tokens held", opened: false };
+        // Another process may have refreshed while we waited for the lock.
+        if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return { token: tokens.accessToken };
+        if (!tokens.refreshToken) {
+          // PKB issued no refresh token: the session ends with this access token.
+          if (tokens.accessToken !== rejected && tokens.accessExpiresAt.getTime() > Date.now())
+            return { token: tokens.accessToken };
+          return ended(tx, "API_SESSION_EXPIRED");
         }
-        tokenRefreshes.inc({ result: "error" });
-        throw err;
-      }
-      tokenRefreshes.inc({ result: "ok" });
-      await saveTokens(tx, this.cipher, connectionId, pair);
-      return { token: pair.accessToken };
-    });
+        let pair;
+        try {
+          pair = await this.oauth.refresh(tokens.refreshToken);
+        } catch (err) {
+          if (err instanceof UpstreamError && err.upstreamCode && SESSION_ENDED_CODES.has(err.upstreamCode)) {
+            tokenRefreshes.inc({ result: "session_ended" });
+            return ended(tx, err.upstreamCode);
+          }
+          tokenRefreshes.inc({ result: "error" });
+          throw err;
+        }
+        tokenRefreshes.inc({ result: "ok" });
+        await saveTokens(tx, this.cipher, connectionId, pair);
+        return { token: pair.accessToken };
+      },
+    );
     if ("token" in outcome) return outcome.token;
-    await this.opts.onSessionEnded?.(connectionId, outcome.ended);
+    if (outcome.opened) await this.opts.onSessionEnded?.(connectionId, outcome.ended);
     throw new SessionEndedError(connectionId, outcome.ended);
   }
 }

@@ -2,16 +2,15 @@
 import type { Queryable } from "../store/db.ts";
 import {
   bucketsOf,
-  bucketSql,
   OUTCOMES,
   params,
-  receivedConditions,
   resolveRange,
   type Bucket,
   type BucketedFilter,
   type Outcome,
   type ResolvedRange,
 } from "./query.ts";
+import { dayBucketSql, rollupConditions } from "./rollups.ts";
 
 /** Requests per outcome; `none` = no outcome recorded yet. */
 export type OutcomeCounts = Record<Outcome | "none", number>;
@@ -29,12 +28,22 @@ export const OUTCOME_KEYS = [...OUTCOMES, "none"] as const;
 
 const zero = (): OutcomeCounts => ({ rebooked: 0, cancelled: 0, rejected: 0, needs_patient_contact: 0, none: 0 });
 
-/** The current outcome (appointment_requests.outcome) of the requests received in range, per bucket of receipt. */
+/** The current outcome (appointment_requests.outcome) of the requests received in range, per bucket of receipt, from
+ * the daily rollup. */
 export async function outcomesReport(db: Queryable, f: BucketedFilter): Promise<OutcomesReport> {
   const { values, p } = params();
-  const rows = await db.query<{ bucket: string; outcome: Outcome | null; n: number }>(
-    `SELECT ${bucketSql("r.received_at", f, p)} AS bucket, r.outcome, count(*)::int AS n
-     FROM appointment_requests r WHERE ${receivedConditions(f, p)} GROUP BY 1, 2`,
+  const rows = await db.query<{
+    bucket: string;
+    requests: number;
+    rebooked: number;
+    cancelled: number;
+    rejected: number;
+    needs_patient_contact: number;
+  }>(
+    `SELECT ${dayBucketSql("c.day", f, p)} AS bucket, sum(c.received)::int AS requests,
+       sum(c.outcome_rebooked)::int AS rebooked, sum(c.outcome_cancelled)::int AS cancelled,
+       sum(c.outcome_rejected)::int AS rejected, sum(c.outcome_needs_patient_contact)::int AS needs_patient_contact
+     FROM report_counts c WHERE ${rollupConditions(f, p, "c")} GROUP BY 1`,
     values,
   );
   const total = zero();
@@ -43,10 +52,18 @@ export async function outcomesReport(db: Queryable, f: BucketedFilter): Promise<
   for (const r of rows) {
     const b = byKey.get(r.bucket);
     if (!b) throw new Error(`outcomes: SQL bucket ${r.bucket} is not a bucket of ${f.from}..${f.to} by ${f.unit}`);
-    const key = r.outcome ?? "none";
-    b.outcomes[key] += r.n;
-    b.requests += r.n;
-    total[key] += r.n;
+    const counts: OutcomeCounts = {
+      rebooked: r.rebooked,
+      cancelled: r.cancelled,
+      rejected: r.rejected,
+      needs_patient_contact: r.needs_patient_contact,
+      none: r.requests - r.rebooked - r.cancelled - r.rejected - r.needs_patient_contact,
+    };
+    for (const key of OUTCOME_KEYS) {
+      b.outcomes[key] += counts[key];
+      total[key] += counts[key];
+    }
+    b.requests += r.requests;
   }
   return {
     range: { ...resolveRange(f), unit: f.unit },

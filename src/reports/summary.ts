@@ -10,7 +10,8 @@ import {
   type ReportFilter,
   type ResolvedRange,
 } from "./query.ts";
-import { slaAggregatesSql, slaFigures, type SlaFigures } from "./timings.ts";
+import { rollupConditions } from "./rollups.ts";
+import { slaFigures, type SlaFigures } from "./timings.ts";
 
 export interface SummaryReport {
   range: ResolvedRange;
@@ -29,7 +30,10 @@ export interface SummaryReport {
   sla: SlaFigures;
 }
 
-/** Headline figures of the requests received in the filter's range, in one statement. */
+/**
+ * Headline figures of the requests received in the filter's range: counts from the daily rollup (report_counts), and
+ * the deadlines still ahead of `now` from the requests themselves (only recent requests can have one).
+ */
 export async function summaryReport(db: Queryable, f: ReportFilter, p0: { now: Date }): Promise<SummaryReport> {
   const { values, p } = params();
   const [r] = await db.query<{
@@ -43,24 +47,20 @@ export async function summaryReport(db: Queryable, f: ReportFilter, p0: { now: D
     no_candidates: number;
     not_applicable: number;
     met: number;
-    missed: number;
+    late: number;
     pending: number;
   }>(
-    `WITH f AS (
-       SELECT r.status, r.match_state, rt.outcome_at AS oc, ${DEADLINE_AT_SQL} AS dl
-       FROM appointment_requests r ${TIMINGS_JOIN_SQL} WHERE ${receivedConditions(f, p)}
-     )
-     SELECT count(*)::int AS requests,
-       count(*) FILTER (WHERE status = 'processing')::int AS processing,
-       count(*) FILTER (WHERE status = 'open')::int AS open,
-       count(*) FILTER (WHERE status = 'in_progress')::int AS in_progress,
-       count(*) FILTER (WHERE status = 'done')::int AS done,
-       count(*) FILTER (WHERE status = 'error')::int AS error,
-       count(*) FILTER (WHERE status <> 'done' AND match_state = 'review')::int AS review,
-       count(*) FILTER (WHERE status <> 'done' AND match_state = 'no_candidates')::int AS no_candidates,
-       count(*) FILTER (WHERE status <> 'done' AND match_state = 'not_applicable')::int AS not_applicable,
-       ${slaAggregatesSql(p(p0.now))}
-     FROM f`,
+    `SELECT coalesce(sum(c.received), 0)::int AS requests,
+       coalesce(sum(c.status_processing), 0)::int AS processing, coalesce(sum(c.status_open), 0)::int AS open,
+       coalesce(sum(c.status_in_progress), 0)::int AS in_progress, coalesce(sum(c.status_done), 0)::int AS done,
+       coalesce(sum(c.status_error), 0)::int AS error, coalesce(sum(c.unmatched_review), 0)::int AS review,
+       coalesce(sum(c.unmatched_no_candidates), 0)::int AS no_candidates,
+       coalesce(sum(c.unmatched_not_applicable), 0)::int AS not_applicable,
+       coalesce(sum(c.sla_met), 0)::int AS met, coalesce(sum(c.sla_late), 0)::int AS late,
+       (SELECT count(*) FROM appointment_requests r ${TIMINGS_JOIN_SQL}
+        WHERE ${DEADLINE_AT_SQL} >= ${p(p0.now)} AND rt.outcome_at IS NULL AND ${receivedConditions(f, p)})::int
+         AS pending
+     FROM report_counts c WHERE ${rollupConditions(f, p, "c")}`,
     values,
   );
   const s = r!;
@@ -82,6 +82,6 @@ export async function summaryReport(db: Queryable, f: ReportFilter, p0: { now: D
       total: s.review + s.no_candidates + s.not_applicable,
     },
     error: s.error,
-    sla: slaFigures(s.met, s.missed, s.pending),
+    sla: slaFigures(s.met, s.late + (s.requests - s.met - s.late) - s.pending, s.pending),
   };
 }

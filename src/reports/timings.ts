@@ -1,5 +1,6 @@
 // How fast requests are handled: time to first action and to outcome (median, 90th percentile) and the share handled
 // within the deadline, overall, per bucket of receipt and per specialty.
+import { addDays, bucketStartDate } from "../domain/buckets.ts";
 import type { Queryable } from "../store/db.ts";
 import {
   bucketsOf,
@@ -13,12 +14,16 @@ import {
   type BucketedFilter,
   type ResolvedRange,
 } from "./query.ts";
+import { dayBucketSql, histogramPercentile, rollupConditions, type HistogramBin } from "./rollups.ts";
 
 /** Minutes from receipt to an event, over the requests that have that event. */
 export interface Durations {
   /** Requests that have the event. */
   requests: number;
-  /** Continuous percentiles (interpolated, PostgreSQL percentile_cont), rounded to 0.01 minute; null with no request. */
+  /**
+   * Continuous percentiles (interpolated like PostgreSQL's percentile_cont) from the duration histograms, rounded to
+   * 0.01 minute; null with no request. Within half a minute (below an hour) or 1% (above) of the exact figure.
+   */
   medianMinutes: number | null;
   p90Minutes: number | null;
 }
@@ -51,82 +56,182 @@ export interface TimingsReport {
   specialties: ({ specialtyCode: string | null; specialtyName: string | null } & TimingStats)[];
 }
 
-interface Row {
-  g_bucket: number;
-  g_specialty: number;
-  bucket: string | null;
-  specialty_code: string | null;
-  specialty_name: string | null;
+/** The counts of one group (overall, a bucket or a specialty) before its durations are added. */
+interface Group {
   requests: number;
-  fa_n: number;
-  fa_p50: number | null;
-  fa_p90: number | null;
-  oc_n: number;
-  oc_p50: number | null;
-  oc_p90: number | null;
   met: number;
-  missed: number;
+  late: number;
   pending: number;
+  firstAction: HistogramBin[];
+  outcome: HistogramBin[];
 }
 
-const stats = (r: Row | undefined): TimingStats => ({
-  requests: r?.requests ?? 0,
-  firstAction: { requests: r?.fa_n ?? 0, medianMinutes: r?.fa_p50 ?? null, p90Minutes: r?.fa_p90 ?? null },
-  outcome: { requests: r?.oc_n ?? 0, medianMinutes: r?.oc_p50 ?? null, p90Minutes: r?.oc_p90 ?? null },
-  sla: slaFigures(r?.met ?? 0, r?.missed ?? 0, r?.pending ?? 0),
+const emptyGroup = (): Group => ({ requests: 0, met: 0, late: 0, pending: 0, firstAction: [], outcome: [] });
+
+const durationsOf = (bins: HistogramBin[]): Durations => ({
+  requests: bins.reduce((s, b) => s + b.n, 0),
+  medianMinutes: histogramPercentile(bins, 0.5),
+  p90Minutes: histogramPercentile(bins, 0.9),
 });
+
+// Without an outcome: missed once the deadline has passed, pending until then (counted from the requests themselves).
+const stats = (g: Group | undefined): TimingStats => {
+  const r = g ?? emptyGroup();
+  const noOutcome = r.requests - r.met - r.late;
+  return {
+    requests: r.requests,
+    firstAction: durationsOf(r.firstAction),
+    outcome: durationsOf(r.outcome),
+    sla: slaFigures(r.met, r.late + noOutcome - r.pending, r.pending),
+  };
+};
 
 /** SLA figures with their share. */
 export function slaFigures(met: number, missed: number, pending: number): SlaFigures {
   return { met, missed, pending, share: met + missed > 0 ? met / (met + missed) : null };
 }
 
-/** SQL aggregates of the SLA over rows with columns `oc` (outcome at) and `dl` (deadline); `now` a placeholder. */
-export const slaAggregatesSql = (now: string): string =>
-  `count(*) FILTER (WHERE oc <= dl)::int AS met,
-   count(*) FILTER (WHERE oc > dl OR (oc IS NULL AND dl < ${now}))::int AS missed,
-   count(*) FILTER (WHERE oc IS NULL AND dl >= ${now})::int AS pending`;
-
-/** Timings of the requests received in the filter's range, in one statement (grouping sets). */
+/**
+ * Timings of the requests received in the filter's range, from the daily rollups: counts and deadline figures from
+ * report_counts, durations from the report_durations histograms (so percentiles are within the bins' width of the
+ * exact ones: half a minute below an hour, 1% above), and the deadlines still ahead of `now` from the requests (only
+ * those received in the last few days can have one).
+ */
 export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now: Date }): Promise<TimingsReport> {
-  const { values, p } = params();
-  const pct = (q: number, col: string): string =>
-    `round((percentile_cont(${q}) WITHIN GROUP (ORDER BY ${col}))::numeric, 2)`;
-  const rows = await db.query<Row>(
-    `WITH f AS (
-       SELECT r.received_at, r.appointment_specialty_code AS sc, r.appointment_specialty_display AS sd,
-         ${bucketSql("r.received_at", f, p)} AS bucket, rt.first_action_at AS fa, rt.outcome_at AS oc,
-         ${DEADLINE_AT_SQL} AS dl
-       FROM appointment_requests r ${TIMINGS_JOIN_SQL} WHERE ${receivedConditions(f, p)}
-     ), m AS (
-       SELECT f.*, extract(epoch FROM fa - received_at)::float8 / 60 AS fa_min,
-         extract(epoch FROM oc - received_at)::float8 / 60 AS oc_min
-       FROM f
-     )
-     SELECT GROUPING(bucket) AS g_bucket, GROUPING(sc) AS g_specialty, bucket, sc AS specialty_code,
-       max(sd) AS specialty_name, count(*)::int AS requests,
-       count(fa_min)::int AS fa_n, ${pct(0.5, "fa_min")} AS fa_p50, ${pct(0.9, "fa_min")} AS fa_p90,
-       count(oc_min)::int AS oc_n, ${pct(0.5, "oc_min")} AS oc_p50, ${pct(0.9, "oc_min")} AS oc_p90,
-       ${slaAggregatesSql(p(p0.now))}
-     FROM m GROUP BY GROUPING SETS ((), (bucket), (sc))
-     ORDER BY specialty_code NULLS LAST`,
-    values,
-  );
-  const overall = rows.find((r) => r.g_bucket === 1 && r.g_specialty === 1);
-  const perBucket = new Map(rows.filter((r) => r.g_bucket === 0).map((r) => [r.bucket, r]));
+  const groups = new Map<string, Group>();
+  const group = (key: string): Group => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = emptyGroup()));
+    return g;
+  };
+  const keyOf = (r: { g_bucket: number; g_specialty: number; bucket: string | null; specialty_code: string | null }) =>
+    r.g_bucket === 0 ? `b:${r.bucket}` : r.g_specialty === 0 ? `s:${JSON.stringify(r.specialty_code)}` : "all";
+  const names = new Map<string | null, string | null>();
+  const specialtyOrder: (string | null)[] = [];
+
+  {
+    const { values, p } = params();
+    const rows = await db.query<
+      GroupKey & { specialty_name: string | null; requests: number; met: number; late: number }
+    >(
+      `WITH k AS (
+         SELECT ${dayBucketSql("c.day", f, p)} AS bucket, c.specialty_code, c.specialty_name,
+           sum(c.received) AS received, sum(c.sla_met) AS met, sum(c.sla_late) AS late
+         FROM report_counts c WHERE ${rollupConditions(f, p, "c")}
+         GROUP BY 1, 2, 3
+       )
+       SELECT GROUPING(bucket) AS g_bucket, GROUPING(specialty_code) AS g_specialty, bucket, specialty_code,
+         max(specialty_name) FILTER (WHERE received <> 0) AS specialty_name, sum(received)::int AS requests,
+         sum(met)::int AS met, sum(late)::int AS late
+       FROM k GROUP BY GROUPING SETS ((), (bucket), (specialty_code))
+       HAVING sum(received) <> 0
+       ORDER BY specialty_code NULLS LAST`,
+      values,
+    );
+    for (const r of rows) {
+      Object.assign(group(keyOf(r)), { requests: r.requests, met: r.met, late: r.late });
+      if (r.g_specialty === 0) {
+        names.set(r.specialty_code, r.specialty_name);
+        specialtyOrder.push(r.specialty_code);
+      }
+    }
+  }
+  {
+    const { values, p } = params();
+    const rows = await db.query<GroupKey & { pending: number }>(
+      `SELECT GROUPING(bucket) AS g_bucket, GROUPING(sc) AS g_specialty, bucket, sc AS specialty_code,
+         count(*)::int AS pending
+       FROM (
+         SELECT ${bucketSql("r.received_at", f, p)} AS bucket, r.appointment_specialty_code AS sc
+         FROM appointment_requests r ${TIMINGS_JOIN_SQL}
+         WHERE ${DEADLINE_AT_SQL} >= ${p(p0.now)} AND rt.outcome_at IS NULL AND ${receivedConditions(f, p)}
+       ) x
+       GROUP BY GROUPING SETS ((), (bucket), (sc))`,
+      values,
+    );
+    for (const r of rows) group(keyOf(r)).pending = r.pending;
+  }
+  {
+    const { values, p } = params();
+    // One row per group and metric, its bins as arrays: a year by week is ~150 rows, not ~50,000.
+    const rows = await db.query<GroupKey & { metric: number; bins: number[]; ns: number[]; ms: number[] }>(
+      `SELECT g_bucket, g_specialty, bucket, specialty_code, metric, array_agg(bin ORDER BY bin) AS bins,
+         array_agg(n ORDER BY bin) AS ns, array_agg(ms ORDER BY bin) AS ms
+       FROM (
+         SELECT GROUPING(bucket) AS g_bucket, GROUPING(specialty_code) AS g_specialty, bucket, specialty_code, metric,
+           bin, sum(n)::int AS n, sum(ms::float8) AS ms
+         FROM (${durationRowsSql(f, p)}) x
+         GROUP BY GROUPING SETS ((bucket, metric, bin), (specialty_code, metric, bin), (metric, bin))
+         HAVING sum(n) <> 0
+       ) y
+       GROUP BY 1, 2, 3, 4, 5`,
+      values,
+    );
+    for (const r of rows) {
+      const g = group(keyOf(r));
+      const bins = r.bins.map((bin, i) => ({ bin, n: r.ns[i]!, ms: r.ms[i]! }));
+      if (r.metric === 1) g.firstAction = bins;
+      else g.outcome = bins;
+    }
+  }
+
   const buckets = bucketsOf(f).map((b) => {
-    const s = stats(perBucket.get(b.key));
-    perBucket.delete(b.key);
+    const s = stats(groups.get(`b:${b.key}`));
+    groups.delete(`b:${b.key}`);
     return { ...b, ...s };
   });
-  if (perBucket.size > 0) throw new Error(`timings: SQL buckets ${[...perBucket.keys()].join(", ")} are not buckets`);
+  const stray = [...groups.keys()].filter((k) => k.startsWith("b:") && groups.get(k)!.requests > 0);
+  if (stray.length > 0) throw new Error(`timings: SQL buckets ${stray.join(", ")} are not buckets`);
   return {
     range: { ...resolveRange(f), unit: f.unit },
     asOf: p0.now,
-    overall: stats(overall),
+    overall: stats(groups.get("all")),
     buckets,
-    specialties: rows
-      .filter((r) => r.g_specialty === 0)
-      .map((r) => ({ specialtyCode: r.specialty_code, specialtyName: r.specialty_name, ...stats(r) })),
+    specialties: specialtyOrder.map((code) => ({
+      specialtyCode: code,
+      specialtyName: names.get(code) ?? null,
+      ...stats(groups.get(`s:${JSON.stringify(code)}`)),
+    })),
   };
+}
+
+/**
+ * The histogram rows of the filter's range as (bucket, specialty_code, metric, bin, n, ms). Month buckets of a report
+ * not filtered by team or type read the whole months from report_durations_monthly (plus the day rows not yet folded
+ * into it); everything else (the range's partial months, other buckets, team or type filters) reads the day rows.
+ */
+function durationRowsSql(f: BucketedFilter, p: (v: unknown) => string): string {
+  const days = `SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin, d.n, d.ms
+    FROM report_durations d WHERE ${rollupConditions(f, p, "d")}`;
+  const months = wholeMonths(f);
+  if (f.unit !== "month" || f.teamId || f.type || !months) return days;
+  const specialty =
+    f.specialtyCode === "none"
+      ? " AND m.specialty_code IS NULL"
+      : f.specialtyCode
+        ? ` AND m.specialty_code = ${p(f.specialtyCode)}`
+        : "";
+  return `SELECT m.month AS bucket, m.specialty_code, m.metric, m.bin, m.n, m.ms FROM report_durations_monthly m
+      WHERE m.month >= ${p(months.from)}::date AND m.month <= ${p(months.to)}::date${specialty}
+    UNION ALL
+    ${days} AND (d.day < ${p(months.from)}::date OR d.day > ${p(months.last)}::date OR d.fresh)`;
+}
+
+/** The calendar months wholly inside the range (first days `from`..`to`, last day `last`), or null when none. */
+function wholeMonths(f: BucketedFilter): { from: string; to: string; last: string } | null {
+  const from = f.from.endsWith("-01")
+    ? f.from
+    : bucketStartDate(addDays(bucketStartDate(f.from, "month"), 31), "month");
+  const after = addDays(f.to, 1);
+  const to = after.endsWith("-01") ? bucketStartDate(f.to, "month") : addDays(bucketStartDate(f.to, "month"), -1);
+  const toMonth = bucketStartDate(to, "month");
+  if (toMonth < from) return null;
+  return { from, to: toMonth, last: addDays(bucketStartDate(addDays(toMonth, 31), "month"), -1) };
+}
+
+interface GroupKey {
+  g_bucket: number;
+  g_specialty: number;
+  bucket: string | null;
+  specialty_code: string | null;
 }

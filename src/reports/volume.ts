@@ -1,16 +1,16 @@
-// Volume: requests received per local day, week or month, per specialty, team and type.
+// Volume: requests received per local day, week or month, per specialty, team and type, summed from the daily rollup
+// (report_counts), so a range costs its days and keys, not its requests.
 import type { Queryable } from "../store/db.ts";
 import {
   bucketsOf,
-  bucketSql,
   params,
-  receivedConditions,
   resolveRange,
   type Bucket,
   type BucketedFilter,
   type RequestType,
   type ResolvedRange,
 } from "./query.ts";
+import { dayBucketSql, rollupConditions } from "./rollups.ts";
 
 /** One non-empty cell: how many requests of one type, specialty and team a bucket received. */
 export interface VolumeCell {
@@ -42,7 +42,7 @@ export interface VolumeReport {
   cells: VolumeCell[];
 }
 
-/** Requests received in the filter's range, counted per bucket (on received_at in local time), specialty, team, type. */
+/** Requests received in the filter's range, counted per bucket (on received_at in UK time), specialty, team, type. */
 export async function volumeReport(db: Queryable, f: BucketedFilter): Promise<VolumeReport> {
   const { values, p } = params();
   const rows = await db.query<{
@@ -54,11 +54,16 @@ export async function volumeReport(db: Queryable, f: BucketedFilter): Promise<Vo
     type: RequestType | null;
     n: number;
   }>(
-    `SELECT ${bucketSql("r.received_at", f, p)} AS bucket, r.appointment_specialty_code AS specialty_code,
-       max(r.appointment_specialty_display) AS specialty_name, r.team_id, t.name AS team_name, r.type,
-       count(*)::int AS n
-     FROM appointment_requests r LEFT JOIN teams t ON t.id = r.team_id
-     WHERE ${receivedConditions(f, p)}
+    // Keys are first summed with their specialty name, so the name shown is one that requests in the cell carry.
+    `WITH k AS (
+       SELECT ${dayBucketSql("c.day", f, p)} AS bucket, c.specialty_code, c.specialty_name, c.team_id, c.type,
+         sum(c.received)::int AS n
+       FROM report_counts c WHERE ${rollupConditions(f, p, "c")}
+       GROUP BY 1, 2, 3, 4, 5 HAVING sum(c.received) <> 0
+     )
+     SELECT k.bucket::text AS bucket, k.specialty_code, max(k.specialty_name) AS specialty_name, k.team_id,
+       t.name AS team_name, k.type, sum(k.n)::int AS n
+     FROM k LEFT JOIN teams t ON t.id = k.team_id
      GROUP BY 1, 2, 4, 5, 6
      ORDER BY 1, 2 NULLS LAST, 5 NULLS LAST, 4 NULLS LAST, 6 NULLS LAST`,
     values,

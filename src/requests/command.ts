@@ -26,6 +26,23 @@ export interface ActionContext {
   ip?: string | null;
 }
 
+/**
+ * How a person's write was made, recorded in its history row: `override` when it went ahead on a request someone else
+ * held, `bulk` when it was one of many changed at once.
+ */
+export interface WriteOptions {
+  /** Go ahead although someone else holds the request (else 409 held_by_other). */
+  override?: boolean;
+  /** Part of a bulk change (recorded in the history). */
+  bulk?: boolean;
+}
+
+/** The history data that says how a write was made. */
+export const howMade = (held: { holderId: string } | null, o: WriteOptions): Record<string, unknown> => ({
+  ...(held ? { override: held } : {}),
+  ...(o.bulk ? { bulk: true } : {}),
+});
+
 /** What a person needs to be allowed: see the request (else 404, as if it did not exist) or change it (else 403). */
 export type Access = "view" | "work";
 
@@ -157,6 +174,7 @@ async function resultOf(
   requestId: string,
   changed: boolean,
   warnings: string[] = [],
+  previousTeamId?: string | null,
 ): Promise<CommandResult> {
   const r = await readRequestSummary(tx, requestId);
   if (!r) throw notFound("Request");
@@ -178,6 +196,7 @@ async function resultOf(
           status: r.status,
           assignedUserId: r.assigned_user_id,
           at: new Date().toISOString(),
+          ...(previousTeamId !== undefined && previousTeamId !== r.team_id ? { previousTeamId } : {}),
         }
       : null,
   };
@@ -207,9 +226,10 @@ export async function runCommand(
 ): Promise<CommandResult> {
   const result = await db.transaction(async (tx) => {
     const r = await loadWithAccess(tx, spec.requestId, spec.actor, spec.need ?? "work");
+    const teamBefore = r.teamId;
     const w = new RequestWriter(tx, r, { actor: spec.actor, ip: spec.ip ?? null });
     const done = await body(w);
-    return resultOf(tx, r.id, done !== UNCHANGED, w.warnings);
+    return resultOf(tx, r.id, done !== UNCHANGED, w.warnings, teamBefore);
   });
   await publishResult(db, result);
   return result;
@@ -226,14 +246,32 @@ export async function systemCommandIn(tx: Queryable, requestId: string, body: Co
   return true;
 }
 
-/** Runs a system command in its own transaction and publishes `request.updated` after commit when it changed something. */
-export async function runSystemCommand(db: Db, requestId: string, body: CommandBody): Promise<CommandResult | null> {
-  const result = await db.transaction(async (tx) => {
+/**
+ * Runs a system command in its own transaction and publishes `request.updated` after commit when it changed something.
+ * Returns whether the request exists.
+ */
+export async function runSystemCommand(db: Db, requestId: string, body: CommandBody): Promise<boolean> {
+  const event = await db.transaction(async (tx): Promise<RequestChange | null | undefined> => {
     const r = await readRequestState(tx, requestId, true);
-    if (!r) return null;
-    const done = await body(new RequestWriter(tx, r, null));
-    return resultOf(tx, r.id, done !== UNCHANGED);
+    if (!r) return undefined;
+    if ((await body(new RequestWriter(tx, r, null))) === UNCHANGED) return null;
+    // The writer kept `r` up to date: no need to read the row again for the live update.
+    const at = new Date().toISOString();
+    return {
+      type: "request.updated",
+      requestId,
+      teamId: r.teamId,
+      status: r.status,
+      assignedUserId: r.assignedUserId,
+      at,
+    };
   });
-  if (result) await publishResult(db, result);
-  return result;
+  if (event) {
+    try {
+      await eventBus(db).publish(event);
+    } catch {
+      // The bus is a hint; the store is the truth.
+    }
+  }
+  return event !== undefined;
 }

@@ -15,6 +15,7 @@ import type { Db, Queryable } from "../store/db.ts";
 import type { WorkItem } from "../store/request-work.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import type { BackoffPolicy } from "../jobs/due-work.ts";
+import { pkbConfirmationProcessor } from "./processors/pkb-confirmation.ts";
 import type { EventType } from "./vocabulary.ts";
 
 /** An event as processors see it, in the transaction that appended it. */
@@ -55,7 +56,7 @@ export interface Processor {
 export const DEFAULT_WORK_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts: 10 };
 
 /** The processors Rebook runs. Add new ones here. */
-const BUILT_IN_PROCESSORS: readonly Processor[] = [];
+const BUILT_IN_PROCESSORS: readonly Processor[] = [pkbConfirmationProcessor];
 
 const registered: Processor[] = [...BUILT_IN_PROCESSORS];
 

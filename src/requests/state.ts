@@ -7,11 +7,13 @@ import type { MatchDecision } from "../domain/match.ts";
 import { AppError } from "../errors.ts";
 import type { EventType, MatchState, Outcome, RequestStatus, WorkStatus } from "./vocabulary.ts";
 
+// Done is reached only by recording an outcome (recordOutcome), never by a status move: a request closed without an
+// outcome says nothing about what became of it.
 const MOVES: Record<RequestStatus, readonly RequestStatus[]> = {
   processing: [],
   error: [],
-  open: ["in_progress", "done"],
-  in_progress: ["open", "done"],
+  open: ["in_progress"],
+  in_progress: ["open"],
   // Reopening needs a reason.
   done: ["open"],
 };
@@ -38,17 +40,57 @@ export interface RequestFacts {
 /** Whether the actor leads the request's team (or is an admin): may reassign, take over, act on others' requests. */
 export const leadsRequest = (actor: SessionUser, r: RequestFacts): boolean => canAssignOthers(actor, r.teamId);
 
-/** 409 `already_assigned`: someone else holds the request. */
+/** Who holds the request, for an error's details (the web app names them and offers to go ahead). */
+const holderDetails = (r: RequestFacts) => ({
+  holder: { id: r.assignedUserId, displayName: r.assignedName ?? "Someone else" },
+});
+
+/** 409 `already_assigned`: someone else holds the request (claiming it needs takeOver). */
 export const alreadyAssigned = (r: RequestFacts): AppError =>
   new AppError(
     "already_assigned",
     `${r.assignedName ?? "Someone else"} is working on this request; ask them or a team lead`,
     409,
+    true,
+    holderDetails(r),
   );
 
-/** 409 `already_assigned` when someone else holds the request and the actor does not lead its team. */
-export function requireHolderOrLead(actor: SessionUser, r: RequestFacts): void {
-  if (r.assignedUserId && r.assignedUserId !== actor.id && !leadsRequest(actor, r)) throw alreadyAssigned(r);
+/**
+ * Who may go ahead with a change to a request someone else holds once they pass `override`: a team lead of its team
+ * or an admin (`lead`), or anyone who may work it (`worker`: adding a note).
+ */
+export type OverrideBy = "lead" | "worker";
+
+/**
+ * The rule for every write by someone who does not hold the request: 409 `held_by_other` (with the holder's name, and
+ * `details.holder`) unless the actor passes `override`; with it, 403 `forbidden` unless `by` allows them. Returns the
+ * override to record in the history (null when the actor holds the request or nobody does).
+ */
+export function requireHolderOrOverride(
+  actor: SessionUser,
+  r: RequestFacts,
+  override: boolean | undefined,
+  by: OverrideBy = "lead",
+): { holderId: string } | null {
+  if (!r.assignedUserId || r.assignedUserId === actor.id) return null;
+  const name = r.assignedName ?? "Someone else";
+  if (!override) {
+    throw new AppError(
+      "held_by_other",
+      `${name} is working on this request. Check with them first; to go ahead anyway, confirm the change.`,
+      409,
+      true,
+      holderDetails(r),
+    );
+  }
+  if (by === "lead" && !leadsRequest(actor, r)) {
+    throw new AppError(
+      "forbidden",
+      `${name} is working on this request: only a team lead or an admin can change it; ask them`,
+      403,
+    );
+  }
+  return { holderId: r.assignedUserId };
 }
 
 /** 409 `request_closed` for a done request, `not_workable` while the pipeline owns it (processing, error). */
@@ -70,8 +112,18 @@ export function requireNotDone(r: RequestFacts): void {
   }
 }
 
-/** 409 `invalid_transition` unless a person may move the request from its status to `to`. */
+/**
+ * 409 `outcome_required` for a move to done (done comes only with an outcome), `invalid_transition` unless a person
+ * may move the request from its status to `to`.
+ */
 export function requireMove(from: RequestStatus, to: WorkStatus): void {
+  if (to === "done" && from !== "done") {
+    throw new AppError(
+      "outcome_required",
+      "A request is done only once its outcome is recorded: record the outcome (rebooked, cancelled or rejected) instead",
+      409,
+    );
+  }
   if (!canMove(from, to)) {
     throw new AppError(
       "invalid_transition",

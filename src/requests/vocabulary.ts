@@ -71,5 +71,9 @@ export const EVENT_TYPES = [
   "note_added",
   "rematched",
   "retry_requested",
+  // PKB confirmation (src/requests/processors/pkb-confirmation.ts)
+  "pkb_confirmed",
+  "pkb_not_confirmed",
+  "transferred",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

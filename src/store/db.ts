@@ -114,6 +114,29 @@ export async function openPglite(dataDir: string): Promise<Db> {
   };
 }
 
+/**
+ * Watches a client checked out of the pool. A checked-out client whose server session ends (the server restarted, an
+ * operator terminated it) emits "error", which would crash the process without a listener; the error is kept instead
+ * and the next query fails. A client that failed, or whose work threw, is destroyed on release rather than pooled
+ * again: it may be broken, or still hold session state such as an advisory lock.
+ */
+function watchClient(client: pg.PoolClient): { fail(err: unknown): void; release(): void } {
+  let broken: Error | null = null;
+  const onError = (err: Error): void => {
+    broken ??= err;
+  };
+  client.on("error", onError);
+  return {
+    fail: (err) => {
+      broken ??= err instanceof Error ? err : new Error(String(err));
+    },
+    release: () => {
+      client.removeListener("error", onError);
+      client.release(broken ?? undefined);
+    },
+  };
+}
+
 /** Connects a pool to a real PostgreSQL server. Every connection uses UTC as its session time zone. */
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
   const typeParsers = {
@@ -140,20 +163,23 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     query: (sql, params) => run(pool, sql, params),
     async transaction(fn) {
       const client = await pool.connect();
+      const watch = watchClient(client);
       try {
         await client.query("BEGIN");
         const result = await fn({ query: (sql, params) => run(client, sql, params) });
         await client.query("COMMIT");
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        // A client that cannot even roll back is broken: destroyed rather than pooled again.
+        await client.query("ROLLBACK").catch((rollbackErr: unknown) => watch.fail(rollbackErr));
         throw err;
       } finally {
-        client.release();
+        watch.release();
       }
     },
     async withSession(fn) {
       const client = await pool.connect();
+      const watch = watchClient(client);
       try {
         return await fn({
           query: (sql, params) => run(client, sql, params),
@@ -161,8 +187,11 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
             await client.query(sql);
           },
         });
+      } catch (err) {
+        watch.fail(err);
+        throw err;
       } finally {
-        client.release();
+        watch.release();
       }
     },
     close: () => pool.end(),

@@ -12,6 +12,8 @@ export interface StoredMessage {
   patientPkbId: string | null;
   messageStatus: string | null;
   raw: unknown;
+  /** The message exactly as received (JSON text) when some of its text had to be made storable; else null. */
+  rawOriginal?: string | null;
   kind: "request" | "follow_up" | "unrelated" | null;
   requestId: string | null;
 }
@@ -24,8 +26,8 @@ export async function insertMessageIfNew(
 ): Promise<boolean> {
   const rows = await db.query(
     `INSERT INTO pkb_messages (pkb_message_id, conversation_id, subject, content, sent_at, sender_id, patient_pkb_id,
-       message_status, raw, first_seen_connection_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       message_status, raw, first_seen_connection_id, raw_original)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (pkb_message_id) DO NOTHING RETURNING pkb_message_id`,
     [
       m.pkbMessageId,
@@ -38,6 +40,7 @@ export async function insertMessageIfNew(
       m.messageStatus,
       JSON.stringify(m.raw),
       seenThroughConnectionId,
+      m.rawOriginal ?? null,
     ],
   );
   return rows.length === 1;
@@ -53,6 +56,7 @@ interface Row {
   patient_pkb_id: string | null;
   message_status: string | null;
   raw: unknown;
+  raw_original: string | null;
   kind: StoredMessage["kind"];
   request_id: string | null;
 }
@@ -67,6 +71,7 @@ const toMessage = (r: Row): StoredMessage => ({
   patientPkbId: r.patient_pkb_id,
   messageStatus: r.message_status,
   raw: r.raw,
+  rawOriginal: r.raw_original,
   kind: r.kind,
   requestId: r.request_id,
 });

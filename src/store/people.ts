@@ -115,6 +115,28 @@ export async function listMembers(db: Queryable, teamId: string): Promise<TeamMe
   }));
 }
 
+/** The members of a team who can take requests (active accounts whose role works them: not viewers), by user id. */
+export async function listWorkingMembers(db: Queryable, teamId: string): Promise<TeamMember[]> {
+  const rows = await db.query<{
+    team_id: string;
+    user_id: string;
+    is_lead: boolean;
+    capacity: number | null;
+    available: boolean;
+  }>(
+    `SELECT m.* FROM team_members m JOIN users u ON u.id = m.user_id
+     WHERE m.team_id = $1 AND u.active AND u.role <> 'viewer' ORDER BY m.user_id`,
+    [teamId],
+  );
+  return rows.map((r) => ({
+    teamId: r.team_id,
+    userId: r.user_id,
+    isLead: r.is_lead,
+    capacity: r.capacity,
+    available: r.available,
+  }));
+}
+
 /** A team member's account as assignment checks it: active, role and name; null when not a member of the team. */
 export async function readTeamMemberAccount(
   db: Queryable,

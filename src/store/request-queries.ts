@@ -2,7 +2,10 @@
 // full (conversation, patient, match evidence and candidates, routing, history). Every value reaches SQL as a parameter.
 import { z } from "zod";
 import type { Queryable } from "./db.ts";
+import { AppError } from "../errors.ts";
+import { DEFAULT_DEADLINE_POLICY } from "../domain/deadline.ts";
 import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
+import { afterRanks, urgencyRanks } from "./worklist-order.ts";
 import type {
   EventType,
   MatchState,
@@ -10,13 +13,14 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
 } from "../requests/vocabulary.ts";
 
 export type { MatchState, PatientState };
-export type RequestSort = "received_desc" | "received_asc" | "appointment_start" | "deadline";
+export type RequestSort = "received_desc" | "received_asc" | "appointment_start" | "deadline" | "priority";
 /** A request's deadline state (see src/domain/deadline.ts); done requests have none. */
 export type DueState = "overdue" | "due_soon" | "on_track";
 
@@ -41,6 +45,18 @@ export interface RequestFilter {
   q?: string;
   /** Requests not done whose deadline is in one of `states` at `now` (empty: none). */
   due?: { states: DueState[]; now: Date; dueSoonMs: number };
+  /** Whether PKB shows the outcome (docs/pkb-confirmation.md); "not_needed" = no confirmation row. */
+  confirmation?: PkbConfirmationState[];
+}
+
+/** Whether PKB shows the request's outcome; instants UTC (due: the limit). */
+export interface PkbConfirmationView {
+  state: PkbConfirmationState;
+  due: Date | null;
+  checkedAt: Date | null;
+  confirmedAt: Date | null;
+  /** What PKB showed at the last check, in words. */
+  shows: string | null;
 }
 
 /** The linked appointment as the request holds it. */
@@ -73,6 +89,7 @@ export interface RequestListItem {
   errorReason: string | null;
   /** When the request is due (kept by the store from received_at and the linked appointment's start). */
   deadlineAt: Date;
+  pkbConfirmation: PkbConfirmationView;
 }
 
 interface ListRow {
@@ -101,14 +118,22 @@ interface ListRow {
   priority: RequestListItem["priority"];
   error_reason: string | null;
   deadline_at: Date;
+  pkb_state: "awaiting" | "confirmed" | "not_confirmed" | null;
+  pkb_due_at: Date | null;
+  pkb_checked_at: Date | null;
+  pkb_confirmed_at: Date | null;
+  pkb_shows: string | null;
   sort_key: string | null;
+  /** The row's ranks in an urgency sort (deadline state and priority). */
+  sort_r1?: number;
+  sort_r2?: number;
 }
 
 /** "First Last" from the cached patient, or null when nothing is known. */
 export const patientName = (first: string | null, last: string | null): string | null =>
   [first, last].filter((s) => s && s.trim()).join(" ") || null;
 
-const linkedAppointment = (r: Omit<ListRow, "sort_key">): LinkedAppointment | null =>
+const linkedAppointment = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): LinkedAppointment | null =>
   r.appointment_fhir_id
     ? {
         fhirId: r.appointment_fhir_id,
@@ -122,7 +147,7 @@ const linkedAppointment = (r: Omit<ListRow, "sort_key">): LinkedAppointment | nu
       }
     : null;
 
-const toItem = (r: Omit<ListRow, "sort_key">): RequestListItem => ({
+const toItem = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): RequestListItem => ({
   id: r.id,
   receivedAt: r.received_at,
   type: r.type,
@@ -138,13 +163,24 @@ const toItem = (r: Omit<ListRow, "sort_key">): RequestListItem => ({
   priority: r.priority,
   errorReason: r.error_reason,
   deadlineAt: r.deadline_at,
+  pkbConfirmation: {
+    state: r.pkb_state ?? "not_needed",
+    due: r.pkb_due_at,
+    checkedAt: r.pkb_checked_at,
+    confirmedAt: r.pkb_confirmed_at,
+    shows: r.pkb_shows,
+  },
 });
 
 const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.patient_pkb_id, p.first_name, p.last_name,
   COALESCE(r.nhs_number, p.nhs_number) AS nhs_number, r.match_state, r.match_confidence, r.appointment_fhir_id,
   r.appointment_external_id, r.appointment_start, r.appointment_specialty_code, r.appointment_specialty_display,
   r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
-  r.priority, r.error_reason, r.deadline_at`;
+  r.priority, r.error_reason, r.deadline_at, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
+  pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows`;
+
+/** The join LIST_COLUMNS' PKB confirmation needs (no row: not needed). */
+const CONFIRMATION_JOIN = "LEFT JOIN pkb_confirmations pc ON pc.request_id = r.id";
 
 /** Escapes LIKE's wildcards so a search term matches literally. */
 const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -194,6 +230,11 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
     const search = searchCondition(f.q, p);
     if (search) where.push(search);
   }
+  if (f.confirmation) {
+    const stored = f.confirmation.filter((x) => x !== "not_needed");
+    const any = stored.length ? `pc.state = ANY(${p(stored)}::text[])` : "false";
+    where.push(f.confirmation.includes("not_needed") ? `(pc.state IS NULL OR ${any})` : any);
+  }
   if (f.due) {
     const { now, dueSoonMs } = f.due;
     const at = (d: Date): string => `${p(d)}::timestamptz`; // only the bounds used become parameters
@@ -213,19 +254,44 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
 /**
  * One page of the worklist: `limit` rows in `sort` order after `cursor` (opaque, from the previous page's nextCursor),
  * and the cursor of the next page (null on the last). Ties in the sort key are broken by id, so paging visits every
- * row exactly once. `appointment_start` sorts requests without a linked appointment last.
+ * row exactly once. `appointment_start` sorts requests without a linked appointment last. `deadline` (most urgent
+ * first) and `priority` rank by deadline state at `urgency.now` and priority (see worklist-order.ts); later pages rank
+ * at the first page's instant.
  */
 export async function listRequests(
   db: Queryable,
-  opts: { filter?: RequestFilter; sort?: RequestSort; cursor?: string | null; limit: number },
+  opts: {
+    filter?: RequestFilter;
+    sort?: RequestSort;
+    cursor?: string | null;
+    limit: number;
+    /** For the urgency sorts: now, and how long before its deadline a request is due soon. */
+    urgency?: { now: Date; dueSoonMs: number };
+  },
 ): Promise<{ items: RequestListItem[]; nextCursor: string | null }> {
   const sort = opts.sort ?? "received_desc";
   const { params, p } = paramList();
   const where = filterConditions(opts.filter ?? {}, p);
   const column =
-    sort === "appointment_start" ? "r.appointment_start" : sort === "deadline" ? "r.deadline_at" : "r.received_at";
-  if (opts.cursor) {
-    const c = decodeCursor(opts.cursor, sort);
+    sort === "appointment_start"
+      ? "r.appointment_start"
+      : sort === "deadline" || sort === "priority"
+        ? "r.deadline_at"
+        : "r.received_at";
+  const cursor = opts.cursor ? decodeCursor(opts.cursor, sort) : null;
+  const urgent = sort === "deadline" || sort === "priority";
+  let rankedAt = opts.urgency?.now ?? new Date();
+  if (urgent && cursor) {
+    if (!cursor.ranks || cursor.ranks.length !== 2 || !cursor.at || cursor.key === null) {
+      throw new AppError("invalid_cursor", "The cursor is not one this API gave out", 400);
+    }
+    rankedAt = new Date(cursor.at);
+  }
+  const ranks = urgent
+    ? urgencyRanks(sort, { now: rankedAt, dueSoonMs: opts.urgency?.dueSoonMs ?? DEFAULT_DEADLINE_POLICY.dueSoonMs }, p)
+    : [];
+  if (cursor) {
+    const c = cursor;
     // Ties on received_at go by id ascending when newest first (and descending when oldest first): the order of
     // appointment_requests_worklist (status, received_at DESC, id), so a one-status page is one index range scan.
     if (sort === "received_desc") {
@@ -238,9 +304,9 @@ export async function listRequests(
       where.push(
         `r.received_at >= ${key}::timestamptz AND (r.received_at > ${key}::timestamptz OR r.id < ${id}::uuid)`,
       );
-    } else if (sort === "deadline") {
-      // deadline_at is never null: most urgent first, ties by id, the order of appointment_requests_deadline.
-      where.push(`(r.deadline_at, r.id) > (${p(c.key)}::timestamptz, ${p(c.id)}::uuid)`);
+    } else if (urgent) {
+      // deadline_at is never null: the ranks, then the deadline, ties by id.
+      where.push(afterRanks(ranks, { ranks: c.ranks!, key: c.key!, id: c.id }, p));
     } else if (c.key === null) {
       where.push(`(r.appointment_start IS NULL AND r.id > ${p(c.id)}::uuid)`);
     } else {
@@ -253,14 +319,16 @@ export async function listRequests(
       ? "r.received_at DESC, r.id"
       : sort === "received_asc"
         ? "r.received_at, r.id DESC"
-        : sort === "deadline"
-          ? "r.deadline_at, r.id"
+        : urgent
+          ? `${ranks.join(", ")}, r.deadline_at, r.id`
           : "r.appointment_start NULLS LAST, r.id";
+  const rankColumns = urgent ? `, ${ranks[0]} AS sort_r1, ${ranks[1]} AS sort_r2` : "";
   const rows = await db.query<ListRow>(
-    `SELECT ${LIST_COLUMNS}, ${column}::text AS sort_key
+    `SELECT ${LIST_COLUMNS}, ${column}::text AS sort_key${rankColumns}
      FROM appointment_requests r
      LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
      LEFT JOIN teams t ON t.id = r.team_id
+     ${CONFIRMATION_JOIN}
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
      ORDER BY ${order} LIMIT ${p(opts.limit + 1)}`,
     params,
@@ -269,7 +337,15 @@ export async function listRequests(
   const last = page[page.length - 1];
   return {
     items: page.map(toItem),
-    nextCursor: rows.length > opts.limit && last ? encodeCursor({ sort, key: last.sort_key, id: last.id }) : null,
+    nextCursor:
+      rows.length > opts.limit && last
+        ? encodeCursor({
+            sort,
+            key: last.sort_key,
+            id: last.id,
+            ...(urgent ? { ranks: [last.sort_r1!, last.sort_r2!], at: rankedAt.toISOString() } : {}),
+          })
+        : null,
   };
 }
 
@@ -350,7 +426,7 @@ export interface RequestDetail extends RequestListItem {
   history: HistoryEntry[];
 }
 
-interface DetailRow extends Omit<ListRow, "sort_key"> {
+interface DetailRow extends Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2"> {
   conversation_id: string;
   pkb_message_id: string;
   outcome: Outcome | null;
@@ -385,6 +461,7 @@ export async function getRequestDetail(db: Queryable, id: string): Promise<Reque
      FROM appointment_requests r
      LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
      LEFT JOIN teams t ON t.id = r.team_id
+     ${CONFIRMATION_JOIN}
      LEFT JOIN routing_rules rr ON rr.id = r.routing_rule_id
      LEFT JOIN users u ON u.id = r.assigned_user_id
      WHERE r.id = $1`,

@@ -1,6 +1,7 @@
 // How the PKB sync and the pipeline stand: per connection (state, last runs, lag) and the requests in each state.
 import { MATCH_STATES, REQUEST_STATUSES } from "../requests/vocabulary.ts";
 import type { Queryable } from "./db.ts";
+import { latestEndedRuns } from "./sync-runs.ts";
 
 /** One poll of one connection. */
 export interface SyncRun {
@@ -14,6 +15,8 @@ export interface SyncRun {
   followUps: number;
   unrelated: number;
   error: string | null;
+  /** How it ended: null while it runs. */
+  outcome: "ok" | "failed" | "stopped" | "abandoned" | null;
 }
 
 /** Per connection: the newest message it has seen and its most recent runs, newest first. */
@@ -37,6 +40,7 @@ export async function connectionSyncFacts(
     follow_ups: number;
     unrelated: number;
     error: string | null;
+    outcome: SyncRun["outcome"];
   }>("SELECT * FROM sync_runs WHERE connection_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2", [
     connectionId,
     runs,
@@ -54,6 +58,7 @@ export async function connectionSyncFacts(
       followUps: r.follow_ups,
       unrelated: r.unrelated,
       error: r.error,
+      outcome: r.outcome,
     })),
   };
 }
@@ -96,4 +101,93 @@ export async function pipelineCounts(db: Queryable, recentErrors = 10): Promise<
     inError: status.get("error") ?? 0,
     recentErrors: errors.map((e) => ({ requestId: e.id, reason: e.error_reason, at: e.updated_at })),
   };
+}
+
+/** Something an operator should look at. `connectionId` and `label` are for admins only, never a public endpoint. */
+export interface SyncProblem {
+  kind: "needs_reauthorisation" | "polls_failing" | "collection_stalled" | "error_queue";
+  connectionId: string | null;
+  label: string | null;
+  reason: string;
+  since: Date | null;
+}
+
+/** The sync's health: degraded when any problem is found. */
+export interface SyncHealth {
+  status: "ok" | "degraded";
+  problems: SyncProblem[];
+}
+
+/** Consecutive failed polls of a connection after which it counts as failing (one failure is not yet a pattern). */
+export const FAILING_AFTER_POLLS = 3;
+
+/**
+ * How the sync stands, for /health and the admin pages: a connection needing re-authorisation, one whose last
+ * FAILING_AFTER_POLLS polls all failed (with the latest reason), one not collected for five poll intervals (at least
+ * five minutes; not checked when `pollIntervalMs` is 0, i.e. polls are run from outside), and messages waiting in the
+ * error queue.
+ */
+export async function syncHealth(db: Queryable, opts: { pollIntervalMs: number; now?: Date }): Promise<SyncHealth> {
+  const now = opts.now ?? new Date();
+  const problems: SyncProblem[] = [];
+  const connections = await db.query<{
+    id: string;
+    label: string;
+    status: string;
+    granted_at: Date | null;
+    last_sync_finished_at: Date | null;
+    needs_reauth_since: Date | null;
+    needs_reauth_reason: string | null;
+  }>(
+    `SELECT id, label, status, granted_at, last_sync_finished_at, needs_reauth_since, needs_reauth_reason
+     FROM pkb_connections ORDER BY created_at, id`,
+  );
+  const staleMs = opts.pollIntervalMs > 0 ? Math.max(5 * 60_000, 5 * opts.pollIntervalMs) : null;
+  for (const c of connections) {
+    const who = { connectionId: c.id, label: c.label };
+    if (c.status === "needs_reauth") {
+      problems.push({
+        kind: "needs_reauthorisation",
+        ...who,
+        reason: `PKB ended the session (${c.needs_reauth_reason ?? "unknown reason"}): someone must grant access again`,
+        since: c.needs_reauth_since,
+      });
+      continue;
+    }
+    if (c.status !== "active") continue;
+    // Polls that ran to an end (a shutdown or a dead instance says nothing about PKB or the data).
+    const runs = await latestEndedRuns(db, c.id, FAILING_AFTER_POLLS);
+    if (runs.length === FAILING_AFTER_POLLS && runs.every((r) => r.outcome === "failed")) {
+      problems.push({
+        kind: "polls_failing",
+        ...who,
+        reason: `The last ${FAILING_AFTER_POLLS} polls failed: ${runs[0]!.error ?? "unknown error"}`,
+        since: runs[runs.length - 1]!.startedAt,
+      });
+      continue;
+    }
+    const lastGood = c.last_sync_finished_at ?? c.granted_at;
+    if (staleMs !== null && lastGood && now.getTime() - lastGood.getTime() > staleMs) {
+      problems.push({
+        kind: "collection_stalled",
+        ...who,
+        reason: `No poll has finished for ${Math.round((now.getTime() - lastGood.getTime()) / 60_000)} minutes`,
+        since: lastGood,
+      });
+    }
+  }
+  const queued = await db.query<{ connection_id: string | null; label: string | null; n: number; since: Date }>(
+    `SELECT e.connection_id, c.label, count(*)::int AS n, min(e.first_failed_at) AS since FROM message_errors e
+     LEFT JOIN pkb_connections c ON c.id = e.connection_id WHERE e.status = 'open' GROUP BY e.connection_id, c.label`,
+  );
+  for (const q of queued) {
+    problems.push({
+      kind: "error_queue",
+      connectionId: q.connection_id,
+      label: q.label,
+      reason: `${q.n} PKB message${q.n === 1 ? "" : "s"} set aside in the error queue: replay or discard ${q.n === 1 ? "it" : "them"}`,
+      since: q.since,
+    });
+  }
+  return { status: problems.length > 0 ? "degraded" : "ok", problems };
 }

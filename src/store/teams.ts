@@ -11,6 +11,8 @@ export interface MemberView {
   /** Most open requests at once; null = no cap. */
   capacity: number | null;
   available: boolean;
+  /** Whether they can take requests: an active account whose role works them (not a viewer). */
+  canWork: boolean;
   /** Requests of this team assigned to them in status open or in_progress. */
   openCount: number;
 }
@@ -39,6 +41,7 @@ interface MemberRow {
   is_lead: boolean;
   capacity: number | null;
   available: boolean;
+  can_work: boolean;
   open_count: number;
 }
 
@@ -52,6 +55,7 @@ export async function listTeamViews(db: Queryable, teamId?: string): Promise<Tea
   );
   const members = await db.query<MemberRow>(
     `SELECT m.team_id, m.user_id, u.display_name, u.email, m.is_lead, m.capacity, m.available,
+       (u.active AND u.role <> 'viewer') AS can_work,
        (SELECT count(*)::int FROM appointment_requests r WHERE r.team_id = m.team_id AND r.assigned_user_id = m.user_id
           AND r.status IN ('open', 'in_progress')) AS open_count
      FROM team_members m JOIN users u ON u.id = m.user_id
@@ -74,9 +78,16 @@ export async function listTeamViews(db: Queryable, teamId?: string): Promise<Tea
         isLead: m.is_lead,
         capacity: m.capacity,
         available: m.available,
+        canWork: m.can_work,
         openCount: m.open_count,
       })),
   }));
+}
+
+/** A team's name; null when there is no such team. */
+export async function teamName(db: Queryable, id: string): Promise<string | null> {
+  const [t] = await db.query<{ name: string }>("SELECT name FROM teams WHERE id = $1", [id]);
+  return t?.name ?? null;
 }
 
 /** Whether a team exists. */

@@ -6,6 +6,7 @@ import { cipherFor } from "../store/crypto.ts";
 import { listConnections } from "../store/connections.ts";
 import { openStore, pipeline } from "../main.ts";
 import { syncPass } from "./run.ts";
+import { closeAbandonedRuns } from "./runs.ts";
 
 /** Runs one pass and prints what it did; exit code 1 when any request ended in error or a poll failed. */
 export async function runSyncOnce(config: Config, logger: Logger): Promise<void> {
@@ -24,6 +25,7 @@ export async function runSyncOnce(config: Config, logger: Logger): Promise<void>
       return;
     }
     const deps = pipeline(config, db, cipher, logger);
+    await closeAbandonedRuns(deps); // polls a killed run of this command left unfinished
     const bar = new SingleBar(
       { format: "Identifying and matching |{bar}| {value}/{total} requests | {eta_formatted} left", hideCursor: true },
       Presets.shades_classic,
@@ -44,7 +46,8 @@ export async function runSyncOnce(config: Config, logger: Logger): Promise<void>
         `  ${connections.find((x) => x.id === c.connectionId)?.label ?? c.connectionId}: ` +
         (c.skipped
           ? `skipped (${c.skipped === "leased elsewhere" ? "another Rebook process is polling this connection right now" : c.skipped})`
-          : `${c.fetched} messages read since ${c.since}, ${c.newMessages} new: ${c.newRequests} requests, ${c.followUps} follow-ups, ${c.unrelated} unrelated`),
+          : `${c.fetched} messages read since ${c.since}, ${c.newMessages} new: ${c.newRequests} requests, ${c.followUps} follow-ups, ${c.unrelated} unrelated` +
+            (c.setAside > 0 ? `, ${c.setAside} set aside in the error queue (Administration → Error queue)` : "")),
     );
     const p = summary.processed;
     process.stdout.write(

@@ -4,7 +4,9 @@ import { randomBytes } from "node:crypto";
 import { AppError } from "../errors.ts";
 import { UpstreamError } from "../errors.ts";
 import { createConnection, getConnection, saveTokens, type Connection } from "../store/connections.ts";
+import { resolveIncident } from "../store/incidents.ts";
 import type { SyncDeps } from "./deps.ts";
+import { wakeRequestsWaitingForAccess } from "./process.ts";
 
 /** How long a Grant Access link stays usable. */
 const STATE_TTL_MS = 15 * 60_000;
@@ -87,7 +89,7 @@ export async function completeGrant(
   // Who granted access: PKB's signed-in user.
   const self = await deps.rest.selfWithToken(tokens.accessToken);
   const name = [self.title, self.firstName, self.lastName].filter(Boolean).join(" ") || null;
-  return deps.db.transaction(async (tx) => {
+  const granted = await deps.db.transaction(async (tx) => {
     const [existing] = await tx.query<{ id: string }>(
       "SELECT id FROM pkb_connections WHERE pkb_user_id = $1 AND id <> $2 FOR UPDATE",
       [self.id, row.connection_id],
@@ -101,6 +103,17 @@ export async function completeGrant(
         await tx.query("DELETE FROM pkb_connections WHERE id = $1", [row.connection_id]);
       targetId = existing.id;
     }
-    return saveTokens(tx, deps.cipher, targetId, tokens, { pkbUserId: self.id, pkbUserName: name });
+    const connection = await saveTokens(tx, deps.cipher, targetId, tokens, { pkbUserId: self.id, pkbUserName: name });
+    // Access is back: the re-authorisation incident is resolved (its "resolved" alert goes out once), and requests
+    // that waited for access are due now rather than at the end of their pause.
+    await resolveIncident(tx, {
+      kind: "needs_reauthorisation",
+      connectionId: targetId,
+      resolution: `access granted again${name ? ` by ${name}` : ""}`,
+    });
+    await wakeRequestsWaitingForAccess(tx);
+    return connection;
   });
+  await deps.alerts.flush();
+  return granted;
 }

@@ -1,10 +1,12 @@
 // What the pipeline needs, built once from configuration.
 import type { Config } from "../config.ts";
+import type { NotConfirmedAlert } from "../jobs/alerts.ts";
 import type { Logger } from "../log.ts";
 import { PkbFhir } from "../pkb/fhir.ts";
 import { FhirTokenClient, PkbOAuth } from "../pkb/oauth.ts";
 import { PkbRest } from "../pkb/rest.ts";
-import { SystemTokens, UserTokens, type SessionEndedListener } from "../pkb/tokens.ts";
+import { SystemTokens, UserTokens } from "../pkb/tokens.ts";
+import { alertDispatcher, type Alerts } from "../jobs/alerts.ts";
 import type { TokenCipher } from "../store/crypto.ts";
 import type { Db } from "../store/db.ts";
 import { oauthRedirectUri } from "../config.ts";
@@ -21,6 +23,10 @@ export interface SyncDeps {
   settings: Config["sync"];
   /** Identifies this process in leases. */
   instanceId: string;
+  /** Delivers due alerts (re-authorisation needed or done, polls failing or working again). */
+  alerts: Alerts;
+  /** Tells people a request's outcome is not confirmed in PKB; resolves true once delivered (absent: log only). */
+  onNotConfirmed?: (alert: NotConfirmedAlert) => Promise<boolean>;
 }
 
 /** Builds the PKB adapters and pipeline dependencies. */
@@ -30,14 +36,21 @@ export function buildSyncDeps(p: {
   cipher: TokenCipher;
   logger: Logger;
   instanceId: string;
-  onSessionEnded?: SessionEndedListener;
+  onNotConfirmed?: (alert: NotConfirmedAlert) => Promise<boolean>;
   retry?: RetryPolicy;
 }): SyncDeps {
   const { config, db, cipher } = p;
+  const alerts = alertDispatcher({
+    db,
+    logger: p.logger,
+    webhookUrl: config.alertWebhookUrl,
+    publicUrl: config.publicUrl,
+  });
   const oauth = new PkbOAuth(config.pkb, oauthRedirectUri(config));
   const userTokens = new UserTokens(db, cipher, oauth, {
     refreshAheadMs: config.pkb.refreshAheadMs,
-    onSessionEnded: p.onSessionEnded,
+    // Only the call that opened the incident gets here; the alert goes out once it is committed.
+    onSessionEnded: () => alerts.flush(),
   });
   const systemTokens = new SystemTokens(db, cipher, new FhirTokenClient(config.pkb, p.retry), {
     refreshAheadMs: config.pkb.refreshAheadMs,
@@ -53,5 +66,7 @@ export function buildSyncDeps(p: {
     fhir: new PkbFhir(config.pkb.fhirBaseUrl, systemTokens, http),
     settings: config.sync,
     instanceId: p.instanceId,
+    alerts,
+    ...(p.onNotConfirmed ? { onNotConfirmed: p.onNotConfirmed } : {}),
   };
 }

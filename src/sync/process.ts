@@ -19,7 +19,10 @@ import { findAppointment, identifyPatient } from "./identify.ts";
 
 /** How long a claimed request is hidden from other workers while this one works on it. */
 const CLAIM_MS = 2 * 60_000;
-/** When no connection can reach PKB, requests wait this long before being tried again (not counted as attempts). */
+/**
+ * When no connection can reach PKB, requests wait for access (not counted as attempts): a new grant wakes them at
+ * once; this is only how long until they are looked at again if nothing does.
+ */
 const PAUSE_MS = 5 * 60_000;
 
 /** The pipeline's due work: requests in processing whose next attempt is due, oldest first. */
@@ -51,6 +54,16 @@ interface RequestRow {
   type: "change" | "cancel" | null;
   attempts: number;
   first_seen_connection_id: string | null;
+  access_wait_since: Date | null;
+}
+
+/** Makes every request that waits for PKB access due now (call when access returns, in the grant's transaction). */
+export async function wakeRequestsWaitingForAccess(tx: Queryable): Promise<number> {
+  const rows = await tx.query(
+    `UPDATE appointment_requests SET next_attempt_at = now(), access_wait_since = NULL
+     WHERE status = 'processing' AND access_wait_since IS NOT NULL RETURNING id`,
+  );
+  return rows.length;
 }
 
 /** An active connection to reach PKB with: the one the message came through if usable, else any active one. */
@@ -73,8 +86,16 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
   if (!r || r.status !== "processing") return "skipped";
   const connectionId = await usableConnection(db, r.first_seen_connection_id);
   if (!connectionId) {
-    await reschedule(db, PIPELINE_QUEUE, r.id, PAUSE_MS);
+    // Waits for access: a new grant makes it due at once (wakeRequestsWaitingForAccess); the pause is only a backstop.
+    await reschedule(db, PIPELINE_QUEUE, r.id, PAUSE_MS, { set: { access_wait_since: r.access_wait_since ?? now } });
+    // A grant that committed since the look-up above has already woken the others: this one is due now too.
+    if (await usableConnection(db, r.first_seen_connection_id))
+      await reschedule(db, PIPELINE_QUEUE, r.id, 0, { set: { access_wait_since: null } });
     return "paused";
+  }
+  if (r.access_wait_since) {
+    // Access is back: it no longer waits for it (a later grant must not cut a retry's backoff short).
+    await db.query("UPDATE appointment_requests SET access_wait_since = NULL WHERE id = $1", [r.id]);
   }
   const message: MessageFacts = {
     type: r.type,

@@ -23,13 +23,24 @@ export interface SyncPassSummary {
  */
 export async function syncPass(
   deps: SyncDeps,
-  hooks: { onIngested?: (due: number) => void; onProcessed?: (o: ProcessOutcome) => void; signal?: AbortSignal } = {},
+  hooks: {
+    onIngested?: (due: number) => void;
+    onProcessed?: (o: ProcessOutcome) => void;
+    signal?: AbortSignal;
+    /** Leave out connections whose last poll (by any instance) finished less than this long ago. */
+    skipPolledWithinMs?: number;
+  } = {},
 ): Promise<SyncPassSummary> {
   const started = Date.now();
   const connections: IngestSummary[] = [];
   for (const c of await listConnections(deps.db)) {
     if (c.status !== "active") continue;
     if (hooks.signal?.aborted) break;
+    const sinceLast = c.lastSyncFinishedAt ? started - c.lastSyncFinishedAt.getTime() : Infinity;
+    if (hooks.skipPolledWithinMs && sinceLast < hooks.skipPolledWithinMs) {
+      connections.push(emptySummary(c.id, "polled recently"));
+      continue;
+    }
     try {
       const s = await ingestConnection(deps, c.id, new Date(), hooks.signal);
       connections.push(s);
@@ -52,6 +63,7 @@ export async function syncPass(
     },
     signal: hooks.signal,
   });
+  await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
   const durationMs = Date.now() - started;
   syncPassDuration.observe(durationMs / 1000);
   return { connections, processed, durationMs };

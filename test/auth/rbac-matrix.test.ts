@@ -8,6 +8,8 @@ import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeTable } from "../../src/http/api/index.ts";
 import { createConnection } from "../../src/store/connections.ts";
+import type { Queryable } from "../../src/store/db.ts";
+import { setAside } from "../../src/store/error-queue.ts";
 import { createTeam, type Role, type User } from "../../src/store/people.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { buildTestApp, type AuthHeaders, type TestApp } from "../helpers/app.ts";
@@ -51,6 +53,14 @@ interface Entry {
   expect: Partial<Record<Who, number>>;
   /** Builds the request; it may first create what it acts on, so that every caller meets the same state. */
   call(f: Fixture, who: Who): Call | Promise<Call>;
+}
+
+/** A fresh error queue entry (a message nobody can read), for the routes that act on one. */
+async function queued(db: Queryable): Promise<string> {
+  const key = randomUUID();
+  await setAside(db, { messageKey: key, conversationId: null, connectionId: null, original: "{}", reason: "Test" });
+  const [row] = await db.query<{ id: string }>("SELECT id FROM message_errors WHERE message_key = $1", [key]);
+  return row!.id;
 }
 
 // Expected statuses by audience: `ok` for those allowed, 403 for the rest.
@@ -174,7 +184,10 @@ const ROUTES: Record<string, Entry> = {
   },
   "POST /api/requests/:id/unassign": {
     expect: leadsAndAdmins(200), // someone else's: a clerk may unassign only themselves
-    call: async (f) => ({ url: `/api/requests/${await f.fresh("open", f.member.id)}/unassign` }),
+    call: async (f) => ({
+      url: `/api/requests/${await f.fresh("open", f.member.id)}/unassign`,
+      payload: { override: true },
+    }),
   },
   "POST /api/requests/:id/status": {
     expect: workers(200),
@@ -183,6 +196,13 @@ const ROUTES: Record<string, Entry> = {
   "POST /api/requests/:id/outcome": {
     expect: workers(200),
     call: async (f) => ({ url: `/api/requests/${await f.fresh()}/outcome`, payload: { outcome: "cancelled" } }),
+  },
+  "POST /api/requests/:id/transfer": {
+    expect: workers(200),
+    call: async (f) => ({
+      url: `/api/requests/${await f.fresh()}/transfer`,
+      payload: { teamId: f.teamB, reason: "Misrouted" },
+    }),
   },
   "GET /api/requests/:id/notes": { expect: everyone(200), call: (f) => ({ url: `/api/requests/${f.requestA}/notes` }) },
   "POST /api/requests/:id/notes": {
@@ -213,6 +233,7 @@ const ROUTES: Record<string, Entry> = {
     call: (f) => ({ url: `/api/requests/${f.requestA}/presence` }),
   },
   "GET /api/events": { expect: everyone(200), call: () => ({ url: "/api/events", stream: true }) },
+  "GET /api/collection": { expect: everyone(200), call: () => ({ url: "/api/collection" }) },
 
   // ---- Audit log: admins ----
   "GET /api/audit": { expect: adminOnly(200), call: () => ({ url: "/api/audit" }) },
@@ -301,6 +322,19 @@ const ROUTES: Record<string, Entry> = {
 
   // ---- Sync status: admins ----
   "GET /api/sync/status": { expect: adminOnly(200), call: () => ({ url: "/api/sync/status" }) },
+  "GET /api/sync/error-queue": { expect: adminOnly(200), call: () => ({ url: "/api/sync/error-queue" }) },
+  "GET /api/sync/error-queue/:id": {
+    expect: adminOnly(200),
+    call: async (f) => ({ url: `/api/sync/error-queue/${await queued(f.db)}` }),
+  },
+  "POST /api/sync/error-queue/:id/replay": {
+    expect: adminOnly(409), // 409 replay_failed (the entry holds no readable message): reached
+    call: async (f) => ({ url: `/api/sync/error-queue/${await queued(f.db)}/replay` }),
+  },
+  "POST /api/sync/error-queue/:id/discard": {
+    expect: adminOnly(200),
+    call: async (f) => ({ url: `/api/sync/error-queue/${await queued(f.db)}/discard`, payload: { reason: "Test" } }),
+  },
 
   // ---- Reports: admins, team leads and viewers (not clerks) ----
   "GET /api/reports/volume": report("volume"),
@@ -315,6 +349,14 @@ const ROUTES: Record<string, Entry> = {
   "GET /api/reports/summary.csv": report("summary.csv"),
   "GET /api/reports/rows": report("rows"),
   "GET /api/reports/rows.csv": report("rows.csv"),
+  "GET /api/reports/confirmation": report("confirmation"),
+  "GET /api/reports/confirmation.csv": report("confirmation.csv"),
+
+  // ---- PKB confirmation: everyone signed in (counts for the teams they lead) ----
+  "GET /api/pkb-confirmation/summary": {
+    expect: everyone(200),
+    call: () => ({ url: "/api/pkb-confirmation/summary" }),
+  },
 };
 // ==================================================================================== END OF CLASSIFICATION TABLE ===
 

@@ -13,7 +13,7 @@ import {
   localIso,
   localRange,
 } from "../../src/domain/buckets.ts";
-import { localDate } from "../../src/domain/uk-time.ts";
+import { localDate, wallClockToInstant } from "../../src/domain/uk-time.ts";
 
 const Z = "Europe/London";
 const at = (iso: string): Date => new Date(iso);
@@ -176,4 +176,21 @@ describe("localIso", () => {
     expect(localIso(at("2025-03-30T00:30:00Z"), Z)).toBe("2025-03-30T00:30:00+00:00");
     expect(localIso(at("2025-03-30T01:30:00.250Z"), Z)).toBe("2025-03-30T02:30:00.250+01:00");
   });
+});
+
+describe("localDayStart in zones whose clocks change at midnight", () => {
+  // Its fast path reads offsets with Intl; the definition is the wall-clock conversion of 00:00 (uk-time.ts): the day's
+  // first moment when midnight is skipped (São Paulo, 4 November 2018) and the earlier one when it repeats (Havana).
+  it.each(["Europe/London", "America/Sao_Paulo", "America/Havana", "Asia/Tehran", "Australia/Lord_Howe", "UTC"])(
+    "agrees with the wall-clock conversion of midnight on every day of 2015-2020 in %s",
+    (zone) => {
+      const differ: string[] = [];
+      for (let d = "2015-01-01"; d <= "2020-12-31"; d = addDays(d, 1)) {
+        const [y, m, day] = d.split("-").map(Number) as [number, number, number];
+        const expected = wallClockToInstant({ year: y, month: m, day, hour: 0, minute: 0 }, zone).instant;
+        if (localDayStart(d, zone).getTime() !== expected.getTime()) differ.push(d);
+      }
+      expect(differ).toEqual([]);
+    },
+  );
 });

@@ -203,6 +203,13 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     }
     await bar.getByLabel("Change status to").selectOption("in_progress");
     await bar.getByRole("button", { name: "Change status" }).click();
+    // They are Cara's now: the lead is asked first, the holder named, before anything changes.
+    const held = lp.getByRole("dialog", { name: "2 requests are someone else's" });
+    await held.waitFor();
+    expect(await held.textContent()).toContain("held by Cara Clerk");
+    await expectNoAxeViolations(lp, "bulk change of requests someone else holds");
+    await screenshot(lp, "bulk-held");
+    await held.getByRole("button", { name: "Change them anyway" }).click();
     await lp.locator("#maincontent").getByText("Status changed: 2 requests updated.").waitFor();
     for (const id of ids) {
       await expect

@@ -27,14 +27,18 @@ export interface TestApp {
   createStaff(role: Role, opts?: StaffOptions): Promise<User>;
 }
 
-/** A Rebook app on `db`, configured from `env` (e.g. the emulator's URLs); `opts.logger` to read its logs. */
+/**
+ * A Rebook app on `db`, configured from `env` (e.g. the emulator's URLs); `opts.logger` to read its logs, `opts.cipher`
+ * to restart an instance with the same token key.
+ */
 export async function buildTestApp(
   db: Db,
   env: Record<string, string> = {},
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; cipher?: TokenCipher } = {},
 ): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: "silent", SYNC_INTERVAL_SECONDS: "0", ...env });
-  const cipher = new TokenCipher(randomBytes(32));
+  // A restarted instance keeps its token key (opts.cipher); a new one gets its own.
+  const cipher = opts.cipher ?? new TokenCipher(config.tokenEncryptionKey ?? randomBytes(32));
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sync = pipeline(config, db, cipher, logger);
   const poller = startPoller(sync, 0, logger);

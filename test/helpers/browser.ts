@@ -15,6 +15,7 @@ import type { Role, User } from "../../src/store/people.ts";
 import { buildTestApp, type TestApp } from "./app.ts";
 import { createStaff, type AuthHeaders } from "./auth.ts";
 import { engines, type TestDb } from "./db.ts";
+import type { BuildSandboxOptions } from "../../sandbox/src/server.ts";
 import { grantThroughConsentPage, startEmulator, type Emulator } from "./emulator.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -122,7 +123,10 @@ function today(): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
-export async function startStack(opts: { size?: number } = {}): Promise<Stack> {
+/** Starts the stack; `env` adds to (or overrides) Rebook's test environment, `emulator` to the emulator's options. */
+export async function startStack(
+  opts: { size?: number; env?: Record<string, string>; emulator?: BuildSandboxOptions } = {},
+): Promise<Stack> {
   ensureWebBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -130,6 +134,7 @@ export async function startStack(opts: { size?: number } = {}): Promise<Stack> {
     size: opts.size ?? 40,
     anchor: today(),
     redirectUris: [`${url}/api/pkb/oauth/callback`],
+    ...opts.emulator,
   });
   const t = await engines[0].open();
   const adminEmail = "admin@trust.test";
@@ -140,6 +145,7 @@ export async function startStack(opts: { size?: number } = {}): Promise<Stack> {
     INITIAL_ADMIN_EMAIL: adminEmail,
     INITIAL_ADMIN_PASSWORD: PASSWORD,
     EVENTS_HEARTBEAT_SECONDS: "5",
+    ...opts.env,
   });
   await bootstrapAccounts(t.db, rebook.config, createLogger("silent"));
   const appointments = await createTeamExclusive(t.db, {

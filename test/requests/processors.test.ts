@@ -25,10 +25,11 @@ interface WorkRow {
   last_error: string | null;
   gave_up: boolean;
 }
+/** The test processor's work rows (the built-in processors, e.g. PKB confirmation, schedule their own). */
 const workOf = (db: Db, requestId: string): Promise<WorkRow[]> =>
   db.query<WorkRow>(
     `SELECT kind, due_at <= now() AS due, attempts, last_error, gave_up_at IS NOT NULL AS gave_up
-     FROM request_work WHERE request_id = $1 ORDER BY kind`,
+     FROM request_work WHERE request_id = $1 AND kind = 'test_checker' ORDER BY kind`,
     [requestId],
   );
 

@@ -8,7 +8,7 @@ import {
   isReopen,
   matchEventOf,
   matchStateOf,
-  requireHolderOrLead,
+  requireHolderOrOverride,
   requireInError,
   requireMove,
   requireWorkable,
@@ -45,11 +45,13 @@ describe("state machine", () => {
     const moves = REQUEST_STATUSES.flatMap((from) =>
       WORK_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}→${to}`),
     );
-    expect(moves).toEqual(["open→in_progress", "open→done", "in_progress→open", "in_progress→done", "done→open"]);
+    // Done is reached only by recording an outcome, never by a status move.
+    expect(moves).toEqual(["open→in_progress", "in_progress→open", "done→open"]);
     expect(isReopen("done", "open")).toBe(true);
     expect(isReopen("in_progress", "open")).toBe(false);
     expect(code(() => requireMove("processing", "open"))).toBe("invalid_transition");
-    expect(code(() => requireMove("open", "done"))).toBeNull();
+    expect(code(() => requireMove("open", "done"))).toBe("outcome_required");
+    expect(code(() => requireMove("open", "in_progress"))).toBeNull();
   });
 
   it("says why a request cannot be worked", () => {
@@ -61,13 +63,16 @@ describe("state machine", () => {
     expect(code(() => requireInError("error"))).toBeNull();
   });
 
-  it("lets the holder or a lead of the team act on a held request, and nobody else", () => {
+  it("warns anyone but the holder before a write, and lets only a lead of the team (or anyone, for notes) go ahead", () => {
     const held = facts({ assignedUserId: "u2", assignedName: "Sam" });
-    expect(code(() => requireHolderOrLead(user("clerk", "u2"), held))).toBeNull();
-    expect(code(() => requireHolderOrLead(user("clerk"), held))).toBe("already_assigned");
-    expect(code(() => requireHolderOrLead(user("team_lead"), held))).toBeNull();
-    expect(code(() => requireHolderOrLead(user("admin"), held))).toBeNull();
-    expect(code(() => requireHolderOrLead(user("clerk"), facts()))).toBeNull();
+    expect(code(() => requireHolderOrOverride(user("clerk", "u2"), held, false))).toBeNull();
+    expect(code(() => requireHolderOrOverride(user("clerk"), held, false))).toBe("held_by_other");
+    expect(code(() => requireHolderOrOverride(user("team_lead"), held, false))).toBe("held_by_other");
+    expect(code(() => requireHolderOrOverride(user("team_lead"), held, true))).toBeNull();
+    expect(code(() => requireHolderOrOverride(user("admin"), held, true))).toBeNull();
+    expect(code(() => requireHolderOrOverride(user("clerk"), held, true))).toBe("forbidden");
+    expect(code(() => requireHolderOrOverride(user("clerk"), held, true, "worker"))).toBeNull();
+    expect(code(() => requireHolderOrOverride(user("clerk"), facts(), false))).toBeNull();
   });
 
   it("names the match state and history event of each pipeline decision", () => {
@@ -85,8 +90,14 @@ describe("state machine", () => {
 });
 
 describe("outcome", () => {
+  const before = new Date("2025-01-01T00:00:00Z"); // every rebooking below is in the future then
+
   it("stores a rebooking on the UK clock: BST converted to UTC, done", () => {
-    const d = decideOutcome({ outcome: "rebooked", newStart: { date: "2025-07-01", time: "09:30" } });
+    const d = decideOutcome(
+      { outcome: "rebooked", newStart: { date: "2025-07-01", time: "09:30" } },
+      undefined,
+      before,
+    );
     expect(d).toEqual({
       outcome: "rebooked",
       details: { newStart: "2025-07-01T08:30:00.000Z", newStartUk: expect.stringContaining("09:30") },
@@ -96,15 +107,30 @@ describe("outcome", () => {
   });
 
   it("refuses a time skipped when the clocks go forward, and flags one that happens twice", () => {
-    expect(code(() => decideOutcome({ outcome: "rebooked", newStart: { date: "2025-03-30", time: "01:30" } }))).toBe(
-      "nonexistent_time",
+    expect(
+      code(() =>
+        decideOutcome({ outcome: "rebooked", newStart: { date: "2025-03-30", time: "01:30" } }, undefined, before),
+      ),
+    ).toBe("nonexistent_time");
+    expect(
+      code(() =>
+        decideOutcome({ outcome: "rebooked", newStart: { date: "2025-02-30", time: "10:00" } }, undefined, before),
+      ),
+    ).toBe("invalid_date");
+    const repeated = decideOutcome(
+      { outcome: "rebooked", newStart: { date: "2025-10-26", time: "01:30" } },
+      undefined,
+      before,
     );
-    expect(code(() => decideOutcome({ outcome: "rebooked", newStart: { date: "2025-02-30", time: "10:00" } }))).toBe(
-      "invalid_date",
-    );
-    const repeated = decideOutcome({ outcome: "rebooked", newStart: { date: "2025-10-26", time: "01:30" } });
     expect(repeated.details).toMatchObject({ newStart: "2025-10-26T00:30:00.000Z", repeatedHour: true });
     expect(repeated.warnings).toHaveLength(1);
+  });
+
+  it("refuses a rebooking in the past unless the change is confirmed as made in the past, and records that", () => {
+    const after = new Date("2025-07-02T00:00:00Z");
+    const past = { outcome: "rebooked" as const, newStart: { date: "2025-07-01", time: "09:30" } };
+    expect(code(() => decideOutcome(past, undefined, after))).toBe("new_start_in_past");
+    expect(decideOutcome({ ...past, confirmPast: true }, undefined, after).details).toMatchObject({ inPast: true });
   });
 
   it("keeps a reason or note trimmed; needs patient contact stays in progress", () => {

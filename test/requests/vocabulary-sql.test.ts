@@ -9,6 +9,7 @@ import {
   OUTCOMES,
   PARSE_STATUSES,
   PATIENT_STATES,
+  PKB_CONFIRMATION_STATES,
   PRIORITIES,
   REQUEST_STATUSES,
   REQUEST_TYPES,
@@ -50,6 +51,8 @@ describe.each(engines)("the SQL CHECK constraints hold the vocabulary on $name",
     ["routing_rules", "priority", PRIORITIES],
     ["request_events", "type", EVENT_TYPES],
     ["pkb_messages", "kind", MESSAGE_KINDS],
+    // Stored states only: "not_needed" is the absence of a row.
+    ["pkb_confirmations", "state", PKB_CONFIRMATION_STATES.filter((s) => s !== "not_needed")],
   ] as const)("%s.%s", async (table, column, list) => {
     expect(await checkValues(t.db, table, column)).toEqual(sorted(list));
   });

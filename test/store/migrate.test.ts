@@ -80,6 +80,7 @@ describe.each(engines)("migrations on $name", (engine) => {
       try {
         const results = await Promise.all([t.db, ...others].map((db) => migrate(db)));
         const applied = results.flat();
+        // Numerically: from the tenth migration on, sort() without a comparer would put 10 before 2.
         expect(applied.sort((a, b) => a - b)).toEqual((await readMigrations()).map((m) => m.version));
       } finally {
         await Promise.all(others.map((db) => db.close()));

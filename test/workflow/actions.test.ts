@@ -79,6 +79,7 @@ describe("workflow actions over HTTP", () => {
       ["/api/requests/{id}/unassign", "post"],
       ["/api/requests/{id}/status", "post"],
       ["/api/requests/{id}/outcome", "post"],
+      ["/api/requests/{id}/transfer", "post"],
       ["/api/requests/{id}/notes", "get"],
       ["/api/requests/{id}/notes", "post"],
       ["/api/requests/{id}/match", "post"],
@@ -195,14 +196,19 @@ describe("workflow actions over HTTP", () => {
       "forbidden",
     );
     expect(errorCode(await call(clerkA1, "POST", `/api/requests/${id}/assign`, { userId: clerkA1.user.id }))).toBe(
-      "already_assigned",
+      "held_by_other",
     );
     const free = await seedRequest(db, { teamId: teamA.id });
     expect(
       (await call(clerkA1, "POST", `/api/requests/${free}/assign`, { userId: clerkA1.user.id })).body.assignedUser?.id,
     ).toBe(clerkA1.user.id);
+    // Taking it from the clerk who holds it needs an explicit override.
+    expect(errorCode(await call(admin, "POST", `/api/requests/${free}/assign`, { userId: clerkA2.user.id }))).toBe(
+      "held_by_other",
+    );
     expect(
-      (await call(admin, "POST", `/api/requests/${free}/assign`, { userId: clerkA2.user.id })).body.assignedUser?.id,
+      (await call(admin, "POST", `/api/requests/${free}/assign`, { userId: clerkA2.user.id, override: true })).body
+        .assignedUser?.id,
     ).toBe(clerkA2.user.id);
   });
 
@@ -218,10 +224,13 @@ describe("workflow actions over HTTP", () => {
     ]);
     expect((await call(clerkA1, "POST", `/api/requests/${id}/unassign`)).body.changed).toBe(false);
     await call(clerkA2, "POST", `/api/requests/${id}/claim`);
-    expect((await call(leadA, "POST", `/api/requests/${id}/unassign`)).body.assignedUser).toBeNull();
+    expect(errorCode(await call(leadA, "POST", `/api/requests/${id}/unassign`))).toBe("held_by_other");
+    expect(
+      (await call(leadA, "POST", `/api/requests/${id}/unassign`, { override: true })).body.assignedUser,
+    ).toBeNull();
   });
 
-  it("moves status open → in progress → done, refuses other moves, and reopens only with a reason", async () => {
+  it("moves status open → in progress, done only by an outcome, refuses other moves, and reopens only with a reason", async () => {
     const id = await seedRequest(db, { teamId: teamA.id });
     const started = await call(clerkA1, "POST", `/api/requests/${id}/status`, { status: "in_progress" });
     expect(started.body).toMatchObject({ status: "in_progress", assignedUser: { id: clerkA1.user.id } });
@@ -229,10 +238,15 @@ describe("workflow actions over HTTP", () => {
       { type: "assigned", data: { via: "started" } },
       { type: "status_changed", actor_user_id: clerkA1.user.id, data: { from: "open", to: "in_progress" } },
     ]);
-    expect(errorCode(await call(clerkA2, "POST", `/api/requests/${id}/status`, { status: "done" }))).toBe(
-      "already_assigned",
+    expect(errorCode(await call(clerkA2, "POST", `/api/requests/${id}/status`, { status: "open" }))).toBe(
+      "held_by_other",
     );
-    expect((await call(clerkA1, "POST", `/api/requests/${id}/status`, { status: "done" })).body.status).toBe("done");
+    expect(errorCode(await call(clerkA1, "POST", `/api/requests/${id}/status`, { status: "done" }))).toBe(
+      "outcome_required",
+    );
+    expect((await call(clerkA1, "POST", `/api/requests/${id}/outcome`, { outcome: "cancelled" })).body.status).toBe(
+      "done",
+    );
     const back = await call(clerkA1, "POST", `/api/requests/${id}/status`, { status: "in_progress" });
     expect([back.status, errorCode(back)]).toEqual([409, "invalid_transition"]);
     expect(errorCode(await call(clerkA1, "POST", `/api/requests/${id}/status`, { status: "open" }))).toBe(
@@ -247,7 +261,7 @@ describe("workflow actions over HTTP", () => {
     });
     expect(reopened.body).toMatchObject({ status: "open", outcome: null });
     expect((await history(db, id)).slice(-2)).toMatchObject([
-      { type: "reopened", data: { reason: "Patient rang back" } },
+      { type: "reopened", data: { reason: "Patient rang back", previousOutcome: "cancelled" } },
       { type: "status_changed", data: { from: "done", to: "open", reason: "Patient rang back" } },
     ]);
     expect((await audits(db, id)).at(-1)).toMatchObject({
@@ -255,7 +269,7 @@ describe("workflow actions over HTTP", () => {
       details: { from: "done", to: "open", reason: "Patient rang back" },
     });
     const inError = await seedRequest(db, { teamId: teamA.id, status: "error" });
-    expect(errorCode(await call(clerkA1, "POST", `/api/requests/${inError}/status`, { status: "done" }))).toBe(
+    expect(errorCode(await call(clerkA1, "POST", `/api/requests/${inError}/status`, { status: "open" }))).toBe(
       "invalid_transition",
     );
     expect((await call(clerkA1, "POST", `/api/requests/${id}/status`, { status: "bogus" })).status).toBe(400);
@@ -281,26 +295,26 @@ describe("workflow actions over HTTP", () => {
       (
         await call(clerkA1, "POST", `/api/requests/${id}/outcome`, {
           outcome: "rebooked",
-          newStart: { date: "2025-07-15", time: "9:30" },
+          newStart: { date: "2030-07-15", time: "9:30" },
         })
       ).status,
     ).toBe(400);
 
     const summer = await call(clerkA1, "POST", `/api/requests/${id}/outcome`, {
       outcome: "rebooked",
-      newStart: { date: "2025-07-15", time: "09:30" },
+      newStart: { date: "2030-07-15", time: "09:30" },
     });
     expect(summer.status).toBe(200);
     expect(summer.body).toMatchObject({
       status: "done",
       outcome: "rebooked",
       assignedUser: { id: clerkA1.user.id },
-      outcomeDetails: { newStart: "2025-07-15T08:30:00.000Z", newStartUk: "Tue 15 Jul 2025, 09:30 (BST)" },
+      outcomeDetails: { newStart: "2030-07-15T08:30:00.000Z", newStartUk: "Mon 15 Jul 2030, 09:30 (BST)" },
       warnings: [],
     });
     expect((await history(db, id)).slice(-3)).toMatchObject([
       { type: "assigned", data: { via: "outcome" } },
-      { type: "outcome_recorded", data: { outcome: "rebooked", newStart: "2025-07-15T08:30:00.000Z" } },
+      { type: "outcome_recorded", data: { outcome: "rebooked", newStart: "2030-07-15T08:30:00.000Z" } },
       { type: "status_changed", data: { from: "open", to: "done", outcome: "rebooked" } },
     ]);
     expect((await audits(db, id)).at(-1)).toMatchObject({
@@ -314,7 +328,7 @@ describe("workflow actions over HTTP", () => {
     }>(clerkA1, "GET", `/api/requests/${id}`);
     expect(detail.body).toMatchObject({
       outcome: "rebooked",
-      outcomeDetails: { newStart: "2025-07-15T08:30:00.000Z" },
+      outcomeDetails: { newStart: "2030-07-15T08:30:00.000Z" },
     });
     expect(detail.body.deadline.state).toBe("done");
     expect(errorCode(await call(clerkA1, "POST", `/api/requests/${id}/outcome`, { outcome: "cancelled" }))).toBe(
@@ -324,11 +338,11 @@ describe("workflow actions over HTTP", () => {
     const autumn = await seedRequest(db, { teamId: teamA.id });
     const repeated = await call(clerkA1, "POST", `/api/requests/${autumn}/outcome`, {
       outcome: "rebooked",
-      newStart: { date: "2025-10-26", time: "01:30" },
+      newStart: { date: "2030-10-27", time: "01:30" },
     });
     expect(repeated.body.outcomeDetails).toEqual({
-      newStart: "2025-10-26T00:30:00.000Z",
-      newStartUk: "Sun 26 Oct 2025, 01:30 (BST)",
+      newStart: "2030-10-27T00:30:00.000Z",
+      newStartUk: "Sun 27 Oct 2030, 01:30 (BST)",
       repeatedHour: true,
     });
     expect(repeated.body.warnings).toEqual([expect.stringContaining("happens twice")]);
@@ -413,6 +427,7 @@ describe("workflow actions over HTTP", () => {
       action: "assign",
       ids,
       userId: clerkA2.user.id,
+      override: true, // `two` is Cara's
     });
     expect(assigned.status).toBe(200);
     expect(assigned.body.results.map((r) => [r.id, r.ok ? "ok" : r.error?.code])).toEqual([
@@ -428,6 +443,7 @@ describe("workflow actions over HTTP", () => {
       action: "status",
       ids: [one, two, closed],
       status: "in_progress",
+      override: true,
     });
     expect(moved.body.results.map((r) => (r.ok ? r.result?.status : r.error?.code))).toEqual([
       "in_progress",
@@ -442,7 +458,11 @@ describe("workflow actions over HTTP", () => {
     });
     expect(reopened.body.results).toHaveLength(1); // duplicates are one request
     expect(reopened.body.results[0]?.ok).toBe(true);
-    const unassigned = await call<Bulk>(leadA, "POST", "/api/requests/bulk", { action: "unassign", ids: [one, two] });
+    const unassigned = await call<Bulk>(leadA, "POST", "/api/requests/bulk", {
+      action: "unassign",
+      ids: [one, two],
+      override: true,
+    });
     expect(unassigned.body.results.map((r) => r.result?.status)).toEqual(["open", "open"]);
     expect((await history(db, two)).map((h) => h.type)).toEqual([
       "received",
@@ -500,15 +520,16 @@ describe("workflow actions over HTTP", () => {
       return res.body.items;
     };
     const sorted = await list("sort=deadline");
-    expect(sorted.map((i) => i.id)).toEqual([doneLate, overdue, soonByAppointment, soonByAge, fresh]);
+    // Most urgent first: overdue, due soon, on track, then done (nothing left to do).
+    expect(sorted.map((i) => i.id)).toEqual([overdue, soonByAppointment, soonByAge, fresh, doneLate]);
     expect(sorted.map((i) => [i.deadline.state, i.deadline.text])).toEqual([
-      ["done", "Done"],
       ["overdue", "Overdue by 28 hours"],
       ["due_soon", expect.stringMatching(/^Due in (1|2) hours?$/)],
       ["due_soon", expect.stringMatching(/^Due in 1[12] hours$/)],
       ["on_track", expect.stringMatching(/^Due \w{3} \d{1,2} \w{3}( \d{4})?, \d{2}:\d{2}/)],
+      ["done", "Done"],
     ]);
-    expect(Date.parse(sorted[2]!.deadline.at)).toBe(now + 2 * H);
+    expect(Date.parse(sorted[1]!.deadline.at)).toBe(now + 2 * H);
     // Keyset pages of two join up in the same order.
     const paged: string[] = [];
     let cursor: string | null = null;

@@ -140,6 +140,19 @@ describe("live updates over SSE", () => {
     await expect.poll(() => a.frames.some((f) => f.comment?.startsWith("heartbeat"))).toBe(true);
   });
 
+  it("sends a transfer to the team it left as well as the team it joined", async () => {
+    const a = await stream(clerkA);
+    const b = await stream(clerkB);
+    const id = await seedRequest(t.db, { teamId: teamA.id });
+    const moved = await post(clerkA, `/api/requests/${id}/transfer`, { teamId: teamB.id, reason: "Misrouted" });
+    expect(moved.statusCode).toBe(200);
+    for (const s of [a, b]) {
+      await expect
+        .poll(() => s.events().find((e) => e.requestId === id))
+        .toMatchObject({ type: "request.updated", teamId: teamB.id, previousTeamId: teamA.id });
+    }
+  });
+
   it("broadcasts presence to those who may see the request", async () => {
     const a = await stream(clerkA);
     const b = await stream(clerkB);

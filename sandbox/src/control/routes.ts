@@ -6,6 +6,7 @@ import { z } from "zod";
 import { bearerToken } from "../bearer.ts";
 import type { SandboxState } from "../context.ts";
 import { faultSpecSchema } from "../faults.ts";
+import { registerPasRoutes } from "../pas/routes.ts";
 import {
   type ControlError,
   addFreeMessage,
@@ -83,6 +84,12 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
       .reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {}),
     reuses: sessions.reuses(),
     faults: faults.get(),
+    pas: {
+      feed: state.pas.getSettings(),
+      actions: state.pas
+        .list()
+        .reduce<Record<string, number>>((acc, a) => ({ ...acc, [a.state]: (acc[a.state] ?? 0) + 1 }), {}),
+    },
     demoUsers: world.dataset.staff.map((s) => ({
       username: s.username,
       pkbId: s.pkbId,
@@ -110,6 +117,7 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
       return u ? (u.kind === "staff" ? u.staff.pkbId : u.patient.pkbId) : undefined;
     });
     faults.clear();
+    state.pas.clear();
     state.pendingAuthorizations.clear();
     return summary();
   });
@@ -169,6 +177,8 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
     faults.clear();
     return { faults: null };
   });
+
+  registerPasRoutes(app, state);
 
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send({ error: "not_found", message: "unknown control endpoint" }),

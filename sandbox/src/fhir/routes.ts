@@ -69,6 +69,9 @@ export function registerFhirRoutes(app: FastifyInstance, state: SandboxState): v
     const a = world.appointment(id);
     const resource =
       a && appointmentResource(a, world.patient(a.patientPkbId), world.dataset.organisation, bases(request));
+    if (!resource && world.wasRemoved(id)) {
+      return reply.code(410).send(fhirOutcome("deleted", `Appointment/${id} has been deleted`));
+    }
     if (!resource) return reply.code(404).send(fhirOutcome("not-found", `Appointment/${id} is not known`));
     return reply.header("etag", `W/"${resource.meta?.versionId ?? "0"}"`).send(resource);
   });

@@ -142,8 +142,9 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
         const user = requireUser(req);
         if (!isAdmin(user)) throw new AppError("forbidden", "Only an admin can connect Rebook to PKB", 403);
         const c = await completeGrant(deps.sync, query, { userId: user.id });
-        // Catch up straight away rather than at the next interval.
-        void deps.poller.runNow();
+        // Catch up straight away rather than at the next interval (after the pass in progress, if there is one:
+        // it may have missed the requests the grant made due).
+        deps.poller.wake();
         return reply
           .type("text/html; charset=utf-8")
           .send(grantResultPage({ ok: true, label: c.label, who: c.pkbUserName }));

@@ -66,7 +66,8 @@ export const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
       let seq = 0;
       let closed = false;
       const unsubscribe = bus.subscribe((e) => {
-        if (canViewRequest(user, e.teamId)) send(`id: ${++seq}\ndata: ${JSON.stringify(e)}\n\n`);
+        const left = e.type !== "presence" && e.previousTeamId !== undefined && canViewRequest(user, e.previousTeamId);
+        if (canViewRequest(user, e.teamId) || left) send(`id: ${++seq}\ndata: ${JSON.stringify(e)}\n\n`);
       });
       const close = (reason: string | null): void => {
         if (closed) return;

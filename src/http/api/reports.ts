@@ -60,7 +60,8 @@ const rangeChecks = <T extends { from: string; to: string }>(q: T, ctx: z.Refine
     ctx.addIssue({ code: "custom", path: ["to"], message: `the range must be shorter than ${MAX_YEARS} years` });
 };
 
-const filterQuery = z.object(filterFields).superRefine(rangeChecks);
+/** The filter of every report: local date range, team, specialty, type. */
+export const filterQuery = z.object(filterFields).superRefine(rangeChecks);
 const bucketedQuery = z
   .object({ ...filterFields, bucket: z.enum(BUCKET_UNITS).default("day").describe("Local day, ISO week or month") })
   .superRefine(rangeChecks);
@@ -72,7 +73,8 @@ const rowsQuery = z
   })
   .superRefine(rangeChecks);
 
-const toFilter = (q: z.infer<typeof filterQuery>): ReportFilter => ({
+/** The report filter of a parsed filterQuery. */
+export const toFilter = (q: z.infer<typeof filterQuery>): ReportFilter => ({
   from: q.from,
   to: q.to,
   zone: UK_ZONE,
@@ -215,11 +217,17 @@ const DEFINITIONS = {
   summary: "Requests received in the range: by status, still unmatched (not done), in error, deadline share.",
   rows: "One row per request received in the range, oldest first: timings, outcome, deadline. No patient identifiers.",
 };
-const CSV_NOTE =
+/** What every CSV download's description says about its format. */
+export const CSV_NOTE =
   " CSV: RFC 4180, UTF-8 with BOM, header row, instants in UTC and local time, text cells starting with = + - @ prefixed with '.";
 
 /** Sends a CSV document as a download named after the report and its range. */
-function sendCsv(reply: FastifyReply, name: string, range: { from: string; to: string }, body: string | Readable) {
+export function sendCsv(
+  reply: FastifyReply,
+  name: string,
+  range: { from: string; to: string },
+  body: string | Readable,
+) {
   return reply
     .header("content-type", "text/csv; charset=utf-8")
     .header("content-disposition", `attachment; filename="${csvFilename(name, range.from, range.to)}"`)

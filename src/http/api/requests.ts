@@ -15,6 +15,7 @@ import {
   OUTCOMES,
   PARSE_STATUSES,
   PATIENT_STATES,
+  PKB_CONFIRMATION_STATES,
   PRIORITIES,
   REQUEST_STATUSES,
   REQUEST_TYPES as TYPES,
@@ -76,11 +77,14 @@ const listQuery = z.object({
   due: listParam(["overdue", "due_soon", "on_track"]).describe(
     "Deadline state now (requests not done): overdue, due_soon (within DUE_SOON_HOURS) or on_track",
   ),
+  confirmation: listParam(PKB_CONFIRMATION_STATES).describe(
+    "Whether PKB shows the outcome: not_needed, awaiting, confirmed or not_confirmed (docs/pkb-confirmation.md); repeat the parameter or separate with commas",
+  ),
   sort: z
-    .enum(["received_desc", "received_asc", "appointment_start", "deadline"])
+    .enum(["received_desc", "received_asc", "appointment_start", "deadline", "priority"])
     .default("received_desc")
     .describe(
-      "Newest first (default), oldest first, soonest linked appointment first (unlinked last), or most urgent deadline first",
+      "Newest first (default), oldest first, soonest linked appointment first (unlinked last), most urgent first (deadline state: overdue, due soon, on track, done; then priority, urgent first; then the deadline), or highest priority first (then deadline state and the deadline)",
     ),
   cursor: z.string().max(1000).optional().describe("nextCursor of the previous page"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -112,6 +116,18 @@ const itemFields = {
   priority: z.enum(PRIORITIES),
   errorReason: z.string().nullable(),
   deadline: deadlineSchema,
+  pkbConfirmation: z
+    .object({
+      state: z.enum(PKB_CONFIRMATION_STATES),
+      due: z.date().nullable().describe("The limit: PKB should show the outcome by then (CONFIRM_WITHIN_HOURS)"),
+      checkedAt: z.date().nullable().describe("The last check that read PKB"),
+      confirmedAt: z.date().nullable().describe("The check that found the outcome in PKB"),
+      shows: z
+        .string()
+        .nullable()
+        .describe('What PKB showed at the last check, e.g. "PKB still shows Mon 12 Oct 16:00"'),
+    })
+    .describe("Whether PKB shows the recorded outcome (rebooked or cancelled); not_needed for any other"),
 };
 
 const requestItemSchema = z.object({
@@ -280,6 +296,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           assignedUserId: q.assigned_to === "me" ? requireUser(req).id : q.assigned_user_id,
           due: dueStates ? { states: dueStates, now, dueSoonMs: deps.config.workflow.dueSoonMs } : undefined,
           specialtyCode: q.specialty_code,
+          confirmation: q.confirmation,
           receivedFrom: q.received_from,
           receivedTo: q.received_to,
           q: q.q,
@@ -287,6 +304,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
         sort: q.sort,
         cursor: q.cursor ?? null,
         limit: q.limit,
+        urgency: { now, dueSoonMs: deps.config.workflow.dueSoonMs },
       });
       // A list shows patients' names and NHS numbers: who saw which requests, and who searched for what, is audited.
       // (A search is recorded even when it finds nothing; an empty list without one showed nothing.)

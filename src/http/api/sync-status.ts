@@ -5,7 +5,7 @@ import { z } from "zod";
 import { adminOnly } from "../../auth/guard.ts";
 import { listConnections } from "../../store/connections.ts";
 import { MATCH_STATES, REQUEST_STATUSES } from "../../requests/vocabulary.ts";
-import { connectionSyncFacts, pipelineCounts } from "../../store/sync-status.ts";
+import { connectionSyncFacts, pipelineCounts, syncHealth } from "../../store/sync-status.ts";
 import type { AppDeps } from "../server.ts";
 
 const countsOf = <const T extends readonly string[]>(keys: T) =>
@@ -13,6 +13,20 @@ const countsOf = <const T extends readonly string[]>(keys: T) =>
 
 const syncStatusSchema = z.object({
   now: z.date(),
+  health: z
+    .object({
+      status: z.enum(["ok", "degraded"]),
+      problems: z.array(
+        z.object({
+          kind: z.enum(["needs_reauthorisation", "polls_failing", "collection_stalled", "error_queue"]),
+          connectionId: z.uuid().nullable(),
+          label: z.string().nullable(),
+          reason: z.string(),
+          since: z.date().nullable(),
+        }),
+      ),
+    })
+    .describe("What /health reports as its status, with each problem and its reason"),
   connections: z.array(
     z.object({
       id: z.uuid(),
@@ -38,6 +52,7 @@ const syncStatusSchema = z.object({
           followUps: z.number().int(),
           unrelated: z.number().int(),
           error: z.string().nullable(),
+          outcome: z.enum(["ok", "failed", "stopped", "abandoned"]).nullable().describe("Null while it runs"),
         }),
       ),
     }),
@@ -65,6 +80,7 @@ const syncStatusSchema = z.object({
               newRequests: z.number(),
               followUps: z.number(),
               unrelated: z.number(),
+              setAside: z.number(),
               skipped: z.string().nullable(),
             }),
           ),
@@ -103,7 +119,13 @@ export const syncStatusRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
           };
         }),
       );
-      return { now, connections, pipeline: await pipelineCounts(deps.db, 10), lastPass: deps.poller.lastPass() };
+      return {
+        now,
+        health: await syncHealth(deps.db, { pollIntervalMs: deps.config.sync.intervalMs, now }),
+        connections,
+        pipeline: await pipelineCounts(deps.db, 10),
+        lastPass: deps.poller.lastPass(),
+      };
     },
   );
 };

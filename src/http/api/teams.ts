@@ -40,6 +40,7 @@ const teamSchema = z.object({
       isLead: z.boolean(),
       capacity: z.number().int().nullable().describe("Most open requests at once; null = no cap"),
       available: z.boolean(),
+      canWork: z.boolean().describe("Can take requests: an active account whose role works them (not a viewer)"),
       openCount: z.number().int().describe("Open or in-progress requests of this team assigned to them"),
     }),
   ),

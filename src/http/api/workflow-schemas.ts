@@ -44,3 +44,37 @@ export const workflowResultSchema = z.object({
 export const presentResult = ({ event: _event, ...rest }: CommandResult): z.infer<typeof workflowResultSchema> => rest;
 
 export const workStatusSchema = z.enum(WORK_STATUSES);
+
+/** A reason or note a person gives: 1 to 2000 characters after trimming. */
+export const reasonText = z.string().trim().min(1).max(2000);
+
+const rebookedBody = z.object({
+  outcome: z.literal("rebooked"),
+  newStart: z
+    .object({
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD"),
+      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:mm, 24-hour"),
+    })
+    .describe("The new appointment on the UK wall clock (Europe/London, BST-aware)"),
+  confirmPast: z
+    .boolean()
+    .optional()
+    .describe("true: the new start is already past and that is meant (the change was made in the past)"),
+});
+const cancelledBody = z.object({ outcome: z.literal("cancelled") });
+const rejectedBody = z.object({ outcome: z.literal("rejected"), reason: reasonText });
+const contactBody = z.object({ outcome: z.literal("needs_patient_contact"), note: reasonText });
+
+/** What became of a request, as the API takes it (newStart on the UK wall clock). */
+export const outcomeBody = z.discriminatedUnion("outcome", [rebookedBody, cancelledBody, rejectedBody, contactBody]);
+
+/** An outcome recorded on many requests at once: not a rebooking (each has its own new time). */
+export const bulkOutcomeBody = z
+  .discriminatedUnion("outcome", [cancelledBody, rejectedBody, contactBody])
+  .describe("cancelled, rejected (reason) or needs_patient_contact (note): one outcome for every request");
+
+/** `override`: go ahead although someone else holds the request (else 409 held_by_other, with the holder's name). */
+export const overrideField = z
+  .boolean()
+  .optional()
+  .describe("true: go ahead although someone else holds the request (else 409 held_by_other naming them)");

@@ -1,12 +1,12 @@
-// Working requests: claim, assign, unassign, status, outcome, internal notes, manual match and re-match, bulk changes,
-// and presence. Each route validates and calls one command of src/requests/commands/ (which locks the request, applies
+// Working requests: claim, assign, unassign, status, outcome, transfer, internal notes, manual match and re-match, and
+// presence (bulk changes: bulk.ts). A write to a request someone else holds needs `override: true` (409 held_by_other
+// with the holder's name otherwise). Each route validates and calls one command of src/requests/commands/ (which locks the request, applies
 // the permission rules — a request the caller may not see is 404, one they may only read is 403 — writes in one
 // transaction and publishes the change on the event bus after the commit), then presents the result.
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireUser } from "../../auth/guard.ts";
-import { AppError } from "../../errors.ts";
 import { eventBus } from "../../events/bus.ts";
 import { presenceStore } from "../../events/presence.ts";
 import type { ActionContext, CommandResult } from "../../requests/command.ts";
@@ -14,33 +14,25 @@ import { assignRequest, claimRequest, unassignRequest } from "../../requests/com
 import { chooseCandidate, rematchRequest } from "../../requests/commands/match.ts";
 import { addNote } from "../../requests/commands/notes.ts";
 import { changeStatus, recordOutcome } from "../../requests/commands/status.ts";
+import { transferRequest } from "../../requests/commands/transfer.ts";
 import { requestFacts, viewNotes } from "../../requests/views.ts";
 import { applyDeadlinePolicy } from "../../store/deadlines.ts";
 import { NOTE_MAX_CHARS } from "../../store/notes.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
-import { presenceEntrySchema, presentResult, workflowResultSchema, workStatusSchema } from "./workflow-schemas.ts";
+import {
+  outcomeBody,
+  overrideField,
+  presenceEntrySchema,
+  presentResult,
+  reasonText,
+  workflowResultSchema,
+  workStatusSchema,
+} from "./workflow-schemas.ts";
 
 const tags = ["Workflow"];
 const idParams = z.object({ id: z.uuid() });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
-
-const reasonText = z.string().trim().min(1).max(2000);
-
-const outcomeBody = z.discriminatedUnion("outcome", [
-  z.object({
-    outcome: z.literal("rebooked"),
-    newStart: z
-      .object({
-        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD"),
-        time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:mm, 24-hour"),
-      })
-      .describe("The new appointment on the UK wall clock (Europe/London, BST-aware)"),
-  }),
-  z.object({ outcome: z.literal("cancelled") }),
-  z.object({ outcome: z.literal("rejected"), reason: reasonText }),
-  z.object({ outcome: z.literal("needs_patient_contact"), note: reasonText }),
-]);
 
 const noteSchema = z.object({
   id: z.number().int(),
@@ -48,26 +40,6 @@ const noteSchema = z.object({
   createdAt: z.date(),
   author: z.object({ userId: z.uuid(), displayName: z.string() }).nullable(),
 });
-
-const bulkIds = z
-  .array(z.uuid())
-  .min(1)
-  .max(200)
-  .transform((ids) => [...new Set(ids)]);
-const bulkBody = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("assign"), ids: bulkIds, userId: z.uuid() }),
-  z.object({ action: z.literal("unassign"), ids: bulkIds }),
-  z.object({
-    action: z.literal("status"),
-    ids: bulkIds,
-    status: workStatusSchema,
-    reason: z.string().trim().max(2000).optional(),
-  }),
-]);
-const bulkItemSchema = z.union([
-  z.object({ id: z.uuid(), ok: z.literal(true), result: workflowResultSchema }),
-  z.object({ id: z.uuid(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
 
 /** The workflow routes. Applies the configured deadline policy to the store on start. */
 export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
@@ -104,11 +76,11 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         description:
           "Team leads of the request's team and admins assign anyone who is an active member of the team (400 not_a_team_member); clerks only themselves (403).",
         params: idParams,
-        body: z.object({ userId: z.uuid() }),
+        body: z.object({ userId: z.uuid(), override: overrideField }),
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond(assignRequest(db, { ...ctx(req), requestId: req.params.id, userId: req.body.userId })),
+    async (req) => respond(assignRequest(db, { ...ctx(req), ...req.body, requestId: req.params.id })),
   );
 
   app.post(
@@ -118,12 +90,15 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         tags,
         operationId: "unassignRequest",
         summary: "Unassign a request",
-        description: "By its assignee, a team lead of its team or an admin. A request in progress goes back to open.",
+        description:
+          "By its assignee, a team lead of its team or an admin (someone else's needs override). A request in progress goes back to open.",
         params: idParams,
+        body: z.object({ override: overrideField }).nullish(),
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond(unassignRequest(db, { ...ctx(req), requestId: req.params.id })),
+    async (req) =>
+      respond(unassignRequest(db, { ...ctx(req), override: req.body?.override, requestId: req.params.id })),
   );
 
   app.post(
@@ -134,16 +109,17 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         operationId: "setRequestStatus",
         summary: "Move a request: open → in_progress → done, back to open, or reopen a done one (with a reason)",
         description:
-          "409 invalid_transition for any other move; 400 reason_required to reopen without a reason. Starting work on an unassigned request assigns it to you.",
+          "Done comes only with an outcome (409 outcome_required: record the outcome instead); 409 invalid_transition for any other move; 400 reason_required to reopen without a reason. Starting work on an unassigned request assigns it to you.",
         params: idParams,
-        body: z.object({ status: workStatusSchema, reason: z.string().trim().max(2000).optional() }),
+        body: z.object({
+          status: workStatusSchema,
+          reason: z.string().trim().max(2000).optional(),
+          override: overrideField,
+        }),
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) =>
-      respond(
-        changeStatus(db, { ...ctx(req), requestId: req.params.id, status: req.body.status, reason: req.body.reason }),
-      ),
+    async (req) => respond(changeStatus(db, { ...ctx(req), ...req.body, requestId: req.params.id })),
   );
 
   app.post(
@@ -154,13 +130,32 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         operationId: "recordOutcome",
         summary: "Record what became of a request",
         description:
-          "rebooked (newStart on the UK clock: 400 nonexistent_time for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the first and flagged), cancelled, rejected (reason) or needs_patient_contact (note). The request is done, except needs_patient_contact, which stays in progress.",
+          "rebooked (newStart on the UK clock: 400 nonexistent_time for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the first and flagged; 400 new_start_in_past for a time already past unless confirmPast, then recorded as a change made in the past), cancelled, rejected (reason) or needs_patient_contact (note). The request is done, except needs_patient_contact, which stays in progress.",
         params: idParams,
-        body: outcomeBody,
+        body: outcomeBody.and(z.object({ override: overrideField })),
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond(recordOutcome(db, { ...ctx(req), requestId: req.params.id, outcome: req.body })),
+    async (req) => {
+      const { override, ...outcome } = req.body;
+      return respond(recordOutcome(db, { ...ctx(req), requestId: req.params.id, outcome, override }));
+    },
+  );
+
+  app.post(
+    "/api/requests/:id/transfer",
+    {
+      schema: {
+        tags,
+        summary: "Move a misrouted request to another team, with a reason",
+        description:
+          "By anyone who may work it; open or in progress (409 request_closed, not_workable). 400 unknown_team for a team that does not exist. The holder lets go, the new team's auto-assignment applies, and a request in progress goes back to open. The same team changes nothing.",
+        params: idParams,
+        body: z.object({ teamId: z.uuid(), reason: reasonText, override: overrideField }),
+        response: { 200: workflowResultSchema, ...errors },
+      },
+    },
+    async (req) => respond(transferRequest(db, { ...ctx(req), ...req.body, requestId: req.params.id })),
   );
 
   app.get(
@@ -186,12 +181,12 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         operationId: "addNote",
         summary: "Add an internal note (never sent to PKB)",
         params: idParams,
-        body: z.object({ body: z.string().trim().min(1).max(NOTE_MAX_CHARS) }),
+        body: z.object({ body: z.string().trim().min(1).max(NOTE_MAX_CHARS), override: overrideField }),
         response: { 201: z.object({ note: noteSchema, request: workflowResultSchema }), ...errors },
       },
     },
     async (req, reply) => {
-      const { note, result } = await addNote(db, { ...ctx(req), requestId: req.params.id, body: req.body.body });
+      const { note, result } = await addNote(db, { ...ctx(req), ...req.body, requestId: req.params.id });
       return reply.status(201).send({ note, request: presentResult(result) });
     },
   );
@@ -206,11 +201,11 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         description:
           "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again).",
         params: idParams,
-        body: z.object({ fhirId: z.string().trim().min(1).max(200) }),
+        body: z.object({ fhirId: z.string().trim().min(1).max(200), override: overrideField }),
         response: { 200: workflowResultSchema, ...errors },
       },
     },
-    async (req) => respond(chooseCandidate(db, { ...ctx(req), requestId: req.params.id, fhirId: req.body.fhirId })),
+    async (req) => respond(chooseCandidate(db, { ...ctx(req), ...req.body, requestId: req.params.id })),
   );
 
   app.post(
@@ -223,60 +218,12 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         description:
           "Runs the pipeline's matching again: linked when one candidate is clear, otherwise review. 502 pkb_unavailable with the reason when PKB fails; 409 patient_not_identified without an NHS number.",
         params: idParams,
+        body: z.object({ override: overrideField }).nullish(),
         response: { 200: workflowResultSchema, ...errors, 502: errorSchema },
       },
     },
-    async (req) => respond(rematchRequest(deps.sync, { ...ctx(req), requestId: req.params.id })),
-  );
-
-  app.post(
-    "/api/requests/bulk",
-    {
-      schema: {
-        tags,
-        operationId: "bulkUpdateRequests",
-        summary: "Assign, unassign or move the status of many requests (team leads and admins)",
-        description:
-          "Each request is changed in its own transaction and has its own result: ok, or the error code it would have had alone (not_found for one you cannot see).",
-        body: bulkBody,
-        response: {
-          200: z.object({ results: z.array(bulkItemSchema), succeeded: z.number().int(), failed: z.number().int() }),
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-        },
-      },
-    },
-    async (req) => {
-      const c = ctx(req);
-      if (c.actor.role !== "admin" && c.actor.role !== "team_lead") {
-        throw new AppError("forbidden", "Bulk changes are for team leads and admins", 403);
-      }
-      const body = req.body;
-      const results: z.infer<typeof bulkItemSchema>[] = [];
-      for (const id of body.ids) {
-        try {
-          const result = await (body.action === "assign"
-            ? assignRequest(db, { ...c, requestId: id, userId: body.userId })
-            : body.action === "unassign"
-              ? unassignRequest(db, { ...c, requestId: id })
-              : changeStatus(db, { ...c, requestId: id, status: body.status, reason: body.reason }));
-          results.push({ id, ok: true, result: presentResult(result) });
-        } catch (err) {
-          if (!(err instanceof AppError) || !err.expose) req.log.error({ err, requestId: id }, "bulk item failed");
-          const known = err instanceof AppError && err.expose;
-          results.push({
-            id,
-            ok: false,
-            error: known
-              ? { code: err.code, message: err.message }
-              : { code: "internal", message: "Something went wrong on our side" },
-          });
-        }
-      }
-      const succeeded = results.filter((r) => r.ok).length;
-      return { results, succeeded, failed: results.length - succeeded };
-    },
+    async (req) =>
+      respond(rematchRequest(deps.sync, { ...ctx(req), override: req.body?.override, requestId: req.params.id })),
   );
 
   app.post(

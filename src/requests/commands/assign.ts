@@ -3,8 +3,15 @@ import { canAssignOthers } from "../../auth/permissions.ts";
 import { AppError } from "../../errors.ts";
 import type { Db } from "../../store/db.ts";
 import { readTeamMemberAccount } from "../../store/people.ts";
-import { runCommand, UNCHANGED, type ActionContext, type CommandResult } from "../command.ts";
-import { alreadyAssigned, leadsRequest, requireHolderOrLead, requireNotDone } from "../state.ts";
+import {
+  howMade,
+  runCommand,
+  UNCHANGED,
+  type ActionContext,
+  type CommandResult,
+  type WriteOptions,
+} from "../command.ts";
+import { alreadyAssigned, leadsRequest, requireHolderOrOverride, requireNotDone } from "../state.ts";
 
 /**
  * Claim: assign the request to the actor. 409 `already_assigned` when someone else holds it, unless the actor leads
@@ -32,11 +39,12 @@ export async function claimRequest(
 
 /**
  * Assign to `userId`. Assigning someone else needs a team lead of the request's team or an admin (clerks may only
- * assign themselves); the assignee must be an active member of the request's team who can work requests.
+ * assign themselves); the assignee must be an active member of the request's team who can work requests. Taking it
+ * from someone else who holds it needs override (409 held_by_other otherwise).
  */
 export async function assignRequest(
   db: Db,
-  props: ActionContext & { requestId: string; userId: string },
+  props: ActionContext & WriteOptions & { requestId: string; userId: string },
 ): Promise<CommandResult> {
   return runCommand(db, props, async (w) => {
     const r = w.request;
@@ -45,7 +53,6 @@ export async function assignRequest(
     }
     requireNotDone(r);
     if (r.assignedUserId === props.userId) return UNCHANGED;
-    requireHolderOrLead(props.actor, r);
     const member = await readTeamMemberAccount(w.tx, r.teamId, props.userId);
     if (!member || !member.active) {
       throw new AppError("not_a_team_member", "The assignee must be an active member of the request's team", 400);
@@ -53,16 +60,21 @@ export async function assignRequest(
     if (member.role === "viewer") {
       throw new AppError("assignee_cannot_work", `${member.displayName} is a viewer and cannot work requests`, 400);
     }
-    await w.setAssignee(props.userId, { via: "assign" });
-    await w.audit("request.assigned", { userId: props.userId });
+    const how = howMade(requireHolderOrOverride(props.actor, r, props.override), props);
+    await w.setAssignee(props.userId, { via: "assign", ...how });
+    await w.audit("request.assigned", { userId: props.userId, ...how });
   });
 }
 
 /**
  * Unassign: by the holder, or by a team lead of the request's team or an admin. A request in progress goes back to
- * open (nobody is working on it any more). Unassigning an unassigned request changes nothing.
+ * open (nobody is working on it any more). Unassigning an unassigned request changes nothing; unassigning someone
+ * else needs override (409 held_by_other otherwise).
  */
-export async function unassignRequest(db: Db, props: ActionContext & { requestId: string }): Promise<CommandResult> {
+export async function unassignRequest(
+  db: Db,
+  props: ActionContext & WriteOptions & { requestId: string },
+): Promise<CommandResult> {
   return runCommand(db, props, async (w) => {
     const r = w.request;
     if (!r.assignedUserId) return UNCHANGED;
@@ -70,8 +82,9 @@ export async function unassignRequest(db: Db, props: ActionContext & { requestId
       throw new AppError("forbidden", "Only the assignee, a team lead or an admin can unassign this request", 403);
     }
     const previous = r.assignedUserId;
-    await w.setAssignee(null, {});
+    const how = howMade(requireHolderOrOverride(props.actor, r, props.override), props);
+    await w.setAssignee(null, how);
     if (r.status === "in_progress") await w.moveStatus("open", { reason: "unassigned" });
-    await w.audit("request.unassigned", { previousUserId: previous });
+    await w.audit("request.unassigned", { previousUserId: previous, ...how });
   });
 }

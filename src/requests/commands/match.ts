@@ -9,9 +9,17 @@ import type { Db } from "../../store/db.ts";
 import { readCandidates, readMatchFacts } from "../../store/requests.ts";
 import type { SyncDeps } from "../../sync/deps.ts";
 import { findAppointment } from "../../sync/identify.ts";
-import { loadWithAccess, runCommand, UNCHANGED, type ActionContext, type CommandResult } from "../command.ts";
+import {
+  howMade,
+  loadWithAccess,
+  runCommand,
+  UNCHANGED,
+  type ActionContext,
+  type CommandResult,
+  type WriteOptions,
+} from "../command.ts";
 import { appointmentPatch, matchResultPatch, storedCandidateSchema } from "../match.ts";
-import { requireHolderOrLead, requireWorkable } from "../state.ts";
+import { requireHolderOrOverride, requireWorkable } from "../state.ts";
 
 /**
  * Links the request to one of its stored candidates, by FHIR id (400 `not_a_candidate` otherwise): match state
@@ -19,12 +27,12 @@ import { requireHolderOrLead, requireWorkable } from "../state.ts";
  */
 export async function chooseCandidate(
   db: Db,
-  props: ActionContext & { requestId: string; fhirId: string },
+  props: ActionContext & WriteOptions & { requestId: string; fhirId: string },
 ): Promise<CommandResult> {
   return runCommand(db, props, async (w) => {
     const r = w.request;
     requireWorkable(r);
-    requireHolderOrLead(props.actor, r);
+    const how = howMade(requireHolderOrOverride(props.actor, r, props.override), props);
     const candidates = z.array(storedCandidateSchema).parse(await readCandidates(w.tx, r.id));
     const chosen = candidates.find((c) => c.fhirId === props.fhirId);
     if (!chosen) {
@@ -42,8 +50,9 @@ export async function chooseCandidate(
       fhirId: chosen.fhirId,
       externalId: chosen.externalId,
       ...previous,
+      ...how,
     });
-    await w.audit("request.manually_matched", { fhirId: chosen.fhirId });
+    await w.audit("request.manually_matched", { fhirId: chosen.fhirId, ...how });
   });
 }
 
@@ -55,13 +64,13 @@ export async function chooseCandidate(
  */
 export async function rematchRequest(
   sync: SyncDeps,
-  props: ActionContext & { requestId: string },
+  props: ActionContext & WriteOptions & { requestId: string },
 ): Promise<CommandResult> {
   // Load with the access check first; the patient's NHS number is read only once it passed.
   const facts = await sync.db.transaction(async (tx) => {
     const r = await loadWithAccess(tx, props.requestId, props.actor, "work");
     requireWorkable(r);
-    requireHolderOrLead(props.actor, r);
+    requireHolderOrOverride(props.actor, r, props.override);
     return (await readMatchFacts(tx, r.id))!;
   });
   if (!facts.nhsNumber) {
@@ -89,7 +98,7 @@ export async function rematchRequest(
     // Checked again: the request may have changed hands or closed while PKB was asked.
     const r = w.request;
     requireWorkable(r);
-    requireHolderOrLead(props.actor, r);
+    const how = howMade(requireHolderOrOverride(props.actor, r, props.override), props);
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
     const { patch, state, linked, candidates } = matchResultPatch(match);
     await w.update(patch);
@@ -101,7 +110,8 @@ export async function rematchRequest(
       externalId: linked?.externalId ?? null,
       ...previous,
       summary: match.summary,
+      ...how,
     });
-    await w.audit("request.rematched", { decision: state, candidates: candidates.length });
+    await w.audit("request.rematched", { decision: state, candidates: candidates.length, ...how });
   });
 }

@@ -2,11 +2,10 @@
 // request is about, route it to a team (round robin within the team when it auto-assigns) and open it; or give up on
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import type { MatchResult } from "../../domain/match.ts";
-import { pickAssignee, route } from "../../domain/routing.ts";
+import { route } from "../../domain/routing.ts";
 import type { Db } from "../../store/db.ts";
-import { listMembers, lockTeamRoundRobin, setLastAssigned } from "../../store/people.ts";
-import { openCountsByAssignee } from "../../store/requests.ts";
 import { defaultTeamId, listRules } from "../../store/routing-rules.ts";
+import { nextAutoAssignee } from "../assignment.ts";
 import { runSystemCommand, type RequestWriter } from "../command.ts";
 import { matchResultPatch } from "../match.ts";
 import { matchEventOf } from "../state.ts";
@@ -45,25 +44,10 @@ async function routeAndOpen(
     },
     await defaultTeamId(tx),
   );
-  let assignee = decision.assignUserId;
-  if (!assignee && decision.teamId) {
-    // Round robin within the team when it auto-assigns; the team row is locked so two workers cannot pick at once.
-    const team = await lockTeamRoundRobin(tx, decision.teamId);
-    if (team?.autoAssign) {
-      const members = await listMembers(tx, decision.teamId);
-      const counts = await openCountsByAssignee(tx, decision.teamId);
-      assignee = pickAssignee(
-        members.map((m) => ({
-          userId: m.userId,
-          available: m.available,
-          capacity: m.capacity,
-          openCount: counts.get(m.userId) ?? 0,
-        })),
-        team.lastAssignedUserId,
-      );
-      if (assignee) await setLastAssigned(tx, decision.teamId, assignee);
-    }
-  }
+  // Round robin within the team when it auto-assigns (members who can take requests only).
+  const assignee = decision.assignUserId ?? (decision.teamId ? await nextAutoAssignee(tx, decision.teamId) : null);
+  // One UPDATE for the routing and the status; the history rows in the order things were decided.
+  const from = w.request.status;
   await w.update({
     team_id: decision.teamId,
     assigned_user_id: assignee,
@@ -71,6 +55,7 @@ async function routeAndOpen(
     routing_rule_id: decision.ruleId,
     error_reason: null,
     next_attempt_at: null,
+    status: "open",
   });
   await w.event("routed", {
     teamId: decision.teamId,
@@ -79,7 +64,7 @@ async function routeAndOpen(
     reason: decision.reason,
   });
   if (assignee) await w.event("assigned", { userId: assignee, auto: true });
-  await w.moveStatus("open");
+  if (from !== "open") await w.event("status_changed", { from, to: "open" });
 }
 
 /** The patient has no NHS number in PKB: recorded with the reason, no appointment search, routed and opened. */

@@ -1,11 +1,13 @@
 // Administration (loaded on demand): teams and members, users and roles, routing rules with the simulator, PKB
-// connections and sync, the audit log. Admins see everything; team leads see their own teams.
+// connections and sync, the error queue of PKB messages set aside, the audit log. Admins see everything; team leads
+// see their own teams.
 import { Navigate, NavLink, Route, Routes } from "react-router";
 import { useMe } from "../auth/AuthContext.tsx";
 import { isAdmin, seesAdmin } from "../auth/permissions.ts";
 import { PageHeading, useTitle } from "../components/ui.tsx";
 import { AuditPage } from "./AuditPage.tsx";
 import { ConnectionsPage } from "./ConnectionsPage.tsx";
+import { ErrorQueuePage } from "./ErrorQueuePage.tsx";
 import { RulesPage } from "./RulesPage.tsx";
 import { TeamsPage } from "./TeamsPage.tsx";
 import { UsersPage } from "./UsersPage.tsx";
@@ -29,6 +31,7 @@ export function AdminRoutes() {
     { to: "/admin/users", label: "Users", show: admin },
     { to: "/admin/routing", label: "Routing rules", show: admin },
     { to: "/admin/connections", label: "PKB connections", show: admin },
+    { to: "/admin/error-queue", label: "Error queue", show: admin },
     { to: "/admin/audit", label: "Audit log", show: admin },
   ].filter((i) => i.show);
   return (
@@ -50,6 +53,7 @@ export function AdminRoutes() {
             <Route path="users" element={<UsersPage />} />
             <Route path="routing" element={<RulesPage />} />
             <Route path="connections" element={<ConnectionsPage />} />
+            <Route path="error-queue" element={<ErrorQueuePage />} />
             <Route path="audit" element={<AuditPage />} />
           </>
         ) : null}

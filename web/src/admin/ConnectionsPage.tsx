@@ -3,8 +3,23 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError, get, post } from "../api/client.ts";
-import { REQUEST_STATUSES, type Connection, type ConnectionStatus, type SyncStatus } from "../api/types.ts";
-import { ErrorSummary, FieldError, Loading, PageHeading, Tag, useTitle, type TagColour } from "../components/ui.tsx";
+import {
+  REQUEST_STATUSES,
+  type Connection,
+  type ConnectionStatus,
+  type SyncRunOutcome,
+  type SyncStatus,
+} from "../api/types.ts";
+import {
+  ErrorSummary,
+  FieldError,
+  Loading,
+  PageHeading,
+  Tag,
+  useTitle,
+  Warning,
+  type TagColour,
+} from "../components/ui.tsx";
 import { matchText, statusText, ukDateTime } from "../format.ts";
 
 const statusLabel: Record<ConnectionStatus, [string, TagColour]> = {
@@ -13,6 +28,19 @@ const statusLabel: Record<ConnectionStatus, [string, TagColour]> = {
   needs_reauth: ["Needs re-authorisation", "red"],
   disabled: ["Switched off", "grey"],
 };
+
+const outcomeText: Record<SyncRunOutcome, string> = {
+  ok: "Finished",
+  failed: "Failed",
+  stopped: "Stopped (Rebook was shutting down)",
+  abandoned: "Abandoned (the instance polling it stopped)",
+};
+
+function runResult(r: SyncStatus["connections"][number]["recentRuns"][number]): string {
+  if (!r.finishedAt) return "Running";
+  if (r.outcome === "failed" && r.error) return r.error;
+  return r.outcome ? outcomeText[r.outcome] : (r.error ?? "Finished");
+}
 
 function lagText(seconds: number | null): string {
   if (seconds === null) return "No messages yet";
@@ -75,6 +103,25 @@ export function ConnectionsPage() {
         is lost meanwhile: collection resumes where it stopped.
       </p>
       {error ? <ErrorSummary problems={[{ text: error }]} /> : null}
+      {sync && sync.health.problems.length > 0 ? (
+        <Warning heading="Collection needs attention">
+          <ul className="nhsuk-list nhsuk-list--bullet" data-testid="sync-problems">
+            {sync.health.problems.map((p, i) => (
+              <li key={i}>
+                {p.label ? <strong>{p.label}: </strong> : null}
+                {p.reason}
+                {p.since ? ` (since ${ukDateTime(p.since)})` : ""}
+                {p.kind === "error_queue" ? (
+                  <>
+                    {" "}
+                    <Link to="/admin/error-queue">Open the error queue</Link>
+                  </>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </Warning>
+      ) : null}
       {connections === null ? <Loading what="Loading connections" /> : null}
       {connections && connections.length === 0 ? (
         <p className="nhsuk-body" data-testid="no-connections">
@@ -254,7 +301,7 @@ export function ConnectionsPage() {
                         <td className="nhsuk-table__cell nhsuk-table__cell--numeric">{r.fetched}</td>
                         <td className="nhsuk-table__cell nhsuk-table__cell--numeric">{r.newRequests}</td>
                         <td className="nhsuk-table__cell nhsuk-table__cell--numeric">{r.followUps}</td>
-                        <td className="nhsuk-table__cell">{r.error ?? (r.finishedAt ? "Finished" : "Running")}</td>
+                        <td className="nhsuk-table__cell">{runResult(r)}</td>
                       </tr>
                     ))}
                   </tbody>

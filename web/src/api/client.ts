@@ -10,6 +10,8 @@ export class ApiError extends Error {
     message: string,
     readonly problems: { path: string; message: string }[] = [],
     readonly retryAfterSeconds: number | null = null,
+    /** More about some errors, e.g. `holder` ({id, displayName}) for held_by_other. */
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -40,8 +42,16 @@ async function toError(res: Response): Promise<ApiError> {
   } catch {
     body = null;
   }
-  const e = (body as { error?: { code?: string; message?: string; problems?: { path: string; message: string }[] } })
-    ?.error;
+  const e = (
+    body as {
+      error?: {
+        code?: string;
+        message?: string;
+        problems?: { path: string; message: string }[];
+        details?: Record<string, unknown>;
+      };
+    }
+  )?.error;
   const fallback =
     res.status >= 500
       ? "Rebook could not do that just now. Try again in a moment."
@@ -54,6 +64,7 @@ async function toError(res: Response): Promise<ApiError> {
     e?.message ?? fallback,
     e?.problems ?? [],
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    e?.details ?? null,
   );
 }
 

@@ -9,6 +9,7 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -21,6 +22,7 @@ export type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbConfirmationState,
   Priority,
   RequestStatus,
   RequestType,
@@ -89,7 +91,19 @@ export interface RequestItem {
   errorReason: string | null;
   outcome?: Outcome | null;
   deadline?: Deadline | null;
+  pkbConfirmation?: PkbConfirmation;
   patient: { pkbUserId: string | null; name: string | null; nhsNumber: string | null };
+}
+
+/** Whether PKB shows the request's outcome (docs/pkb-confirmation.md). Instants are ISO strings (UTC). */
+export interface PkbConfirmation {
+  state: PkbConfirmationState;
+  /** The limit: PKB should show the outcome by then. */
+  due: string | null;
+  checkedAt: string | null;
+  confirmedAt: string | null;
+  /** What PKB showed at the last check, in words ("PKB still shows Mon 12 Oct 16:00"). */
+  shows: string | null;
 }
 
 export interface RequestPage {
@@ -193,6 +207,8 @@ export interface TeamMember {
   isLead: boolean;
   capacity: number | null;
   available: boolean;
+  /** Can take requests: an active account whose role works them (not a viewer). Absent on older servers. */
+  canWork?: boolean;
   openCount: number;
 }
 
@@ -256,8 +272,20 @@ export interface Connection {
   authorizePath: string;
 }
 
+/** A sync problem an admin should look at (what makes /health "degraded"). */
+export interface SyncProblem {
+  kind: "needs_reauthorisation" | "polls_failing" | "collection_stalled" | "error_queue";
+  connectionId: string | null;
+  label: string | null;
+  reason: string;
+  since: string | null;
+}
+
+export type SyncRunOutcome = "ok" | "failed" | "stopped" | "abandoned";
+
 export interface SyncStatus {
   now: string;
+  health: { status: "ok" | "degraded"; problems: SyncProblem[] };
   connections: {
     id: string;
     label: string;
@@ -276,6 +304,7 @@ export interface SyncStatus {
       followUps: number;
       unrelated: number;
       error: string | null;
+      outcome: SyncRunOutcome | null;
     }[];
   }[];
   pipeline: {
@@ -286,6 +315,30 @@ export interface SyncStatus {
     recentErrors: { requestId: string; reason: string | null; at: string }[];
   };
   lastPass: { at: string; error: string | null } | null;
+}
+
+export type ErrorQueueStatus = "open" | "replayed" | "discarded";
+
+/** A PKB message the poll set aside (GET /api/sync/error-queue): no message text. */
+export interface ErrorQueueEntry {
+  id: string;
+  pkbMessageId: string | null;
+  conversationId: string | null;
+  connectionId: string | null;
+  connectionLabel: string | null;
+  reason: string;
+  status: ErrorQueueStatus;
+  attempts: number;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
+}
+
+/** One entry with the message as PKB sent it (JSON text); opening it is audited. */
+export interface ErrorQueueItem extends ErrorQueueEntry {
+  original: string;
 }
 
 export interface AuditEntry {
@@ -310,4 +363,13 @@ export interface SimulationResult {
     simulatedTeam: { id: string; name: string } | null;
     rule: { position: number; name: string } | null;
   }[];
+}
+
+/** Whether new requests are arriving from PKB (GET /api/collection). */
+export interface Collection {
+  state: "collecting" | "stopped" | "not_connected";
+  partial: boolean;
+  since: string | null;
+  reasons: string[];
+  adminsTold: { banner: boolean; alert: boolean };
 }

@@ -18,27 +18,41 @@ export interface WorkflowResult {
   warnings: string[];
 }
 
+// `override`: go ahead although someone else holds the request (the API answers 409 held_by_other without it).
+const ov = (override: boolean | undefined) => (override ? { override: true } : {});
+
 export const claim = (id: string, takeOver = false) =>
   post<WorkflowResult>(`${base(id)}/claim`, takeOver ? { takeOver: true } : {});
-export const assign = (id: string, userId: string) => post<WorkflowResult>(`${base(id)}/assign`, { userId });
-export const unassign = (id: string) => post<WorkflowResult>(`${base(id)}/unassign`);
-export const setStatus = (id: string, status: "open" | "in_progress" | "done", reason?: string) =>
-  post<WorkflowResult>(`${base(id)}/status`, reason ? { status, reason } : { status });
+export const assign = (id: string, userId: string, override?: boolean) =>
+  post<WorkflowResult>(`${base(id)}/assign`, { userId, ...ov(override) });
+export const unassign = (id: string, override?: boolean) => post<WorkflowResult>(`${base(id)}/unassign`, ov(override));
+/** Open, in progress, or reopen (with a reason): done comes only with an outcome. */
+export const setStatus = (id: string, status: "open" | "in_progress", reason?: string, override?: boolean) =>
+  post<WorkflowResult>(`${base(id)}/status`, { status, ...(reason ? { reason } : {}), ...ov(override) });
 
-/** An outcome as the API takes it (newStart on the UK clock). */
+/** An outcome as the API takes it (newStart on the UK clock; confirmPast for a change made in the past). */
 export type OutcomeInput =
-  | { outcome: "rebooked"; newStart: { date: string; time: string } }
+  | { outcome: "rebooked"; newStart: { date: string; time: string }; confirmPast?: boolean }
   | { outcome: "cancelled" }
   | { outcome: "rejected"; reason: string }
   | { outcome: "needs_patient_contact"; note: string };
 
-export const recordOutcome = (id: string, o: OutcomeInput) => post<WorkflowResult>(`${base(id)}/outcome`, o);
+/** The outcomes that may be recorded on many requests at once (a rebooking has its own time per request). */
+export type BulkOutcomeInput = Exclude<OutcomeInput, { outcome: "rebooked" }>;
+
+export const recordOutcome = (id: string, o: OutcomeInput, override?: boolean) =>
+  post<WorkflowResult>(`${base(id)}/outcome`, { ...o, ...ov(override) });
+
+export const transfer = (id: string, teamId: string, reason: string, override?: boolean) =>
+  post<WorkflowResult>(`${base(id)}/transfer`, { teamId, reason, ...ov(override) });
 
 export const listNotes = (id: string) => get<{ items: Note[] }>(`${base(id)}/notes`);
-export const addNote = (id: string, body: string) => post<{ note: Note }>(`${base(id)}/notes`, { body });
+export const addNote = (id: string, body: string, override?: boolean) =>
+  post<{ note: Note }>(`${base(id)}/notes`, { body, ...ov(override) });
 
-export const manualMatch = (id: string, fhirId: string) => post<WorkflowResult>(`${base(id)}/match`, { fhirId });
-export const rematch = (id: string) => post<WorkflowResult>(`${base(id)}/rematch`);
+export const manualMatch = (id: string, fhirId: string, override?: boolean) =>
+  post<WorkflowResult>(`${base(id)}/match`, { fhirId, ...ov(override) });
+export const rematch = (id: string, override?: boolean) => post<WorkflowResult>(`${base(id)}/rematch`, ov(override));
 export const retry = (id: string) => post(`${base(id)}/retry`);
 
 /** Someone else on the request (from the presence answer). */
@@ -58,7 +72,9 @@ export const leavePresence = (id: string) => del(`${base(id)}/presence`).catch((
 export type BulkAction =
   | { action: "assign"; userId: string }
   | { action: "unassign" }
-  | { action: "status"; status: "open" | "in_progress" | "done" };
+  | { action: "status"; status: "open" | "in_progress" }
+  | { action: "outcome"; outcome: BulkOutcomeInput }
+  | { action: "transfer"; teamId: string; reason: string };
 
 export interface BulkResult {
   results: ({ id: string; ok: true } | { id: string; ok: false; error: { code: string; message: string } })[];
@@ -66,6 +82,7 @@ export interface BulkResult {
   failed: number;
 }
 
-export const bulk = (ids: string[], action: BulkAction) => post<BulkResult>("/api/requests/bulk", { ids, ...action });
+export const bulk = (ids: string[], action: BulkAction, override?: boolean) =>
+  post<BulkResult>("/api/requests/bulk", { ids, ...action, ...ov(override) });
 
 export type { Outcome };

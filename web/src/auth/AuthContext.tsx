@@ -3,6 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { ApiError, get, onSessionEnded, post, setCsrfToken } from "../api/client.ts";
 import type { Me } from "../api/types.ts";
+import { clearDrafts } from "../components/drafts.ts";
 
 export type SignedOutReason = "expired" | "signed_out" | null;
 
@@ -75,6 +76,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     } catch {
       // Signed out either way: the cookie is HTTP-only and the server ends the session when it can.
     }
+    // Signing out on purpose leaves nothing typed behind in the tab (a session that merely ended keeps its drafts).
+    clearDrafts();
     setCsrfToken(null);
     setReason("signed_out");
     setUser(null);

@@ -4,6 +4,9 @@ import type { Me } from "../api/types.ts";
 
 const inTeam = (me: Me, teamId: string | null): boolean => teamId !== null && me.teamIds.includes(teamId);
 
+/** May see a request of `teamId` (admins every one). */
+export const canView = (me: Me, teamId: string | null): boolean => me.role === "admin" || inTeam(me, teamId);
+
 /** May claim, record outcomes, add notes, re-match. */
 export const canWork = (me: Me, teamId: string | null): boolean =>
   me.role === "admin" || ((me.role === "clerk" || me.role === "team_lead") && inTeam(me, teamId));

@@ -37,6 +37,24 @@ export function toIsoParts(v: DateTimeValue): { date: string; time: string } {
   return { date: `${v.year}-${pad(v.month)}-${pad(v.day)}`, time: `${pad(h!)}:${mi}` };
 }
 
+/** Whether a UK wall-clock date ("YYYY-MM-DD") and time ("HH:mm") is before `now` on the UK clock. */
+export function isPastUk(v: { date: string; time: string }, now = new Date()): boolean {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${v.date}T${v.time}` < `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
 /** Day, month and year as typed. */
 export interface DateValue {
   day: string;

@@ -1,23 +1,34 @@
-// Who has the request and what state it is in: claim, assign (team leads), unassign, start, mark done, reopen.
+// Who has the request and what state it is in: claim, assign (team leads: only people who can take it), unassign,
+// start, reopen, and transfer to another team. Done comes with an outcome (the form beside). A change to a request
+// someone else holds is asked about first (the holder named).
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Directory } from "../api/directory.ts";
 import type { Me, RequestDetail } from "../api/types.ts";
 import { assign, claim, retry, setStatus, unassign } from "../api/workflow.ts";
-import { canAssignOthers, canWork } from "../auth/permissions.ts";
+import { canAssignOthers, canView, canWork } from "../auth/permissions.ts";
+import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { FieldError } from "../components/ui.tsx";
+import { assignableFor } from "../worklist/assignable.ts";
+import { TransferForm } from "./TransferForm.tsx";
 
 export function Actions({
   request,
   me,
   dir,
+  held,
   onChanged,
+  onLeft,
   onRecordOutcome,
 }: {
   request: RequestDetail;
   me: Me;
   dir: Directory | null;
+  /** Asks before writing to a request someone else holds. */
+  held: ReturnType<typeof useHeldConfirm>["run"];
   onChanged: (message: string) => void;
+  /** The request left this person's sight (transferred to a team they are not in): back to the worklist. */
+  onLeft: (message: string) => void;
   onRecordOutcome: () => void;
 }) {
   const [assignee, setAssignee] = useState("");
@@ -30,12 +41,18 @@ export function Actions({
   const mine = request.assignment.user?.id === me.id;
   const workable = request.status === "open" || request.status === "in_progress";
 
-  const run = async (fn: () => Promise<unknown>, message: string) => {
+  /** Runs a write (asking first when someone else holds the request); false when it was not done. */
+  const run = async (
+    fn: (override: boolean) => Promise<unknown>,
+    message: string,
+    action = "Change it",
+    after: (message: string) => void = onChanged,
+  ) => {
     setBusy(true);
     setError(null);
     try {
-      await fn();
-      onChanged(message);
+      if ((await held(fn, { action, mayOverride: lead })) === null) return false;
+      after(message);
       return true;
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
@@ -53,7 +70,10 @@ export function Actions({
     );
   }
 
-  const members = (dir?.membersOf(request.teamId) ?? []).filter((m) => m.userId !== request.assignment.user?.id);
+  // Only people who can take it: members of its team who work requests (not viewers, not other teams).
+  const members = assignableFor(dir?.teams ?? [], [request.teamId]).filter(
+    (m) => m.userId !== request.assignment.user?.id,
+  );
 
   return (
     <div className="app-actions" data-testid="actions">
@@ -107,7 +127,9 @@ export function Actions({
               className="nhsuk-button nhsuk-button--secondary"
               type="button"
               disabled={busy}
-              onClick={() => void run(() => setStatus(request.id, "in_progress"), "Marked as in progress.")}
+              onClick={() =>
+                void run((o) => setStatus(request.id, "in_progress", undefined, o), "Marked as in progress.")
+              }
             >
               Mark as in progress
             </button>
@@ -117,7 +139,7 @@ export function Actions({
               className="nhsuk-button nhsuk-button--secondary"
               type="button"
               disabled={busy}
-              onClick={() => void run(() => unassign(request.id), "Unassigned.")}
+              onClick={() => void run((o) => unassign(request.id, o), "Unassigned.", "Unassign it")}
             >
               {mine ? "Give back (unassign me)" : "Unassign"}
             </button>
@@ -131,7 +153,9 @@ export function Actions({
             e.preventDefault();
             const name = members.find((m) => m.userId === assignee)?.displayName ?? "them";
             if (assignee)
-              void run(() => assign(request.id, assignee), `Assigned to ${name}.`).then((ok) => ok && setAssignee(""));
+              void run((o) => assign(request.id, assignee, o), `Assigned to ${name}.`, `Assign it to ${name}`).then(
+                (ok) => ok && setAssignee(""),
+              );
           }}
         >
           <div className="nhsuk-form-group">
@@ -167,7 +191,7 @@ export function Actions({
                 setError("Enter why the request is being reopened");
                 return;
               }
-              void run(() => setStatus(request.id, "open", reopenReason.trim()), "Reopened.").then(
+              void run((o) => setStatus(request.id, "open", reopenReason.trim(), o), "Reopened.", "Reopen it").then(
                 (ok) => ok && setReopening(false),
               );
             }}
@@ -194,6 +218,14 @@ export function Actions({
             Reopen
           </button>
         )
+      ) : null}
+      {workable && work ? (
+        <TransferForm
+          request={request}
+          teams={dir?.teams ?? []}
+          busy={busy}
+          run={(fn, message, teamId) => run(fn, message, "Transfer it", canView(me, teamId) ? onChanged : onLeft)}
+        />
       ) : null}
     </div>
   );

@@ -38,18 +38,34 @@ const DESCRIBE: Record<EventType, Describe> = {
     const o = str(d.outcome);
     const label = o ? (outcomeText[o as keyof typeof outcomeText] ?? o) : "Outcome";
     const extra = str(d.newStartUk) ? `to ${String(d.newStartUk)}` : (str(d.reason) ?? str(d.note));
-    return `Outcome recorded: ${label}${extra ? ` (${extra})` : ""}`;
+    const past = d.inPast === true ? "; confirmed as a change made in the past" : "";
+    return `Outcome recorded: ${label}${extra || past ? ` (${extra ?? ""}${past})` : ""}`;
   },
+  transferred: (d) =>
+    `Transferred${str(d.fromTeamName) ? ` from ${String(d.fromTeamName)}` : ""}${str(d.toTeamName) ? ` to ${String(d.toTeamName)}` : ""}${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
   note_added: () => "Internal note added",
   error: (d) => `Processing failed${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
   retry_requested: () => "Sent back to processing",
+  pkb_confirmed: (d) =>
+    `${d.late ? "Confirmed in PKB late" : "Confirmed in PKB"}${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  pkb_not_confirmed: (d) => `Not confirmed in PKB in time${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
 };
+
+/** How a person's change was made, when it was not the usual way: on someone else's request, or in bulk. */
+function how(d: Record<string, unknown>, who: (id: unknown) => string | null): string {
+  const held = d.override && typeof d.override === "object" ? (d.override as { holderId?: unknown }).holderId : null;
+  const parts = [
+    ...(held ? [`while ${who(held) ?? "a team member"} held it`] : []),
+    ...(d.bulk === true ? ["in a bulk change"] : []),
+  ];
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
 
 /** One event in words; `names` gives people's names by id. An unknown type (a newer server) is shown by its name. */
 export function describeEvent(e: HistoryEvent, names: ReadonlyMap<string, string>): string {
   const who = (id: unknown): string | null => (typeof id === "string" ? (names.get(id) ?? "a team member") : null);
   const describe = DESCRIBE[e.type] as Describe | undefined;
-  if (describe) return describe(e.data, who);
+  if (describe) return `${describe(e.data, who)}${how(e.data, who)}`;
   const type: string = e.type;
   return type.replace(/[_.]/g, " ").replace(/^./, (c) => c.toUpperCase());
 }

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Candidate, RequestDetail } from "../api/types.ts";
 import { manualMatch, rematch } from "../api/workflow.ts";
+import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { SummaryList, Warning } from "../components/ui.tsx";
 import { ukDateTime } from "../format.ts";
 import { MatchTag } from "../worklist/cues.tsx";
@@ -34,10 +35,15 @@ function EvidenceList({ items }: { items: { factor: string; points: number; text
 export function Match({
   request,
   canWork,
+  held,
+  mayOverride,
   onChanged,
 }: {
   request: RequestDetail;
   canWork: boolean;
+  /** Asks before writing to a request someone else holds. */
+  held: ReturnType<typeof useHeldConfirm>["run"];
+  mayOverride: boolean;
   onChanged: (message: string) => void;
 }) {
   const [busy, setBusy] = useState<string | null>(null);
@@ -46,11 +52,11 @@ export function Match({
   const others = request.match.candidates.filter((c) => c.fhirId !== a?.fhirId);
   const workable = request.status === "open" || request.status === "in_progress";
 
-  const run = async (key: string, fn: () => Promise<unknown>, message: string) => {
+  const run = async (key: string, fn: (override: boolean) => Promise<unknown>, message: string) => {
     setBusy(key);
     setError(null);
     try {
-      await fn();
+      if ((await held(fn, { action: "Change the appointment", mayOverride })) === null) return;
       onChanged(message);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
@@ -146,7 +152,7 @@ export function Match({
                     onClick={() =>
                       void run(
                         c.fhirId,
-                        () => manualMatch(request.id, c.fhirId),
+                        (o) => manualMatch(request.id, c.fhirId, o),
                         `Appointment ${c.externalId ?? ""} linked.`,
                       )
                     }
@@ -164,7 +170,7 @@ export function Match({
           type="button"
           className="nhsuk-button nhsuk-button--secondary"
           disabled={busy !== null}
-          onClick={() => void run("rematch", () => rematch(request.id), "PKB searched again for the appointment.")}
+          onClick={() => void run("rematch", (o) => rematch(request.id, o), "PKB searched again for the appointment.")}
         >
           {busy === "rematch" ? "Searching PKB…" : "Search PKB again"}
         </button>

@@ -1,28 +1,44 @@
-// Internal notes on a request (never sent to the patient or PKB).
+// Internal notes on a request (never sent to the patient or PKB). The note being typed is kept as a draft in this tab
+// until it is added; the design system's character count says how many characters remain (and how many too many: a
+// note over the limit is refused with a message, never cut).
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Note } from "../api/types.ts";
 import { addNote, listNotes } from "../api/workflow.ts";
-import { FieldError } from "../components/ui.tsx";
+import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
+import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { ukDateTime } from "../format.ts";
+import { useDraft } from "../components/drafts.ts";
+
+/** The longest note the API takes (NOTE_MAX_CHARS). */
+export const NOTE_MAX = 4000;
+
+const isBlank = (s: string): boolean => s.trim().length === 0;
 
 export function Notes({
   requestId,
+  userId,
   canAdd,
+  held,
   version,
   onAdded,
   onEditing,
 }: {
   requestId: string;
+  userId: string;
   canAdd: boolean;
+  /** Asks before writing to a request someone else holds. */
+  held: ReturnType<typeof useHeldConfirm>["run"];
   /** Changes when the request changed elsewhere, to reload. */
   version: number;
   onAdded: () => void;
+  /** Whether a note is being typed (presence, and the warning before leaving). */
   onEditing: (editing: boolean) => void;
 }) {
   const [notes, setNotes] = useState<Note[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [text, setText] = useState("");
+  const draft = useDraft<string>({ userId, kind: "note", requestId }, "", isBlank);
+  const text = draft.value;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,19 +51,35 @@ export function Notes({
       .catch((err: unknown) => setLoadError(err instanceof ApiError ? err.message : "Notes could not be loaded."));
   }, [requestId]);
   useEffect(load, [load, version]);
+  const typing = !isBlank(text);
+  useEffect(() => {
+    onEditing(typing);
+    return () => onEditing(false);
+  }, [typing, onEditing]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!text.trim()) {
+    const body = text.trim();
+    if (!body) {
       setError("Enter a note");
+      return;
+    }
+    const over = charCount(body) - NOTE_MAX;
+    if (over > 0) {
+      setError(
+        `The note is ${over.toLocaleString("en-GB")} ${over === 1 ? "character" : "characters"} too long: shorten it to ${NOTE_MAX.toLocaleString("en-GB")} characters or fewer`,
+      );
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      await addNote(requestId, text.trim());
-      setText("");
-      onEditing(false);
+      const added = await held((override) => addNote(requestId, body, override), {
+        action: "Add the note",
+        mayOverride: true,
+      });
+      if (added === null) return;
+      draft.discard();
       load();
       onAdded();
     } catch (err) {
@@ -78,27 +110,23 @@ export function Notes({
       ) : null}
       {canAdd ? (
         <form noValidate onSubmit={(e) => void submit(e)}>
-          <div className={`nhsuk-form-group${error ? " nhsuk-form-group--error" : ""}`}>
-            <label className="nhsuk-label" htmlFor="note-text">
-              Add a note
-            </label>
-            <div className="nhsuk-hint" id="note-hint">
-              Only staff see notes. They are not sent to the patient.
-            </div>
-            <FieldError id="note-error">{error}</FieldError>
-            <textarea
-              className={`nhsuk-textarea${error ? " nhsuk-textarea--error" : ""}`}
-              id="note-text"
-              rows={3}
-              maxLength={4000}
-              value={text}
-              aria-describedby={`note-hint${error ? " note-error" : ""}`}
-              onChange={(e) => {
-                setText(e.target.value);
-                onEditing(e.target.value.trim().length > 0);
-              }}
-            />
-          </div>
+          {draft.restored && typing ? (
+            <p className="nhsuk-body-s app-muted" data-testid="note-draft-restored">
+              Your unsaved note from {ukDateTime(draft.restored)} has been restored.
+            </p>
+          ) : null}
+          <CharacterCountTextarea
+            id="note-text"
+            label="Add a note"
+            hint="Only staff see notes. They are not sent to the patient."
+            value={text}
+            maxLength={NOTE_MAX}
+            error={error}
+            onChange={(v) => {
+              draft.set(v);
+              if (error) setError(null);
+            }}
+          />
           <button className="nhsuk-button nhsuk-button--secondary" type="submit" disabled={busy}>
             {busy ? "Saving…" : "Add note"}
           </button>

@@ -1,18 +1,25 @@
 // Record what was done: rebooked (to a new UK date and time), cancelled, rejected (with a reason) or needs patient
 // contact (with a note). Radios with conditional follow-up questions, an error summary, and the server's own problems.
+// What is typed is kept as a draft in this tab (through a session that ends, a reload, leaving the page) until it is
+// saved or cancelled. A new time already past must be confirmed as a change made in the past. "Save and next" goes on
+// to the next request of the worklist view the request was opened from.
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Outcome } from "../api/types.ts";
 import { recordOutcome, type OutcomeInput } from "../api/workflow.ts";
+import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
 import {
   checkDateTime,
   DateTimeInput,
   emptyDateTime,
+  isPastUk,
   toIsoParts,
   type DateTimeValue,
 } from "../components/DateTimeInput.tsx";
-import { ErrorSummary, FieldError, type Problem } from "../components/ui.tsx";
-import { outcomeText } from "../format.ts";
+import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
+import { ErrorSummary, FieldError, Inset, type Problem } from "../components/ui.tsx";
+import { outcomeText, ukDateTime } from "../format.ts";
+import { useDraft } from "../components/drafts.ts";
 
 const OUTCOMES: { value: Outcome; hint: string }[] = [
   { value: "rebooked", hint: "The appointment has been moved in the booking system" },
@@ -21,29 +28,52 @@ const OUTCOMES: { value: Outcome; hint: string }[] = [
   { value: "needs_patient_contact", hint: "Someone needs to speak to the patient first" },
 ];
 
+const TEXT_MAX = 2000;
+
+/** The form as typed: what is kept as the draft. */
+interface Draft {
+  outcome: Outcome | "";
+  when: DateTimeValue;
+  reason: string;
+  note: string;
+  confirmPast: boolean;
+}
+const EMPTY: Draft = { outcome: "", when: emptyDateTime, reason: "", note: "", confirmPast: false };
+const isEmpty = (d: Draft): boolean =>
+  !d.outcome && !d.reason.trim() && !d.note.trim() && !Object.values(d.when).some((v: string) => v.trim());
+
+type Errors = { outcome?: string; date?: string; time?: string; reason?: string; note?: string; past?: string };
+
 export function OutcomeForm({
   requestId,
+  userId,
+  held,
+  mayOverride,
+  hasNext,
   onDone,
   onCancel,
   onEditing,
+  onDirty,
 }: {
   requestId: string;
-  onDone: (text: string) => void;
+  userId: string;
+  /** Asks before writing to a request someone else holds. */
+  held: ReturnType<typeof useHeldConfirm>["run"];
+  /** Whether this person may go ahead on a request someone else holds. */
+  mayOverride: boolean;
+  /** Whether there is a next request to go on to ("Save and next"). */
+  hasNext: boolean;
+  onDone: (text: string, next: boolean) => void;
   onCancel: () => void;
   onEditing: (editing: boolean) => void;
+  onDirty: (dirty: boolean) => void;
 }) {
-  const [outcome, setOutcome] = useState<Outcome | "">("");
-  const [when, setWhen] = useState<DateTimeValue>(emptyDateTime);
-  const [reason, setReason] = useState("");
-  const [note, setNote] = useState("");
-  const [errors, setErrors] = useState<{
-    outcome?: string;
-    date?: string;
-    time?: string;
-    reason?: string;
-    note?: string;
-  }>({});
+  const draft = useDraft<Draft>({ userId, kind: "outcome", requestId }, EMPTY, isEmpty);
+  const { outcome, when, reason, note, confirmPast } = draft.value;
+  const set = (change: Partial<Draft>) => draft.set({ ...draft.value, ...change });
+  const [errors, setErrors] = useState<Errors>({});
   const [serverProblems, setServerProblems] = useState<Problem[]>([]);
+  const [pastFromServer, setPastFromServer] = useState(false);
   const [busy, setBusy] = useState(false);
   const first = useRef<HTMLInputElement>(null);
 
@@ -52,29 +82,55 @@ export function OutcomeForm({
     onEditing(true);
     return () => onEditing(false);
   }, [onEditing]);
+  const dirty = !isEmpty(draft.value);
+  useEffect(() => {
+    onDirty(dirty);
+    return () => onDirty(false);
+  }, [dirty, onDirty]);
 
-  const submit = async (e: FormEvent) => {
+  // A rebooking to a time already past: say so beside the date, and ask for the confirmation.
+  const typedStart = outcome === "rebooked" && !checkDateTime(when) ? toIsoParts(when) : null;
+  const inPast = pastFromServer || (typedStart !== null && isPastUk(typedStart));
+
+  const submit = async (e: FormEvent, next: boolean) => {
     e.preventDefault();
-    const errs: typeof errors = {};
+    const errs: Errors = {};
     if (!outcome) errs.outcome = "Select what happened to the request";
     if (outcome === "rebooked") Object.assign(errs, checkDateTime(when) ?? {});
+    if (outcome === "rebooked" && inPast && !confirmPast && !errs.date && !errs.time)
+      errs.past = "The new appointment is in the past: correct the date, or confirm the change was made in the past";
     if (outcome === "rejected" && !reason.trim()) errs.reason = "Enter why the request was rejected";
+    if (outcome === "rejected" && charCount(reason.trim()) > TEXT_MAX)
+      errs.reason = `The reason must be ${TEXT_MAX.toLocaleString("en-GB")} characters or fewer`;
     if (outcome === "needs_patient_contact" && !note.trim())
       errs.note = "Enter what the patient needs to be contacted about";
+    if (outcome === "needs_patient_contact" && charCount(note.trim()) > TEXT_MAX)
+      errs.note = `The note must be ${TEXT_MAX.toLocaleString("en-GB")} characters or fewer`;
     setErrors(errs);
     setServerProblems([]);
     if (Object.keys(errs).length || !outcome) return;
     let input: OutcomeInput;
-    if (outcome === "rebooked") input = { outcome, newStart: toIsoParts(when) };
+    if (outcome === "rebooked")
+      input = { outcome, newStart: toIsoParts(when), ...(inPast && confirmPast ? { confirmPast: true } : {}) };
     else if (outcome === "rejected") input = { outcome, reason: reason.trim() };
     else if (outcome === "needs_patient_contact") input = { outcome, note: note.trim() };
     else input = { outcome };
     setBusy(true);
     try {
-      await recordOutcome(requestId, input);
-      onDone(`Outcome recorded: ${outcomeText[outcome]}.`);
+      const saved = await held((override) => recordOutcome(requestId, input, override), {
+        action: "Save the outcome",
+        mayOverride,
+      });
+      if (saved === null) return;
+      draft.discard();
+      onDone(`Outcome recorded: ${outcomeText[outcome]}.`, next);
     } catch (err) {
       const ae = err instanceof ApiError ? err : null;
+      if (ae?.code === "new_start_in_past") {
+        setPastFromServer(true);
+        setErrors({ past: ae.message });
+        return;
+      }
       setServerProblems(
         ae?.problems.length
           ? ae.problems.map((p) => ({ text: p.message }))
@@ -89,14 +145,22 @@ export function OutcomeForm({
     ...(errors.outcome ? [{ href: "#outcome-rebooked", text: errors.outcome }] : []),
     ...(errors.date ? [{ href: "#new-start-day", text: errors.date }] : []),
     ...(errors.time ? [{ href: "#new-start-time", text: errors.time }] : []),
+    ...(errors.past ? [{ href: "#confirm-past", text: errors.past }] : []),
     ...(errors.reason ? [{ href: "#outcome-reason", text: errors.reason }] : []),
     ...(errors.note ? [{ href: "#outcome-note", text: errors.note }] : []),
     ...serverProblems,
   ];
 
   return (
-    <form className="app-panel" noValidate onSubmit={(e) => void submit(e)} data-testid="outcome-form">
+    <form className="app-panel" noValidate onSubmit={(e) => void submit(e, false)} data-testid="outcome-form">
       <ErrorSummary problems={problems} />
+      {draft.restored ? (
+        <Inset>
+          <p data-testid="draft-restored">
+            Your unsaved draft from {ukDateTime(draft.restored)} has been restored. Save it, or cancel to discard it.
+          </p>
+        </Inset>
+      ) : null}
       <div className={`nhsuk-form-group${errors.outcome ? " nhsuk-form-group--error" : ""}`}>
         <fieldset className="nhsuk-fieldset" aria-describedby={errors.outcome ? "outcome-error" : undefined}>
           <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--m">
@@ -116,7 +180,7 @@ export function OutcomeForm({
                     value={o.value}
                     checked={outcome === o.value}
                     aria-describedby={`outcome-${o.value}-hint`}
-                    onChange={() => setOutcome(o.value)}
+                    onChange={() => set({ outcome: o.value })}
                   />
                   <label className="nhsuk-label nhsuk-radios__label" htmlFor={`outcome-${o.value}`}>
                     {outcomeText[o.value]}
@@ -131,45 +195,43 @@ export function OutcomeForm({
                       idPrefix="new-start"
                       legend="New appointment date"
                       value={when}
-                      onChange={setWhen}
+                      onChange={(v) => {
+                        setPastFromServer(false);
+                        set({ when: v, confirmPast: false });
+                      }}
                       errors={errors.date || errors.time ? { date: errors.date, time: errors.time } : null}
                     />
+                    {inPast ? (
+                      <PastConfirm
+                        checked={confirmPast}
+                        error={errors.past}
+                        onChange={(c) => set({ confirmPast: c })}
+                      />
+                    ) : null}
                   </div>
                 ) : null}
                 {outcome === "rejected" && o.value === "rejected" ? (
                   <div className="nhsuk-radios__conditional">
-                    <div className={`nhsuk-form-group${errors.reason ? " nhsuk-form-group--error" : ""}`}>
-                      <label className="nhsuk-label" htmlFor="outcome-reason">
-                        Reason for rejecting
-                      </label>
-                      <FieldError id="outcome-reason-error">{errors.reason}</FieldError>
-                      <textarea
-                        className={`nhsuk-textarea${errors.reason ? " nhsuk-textarea--error" : ""}`}
-                        id="outcome-reason"
-                        rows={3}
-                        maxLength={2000}
-                        value={reason}
-                        onChange={(e) => setReason(e.target.value)}
-                      />
-                    </div>
+                    <CharacterCountTextarea
+                      id="outcome-reason"
+                      label="Reason for rejecting"
+                      value={reason}
+                      maxLength={TEXT_MAX}
+                      error={errors.reason}
+                      onChange={(v) => set({ reason: v })}
+                    />
                   </div>
                 ) : null}
                 {outcome === "needs_patient_contact" && o.value === "needs_patient_contact" ? (
                   <div className="nhsuk-radios__conditional">
-                    <div className={`nhsuk-form-group${errors.note ? " nhsuk-form-group--error" : ""}`}>
-                      <label className="nhsuk-label" htmlFor="outcome-note">
-                        What the patient needs to be contacted about
-                      </label>
-                      <FieldError id="outcome-note-error">{errors.note}</FieldError>
-                      <textarea
-                        className={`nhsuk-textarea${errors.note ? " nhsuk-textarea--error" : ""}`}
-                        id="outcome-note"
-                        rows={3}
-                        maxLength={2000}
-                        value={note}
-                        onChange={(e) => setNote(e.target.value)}
-                      />
-                    </div>
+                    <CharacterCountTextarea
+                      id="outcome-note"
+                      label="What the patient needs to be contacted about"
+                      value={note}
+                      maxLength={TEXT_MAX}
+                      error={errors.note}
+                      onChange={(v) => set({ note: v })}
+                    />
                   </div>
                 ) : null}
               </div>
@@ -181,10 +243,70 @@ export function OutcomeForm({
         <button className="nhsuk-button" type="submit" disabled={busy}>
           {busy ? "Saving…" : "Save outcome"}
         </button>
-        <button className="nhsuk-button nhsuk-button--secondary" type="button" onClick={onCancel}>
+        {hasNext ? (
+          <button
+            className="nhsuk-button nhsuk-button--secondary"
+            type="button"
+            disabled={busy}
+            onClick={(e) => void submit(e, true)}
+          >
+            Save and next
+          </button>
+        ) : null}
+        <button
+          className="nhsuk-button nhsuk-button--secondary"
+          type="button"
+          onClick={() => {
+            draft.discard();
+            onCancel();
+          }}
+        >
           Cancel
         </button>
       </div>
     </form>
+  );
+}
+
+/** The new time is already past: the warning, and the checkbox that says the change really was made in the past. */
+function PastConfirm({
+  checked,
+  error,
+  onChange,
+}: {
+  checked: boolean;
+  error: string | undefined;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <div className={`nhsuk-form-group${error ? " nhsuk-form-group--error" : ""}`} data-testid="past-warning">
+      <div className="nhsuk-warning-callout app-warning-compact">
+        <p className="nhsuk-warning-callout__label">
+          <span role="text">
+            <span className="nhsuk-u-visually-hidden">Important: </span>This date and time has already passed
+          </span>
+        </p>
+        <p>
+          Check the date. If the appointment really was changed to a time now past, confirm it below: the history will
+          say so.
+        </p>
+      </div>
+      <FieldError id="confirm-past-error">{error}</FieldError>
+      <div className="nhsuk-checkboxes">
+        <div className="nhsuk-checkboxes__item">
+          <input
+            className="nhsuk-checkboxes__input"
+            id="confirm-past"
+            type="checkbox"
+            checked={checked}
+            aria-describedby={error ? "confirm-past-error" : undefined}
+            onChange={(e) => onChange(e.target.checked)}
+          />
+          <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="confirm-past">
+            This change was made in the past
+          </label>
+        </div>
+      </div>
+    </div>
   );
 }

@@ -1,24 +1,31 @@
 // One request in full: the patient's messages, the patient, the appointment and how it was matched, other candidates,
-// the history, notes, and the actions (claim, assign, record an outcome). Sends presence while open, follows live
-// updates, and opens the outcome form straight away when reached with ?action=outcome (the "r" shortcut).
+// the history, notes, and the actions (claim, assign, record an outcome, transfer). Sends presence while open, follows
+// live updates, and opens the outcome form straight away when reached with ?action=outcome (the "r" shortcut) or when
+// an unsaved outcome draft is waiting. Warns before leaving with unsaved typing, asks before changing a request
+// someone else holds, and after an outcome "Save and next" opens the next request of the worklist view it came from.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Link, useLocation, useParams, useSearchParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, get } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { presenceText, useEvents } from "../api/events.tsx";
 import type { RequestDetail } from "../api/types.ts";
 import { leavePresence, sendPresence } from "../api/workflow.ts";
 import { useMe } from "../auth/AuthContext.tsx";
-import { canWork } from "../auth/permissions.ts";
+import { canAssignOthers, canWork } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
+import { useHeldConfirm } from "../components/HeldConfirm.tsx";
+import { useLeaveGuard } from "../components/LeaveGuard.tsx";
 import { BackLink, Inset, Loading, PageHeading, SummaryList, useTitle } from "../components/ui.tsx";
 import { dobText, nhsNumber, outcomeText, priorityText, typeText, ukDateTime } from "../format.ts";
+import { ConfirmationTag } from "../worklist/confirmation.tsx";
 import { DeadlineTag, StatusTag } from "../worklist/cues.tsx";
 import { Actions } from "./Actions.tsx";
+import { hasDraft } from "../components/drafts.ts";
 import { History } from "./History.tsx";
 import { Match } from "./Match.tsx";
 import { Notes } from "./Notes.tsx";
 import { OutcomeForm } from "./OutcomeForm.tsx";
+import { PkbConfirmationPanel } from "./PkbConfirmationPanel.tsx";
 import { Thread } from "./Thread.tsx";
 
 const HEARTBEAT_MS = 20_000;
@@ -55,9 +62,17 @@ export function RequestPage() {
   const [version, setVersion] = useState(0);
   const [editingOutcome, setEditingOutcome] = useState(false);
   const [editingNote, setEditingNote] = useState(false);
+  const [outcomeDirty, setOutcomeDirty] = useState(false);
   const lastLoad = useRef(0);
-  const backTo = (location.state as { backTo?: string } | null)?.backTo ?? "/requests";
-  const showOutcome = params.get("action") === "outcome";
+  const navigate = useNavigate();
+  const nav = location.state as { backTo?: string; queue?: string[] } | null;
+  const backTo = nav?.backTo ?? "/requests";
+  // The worklist view's requests in order, when opened from it: "Save and next" goes to the one after this.
+  const queue = Array.isArray(nav?.queue) ? nav.queue : [];
+  const nextId = queue.indexOf(id) >= 0 ? (queue[queue.indexOf(id) + 1] ?? null) : null;
+  const showOutcome = params.get("action") === "outcome" || hasDraft(me.id, "outcome", id);
+  const heldConfirm = useHeldConfirm();
+  const leave = useLeaveGuard(outcomeDirty || editingNote, "an outcome or a note");
   useTitle(request ? `${request.patient.name ?? "Request"}` : "Request");
 
   const load = useCallback(() => {
@@ -155,9 +170,12 @@ export function RequestPage() {
   const others = presenceText(presence.get(r.id));
   const outcome = outcomeSummary(r);
   const workable = r.status === "open" || r.status === "in_progress";
+  const heldBy = r.assignment.user && r.assignment.user.id !== me.id ? r.assignment.user.displayName : null;
 
   return (
     <>
+      {heldConfirm.dialog}
+      {leave.dialog}
       <BackLink to={backTo}>Back to the worklist</BackLink>
       <PageHeading caption={`${r.type ? typeText[r.type] : "Unreadable"} request`}>
         {r.patient.name ?? "Patient not identified"}
@@ -165,6 +183,12 @@ export function RequestPage() {
       {others ? (
         <div className="app-presence-banner" role="status" data-testid="presence-banner">
           <strong>{others.replace(/this$/, "this request")}.</strong> Check with them before you change it.
+        </div>
+      ) : null}
+      {heldBy && workable && work ? (
+        <div className="app-held-banner" data-testid="held-banner">
+          <strong>{heldBy} is working on this request.</strong> Check with them before you change it: you will be asked
+          to confirm first.
         </div>
       ) : null}
       {notice ? (
@@ -181,6 +205,12 @@ export function RequestPage() {
           <span className="nhsuk-u-visually-hidden">Deadline: </span>
           <DeadlineTag deadline={r.deadline} />
         </li>
+        {r.pkbConfirmation && r.pkbConfirmation.state !== "not_needed" ? (
+          <li>
+            <span className="nhsuk-u-visually-hidden">PKB: </span>
+            <ConfirmationTag confirmation={r.pkbConfirmation} />
+          </li>
+        ) : null}
         <li>Team: {r.routing.team?.name ?? "none"}</li>
         <li data-testid="assigned-to">
           Assigned to:{" "}
@@ -192,10 +222,22 @@ export function RequestPage() {
         <div className="nhsuk-grid-column-two-thirds">
           {showOutcome && work && workable ? (
             <OutcomeForm
+              key={r.id}
               requestId={r.id}
+              userId={me.id}
+              held={heldConfirm.run}
+              mayOverride={canAssignOthers(me, r.teamId)}
+              hasNext={nextId !== null}
               onEditing={setEditingOutcome}
+              onDirty={setOutcomeDirty}
               onCancel={closeOutcome}
-              onDone={(text) => {
+              onDone={(text, next) => {
+                leave.release();
+                if (next && nextId) {
+                  announce(`${text} Opening the next request.`);
+                  void navigate(`/requests/${nextId}`, { state: { backTo, queue } });
+                  return;
+                }
                 closeOutcome();
                 changed(text);
               }}
@@ -208,6 +250,7 @@ export function RequestPage() {
               </p>
             </Inset>
           ) : null}
+          <PkbConfirmationPanel confirmation={r.pkbConfirmation} />
           {r.status === "error" && r.errorReason ? (
             <Inset>
               <p>
@@ -216,7 +259,13 @@ export function RequestPage() {
             </Inset>
           ) : null}
           <Thread request={r} />
-          <Match request={r} canWork={work} onChanged={changed} />
+          <Match
+            request={r}
+            canWork={work}
+            held={heldConfirm.run}
+            mayOverride={canAssignOthers(me, r.teamId)}
+            onChanged={changed}
+          />
           <History events={r.history} names={dir?.names ?? new Map<string, string>()} />
         </div>
         <div className="nhsuk-grid-column-one-third">
@@ -224,7 +273,18 @@ export function RequestPage() {
             <h2 className="nhsuk-heading-m" id="actions-heading">
               Actions
             </h2>
-            <Actions request={r} me={me} dir={dir} onChanged={changed} onRecordOutcome={openOutcome} />
+            <Actions
+              request={r}
+              me={me}
+              dir={dir}
+              held={heldConfirm.run}
+              onChanged={changed}
+              onLeft={(message) => {
+                announce(message);
+                void navigate(backTo, { state: { notice: message } });
+              }}
+              onRecordOutcome={openOutcome}
+            />
           </section>
           <section aria-labelledby="patient-heading" className="app-section">
             <h2 className="nhsuk-heading-m" id="patient-heading">
@@ -256,7 +316,10 @@ export function RequestPage() {
             />
           </section>
           <Notes
+            key={r.id}
             requestId={r.id}
+            userId={me.id}
+            held={heldConfirm.run}
             canAdd={work}
             version={version}
             onEditing={setEditingNote}

@@ -1,10 +1,13 @@
 // The page frame every signed-in page shares: skip link, NHS header with the service name, account and navigation,
-// the re-authorisation banner for admins, main content and footer. Focus moves to the new page's h1 on navigation.
+// the re-authorisation banner for admins (a "new requests are not arriving" banner for everyone else), main content and
+// footer. Focus moves to the new page's h1 on navigation.
 import { useEffect, useRef, type ReactNode } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth, useMe } from "../auth/AuthContext.tsx";
 import { canReadReports, isAdmin, seesAdmin } from "../auth/permissions.ts";
 import { roleText } from "../format.ts";
+import { ConfirmationBanner } from "./ConfirmationBanner.tsx";
+import { CollectionBanner, CollectionProvider } from "./Collection.tsx";
 import { ReauthBanner } from "./ReauthBanner.tsx";
 
 export function NhsLogo() {
@@ -180,16 +183,19 @@ export function Layout({ children }: { children?: ReactNode }) {
   const me = useMe();
   useFocusOnNavigate();
   return (
-    <>
+    <CollectionProvider>
       <SkipLink />
       <Header />
       {isAdmin(me) ? <ReauthBanner /> : null}
+      {/* Team leads (and admins): their teams' requests PKB does not show. */}
+      {seesAdmin(me) ? <ConfirmationBanner /> : null}
+      <CollectionBanner admin={isAdmin(me)} />
       <div className="nhsuk-width-container app-width-container">
         <main className="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent" tabIndex={-1}>
           {children ?? <Outlet />}
         </main>
       </div>
       <Footer wide />
-    </>
+    </CollectionProvider>
   );
 }

@@ -12,6 +12,7 @@ import { DateInput } from "../components/DateTimeInput.tsx";
 import { ErrorSummary, Inset, Loading, PageHeading, SelectField, useTitle, type Problem } from "../components/ui.tsx";
 import { plural, TYPE_CHOICES, ukDateTime } from "../format.ts";
 import { ChartView } from "./Chart.tsx";
+import { ConfirmationSection } from "./ConfirmationSection.tsx";
 import { DataTable } from "./DataTable.tsx";
 import {
   apiQuery,
@@ -51,6 +52,7 @@ const SECTIONS: [id: string, title: string][] = [
   ["timings", "Time to action"],
   ["deadline", "Handled by the deadline"],
   ["outcomes", "Outcomes"],
+  ["confirmation", "Confirmed in PKB"],
   ["unmatched", "Unmatched and in review"],
   ["downloads", "Row-level data"],
 ];
@@ -595,6 +597,10 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
         <p className="nhsuk-body-s">
           <CsvLink report="outcomes" view={view} what="outcomes" />
         </p>
+      </Section>
+
+      <Section id="confirmation">
+        <ConfirmationSection view={view} />
       </Section>
 
       <Section id="unmatched">

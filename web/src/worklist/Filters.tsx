@@ -4,6 +4,7 @@ import { useEffect, useId, useState, type RefObject } from "react";
 import type { Team } from "../api/types.ts";
 import { SelectField } from "../components/ui.tsx";
 import { TYPE_CHOICES } from "../format.ts";
+import { confirmationChoices } from "./confirmation-choices.ts";
 import {
   changeView,
   DEFAULT_SORT,
@@ -13,6 +14,7 @@ import {
   matchChoices,
   sortChoices,
   statusChoices,
+  withConfirmation,
   type WorklistView,
 } from "./view.ts";
 
@@ -144,6 +146,13 @@ export function Filters({
           onChange={(due) => set({ due })}
         />
         <SelectField
+          id="filter-confirmation"
+          label="In PKB"
+          value={view.confirmation}
+          options={confirmationChoices}
+          onChange={(confirmation) => set(withConfirmation(view, confirmation))}
+        />
+        <SelectField
           id="filter-sort"
           label="Sort by"
           value={view.sort}
@@ -200,6 +209,7 @@ const readDefaults = (): Partial<WorklistView> => ({
   match: "",
   mine: false,
   due: "",
+  confirmation: "",
   q: "",
   pages: [],
 });

@@ -1,5 +1,6 @@
 // The worklist table (TanStack Table for the column model and row selection; the markup is the NHS table). One row per
-// request: patient, request, appointment, deadline, match, status and team, who has it, and the quick action.
+// request: patient, request, appointment, priority, deadline, match, status and team, who has it, and the quick
+// action. The priority and deadline headers sort the worklist (highest priority first, most urgent first).
 import {
   rowSelectionFeature,
   tableFeatures,
@@ -14,7 +15,9 @@ import type { Me, RequestItem } from "../api/types.ts";
 import { canWork } from "../auth/permissions.ts";
 import { Tag } from "../components/ui.tsx";
 import { age, nhsNumber, ukShort } from "../format.ts";
-import { DeadlineTag, MatchTag, StatusTag, TypeTag } from "./cues.tsx";
+import { ConfirmationTag } from "./confirmation.tsx";
+import { DeadlineTag, MatchTag, PriorityTag, StatusTag, TypeTag } from "./cues.tsx";
+import type { SortChoice } from "./view.ts";
 
 const features = tableFeatures({ rowSelectionFeature });
 
@@ -25,7 +28,32 @@ interface Ctx {
   fresh: ReadonlySet<string>;
   busyId: string | null;
   backTo: string;
+  /** The ids of the rows in order, for "Save and next" on the request page. */
+  queue: string[];
+  sort: SortChoice;
+  onSort: (sort: SortChoice) => void;
   onClaim: (r: RequestItem) => void;
+}
+
+/** The columns whose header sorts the worklist: the sort and how it orders (for aria-sort). */
+const SORTS: Record<string, { sort: SortChoice; order: "ascending" | "descending"; text: string }> = {
+  priority: { sort: "priority", order: "descending", text: "highest priority first" },
+  deadline: { sort: "deadline", order: "ascending", text: "most urgent first" },
+};
+
+/** A header that sorts by its column (a button; the current sort is said, not only shown). */
+function SortHeader({ ctx, column, label }: { ctx: Ctx; column: string; label: string }) {
+  const s = SORTS[column]!;
+  const active = ctx.sort === s.sort;
+  return (
+    <button type="button" className="app-sort-button" onClick={() => ctx.onSort(s.sort)} aria-pressed={active}>
+      {label}
+      <span className="nhsuk-u-visually-hidden">{active ? `, sorted ${s.text}` : `: sort ${s.text}`}</span>
+      <span className="app-sort-button__icon" aria-hidden="true">
+        {active ? (s.order === "ascending" ? "▲" : "▼") : "↕"}
+      </span>
+    </button>
+  );
 }
 
 const patientLabel = (r: RequestItem): string => r.patient.name ?? "Patient not identified";
@@ -76,7 +104,12 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
       header: "Patient",
       cell: ({ row: { original: r } }) => (
         <>
-          <Link className="app-row-link" to={`/requests/${r.id}`} state={{ backTo: ctx.backTo }} data-row-link>
+          <Link
+            className="app-row-link"
+            to={`/requests/${r.id}`}
+            state={{ backTo: ctx.backTo, queue: ctx.queue }}
+            data-row-link
+          >
             {patientLabel(r)}
           </Link>
           {ctx.fresh.has(r.id) ? (
@@ -137,7 +170,16 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
           <span className="app-muted">Not linked</span>
         ),
     },
-    { id: "deadline", header: "Deadline", cell: ({ row: { original: r } }) => <DeadlineTag deadline={r.deadline} /> },
+    {
+      id: "priority",
+      header: () => <SortHeader ctx={ctx} column="priority" label="Priority" />,
+      cell: ({ row: { original: r } }) => <PriorityTag priority={r.priority} />,
+    },
+    {
+      id: "deadline",
+      header: () => <SortHeader ctx={ctx} column="deadline" label="Deadline" />,
+      cell: ({ row: { original: r } }) => <DeadlineTag deadline={r.deadline} />,
+    },
     { id: "match", header: "Match", cell: ({ row: { original: r } }) => <MatchTag state={r.matchState} /> },
     {
       id: "status",
@@ -145,6 +187,12 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
       cell: ({ row: { original: r } }) => (
         <>
           <StatusTag status={r.status} />
+          {r.pkbConfirmation && r.pkbConfirmation.state !== "not_needed" ? (
+            <>
+              <br />
+              <ConfirmationTag confirmation={r.pkbConfirmation} />
+            </>
+          ) : null}
           <br />
           <span className="app-secondary">{r.teamName ?? "No team"}</span>
         </>
@@ -237,7 +285,12 @@ export function RequestTable({
           {table.getHeaderGroups().map((g) => (
             <tr className="nhsuk-table__row" key={g.id}>
               {g.headers.map((h) => (
-                <th className={`nhsuk-table__header app-col-${h.id}`} scope="col" key={h.id}>
+                <th
+                  className={`nhsuk-table__header app-col-${h.id}`}
+                  scope="col"
+                  key={h.id}
+                  aria-sort={SORTS[h.id] && SORTS[h.id]!.sort === ctx.sort ? SORTS[h.id]!.order : undefined}
+                >
                   {h.isPlaceholder ? null : <table.FlexRender header={h} />}
                 </th>
               ))}

@@ -14,12 +14,13 @@ import { useAnnouncer } from "../components/Announcer.tsx";
 import { Pagination } from "../components/Pagination.tsx";
 import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
 import { plural } from "../format.ts";
+import { stoppedHeadline, useCollection } from "../layout/Collection.tsx";
 import { BulkBar } from "./BulkBar.tsx";
 import { Filters } from "./Filters.tsx";
 import { RequestTable } from "./RequestTable.tsx";
 import { useShortcuts } from "./shortcuts.ts";
 import { ShortcutsDialog } from "./ShortcutsDialog.tsx";
-import { apiQuery, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
+import { apiQuery, changeView, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
 
 interface Loaded {
   query: string;
@@ -39,6 +40,7 @@ export function Worklist() {
   const { announce } = useAnnouncer();
   const dir = useDirectory(me);
   const { subscribe, presence, live, epoch } = useEvents();
+  const collection = useCollection();
   const [page, setPage] = useState<Loaded | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
@@ -55,7 +57,17 @@ export function Worklist() {
     ok: boolean;
     text: string;
     failed?: { id: string; message: string }[];
-  } | null>(null);
+  } | null>(() => {
+    // A message from the page that sent the person here (e.g. a request transferred out of their sight).
+    const text = (location.state as { notice?: unknown } | null)?.notice;
+    return typeof text === "string" ? { ok: true, text } : null;
+  });
+  // Shown once: a reload or a return to this entry must not show it again.
+  useEffect(() => {
+    if ((location.state as { notice?: unknown } | null)?.notice !== undefined) {
+      void navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+    }
+  }, [location, navigate]);
   const [waiting, setWaiting] = useState<ReadonlySet<string>>(new Set());
   const [busyId, setBusyId] = useState<string | null>(null);
   const [showKeys, setShowKeys] = useState(false);
@@ -168,7 +180,8 @@ export function Worklist() {
   };
   const current = (): RequestItem | null => rowsRef.current.find((r) => r.id === activeRef.current) ?? null;
   const backTo = `/requests${location.search}`;
-  const open = (r: RequestItem, extra = "") => void navigate(`/requests/${r.id}${extra}`, { state: { backTo } });
+  const open = (r: RequestItem, extra = "") =>
+    void navigate(`/requests/${r.id}${extra}`, { state: { backTo, queue: rowsRef.current.map((x) => x.id) } });
 
   const doClaim = useCallback(
     async (r: RequestItem) => {
@@ -229,17 +242,6 @@ export function Worklist() {
   const selectedIds = Object.entries(selection)
     .filter(([, v]) => v)
     .map(([k]) => k);
-  const people = useMemo(() => {
-    if (!dir) return [];
-    const seen = new Map<string, string>();
-    for (const t of dir.teams) {
-      if (me.role !== "admin" && !me.leadTeamIds.includes(t.id)) continue;
-      for (const m of t.members) seen.set(m.userId, m.displayName);
-    }
-    return [...seen]
-      .map(([userId, displayName]) => ({ userId, displayName }))
-      .sort((a, b) => a.displayName.localeCompare(b.displayName));
-  }, [dir, me]);
   const visibleTeams = useMemo(
     () => (dir?.teams ?? []).filter((t) => me.role === "admin" || me.teamIds.includes(t.id)),
     [dir, me],
@@ -255,6 +257,7 @@ export function Worklist() {
       .sort((a, b) => (a.display ?? a.code).localeCompare(b.display ?? b.code));
   }, [dir, rows, view.specialty]);
 
+  const queue = useMemo(() => rows.map((r) => r.id), [rows]);
   const ctx = useMemo(
     () => ({
       me,
@@ -263,9 +266,12 @@ export function Worklist() {
       fresh,
       busyId,
       backTo,
+      queue,
+      sort: view.sort,
+      onSort: (sort: WorklistView["sort"]) => go(changeView(view, { sort })),
       onClaim: (r: RequestItem) => void doClaim(r),
     }),
-    [me, dir, presence, fresh, busyId, backTo, doClaim],
+    [me, dir, presence, fresh, busyId, backTo, queue, view, go, doClaim],
   );
 
   const pageNo = view.pages.length + 1;
@@ -279,8 +285,15 @@ export function Worklist() {
       <div className="app-page-header">
         <PageHeading>Worklist</PageHeading>
         <p className="nhsuk-body-s app-live" data-testid="live-status">
-          <span className={`app-live__dot${live ? " app-live__dot--on" : ""}`} aria-hidden="true" />
-          {live ? "Live: updates appear as they happen" : "Live updates paused: reconnecting"}
+          <span
+            className={`app-live__dot${live && collection?.state !== "stopped" ? " app-live__dot--on" : ""}`}
+            aria-hidden="true"
+          />
+          {collection?.state === "stopped"
+            ? `${stoppedHeadline(collection)}.${collection.adminsTold.banner ? " An administrator has been told." : ""}`
+            : live
+              ? "Live: updates appear as they happen"
+              : "Live updates paused: reconnecting"}
           {" · "}
           <button type="button" className="app-link-button" onClick={() => setShowKeys(true)} aria-keyshortcuts="?">
             Keyboard shortcuts
@@ -327,8 +340,9 @@ export function Worklist() {
       {error ? <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" /> : null}
       {canBulk(me) && selectedIds.length > 0 ? (
         <BulkBar
-          ids={selectedIds}
-          people={people}
+          rows={rows.filter((r) => selection[r.id])}
+          teams={dir?.teams ?? []}
+          names={dir?.names ?? new Map<string, string>()}
           onClear={() => setSelection({})}
           onDone={(text, failed) => {
             setNotice({ ok: failed.length === 0, text, failed });

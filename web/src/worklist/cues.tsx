@@ -1,7 +1,7 @@
 // Tags for a request's state: text first, colour second (never colour alone).
-import type { Deadline, MatchState, RequestStatus, RequestType } from "../api/types.ts";
+import type { Deadline, MatchState, Priority, RequestStatus, RequestType } from "../api/types.ts";
 import { Tag, type TagColour } from "../components/ui.tsx";
-import { matchText, statusText, typeText } from "../format.ts";
+import { matchText, priorityText, statusText, typeText } from "../format.ts";
 
 const deadlineColour: Record<Deadline["state"], TagColour> = {
   overdue: "red",
@@ -47,4 +47,18 @@ export function StatusTag({ status }: { status: RequestStatus }) {
 export function TypeTag({ type }: { type: RequestType | null }) {
   if (!type) return <Tag colour="grey">Unreadable</Tag>;
   return <Tag colour={type === "cancel" ? "pink" : "aqua-green"}>{typeText[type]}</Tag>;
+}
+
+const priorityColour: Record<Priority, TagColour | null> = {
+  urgent: "red",
+  high: "orange",
+  normal: null,
+  low: "grey",
+};
+
+/** A request's priority: a tag when it is not normal (text first: "Urgent"), plain muted text when it is. */
+export function PriorityTag({ priority }: { priority: Priority }) {
+  const colour = priorityColour[priority];
+  if (!colour) return <span className="app-muted">{priorityText[priority]}</span>;
+  return <Tag colour={colour}>{priorityText[priority]}</Tag>;
 }

@@ -1,11 +1,12 @@
 // The worklist view as it lives in the URL (bookmarkable, shareable; back and forward work): filters, search, sort
 // and the page (the keyset cursors that led to it). Turned into an /api/requests query here and nowhere else.
 import type { MatchState, RequestStatus, RequestType } from "../api/types.ts";
+import { confirmationChoices, confirmationValues, type ConfirmationChoice } from "./confirmation-choices.ts";
 
 export type StatusChoice = "active" | "open" | "in_progress" | "done" | "error" | "processing" | "all";
 export type MatchChoice = "" | "needs_person" | "matched" | "not_identified" | "pending";
 export type DueChoice = "" | "overdue" | "due_soon";
-export type SortChoice = "deadline" | "received_desc" | "received_asc" | "appointment_start";
+export type SortChoice = "deadline" | "priority" | "received_desc" | "received_asc" | "appointment_start";
 
 export interface WorklistView {
   team: string;
@@ -15,6 +16,8 @@ export interface WorklistView {
   match: MatchChoice;
   mine: boolean;
   due: DueChoice;
+  /** Whether PKB shows the outcome (docs/pkb-confirmation.md). */
+  confirmation: ConfirmationChoice;
   q: string;
   sort: SortChoice;
   /** Requests per page. */
@@ -49,6 +52,7 @@ export const dueChoices: [DueChoice, string][] = [
 
 export const sortChoices: [SortChoice, string][] = [
   ["deadline", "Most urgent first"],
+  ["priority", "Highest priority first"],
   ["received_desc", "Newest first"],
   ["received_asc", "Oldest first"],
   ["appointment_start", "Soonest appointment first"],
@@ -92,6 +96,11 @@ export function readView(p: URLSearchParams): WorklistView {
     ),
     mine: p.get("mine") === "1",
     due: oneOf(p.get("due"), ["", "overdue", "due_soon"] as const, ""),
+    confirmation: oneOf(
+      p.get("confirmation"),
+      confirmationChoices.map(([v]) => v),
+      "",
+    ),
     q: p.get("q") ?? "",
     sort: oneOf(
       p.get("sort"),
@@ -113,6 +122,7 @@ export function writeView(v: WorklistView): URLSearchParams {
   if (v.match) p.set("match", v.match);
   if (v.mine) p.set("mine", "1");
   if (v.due) p.set("due", v.due);
+  if (v.confirmation) p.set("confirmation", v.confirmation);
   if (v.q.trim()) p.set("q", v.q.trim());
   if (v.sort !== DEFAULT_SORT) p.set("sort", v.sort);
   if (v.per !== PAGE_SIZE) p.set("per", String(v.per));
@@ -148,6 +158,7 @@ export function apiQuery(v: WorklistView): string {
   if (v.specialty.trim()) p.set("specialty_code", v.specialty.trim());
   if (v.mine) p.set("assigned_to", "me");
   if (v.due) p.set("due", v.due);
+  if (v.confirmation) p.set("confirmation", confirmationValues[v.confirmation]);
   if (v.q.trim()) p.set("q", v.q.trim());
   p.set("sort", v.sort);
   const cursor = v.pages.at(-1);
@@ -158,4 +169,14 @@ export function apiQuery(v: WorklistView): string {
 
 /** True when the view filters anything (for the "Clear filters" link). */
 export const isFiltered = (v: WorklistView): boolean =>
-  Boolean(v.team || v.status !== "active" || v.type || v.specialty || v.match || v.mine || v.due || v.q);
+  Boolean(
+    v.team || v.status !== "active" || v.type || v.specialty || v.match || v.mine || v.due || v.confirmation || v.q,
+  );
+
+/**
+ * A change of the PKB confirmation filter: a request PKB should show has an outcome, so it is done (or in progress
+ * for a late one reopened): "Open or in progress" would show nothing, so the status widens to any.
+ */
+export function withConfirmation(v: WorklistView, confirmation: ConfirmationChoice): Partial<WorklistView> {
+  return confirmation && v.status === "active" ? { confirmation, status: "all" } : { confirmation };
+}

@@ -1,0 +1,21 @@
+// Runs one benchmark case in this (fresh) process, so its CPU time and peak memory are its own:
+// `node --import tsx bench/case.ts '{"part":"pipeline","engine":"postgres","size":2000}'`. Prints one JSON line.
+import { runPipelineCase, type PipelineCase } from "./pipeline.ts";
+import { runReportsCase, type ReportsCase } from "./reports.ts";
+import { runWorklistCase, type WorklistCase } from "./worklist.ts";
+
+/** A case of any part: which part, and that part's settings. */
+export type BenchCase =
+  | ({ part: "pipeline" | "latency" } & PipelineCase)
+  | ({ part: "reports" } & ReportsCase)
+  | ({ part: "worklist" } & WorklistCase);
+
+const c = JSON.parse(process.argv[2] ?? "{}") as BenchCase;
+const figures =
+  c.part === "pipeline" || c.part === "latency"
+    ? await runPipelineCase(c)
+    : c.part === "reports"
+      ? await runReportsCase(c)
+      : await runWorklistCase(c);
+process.stdout.write(`${JSON.stringify(figures)}\n`);
+process.exit(0);

@@ -1,0 +1,110 @@
+// What every benchmark case measures besides its own figures: the machine's load, this process's CPU and peak memory,
+// the CPU of the PostgreSQL backends serving a database (from /proc), and the statements sent through a Db.
+import fs from "node:fs";
+import os from "node:os";
+import type { Db, Queryable } from "../src/store/db.ts";
+
+/** The 1-, 5- and 15-minute load averages, to 0.01. */
+export function loadAverage(): [number, number, number] {
+  const [a, b, c] = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  return [a!, b!, c!];
+}
+
+/** This process's CPU time in milliseconds (user + system) since `since` (a process.cpuUsage() reading). */
+export function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return Math.round((d.user + d.system) / 1000);
+}
+
+/** Peak resident memory of this process so far, in MB. */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ
+const procCpuMs = (pid: number): number | null => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields after the command: state is [0]; utime [11], stime [12] (stat fields 14 and 15).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null; // the backend has gone (its last reading stands)
+  }
+};
+
+/**
+ * Samples the CPU of every backend connected to `database` (pg_stat_activity, then /proc/<pid>/stat: the server runs
+ * on this machine) every 250 ms through a separate connection; `stop()` returns the CPU milliseconds they used since
+ * `start`, counting backends that came and went between samples from their first to their last reading.
+ */
+export function pgBackendCpu(monitor: Queryable, database: string): { stop: () => Promise<number> } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let stopped = false;
+  const sample = async (): Promise<void> => {
+    const rows = await monitor.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+      [database],
+    );
+    for (const { pid } of rows) {
+      const ms = procCpuMs(pid);
+      if (ms === null) continue;
+      if (!first.has(pid)) first.set(pid, ms);
+      last.set(pid, ms);
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sample();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      await sample();
+      stopped = true;
+      await loop;
+      let total = 0;
+      for (const [pid, end] of last) total += end - (first.get(pid) ?? end);
+      return Math.round(total);
+    },
+  };
+}
+
+/** A Db that counts the statements sent through it (and inside its transactions: BEGIN and COMMIT count too). */
+export function countingDb(db: Db): { db: Db; statements: () => number } {
+  let n = 0;
+  const wrap = (q: Queryable): Queryable => ({
+    query: (sql, params) => {
+      n++;
+      return q.query(sql, params);
+    },
+  });
+  const counted: Db = {
+    engine: db.engine,
+    query: (sql, params) => {
+      n++;
+      return db.query(sql, params);
+    },
+    transaction: (fn) => {
+      n += 2;
+      return db.transaction((tx) => fn(wrap(tx)));
+    },
+    withSession: (fn) =>
+      db.withSession((s) =>
+        fn({
+          exec: (sql) => {
+            n++;
+            return s.exec(sql);
+          },
+          query: (sql, params) => {
+            n++;
+            return s.query(sql, params);
+          },
+        }),
+      ),
+    close: () => db.close(),
+  };
+  return { db: counted, statements: () => n };
+}

@@ -1,0 +1,138 @@
+// The benchmark's results as markdown tables ready for the README: one table per part, the machine's load average
+// (1 minute, when the case started and when it ended) beside every row.
+import type { BenchCase } from "./case.ts";
+
+/** One case's outcome: its figures (units in the names) or why it failed. */
+export interface CaseResult {
+  case: BenchCase;
+  figures: Record<string, number | string>;
+  error?: string;
+}
+
+const fmt = (v: number | string | undefined): string =>
+  v === undefined ? "—" : typeof v === "number" ? v.toLocaleString("en-GB") : v;
+const per = (a: unknown, b: unknown, digits = 2): string =>
+  typeof a === "number" && typeof b === "number" && b > 0 ? (a / b).toFixed(digits) : "—";
+const load = (f: CaseResult["figures"]): string => `${fmt(f.load1)} → ${fmt(f.loadAfter1)}`;
+const store = (e: string): string => (e === "pglite" ? "PGlite" : "PostgreSQL");
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)]
+    .join("\n")
+    .concat("\n");
+}
+
+/** Markdown for every part that has results. */
+export function markdown(results: CaseResult[], machine: { cpus: number; at: Date }): string {
+  const out: string[] = [
+    `Benchmark of ${machine.at.toISOString().slice(0, 16)}Z on ${machine.cpus} cores. Load = the machine's 1-minute load average when the case started → when it ended.\n`,
+  ];
+  const failed = results.filter((r) => r.error);
+  const of = (part: string) => results.filter((r) => r.case.part === part && !r.error);
+
+  const pipeline = of("pipeline");
+  if (pipeline.length > 0) {
+    out.push(
+      "**Pipeline** (one sync pass; the emulator in its own process)\n",
+      table(
+        [
+          "store",
+          "backlog",
+          "requests/s",
+          "wall s",
+          "Rebook CPU ms/request",
+          "PostgreSQL CPU ms/request",
+          "statements/request",
+          "peak RSS MB",
+          "load",
+        ],
+        pipeline.map(({ case: c, figures: f }) => [
+          store((c as { engine: string }).engine),
+          fmt((c as { size: number }).size),
+          fmt(f.requestsPerSecond),
+          fmt(f.seconds),
+          fmt(f.rebookCpuMsPerRequest),
+          typeof f.postgresCpuMs === "number" ? per(f.postgresCpuMs, f.requests) : "in process",
+          fmt(f.statementsPerRequest),
+          fmt(f.peakRssMb),
+          load(f),
+        ]),
+      ),
+    );
+  }
+  const latency = of("latency");
+  if (latency.length > 0) {
+    const base = latency.find((r) => r.figures.concurrency === 1)?.figures.requestsPerSecond;
+    out.push(
+      "**Under 50 ms of PKB latency** (PostgreSQL)\n",
+      table(
+        ["backlog", "concurrency", "requests/s", "wall s", "× concurrency 1", "load"],
+        latency.map(({ case: c, figures: f }) => [
+          fmt((c as { size: number }).size),
+          fmt(f.concurrency),
+          fmt(f.requestsPerSecond),
+          fmt(f.seconds),
+          per(f.requestsPerSecond, base, 1),
+          load(f),
+        ]),
+      ),
+    );
+  }
+  const reports = of("reports");
+  if (reports.length > 0) {
+    const cols: [string, string][] = [
+      ["volume by day", "volumeDayMs"],
+      ["volume by month", "volumeMonthMs"],
+      ["backlog by day", "backlogDayMs"],
+      ["timings by month", "timingsMonthMs"],
+      ["timings by week", "timingsWeekMs"],
+      ["timings by day, 1 month", "timingsDayOneMonthMs"],
+      ["outcomes by month", "outcomesMonthMs"],
+      ["summary", "summaryMs"],
+      ["first 1,000 rows", "rowsFirstPage1000Ms"],
+      ["all rows as CSV", "rowsAllStreamedMs"],
+    ];
+    out.push(
+      "**Reports over a year** (ms, median of 7; rows.csv streams every row)\n",
+      table(
+        ["store", "requests", ...cols.map(([h]) => h), "load"],
+        reports.map(({ case: c, figures: f }) => [
+          store((c as { engine: string }).engine),
+          fmt(f.requests),
+          ...cols.map(([, k]) => fmt(f[k])),
+          load(f),
+        ]),
+      ),
+    );
+  }
+  const worklist = of("worklist");
+  if (worklist.length > 0) {
+    out.push(
+      "**Worklist over HTTP** (PostgreSQL; every page writes its audit entry)\n",
+      table(
+        [
+          "requests",
+          "1 client pages/s",
+          "1 client p95 ms",
+          "50 clients pages/s",
+          "50 clients p95 ms",
+          "25 pages/s p95 ms",
+          "load",
+        ],
+        worklist.map(({ figures: f }) => [
+          fmt(f.requests),
+          fmt(f.oneClientPagesPerSecond),
+          fmt(f.oneClientP95Ms),
+          fmt(f.clients50PagesPerSecond),
+          fmt(f.clients50P95Ms),
+          fmt(f.paced25PerSecondP95Ms),
+          load(f),
+        ]),
+      ),
+    );
+  }
+  if (failed.length > 0) {
+    out.push(`**Failed cases**: ${failed.map((r) => JSON.stringify(r.case)).join(", ")}\n`);
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,115 @@
+// The worklist over HTTP on a year of generated requests (PostgreSQL): one signed-in clerk loading pages one after
+// another, then 50 signed-in clerks (5 teams) loading pages as fast as they can, then at a realistic 25 pages a second
+// — the clients in a separate process. Every page also writes its audit entry, as in production.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
+import { createSession, SESSION_COOKIE } from "../src/auth/sessions.ts";
+import { loadConfig } from "../src/config.ts";
+import { buildApp } from "../src/http/server.ts";
+import { startPoller } from "../src/jobs/poller.ts";
+import { createLogger } from "../src/log.ts";
+import { pipeline } from "../src/main.ts";
+import { TokenCipher } from "../src/store/crypto.ts";
+import { createUser, upsertMember } from "../src/store/people.ts";
+import { loadAverage, peakRssMb } from "./measure.ts";
+import { seededStore } from "./reports.ts";
+
+const run = promisify(execFile);
+const CLIENTS = 50;
+const SECONDS = 10;
+// What clerks load: their team's open work by deadline, the first pages of everything, a status filter.
+const PATHS = [
+  "/api/requests?sort=deadline&status=open,in_progress",
+  "/api/requests",
+  "/api/requests?status=open&sort=received_desc",
+  "/api/requests?sort=deadline&status=open,in_progress&assigned_to=me",
+];
+
+/** One worklist case. */
+export interface WorklistCase {
+  size: number;
+}
+
+async function clients(args: {
+  base: string;
+  cookies: string[];
+  seconds: number;
+  perSecond?: number;
+}): Promise<Record<string, number>> {
+  const script = path.join(import.meta.dirname, "clients.ts");
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", script, JSON.stringify({ ...args, paths: PATHS })],
+    {
+      cwd: path.join(import.meta.dirname, ".."),
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, number>;
+}
+
+/** Runs one case; the figures' units are in their names. */
+export async function runWorklistCase(c: WorklistCase): Promise<Record<string, number | string>> {
+  const store = await seededStore("postgres", c.size, { max: 10 });
+  const { db } = store;
+  const config = loadConfig({ LOG_LEVEL: "silent", SYNC_INTERVAL_SECONDS: "0" });
+  const logger = createLogger("silent");
+  const cipher = new TokenCipher(randomBytes(32));
+  const sync = pipeline(config, db, cipher, logger);
+  const poller = startPoller(sync, 0, logger);
+  const app = await buildApp({ config, db, logger, cipher, sync, poller });
+  try {
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const cookies: string[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const user = await createUser(db, {
+        email: `worklist.${i}.${randomBytes(3).toString("hex")}@trust.example`,
+        displayName: `Clerk ${i}`,
+        role: "clerk",
+        passwordHash: null,
+      });
+      await upsertMember(db, {
+        teamId: store.teams[i % store.teams.length]!,
+        userId: user.id,
+        isLead: false,
+        capacity: null,
+        available: true,
+      });
+      const { token } = await createSession(db, {
+        userId: user.id,
+        method: "password",
+        ip: null,
+        userAgent: null,
+        policy: config.session,
+      });
+      cookies.push(`${SESSION_COOKIE}=${token}`);
+    }
+    const load = loadAverage();
+    const one = await clients({ base, cookies: cookies.slice(0, 1), seconds: SECONDS });
+    const many = await clients({ base, cookies, seconds: SECONDS });
+    const paced = await clients({ base, cookies, seconds: SECONDS, perSecond: 25 });
+    return {
+      requests: c.size,
+      oneClientPagesPerSecond: one.pagesPerSecond!,
+      oneClientP50Ms: one.p50Ms!,
+      oneClientP95Ms: one.p95Ms!,
+      clients50PagesPerSecond: many.pagesPerSecond!,
+      clients50P50Ms: many.p50Ms!,
+      clients50P95Ms: many.p95Ms!,
+      clients50Errors: many.errors!,
+      paced25PerSecondP50Ms: paced.p50Ms!,
+      paced25PerSecondP95Ms: paced.p95Ms!,
+      peakRssMb: peakRssMb(),
+      seedMs: store.seedMs,
+      load1: load[0],
+      loadAfter1: loadAverage()[0],
+    };
+  } finally {
+    await app.close();
+    await poller.stop();
+    await store.dispose();
+  }
+}

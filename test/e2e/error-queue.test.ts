@@ -1,0 +1,90 @@
+// The error queue in chromium: a PKB message Rebook could not store is set aside, the PKB connections page says so,
+// and an admin opens the queue, views the message, replays one once the cause is fixed and discards another with a
+// reason. axe runs on each state; screenshots go to test-results/screenshots.
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syncPass } from "../../src/sync/run.ts";
+import { expectNoAxeViolations, PASSWORD, screenshot, signIn, startStack, type Stack } from "../helpers/browser.ts";
+
+describe("error queue (chromium)", { timeout: 60_000 }, () => {
+  let s: Stack;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    s = await startStack({ size: 10 });
+    await s.connectAndSync();
+    ({ page, problems } = await s.newPage());
+  }, 90_000);
+  afterAll(async () => {
+    expect(problems, "no CSP violations or page errors").toEqual([]);
+    await s?.stop();
+  });
+
+  it("shows messages set aside, their message as received, and replays or discards them", async () => {
+    // The store refuses some messages for a reason nobody foresaw (a trigger in the database itself).
+    await s.t.db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.content LIKE '%refuse me%' THEN RAISE EXCEPTION 'storage refused this message'; END IF;
+      RETURN NEW; END $$`);
+    await s.t.db.query(
+      "CREATE TRIGGER refuse_poison BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+    );
+    const truth = await s.emu.control<{ entries: { patientPkbId: string }[] }>("GET", "ground-truth");
+    const patientPkbId = truth.entries[0]!.patientPkbId;
+    const send = (content: string) =>
+      s.emu.control<{ message: { id: string } }>("POST", "messages", { patientPkbId, subject: "Hello", content });
+    const first = (await send("please refuse me")).message.id;
+    const second = (await send("refuse me as well")).message.id;
+    await syncPass(s.rebook.sync);
+
+    await signIn(page, s.url, s.staff.adminEmail, PASSWORD);
+    await page.goto(`${s.url}/admin/connections`);
+    const warning = page.getByTestId("sync-problems");
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain("2 PKB messages set aside in the error queue");
+    await warning.getByRole("link", { name: "Open the error queue" }).click();
+    await page.waitForURL(/\/admin\/error-queue$/);
+    const table = page.getByTestId("error-queue");
+    await table.waitFor();
+    expect(await table.textContent()).toContain("storage refused this message");
+    expect(await table.textContent()).not.toContain("refuse me"); // no message text in the list
+    await expectNoAxeViolations(page, "error queue");
+    await screenshot(page, "admin-error-queue");
+
+    await table.getByRole("button", { name: `View message ${first}` }).click();
+    const original = page.getByTestId("queue-original");
+    await original.waitFor();
+    expect(await original.textContent()).toContain("please refuse me");
+    await expectNoAxeViolations(page, "error queue message");
+    await page.getByRole("button", { name: "Close" }).click();
+
+    // Replay while the cause remains: the reason is shown, the entry stays.
+    await table.getByRole("button", { name: `Replay message ${first}` }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/still cannot be filed/)
+      .waitFor();
+
+    await s.t.db.query("DROP TRIGGER refuse_poison ON pkb_messages");
+    await table.getByRole("button", { name: `Replay message ${first}` }).click();
+    await expect.poll(() => table.textContent()).not.toContain(first);
+
+    await table.getByRole("button", { name: `Discard message ${second}` }).click();
+    await page.getByRole("button", { name: "Discard message", exact: true }).click();
+    await page.getByText("Enter why this message is discarded").first().waitFor();
+    await expectNoAxeViolations(page, "discard with an error");
+    await page.getByLabel("Why is it discarded?").fill("A test message PKB support sent");
+    await page.getByRole("button", { name: "Discard message", exact: true }).click();
+    await page.getByTestId("queue-empty").waitFor();
+
+    await page.getByLabel("Show").selectOption("all");
+    await expect.poll(() => table.textContent()).toContain("A test message PKB support sent");
+    expect(await table.textContent()).toContain("Replayed");
+    await screenshot(page, "admin-error-queue-resolved");
+    const [stored] = await s.t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pkb_messages WHERE pkb_message_id = ANY($1)",
+      [[first, second]],
+    );
+    expect(stored!.n).toBe(1);
+  });
+});

@@ -1,0 +1,196 @@
+// No single PKB message may stop collection. A message whose text PostgreSQL cannot store (U+0000, lone surrogates) is
+// stored with that text made storable and the exact original kept; a message that still fails is set aside in the
+// error queue (admin API: list, reason, replay, discard, all audited) while the rest of the poll flows on and the
+// cursor moves; and a connection whose polls keep failing makes /health degraded, with the reason.
+import { afterEach, describe, expect, it } from "vitest";
+import { buildSyncDeps } from "../../src/sync/deps.ts";
+import { syncPass } from "../../src/sync/run.ts";
+import { createLogger } from "../../src/log.ts";
+import { getConnection } from "../../src/store/connections.ts";
+import { connectedRebook, type Connected } from "../helpers/connected.ts";
+import { engines } from "../helpers/db.ts";
+import { startWebhook } from "../helpers/webhook.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+interface Added {
+  message: { id: string; timestamp: number };
+}
+
+async function sendFree(c: Connected, subject: string, content: string): Promise<Added["message"]> {
+  const added = await c.emu.control<Added>("POST", "messages", { patientPkbId: c.patientPkbId, subject, content });
+  return added.message;
+}
+
+interface QueueEntry {
+  id: string;
+  pkbMessageId: string | null;
+  connectionId: string | null;
+  reason: string;
+  status: "open" | "replayed" | "discarded";
+  attempts: number;
+}
+
+// Each test starts the emulator and a connected Rebook: generous timeouts for a loaded machine.
+describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine) => {
+  it("stores text PostgreSQL cannot store (U+0000, lone surrogates) made storable, keeps the original, flows on", async () => {
+    const c = await connectedRebook(cleanups, { engine });
+    const nasty = "Please call me\u0000 back \ud800 after 5pm";
+    const poison = await sendFree(c, "Question\u0000", nasty);
+    const after = await sendFree(c, "Another question", "Is parking free?");
+
+    const pass = await syncPass(c.rebook.sync);
+    expect(pass.connections[0]).toMatchObject({ skipped: null });
+    const rows = await c.t.db.query<{ pkb_message_id: string; subject: string; content: string; raw_original: string }>(
+      "SELECT pkb_message_id, subject, content, raw_original FROM pkb_messages WHERE pkb_message_id = ANY($1)",
+      [[poison.id, after.id]],
+    );
+    const byId = new Map(rows.map((r) => [r.pkb_message_id, r]));
+    expect(byId.get(after.id)).toMatchObject({ content: "Is parking free?", raw_original: null });
+    const stored = byId.get(poison.id)!;
+    expect(stored.subject).toBe("Question\ufffd");
+    expect(stored.content).toBe("Please call me\ufffd back \ufffd after 5pm");
+    // The exact original is kept, escaped (JSON text is plain ASCII for these characters): nothing is lost.
+    const original = JSON.parse(stored.raw_original) as { content: string; subject: string };
+    expect(original.content).toBe(nasty);
+    expect(original.subject).toBe("Question\u0000");
+    const conn = await getConnection(c.t.db, c.connectionId);
+    expect(conn!.messagesCursor!.getTime()).toBeGreaterThanOrEqual(after.timestamp);
+    expect(conn!.lastSyncError).toBeNull();
+  });
+
+  it("sets a message that still fails aside in the error queue, flows on, and lets an admin replay or discard it", async () => {
+    const c = await connectedRebook(cleanups, { engine });
+    // Storage refuses some messages for a reason nobody foresaw (here: a trigger in the database itself).
+    await c.t.db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.content LIKE '%refuse me%' THEN RAISE EXCEPTION 'storage refused this message'; END IF;
+      RETURN NEW; END $$`);
+    await c.t.db.query(
+      "CREATE TRIGGER refuse_poison BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+    );
+    const bad = await sendFree(c, "Hello", "please refuse me");
+    const good = await sendFree(c, "Hello again", "a normal message");
+    const worse = await sendFree(c, "Third", "refuse me too");
+
+    const pass = await syncPass(c.rebook.sync);
+    expect(pass.connections[0]).toMatchObject({ skipped: null, setAside: 2 });
+    const stored = await c.t.db.query<{ id: string }>(
+      "SELECT pkb_message_id AS id FROM pkb_messages WHERE pkb_message_id = ANY($1)",
+      [[bad.id, good.id, worse.id]],
+    );
+    expect(stored.map((r) => r.id)).toEqual([good.id]);
+    expect((await getConnection(c.t.db, c.connectionId))!.messagesCursor!.getTime()).toBeGreaterThanOrEqual(
+      worse.timestamp,
+    );
+
+    const call = async <T>(method: "GET" | "POST", url: string, payload?: object) => {
+      const res = await c.rebook.app.inject({ method, url, headers: c.admin, ...(payload ? { payload } : {}) });
+      return { status: res.statusCode, body: res.json<T>() };
+    };
+    const list = await call<{ items: QueueEntry[] }>("GET", "/api/sync/error-queue");
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((e) => e.pkbMessageId).sort()).toEqual([bad.id, worse.id].sort());
+    expect(list.body.items[0]).toMatchObject({ connectionId: c.connectionId, status: "open" });
+    expect(list.body.items[0]!.reason).toMatch(/storage refused this message/);
+    // The list shows no message text (patient data); the detail does, and that view is audited.
+    expect(JSON.stringify(list.body)).not.toMatch(/refuse me/);
+    const entry = list.body.items.find((e) => e.pkbMessageId === bad.id)!;
+    const detail = await call<{ original: string }>("GET", `/api/sync/error-queue/${entry.id}`);
+    expect(detail.status).toBe(200);
+    expect(JSON.parse(detail.body.original)).toMatchObject({ message: { id: bad.id, content: "please refuse me" } });
+
+    // Health says someone must look, with the reason.
+    const health = (await c.rebook.app.inject({ method: "GET", url: "/health" })).json<{ status: string }>();
+    expect(health.status).toBe("degraded");
+
+    // Re-polling (the overlap window reads them again) neither duplicates nor re-opens entries.
+    await syncPass(c.rebook.sync);
+    expect((await call<{ items: QueueEntry[] }>("GET", "/api/sync/error-queue")).body.items).toHaveLength(2);
+
+    // Replay while the cause remains: refused with the reason, still open.
+    const refused = await call<{ error: { code: string; message: string } }>(
+      "POST",
+      `/api/sync/error-queue/${entry.id}/replay`,
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: "replay_failed" });
+    expect(refused.body.error.message).toMatch(/storage refused this message/);
+
+    // Once the cause is fixed, replay stores the message as the poll would have.
+    await c.t.db.query("DROP TRIGGER refuse_poison ON pkb_messages");
+    const replayed = await call<QueueEntry>("POST", `/api/sync/error-queue/${entry.id}/replay`);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ status: "replayed" });
+    const [row] = await c.t.db.query<{ content: string; kind: string }>(
+      "SELECT content, kind FROM pkb_messages WHERE pkb_message_id = $1",
+      [bad.id],
+    );
+    expect(row).toMatchObject({ content: "please refuse me", kind: "unrelated" });
+
+    // Discard needs a reason; the discarded message is not stored and a later poll does not bring it back.
+    const other = list.body.items.find((e) => e.pkbMessageId === worse.id)!;
+    expect((await call("POST", `/api/sync/error-queue/${other.id}/discard`, {})).status).toBe(400);
+    const discarded = await call<QueueEntry>("POST", `/api/sync/error-queue/${other.id}/discard`, {
+      reason: "test message from PKB support",
+    });
+    expect(discarded.body).toMatchObject({ status: "discarded" });
+    await syncPass(c.rebook.sync);
+    expect(await c.t.db.query("SELECT 1 FROM pkb_messages WHERE pkb_message_id = $1", [worse.id])).toHaveLength(0);
+    const open = await call<{ items: QueueEntry[] }>("GET", "/api/sync/error-queue?status=open");
+    expect(open.body.items).toEqual([]);
+    const audit = await c.t.db.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE action LIKE 'error_queue.%' ORDER BY id",
+    );
+    expect(audit.map((a) => a.action)).toEqual([
+      "error_queue.viewed",
+      "error_queue.replay_failed",
+      "error_queue.replayed",
+      "error_queue.discarded",
+    ]);
+    expect((await c.rebook.app.inject({ method: "GET", url: "/health" })).json()).toMatchObject({ status: "ok" });
+  });
+});
+
+describe("a connection whose polls keep failing", { timeout: 120_000 }, () => {
+  it("makes /health degraded with the reason, alerts once, and is ok again once a poll succeeds", async () => {
+    const hook = await startWebhook(cleanups);
+    const c = await connectedRebook(cleanups, { env: { ALERT_WEBHOOK_URL: hook.url } });
+    const deps = buildSyncDeps({
+      config: c.rebook.config,
+      db: c.t.db,
+      cipher: c.rebook.cipher,
+      logger: createLogger("silent"),
+      instanceId: "failing-test",
+      retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+    });
+    await c.emu.control("PUT", "faults", { errorRate: 1, status: 502, paths: ["/json/messages"] });
+    // /health (public) gives the bare status; the reason is for admins, on the sync status.
+    const health = async () =>
+      (await c.rebook.app.inject({ method: "GET", url: "/health" })).json<{ status: string }>().status;
+    const details = async () =>
+      (await c.rebook.app.inject({ method: "GET", url: "/api/sync/status", headers: c.admin })).json<{
+        health: { status: string; problems: { connectionId: string | null; reason: string }[] };
+      }>().health;
+    await syncPass(deps);
+    expect(await health()).toBe("ok"); // one failure is not yet a pattern
+    await syncPass(deps);
+    await syncPass(deps);
+    expect(await health()).toBe("degraded");
+    const d = await details();
+    expect(d.status).toBe("degraded");
+    expect(d.problems).toEqual([
+      expect.objectContaining({ connectionId: c.connectionId, reason: expect.stringMatching(/HTTP 502/) }),
+    ]);
+    await syncPass(deps); // a fourth failure: still one incident
+    expect(hook.alerts.map((a) => a.event)).toEqual(["pkb_connection_sync_failing"]);
+    expect(hook.alerts[0]!.reason).toMatch(/HTTP 502/);
+    await c.emu.control("DELETE", "faults");
+    await syncPass(deps);
+    expect(await health()).toBe("ok");
+    expect((await details()).problems).toEqual([]);
+    expect(hook.alerts.map((a) => a.event)).toEqual(["pkb_connection_sync_failing", "pkb_connection_sync_recovered"]);
+  });
+});
