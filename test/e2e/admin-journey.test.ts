@@ -239,8 +239,8 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     for (const [action, text] of [
       ["user.signed_in", "Signed in"],
       ["request.viewed", "Request viewed"],
-      ["requests.listed", "Worklist viewed or searched"],
       ["user.sign_in_unlocked", "Sign-in delay lifted"],
+      ["requests.listed", "Worklist viewed or searched"], // last: the count "N in a list" is read below
     ] as const) {
       await page.goto(`${s.url}/admin/audit?action=${action}`);
       await expect.poll(() => page.getByTestId("audit").textContent()).toContain(text);

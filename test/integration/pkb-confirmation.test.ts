@@ -44,7 +44,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The UK wall-clock date and time of `d` + `days`, at 10:30, for the outcome form. */
 function ukSlot(d: Date, days: number): { date: string; time: string } {
-  const at = new Date(d.getTime() + days * 86_400_000);
+  // From the appointment or from today, whichever is later: a rebooking into the past needs an explicit confirmation.
+  const at = new Date(Math.max(d.getTime(), Date.now()) + days * 86_400_000);
   const date = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(at);
   return { date, time: "10:30" };
 }
