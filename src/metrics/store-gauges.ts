@@ -6,15 +6,15 @@ import { Gauge, Registry } from "prom-client";
 import type { Queryable } from "../store/db.ts";
 import { MATCH_STATES, REQUEST_STATUSES } from "../requests/vocabulary.ts";
 
-/** A queue whose depth is reported as rebook_queue_depth{queue=name}: a query returning one row with `n`. */
+/** A queue whose depth is reported as rebook_queue_depth{queue=name}: a query returning one row, one count column. */
 export interface QueueDepth {
   name: string;
   sql: string;
 }
 
 /**
- * The queues. To report another (e.g. requests awaiting PKB confirmation, or the message error queue once its table
- * exists), add one entry: its depth appears as rebook_queue_depth{queue="…"} and docs/operations.md lists the alert.
+ * The queues. To report another, add one entry: its depth appears as rebook_queue_depth{queue="…"} (list it, and any
+ * alert on it, in docs/operations.md).
  */
 export const QUEUES: readonly QueueDepth[] = [
   // Stored, not yet identified/matched/routed by the pipeline.
@@ -41,6 +41,20 @@ export const QUEUES: readonly QueueDepth[] = [
   {
     name: "follow_up_work_gave_up",
     sql: "SELECT count(*)::int AS n FROM request_work WHERE gave_up_at IS NOT NULL",
+  },
+  // Outcomes (rebooked, cancelled) PKB does not show yet, and those it did not show within CONFIRM_WITHIN_HOURS.
+  {
+    name: "awaiting_pkb_confirmation",
+    sql: "SELECT count(*)::int AS n FROM pkb_confirmations WHERE state = 'awaiting'",
+  },
+  {
+    name: "pkb_not_confirmed",
+    sql: "SELECT count(*)::int AS n FROM pkb_confirmations WHERE state = 'not_confirmed'",
+  },
+  // PKB messages set aside because they could not be stored or filed (the error queue, replayed or discarded by an admin).
+  {
+    name: "message_errors",
+    sql: "SELECT count(*)::int AS n FROM message_errors WHERE status = 'open'",
   },
 ];
 
@@ -87,11 +101,11 @@ async function readSnapshot(db: Queryable): Promise<Snapshot> {
             (SELECT count(*)::int FROM appointment_requests
              WHERE status IN ('open', 'in_progress') AND deadline_at < now()) AS overdue`,
   );
-  const queues: Record<string, number> = {};
-  for (const q of QUEUES) {
-    const [row] = await db.query<{ n: number }>(q.sql);
-    queues[q.name] = row?.n ?? 0;
-  }
+  // Every queue in one round trip, each query as a scalar subquery.
+  const [depths] = await db.query<Record<string, number>>(
+    `SELECT ${QUEUES.map((q, i) => `(${q.sql}) AS q${i}`).join(", ")}`,
+  );
+  const queues = Object.fromEntries(QUEUES.map((q, i) => [q.name, depths?.[`q${i}`] ?? 0]));
   return {
     at: Date.now(),
     connections: connections.map((c) => ({

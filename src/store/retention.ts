@@ -43,19 +43,20 @@ export function cutoffs(policy: RetentionPolicy, now: Date): Record<RetentionCla
 
 /**
  * A closed request untouched since $1: done, and nothing about it (its row, its history, its notes, its appointment,
- * its messages) at or after $1, and no follow-up work still scheduled for it (request_work). Add a condition here
- * for any other state that must hold a request back (e.g. a PKB confirmation still pending).
+ * its messages) at or after $1, no follow-up work still scheduled for it (request_work), and no PKB confirmation
+ * awaited or failed (pkb_confirmations). Add a condition here for any other state that must hold a request back.
  */
 const PURGEABLE_REQUEST = `r.status = 'done' AND r.updated_at < $1 AND r.received_at < $1
   AND (r.appointment_start IS NULL OR r.appointment_start < $1)
   AND NOT EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = r.id AND e.at >= $1)
   AND NOT EXISTS (SELECT 1 FROM request_notes n WHERE n.request_id = r.id AND n.created_at >= $1)
   AND NOT EXISTS (SELECT 1 FROM pkb_messages m WHERE m.request_id = r.id AND m.sent_at >= $1)
-  AND NOT EXISTS (SELECT 1 FROM request_work w WHERE w.request_id = r.id AND w.due_at IS NOT NULL)`;
+  AND NOT EXISTS (SELECT 1 FROM request_work w WHERE w.request_id = r.id AND w.due_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM pkb_confirmations c WHERE c.request_id = r.id AND c.state <> 'confirmed')`;
 
 /** Empties a message's content, keeping its PKB id, conversation, time and kind. */
-const SCRUB_MESSAGE = `subject = '', content = '', raw = '{}'::jsonb, sender_id = NULL, patient_pkb_id = NULL,
-  message_status = NULL, purged_at = now()`;
+const SCRUB_MESSAGE = `subject = '', content = '', raw = '{}'::jsonb, raw_original = NULL, sender_id = NULL,
+  patient_pkb_id = NULL, message_status = NULL, purged_at = now()`;
 
 interface Batch {
   rows: number;

@@ -97,6 +97,14 @@ describe.each(engines)("retention on $name", (engine) => {
       await agedRequest(db, "done", "9 years", "p9"), // follow-up work still scheduled for it (below)
     ];
     await db.query("INSERT INTO request_work (request_id, kind, due_at) VALUES ($1, 'check', now())", [keepers[5]]);
+    // An outcome PKB never showed (not confirmed) holds its request back too, however old.
+    const unconfirmed = await agedRequest(db, "done", "9 years", "p10");
+    await db.query(
+      `INSERT INTO pkb_confirmations (request_id, outcome, outcome_at, due_at, state)
+       VALUES ($1, 'cancelled', now() - interval '9 years', now() - interval '9 years', 'not_confirmed')`,
+      [unconfirmed],
+    );
+    keepers.push(unconfirmed);
     const [{ pkb_message_id: oldMessage } = { pkb_message_id: "" }] = await db.query<{ pkb_message_id: string }>(
       "SELECT pkb_message_id FROM appointment_requests WHERE id = $1",
       [old[0]],

@@ -46,12 +46,25 @@ describe.each(engines)("store gauges on $name", (engine) => {
     expect(sample(text, "rebook_queue_depth", { queue: "pipeline_error" })).toBe(1);
     expect(sample(text, "rebook_queue_depth", { queue: "awaiting_processing" })).toBe(0);
     expect(sample(text, "rebook_messages", { kind: "unclassified" })).toBe(3);
+    expect(sample(text, "rebook_queue_depth", { queue: "awaiting_pkb_confirmation" })).toBe(0);
+    expect(sample(text, "rebook_queue_depth", { queue: "message_errors" })).toBe(0);
 
     await markNeedsReauth(db, conn.id, "API_SESSION_EXPIRED");
     await db.query("UPDATE pkb_connections SET needs_reauth_since = now() - interval '10 minutes' WHERE id = $1", [
       conn.id,
     ]);
+    const done = await seedRequest(db, { teamId: null, status: "done" });
+    await db.query(
+      `INSERT INTO pkb_confirmations (request_id, outcome, outcome_at, due_at) VALUES ($1, 'cancelled', now(), now())`,
+      [done],
+    );
+    await db.query(
+      "INSERT INTO message_errors (message_key, original, reason) VALUES ('m1', '{}', 'could not be stored')",
+    );
     text = await registry.metrics();
+    expect(sample(text, "rebook_queue_depth", { queue: "awaiting_pkb_confirmation" })).toBe(1);
+    expect(sample(text, "rebook_queue_depth", { queue: "pkb_not_confirmed" })).toBe(0);
+    expect(sample(text, "rebook_queue_depth", { queue: "message_errors" })).toBe(1);
     expect(sample(text, "rebook_pkb_connection_status", { connection: conn.id, status: "active" })).toBe(0);
     expect(sample(text, "rebook_pkb_connection_status", { connection: conn.id, status: "needs_reauth" })).toBe(1);
     expect(sample(text, "rebook_pkb_connection_needs_reauth_seconds", { connection: conn.id })).toBeGreaterThan(590);
