@@ -60,23 +60,6 @@ export function alertDispatcher(p: { db: Db; logger: Logger; webhookUrl: string 
   let running: Promise<void> | null = null;
   let again = false;
 
-  const post = async (payload: object): Promise<boolean> => {
-    if (!p.webhookUrl) return true;
-    try {
-      const res = await fetch(p.webhookUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!res.ok) p.logger.error({ status: res.status }, "alert webhook refused the alert");
-      return res.ok;
-    } catch (err) {
-      p.logger.error({ err: (err as Error).message }, "alert webhook unreachable");
-      return false;
-    }
-  };
-
   const deliverAll = async (): Promise<void> => {
     const tried: number[] = [];
     for (;;) {
@@ -102,7 +85,7 @@ export function alertDispatcher(p: { db: Db; logger: Logger; webhookUrl: string 
             : {}),
           text: d.text,
         };
-        if (await post(payload)) await alertDelivered(tx, a.id, a.due);
+        if (await postAlert(p, payload)) await alertDelivered(tx, a.id, a.due);
         else if (a.deliveryAttempts + 1 >= MAX_ATTEMPTS) {
           p.logger.error(fields, "alert given up after repeated webhook failures");
           await alertDelivered(tx, a.id, a.due);
