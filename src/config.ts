@@ -230,6 +230,11 @@ export const settings = {
     default: "168",
     doc: "Rebook keeps checking for a late confirmation until this long after the outcome, then stops",
   },
+  PKB_RECHECK_MINUTES: {
+    schema: positiveSeconds,
+    default: "60",
+    doc: "While a request is open, Rebook re-reads its appointment from PKB this often to settle what PKB already shows (cancelled, moved, passed)",
+  },
   EVENTS_HEARTBEAT_SECONDS: {
     schema: positiveSeconds,
     default: "25",
@@ -445,6 +450,8 @@ export interface Config {
   workflow: { requestSlaMs: number; appointmentLeadMs: number; dueSoonMs: number };
   /** PKB confirmation schedule, in milliseconds (see src/domain/pkb-confirmation.ts). */
   confirmation: { firstCheckMs: number; maxIntervalMs: number; withinMs: number; checkForMs: number };
+  /** Settling what PKB already shows (docs/settling.md): how often an open request's appointment is re-read, ms. */
+  settle: { recheckMs: number };
   events: { heartbeatMs: number };
   sandbox: { port: number; seed: number; size: number };
   /** Who may read /metrics: a bearer token and/or an address allow-list; neither = direct loopback requests only. */
@@ -576,6 +583,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       withinMs: r.CONFIRM_WITHIN_HOURS * 3_600_000,
       checkForMs: r.CONFIRM_CHECK_FOR_HOURS * 3_600_000,
     },
+    settle: { recheckMs: r.PKB_RECHECK_MINUTES * 60_000 },
     events: { heartbeatMs: r.EVENTS_HEARTBEAT_SECONDS * 1000 },
     auth: {
       throttle: {

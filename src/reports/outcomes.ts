@@ -1,6 +1,7 @@
 // Outcomes breakdown: how the requests received in the range ended (or that they have no outcome yet), per bucket.
 import type { Queryable } from "../store/db.ts";
 import {
+  bucketSql,
   bucketsOf,
   OUTCOMES,
   params,
@@ -11,6 +12,7 @@ import {
   type ResolvedRange,
 } from "./query.ts";
 import { dayBucketSql, rollupConditions } from "./rollups.ts";
+import { alreadyDoneByBucket } from "./settling.ts";
 
 /** Requests per outcome; `none` = no outcome recorded yet. */
 export type OutcomeCounts = Record<Outcome | "none", number>;
@@ -26,10 +28,17 @@ export interface OutcomesReport {
 /** Outcome keys in report order. */
 export const OUTCOME_KEYS = [...OUTCOMES, "none"] as const;
 
-const zero = (): OutcomeCounts => ({ rebooked: 0, cancelled: 0, rejected: 0, needs_patient_contact: 0, none: 0 });
+const zero = (): OutcomeCounts => ({
+  rebooked: 0,
+  cancelled: 0,
+  rejected: 0,
+  needs_patient_contact: 0,
+  already_done_in_pkb: 0,
+  none: 0,
+});
 
 /** The current outcome (appointment_requests.outcome) of the requests received in range, per bucket of receipt, from
- * the daily rollup. */
+ * the daily rollup; "already done in PKB" (Rebook's own outcome, not in the rollup) is counted from the requests. */
 export async function outcomesReport(db: Queryable, f: BucketedFilter): Promise<OutcomesReport> {
   const { values, p } = params();
   const rows = await db.query<{
@@ -46,18 +55,21 @@ export async function outcomesReport(db: Queryable, f: BucketedFilter): Promise<
      FROM report_counts c WHERE ${rollupConditions(f, p, "c")} GROUP BY 1`,
     values,
   );
+  const alreadyDone = await alreadyDoneByBucket(db, f, (column, p2) => bucketSql(column, f, p2));
   const total = zero();
   const buckets = bucketsOf(f).map((b) => ({ ...b, requests: 0, outcomes: zero() }));
   const byKey = new Map(buckets.map((b) => [b.key, b]));
   for (const r of rows) {
     const b = byKey.get(r.bucket);
     if (!b) throw new Error(`outcomes: SQL bucket ${r.bucket} is not a bucket of ${f.from}..${f.to} by ${f.unit}`);
+    const done = alreadyDone.get(String(r.bucket)) ?? 0;
     const counts: OutcomeCounts = {
       rebooked: r.rebooked,
       cancelled: r.cancelled,
       rejected: r.rejected,
       needs_patient_contact: r.needs_patient_contact,
-      none: r.requests - r.rebooked - r.cancelled - r.rejected - r.needs_patient_contact,
+      already_done_in_pkb: done,
+      none: r.requests - r.rebooked - r.cancelled - r.rejected - r.needs_patient_contact - done,
     };
     for (const key of OUTCOME_KEYS) {
       b.outcomes[key] += counts[key];

@@ -16,6 +16,7 @@ import type { WorkItem } from "../store/request-work.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import type { BackoffPolicy } from "../jobs/due-work.ts";
 import { pkbConfirmationProcessor } from "./processors/pkb-confirmation.ts";
+import { pkbSettleProcessor } from "./processors/settle.ts";
 import type { EventType } from "./vocabulary.ts";
 
 /** An event as processors see it, in the transaction that appended it. */
@@ -56,7 +57,7 @@ export interface Processor {
 export const DEFAULT_WORK_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts: 10 };
 
 /** The processors Rebook runs. Add new ones here. */
-const BUILT_IN_PROCESSORS: readonly Processor[] = [pkbConfirmationProcessor];
+const BUILT_IN_PROCESSORS: readonly Processor[] = [pkbConfirmationProcessor, pkbSettleProcessor];
 
 const registered: Processor[] = [...BUILT_IN_PROCESSORS];
 

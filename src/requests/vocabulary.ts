@@ -31,8 +31,11 @@ export type RequestType = (typeof REQUEST_TYPES)[number];
 export const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-/** What became of a request. */
-export const OUTCOMES = ["rebooked", "cancelled", "rejected", "needs_patient_contact"] as const;
+/**
+ * What became of a request. `already_done_in_pkb` is set by Rebook alone: a cancel request whose appointment PKB already
+ * shows cancelled (or no longer lists) is closed with it (docs/settling.md); it can be reopened like any outcome.
+ */
+export const OUTCOMES = ["rebooked", "cancelled", "rejected", "needs_patient_contact", "already_done_in_pkb"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /**
@@ -41,6 +44,17 @@ export type Outcome = (typeof OUTCOMES)[number];
  */
 export const PKB_CONFIRMATION_STATES = ["not_needed", "awaiting", "confirmed", "not_confirmed"] as const;
 export type PkbConfirmationState = (typeof PKB_CONFIRMATION_STATES)[number];
+
+/** The outcomes a person may record (the others are Rebook's own). */
+export const PERSON_OUTCOMES = ["rebooked", "cancelled", "rejected", "needs_patient_contact"] as const;
+export type PersonOutcome = (typeof PERSON_OUTCOMES)[number];
+
+/**
+ * What PKB shows of an open request's appointment that a person must look at (docs/settling.md): a change request's
+ * appointment has moved, or been cancelled, since the request was sent. Null: nothing to flag.
+ */
+export const PKB_FLAGS = ["moved", "cancelled"] as const;
+export type PkbFlag = (typeof PKB_FLAGS)[number];
 
 /** What a stored PKB message is to Rebook. */
 export const MESSAGE_KINDS = ["request", "follow_up", "unrelated"] as const;
@@ -75,5 +89,14 @@ export const EVENT_TYPES = [
   "pkb_confirmed",
   "pkb_not_confirmed",
   "transferred",
+  // Settling what PKB already shows (src/requests/processors/settle.ts)
+  "pkb_already_done",
+  "pkb_flagged",
+  "pkb_flag_cleared",
+  "appointment_passed",
+  // One work item per appointment (src/requests/commands/pipeline.ts)
+  "repeat_received",
+  "type_changed",
+  "asked_again",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -6,6 +6,7 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PkbFlag,
   Priority,
   RequestStatus,
   RequestType,
@@ -140,6 +141,13 @@ export interface RequestPatch {
   error_reason?: string | null;
   attempts?: number;
   next_attempt_at?: Date | null;
+  type?: RequestType | null;
+  asked_count?: number;
+  previous_request_id?: string | null;
+  pkb_flag?: PkbFlag | null;
+  pkb_flag_text?: string | null;
+  pkb_moved_to?: Date | null;
+  appointment_passed_at?: Date | null;
 }
 
 const JSON_COLUMNS = new Set(["outcome_details", "match_evidence", "candidates"]);
@@ -169,6 +177,13 @@ const PATCH_COLUMNS = new Set<string>([
   "error_reason",
   "attempts",
   "next_attempt_at",
+  "type",
+  "asked_count",
+  "previous_request_id",
+  "pkb_flag",
+  "pkb_flag_text",
+  "pkb_moved_to",
+  "appointment_passed_at",
 ]);
 
 /** Sets the given columns of one request (and updated_at). `next_attempt_at: "now"` is not a thing: pass a Date. */

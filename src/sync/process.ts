@@ -107,7 +107,13 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
     if (!r.patient_pkb_id) throw new Error("the message names no patient");
     const { patient, problem } = await identifyPatient(deps, connectionId, r.patient_pkb_id, now);
     if (!patient.nhsNumber) {
-      await recordPatientNotIdentified(db, { requestId: r.id, reason: problem, message });
+      await recordPatientNotIdentified(db, {
+        requestId: r.id,
+        reason: problem,
+        message,
+        patientPkbId: r.patient_pkb_id,
+        requestedStart: r.requested_start,
+      });
       return "not_identified";
     }
     const match = await findAppointment(deps, {
@@ -122,6 +128,7 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
       pkbUserId: patient.pkbUserId,
       match,
       message,
+      requestedStart: r.requested_start,
     });
     return match.decision === "auto_link" ? "auto_linked" : match.decision;
   } catch (err) {

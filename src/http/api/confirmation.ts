@@ -8,6 +8,7 @@ import { canReadReports } from "../../auth/permissions.ts";
 import { confirmationReport, type ConfirmationFigures, type ConfirmationReport } from "../../reports/confirmation.ts";
 import { csvDocument, type Cell, type CsvTable } from "../../reports/csv.ts";
 import { applyConfirmationPolicy, confirmationCounts } from "../../store/pkb-confirmations.ts";
+import { applySettlePolicy } from "../../store/settle.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { CSV_NOTE, filterQuery, sendCsv, toFilter } from "./reports.ts";
@@ -76,6 +77,8 @@ export function confirmationTable(r: ConfirmationReport): CsvTable {
 export const confirmationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   // The schedule in force for every instance (CONFIRM_* settings), as the workflow routes do with the deadline rules.
   await applyConfirmationPolicy(deps.db, deps.config.confirmation);
+  // Likewise the settle processor's recheck interval (PKB_RECHECK_MINUTES, docs/settling.md).
+  await applySettlePolicy(deps.db, deps.config.settle);
   const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 
   app.get(

@@ -3,10 +3,19 @@
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import type { MatchResult } from "../../domain/match.ts";
 import { route } from "../../domain/routing.ts";
+import { publishRequestUpdated } from "../../events/publish.ts";
 import type { Db } from "../../store/db.ts";
 import { defaultTeamId, listRules } from "../../store/routing-rules.ts";
+import {
+  findSameAppointment,
+  foldRepeatInto,
+  lockPatientRequests,
+  readRepeatFacts,
+  type SameAppointmentKey,
+} from "../../store/settle.ts";
 import { nextAutoAssignee } from "../assignment.ts";
-import { runSystemCommand, type RequestWriter } from "../command.ts";
+import { runSystemCommand, systemCommandIn, UNCHANGED, type RequestWriter } from "../command.ts";
+import { typeAfterRepeat } from "../repeats.ts";
 import { matchResultPatch } from "../match.ts";
 import { matchEventOf } from "../state.ts";
 import type { MatchState, RequestType } from "../vocabulary.ts";
@@ -67,12 +76,91 @@ async function routeAndOpen(
   if (from !== "open") await w.event("status_changed", { from, to: "open" });
 }
 
+/**
+ * One work item per appointment (docs/settling.md): before a request is opened, looks for another request of the same
+ * patient about the same appointment, holding the patient's lock so two repeats handled at once cannot both open.
+ * An open one → this request attaches to it as a repeat (its messages and a `repeat_received` row go to the open one, a
+ * cancel after a change updates the type, and this row goes): returns the open one's id. A done one → this request
+ * opens normally, linked to it (`asked_again`): returns null.
+ */
+async function attachOrLink(w: RequestWriter, key: Omit<SameAppointmentKey, "requestId">): Promise<string | null> {
+  const { tx } = w;
+  const patientKey = key.nhsNumber ?? key.patientPkbId;
+  if (!patientKey) return null;
+  await lockPatientRequests(tx, patientKey);
+  const same = await findSameAppointment(tx, { requestId: w.request.id, ...key });
+  if (same.open) {
+    const open = same.open;
+    const repeat = await readRepeatFacts(tx, w.request.id);
+    if (!repeat) return null;
+    await systemCommandIn(tx, open.id, async (o) => {
+      const askedCount = open.askedCount + 1;
+      await o.update({ asked_count: askedCount });
+      await o.event("repeat_received", {
+        pkbMessageId: repeat.pkbMessageId,
+        conversationId: repeat.conversationId,
+        receivedAt: repeat.receivedAt.toISOString(),
+        type: repeat.type,
+        requestedStart: repeat.requestedStart?.toISOString() ?? null,
+        requestedSubject: repeat.requestedSubject,
+        askedCount,
+      });
+      const type = typeAfterRepeat(open.type, repeat.type);
+      if (type !== open.type) {
+        await o.update({ type });
+        await o.event("type_changed", {
+          from: open.type,
+          to: type,
+          reason:
+            open.type === "change"
+              ? "The patient asked again, to cancel the appointment they had asked to change"
+              : "The patient asked again, and this time the request could be read",
+        });
+      }
+    });
+    await foldRepeatInto(tx, w.request.id, open.id);
+    return open.id;
+  }
+  if (same.done) {
+    await w.update({ previous_request_id: same.done.id });
+    await w.event("asked_again", { previousRequestId: same.done.id, previousOutcome: same.done.outcome });
+  }
+  return null;
+}
+
+/** Runs a pipeline step that may fold the request into another; publishes whichever request changed, after commit. */
+async function openOrAttach(db: Db, requestId: string, body: (w: RequestWriter) => Promise<string | null>) {
+  let attachedTo: string | null = null;
+  await db.transaction(async (tx) => {
+    await systemCommandIn(tx, requestId, async (w) => {
+      // Moot: another worker already finished it (claims are leases, so a slow one may see it done).
+      if (w.request.status !== "processing") return UNCHANGED;
+      attachedTo = await body(w);
+    });
+  });
+  await publishRequestUpdated(db, attachedTo ?? requestId);
+}
+
 /** The patient has no NHS number in PKB: recorded with the reason, no appointment search, routed and opened. */
 export async function recordPatientNotIdentified(
   db: Db,
-  props: { requestId: string; reason: string | null; message: MessageFacts },
+  props: {
+    requestId: string;
+    reason: string | null;
+    message: MessageFacts;
+    patientPkbId?: string | null;
+    requestedStart?: Date | null;
+  },
 ): Promise<void> {
-  await runSystemCommand(db, props.requestId, async (w) => {
+  await openOrAttach(db, props.requestId, async (w) => {
+    const attached = await attachOrLink(w, {
+      nhsNumber: null,
+      patientPkbId: props.patientPkbId ?? null,
+      fhirId: null,
+      externalId: null,
+      requestedStart: props.requestedStart ?? null,
+    });
+    if (attached) return attached;
     await w.update({
       patient_state: "not_identified",
       match_state: "not_applicable",
@@ -85,20 +173,38 @@ export async function recordPatientNotIdentified(
       appointmentType: null,
       matchState: "not_applicable",
     });
+    return null;
   });
 }
 
 /**
- * The patient is identified and PKB's appointments were matched: records the NHS number, the match (linked, review or
- * no candidates, with candidates and evidence), then routes and opens the request.
+ * The patient is identified and PKB's appointments were matched. When another request of the patient about the same
+ * appointment is open, this one attaches to it as a repeat; otherwise records the NHS number, the match (linked,
+ * review or no candidates, with candidates and evidence), links an earlier done request about it, then routes and
+ * opens the request.
  */
 export async function applyMatchResult(
   db: Db,
-  props: { requestId: string; nhsNumber: string; pkbUserId: string; match: MatchResult; message: MessageFacts },
+  props: {
+    requestId: string;
+    nhsNumber: string;
+    pkbUserId: string;
+    match: MatchResult;
+    message: MessageFacts;
+    requestedStart?: Date | null;
+  },
 ): Promise<void> {
   const { match } = props;
   const { patch, state, linked } = matchResultPatch(match);
-  await runSystemCommand(db, props.requestId, async (w) => {
+  await openOrAttach(db, props.requestId, async (w) => {
+    const attached = await attachOrLink(w, {
+      nhsNumber: props.nhsNumber,
+      patientPkbId: props.pkbUserId,
+      fhirId: linked?.fhirId ?? null,
+      externalId: linked?.externalId ?? null,
+      requestedStart: props.requestedStart ?? null,
+    });
+    if (attached) return attached;
     await w.update({
       patient_state: "identified",
       nhs_number: props.nhsNumber,
@@ -119,6 +225,7 @@ export async function applyMatchResult(
       appointmentType: linked?.appointmentType ?? props.message.requestedSubject,
       matchState: state,
     });
+    return null;
   });
 }
 

@@ -1,0 +1,124 @@
+// Settling what PKB already shows (docs/settling.md): pure rules that look at an open request and its appointment as
+// PKB shows it now, and say what Rebook does about it. No I/O; `now` and the zone are passed in.
+// - A cancel request whose appointment PKB shows cancelled (or no longer has) is already done: closed automatically.
+// - A change request whose appointment PKB shows moved (or cancelled) since the request was sent is flagged for a
+//   person, never closed: the patient may not have been asked.
+// - A request whose appointment started before it was received, or before anyone recorded an outcome, is marked
+//   "appointment passed": not overdue work, its own filter, counted in reports.
+import { formatShortUk } from "./pkb-confirmation.ts";
+import { UK_ZONE } from "./uk-time.ts";
+
+/** Statuses PKB uses for an appointment that no longer stands. */
+const GONE_STATUSES = new Set(["cancelled", "entered-in-error"]);
+
+/** The request's facts the rules look at. */
+export interface SettleSubject {
+  type: "change" | "cancel" | null;
+  status: "processing" | "open" | "in_progress" | "done" | "error";
+  receivedAt: Date;
+  /** The start the patient's message named (what they saw when they sent it). */
+  requestedStart: Date | null;
+  /** The linked appointment's start as last stored. */
+  appointmentStart: Date | null;
+  /** The flag in force (null: none). */
+  flag: { kind: "moved" | "cancelled"; movedTo: Date | null } | null;
+  /** Already marked "appointment passed". */
+  passed: boolean;
+}
+
+/** The linked appointment as PKB shows it now: gone (PKB answered 404/410), or its status and start. */
+export type PkbAppointmentView = { gone: true } | { gone: false; status: string; start: Date | null };
+
+/** What to do: nothing, close as already done in PKB, set or clear the flag, mark passed (several may apply). */
+export interface SettleDecision {
+  /** Close the request with outcome already_done_in_pkb; `shows` says why, in words. */
+  close: { shows: string } | null;
+  /** Set the flag (kind, moved-to start, words), clear it (`"clear"`), or leave it (null). */
+  flag: { kind: "moved" | "cancelled"; movedTo: Date | null; text: string } | "clear" | null;
+  /** Mark "appointment passed": before it was received, or before anyone acted. Null: leave as is. */
+  passed: { before: "received" | "action"; start: Date } | null;
+  /** The appointment's start as PKB shows it now, to store on the request (null: unchanged or unknown). */
+  start: Date | null;
+}
+
+const sameMinute = (a: Date, b: Date): boolean => Math.floor(a.getTime() / 60_000) === Math.floor(b.getTime() / 60_000);
+
+/** Whether a request is still work a person might do (the rules act only on these). */
+export const isOpenWork = (status: SettleSubject["status"]): boolean => status === "open" || status === "in_progress";
+
+/**
+ * Decides what PKB's view of the linked appointment means for an open request at `now`. A request that is not open
+ * work (processing, done, error) gets no decision (everything null).
+ */
+export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Date, zone = UK_ZONE): SettleDecision {
+  const none: SettleDecision = { close: null, flag: null, passed: null, start: null };
+  if (!isOpenWork(s.status)) return none;
+  const gone = pkb.gone || GONE_STATUSES.has(pkb.status);
+  const start = pkb.gone ? null : pkb.start;
+  if (s.type === "cancel" && gone) {
+    return {
+      ...none,
+      close: {
+        shows: pkb.gone
+          ? "PKB no longer lists this appointment: the cancellation is already done"
+          : "PKB already shows this appointment cancelled",
+      },
+    };
+  }
+  const decision: SettleDecision = { ...none };
+  if (start && (!s.appointmentStart || !sameMinute(start, s.appointmentStart))) decision.start = start;
+  if (s.type === "change") {
+    let wanted: SettleDecision["flag"] = null;
+    if (gone) {
+      wanted = {
+        kind: "cancelled",
+        movedTo: null,
+        text: pkb.gone
+          ? "PKB no longer lists this appointment since the request: check with the patient before rebooking"
+          : "PKB shows this appointment cancelled since the request: check with the patient before rebooking",
+      };
+    } else if (start && s.requestedStart && !sameMinute(start, s.requestedStart)) {
+      wanted = {
+        kind: "moved",
+        movedTo: start,
+        text: `PKB shows this appointment moved to ${formatShortUk(start, now, zone)} since the request`,
+      };
+    }
+    const same =
+      wanted !== null &&
+      s.flag !== null &&
+      s.flag.kind === wanted.kind &&
+      (s.flag.movedTo?.getTime() ?? null) === (wanted.movedTo?.getTime() ?? null);
+    if (wanted && !same) decision.flag = wanted;
+    else if (!wanted && s.flag) decision.flag = "clear";
+  }
+  // Passed: the start as PKB shows it now (else as stored). A cancelled appointment has no start to pass.
+  const effective = gone ? null : (start ?? s.appointmentStart);
+  if (!s.passed && effective) {
+    if (effective.getTime() < s.receivedAt.getTime()) decision.passed = { before: "received", start: effective };
+    else if (effective.getTime() <= now.getTime()) decision.passed = { before: "action", start: effective };
+  }
+  return decision;
+}
+
+/** Whether a decision changes anything. */
+export const decidesSomething = (d: SettleDecision): boolean =>
+  d.close !== null || d.flag !== null || d.passed !== null || d.start !== null;
+
+/**
+ * When to look at PKB again: after `recheckMs`, or as the appointment starts when that is sooner (so "passed" is marked
+ * on time). Never in the past.
+ */
+export function nextRecheckDelayMs(now: Date, start: Date | null, passed: boolean, recheckMs: number): number {
+  if (!start || passed) return recheckMs;
+  const untilStart = start.getTime() - now.getTime();
+  return untilStart >= 0 && untilStart < recheckMs ? untilStart + 1_000 : recheckMs;
+}
+
+/** The words for a "passed" mark, for history and the request page. */
+export function passedText(p: { before: "received" | "action"; start: Date }, now: Date, zone = UK_ZONE): string {
+  const at = formatShortUk(p.start, now, zone);
+  return p.before === "received"
+    ? `The appointment (${at}) had already started when the request was received`
+    : `The appointment (${at}) passed before anyone recorded an outcome`;
+}

@@ -1,0 +1,144 @@
+// The settle processor (docs/settling.md): while a request is open, re-reads its linked appointment from PKB's
+// Aggregated FHIR API — as soon as it is linked (by the pipeline or a person), then every PKB_RECHECK_MINUTES and as the
+// appointment starts — and settles what PKB already shows, deciding with the pure rules of src/domain/settle.ts:
+// a cancel request PKB already shows cancelled (or gone) is closed with outcome "already done in PKB"; a change request
+// whose appointment PKB shows moved or cancelled since the request is flagged for a person; a request whose appointment
+// started before it was received, or before anyone recorded an outcome, is marked "appointment passed".
+// The next check is the request_work row's due time, so a restart between checks loses nothing; each check re-reads its
+// subject and is moot once the request is done, unlinked or gone.
+import {
+  decideSettle,
+  decidesSomething,
+  isOpenWork,
+  nextRecheckDelayMs,
+  passedText,
+  type PkbAppointmentView,
+  type SettleDecision,
+} from "../../domain/settle.ts";
+import { UpstreamError } from "../../errors.ts";
+import type { BackoffPolicy } from "../../jobs/due-work.ts";
+import { cancelWork, scheduleWork } from "../../store/request-work.ts";
+import { readSettlePolicy, readSettleRow, type SettleRow } from "../../store/settle.ts";
+import { toCandidate } from "../../sync/identify.ts";
+import { runSystemCommand, UNCHANGED, type RequestWriter } from "../command.ts";
+import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
+
+/** The processor's name: its request_work kind. */
+export const PKB_SETTLE = "pkb_settle";
+
+/** Events after which PKB's view of the appointment must be read (again) straight away. */
+const CHECK_NOW: readonly RequestEventNotice["type"][] = [
+  "appointment_linked",
+  "rematched",
+  "reopened",
+  "type_changed",
+  "repeat_received",
+];
+/** Events that link the request to another appointment: what was flagged or marked was about the old one. */
+const RELINKED: readonly RequestEventNotice["type"][] = ["appointment_linked", "rematched"];
+
+async function react(tx: Parameters<Processor["react"]>[0], e: RequestEventNotice): Promise<void> {
+  if (e.type === "outcome_recorded" || e.type === "pkb_already_done") {
+    // Done: nothing to settle any more (a reopening schedules it again).
+    await cancelWork(tx, { requestId: e.requestId, kind: PKB_SETTLE });
+    return;
+  }
+  if (RELINKED.includes(e.type) && e.actorUserId !== null) {
+    // A person linked another appointment: the flag and the "passed" mark described the old one.
+    await tx.query(
+      `UPDATE appointment_requests SET pkb_flag = NULL, pkb_flag_text = NULL, pkb_moved_to = NULL,
+         appointment_passed_at = NULL WHERE id = $1`,
+      [e.requestId],
+    );
+  }
+  if (CHECK_NOW.includes(e.type)) {
+    const [r] = await tx.query<{ now: Date }>("SELECT now() AS now");
+    await scheduleWork(tx, { requestId: e.requestId, kind: PKB_SETTLE, dueAt: r!.now });
+  }
+}
+
+/** The linked appointment as PKB shows it now: read by id; 404/410 means PKB no longer has it. */
+async function readAppointment(ctx: WorkContext, fhirId: string): Promise<PkbAppointmentView> {
+  try {
+    const c = toCandidate(await ctx.sync.fhir.appointment(fhirId));
+    return { gone: false, status: c.status, start: c.start };
+  } catch (err) {
+    if (err instanceof UpstreamError && (err.status === 404 || err.status === 410)) return { gone: true };
+    throw err;
+  }
+}
+
+/** Writes a decision through the writer (the row is locked and was re-read: the decision still applies). */
+async function apply(w: RequestWriter, d: SettleDecision, now: Date): Promise<void> {
+  if (d.close) {
+    await w.update({
+      outcome: "already_done_in_pkb",
+      outcome_details: { shows: d.close.shows, auto: true },
+      pkb_flag: null,
+      pkb_flag_text: null,
+      pkb_moved_to: null,
+    });
+    await w.event("pkb_already_done", { outcome: "already_done_in_pkb", shows: d.close.shows });
+    await w.moveStatus("done", { outcome: "already_done_in_pkb" });
+    return;
+  }
+  if (d.start) await w.update({ appointment_start: d.start });
+  if (d.flag === "clear") {
+    await w.update({ pkb_flag: null, pkb_flag_text: null, pkb_moved_to: null });
+    await w.event("pkb_flag_cleared", { shows: "PKB shows the appointment as the patient asked about it again" });
+  } else if (d.flag) {
+    await w.update({ pkb_flag: d.flag.kind, pkb_flag_text: d.flag.text, pkb_moved_to: d.flag.movedTo });
+    await w.event("pkb_flagged", {
+      flag: d.flag.kind,
+      shows: d.flag.text,
+      movedTo: d.flag.movedTo?.toISOString() ?? null,
+    });
+  }
+  if (d.passed) {
+    await w.update({ appointment_passed_at: now });
+    await w.event("appointment_passed", {
+      before: d.passed.before,
+      start: d.passed.start.toISOString(),
+      shows: passedText(d.passed, now),
+    });
+  }
+}
+
+/** Records what PKB showed through a system command, deciding again on the locked, re-read row. */
+async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, now: Date): Promise<SettleRow | null> {
+  let after: SettleRow | null = null;
+  await runSystemCommand(ctx.db, s.id, async (w) => {
+    const current = await readSettleRow(w.tx, s.id, true);
+    // Moot: done meanwhile, or linked to another appointment since PKB was read.
+    if (!current || !isOpenWork(current.status) || current.appointmentFhirId !== s.appointmentFhirId) return UNCHANGED;
+    const d = decideSettle(current, view, now);
+    if (!decidesSomething(d)) return UNCHANGED;
+    await apply(w, d, now);
+    after = await readSettleRow(w.tx, s.id);
+  });
+  return after;
+}
+
+async function work(ctx: WorkContext, item: { requestId: string }): Promise<WorkStep> {
+  const s = await readSettleRow(ctx.db, item.requestId);
+  // Moot: gone, not open work (done, error, still processing: the link schedules it again), or nothing linked.
+  if (!s || !isOpenWork(s.status) || !s.appointmentFhirId) return { done: true };
+  const view = await readAppointment(ctx, s.appointmentFhirId);
+  const now = ctx.now();
+  const after = (await settle(ctx, s, view, now)) ?? s;
+  if (!isOpenWork(after.status)) return { done: true };
+  const { recheckMs } = await readSettlePolicy(ctx.db);
+  return { done: false, delayMs: nextRecheckDelayMs(now, after.appointmentStart, after.passed, recheckMs) };
+}
+
+/** Retries when PKB cannot be read: 30 s doubling to an hour, for about two days. */
+const BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts: 50 };
+
+/** Settles what PKB already shows for every open, linked request. */
+export const pkbSettleProcessor: Processor = {
+  name: PKB_SETTLE,
+  on: [...CHECK_NOW, "outcome_recorded", "pkb_already_done"],
+  react,
+  work,
+  backoff: BACKOFF,
+};

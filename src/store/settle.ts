@@ -1,0 +1,171 @@
+// Settling what PKB already shows, and one work item per appointment (docs/settling.md): the SQL the settle processor
+// (src/requests/processors/settle.ts) and the pipeline's repeat detection (src/requests/commands/pipeline.ts) use.
+// SQL only: the decisions are src/domain/settle.ts and the commands.
+import type { SettleSubject } from "../domain/settle.ts";
+import type { Outcome, PkbFlag, RequestStatus, RequestType } from "../requests/vocabulary.ts";
+import type { Queryable } from "./db.ts";
+
+/** Makes the store use `recheckMs` (PKB_RECHECK_MINUTES) for every instance's rechecks. */
+export async function applySettlePolicy(db: Queryable, policy: { recheckMs: number }): Promise<void> {
+  await db.query(
+    "UPDATE pkb_settle_policy SET recheck_ms = $1, updated_at = now() WHERE recheck_ms IS DISTINCT FROM $1",
+    [Math.round(policy.recheckMs)],
+  );
+}
+
+/** The recheck interval in force, ms. */
+export async function readSettlePolicy(db: Queryable): Promise<{ recheckMs: number }> {
+  const [r] = await db.query<{ recheck_ms: number }>("SELECT recheck_ms FROM pkb_settle_policy");
+  if (!r) throw new Error("pkb_settle_policy has no row");
+  return { recheckMs: Number(r.recheck_ms) };
+}
+
+/** What the settle processor needs of a request: its facts and the linked appointment's id. */
+export interface SettleRow extends SettleSubject {
+  id: string;
+  appointmentFhirId: string | null;
+}
+
+/** Reads a request for the settle rules (no patient data); locks it when `lock` (in a command's transaction). */
+export async function readSettleRow(db: Queryable, id: string, lock = false): Promise<SettleRow | null> {
+  const [r] = await db.query<{
+    id: string;
+    type: RequestType | null;
+    status: RequestStatus;
+    received_at: Date;
+    requested_start: Date | null;
+    appointment_start: Date | null;
+    appointment_fhir_id: string | null;
+    pkb_flag: PkbFlag | null;
+    pkb_moved_to: Date | null;
+    appointment_passed_at: Date | null;
+  }>(
+    `SELECT id, type, status, received_at, requested_start, appointment_start, appointment_fhir_id, pkb_flag,
+       pkb_moved_to, appointment_passed_at
+     FROM appointment_requests WHERE id = $1 ${lock ? "FOR UPDATE" : ""}`,
+    [id],
+  );
+  if (!r) return null;
+  return {
+    id: r.id,
+    type: r.type,
+    status: r.status,
+    receivedAt: r.received_at,
+    requestedStart: r.requested_start,
+    appointmentStart: r.appointment_start,
+    appointmentFhirId: r.appointment_fhir_id,
+    flag: r.pkb_flag ? { kind: r.pkb_flag, movedTo: r.pkb_moved_to } : null,
+    passed: r.appointment_passed_at !== null,
+  };
+}
+
+/**
+ * Serialises, until the transaction ends, every transaction that opens or attaches a request of this patient: two
+ * repeats processed at once (two workers, two instances) cannot both miss each other and open two work items.
+ */
+export async function lockPatientRequests(tx: Queryable, patientKey: string): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 9))", [`rebook.patient-requests:${patientKey}`]);
+}
+
+/** What identifies a request's appointment, for finding other requests about the same one. */
+export interface SameAppointmentKey {
+  /** The request itself (never found). */
+  requestId: string;
+  /** The patient: by NHS number when identified, else by PKB user id. */
+  nhsNumber: string | null;
+  patientPkbId: string | null;
+  /** The linked appointment, when the match linked one. */
+  fhirId: string | null;
+  externalId: string | null;
+  /** The start the message named. */
+  requestedStart: Date | null;
+}
+
+/** A request found for the same appointment. */
+export interface SameAppointmentRequest {
+  id: string;
+  status: RequestStatus;
+  type: RequestType | null;
+  outcome: Outcome | null;
+  askedCount: number;
+}
+
+/**
+ * The other requests of the same patient about the same appointment: the same external identifier or FHIR id, or the
+ * same requested start when they are not linked to two different appointments. `open`: the oldest still open or in
+ * progress (locked FOR UPDATE); `done`: the latest done one. Call holding lockPatientRequests.
+ */
+export async function findSameAppointment(
+  tx: Queryable,
+  k: SameAppointmentKey,
+): Promise<{ open: SameAppointmentRequest | null; done: SameAppointmentRequest | null }> {
+  if (!k.nhsNumber && !k.patientPkbId) return { open: null, done: null };
+  const patient = k.nhsNumber ? "r.nhs_number = $2" : "r.nhs_number IS NULL AND r.patient_pkb_id = $2";
+  const same = `r.id <> $1 AND ${patient} AND (
+      ($3::text IS NOT NULL AND r.appointment_external_id = $3)
+      OR ($4::text IS NOT NULL AND r.appointment_fhir_id = $4)
+      OR ($5::timestamptz IS NOT NULL AND r.requested_start = $5
+          AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)))`;
+  const params = [k.requestId, k.nhsNumber ?? k.patientPkbId, k.externalId, k.fhirId, k.requestedStart];
+  type Row = { id: string; status: RequestStatus; type: RequestType | null; outcome: Outcome | null; asked_count: number };
+  const toItem = (r: Row | undefined): SameAppointmentRequest | null =>
+    r ? { id: r.id, status: r.status, type: r.type, outcome: r.outcome, askedCount: r.asked_count } : null;
+  const [open] = await tx.query<Row>(
+    `SELECT r.id, r.status, r.type, r.outcome, r.asked_count FROM appointment_requests r
+     WHERE ${same} AND r.status IN ('open', 'in_progress') ORDER BY r.received_at, r.id LIMIT 1 FOR UPDATE`,
+    params,
+  );
+  if (open) return { open: toItem(open), done: null };
+  const [done] = await tx.query<Row>(
+    `SELECT r.id, r.status, r.type, r.outcome, r.asked_count FROM appointment_requests r
+     WHERE ${same} AND r.status = 'done' ORDER BY r.received_at DESC, r.id LIMIT 1`,
+    params,
+  );
+  return { open: null, done: toItem(done) };
+}
+
+/** The facts of a request that becomes a repeat of another, for the other's history. */
+export interface RepeatFacts {
+  pkbMessageId: string;
+  conversationId: string;
+  receivedAt: Date;
+  type: RequestType | null;
+  requestedStart: Date | null;
+  requestedSubject: string | null;
+}
+
+/** Reads what a repeat's history row records of it. */
+export async function readRepeatFacts(tx: Queryable, requestId: string): Promise<RepeatFacts | null> {
+  const [r] = await tx.query<{
+    pkb_message_id: string;
+    conversation_id: string;
+    received_at: Date;
+    type: RequestType | null;
+    requested_start: Date | null;
+    requested_subject: string | null;
+  }>(
+    `SELECT pkb_message_id, conversation_id, received_at, type, requested_start, requested_subject
+     FROM appointment_requests WHERE id = $1`,
+    [requestId],
+  );
+  return r
+    ? {
+        pkbMessageId: r.pkb_message_id,
+        conversationId: r.conversation_id,
+        receivedAt: r.received_at,
+        type: r.type,
+        requestedStart: r.requested_start,
+        requestedSubject: r.requested_subject,
+      }
+    : null;
+}
+
+/**
+ * Folds a repeat into the open request: its PKB messages (the request message and any follow-ups) are filed on the
+ * open one, and the repeat's own row goes (its history is summed up in the open one's `repeat_received` row). Call in
+ * the transaction that writes that row.
+ */
+export async function foldRepeatInto(tx: Queryable, repeatId: string, openId: string): Promise<void> {
+  await tx.query("UPDATE pkb_messages SET request_id = $2 WHERE request_id = $1", [repeatId, openId]);
+  await tx.query("DELETE FROM appointment_requests WHERE id = $1", [repeatId]);
+}
