@@ -20,7 +20,7 @@ export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
   dueSoonMs: 24 * 3_600_000,
 };
 
-export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done";
 
 /** A deadline as people see it: the instant, its state at `now`, and words that say both (never colour alone). */
 export interface DeadlineView {
@@ -84,11 +84,15 @@ export function formatDue(at: Date, now: Date, zone = UK_ZONE): string {
   return `${DAYS[dt.weekday - 1]} ${dt.day} ${MONTHS[dt.month - 1]}${year}, ${dt.toFormat("HH:mm")}${zoneName}`;
 }
 
-/** The deadline at `now` for people: state and text. `closed` = the request is done. */
+/**
+ * The deadline at `now` for people: state and text. `closed` = the request is done; `passed` = its appointment passed
+ * before anyone acted (docs/settling.md): no longer deadline work, so never "overdue".
+ */
 export function describeDeadline(
   deadline: Date,
-  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string },
+  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string; passed?: boolean },
 ): DeadlineView {
+  if (!p.closed && p.passed) return { at: deadline, state: "passed", text: "Appointment passed" };
   const state = deadlineState(deadline, p.closed, p.now, p.dueSoonMs);
   const remaining = deadline.getTime() - p.now.getTime();
   const text =

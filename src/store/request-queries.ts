@@ -14,6 +14,7 @@ import type {
   ParseStatus,
   PatientState,
   PkbConfirmationState,
+  PkbFlag,
   Priority,
   RequestStatus,
   RequestType,
@@ -22,7 +23,7 @@ import type {
 export type { MatchState, PatientState };
 export type RequestSort = "received_desc" | "received_asc" | "appointment_start" | "deadline" | "priority";
 /** A request's deadline state (see src/domain/deadline.ts); done requests have none. */
-export type DueState = "overdue" | "due_soon" | "on_track";
+export type DueState = "overdue" | "due_soon" | "on_track" | "passed";
 
 /** Worklist filters; every one given must hold. Lists are OR within themselves. */
 export interface RequestFilter {
@@ -47,6 +48,10 @@ export interface RequestFilter {
   due?: { states: DueState[]; now: Date; dueSoonMs: number };
   /** Whether PKB shows the outcome (docs/pkb-confirmation.md); "not_needed" = no confirmation row. */
   confirmation?: PkbConfirmationState[];
+  /** Open requests PKB shows moved or cancelled since the request (docs/settling.md). */
+  pkbFlag?: PkbFlag[];
+  /** Requests the patient asked about more than once (repeats attached, or asked again after an outcome). */
+  repeated?: boolean;
 }
 
 /** Whether PKB shows the request's outcome; instants UTC (due: the limit). */
@@ -90,6 +95,14 @@ export interface RequestListItem {
   /** When the request is due (kept by the store from received_at and the linked appointment's start). */
   deadlineAt: Date;
   pkbConfirmation: PkbConfirmationView;
+  /** How many requests the patient sent for this appointment while it was open (1: no repeat). */
+  askedCount: number;
+  /** What PKB shows that a person must look at (docs/settling.md); null: nothing. */
+  pkbFlag: { kind: PkbFlag; text: string; movedTo: Date | null } | null;
+  /** When the request was marked "appointment passed before action"; null: not passed. */
+  appointmentPassedAt: Date | null;
+  /** The earlier request for the same appointment that was done when this one came ("asked again"). */
+  previousRequestId: string | null;
 }
 
 interface ListRow {
@@ -123,6 +136,12 @@ interface ListRow {
   pkb_checked_at: Date | null;
   pkb_confirmed_at: Date | null;
   pkb_shows: string | null;
+  asked_count: number;
+  pkb_flag: PkbFlag | null;
+  pkb_flag_text: string | null;
+  pkb_moved_to: Date | null;
+  appointment_passed_at: Date | null;
+  previous_request_id: string | null;
   sort_key: string | null;
   /** The row's ranks in an urgency sort (deadline state and priority). */
   sort_r1?: number;
@@ -170,6 +189,11 @@ const toItem = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): RequestLi
     confirmedAt: r.pkb_confirmed_at,
     shows: r.pkb_shows,
   },
+  askedCount: r.asked_count,
+  pkbFlag:
+    r.pkb_flag && r.pkb_flag_text ? { kind: r.pkb_flag, text: r.pkb_flag_text, movedTo: r.pkb_moved_to } : null,
+  appointmentPassedAt: r.appointment_passed_at,
+  previousRequestId: r.previous_request_id,
 });
 
 const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.patient_pkb_id, p.first_name, p.last_name,
@@ -177,7 +201,8 @@ const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.p
   r.appointment_external_id, r.appointment_start, r.appointment_specialty_code, r.appointment_specialty_display,
   r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
   r.priority, r.error_reason, r.deadline_at, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
-  pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows`;
+  pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows, r.asked_count,
+  r.pkb_flag, r.pkb_flag_text, r.pkb_moved_to, r.appointment_passed_at, r.previous_request_id`;
 
 /** The join LIST_COLUMNS' PKB confirmation needs (no row: not needed). */
 const CONFIRMATION_JOIN = "LEFT JOIN pkb_confirmations pc ON pc.request_id = r.id";
@@ -235,16 +260,30 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
     const any = stored.length ? `pc.state = ANY(${p(stored)}::text[])` : "false";
     where.push(f.confirmation.includes("not_needed") ? `(pc.state IS NULL OR ${any})` : any);
   }
+  if (f.pkbFlag) {
+    where.push(
+      f.pkbFlag.length ? `(r.status <> 'done' AND r.pkb_flag = ANY(${p(f.pkbFlag)}::text[]))` : "false",
+    );
+  }
+  if (f.repeated !== undefined) {
+    const repeated = "(r.asked_count > 1 OR r.previous_request_id IS NOT NULL)";
+    where.push(f.repeated ? repeated : `NOT ${repeated}`);
+  }
   if (f.due) {
     const { now, dueSoonMs } = f.due;
     const at = (d: Date): string => `${p(d)}::timestamptz`; // only the bounds used become parameters
     const soon = new Date(now.getTime() + dueSoonMs);
+    // A request whose appointment passed is not deadline work: it is in "passed", never overdue (docs/settling.md).
     const states = f.due.states.map((s) =>
-      s === "overdue"
-        ? `r.deadline_at < ${at(now)}`
-        : s === "due_soon"
-          ? `(r.deadline_at >= ${at(now)} AND r.deadline_at <= ${at(soon)})`
-          : `r.deadline_at > ${at(soon)}`,
+      s === "passed"
+        ? "r.appointment_passed_at IS NOT NULL"
+        : `(r.appointment_passed_at IS NULL AND ${
+            s === "overdue"
+              ? `r.deadline_at < ${at(now)}`
+              : s === "due_soon"
+                ? `(r.deadline_at >= ${at(now)} AND r.deadline_at <= ${at(soon)})`
+                : `r.deadline_at > ${at(soon)}`
+          })`,
     );
     where.push(states.length ? `(r.status <> 'done' AND (${states.join(" OR ")}))` : "false");
   }
@@ -424,6 +463,8 @@ export interface RequestDetail extends RequestListItem {
   assignedUser: { id: string; displayName: string; email: string } | null;
   messages: ConversationMessage[];
   history: HistoryEntry[];
+  /** The earlier request for the same appointment (asked again after its outcome). */
+  previousRequest: { id: string; receivedAt: Date; outcome: Outcome | null; status: RequestStatus } | null;
 }
 
 interface DetailRow extends Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2"> {
@@ -476,10 +517,17 @@ export async function getRequestDetail(db: Queryable, id: string): Promise<Reque
     sender_id: string | null;
     kind: ConversationMessage["kind"];
   }>(
+    // Its own conversation, and the messages of repeats attached to it (docs/settling.md).
     `SELECT pkb_message_id, sent_at, subject, content, sender_id, kind FROM pkb_messages
-     WHERE conversation_id = $1 ORDER BY sent_at, pkb_message_id`,
-    [r.conversation_id],
+     WHERE conversation_id = $1 OR request_id = $2 ORDER BY sent_at, pkb_message_id`,
+    [r.conversation_id, id],
   );
+  const [previous] = r.previous_request_id
+    ? await db.query<{ id: string; received_at: Date; outcome: Outcome | null; status: RequestStatus }>(
+        "SELECT id, received_at, outcome, status FROM appointment_requests WHERE id = $1",
+        [r.previous_request_id],
+      )
+    : [];
   const events = await db.query<{
     id: number;
     at: Date;
@@ -534,6 +582,9 @@ export async function getRequestDetail(db: Queryable, id: string): Promise<Reque
       kind: m.kind,
       isRequest: m.pkb_message_id === r.pkb_message_id,
     })),
+    previousRequest: previous
+      ? { id: previous.id, receivedAt: previous.received_at, outcome: previous.outcome, status: previous.status }
+      : null,
     history: events.map((e) => ({
       id: e.id,
       at: e.at,

@@ -1,5 +1,5 @@
 // The worklist's urgency orders, as SQL over appointment_requests `r`: "most urgent first" (sort=deadline) ranks by
-// deadline state at `now` (overdue, due soon, on track, then done), then priority (urgent first), then the deadline;
+// deadline state at `now` (overdue, due soon, on track, then appointment passed, then done), then priority (urgent first), then the deadline;
 // "highest priority first" (sort=priority) swaps the first two. Both end with the deadline and id, so keyset paging is
 // exact; the ranks are computed at the `now` of the first page and carried in the cursor.
 import { PRIORITIES } from "../requests/vocabulary.ts";
@@ -24,7 +24,9 @@ export function urgencyRanks(
 ): string[] {
   const now = p(at.now);
   const soon = p(new Date(at.now.getTime() + at.dueSoonMs));
-  const state = `CASE WHEN r.status = 'done' THEN 3 WHEN r.deadline_at < ${now}::timestamptz THEN 0
+  // A request whose appointment passed is not overdue work: after every open deadline state, before done.
+  const state = `CASE WHEN r.status = 'done' THEN 4 WHEN r.appointment_passed_at IS NOT NULL THEN 3
+    WHEN r.deadline_at < ${now}::timestamptz THEN 0
     WHEN r.deadline_at <= ${soon}::timestamptz THEN 1 ELSE 2 END`;
   return sort === "deadline" ? [state, PRIORITY_RANK] : [PRIORITY_RANK, state];
 }

@@ -69,8 +69,15 @@ export async function ingestMessage(
     connectionId,
   );
   if (!stored) return null;
+  // The conversation's latest request before this message; a request that attached to another as a repeat
+  // (docs/settling.md) has no row of its own any more: its request message is filed on the request it attached to.
   const [latest] = await tx.query<{ id: string }>(
-    "SELECT id FROM appointment_requests WHERE conversation_id = $1 AND received_at <= $2 ORDER BY received_at DESC, id DESC LIMIT 1",
+    `SELECT id FROM (
+       SELECT id, received_at AS at FROM appointment_requests WHERE conversation_id = $1 AND received_at <= $2
+       UNION ALL
+       SELECT request_id, sent_at FROM pkb_messages
+       WHERE conversation_id = $1 AND kind = 'request' AND request_id IS NOT NULL AND sent_at <= $2
+     ) c ORDER BY at DESC, id DESC LIMIT 1`,
     [m.conversationId, sentAt],
   );
   const kind = classifyMessage(m.subject, latest !== undefined);

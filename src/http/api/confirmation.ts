@@ -8,6 +8,7 @@ import { canReadReports } from "../../auth/permissions.ts";
 import { confirmationReport, type ConfirmationFigures, type ConfirmationReport } from "../../reports/confirmation.ts";
 import { csvDocument, type Cell, type CsvTable } from "../../reports/csv.ts";
 import { applyConfirmationPolicy, confirmationCounts } from "../../store/pkb-confirmations.ts";
+import { settlingReport, type SettlingFigures, type SettlingReport } from "../../reports/settling.ts";
 import { applySettlePolicy } from "../../store/settle.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
@@ -69,6 +70,62 @@ export function confirmationTable(r: ConfirmationReport): CsvTable {
       ["overall", null, null, ...figureCells(r.overall)],
       ...r.specialties.map((s): Cell[] => ["specialty", s.specialtyCode, s.specialtyName, ...figureCells(s)]),
       ...r.teams.map((t): Cell[] => ["team", t.teamId, t.teamName, ...figureCells(t)]),
+    ],
+  };
+}
+
+const settlingFields = {
+  requests: z.number().int().describe("Requests received in the range"),
+  passedBeforeAction: z
+    .number()
+    .int()
+    .describe("Appointment passed before action: it started before the request was received, or before any outcome"),
+  passedBeforeReceived: z.number().int().describe("…of which it had already started when the request was received"),
+  alreadyDoneInPkb: z.number().int().describe("Closed automatically: PKB already showed the cancellation"),
+  flagged: z.number().int().describe("Open change requests PKB shows moved or cancelled since the request"),
+  repeats: z.number().int().describe("Further requests patients sent for an appointment while its request was open"),
+  askedAgain: z.number().int().describe("Requests asked again after an earlier request's outcome"),
+};
+
+const settlingSchema = z.object({
+  range: z.object({ from: z.string(), to: z.string(), zone: z.string(), start: z.date(), end: z.date() }),
+  overall: z.object(settlingFields),
+  specialties: z.array(
+    z.object({ specialtyCode: z.string().nullable(), specialtyName: z.string().nullable(), ...settlingFields }),
+  ),
+});
+
+const SETTLING_DEFINITION =
+  "Of the requests received in the range, overall and per specialty of the linked appointment: appointment passed before action (and how many had passed when received), closed automatically as already done in PKB, flagged because PKB shows the appointment moved or cancelled, repeats attached, and asked again after an outcome (docs/settling.md).";
+
+const settlingCells = (f: SettlingFigures): Cell[] => [
+  f.requests,
+  f.passedBeforeAction,
+  f.passedBeforeReceived,
+  f.alreadyDoneInPkb,
+  f.flagged,
+  f.repeats,
+  f.askedAgain,
+];
+
+/** The settling report as one CSV table: a row overall, then one per specialty. */
+export function settlingTable(r: SettlingReport): CsvTable {
+  return {
+    header: [
+      "group",
+      "specialty_code",
+      "specialty",
+      "requests",
+      "appointment_passed_before_action",
+      "passed_before_received",
+      "already_done_in_pkb",
+      "pkb_shows_moved_or_cancelled",
+      "repeats",
+      "asked_again_after_outcome",
+    ],
+    rows: [
+      ["overall", null, null, ...settlingCells(r.overall)],
+      ...r.specialties.map((s): Cell[] => ["specialty", s.specialtyCode, s.specialtyName, ...settlingCells(s)]),
     ],
   };
 }
@@ -138,5 +195,39 @@ export const confirmationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, de
     },
     async (req, reply) =>
       sendCsv(reply, "confirmation", req.query, csvDocument(confirmationTable(await load(req.query)))),
+  );
+
+  const loadSettling = (q: z.output<typeof filterQuery>) => settlingReport(deps.db, toFilter(q));
+  app.get(
+    "/api/reports/settling",
+    {
+      onRequest: reportOnly,
+      schema: {
+        tags: ["Reports"],
+        operationId: "getSettlingReport",
+        summary: "Appointment passed before action, already done in PKB, repeats, per specialty",
+        description: SETTLING_DEFINITION,
+        querystring: filterQuery,
+        response: { 200: settlingSchema, ...errors },
+      },
+    },
+    async (req) => loadSettling(req.query),
+  );
+  app.get(
+    "/api/reports/settling.csv",
+    {
+      onRequest: reportOnly,
+      schema: {
+        tags: ["Reports"],
+        operationId: "exportSettlingReportCsv",
+        summary: "Appointment passed before action, already done in PKB, repeats, per specialty (CSV)",
+        description: SETTLING_DEFINITION + CSV_NOTE,
+        querystring: filterQuery,
+        produces: ["text/csv"],
+        response: errors,
+      },
+    },
+    async (req, reply) =>
+      sendCsv(reply, "settling", req.query, csvDocument(settlingTable(await loadSettling(req.query)))),
   );
 };

@@ -16,6 +16,7 @@ import {
   PARSE_STATUSES,
   PATIENT_STATES,
   PKB_CONFIRMATION_STATES,
+  PKB_FLAGS,
   PRIORITIES,
   REQUEST_STATUSES,
   REQUEST_TYPES as TYPES,
@@ -74,9 +75,16 @@ const listQuery = z.object({
     ),
   assigned_to: z.literal("me").optional().describe('"me": only requests assigned to the signed-in user'),
   overdue: z.literal("true").optional().describe("true: only requests past their deadline (not done)"),
-  due: listParam(["overdue", "due_soon", "on_track"]).describe(
-    "Deadline state now (requests not done): overdue, due_soon (within DUE_SOON_HOURS) or on_track",
+  due: listParam(["overdue", "due_soon", "on_track", "passed"]).describe(
+    "Deadline state now (requests not done): overdue, due_soon (within DUE_SOON_HOURS), on_track, or passed (the appointment passed before anyone acted: never counted as overdue)",
   ),
+  pkb_flag: listParam(PKB_FLAGS).describe(
+    "Open requests PKB shows moved or cancelled since the change was asked for (docs/settling.md)",
+  ),
+  repeated: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("true: requests the patient asked about more than once (repeats attached, or asked again after an outcome)"),
   confirmation: listParam(PKB_CONFIRMATION_STATES).describe(
     "Whether PKB shows the outcome: not_needed, awaiting, confirmed or not_confirmed (docs/pkb-confirmation.md); repeat the parameter or separate with commas",
   ),
@@ -128,6 +136,26 @@ const itemFields = {
         .describe('What PKB showed at the last check, e.g. "PKB still shows Mon 12 Oct 16:00"'),
     })
     .describe("Whether PKB shows the recorded outcome (rebooked or cancelled); not_needed for any other"),
+  askedCount: z
+    .number()
+    .int()
+    .describe("How many requests the patient sent for this appointment while it was open (repeats attach to it)"),
+  pkbFlag: z
+    .object({
+      kind: z.enum(PKB_FLAGS),
+      text: z.string().describe('"PKB shows this appointment moved to Tue 14 Oct 10:30 since the request"'),
+      movedTo: z.date().nullable(),
+    })
+    .nullable()
+    .describe("What PKB shows of the appointment that a person must look at (docs/settling.md); null: nothing"),
+  appointmentPassedAt: z
+    .date()
+    .nullable()
+    .describe("When the request was marked: its appointment passed before anyone acted (or before it was received)"),
+  previousRequestId: z
+    .uuid()
+    .nullable()
+    .describe("The earlier request for the same appointment, done when this one came (asked again after an outcome)"),
 };
 
 const requestItemSchema = z.object({
@@ -210,6 +238,15 @@ const requestDetailSchema = z.object({
   assignment: z.object({
     user: z.object({ id: z.uuid(), displayName: z.string(), email: z.string() }).nullable(),
   }),
+  previousRequest: z
+    .object({
+      id: z.uuid(),
+      receivedAt: z.date(),
+      outcome: z.enum(OUTCOMES).nullable(),
+      status: z.enum(REQUEST_STATUSES),
+    })
+    .nullable()
+    .describe("The earlier request for the same appointment (asked again after an outcome)"),
   history: z.array(
     z.object({
       id: z.number().int(),
@@ -297,6 +334,8 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           due: dueStates ? { states: dueStates, now, dueSoonMs: deps.config.workflow.dueSoonMs } : undefined,
           specialtyCode: q.specialty_code,
           confirmation: q.confirmation,
+          pkbFlag: q.pkb_flag,
+          repeated: q.repeated === undefined ? undefined : q.repeated === "true",
           receivedFrom: q.received_from,
           receivedTo: q.received_to,
           q: q.q,

@@ -9,14 +9,24 @@ import { MATCH_STATES, OUTCOMES, REQUEST_STATUSES, WORK_STATUSES } from "../../r
 export const deadlineSchema = z
   .object({
     at: z.date().describe("Earlier of received + REQUEST_SLA_HOURS and linked appointment − APPOINTMENT_LEAD_HOURS"),
-    state: z.enum(["overdue", "due_soon", "on_track", "done"]),
-    text: z.string().describe('"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Done"'),
+    state: z
+      .enum(["overdue", "due_soon", "on_track", "passed", "done"])
+      .describe("passed: the appointment passed before anyone acted (not deadline work; docs/settling.md)"),
+    text: z
+      .string()
+      .describe(
+        '"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Appointment passed", "Done"',
+      ),
   })
   .describe("When the request is due");
 
 /** The deadline of a request at `now`. */
-export const presentDeadline = (r: { deadlineAt: Date; status: string }, now: Date, dueSoonMs: number): DeadlineView =>
-  describeDeadline(r.deadlineAt, { closed: r.status === "done", now, dueSoonMs });
+export const presentDeadline = (
+  r: { deadlineAt: Date; status: string; appointmentPassedAt?: Date | null },
+  now: Date,
+  dueSoonMs: number,
+): DeadlineView =>
+  describeDeadline(r.deadlineAt, { closed: r.status === "done", now, dueSoonMs, passed: !!r.appointmentPassedAt });
 
 /** Someone else looking at (viewing) or working on (editing) a request. */
 export const presenceEntrySchema = z.object({
