@@ -24,6 +24,11 @@ export interface SettleSubject {
   flag: { kind: "moved" | "cancelled"; movedTo: Date | null } | null;
   /** Already marked "appointment passed". */
   passed: boolean;
+  /**
+   * False once a person reopened the request after Rebook closed it as already done in PKB: they decided it is work,
+   * so Rebook does not close it again on its own.
+   */
+  autoCloseAllowed: boolean;
 }
 
 /** The linked appointment as PKB shows it now: gone (PKB answered 404/410), or its status and start. */
@@ -56,6 +61,7 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
   const gone = pkb.gone || GONE_STATUSES.has(pkb.status);
   const start = pkb.gone ? null : pkb.start;
   if (s.type === "cancel" && gone) {
+    if (!s.autoCloseAllowed) return none; // a person reopened it: theirs to close
     return {
       ...none,
       close: {

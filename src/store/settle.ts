@@ -39,10 +39,13 @@ export async function readSettleRow(db: Queryable, id: string, lock = false): Pr
     pkb_flag: PkbFlag | null;
     pkb_moved_to: Date | null;
     appointment_passed_at: Date | null;
+    reopened_after_auto: boolean;
   }>(
-    `SELECT id, type, status, received_at, requested_start, appointment_start, appointment_fhir_id, pkb_flag,
-       pkb_moved_to, appointment_passed_at
-     FROM appointment_requests WHERE id = $1 ${lock ? "FOR UPDATE" : ""}`,
+    `SELECT r.id, r.type, r.status, r.received_at, r.requested_start, r.appointment_start, r.appointment_fhir_id,
+       r.pkb_flag, r.pkb_moved_to, r.appointment_passed_at,
+       EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = r.id AND e.type = 'reopened'
+               AND e.data->>'previousOutcome' = 'already_done_in_pkb') AS reopened_after_auto
+     FROM appointment_requests r WHERE r.id = $1 ${lock ? "FOR UPDATE OF r" : ""}`,
     [id],
   );
   if (!r) return null;
@@ -56,6 +59,7 @@ export async function readSettleRow(db: Queryable, id: string, lock = false): Pr
     appointmentFhirId: r.appointment_fhir_id,
     flag: r.pkb_flag ? { kind: r.pkb_flag, movedTo: r.pkb_moved_to } : null,
     passed: r.appointment_passed_at !== null,
+    autoCloseAllowed: !r.reopened_after_auto,
   };
 }
 

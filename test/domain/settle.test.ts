@@ -1,0 +1,137 @@
+// The pure rules of settling what PKB already shows (src/domain/settle.ts) and of repeats (src/requests/repeats.ts).
+import { describe, expect, it } from "vitest";
+import { decideSettle, decidesSomething, nextRecheckDelayMs, type SettleSubject } from "../../src/domain/settle.ts";
+import { typeAfterRepeat } from "../../src/requests/repeats.ts";
+
+const now = new Date("2025-10-10T09:00:00Z");
+const requested = new Date("2025-10-14T08:30:00Z"); // Tue 14 Oct 09:30 BST
+const subject = (over: Partial<SettleSubject> = {}): SettleSubject => ({
+  type: "cancel",
+  status: "open",
+  receivedAt: new Date("2025-10-08T12:00:00Z"),
+  requestedStart: requested,
+  appointmentStart: requested,
+  flag: null,
+  passed: false,
+  autoCloseAllowed: true,
+  ...over,
+});
+const booked = (start: Date = requested) => ({ gone: false as const, status: "pending", start });
+
+describe("a cancel request", () => {
+  it("is closed as already done when PKB shows its appointment cancelled", () => {
+    const d = decideSettle(subject(), { gone: false, status: "cancelled", start: requested }, now);
+    expect(d.close).toEqual({ shows: "PKB already shows this appointment cancelled" });
+    expect(d.flag).toBeNull();
+    expect(d.passed).toBeNull();
+  });
+
+  it("is closed when PKB no longer has the appointment (gone, or entered in error)", () => {
+    expect(decideSettle(subject(), { gone: true }, now).close?.shows).toMatch(/no longer lists/);
+    expect(decideSettle(subject(), { gone: false, status: "entered-in-error", start: null }, now).close).not.toBeNull();
+  });
+
+  it("is left alone while PKB still shows the appointment standing", () => {
+    const d = decideSettle(subject(), booked(), now);
+    expect(decidesSomething(d)).toBe(false);
+  });
+
+  it("is not closed again once a person reopened it after Rebook closed it", () => {
+    const d = decideSettle(subject({ autoCloseAllowed: false }), { gone: true }, now);
+    expect(decidesSomething(d)).toBe(false);
+  });
+
+  it("is not flagged when PKB shows it moved (the patient wants it cancelled either way)", () => {
+    const moved = new Date("2025-10-14T09:30:00Z");
+    const d = decideSettle(subject(), booked(moved), now);
+    expect(d.flag).toBeNull();
+    expect(d.close).toBeNull();
+    expect(d.start).toEqual(moved);
+  });
+});
+
+describe("a change request", () => {
+  it("is flagged, not closed, when PKB shows its appointment moved since the request (UK time in words)", () => {
+    const moved = new Date("2025-10-14T09:30:00Z"); // 10:30 BST
+    const d = decideSettle(subject({ type: "change" }), booked(moved), now);
+    expect(d.close).toBeNull();
+    expect(d.flag).toEqual({
+      kind: "moved",
+      movedTo: moved,
+      text: "PKB shows this appointment moved to Tue 14 Oct 10:30 since the request",
+    });
+  });
+
+  it("is flagged when PKB shows its appointment cancelled", () => {
+    const d = decideSettle(subject({ type: "change" }), { gone: false, status: "cancelled", start: requested }, now);
+    expect(d.close).toBeNull();
+    expect(d.flag).toMatchObject({ kind: "cancelled", movedTo: null });
+  });
+
+  it("keeps an unchanged flag without a new decision, and clears it when PKB shows the asked-for start again", () => {
+    const moved = new Date("2025-10-14T09:30:00Z");
+    const flagged = subject({ type: "change", appointmentStart: moved, flag: { kind: "moved", movedTo: moved } });
+    expect(decidesSomething(decideSettle(flagged, booked(moved), now))).toBe(false);
+    const back = decideSettle(flagged, booked(requested), now);
+    expect(back.flag).toBe("clear");
+  });
+
+  it("is not flagged for a difference of seconds (the subject has minutes)", () => {
+    const d = decideSettle(subject({ type: "change" }), booked(new Date(requested.getTime() + 30_000)), now);
+    expect(d.flag).toBeNull();
+  });
+});
+
+describe("appointment passed", () => {
+  it("before the request was received", () => {
+    const start = new Date("2025-10-01T08:00:00Z");
+    const d = decideSettle(subject({ type: "change", requestedStart: start, appointmentStart: start }), booked(start), now);
+    expect(d.passed).toEqual({ before: "received", start });
+  });
+
+  it("before anyone acted: at the start itself, not a minute before", () => {
+    const s = subject({ type: "change" });
+    expect(decideSettle(s, booked(), new Date(requested.getTime() - 60_000)).passed).toBeNull();
+    expect(decideSettle(s, booked(), requested).passed).toEqual({ before: "action", start: requested });
+  });
+
+  it("is marked once, and never for a done request or one the pipeline still holds", () => {
+    const later = new Date("2025-10-20T09:00:00Z");
+    expect(decideSettle(subject({ type: "change", passed: true }), booked(), later).passed).toBeNull();
+    expect(decidesSomething(decideSettle(subject({ status: "done" }), { gone: true }, later))).toBe(false);
+    expect(decidesSomething(decideSettle(subject({ status: "processing" }), { gone: true }, later))).toBe(false);
+  });
+
+  it("follows the start PKB shows now (a moved appointment passes at its new time)", () => {
+    const moved = new Date("2025-10-16T09:00:00Z");
+    const at = new Date("2025-10-15T09:00:00Z"); // after the asked-for start, before the new one
+    expect(decideSettle(subject({ type: "change" }), booked(moved), at).passed).toBeNull();
+  });
+
+  it("in the clocks-go-back night: the first 01:30 (BST) passes an hour before the second (GMT)", () => {
+    const firstHalfPast = new Date("2025-10-26T00:30:00Z"); // 01:30 BST
+    const s = subject({ type: "change", requestedStart: firstHalfPast, appointmentStart: firstHalfPast });
+    expect(decideSettle(s, booked(firstHalfPast), new Date("2025-10-26T00:29:00Z")).passed).toBeNull();
+    expect(decideSettle(s, booked(firstHalfPast), new Date("2025-10-26T00:30:00Z")).passed?.before).toBe("action");
+  });
+});
+
+describe("the recheck schedule", () => {
+  const hour = 3_600_000;
+  it("is the interval, or just after the start when that comes sooner", () => {
+    expect(nextRecheckDelayMs(now, null, false, hour)).toBe(hour);
+    expect(nextRecheckDelayMs(now, new Date(now.getTime() + 10 * 60_000), false, hour)).toBe(10 * 60_000 + 1_000);
+    expect(nextRecheckDelayMs(now, new Date(now.getTime() + 2 * hour), false, hour)).toBe(hour);
+    expect(nextRecheckDelayMs(now, new Date(now.getTime() + 10 * 60_000), true, hour)).toBe(hour);
+  });
+});
+
+describe("a repeat's type", () => {
+  it("a cancel after a change makes the request a cancel; other repeats leave the type", () => {
+    expect(typeAfterRepeat("change", "cancel")).toBe("cancel");
+    expect(typeAfterRepeat("cancel", "change")).toBe("cancel");
+    expect(typeAfterRepeat("change", "change")).toBe("change");
+    expect(typeAfterRepeat(null, "change")).toBe("change");
+    expect(typeAfterRepeat("change", null)).toBe("change");
+  });
+});
