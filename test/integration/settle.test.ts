@@ -1,0 +1,281 @@
+// Settling what PKB already shows, and one work item per appointment, against the emulator over HTTP on both engines
+// (docs/settling.md): a cancel request whose appointment the PAS cancelled is closed as already done in PKB (and stays
+// open once a person reopens it); a change request whose appointment moved is flagged, not closed; past appointments
+// are marked, not overdue; repeats attach to the open request (a cancel after a change updates the type), a request
+// after an outcome opens linked to the earlier one; and a runner stopped in the middle of the rechecks loses nothing.
+import { DateTime } from "luxon";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimDue } from "../../src/jobs/due-work.ts";
+import { runRequestWork } from "../../src/jobs/request-work.ts";
+import { createLogger } from "../../src/log.ts";
+import { PKB_SETTLE } from "../../src/requests/processors/settle.ts";
+import type { TokenCipher } from "../../src/store/crypto.ts";
+import { requestWorkQueue } from "../../src/store/request-work.ts";
+import { createTeamExclusive } from "../../src/store/teams.ts";
+import { buildTestApp, type AuthHeaders, type TestApp } from "../helpers/app.ts";
+import { engines, type TestDb } from "../helpers/db.ts";
+import { grantThroughConsentPage, startEmulator, type Emulator } from "../helpers/emulator.ts";
+
+/** Rechecks every 0.6 s. */
+const SETTLE_ENV = { PKB_RECHECK_MINUTES: "0.01" };
+const DAY_MS = 86_400_000;
+
+interface Row {
+  id: string;
+  type: "change" | "cancel";
+  status: string;
+  outcome: string | null;
+  appointment_fhir_id: string;
+  appointment_start: Date;
+  asked_count: number;
+  pkb_flag: string | null;
+  pkb_flag_text: string | null;
+  appointment_passed_at: Date | null;
+  previous_request_id: string | null;
+  nhs_number: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The instant of 10:30 UK time on the UK date of `d` + `days` (ISO, UTC), for the emulator's PAS. */
+function ukAt1030(d: Date, days: number): string {
+  const date = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(
+    new Date(d.getTime() + days * DAY_MS),
+  );
+  return DateTime.fromISO(`${date}T10:30`, { zone: "Europe/London" }).toUTC().toISO()!;
+}
+
+describe.each(engines)(
+  "settling what PKB shows, one work item per appointment, on $name",
+  { timeout: 90_000 },
+  (engine) => {
+    let t: TestDb;
+    let emu: Emulator;
+    let rebook: TestApp;
+    let admin: AuthHeaders;
+    let future: Row[];
+
+    const build = (cipher?: TokenCipher) =>
+      buildTestApp(t.db, { ...emu.env, ...SETTLE_ENV, SYNC_INITIAL_LOOKBACK_DAYS: "1000" }, cipher ? { cipher } : {});
+    const work = (app: TestApp = rebook) =>
+      runRequestWork({ db: t.db, sync: app.sync, logger: createLogger("silent"), now: () => new Date() });
+    const row = async (id: string): Promise<Row | undefined> =>
+      (await t.db.query<Row>("SELECT * FROM appointment_requests WHERE id = $1", [id]))[0];
+
+    /** Runs the due rechecks until the request satisfies `want` (or fails after `ms`). */
+    async function workUntil(id: string, want: (r: Row | undefined) => boolean, app: TestApp = rebook, ms = 15_000) {
+      const until = Date.now() + ms;
+      for (;;) {
+        await work(app);
+        const r = await row(id);
+        if (want(r)) return r!;
+        if (Date.now() > until) throw new Error(`request ${id} never got there: ${JSON.stringify(r)}`);
+        await sleep(100);
+      }
+    }
+    const api = async (method: "GET" | "POST", url: string, payload?: Record<string, unknown>) => {
+      const res = await rebook.app.inject({
+        method,
+        url,
+        headers: admin,
+        ...(payload === undefined ? {} : { payload }),
+      });
+      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+      return res.json<Record<string, unknown>>();
+    };
+    const ids = async (url: string) => ((await api("GET", url)).items as { id: string }[]).map((i) => i.id);
+    const eventsOf = (id: string, type: string) =>
+      t.db.query<{ data: Record<string, unknown> }>(
+        "SELECT data FROM request_events WHERE request_id = $1 AND type = $2 ORDER BY id",
+        [id, type],
+      );
+    const countRequests = async () =>
+      (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM appointment_requests"))[0]!.n;
+    /** A patient's new request for an appointment, through the emulator (as PKB's patient UI would send it). */
+    const ask = (appointmentId: string, kind: "change" | "cancel") =>
+      emu.control<{ message: { id: string } }>("POST", "messages", { appointmentId, kind, force: true });
+    const take = (type: "change" | "cancel"): Row => {
+      const i = future.findIndex((r) => r.type === type);
+      expect(i, `an open ${type} request with a future appointment`).toBeGreaterThanOrEqual(0);
+      return future.splice(i, 1)[0]!;
+    };
+
+    beforeAll(async () => {
+      // A world around today, so that most appointments are ahead and some have passed.
+      const today = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
+      emu = await startEmulator({ size: 40, anchor: today });
+      t = await engine.open();
+      await createTeamExclusive(t.db, { name: "Appointments", description: "", isDefault: true });
+      rebook = await build();
+      admin = await rebook.signIn("admin");
+      const created = await rebook.app.inject({
+        method: "POST",
+        url: "/api/pkb/connections",
+        headers: admin,
+        payload: { label: "Appointments" },
+      });
+      const { connection } = created.json<{ connection: { authorizePath: string } }>();
+      expect((await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers: admin })).status).toBe(
+        200,
+      );
+      await rebook.poller.runNow();
+      await rebook.poller.runNow();
+      await work();
+      future = await t.db.query<Row>(
+        `SELECT DISTINCT ON (appointment_fhir_id) * FROM appointment_requests
+       WHERE match_state = 'auto_linked' AND status = 'open' AND appointment_start > now() + interval '5 days'
+       ORDER BY appointment_fhir_id, received_at`,
+      );
+      expect(future.length).toBeGreaterThanOrEqual(6);
+    }, 90_000);
+    afterAll(async () => {
+      await rebook?.app.close();
+      await t?.dispose();
+      await emu?.stop();
+    });
+
+    it("a cancel request whose appointment PKB already shows cancelled is closed as already done; reopened, it stays open", async () => {
+      const r = take("cancel");
+      await emu.control("POST", `appointments/${r.appointment_fhir_id}/cancel`);
+      const closed = await workUntil(r.id, (x) => x?.status === "done");
+      expect(closed.outcome).toBe("already_done_in_pkb");
+      expect((await eventsOf(r.id, "pkb_already_done")).map((e) => e.data)).toEqual([
+        { outcome: "already_done_in_pkb", shows: "PKB already shows this appointment cancelled" },
+      ]);
+      expect((await eventsOf(r.id, "status_changed")).at(-1)?.data).toMatchObject({ from: "open", to: "done" });
+      const detail = await api("GET", `/api/requests/${r.id}`);
+      expect(detail).toMatchObject({ status: "done", outcome: "already_done_in_pkb" });
+      expect(detail.outcomeDetails).toMatchObject({ shows: "PKB already shows this appointment cancelled" });
+      // A person reopens it: it is theirs now, and later checks do not close it again.
+      await api("POST", `/api/requests/${r.id}/status`, { status: "open", reason: "Patient phoned: wants to keep it" });
+      await work();
+      await sleep(800);
+      await work();
+      expect((await row(r.id))?.status).toBe("open");
+    });
+
+    it("a change request whose appointment PKB shows moved is flagged for a person, not closed", async () => {
+      const r = take("change");
+      const to = ukAt1030(r.appointment_start, 2);
+      await emu.control("POST", `appointments/${r.appointment_fhir_id}/reschedule`, { start: to });
+      const flagged = await workUntil(r.id, (x) => x?.pkb_flag === "moved");
+      expect(flagged.status).toBe("open");
+      expect(flagged.outcome).toBeNull();
+      expect(flagged.pkb_flag_text).toMatch(
+        /^PKB shows this appointment moved to \w{3} \d{1,2} \w{3}( \d{4})? 10:30 since the request$/,
+      );
+      const detail = await api("GET", `/api/requests/${r.id}`);
+      expect(detail.pkbFlag).toMatchObject({ kind: "moved", text: flagged.pkb_flag_text });
+      expect(await ids("/api/requests?pkb_flag=moved")).toEqual([r.id]);
+      expect((await eventsOf(r.id, "pkb_flagged")).map((e) => e.data.flag)).toEqual(["moved"]);
+    });
+
+    it("past appointments are marked, are not overdue, and have their own filter; one already past when asked says so", async () => {
+      const past = await t.db.query<Row>(
+        `SELECT * FROM appointment_requests WHERE status = 'open' AND appointment_fhir_id IS NOT NULL
+       AND appointment_start < now()`,
+      );
+      expect(past.length).toBeGreaterThan(0);
+      for (const p of past) expect(p.appointment_passed_at, p.id).not.toBeNull();
+      const passed = await ids("/api/requests?due=passed&limit=200");
+      const overdue = await ids("/api/requests?due=overdue&limit=200");
+      for (const p of past) {
+        expect(passed).toContain(p.id);
+        expect(overdue).not.toContain(p.id);
+      }
+      const list = (await api("GET", "/api/requests?due=passed&limit=1")).items as { deadline: { state: string } }[];
+      expect(list[0]?.deadline).toMatchObject({ state: "passed", text: "Appointment passed" });
+      // A request sent for an appointment that had already started: marked as passed before it was received.
+      const nhs = past[0]!.nhs_number;
+      const linked = new Set(
+        (await t.db.query<{ f: string }>("SELECT appointment_fhir_id AS f FROM appointment_requests")).map((x) => x.f),
+      );
+      const from = new Date(Date.now() - 60 * DAY_MS).toISOString().slice(0, 10);
+      const to = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
+      const theirs = await rebook.sync.fhir.appointmentsForPatient(nhs, from, to);
+      const free = theirs.find((a) => !linked.has(a.id) && a.status !== "cancelled" && a.start);
+      if (free) {
+        const before = await countRequests();
+        const sent = await ask(free.id, "change");
+        await rebook.poller.runNow();
+        const [created] = await t.db.query<Row>("SELECT * FROM appointment_requests WHERE pkb_message_id = $1", [
+          sent.message.id,
+        ]);
+        expect(await countRequests()).toBe(before + 1);
+        if (created?.appointment_fhir_id === free.id) {
+          const marked = await workUntil(created.id, (x) => x?.appointment_passed_at !== null);
+          expect(marked.status).toBe("open");
+          expect((await eventsOf(created.id, "appointment_passed"))[0]?.data).toMatchObject({ before: "received" });
+        }
+      }
+      const year = (n: number) => new Date(Date.now() + n * 300 * DAY_MS).toISOString().slice(0, 10);
+      const report = await api("GET", `/api/reports/settling?from=${year(-1)}&to=${year(1)}`);
+      expect((report.overall as { passedBeforeAction: number }).passedBeforeAction).toBeGreaterThanOrEqual(past.length);
+    });
+
+    it("repeats attach to the open request (a cancel after a change updates the type); after an outcome a new request links the earlier one", async () => {
+      const r = take("change");
+      const before = await countRequests();
+      const second = await ask(r.appointment_fhir_id, "change");
+      await rebook.poller.runNow();
+      expect(await countRequests()).toBe(before);
+      let now = await row(r.id);
+      expect(now).toMatchObject({ asked_count: 2, type: "change", status: "open" });
+      expect((await eventsOf(r.id, "repeat_received"))[0]?.data).toMatchObject({
+        pkbMessageId: second.message.id,
+        type: "change",
+        askedCount: 2,
+      });
+      const detail = await api("GET", `/api/requests/${r.id}`);
+      expect(detail.askedCount).toBe(2);
+      expect((detail.messages as { id: string }[]).map((m) => m.id)).toContain(second.message.id);
+      expect(await ids("/api/requests?repeated=true&limit=200")).toContain(r.id);
+
+      await ask(r.appointment_fhir_id, "cancel");
+      await rebook.poller.runNow();
+      expect(await countRequests()).toBe(before);
+      now = await row(r.id);
+      expect(now).toMatchObject({ asked_count: 3, type: "cancel" });
+      expect((await eventsOf(r.id, "type_changed")).map((e) => e.data)).toEqual([
+        expect.objectContaining({ from: "change", to: "cancel" }),
+      ]);
+
+      await api("POST", `/api/requests/${r.id}/outcome`, { outcome: "rejected", reason: "Clinically needed" });
+      const again = await ask(r.appointment_fhir_id, "cancel");
+      await rebook.poller.runNow();
+      expect(await countRequests()).toBe(before + 1);
+      const [created] = await t.db.query<Row>("SELECT * FROM appointment_requests WHERE pkb_message_id = $1", [
+        again.message.id,
+      ]);
+      expect(created).toMatchObject({ status: "open", previous_request_id: r.id, asked_count: 1 });
+      expect((await eventsOf(created!.id, "asked_again"))[0]?.data).toEqual({
+        previousRequestId: r.id,
+        previousOutcome: "rejected",
+      });
+      const shown = await api("GET", `/api/requests/${created!.id}`);
+      expect(shown.previousRequest).toMatchObject({ id: r.id, outcome: "rejected", status: "done" });
+    });
+
+    it("a runner stopped in the middle of the rechecks loses nothing: a new instance carries on and settles", async () => {
+      const r = take("cancel");
+      await emu.control("POST", `appointments/${r.appointment_fhir_id}/cancel`);
+      // A runner claims the next recheck and dies before settling it (its claim lease runs out after 1 s).
+      for (let due = false; !due; await sleep(50)) {
+        const [w] = await t.db.query<{ due: boolean }>(
+          "SELECT due_at <= now() AS due FROM request_work WHERE request_id = $1 AND kind = $2",
+          [r.id, PKB_SETTLE],
+        );
+        due = w?.due === true;
+      }
+      const claimed = await claimDue(t.db, requestWorkQueue(PKB_SETTLE), { limit: 100, leaseMs: 1_000 });
+      expect(claimed.length).toBeGreaterThanOrEqual(1);
+      expect((await row(r.id))?.status).toBe("open");
+      await rebook.app.close();
+      await rebook.poller.stop();
+      rebook = await build(rebook.cipher);
+      admin = await rebook.signIn("admin");
+      const closed = await workUntil(r.id, (x) => x?.status === "done");
+      expect(closed.outcome).toBe("already_done_in_pkb");
+    });
+  },
+);
