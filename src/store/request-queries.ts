@@ -190,8 +190,7 @@ const toItem = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): RequestLi
     shows: r.pkb_shows,
   },
   askedCount: r.asked_count,
-  pkbFlag:
-    r.pkb_flag && r.pkb_flag_text ? { kind: r.pkb_flag, text: r.pkb_flag_text, movedTo: r.pkb_moved_to } : null,
+  pkbFlag: r.pkb_flag && r.pkb_flag_text ? { kind: r.pkb_flag, text: r.pkb_flag_text, movedTo: r.pkb_moved_to } : null,
   appointmentPassedAt: r.appointment_passed_at,
   previousRequestId: r.previous_request_id,
 });
@@ -261,9 +260,7 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
     where.push(f.confirmation.includes("not_needed") ? `(pc.state IS NULL OR ${any})` : any);
   }
   if (f.pkbFlag) {
-    where.push(
-      f.pkbFlag.length ? `(r.status <> 'done' AND r.pkb_flag = ANY(${p(f.pkbFlag)}::text[]))` : "false",
-    );
+    where.push(f.pkbFlag.length ? `(r.status <> 'done' AND r.pkb_flag = ANY(${p(f.pkbFlag)}::text[]))` : "false");
   }
   if (f.repeated !== undefined) {
     const repeated = "(r.asked_count > 1 OR r.previous_request_id IS NOT NULL)";

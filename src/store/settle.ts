@@ -111,7 +111,13 @@ export async function findSameAppointment(
       OR ($5::timestamptz IS NOT NULL AND r.requested_start = $5
           AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)))`;
   const params = [k.requestId, k.nhsNumber ?? k.patientPkbId, k.externalId, k.fhirId, k.requestedStart];
-  type Row = { id: string; status: RequestStatus; type: RequestType | null; outcome: Outcome | null; asked_count: number };
+  type Row = {
+    id: string;
+    status: RequestStatus;
+    type: RequestType | null;
+    outcome: Outcome | null;
+    asked_count: number;
+  };
   const toItem = (r: Row | undefined): SameAppointmentRequest | null =>
     r ? { id: r.id, status: r.status, type: r.type, outcome: r.outcome, askedCount: r.asked_count } : null;
   const [open] = await tx.query<Row>(

@@ -85,7 +85,11 @@ describe("a change request", () => {
 describe("appointment passed", () => {
   it("before the request was received", () => {
     const start = new Date("2025-10-01T08:00:00Z");
-    const d = decideSettle(subject({ type: "change", requestedStart: start, appointmentStart: start }), booked(start), now);
+    const d = decideSettle(
+      subject({ type: "change", requestedStart: start, appointmentStart: start }),
+      booked(start),
+      now,
+    );
     expect(d.passed).toEqual({ before: "received", start });
   });
 

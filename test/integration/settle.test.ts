@@ -127,7 +127,7 @@ describe.each(engines)(
        ORDER BY appointment_fhir_id, received_at`,
       );
       expect(future.length).toBeGreaterThanOrEqual(6);
-    }, 90_000);
+    }, 240_000);
     afterAll(async () => {
       await rebook?.app.close();
       await t?.dispose();

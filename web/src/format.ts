@@ -123,6 +123,7 @@ export const outcomeText: Record<Outcome, string> = {
   cancelled: "Cancelled",
   rejected: "Rejected",
   needs_patient_contact: "Needs patient contact",
+  already_done_in_pkb: "Already done in PKB",
 };
 
 export const roleText: Record<Role, string> = {

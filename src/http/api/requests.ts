@@ -84,7 +84,9 @@ const listQuery = z.object({
   repeated: z
     .enum(["true", "false"])
     .optional()
-    .describe("true: requests the patient asked about more than once (repeats attached, or asked again after an outcome)"),
+    .describe(
+      "true: requests the patient asked about more than once (repeats attached, or asked again after an outcome)",
+    ),
   confirmation: listParam(PKB_CONFIRMATION_STATES).describe(
     "Whether PKB shows the outcome: not_needed, awaiting, confirmed or not_confirmed (docs/pkb-confirmation.md); repeat the parameter or separate with commas",
   ),

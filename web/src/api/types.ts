@@ -9,7 +9,9 @@ import type {
   Outcome,
   ParseStatus,
   PatientState,
+  PersonOutcome,
   PkbConfirmationState,
+  PkbFlag,
   Priority,
   RequestStatus,
   RequestType,
@@ -22,7 +24,9 @@ export type {
   Outcome,
   ParseStatus,
   PatientState,
+  PersonOutcome,
   PkbConfirmationState,
+  PkbFlag,
   Priority,
   RequestStatus,
   RequestType,
@@ -31,13 +35,15 @@ export {
   EVENT_TYPES,
   MATCH_STATES,
   OUTCOMES,
+  PERSON_OUTCOMES,
+  PKB_FLAGS,
   PRIORITIES,
   REQUEST_STATUSES,
   REQUEST_TYPES,
   WORK_STATUSES,
 } from "../../../src/requests/vocabulary.ts";
 export type Role = "admin" | "team_lead" | "clerk" | "viewer";
-export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done";
 export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
 
 /** The signed-in person (GET /api/auth/me). */
@@ -92,6 +98,14 @@ export interface RequestItem {
   outcome?: Outcome | null;
   deadline?: Deadline | null;
   pkbConfirmation?: PkbConfirmation;
+  /** How many requests the patient sent for this appointment while it was open (docs/settling.md). */
+  askedCount?: number;
+  /** What PKB shows of the appointment that a person must look at; null: nothing. */
+  pkbFlag?: { kind: PkbFlag; text: string; movedTo: string | null } | null;
+  /** When the request was marked "appointment passed before action". */
+  appointmentPassedAt?: string | null;
+  /** The earlier request for the same appointment (asked again after an outcome). */
+  previousRequestId?: string | null;
   patient: { pkbUserId: string | null; name: string | null; nhsNumber: string | null };
 }
 
@@ -153,6 +167,8 @@ export interface Message {
 /** One request in full (GET /api/requests/:id). */
 export interface RequestDetail extends Omit<RequestItem, "patient"> {
   conversationId: string;
+  /** The earlier request for the same appointment, done when this one came. */
+  previousRequest?: { id: string; receivedAt: string; outcome: Outcome | null; status: RequestStatus } | null;
   outcome: Outcome | null;
   /** {newStart, newStartUk} for rebooked, {reason} for rejected, {note} for needs_patient_contact. */
   outcomeDetails?: Record<string, unknown> | null;

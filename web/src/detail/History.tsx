@@ -49,6 +49,21 @@ const DESCRIBE: Record<EventType, Describe> = {
   pkb_confirmed: (d) =>
     `${d.late ? "Confirmed in PKB late" : "Confirmed in PKB"}${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
   pkb_not_confirmed: (d) => `Not confirmed in PKB in time${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  pkb_already_done: (d) => `Closed automatically, already done in PKB${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  pkb_flagged: (d) => `Flagged for a person${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  pkb_flag_cleared: (d) => `Flag cleared${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  appointment_passed: (d) =>
+    `Marked as appointment passed${str(d.shows) ? `: ${String(d.shows)}` : d.before === "received" ? " before the request was received" : " before action"}`,
+  repeat_received: (d) => {
+    const type = str(d.type);
+    return `The patient asked again${type ? ` (${type === "cancel" ? "to cancel" : "to change"})` : ""}${typeof d.askedCount === "number" ? `: asked ${plural(d.askedCount, "time")}` : ""}`;
+  },
+  type_changed: (d) =>
+    `Request type changed${str(d.from) ? ` from ${String(d.from)}` : ""}${str(d.to) ? ` to ${String(d.to)}` : ""}${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
+  asked_again: (d) => {
+    const o = str(d.previousOutcome);
+    return `Asked again after an outcome${o ? ` (the earlier request: ${outcomeText[o as keyof typeof outcomeText] ?? o})` : ""}`;
+  },
 };
 
 /** How a person's change was made, when it was not the usual way: on someone else's request, or in bulk. */

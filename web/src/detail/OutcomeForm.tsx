@@ -5,7 +5,7 @@
 // to the next request of the worklist view the request was opened from.
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
-import type { Outcome } from "../api/types.ts";
+import type { PersonOutcome as Outcome } from "../api/types.ts";
 import { recordOutcome, type OutcomeInput } from "../api/workflow.ts";
 import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
 import {

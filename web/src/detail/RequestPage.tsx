@@ -26,6 +26,7 @@ import { Match } from "./Match.tsx";
 import { Notes } from "./Notes.tsx";
 import { OutcomeForm } from "./OutcomeForm.tsx";
 import { PkbConfirmationPanel } from "./PkbConfirmationPanel.tsx";
+import { SettlePanel } from "./SettlePanel.tsx";
 import { Thread } from "./Thread.tsx";
 
 const HEARTBEAT_MS = 20_000;
@@ -44,7 +45,9 @@ function outcomeSummary(r: RequestDetail): string | null {
         ? `: ${d.reason}`
         : r.outcome === "needs_patient_contact" && typeof d.note === "string"
           ? `: ${d.note}`
-          : "";
+          : r.outcome === "already_done_in_pkb" && typeof d.shows === "string"
+            ? `: ${d.shows}. Closed automatically by Rebook; reopen it if the patient still needs something.`
+            : "";
   return `${outcomeText[r.outcome]}${extra}`;
 }
 
@@ -251,6 +254,7 @@ export function RequestPage() {
             </Inset>
           ) : null}
           <PkbConfirmationPanel confirmation={r.pkbConfirmation} />
+          <SettlePanel request={r} />
           {r.status === "error" && r.errorReason ? (
             <Inset>
               <p>

@@ -9,6 +9,7 @@ import {
   changeView,
   DEFAULT_SORT,
   dueChoices,
+  flagChoices,
   PAGE_SIZES,
   isFiltered,
   matchChoices,
@@ -153,6 +154,13 @@ export function Filters({
           onChange={(confirmation) => set(withConfirmation(view, confirmation))}
         />
         <SelectField
+          id="filter-flag"
+          label="Needs a look"
+          value={view.flag}
+          options={flagChoices}
+          onChange={(flag) => set({ flag })}
+        />
+        <SelectField
           id="filter-sort"
           label="Sort by"
           value={view.sort}
@@ -210,6 +218,7 @@ const readDefaults = (): Partial<WorklistView> => ({
   mine: false,
   due: "",
   confirmation: "",
+  flag: "",
   q: "",
   pages: [],
 });

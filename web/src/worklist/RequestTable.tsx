@@ -16,6 +16,7 @@ import { canWork } from "../auth/permissions.ts";
 import { Tag } from "../components/ui.tsx";
 import { age, nhsNumber, ukShort } from "../format.ts";
 import { ConfirmationTag } from "./confirmation.tsx";
+import { SettleTags } from "./settle.tsx";
 import { DeadlineTag, MatchTag, PriorityTag, StatusTag, TypeTag } from "./cues.tsx";
 import type { SortChoice } from "./view.ts";
 
@@ -138,6 +139,7 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
       cell: ({ row: { original: r } }) => (
         <>
           <TypeTag type={r.type} />
+          <SettleTags r={r} />
           <br />
           <span className="app-secondary">
             <span className="nhsuk-u-visually-hidden">Received </span>

@@ -7,6 +7,7 @@ const deadlineColour: Record<Deadline["state"], TagColour> = {
   overdue: "red",
   due_soon: "orange",
   on_track: "white",
+  passed: "grey",
   done: "green",
 };
 

@@ -5,7 +5,9 @@ import { confirmationChoices, confirmationValues, type ConfirmationChoice } from
 
 export type StatusChoice = "active" | "open" | "in_progress" | "done" | "error" | "processing" | "all";
 export type MatchChoice = "" | "needs_person" | "matched" | "not_identified" | "pending";
-export type DueChoice = "" | "overdue" | "due_soon";
+export type DueChoice = "" | "overdue" | "due_soon" | "passed";
+/** Settling (docs/settling.md): PKB shows the appointment changed since the request, or the patient asked again. */
+export type FlagChoice = "" | "pkb_changed" | "repeated";
 export type SortChoice = "deadline" | "priority" | "received_desc" | "received_asc" | "appointment_start";
 
 export interface WorklistView {
@@ -18,6 +20,8 @@ export interface WorklistView {
   due: DueChoice;
   /** Whether PKB shows the outcome (docs/pkb-confirmation.md). */
   confirmation: ConfirmationChoice;
+  /** PKB shows a change since the request, or the patient asked more than once. */
+  flag: FlagChoice;
   q: string;
   sort: SortChoice;
   /** Requests per page. */
@@ -48,6 +52,13 @@ export const dueChoices: [DueChoice, string][] = [
   ["", "Any"],
   ["overdue", "Overdue"],
   ["due_soon", "Due soon"],
+  ["passed", "Appointment passed"],
+];
+
+export const flagChoices: [FlagChoice, string][] = [
+  ["", "Any"],
+  ["pkb_changed", "PKB shows a change since the request"],
+  ["repeated", "Patient asked more than once"],
 ];
 
 export const sortChoices: [SortChoice, string][] = [
@@ -95,7 +106,8 @@ export function readView(p: URLSearchParams): WorklistView {
       "",
     ),
     mine: p.get("mine") === "1",
-    due: oneOf(p.get("due"), ["", "overdue", "due_soon"] as const, ""),
+    due: oneOf(p.get("due"), ["", "overdue", "due_soon", "passed"] as const, ""),
+    flag: oneOf(p.get("flag"), ["", "pkb_changed", "repeated"] as const, ""),
     confirmation: oneOf(
       p.get("confirmation"),
       confirmationChoices.map(([v]) => v),
@@ -123,6 +135,7 @@ export function writeView(v: WorklistView): URLSearchParams {
   if (v.mine) p.set("mine", "1");
   if (v.due) p.set("due", v.due);
   if (v.confirmation) p.set("confirmation", v.confirmation);
+  if (v.flag) p.set("flag", v.flag);
   if (v.q.trim()) p.set("q", v.q.trim());
   if (v.sort !== DEFAULT_SORT) p.set("sort", v.sort);
   if (v.per !== PAGE_SIZE) p.set("per", String(v.per));
@@ -159,6 +172,8 @@ export function apiQuery(v: WorklistView): string {
   if (v.mine) p.set("assigned_to", "me");
   if (v.due) p.set("due", v.due);
   if (v.confirmation) p.set("confirmation", confirmationValues[v.confirmation]);
+  if (v.flag === "pkb_changed") p.set("pkb_flag", "moved,cancelled");
+  if (v.flag === "repeated") p.set("repeated", "true");
   if (v.q.trim()) p.set("q", v.q.trim());
   p.set("sort", v.sort);
   const cursor = v.pages.at(-1);
@@ -170,7 +185,16 @@ export function apiQuery(v: WorklistView): string {
 /** True when the view filters anything (for the "Clear filters" link). */
 export const isFiltered = (v: WorklistView): boolean =>
   Boolean(
-    v.team || v.status !== "active" || v.type || v.specialty || v.match || v.mine || v.due || v.confirmation || v.q,
+    v.team ||
+    v.status !== "active" ||
+    v.type ||
+    v.specialty ||
+    v.match ||
+    v.mine ||
+    v.due ||
+    v.confirmation ||
+    v.flag ||
+    v.q,
   );
 
 /**
