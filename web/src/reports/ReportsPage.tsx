@@ -13,6 +13,7 @@ import { ErrorSummary, Inset, Loading, PageHeading, SelectField, useTitle, type 
 import { plural, TYPE_CHOICES, ukDateTime } from "../format.ts";
 import { ChartView } from "./Chart.tsx";
 import { ConfirmationSection } from "./ConfirmationSection.tsx";
+import { SettlingSection } from "./SettlingSection.tsx";
 import { DataTable } from "./DataTable.tsx";
 import {
   apiQuery,
@@ -43,7 +44,7 @@ import {
 } from "./model.ts";
 import type { Reports, TimingFigures } from "./types.ts";
 
-const OUTCOME_COLOURS = ["#007f3b", "#005eb8", "#d5281b", "#330072", "#768692"];
+const OUTCOME_COLOURS = ["#007f3b", "#005eb8", "#d5281b", "#330072", "#00a499", "#768692"];
 
 const SECTIONS: [id: string, title: string][] = [
   ["at-a-glance", "At a glance"],
@@ -53,6 +54,7 @@ const SECTIONS: [id: string, title: string][] = [
   ["deadline", "Handled by the deadline"],
   ["outcomes", "Outcomes"],
   ["confirmation", "Confirmed in PKB"],
+  ["settling", "Passed, already done, asked again"],
   ["unmatched", "Unmatched and in review"],
   ["downloads", "Row-level data"],
 ];
@@ -601,6 +603,10 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
 
       <Section id="confirmation">
         <ConfirmationSection view={view} />
+      </Section>
+
+      <Section id="settling">
+        <SettlingSection view={view} />
       </Section>
 
       <Section id="unmatched">

@@ -247,6 +247,7 @@ export const OUTCOME_LABELS: [keyof OutcomeCounts, string][] = [
   ["cancelled", "Cancelled"],
   ["rejected", "Rejected"],
   ["needs_patient_contact", "Needs patient contact"],
+  ["already_done_in_pkb", "Already done in PKB"],
   ["none", "No outcome yet"],
 ];
 
