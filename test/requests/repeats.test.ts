@@ -1,0 +1,162 @@
+// One work item per appointment (docs/settling.md), in the store on both engines: a request for an appointment that
+// already has an open request attaches to it; and on PostgreSQL, two repeats handled at the same moment by two
+// instances (two pools) never open two work items — the patient's lock makes the second one see the first.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MatchResult, ScoredCandidate } from "../../src/domain/match.ts";
+import { applyMatchResult, type MessageFacts } from "../../src/requests/commands/pipeline.ts";
+import { createFromMessage } from "../../src/requests/commands/create.ts";
+import { openPostgres, type Db } from "../../src/store/db.ts";
+import { insertMessageIfNew } from "../../src/store/messages.ts";
+import { createTeamExclusive } from "../../src/store/teams.ts";
+import { engines, type TestDb } from "../helpers/db.ts";
+
+const start = new Date("2031-03-04T10:30:00Z");
+
+/** A new request in processing, from a new message in its own conversation. */
+async function newRequest(db: Db, type: "change" | "cancel", patientPkbId: string): Promise<string> {
+  const messageId = randomUUID();
+  const conversationId = randomUUID();
+  const receivedAt = new Date();
+  await insertMessageIfNew(
+    db,
+    {
+      pkbMessageId: messageId,
+      conversationId,
+      subject: `Request to ${type} appointment`,
+      content: "",
+      sentAt: receivedAt,
+      senderId: patientPkbId,
+      patientPkbId,
+      messageStatus: null,
+      raw: {},
+    },
+    null,
+  );
+  const id = await db.transaction((tx) =>
+    createFromMessage(tx, {
+      pkbMessageId: messageId,
+      conversationId,
+      receivedAt,
+      type,
+      parseStatus: "parsed",
+      requestedStart: start,
+      requestedSubject: "Eye clinic",
+      patientNote: "",
+      pkbTeamName: null,
+      patientPkbId,
+    }),
+  );
+  await db.query("UPDATE pkb_messages SET kind = 'request', request_id = $2 WHERE pkb_message_id = $1", [
+    messageId,
+    id,
+  ]);
+  return id!;
+}
+
+const candidate = (fhirId: string): ScoredCandidate => ({
+  fhirId,
+  externalId: `EXT-${fhirId}`,
+  start,
+  status: "pending",
+  appointmentType: "Eye clinic",
+  description: null,
+  specialtyCode: "130",
+  specialtyDisplay: "Ophthalmology",
+  location: null,
+  score: 1,
+  evidence: [],
+});
+const linkedTo = (fhirId: string): MatchResult => ({
+  decision: "auto_link",
+  best: candidate(fhirId),
+  confidence: 1,
+  candidates: [candidate(fhirId)],
+  summary: ["test"],
+});
+const message = (type: "change" | "cancel"): MessageFacts => ({
+  type,
+  pkbTeamName: null,
+  patientNote: "",
+  requestedSubject: "Eye clinic",
+});
+const match = (db: Db, requestId: string, nhs: string, fhirId: string, type: "change" | "cancel") =>
+  applyMatchResult(db, {
+    requestId,
+    nhsNumber: nhs,
+    pkbUserId: `pkb-${nhs}`,
+    match: linkedTo(fhirId),
+    message: message(type),
+    requestedStart: start,
+  });
+const requestsOf = (db: Db, nhs: string) =>
+  db.query<{ id: string; status: string; asked_count: number; type: string }>(
+    "SELECT id, status, asked_count, type FROM appointment_requests WHERE nhs_number = $1 OR patient_pkb_id = $2",
+    [nhs, `pkb-${nhs}`],
+  );
+
+describe.each(engines)("one work item per appointment on $name", { timeout: 60_000 }, (engine) => {
+  let t: TestDb;
+  let n = 0;
+  const nhs = () => String(9_000_000_000 + ++n * 97 + (engine.name === "postgres" ? 1 : 0)).slice(0, 10);
+  beforeAll(async () => {
+    t = await engine.open();
+    await createTeamExclusive(t.db, { name: "Appointments", description: "", isDefault: true });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("a repeat attaches to the open request: its message moves there, the row goes, a cancel after a change updates the type", async () => {
+    const p = nhs();
+    const first = await newRequest(t.db, "change", `pkb-${p}`);
+    await match(t.db, first, p, "appt-1", "change");
+    const second = await newRequest(t.db, "cancel", `pkb-${p}`);
+    await match(t.db, second, p, "appt-1", "cancel");
+    const rows = await requestsOf(t.db, p);
+    expect(rows).toEqual([{ id: first, status: "open", asked_count: 2, type: "cancel" }]);
+    const moved = await t.db.query<{ request_id: string }>(
+      "SELECT request_id FROM pkb_messages WHERE request_id = $1",
+      [first],
+    );
+    expect(moved).toHaveLength(2);
+    const types = await t.db.query<{ type: string }>(
+      "SELECT type FROM request_events WHERE request_id = $1 AND type IN ('repeat_received', 'type_changed') ORDER BY id",
+      [first],
+    );
+    expect(types.map((e) => e.type)).toEqual(["repeat_received", "type_changed"]);
+  });
+
+  it("another appointment of the same patient at another time is its own work item", async () => {
+    const p = nhs();
+    const first = await newRequest(t.db, "change", `pkb-${p}`);
+    await match(t.db, first, p, "appt-a", "change");
+    const other = await newRequest(t.db, "change", `pkb-${p}`);
+    // Same requested start, but linked to a different appointment (a twin): not a repeat.
+    await match(t.db, other, p, "appt-b", "change");
+    expect((await requestsOf(t.db, p)).map((r) => r.status)).toEqual(["open", "open"]);
+  });
+
+  it.runIf(engine.name === "postgres")(
+    "two repeats handled at once by two instances open exactly one work item",
+    async () => {
+      const second = await openPostgres(t.url!);
+      try {
+        for (let round = 0; round < 5; round++) {
+          const p = nhs();
+          const a = await newRequest(t.db, "change", `pkb-${p}`);
+          const b = await newRequest(t.db, "change", `pkb-${p}`);
+          await Promise.all([
+            match(t.db, a, p, `appt-r${round}`, "change"),
+            match(second, b, p, `appt-r${round}`, "change"),
+          ]);
+          const rows = await requestsOf(t.db, p);
+          expect(rows, `round ${round}`).toHaveLength(1);
+          expect(rows[0]).toMatchObject({ status: "open", asked_count: 2 });
+        }
+      } finally {
+        await second.close();
+      }
+    },
+  );
+});
