@@ -9,6 +9,8 @@ export interface SandboxConfig {
   port: number;
   seed: number;
   size: number;
+  /** Settle scenarios in the generated world (SANDBOX_SETTLE_SCENARIOS). */
+  settleScenarios: number;
   /** The generator's "now"; undefined lets the generator pick the start of the current UTC day. */
   anchor: Date | undefined;
   clientId: string;
@@ -90,6 +92,7 @@ const envSchema = z.object({
   SANDBOX_PORT: integer("4010", 0, 65535),
   SANDBOX_SEED: integer("1", 0, Number.MAX_SAFE_INTEGER),
   SANDBOX_SIZE: integer("200", 1, 100_000),
+  SANDBOX_SETTLE_SCENARIOS: integer("4", 0, 1_000),
   SANDBOX_ANCHOR: z
     .string()
     .optional()
@@ -157,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       port: e.SANDBOX_PORT,
       seed: e.SANDBOX_SEED,
       size: e.SANDBOX_SIZE,
+      settleScenarios: e.SANDBOX_SETTLE_SCENARIOS,
       anchor: e.SANDBOX_ANCHOR,
       clientId: e.SANDBOX_CLIENT_ID,
       clientSecret: e.SANDBOX_CLIENT_SECRET,

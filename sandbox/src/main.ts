@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const { app, state } = await buildSandbox({
     seed: c.seed,
     size: c.size,
+    settleScenarios: c.settleScenarios,
     ...(c.anchor ? { anchor: c.anchor } : {}),
     clientId: c.clientId,
     clientSecret: c.clientSecret,

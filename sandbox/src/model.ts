@@ -158,4 +158,9 @@ export interface GenerateOptions {
   size: number;
   /** "Now" for the generated world; defaults to the start of the current UTC day so a day's runs agree. */
   anchor?: Date;
+  /**
+   * Settle scenarios (default 0): this many cancel requests whose appointment PKB has since shown cancelled, change
+   * requests whose appointment it has since moved, and repeats (a patient asking again about the same appointment).
+   */
+  settleScenarios?: number;
 }

@@ -26,6 +26,8 @@ export interface BuildSandboxOptions {
   seed?: number;
   size?: number;
   anchor?: Date;
+  /** Settle scenarios in the generated world (default 0; see GenerateOptions.settleScenarios). */
+  settleScenarios?: number;
   clientId?: string;
   clientSecret?: string;
   redirectUris?: string[];
@@ -80,7 +82,12 @@ export async function buildSandbox(opts: BuildSandboxOptions = {}): Promise<Buil
   };
   const dataset =
     opts.dataset ??
-    generate({ seed: opts.seed ?? 1, size: opts.size ?? 200, ...(opts.anchor ? { anchor: opts.anchor } : {}) });
+    generate({
+      seed: opts.seed ?? 1,
+      size: opts.size ?? 200,
+      ...(opts.anchor ? { anchor: opts.anchor } : {}),
+      ...(opts.settleScenarios ? { settleScenarios: opts.settleScenarios } : {}),
+    });
   const state: SandboxState = {
     world: new World(dataset),
     sessions: new SessionStore({

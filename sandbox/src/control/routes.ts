@@ -22,6 +22,7 @@ const resetBody = z.strictObject({
   seed: z.number().int().min(0).optional(),
   size: z.number().int().min(1).max(100_000).optional(),
   anchor: instant.or(z.iso.date()).optional(),
+  settleScenarios: z.number().int().min(0).max(1_000).optional(),
 });
 
 const requestBody = z.strictObject({
@@ -110,6 +111,7 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
       seed: b.seed ?? world.dataset.seed,
       size: b.size ?? world.dataset.size,
       ...(b.anchor !== undefined ? { anchor: new Date(b.anchor) } : {}),
+      ...(b.settleScenarios !== undefined ? { settleScenarios: b.settleScenarios } : {}),
     });
     world.load(dataset);
     sessions.rebind((username) => {

@@ -74,6 +74,9 @@ export function generate(opts: GenerateOptions): SandboxDataset {
     requests += n;
   }
 
+  // Own random stream: the world is otherwise the same with or without them.
+  planner.addSettleScenarios(new Rng(seed, 6), opts.settleScenarios ?? 0);
+
   const unrelated = Math.max(1, Math.round(size * UNRELATED_RATIO));
   addUnrelated(new Rng(seed, 4), sink, unrelated, patientList, staff, anchorMs);
 

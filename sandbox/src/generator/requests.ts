@@ -91,9 +91,27 @@ function ordinal(day: number): string {
   return `${day}${suffix}`;
 }
 
+/** A planned request: its patient, appointment and slot, when it was sent, and its ground-truth index. */
+interface Planned {
+  patient: SandboxPatient;
+  appt: SandboxAppointment;
+  spec: AppointmentSpec;
+  start: number;
+  ts: number;
+  index: number;
+}
+
+/** What the settle scenarios added (counts), for tests and the start-up banner. */
+export interface SettleScenarioCounts {
+  cancelledInPkb: number;
+  movedInPkb: number;
+  repeats: number;
+}
+
 /** Builds each patient's appointments and requests into shared arrays. */
 export class RequestPlanner {
   private requestCount = 0;
+  private readonly planned: Planned[] = [];
   private readonly teamIds: string[];
   private readonly trickDates: TrickDates;
   /** Patients born after this date (YYYY-MM-DD) are children (under 16 at the anchor). */
@@ -211,7 +229,9 @@ export class RequestPlanner {
       }
       const ts = this.requestTime(appt, start, trick === "boundary-72h");
       if (!ambiguous && !r.chance(NOT_PENDING_RATE)) f.markPending(appt, ts);
-      asked.push([this.addConversation(patient, appt, spec, start, ts, trick === "empty-note"), appt]);
+      const index = this.addConversation(patient, appt, spec, start, ts, trick === "empty-note");
+      asked.push([index, appt]);
+      if (!ambiguous) this.planned.push({ patient, appt, spec, start, ts, index });
     }
     const total = Math.max(requests, r.weighted(APPOINTMENT_COUNTS));
     for (let k = requests; k < total; k++) {
@@ -304,5 +324,87 @@ export class RequestPlanner {
       });
     }
     return request;
+  }
+
+  /**
+   * Settle scenarios (Rebook's docs/settling.md), on requests whose appointment is more than 5 days after the anchor:
+   * `count` cancel requests whose appointment the trust's PAS has since cancelled in PKB, `count` change requests whose
+   * appointment it has since moved (two hours, the same day), and `count` patients who asked again about the same
+   * appointment in a new conversation (every other one a cancel after a change). Uses its own random stream, so the
+   * rest of the world is the same with or without them. Call after every patient is planned.
+   */
+  addSettleScenarios(rng: Rng, count: number): SettleScenarioCounts {
+    const done: SettleScenarioCounts = { cancelledInPkb: 0, movedInPkb: 0, repeats: 0 };
+    if (count <= 0) return done;
+    const soon = this.anchorMs + 5 * 24 * HOUR_MS;
+    const kindOf = (p: Planned) => this.sink.truth[p.index]?.kind;
+    const pool = this.planned.filter((p) => p.start > soon && p.ts < this.anchorMs - HOUR_MS);
+    const used = new Set<Planned>();
+    const take = (kind: "change" | "cancel"): Planned | null => {
+      const free = pool.filter((p) => !used.has(p) && kindOf(p) === kind);
+      if (free.length === 0) return null;
+      const p = rng.pick(free);
+      used.add(p);
+      return p;
+    };
+    /** A time after the request and before the anchor. */
+    const after = (p: Planned) => p.ts + Math.floor((this.anchorMs - p.ts) * (0.2 + 0.6 * rng.next()));
+    for (let i = 0; i < count; i++) {
+      const c = take("cancel");
+      if (c) {
+        c.appt.status = "cancelled";
+        c.appt.statusBeforePending = null;
+        c.appt.versionId += 1;
+        c.appt.lastUpdated = new Date(after(c)).toISOString();
+        done.cancelledInPkb++;
+      }
+      const m = take("change");
+      if (m) {
+        // Two hours later (earlier in the evening), the same day: still the appointment the patient asked about.
+        const shift = new Date(m.appt.start).getUTCHours() < 19 ? 2 * HOUR_MS : -2 * HOUR_MS;
+        m.appt.start = new Date(Date.parse(m.appt.start) + shift).toISOString();
+        if (m.appt.end) m.appt.end = new Date(Date.parse(m.appt.end) + shift).toISOString();
+        m.appt.status = "booked";
+        m.appt.statusBeforePending = null;
+        m.appt.versionId += 1;
+        m.appt.lastUpdated = new Date(after(m)).toISOString();
+        done.movedInPkb++;
+      }
+      const r = take("change") ?? take("cancel");
+      if (r) {
+        const kind = kindOf(r) === "change" && i % 2 === 0 ? "cancel" : (kindOf(r) as "change" | "cancel");
+        this.addRepeat(r, kind, after(r));
+        done.repeats++;
+      }
+    }
+    return done;
+  }
+
+  /** The patient asks about the same appointment again, in a new conversation, at `ts`. */
+  private addRepeat(p: Planned, kind: "change" | "cancel", ts: number): void {
+    const subject = formatSubjectFromWallClock(
+      kind,
+      this.calendar.wallClock(p.spec.dayIndex, p.spec.minute),
+      p.spec.appointmentType,
+    );
+    const conversationId = this.rng.uuid();
+    this.sink.open(conversationId, [p.patient.pkbId, ...this.teamIds]);
+    this.sink.add({
+      conversationId,
+      recipientIds: [...this.teamIds, p.patient.pkbId],
+      patientId: p.patient.pkbId,
+      nhsNumber: p.patient.nhsNumber,
+      ts,
+      subject,
+      content:
+        kind === "cancel"
+          ? "Sorry, I asked to change this one but now I need to cancel it altogether."
+          : "I sent a request about this appointment a few days ago and have not heard back. Can someone help?",
+      senderId: p.patient.pkbId,
+      status: "UNREAD",
+      kind,
+      appointment: p.appt,
+      request: null,
+    });
   }
 }
