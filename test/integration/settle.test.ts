@@ -279,3 +279,54 @@ describe.each(engines)(
     });
   },
 );
+
+describe("the emulator's settle scenarios show in Rebook (SANDBOX_SETTLE_SCENARIOS)", { timeout: 120_000 }, () => {
+  let t: TestDb;
+  let emu: Emulator;
+  let rebook: TestApp;
+  beforeAll(async () => {
+    const today = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
+    emu = await startEmulator({ size: 60, anchor: today, settleScenarios: 3 });
+    t = await engines[0]!.open();
+    await createTeamExclusive(t.db, { name: "Appointments", description: "", isDefault: true });
+    rebook = await buildTestApp(t.db, { ...emu.env, ...SETTLE_ENV, SYNC_INITIAL_LOOKBACK_DAYS: "1000" });
+    const admin = await rebook.signIn("admin");
+    const created = await rebook.app.inject({
+      method: "POST",
+      url: "/api/pkb/connections",
+      headers: admin,
+      payload: { label: "Appointments" },
+    });
+    const { connection } = created.json<{ connection: { authorizePath: string } }>();
+    expect((await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers: admin })).status).toBe(200);
+    await rebook.poller.runNow();
+    await rebook.poller.runNow();
+    await runRequestWork({ db: t.db, sync: rebook.sync, logger: createLogger("silent"), now: () => new Date() });
+  }, 240_000);
+  afterAll(async () => {
+    await rebook?.app.close();
+    await t?.dispose();
+    await emu?.stop();
+  });
+
+  it("already cancelled closed, moved flagged, repeats attached, past appointments marked", async () => {
+    const [n] = await t.db.query<{ done: number; flagged: number; repeated: number; passed: number; rows: number }>(
+      `SELECT count(*) FILTER (WHERE outcome = 'already_done_in_pkb')::int AS done,
+         count(*) FILTER (WHERE pkb_flag = 'moved')::int AS flagged,
+         count(*) FILTER (WHERE asked_count > 1)::int AS repeated,
+         count(appointment_passed_at)::int AS passed, count(*)::int AS rows
+       FROM appointment_requests`,
+    );
+    const truth = await emu.control<{ entries: { kind: string }[] }>("GET", "ground-truth");
+    const asked = truth.entries.filter((e) => e.kind === "change" || e.kind === "cancel").length;
+    expect(n!.done).toBeGreaterThanOrEqual(2);
+    expect(n!.repeated).toBeGreaterThanOrEqual(2);
+    expect(n!.passed).toBeGreaterThanOrEqual(1);
+    // Moved two hours the same day: found by the match when it is linked, then flagged.
+    expect(
+      n!.flagged + (await t.db.query("SELECT 1 FROM appointment_requests WHERE match_state = 'review'")).length,
+    ).toBeGreaterThanOrEqual(1);
+    // One work item per appointment: fewer requests than messages asking.
+    expect(n!.rows).toBeLessThan(asked);
+  });
+});
