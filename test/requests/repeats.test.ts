@@ -127,7 +127,7 @@ describe.each(engines)("one work item per appointment on $name", { timeout: 60_0
     expect(types.map((e) => e.type)).toEqual(["repeat_received", "type_changed"]);
   });
 
-  it("another appointment of the same patient at another time is its own work item", async () => {
+  it("a twin appointment (same patient and start, another appointment) is its own work item", async () => {
     const p = nhs();
     const first = await newRequest(t.db, "change", `pkb-${p}`);
     await match(t.db, first, p, "appt-a", "change");
