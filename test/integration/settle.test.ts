@@ -287,7 +287,7 @@ describe("the emulator's settle scenarios show in Rebook (SANDBOX_SETTLE_SCENARI
   beforeAll(async () => {
     const today = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
     emu = await startEmulator({ size: 60, anchor: today, settleScenarios: 3 });
-    t = await engines[0]!.open();
+    t = await engines[0].open();
     await createTeamExclusive(t.db, { name: "Appointments", description: "", isDefault: true });
     rebook = await buildTestApp(t.db, { ...emu.env, ...SETTLE_ENV, SYNC_INITIAL_LOOKBACK_DAYS: "1000" });
     const admin = await rebook.signIn("admin");
