@@ -99,7 +99,8 @@ async function readSnapshot(db: Queryable): Promise<Snapshot> {
     `SELECT (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM appointment_requests
              WHERE status = 'processing') AS oldest,
             (SELECT count(*)::int FROM appointment_requests
-             WHERE status IN ('open', 'in_progress') AND deadline_at < now()) AS overdue`,
+             WHERE status IN ('open', 'in_progress') AND deadline_at < now()
+               AND appointment_passed_at IS NULL) AS overdue`,
   );
   // Every queue in one round trip, each query as a scalar subquery.
   const [depths] = await db.query<Record<string, number>>(
@@ -224,7 +225,7 @@ export function storeGaugeRegistry(db: Queryable, opts: { maxAgeMs?: number } = 
   });
   new Gauge({
     name: "rebook_requests_overdue",
-    help: "Open or in-progress requests past their deadline",
+    help: "Open or in-progress requests past their deadline (not those whose appointment passed: docs/settling.md)",
     registers: [registry],
     async collect() {
       this.set((await snapshot()).overdue);
