@@ -371,5 +371,8 @@ export interface Collection {
   partial: boolean;
   since: string | null;
   reasons: string[];
+  kinds: ("needs_reauthorisation" | "polls_failing" | "collection_stalled")[];
   adminsTold: { banner: boolean; alert: boolean };
+  /** PKB messages set aside in the error queue for an admin. */
+  setAside: { messages: number; since: string | null };
 }
