@@ -109,6 +109,20 @@ export interface PkbConfirmation {
 export interface RequestPage {
   items: RequestItem[];
   nextCursor: string | null;
+  /** How many requests match the filters (every page). */
+  total: number;
+}
+
+/** A saved worklist view with its count now (GET /api/views). */
+export interface SavedView {
+  id: string;
+  name: string;
+  scope: "personal" | "team";
+  team: { id: string; name: string } | null;
+  /** The /api/requests query: filters and sort. */
+  query: string;
+  count: number;
+  mayChange: boolean;
 }
 
 export interface Evidence {
