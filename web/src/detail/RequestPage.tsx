@@ -224,7 +224,7 @@ export function RequestPage() {
         <section
           aria-labelledby="actions-heading"
           className="app-section app-sidebar-panel app-request-layout__actions"
-          data-testid="actions"
+          data-testid="actions-section"
         >
           <h2 className="nhsuk-heading-m" id="actions-heading">
             Actions
