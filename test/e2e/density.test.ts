@@ -36,6 +36,7 @@ const MEASURE = `(() => {
   };
 })()`;
 
+const ROW_IDS = `[...document.querySelectorAll("tbody tr[data-request-id]")].map((r) => r.getAttribute("data-request-id"))`;
 const ACTIVE_ROW = `document.querySelector("tr.app-row--active")?.getAttribute("data-request-id") ?? null`;
 
 describe("density and flow (chromium)", { timeout: 120_000 }, () => {
@@ -52,11 +53,12 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
   const previewId = (page: Page) => page.getByTestId("preview-body").getAttribute("data-request-id");
 
   beforeAll(async () => {
-    s = await startStack({ size: 80 });
+    s = await startStack({ size: 60 });
     await s.connectAndSync();
     clerk = await s.newPage({ width: 1366, height: 900 });
+    clerk.page.setDefaultTimeout(30_000); // the machine is shared: full-page screenshots can be slow
     await signInByApi(clerk.context, s.url, s.staff.clerk.email);
-  }, 180_000);
+  }, 400_000);
   afterAll(async () => {
     mkdirSync(path.dirname(SCREENSHOTS), { recursive: true });
     writeFileSync(
@@ -116,9 +118,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     await page.locator("tbody tr[data-request-id]").first().waitFor();
     await page.getByTestId("toggle-preview").click();
     await page.getByTestId("preview-body").waitFor();
-    const ids = await page
-      .locator("tbody tr[data-request-id]")
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-request-id")!));
+    const ids = await page.evaluate<string[]>(ROW_IDS);
     await expect.poll(() => previewId(page)).toBe(ids[0]);
     await page.keyboard.press("j");
     await expect.poll(() => previewId(page)).toBe(ids[1]);
@@ -140,7 +140,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     expect(viewed.map((v) => v.request_id)).toEqual(expect.arrayContaining([ids[0], ids[1], ids[2]]));
 
     // c claims the request under the cursor; the pane follows.
-    const claimable = await page.locator("tbody tr[data-request-id]", {
+    const claimable = page.locator("tbody tr[data-request-id]", {
       has: page.getByRole("button", { name: /^Claim/ }),
     });
     const target = await claimable.first().getAttribute("data-request-id");
@@ -168,9 +168,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     );
     await page.goto(`${s.url}/requests?mine=1`);
     await page.getByTestId("preview-body").waitFor();
-    const ids = await page
-      .locator("tbody tr[data-request-id]")
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-request-id")!));
+    const ids = await page.evaluate<string[]>(ROW_IDS);
     expect(ids.length).toBeGreaterThanOrEqual(2);
     await expect.poll(() => previewId(page)).toBe(ids[0]);
     await page.keyboard.press("r");

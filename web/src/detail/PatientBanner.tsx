@@ -9,7 +9,7 @@ export const fullName = (r: RequestDetail): string =>
   r.patient.name ||
   "Patient not identified";
 
-export function PatientBanner({ request: r, label = "Patient" }: { request: RequestDetail; label?: string }) {
+export function PatientBanner({ request: r, label = "Patient banner" }: { request: RequestDetail; label?: string }) {
   return (
     <section className="app-patient-banner" aria-label={label} data-testid="patient-banner">
       <dl className="app-patient-banner__list">

@@ -12,9 +12,8 @@ import { useMe } from "../auth/AuthContext.tsx";
 import { canBulk, canWork } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { Pagination } from "../components/Pagination.tsx";
-import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
+import { ErrorSummary, Loading, useTitle } from "../components/ui.tsx";
 import { plural } from "../format.ts";
-import { stoppedHeadline, useCollection } from "../layout/Collection.tsx";
 import { BulkBar } from "./BulkBar.tsx";
 import { Filters } from "./Filters.tsx";
 import { RequestTable } from "./RequestTable.tsx";
@@ -24,6 +23,7 @@ import { LayoutToggles } from "./LayoutToggles.tsx";
 import { Preview } from "./Preview.tsx";
 import { usePrefs, useWide } from "./prefs.ts";
 import { SavedViews } from "./SavedViews.tsx";
+import { WorklistHeader } from "./WorklistHeader.tsx";
 import { apiQuery, changeView, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
 
 interface Loaded {
@@ -51,7 +51,6 @@ export function Worklist() {
   const { announce } = useAnnouncer();
   const dir = useDirectory(me);
   const { subscribe, presence, live, epoch } = useEvents();
-  const collection = useCollection();
   const [page, setPage] = useState<Loaded | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
@@ -304,25 +303,7 @@ export function Worklist() {
 
   return (
     <div className="app-worklist-page">
-      <div className="app-page-header">
-        <PageHeading>Worklist</PageHeading>
-        <p className="nhsuk-body-s app-live" data-testid="live-status">
-          <span
-            className={`app-live__dot${live && collection?.state !== "stopped" ? " app-live__dot--on" : ""}`}
-            aria-hidden="true"
-          />
-          {collection?.state === "stopped"
-            ? `${stoppedHeadline(collection)}.${collection.adminsTold.banner ? " An administrator has been told." : ""}`
-            : live
-              ? "Live: updates appear as they happen"
-              : "Live updates paused: reconnecting"}
-          {" · "}
-          <button type="button" className="app-link-button" onClick={() => setShowKeys(true)} aria-keyshortcuts="?">
-            Keyboard shortcuts
-          </button>
-        </p>
-      </div>
-      <SavedViews view={view} me={me} teams={visibleTeams} onOpen={go} />
+      <WorklistHeader live={live} onShowKeys={() => setShowKeys(true)} />
       <Filters
         view={view}
         onChange={go}
@@ -379,6 +360,16 @@ export function Worklist() {
       ) : null}
       {page === null && loading ? <Loading what="Loading requests" /> : null}
       {page !== null ? (
+        <div className="app-result-bar">
+          <p className="nhsuk-body-s app-result-count" data-testid="result-count">
+            <span className="nhsuk-u-visually-hidden">Showing requests </span>
+            {rows.length ? `${first}–${first + rows.length - 1} of ${page.total}` : "0 requests"}
+          </p>
+          <SavedViews view={view} me={me} teams={visibleTeams} onOpen={go} />
+          {rows.length ? <LayoutToggles prefs={prefs} onChange={setPrefs} previewOffered={wide} /> : null}
+        </div>
+      ) : null}
+      {page !== null ? (
         rows.length === 0 ? (
           <div className="app-empty" data-testid="worklist-empty">
             <h2 className="nhsuk-heading-s">No requests {isFiltered(view) ? "match" : "yet"}</h2>
@@ -390,13 +381,6 @@ export function Worklist() {
           </div>
         ) : (
           <>
-            <div className="app-result-bar">
-              <p className="nhsuk-body-s app-result-count" data-testid="result-count">
-                <span className="nhsuk-u-visually-hidden">Showing requests </span>
-                {first}–{first + rows.length - 1} of {page.total}
-              </p>
-              <LayoutToggles prefs={prefs} onChange={setPrefs} previewOffered={wide} />
-            </div>
             <div className={previewOn ? "app-split" : undefined}>
               <div
                 className={previewOn ? "app-split__list" : undefined}
