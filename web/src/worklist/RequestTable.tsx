@@ -282,7 +282,7 @@ export function RequestTable({
   caption: string;
   /** One line per request. */
   compact?: boolean;
-  /** Beside the preview pane: the columns the preview shows are left out. */
+  /** Beside the preview pane: the columns the preview shows (appointment, match, status, who, Claim) are left out. */
   narrow?: boolean;
 }) {
   const cols = useMemo(() => columns(ctx, selectable), [ctx, selectable]);
