@@ -18,8 +18,12 @@ export interface CollectionStatus {
   since: Date | null;
   /** Why, in words, one per kind of problem. */
   reasons: string[];
-  /** How the admins know: the re-authorisation banner on their every page, and the alert webhook. */
+  /** The kinds of problem found, once each (so pages can tell re-authorisation from the rest). */
+  kinds: CollectionProblem["kind"][];
+  /** How the admins know: a banner on their every page (re-authorise, or this one), and the alert webhook. */
   adminsTold: { banner: boolean; alert: boolean };
+  /** PKB messages set aside in the error queue, waiting for an admin (other requests still arrive). */
+  setAside: { messages: number; since: Date | null };
 }
 
 const REASONS: Record<CollectionProblem["kind"], string> = {
@@ -28,32 +32,42 @@ const REASONS: Record<CollectionProblem["kind"], string> = {
   collection_stalled: "Rebook has not collected from PKB for longer than it should",
 };
 
+/** The kinds the alert webhook is told of (an incident each: src/store/incidents.ts). */
+const ALERTED: ReadonlySet<CollectionProblem["kind"]> = new Set(["needs_reauthorisation", "polls_failing"]);
+
 /**
- * The collection status from the connections' statuses and the problems found (at most one per connection).
- * `alerting` says whether an alert webhook is configured (it is told of re-authorisation).
+ * The collection status from the connections' statuses and the problems found (at most one per connection), and the
+ * messages set aside in the error queue. `alerting` says whether an alert webhook is configured (it is told of
+ * re-authorisation and of failing polls). Admins see every problem on every page (the re-authorise banner, or the
+ * collection banner), so `adminsTold.banner` holds whenever collection has stopped.
  */
 export function collectionStatus(p: {
   connections: readonly { status: string }[];
   problems: readonly CollectionProblem[];
   alerting: boolean;
+  setAside?: { messages: number; since: Date | null };
 }): CollectionStatus {
   const working = p.connections.filter((c) => c.status === "active" || c.status === "needs_reauth").length;
+  const setAside = p.setAside ?? { messages: 0, since: null };
   if (p.problems.length === 0) {
     return {
       state: working > 0 ? "collecting" : "not_connected",
       partial: false,
       since: null,
       reasons: [],
+      kinds: [],
       adminsTold: { banner: false, alert: false },
+      setAside,
     };
   }
   const times = p.problems.flatMap((x) => (x.since ? [x.since.getTime()] : []));
-  const banner = p.problems.some((x) => x.kind === "needs_reauthorisation");
   return {
     state: "stopped",
     partial: working > p.problems.length,
     since: times.length ? new Date(Math.min(...times)) : null,
     reasons: [...new Set(p.problems.map((x) => REASONS[x.kind]))],
-    adminsTold: { banner, alert: banner && p.alerting },
+    kinds: [...new Set(p.problems.map((x) => x.kind))],
+    adminsTold: { banner: true, alert: p.alerting && p.problems.some((x) => ALERTED.has(x.kind)) },
+    setAside,
   };
 }

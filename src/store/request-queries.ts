@@ -287,6 +287,20 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
   return where;
 }
 
+/** How many requests match `filter` (the worklist's total, a saved view's count): one count over the filtered rows. */
+export async function countRequests(db: Queryable, filter: RequestFilter): Promise<number> {
+  const { params, p } = paramList();
+  const where = filterConditions(filter, p);
+  // The confirmation join only when that filter needs it: most counts read appointment_requests alone.
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM appointment_requests r
+     ${filter.confirmation ? CONFIRMATION_JOIN : ""}
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
+    params,
+  );
+  return row?.n ?? 0;
+}
+
 /**
  * One page of the worklist: `limit` rows in `sort` order after `cursor` (opaque, from the previous page's nextCursor),
  * and the cursor of the next page (null on the last). Ties in the sort key are broken by id, so paging visits every

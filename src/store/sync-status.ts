@@ -110,6 +110,8 @@ export interface SyncProblem {
   label: string | null;
   reason: string;
   since: Date | null;
+  /** error_queue: how many messages wait. */
+  messages?: number;
 }
 
 /** The sync's health: degraded when any problem is found. */
@@ -187,6 +189,7 @@ export async function syncHealth(db: Queryable, opts: { pollIntervalMs: number; 
       label: q.label,
       reason: `${q.n} PKB message${q.n === 1 ? "" : "s"} set aside in the error queue: replay or discard ${q.n === 1 ? "it" : "them"}`,
       since: q.since,
+      messages: q.n,
     });
   }
   return { status: problems.length > 0 ? "degraded" : "ok", problems };

@@ -15,6 +15,7 @@ import { appendRule } from "../../src/store/routing-rules.ts";
 import { buildTestApp, type AuthHeaders, type TestApp } from "../helpers/app.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 import { seedRequest } from "../helpers/requests.ts";
+import { createSavedView } from "../../src/store/saved-views.ts";
 
 type Who = "anonymous" | Role;
 const ROLES: Role[] = ["admin", "team_lead", "clerk", "viewer"];
@@ -34,6 +35,8 @@ interface Fixture {
   fresh(status?: "open" | "error", assignedUserId?: string | null): Promise<string>;
   /** A fresh routing rule. */
   rule(): Promise<string>;
+  /** A fresh team view of team A. */
+  teamView(): Promise<string>;
   /** A fresh user (to change, or to add to and remove from team A). */
   user(): Promise<User>;
 }
@@ -235,6 +238,24 @@ const ROUTES: Record<string, Entry> = {
   "GET /api/events": { expect: everyone(200), call: () => ({ url: "/api/events", stream: true }) },
   "GET /api/collection": { expect: everyone(200), call: () => ({ url: "/api/collection" }) },
 
+  // ---- Saved worklist views: personal for everyone; team views by the team's leads and admins ----
+  "GET /api/views": { expect: everyone(200), call: () => ({ url: "/api/views" }) },
+  "POST /api/views": {
+    expect: leadsAndAdmins(201),
+    call: (f) => ({
+      url: "/api/views",
+      payload: { name: `Team view ${randomUUID()}`, scope: "team", teamId: f.teamA, query: "due=overdue" },
+    }),
+  },
+  "PATCH /api/views/:id": {
+    expect: leadsAndAdmins(200),
+    call: async (f) => ({ url: `/api/views/${await f.teamView()}`, payload: { name: `Renamed ${randomUUID()}` } }),
+  },
+  "DELETE /api/views/:id": {
+    expect: leadsAndAdmins(204),
+    call: async (f) => ({ url: `/api/views/${await f.teamView()}` }),
+  },
+
   // ---- Audit log: admins ----
   "GET /api/audit": { expect: adminOnly(200), call: () => ({ url: "/api/audit" }) },
   "GET /api/audit/export.csv": { expect: adminOnly(200), call: () => ({ url: "/api/audit/export.csv" }) },
@@ -416,6 +437,16 @@ describe("role-based access, endpoint by endpoint", () => {
           })
         ).id,
       user: () => rebook.createStaff("clerk"),
+      teamView: async () =>
+        (
+          await createSavedView(t.db, {
+            name: `View ${randomUUID()}`,
+            ownerUserId: null,
+            teamId: teamA,
+            query: "",
+            createdBy: users.admin.id,
+          })
+        ).id,
     };
   });
   afterAll(async () => {

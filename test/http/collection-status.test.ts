@@ -48,7 +48,9 @@ describe("collection status", () => {
       partial: false,
       since: null,
       reasons: [],
+      kinds: [],
       adminsTold: { banner: false, alert: false },
+      setAside: { messages: 0, since: null },
     });
   });
 
@@ -67,5 +69,90 @@ describe("collection status", () => {
       expect(body.adminsTold).toEqual({ banner: true, alert: true });
       expect(JSON.stringify(body)).not.toContain("Second"); // no connection names for everyone
     }
+  });
+});
+
+// The sync's own health (src/store/sync-status.ts) also stops collection: polls failing repeatedly, no poll finished for
+// a long time. Messages set aside in the error queue are said separately (they wait for an admin; others arrive).
+describe("collection status from the sync's health", () => {
+  let t: TestDb;
+  let rebook: TestApp;
+  let clerk: AuthHeaders;
+  const get = async () => {
+    const res = await rebook.app.inject({ method: "GET", url: "/api/collection", headers: clerk });
+    return res.json<Collection & { kinds: string[]; setAside: { messages: number; since: string | null } }>();
+  };
+  const activeConnection = async (label: string) => {
+    const c = await createConnection(t.db, { label, createdBy: null });
+    await t.db.query(
+      "UPDATE pkb_connections SET status = 'active', granted_at = now(), last_sync_finished_at = now() WHERE id = $1",
+      [c.id],
+    );
+    return c.id;
+  };
+
+  beforeAll(async () => {
+    t = await engines[0].open();
+    // Polls every minute: a connection not polled for five minutes has stalled.
+    rebook = await buildTestApp(t.db, {
+      ALERT_WEBHOOK_URL: "https://alerts.trust.test/hook",
+      SYNC_INTERVAL_SECONDS: "60",
+    });
+    clerk = await rebook.signIn("clerk");
+  });
+  afterAll(async () => {
+    await rebook?.app.close();
+    await t?.dispose();
+  });
+
+  it("says stopped when a connection's polls keep failing, since the first failure, and that admins were alerted", async () => {
+    const ok = await activeConnection("Healthy");
+    const failing = await activeConnection("Failing");
+    await t.db.query(
+      `INSERT INTO sync_runs (connection_id, started_at, finished_at, error, outcome)
+       SELECT $1, now() - (n || ' minutes')::interval, now() - (n || ' minutes')::interval, 'PKB answered 503', 'failed'
+       FROM generate_series(1, 3) AS n`,
+      [failing],
+    );
+    const body = await get();
+    expect(body.state).toBe("stopped");
+    expect(body.partial).toBe(true);
+    expect(body.kinds).toEqual(["polls_failing"]);
+    expect(body.reasons).toEqual(["Rebook's calls to PKB keep failing"]);
+    const [first] = await t.db.query<{ at: Date }>(
+      "SELECT min(started_at) AS at FROM sync_runs WHERE connection_id = $1",
+      [failing],
+    );
+    expect(Date.parse(body.since!)).toBe(first!.at.getTime());
+    expect(body.adminsTold).toEqual({ banner: true, alert: true });
+    expect(JSON.stringify(body)).not.toContain("Failing");
+    // A poll that succeeds ends it.
+    await t.db.query("INSERT INTO sync_runs (connection_id, finished_at, outcome) VALUES ($1, now(), 'ok')", [failing]);
+    expect((await get()).state).toBe("collecting");
+    await t.db.query("DELETE FROM pkb_connections WHERE id = ANY($1::uuid[])", [[ok, failing]]);
+  });
+
+  it("says stopped when no poll has finished for five poll intervals", async () => {
+    const stalled = await activeConnection("Stalled");
+    const since = new Date(Date.now() - 20 * 60_000);
+    await t.db.query("UPDATE pkb_connections SET last_sync_finished_at = $2 WHERE id = $1", [stalled, since]);
+    const body = await get();
+    expect(body).toMatchObject({ state: "stopped", partial: false, kinds: ["collection_stalled"] });
+    expect(body.reasons).toEqual(["Rebook has not collected from PKB for longer than it should"]);
+    expect(Date.parse(body.since!)).toBe(since.getTime());
+    expect(body.adminsTold.banner).toBe(true);
+    await t.db.query("DELETE FROM pkb_connections WHERE id = $1", [stalled]);
+  });
+
+  it("counts messages set aside in the error queue without saying collection stopped", async () => {
+    await activeConnection("Main");
+    await t.db.query(
+      `INSERT INTO message_errors (message_key, original, reason, first_failed_at)
+       VALUES ('m1', '{}', 'unreadable', now() - interval '2 hours'), ('m2', '{}', 'unreadable', now())`,
+    );
+    const body = await get();
+    expect(body.state).toBe("collecting");
+    expect(body.setAside.messages).toBe(2);
+    expect(Date.parse(body.setAside.since!)).toBeLessThan(Date.now() - 60 * 60_000);
   });
 });

@@ -23,6 +23,7 @@ import { eventRoutes } from "./events.ts";
 import { openapiOptions } from "./openapi.ts";
 import { signInAdminRoutes } from "./sign-in-admin.ts";
 import { simulateRoutes } from "./simulate.ts";
+import { viewRoutes } from "./views.ts";
 import { workflowRoutes } from "./workflow.ts";
 
 /** Route patterns anyone may reach: sign-in (/api/auth/…) and the API's documentation. */
@@ -94,6 +95,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(workflowRoutes, deps);
     await api.register(bulkRoutes, deps);
     await api.register(collectionRoutes, deps);
+    await api.register(viewRoutes, deps);
     await api.register(eventRoutes, deps);
     await api.register(simulateRoutes, deps);
   });

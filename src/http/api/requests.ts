@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { formatUkDateTime } from "../../domain/uk-time.ts";
 import { requireUser } from "../../auth/guard.ts";
-import { visibleTeams } from "../../auth/permissions.ts";
+import { visibleTeams, type SessionUser } from "../../auth/permissions.ts";
 import { retryRequest } from "../../requests/commands/retry.ts";
 import { viewRequest } from "../../requests/views.ts";
 import {
@@ -22,7 +22,13 @@ import {
   REQUEST_TYPES as TYPES,
 } from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
-import { listRequests, listSpecialties, type RequestDetail } from "../../store/request-queries.ts";
+import {
+  countRequests,
+  listRequests,
+  listSpecialties,
+  type RequestDetail,
+  type RequestFilter,
+} from "../../store/request-queries.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { presenceStore } from "../../events/presence.ts";
@@ -50,7 +56,8 @@ const instantParam = z.iso
   .transform((s) => new Date(s))
   .optional();
 
-const listQuery = z.object({
+/** The worklist's query: filters, sort and page (saved views keep the filters and sort of one). */
+export const listQuery = z.object({
   status: listParam(REQUEST_STATUSES),
   type: listParam(TYPES),
   match_state: listParam(MATCH_STATES),
@@ -99,6 +106,41 @@ const listQuery = z.object({
   cursor: z.string().max(1000).optional().describe("nextCursor of the previous page"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/**
+ * The store filter for a worklist query, as `user` sees it (their teams; "assigned_to=me" is them) at `now`. Throws
+ * 400 conflicting_filters for assigned_to with assigned_user_id.
+ */
+export function requestFilter(
+  q: Omit<z.infer<typeof listQuery>, "sort" | "cursor" | "limit">,
+  user: SessionUser,
+  now: Date,
+  dueSoonMs: number,
+): RequestFilter {
+  if (q.assigned_to && q.assigned_user_id) {
+    throw new AppError("conflicting_filters", "Give assigned_to or assigned_user_id, not both", 400);
+  }
+  // overdue=true narrows `due` (every filter given must hold).
+  const dueStates: DueState[] | null =
+    q.due || q.overdue ? (q.due ?? ["overdue"]).filter((s) => !q.overdue || s === "overdue") : null;
+  return {
+    teamIds: visibleTeams(user),
+    status: q.status,
+    type: q.type,
+    matchState: q.match_state,
+    patientState: q.patient_state,
+    teamId: q.team_id,
+    assignedUserId: q.assigned_to === "me" ? user.id : q.assigned_user_id,
+    due: dueStates ? { states: dueStates, now, dueSoonMs } : undefined,
+    specialtyCode: q.specialty_code,
+    confirmation: q.confirmation,
+    pkbFlag: q.pkb_flag,
+    repeated: q.repeated === undefined ? undefined : q.repeated === "true",
+    receivedFrom: q.received_from,
+    receivedTo: q.received_to,
+    q: q.q,
+  };
+}
 
 const appointmentSchema = z.object({
   fhirId: z.string(),
@@ -310,38 +352,21 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           "Keyset pagination: pass the response's nextCursor as `cursor` (with the same filters and sort) for the next page; null means the last page.",
         querystring: listQuery,
         response: {
-          200: z.object({ items: z.array(requestItemSchema), nextCursor: z.string().nullable() }),
+          200: z.object({
+            items: z.array(requestItemSchema),
+            nextCursor: z.string().nullable(),
+            total: z.number().int().describe("How many requests match the filters, on every page"),
+          }),
           400: errorSchema,
         },
       },
     },
     async (req) => {
       const q = req.query;
-      if (q.assigned_to && q.assigned_user_id) {
-        throw new AppError("conflicting_filters", "Give assigned_to or assigned_user_id, not both", 400);
-      }
       const now = new Date();
-      // overdue=true narrows `due` (every filter given must hold).
-      const dueStates: DueState[] | null =
-        q.due || q.overdue ? (q.due ?? ["overdue"]).filter((s) => !q.overdue || s === "overdue") : null;
+      const filter = requestFilter(q, requireUser(req), now, deps.config.workflow.dueSoonMs);
       const page = await listRequests(deps.db, {
-        filter: {
-          teamIds: visibleTeams(requireUser(req)),
-          status: q.status,
-          type: q.type,
-          matchState: q.match_state,
-          patientState: q.patient_state,
-          teamId: q.team_id,
-          assignedUserId: q.assigned_to === "me" ? requireUser(req).id : q.assigned_user_id,
-          due: dueStates ? { states: dueStates, now, dueSoonMs: deps.config.workflow.dueSoonMs } : undefined,
-          specialtyCode: q.specialty_code,
-          confirmation: q.confirmation,
-          pkbFlag: q.pkb_flag,
-          repeated: q.repeated === undefined ? undefined : q.repeated === "true",
-          receivedFrom: q.received_from,
-          receivedTo: q.received_to,
-          q: q.q,
-        },
+        filter,
         sort: q.sort,
         cursor: q.cursor ?? null,
         limit: q.limit,
@@ -363,8 +388,11 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           ip: req.ip,
         });
       }
+      // The total (for "1–50 of 162"): one count over the same filters; a single page needs none.
+      const total = !q.cursor && page.nextCursor === null ? page.items.length : await countRequests(deps.db, filter);
       return {
         ...page,
+        total,
         items: page.items.map((i) => ({ ...i, deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs) })),
       };
     },

@@ -28,6 +28,9 @@ const ACTIONS: [string, string][] = [
   ["user.sign_in_unlocked", "Sign-in delay lifted"],
   ["report.rows_exported", "Report rows exported"],
   ["audit.exported", "Audit log exported"],
+  ["view.created", "Worklist view saved"],
+  ["view.updated", "Worklist view changed"],
+  ["view.deleted", "Worklist view deleted"],
 ];
 
 const actionText = new Map(ACTIONS.filter(([v]) => v));

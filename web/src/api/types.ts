@@ -123,6 +123,20 @@ export interface PkbConfirmation {
 export interface RequestPage {
   items: RequestItem[];
   nextCursor: string | null;
+  /** How many requests match the filters (every page). */
+  total: number;
+}
+
+/** A saved worklist view with its count now (GET /api/views). */
+export interface SavedView {
+  id: string;
+  name: string;
+  scope: "personal" | "team";
+  team: { id: string; name: string } | null;
+  /** The /api/requests query: filters and sort. */
+  query: string;
+  count: number;
+  mayChange: boolean;
 }
 
 export interface Evidence {
@@ -387,5 +401,8 @@ export interface Collection {
   partial: boolean;
   since: string | null;
   reasons: string[];
+  kinds: ("needs_reauthorisation" | "polls_failing" | "collection_stalled")[];
   adminsTold: { banner: boolean; alert: boolean };
+  /** PKB messages set aside in the error queue for an admin. */
+  setAside: { messages: number; since: string | null };
 }

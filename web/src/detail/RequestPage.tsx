@@ -26,6 +26,7 @@ import { Match } from "./Match.tsx";
 import { Notes } from "./Notes.tsx";
 import { OutcomeForm } from "./OutcomeForm.tsx";
 import { PkbConfirmationPanel } from "./PkbConfirmationPanel.tsx";
+import { PatientBanner } from "./PatientBanner.tsx";
 import { SettlePanel } from "./SettlePanel.tsx";
 import { Thread } from "./Thread.tsx";
 
@@ -183,6 +184,7 @@ export function RequestPage() {
       <PageHeading caption={`${r.type ? typeText[r.type] : "Unreadable"} request`}>
         {r.patient.name ?? "Patient not identified"}
       </PageHeading>
+      <PatientBanner request={r} />
       {others ? (
         <div className="app-presence-banner" role="status" data-testid="presence-banner">
           <strong>{others.replace(/this$/, "this request")}.</strong> Check with them before you change it.
@@ -221,8 +223,29 @@ export function RequestPage() {
         </li>
         {r.priority !== "normal" ? <li>Priority: {priorityText[r.priority]}</li> : null}
       </ul>
-      <div className="nhsuk-grid-row">
-        <div className="nhsuk-grid-column-two-thirds">
+      <div className="app-request-layout">
+        <section
+          aria-labelledby="actions-heading"
+          className="app-section app-sidebar-panel app-request-layout__actions"
+          data-testid="actions-section"
+        >
+          <h2 className="nhsuk-heading-m" id="actions-heading">
+            Actions
+          </h2>
+          <Actions
+            request={r}
+            me={me}
+            dir={dir}
+            held={heldConfirm.run}
+            onChanged={changed}
+            onLeft={(message) => {
+              announce(message);
+              void navigate(backTo, { state: { notice: message } });
+            }}
+            onRecordOutcome={openOutcome}
+          />
+        </section>
+        <div className="app-request-layout__main">
           {showOutcome && work && workable ? (
             <OutcomeForm
               key={r.id}
@@ -272,24 +295,7 @@ export function RequestPage() {
           />
           <History events={r.history} names={dir?.names ?? new Map<string, string>()} />
         </div>
-        <div className="nhsuk-grid-column-one-third">
-          <section aria-labelledby="actions-heading" className="app-section app-sidebar-panel">
-            <h2 className="nhsuk-heading-m" id="actions-heading">
-              Actions
-            </h2>
-            <Actions
-              request={r}
-              me={me}
-              dir={dir}
-              held={heldConfirm.run}
-              onChanged={changed}
-              onLeft={(message) => {
-                announce(message);
-                void navigate(backTo, { state: { notice: message } });
-              }}
-              onRecordOutcome={openOutcome}
-            />
-          </section>
+        <div className="app-request-layout__side">
           <section aria-labelledby="patient-heading" className="app-section">
             <h2 className="nhsuk-heading-m" id="patient-heading">
               Patient

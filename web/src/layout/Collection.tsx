@@ -1,6 +1,7 @@
 // Whether new requests are arriving from PKB, for everyone signed in (GET /api/collection, re-checked every minute,
 // when the window regains focus and when an admin changes a connection). When they are not, every page says so, since
 // when, and that the admins know; the worklist's "Live" line says so too. Admins also keep the re-authorise banner.
+import { Link } from "react-router";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { get } from "../api/client.ts";
 import type { Collection } from "../api/types.ts";
@@ -45,18 +46,44 @@ export function stoppedHeadline(c: Collection): string {
 
 /** How the admins know, in a sentence. */
 export function adminsToldText(c: Collection): string {
-  if (c.adminsTold.alert) return "The administrators have been alerted and see how to fix it on every page.";
-  if (c.adminsTold.banner) return "The administrators see this on every page of Rebook, with how to fix it.";
+  if (c.adminsTold.alert) return "The administrators have been alerted and see this on every page of Rebook.";
+  if (c.adminsTold.banner) return "The administrators have been told: they see this on every page of Rebook.";
   return "The administrators can see this on the PKB connections page.";
+}
+
+/** "3 messages from PKB could not be read (since …) and wait for an administrator", or null when none wait. */
+export function setAsideText(c: Collection): string | null {
+  const n = c.setAside.messages;
+  if (n === 0) return null;
+  return `${n === 1 ? "1 message" : `${n} messages`} from PKB could not be read${c.setAside.since ? ` (since ${ukDateTime(c.setAside.since)})` : ""} and ${n === 1 ? "waits" : "wait"} for an administrator in the error queue.`;
 }
 
 /**
  * The banner on every page while collection has stopped. Admins get it only for problems their re-authorise banner
- * does not show (it says the same, with the button).
+ * does not show (it says the same, with the button). Messages set aside in the error queue get a quieter line:
+ * other requests still arrive.
  */
 export function CollectionBanner({ admin }: { admin: boolean }) {
   const c = useCollection();
-  if (!c || c.state !== "stopped" || (admin && c.adminsTold.banner)) return null;
+  if (!c) return null;
+  const onlyReauth = c.kinds.every((k) => k === "needs_reauthorisation");
+  if (c.state !== "stopped" || (admin && onlyReauth)) {
+    const waiting = setAsideText(c);
+    if (!waiting) return null;
+    return (
+      <div className="nhsuk-width-container app-width-container">
+        <p className="nhsuk-body-s app-set-aside" role="status" data-testid="set-aside">
+          {waiting}
+          {admin ? (
+            <>
+              {" "}
+              <Link to="/admin/error-queue">Open the error queue</Link>
+            </>
+          ) : null}
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="nhsuk-width-container app-width-container">
       <div
@@ -76,6 +103,7 @@ export function CollectionBanner({ admin }: { admin: boolean }) {
             {c.reasons.join(". ")}. {adminsToldText(c)} Nothing is lost: the requests arrive once collection resumes.
             The requests already here can be worked as usual.
           </p>
+          {setAsideText(c) ? <p className="nhsuk-body">{setAsideText(c)}</p> : null}
         </div>
       </div>
     </div>

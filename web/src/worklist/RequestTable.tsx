@@ -57,6 +57,16 @@ function SortHeader({ ctx, column, label }: { ctx: Ctx; column: string; label: s
   );
 }
 
+/** On a phone each row is a card: its cells say what they are (the table's header is not shown). */
+const CARD_LABELS: Record<string, string | undefined> = {
+  appointment: "Appointment",
+  priority: "Priority",
+  deadline: "Deadline",
+  match: "Match",
+  status: "Status",
+  assigned: "Assigned to",
+};
+
 const patientLabel = (r: RequestItem): string => r.patient.name ?? "Patient not identified";
 
 function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, RequestItem>[] {
@@ -142,10 +152,12 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
           <SettleTags r={r} />
           <br />
           <span className="app-secondary">
-            <span className="nhsuk-u-visually-hidden">Received </span>
-            {ukShort(r.receivedAt)}
-            <br />
-            {age(r.receivedAt)}
+            <span className="app-received">
+              <span className="nhsuk-u-visually-hidden">Received </span>
+              {ukShort(r.receivedAt)}
+              <br />
+            </span>
+            <span className="app-age">{age(r.receivedAt)}</span>
           </span>
         </>
       ),
@@ -259,6 +271,8 @@ export function RequestTable({
   activeId,
   busy,
   caption,
+  compact = false,
+  narrow = false,
 }: {
   rows: RequestItem[];
   ctx: Ctx;
@@ -268,6 +282,10 @@ export function RequestTable({
   activeId: string | null;
   busy: boolean;
   caption: string;
+  /** One line per request. */
+  compact?: boolean;
+  /** Beside the preview pane: the columns the preview shows (appointment, match, status, who, Claim) are left out. */
+  narrow?: boolean;
 }) {
   const cols = useMemo(() => columns(ctx, selectable), [ctx, selectable]);
   const table = useTable({
@@ -281,7 +299,11 @@ export function RequestTable({
   });
   return (
     <div className="app-table-scroll" role="region" aria-label="Requests" tabIndex={0}>
-      <table className="nhsuk-table app-worklist" aria-busy={busy}>
+      <table
+        className={`nhsuk-table app-worklist${compact ? " app-worklist--compact" : ""}${narrow ? " app-worklist--narrow" : ""}`}
+        aria-busy={busy}
+        data-testid="worklist-table"
+      >
         <caption className="nhsuk-table__caption nhsuk-u-visually-hidden">{caption}</caption>
         <thead className="nhsuk-table__head">
           {table.getHeaderGroups().map((g) => (
@@ -308,7 +330,11 @@ export function RequestTable({
               aria-current={row.id === activeId ? "true" : undefined}
             >
               {row.getAllCells().map((cell) => (
-                <td className={`nhsuk-table__cell app-col-${cell.column.id}`} key={cell.id}>
+                <td
+                  className={`nhsuk-table__cell app-col-${cell.column.id}`}
+                  key={cell.id}
+                  data-label={CARD_LABELS[cell.column.id]}
+                >
                   <table.FlexRender cell={cell} />
                 </td>
               ))}

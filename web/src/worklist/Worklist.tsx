@@ -12,23 +12,34 @@ import { useMe } from "../auth/AuthContext.tsx";
 import { canBulk, canWork } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { Pagination } from "../components/Pagination.tsx";
-import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
+import { ErrorSummary, Loading, useTitle } from "../components/ui.tsx";
 import { plural } from "../format.ts";
-import { stoppedHeadline, useCollection } from "../layout/Collection.tsx";
 import { BulkBar } from "./BulkBar.tsx";
 import { Filters } from "./Filters.tsx";
 import { RequestTable } from "./RequestTable.tsx";
 import { useShortcuts } from "./shortcuts.ts";
 import { ShortcutsDialog } from "./ShortcutsDialog.tsx";
+import { LayoutToggles } from "./LayoutToggles.tsx";
+import { Preview } from "./Preview.tsx";
+import { usePrefs, useWide } from "./prefs.ts";
+import { SavedViews } from "./SavedViews.tsx";
+import { WorklistHeader } from "./WorklistHeader.tsx";
 import { apiQuery, changeView, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
 
 interface Loaded {
   query: string;
   items: RequestItem[];
   nextCursor: string | null;
+  total: number;
 }
 
 const FRESH_MS = 60_000;
+
+/** What the preview shows of a row that can change: a change reloads the preview. */
+const rowKey = (r: RequestItem): string =>
+  [r.status, r.assignedUserId, r.matchState, r.priority, r.teamId, r.deadline?.state, r.pkbConfirmation?.state].join(
+    "|",
+  );
 
 export function Worklist() {
   const me = useMe();
@@ -40,7 +51,6 @@ export function Worklist() {
   const { announce } = useAnnouncer();
   const dir = useDirectory(me);
   const { subscribe, presence, live, epoch } = useEvents();
-  const collection = useCollection();
   const [page, setPage] = useState<Loaded | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
@@ -75,6 +85,10 @@ export function Worklist() {
   const rowsRef = useRef<RequestItem[]>([]);
   rowsRef.current = page?.items ?? [];
   useTitle("Worklist");
+  const [prefs, setPrefs] = usePrefs(me.id);
+  const wide = useWide();
+  // The preview pane needs room beside the list: offered at wide screens only.
+  const previewOn = prefs.preview && wide;
 
   const go = useCallback(
     (v: WorklistView) => {
@@ -92,13 +106,13 @@ export function Worklist() {
     setWaiting(new Set());
     get<RequestPage>(`/api/requests?${query}`, { signal: ctl.signal })
       .then((p) => {
-        setPage({ query, items: p.items, nextCursor: p.nextCursor });
+        setPage({ query, items: p.items, nextCursor: p.nextCursor, total: p.total });
         setError(null);
         setLoading(false);
         announce(
           p.items.length === 0
             ? "No requests match"
-            : `${plural(p.items.length, "request")} shown${p.nextCursor ? ", more on the next page" : ""}`,
+            : `${plural(p.items.length, "request")} shown of ${p.total}${p.nextCursor ? ", more on the next page" : ""}`,
         );
       })
       .catch((err: unknown) => {
@@ -121,7 +135,7 @@ export function Worklist() {
           const before = new Set(rowsRef.current.map((r) => r.id));
           const arrived = p.items.filter((r) => !before.has(r.id) && newIds.current.has(r.id));
           newIds.current.clear();
-          setPage({ query, items: p.items, nextCursor: p.nextCursor });
+          setPage({ query, items: p.items, nextCursor: p.nextCursor, total: p.total });
           if (arrived.length) {
             announce(`${plural(arrived.length, "new request")} in the worklist`);
             setFresh((f) => new Set([...f, ...arrived.map((r) => r.id)]));
@@ -163,7 +177,9 @@ export function Worklist() {
   const rows = page?.items ?? [];
   useEffect(() => {
     if (activeId && !rows.some((r) => r.id === activeId)) setActive(null);
-  }, [rows, activeId, setActive]);
+    // With the preview pane the cursor starts on the first request, so the pane shows something straight away.
+    else if (!activeId && previewOn && rows.length > 0) setActive(rows[0]!.id);
+  }, [rows, activeId, setActive, previewOn]);
 
   const focusRow = (id: string) => {
     setActive(id);
@@ -206,6 +222,9 @@ export function Worklist() {
   useShortcuts({
     j: () => move(1),
     k: () => move(-1),
+    // With the preview pane, the arrow keys move through the list too (without it they scroll the page as usual).
+    ArrowDown: () => (previewOn ? move(1) : false),
+    ArrowUp: () => (previewOn ? move(-1) : false),
     o: () => {
       const a = current();
       return a ? open(a) : false;
@@ -275,6 +294,8 @@ export function Worklist() {
   );
 
   const pageNo = view.pages.length + 1;
+  const first = view.pages.length * view.per + 1;
+  const activeItem = rows.find((r) => r.id === activeId) ?? null;
   const pageLink = (pages: string[]) => {
     const s = writeView({ ...view, pages }).toString();
     return `/requests${s ? `?${s}` : ""}`;
@@ -282,24 +303,7 @@ export function Worklist() {
 
   return (
     <div className="app-worklist-page">
-      <div className="app-page-header">
-        <PageHeading>Worklist</PageHeading>
-        <p className="nhsuk-body-s app-live" data-testid="live-status">
-          <span
-            className={`app-live__dot${live && collection?.state !== "stopped" ? " app-live__dot--on" : ""}`}
-            aria-hidden="true"
-          />
-          {collection?.state === "stopped"
-            ? `${stoppedHeadline(collection)}.${collection.adminsTold.banner ? " An administrator has been told." : ""}`
-            : live
-              ? "Live: updates appear as they happen"
-              : "Live updates paused: reconnecting"}
-          {" · "}
-          <button type="button" className="app-link-button" onClick={() => setShowKeys(true)} aria-keyshortcuts="?">
-            Keyboard shortcuts
-          </button>
-        </p>
-      </div>
+      <WorklistHeader live={live} onShowKeys={() => setShowKeys(true)} />
       <Filters
         view={view}
         onChange={go}
@@ -307,6 +311,8 @@ export function Worklist() {
         specialties={specialties}
         searchRef={searchRef}
         showUnrouted={me.role === "admin"}
+        open={prefs.filtersOpen}
+        onToggle={(filtersOpen) => setPrefs({ filtersOpen })}
       />
       {notice ? (
         <div
@@ -354,6 +360,16 @@ export function Worklist() {
       ) : null}
       {page === null && loading ? <Loading what="Loading requests" /> : null}
       {page !== null ? (
+        <div className="app-result-bar">
+          <p className="nhsuk-body-s app-result-count" data-testid="result-count">
+            <span className="nhsuk-u-visually-hidden">Showing requests </span>
+            {rows.length ? `${first}–${first + rows.length - 1} of ${page.total}` : "0 requests"}
+          </p>
+          <SavedViews view={view} me={me} teams={visibleTeams} onOpen={go} />
+          {rows.length ? <LayoutToggles prefs={prefs} onChange={setPrefs} previewOffered={wide} /> : null}
+        </div>
+      ) : null}
+      {page !== null ? (
         rows.length === 0 ? (
           <div className="app-empty" data-testid="worklist-empty">
             <h2 className="nhsuk-heading-s">No requests {isFiltered(view) ? "match" : "yet"}</h2>
@@ -365,26 +381,44 @@ export function Worklist() {
           </div>
         ) : (
           <>
-            <p className="nhsuk-body-s app-result-count" aria-hidden="true">
-              {plural(rows.length, "request")} on page {pageNo}
-              {page.nextCursor ? "" : view.pages.length ? " (last page)" : ""}
-            </p>
-            <div
-              onFocus={(e) => {
-                const id = (e.target as HTMLElement).closest("tr")?.getAttribute("data-request-id");
-                if (id) setActive(id);
-              }}
-            >
-              <RequestTable
-                rows={rows}
-                ctx={ctx}
-                selectable={canBulk(me)}
-                selection={selection}
-                onSelectionChange={setSelection}
-                activeId={activeId}
-                busy={loading}
-                caption={`Requests, page ${pageNo}`}
-              />
+            <div className={previewOn ? "app-split" : undefined}>
+              <div
+                className={previewOn ? "app-split__list" : undefined}
+                onFocus={(e) => {
+                  const id = (e.target as HTMLElement).closest("tr")?.getAttribute("data-request-id");
+                  if (id) setActive(id);
+                }}
+                onClick={(e) => {
+                  // With the preview pane, a click on a row (not on its link, button or box) shows it beside.
+                  const target = e.target as HTMLElement;
+                  if (!previewOn || target.closest("a, button, input, label")) return;
+                  const id = target.closest("tr")?.getAttribute("data-request-id");
+                  if (id) setActive(id);
+                }}
+              >
+                <RequestTable
+                  rows={rows}
+                  ctx={ctx}
+                  selectable={canBulk(me)}
+                  selection={selection}
+                  onSelectionChange={setSelection}
+                  activeId={activeId}
+                  busy={loading}
+                  caption={`Requests ${first} to ${first + rows.length - 1} of ${page.total}`}
+                  compact={prefs.compact || previewOn}
+                  narrow={previewOn}
+                />
+              </div>
+              {previewOn ? (
+                <Preview
+                  item={activeItem}
+                  me={me}
+                  version={activeItem ? rowKey(activeItem) : ""}
+                  busy={busyId === activeItem?.id}
+                  linkState={{ backTo, queue }}
+                  onClaim={(r) => void doClaim(r)}
+                />
+              ) : null}
             </div>
           </>
         )

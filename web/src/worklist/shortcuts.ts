@@ -7,6 +7,7 @@ import { useEffect, useRef } from "react";
 export const SHORTCUTS: [keys: string[], what: string][] = [
   [["j"], "Next request"],
   [["k"], "Previous request"],
+  [["↓", "↑"], "Next and previous request, with the preview pane"],
   [["Enter", "o"], "Open the request"],
   [["c"], "Claim the request"],
   [["r"], "Record an outcome for the request"],

@@ -28,6 +28,8 @@ export interface WorklistView {
   per: number;
   /** Cursors of the pages before this one were left by (empty on the first page). */
   pages: string[];
+  /** The saved view this one started from (its id), kept while the filters change so it can be updated. */
+  saved: string;
 }
 
 export const statusChoices: [StatusChoice, string][] = [
@@ -121,6 +123,7 @@ export function readView(p: URLSearchParams): WorklistView {
     ),
     per: PAGE_SIZES.includes(Number(p.get("per"))) ? Number(p.get("per")) : PAGE_SIZE,
     pages: (p.get("page") ?? "").split(".").filter(Boolean),
+    saved: p.get("view") ?? "",
   };
 }
 
@@ -140,6 +143,7 @@ export function writeView(v: WorklistView): URLSearchParams {
   if (v.sort !== DEFAULT_SORT) p.set("sort", v.sort);
   if (v.per !== PAGE_SIZE) p.set("per", String(v.per));
   if (v.pages.length) p.set("page", v.pages.join("."));
+  if (v.saved) p.set("view", v.saved);
   return p;
 }
 
@@ -203,4 +207,47 @@ export const isFiltered = (v: WorklistView): boolean =>
  */
 export function withConfirmation(v: WorklistView, confirmation: ConfirmationChoice): Partial<WorklistView> {
   return confirmation && v.status === "active" ? { confirmation, status: "all" } : { confirmation };
+}
+
+/** The filters and sort of a view as a saved view keeps them: the /api/requests query without paging, keys sorted. */
+export function viewQuery(v: WorklistView): string {
+  const p = new URLSearchParams(apiQuery({ ...v, pages: [] }));
+  p.delete("limit");
+  p.delete("cursor");
+  p.sort();
+  return p.toString();
+}
+
+const reverse = <T extends string>(values: Record<string, readonly string[] | string | null>, joined: string) =>
+  (Object.entries(values).find(([, v]) => (Array.isArray(v) ? v.join(",") : v) === joined)?.[0] ?? null) as T | null;
+
+/**
+ * The worklist view of a saved view's query (the inverse of viewQuery): `per` and the saved id come from the caller.
+ * Anything the worklist cannot show falls back to its default.
+ */
+export function viewFromQuery(query: string, keep: { per: number; saved: string }): WorklistView {
+  const p = new URLSearchParams(query);
+  const status = p.get("status");
+  const match = p.get("match_state");
+  const confirmation = p.get("confirmation");
+  return {
+    team: p.get("team_id") ?? "",
+    status: status === null ? "all" : (reverse<StatusChoice>(statusValues, status) ?? "active"),
+    type: oneOf(p.get("type"), ["", "change", "cancel"] as const, ""),
+    specialty: p.get("specialty_code") ?? "",
+    match: match === null ? "" : (reverse<MatchChoice>(matchValues, match) ?? ""),
+    mine: p.get("assigned_to") === "me",
+    due: oneOf(p.get("due"), ["", "overdue", "due_soon", "passed"] as const, ""),
+    confirmation: confirmation === null ? "" : (reverse<ConfirmationChoice>(confirmationValues, confirmation) ?? ""),
+    flag: p.get("pkb_flag") ? "pkb_changed" : p.get("repeated") === "true" ? "repeated" : "",
+    q: p.get("q") ?? "",
+    sort: oneOf(
+      p.get("sort"),
+      sortChoices.map(([v]) => v),
+      DEFAULT_SORT,
+    ),
+    per: keep.per,
+    pages: [],
+    saved: keep.saved,
+  };
 }
