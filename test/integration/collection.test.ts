@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startPoller } from "../../src/jobs/poller.ts";
 import { createLogger } from "../../src/log.ts";
+import type { Db } from "../../src/store/db.ts";
+import { ingestConnection } from "../../src/sync/ingest.ts";
 import { connectedRebook, type Connected } from "../helpers/connected.ts";
 import { engines } from "../helpers/db.ts";
 
@@ -116,5 +118,24 @@ describe.each(engines)("collection behind a backlog on $name", { timeout: 120_00
     await new Promise((r) => setTimeout(r, LOOKUP_LATENCY_MS + 500));
     // Nothing more was asked of PKB after stop() returned.
     expect((await c.emu.control<{ matched: number }>("GET", "faults")).matched).toBe(faults.matched);
+  });
+
+  it("finishes a long poll whose storing takes longer than PKB's timeout: the time is Rebook's, not PKB's", async () => {
+    // PKB's timeout is 1 s; storing each batch of 100 conversations takes longer (a loaded store). Before, the idle
+    // timer counted Rebook's own storing as PKB being silent, cut the response and failed the poll, which then began
+    // again from the same cursor: a first poll of a big backlog never finished (the 10k chaos run).
+    const c = await connectedRebook(cleanups, { engine, env: { PKB_TIMEOUT_SECONDS: "1" } });
+    for (let i = 0; i < 150; i++)
+      await c.emu.control("POST", "messages", { patientPkbId: c.patientPkbId, subject: `Question ${i}`, content: "?" });
+    const slow: Db = {
+      ...c.t.db,
+      transaction: async (fn) => {
+        await new Promise((r) => setTimeout(r, 1_500));
+        return c.t.db.transaction(fn);
+      },
+    };
+    const polled = await ingestConnection({ ...c.rebook.sync, db: slow }, c.connectionId);
+    expect(polled.skipped).toBeNull();
+    expect(polled.newMessages).toBe(150);
   });
 });
