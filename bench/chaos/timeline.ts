@@ -122,8 +122,12 @@ export async function runChaos(
     });
   events.sort((a, b) => a.at - b.at);
 
+  // Live traffic lasts the phase and, when an event ran late (a kill waits for the other instance to be up, which on
+  // a loaded machine can take longer than the phase), 10 s past the last one: collection after every kill is measured.
+  let eventsDone = false;
+  let lastEventAt = 0;
   const liveLoop = (async () => {
-    while (Date.now() < end) {
+    while (Date.now() < end || !eventsDone || Date.now() < lastEventAt + 10_000) {
       await ctx.live.next().catch((err: unknown) => log.problems.push(`live message: ${(err as Error).message}`));
       await sleep(opts.liveEvery * 1000);
     }
@@ -140,7 +144,9 @@ export async function runChaos(
   for (const e of events) {
     await sleep(Math.max(0, start + e.at * 1000 - Date.now()));
     await e.run().catch((err: unknown) => log.problems.push((err as Error).message));
+    lastEventAt = Date.now();
   }
+  eventsDone = true;
   await Promise.all([liveLoop, progressLoop]);
   return log;
 }
