@@ -163,7 +163,7 @@ export const settings = {
   PIPELINE_CONCURRENCY: {
     schema: z.coerce.number().int().min(1, "must be at least 1").max(64, "must be at most 64"),
     default: "8",
-    doc: "Most PKB calls in flight at once while identifying patients and appointments",
+    doc: "Requests worked at once (a pool keeps this many in flight) while identifying patients and appointments",
   },
   PIPELINE_MAX_ATTEMPTS: {
     schema: z.coerce.number().int().min(1, "must be at least 1"),

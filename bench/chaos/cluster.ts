@@ -111,7 +111,8 @@ export function instanceEnv(p: {
     PORT: String(p.port),
     PUBLIC_URL: `http://127.0.0.1:${p.port}`,
     LOG_LEVEL: "warn",
-    DATABASE_URL: p.databaseUrl,
+    // Named by its port, so the run can tell which instance holds a connection's poll lock (pollLockHolderPort).
+    DATABASE_URL: withApplicationName(p.databaseUrl, `${POLL_APP_PREFIX}${p.port}`),
     DATA_DIR: p.dataDir,
     TOKEN_ENCRYPTION_KEY: p.encryptionKey,
     ...p.pkbEnv,
@@ -124,6 +125,15 @@ export function instanceEnv(p: {
     INITIAL_ADMIN_PASSWORD: p.admin.password,
     SHUTDOWN_GRACE_SECONDS: "5",
   };
+}
+
+/** The PostgreSQL application_name of an instance's sessions: this prefix and its port. */
+export const POLL_APP_PREFIX = "rebook_chaos_";
+
+function withApplicationName(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.set("application_name", name);
+  return u.toString();
 }
 
 /** Picks the ports of the emulator and two instances. */

@@ -77,14 +77,26 @@ export async function progress(pool: pg.Pool): Promise<Progress> {
   return rows[0]!;
 }
 
-/** The instance pid holding a poll lease now, from the holder id `host:pid:random`; null when none or unreadable. */
-export async function pollLeaseHolderPid(pool: pg.Pool): Promise<number | null> {
-  const { rows } = await pool.query<{ holder: string }>(
-    "SELECT holder FROM leases WHERE name LIKE 'poll:%' AND expires_at > now() ORDER BY expires_at DESC LIMIT 1",
+/**
+ * The port of the instance holding a connection's poll lock now: a PostgreSQL advisory lock (src/store/leases.ts,
+ * key hashtextextended('rebook:poll:<connection id>', 0)) held by a session whose application_name is the instance's
+ * (instanceEnv names them by port); null when nobody polls.
+ */
+export async function pollLockHolderPort(pool: pg.Pool, appPrefix: string): Promise<number | null> {
+  const { rows } = await pool.query<{ app: string }>(
+    `SELECT a.application_name AS app
+     FROM pkb_connections c
+     CROSS JOIN LATERAL (SELECT hashtextextended('rebook:poll:' || c.id, 0) AS k) key
+     JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.classid::bigint = (key.k >> 32) & 4294967295 AND l.objid::bigint = key.k & 4294967295
+     JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE a.application_name LIKE $1 || '%'
+     LIMIT 1`,
+    [appPrefix],
   );
-  const parts = rows[0]?.holder.split(":") ?? [];
-  const pid = Number(parts[parts.length - 2]);
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
+  const port = Number(rows[0]?.app.slice(appPrefix.length));
+  return Number.isInteger(port) && port > 0 ? port : null;
 }
 
 /** Everything stored, for the verdict. */

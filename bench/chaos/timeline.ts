@@ -3,8 +3,8 @@
 // clinician's session and the clinician granting access again, and the poison message.
 import type pg from "pg";
 import { grantAgain, type AdminSession } from "./clinician.ts";
-import type { Instance } from "./cluster.ts";
-import { pollLeaseHolderPid, progress } from "./database.ts";
+import { POLL_APP_PREFIX, type Instance } from "./cluster.ts";
+import { pollLockHolderPort, progress } from "./database.ts";
 import type { LiveTraffic, Pkb } from "./pkb.ts";
 import type { Kill } from "./verdict.ts";
 
@@ -52,14 +52,14 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
 
 /** kill -9 the instance holding the poll lease (else the next live one), keeping the other running, and restart it. */
 async function killOne(ctx: ChaosContext, log: ChaosLog, n: number, restartAfterMs: number): Promise<void> {
-  const holder = await pollLeaseHolderPid(ctx.pool).catch(() => null);
-  let target = ctx.instances.find((i) => i.alive && i.proc?.pid === holder);
+  const holder = await pollLockHolderPort(ctx.pool, POLL_APP_PREFIX).catch(() => null);
+  let target = ctx.instances.find((i) => i.alive && i.port === holder);
   const heldLease = target !== undefined;
   const lease = heldLease
     ? "held the poll lease"
     : holder === null
       ? "no live poll lease"
-      : `the poll lease was held by pid ${holder}, not running`;
+      : `the poll lease was held by the instance on port ${holder}, not running`;
   target ??= [...ctx.instances.filter((i) => i.alive)][n % 2] ?? ctx.instances.find((i) => i.alive);
   const other = ctx.instances.find((i) => i !== target);
   if (!target || !other || !(await waitUntil(() => other.alive, 60_000))) {
@@ -122,8 +122,12 @@ export async function runChaos(
     });
   events.sort((a, b) => a.at - b.at);
 
+  // Live traffic lasts the phase and, when an event ran late (a kill waits for the other instance to be up, which on
+  // a loaded machine can take longer than the phase), 10 s past the last one: collection after every kill is measured.
+  let eventsDone = false;
+  let lastEventAt = 0;
   const liveLoop = (async () => {
-    while (Date.now() < end) {
+    while (Date.now() < end || !eventsDone || Date.now() < lastEventAt + 10_000) {
       await ctx.live.next().catch((err: unknown) => log.problems.push(`live message: ${(err as Error).message}`));
       await sleep(opts.liveEvery * 1000);
     }
@@ -140,7 +144,9 @@ export async function runChaos(
   for (const e of events) {
     await sleep(Math.max(0, start + e.at * 1000 - Date.now()));
     await e.run().catch((err: unknown) => log.problems.push((err as Error).message));
+    lastEventAt = Date.now();
   }
+  eventsDone = true;
   await Promise.all([liveLoop, progressLoop]);
   return log;
 }

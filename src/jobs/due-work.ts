@@ -12,9 +12,9 @@
 // - After the work, the worker settles the row: done (clear the due time), later (`reschedule` with a delay), or failed:
 //   `afterFailure` says whether to retry (with `backoffDelayMs`) or give up; giving up writes the queue's own give-up
 //   state (the pipeline: status error with its history rows; request_work: gave_up_at and the reason).
-// - `drainDue` runs the whole loop: claim a batch, work it `concurrency` at a time, repeat until nothing is due, the
-//   signal aborts, or a whole batch reports a pause (e.g. PKB cannot be reached by any connection).
-import pLimit from "p-limit";
+// - `drainDue` runs the whole loop as a continuous pool: `concurrency` rows in flight at all times while rows are due,
+//   a freed slot filled at once from rows claimed ahead, until nothing is due, the signal aborts, or the rows keep
+//   reporting a pause (e.g. PKB cannot be reached by any connection). Rows claimed but not started are given back.
 import type { Db, Queryable } from "../store/db.ts";
 
 /** A table of due work. Names are constants from code (they reach the SQL text); parameters of `where` are values. */
@@ -111,36 +111,112 @@ export async function reschedule(
   await db.query(`UPDATE ${q.table} SET ${sets.join(", ")} WHERE ${q.id} = $1::${q.idType}`, params);
 }
 
-/** Options of a drain: batch size, concurrency, claim lease, and what to do with each claimed id. */
+/**
+ * Gives claimed rows that were never worked back to the queue: due again now (their claim lease would otherwise hide
+ * them until it runs out). Only rows still carrying this worker's lease are touched (due after now).
+ */
+export async function releaseClaims(db: Queryable, q: DueQueue, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(`UPDATE ${q.table} SET ${q.due} = now() WHERE ${q.id} = ANY($1::${q.idType}[]) AND ${q.due} > now()`, [
+    ids,
+  ]);
+}
+
+/** Options of a drain: claim size, concurrency, claim lease, and what to do with each claimed id. */
 export interface DrainOptions<R> {
+  /** Most rows one claim takes. */
   batchSize: number;
+  /** Rows worked at once: the pool keeps this many in flight while rows are due. */
   concurrency: number;
   leaseMs: number;
   signal?: AbortSignal;
   /** Works one claimed row; must settle it (done, reschedule, give up) itself. */
   work: (id: string) => Promise<R>;
-  /** Whether a result is a pause: a batch of nothing but pauses ends the drain (the rows wait for the next one). */
+  /**
+   * Whether a result is a pause (e.g. PKB cannot be reached by any connection). The drain ends when every row worked
+   * since the last other result paused and they number min(batchSize, 2 × concurrency), or when a row that paused
+   * comes back and pauses again: the rows wait for the next drain instead of spinning.
+   */
   isPause?: (result: R) => boolean;
   /** Called after each row, in completion order. */
   onResult?: (result: R, id: string) => void | Promise<void>;
 }
 
-/** Claims and works due rows batch after batch until none is due, the signal aborts, or a whole batch paused. */
+/**
+ * Works due rows as a continuous pool until none is due, the signal aborts, or the rows keep pausing: `concurrency`
+ * rows are in flight at all times while rows are due, and a slot that frees is filled at once from rows claimed ahead
+ * (at most `concurrency` more, claimed `batchSize` at a time with FOR UPDATE SKIP LOCKED when half of them are used),
+ * so one slow row never holds up the others and claims stay few. Rows that become due while it runs (new rows,
+ * retries) are picked up. On abort, or when it stops, rows claimed but not started are given back (releaseClaims);
+ * the rows in flight are always finished before it returns. A work or store error stops the claiming, lets the rows in
+ * flight finish, gives back the rest and is thrown.
+ */
 export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): Promise<void> {
-  const limit = pLimit(opts.concurrency);
-  while (!opts.signal?.aborted) {
-    const ids = await claimDue(db, q, { limit: opts.batchSize, leaseMs: opts.leaseMs });
-    if (ids.length === 0) break;
-    let paused = 0;
-    await Promise.all(
-      ids.map((id) =>
-        limit(async () => {
-          const result = await opts.work(id);
-          if (opts.isPause?.(result)) paused++;
-          await opts.onResult?.(result, id);
-        }),
-      ),
-    );
-    if (paused === ids.length) break;
+  const concurrency = Math.max(1, opts.concurrency);
+  const ahead = concurrency; // rows claimed beyond those in flight, so a freed slot is filled at once
+  const pauseWindow = Math.max(1, Math.min(opts.batchSize, 2 * concurrency));
+  const waiting: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const pausedRun = new Set<string>(); // rows that paused since the last result that was not a pause
+  let stop = false;
+  let failure: { error: unknown } | null = null;
+  // The last claim found fewer rows than it asked for: claim again only once a row has finished (or is still due
+  // then), not in a loop while the rows in flight run.
+  let dry = false;
+  let wake: () => void = () => undefined;
+  const onAbort = (): void => wake();
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const start = (id: string): void => {
+    const p = (async () => {
+      try {
+        const result = await opts.work(id);
+        if (opts.isPause?.(result)) {
+          if (pausedRun.has(id) || pausedRun.add(id).size >= pauseWindow) stop = true;
+        } else pausedRun.clear();
+        await opts.onResult?.(result, id);
+      } catch (error) {
+        failure ??= { error };
+        stop = true;
+      }
+    })().finally(() => {
+      inFlight.delete(p);
+      dry = false;
+      wake();
+    });
+    inFlight.add(p);
+  };
+
+  try {
+    for (;;) {
+      if (stop || opts.signal?.aborted) break;
+      while (inFlight.size < concurrency && waiting.length > 0) start(waiting.shift()!);
+      const room = concurrency + ahead - inFlight.size - waiting.length;
+      if (!dry && waiting.length <= ahead / 2 && room > 0) {
+        const limit = Math.min(opts.batchSize, room);
+        let ids: string[];
+        try {
+          ids = await claimDue(db, q, { limit, leaseMs: opts.leaseMs });
+        } catch (error) {
+          failure ??= { error };
+          break;
+        }
+        dry = ids.length < limit;
+        waiting.push(...ids);
+        if (ids.length === 0 && inFlight.size === 0) break; // nothing due, nothing running: done
+        continue;
+      }
+      if (inFlight.size === 0 && waiting.length === 0) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = () => undefined;
+    }
+    await Promise.all(inFlight);
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+    // Claimed but never started (stopped, aborted, failed): due again now rather than after the claim lease.
+    await releaseClaims(db, q, waiting.splice(0)).catch((error: unknown) => {
+      failure ??= { error };
+    });
   }
+  if (failure) throw failure.error;
 }

@@ -74,10 +74,14 @@ export const requestsProcessed = new Counter({
   registers: [processRegistry],
 });
 
-/** Duration of one pipeline pass (all polls and processing). */
+/**
+ * Duration of one run of a pipeline phase: `collect` (polling every connection) or `process` (working every due
+ * request). They run on their own schedules, so a long processing run never delays collection.
+ */
 export const syncPassDuration = new Histogram({
   name: "rebook_sync_pass_duration_seconds",
-  help: "Duration of one pipeline pass of this instance (seconds)",
+  help: "Duration of one run of a pipeline phase of this instance: collect (all polls) or process (all due requests) (seconds)",
+  labelNames: ["phase"] as const,
   buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900],
   registers: [processRegistry],
 });

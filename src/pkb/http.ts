@@ -82,6 +82,15 @@ class IdleTimer {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.controller.abort(new DOMException("idle", "TimeoutError")), this.ms);
   }
+  /** Runs Rebook's own work on what arrived (e.g. storing a batch) with the timer stopped, then starts it again. */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
+    clearTimeout(this.timer);
+    try {
+      return await work();
+    } finally {
+      this.touch();
+    }
+  }
   stop(): void {
     clearTimeout(this.timer);
   }
@@ -90,11 +99,13 @@ class IdleTimer {
 /**
  * Performs `request` (a fresh fetch per attempt), retrying transient failures until a 2xx response, which `consume`
  * reads (once: a failure while consuming is not retried here, as part of it may have been acted on). `touch` tells the
- * idle timer that the body is still arriving. Non-retryable HTTP errors throw UpstreamError at once.
+ * idle timer that the body is still arriving; `hold(work)` runs Rebook's own work on what arrived (storing a batch)
+ * with the idle timer stopped, so a slow store is never taken for PKB falling silent. Non-retryable HTTP errors throw
+ * UpstreamError at once.
  */
 export async function callResponse<T>(
   request: (signal: AbortSignal) => Promise<Response>,
-  consume: (res: Response, touch: () => void) => Promise<T>,
+  consume: (res: Response, touch: () => void, hold: <W>(work: () => Promise<W>) => Promise<W>) => Promise<T>,
   opts: CallOptions,
 ): Promise<T> {
   const policy = opts.retry ?? defaultRetryPolicy;
@@ -124,7 +135,11 @@ export async function callResponse<T>(
       if (res.ok) {
         idle.touch();
         try {
-          return await consume(res, () => idle.touch());
+          return await consume(
+            res,
+            () => idle.touch(),
+            (work) => idle.hold(work),
+          );
         } catch (err) {
           // PKB answered 2xx but its body was malformed or stopped arriving (an error of Rebook's own while storing
           // what it read is not PKB's, and is not counted).

@@ -139,7 +139,7 @@ export class PkbRest {
     return this.withToken(connectionId, (token) =>
       callResponse(
         this.fetcher(path, token),
-        async (res, touch) => {
+        async (res, touch, hold) => {
           if (!res.body) return 0;
           const parser = new JSONParser({ paths: ["$.*"], keepStack: false });
           let pending: PkbConversation[] = [];
@@ -156,7 +156,8 @@ export class PkbRest {
             pending = [];
             malformed = [];
             total += batch.length;
-            await onBatch(batch, bad);
+            // Storing is Rebook's time, not PKB's: the idle timeout waits (PKB's side holds the rest meanwhile).
+            await hold(() => onBatch(batch, bad));
           };
           const reader = (res.body as ReadableStream<Uint8Array>).getReader();
           let opened = false;

@@ -191,12 +191,17 @@ async function trackFailingPolls(
   }
 }
 
-/** Polls one connection once. Safe to call from several instances at once: the poll lock lets one of them do it. */
+/**
+ * Polls one connection once. Safe to call from several instances at once: the poll lock lets one of them do it.
+ * `onRequestsStored` is told after each committed batch that stored new requests (e.g. to wake the processing loop
+ * while a long poll goes on).
+ */
 export async function ingestConnection(
   deps: SyncDeps,
   connectionId: string,
   now = new Date(),
   signal?: AbortSignal,
+  onRequestsStored?: (count: number) => void,
 ): Promise<IngestSummary> {
   const { db } = deps;
   const conn = await getConnection(db, connectionId);
@@ -243,6 +248,7 @@ export async function ingestConnection(
           }
         }
         await publishRequestsCreated(db, batch.created);
+        if (batch.created.length > 0) onRequestsStored?.(batch.created.length);
       });
       await lock.check();
       // Never beyond this moment: a message stamped in the future (a wrong clock) must not make later polls skip.

@@ -1,6 +1,7 @@
 // Steps 2–4 of the pipeline for each stored request: identify the patient, match the appointment, route it. Requests
-// in processing are due work (src/jobs/due-work.ts): claimed in batches with FOR UPDATE SKIP LOCKED (and a short claim
-// lease), so several workers or instances never work on the same one; PKB calls run concurrently up to a limit. A
+// in processing are due work (src/jobs/due-work.ts): claimed with FOR UPDATE SKIP LOCKED (and a short claim lease), so
+// several workers or instances never work on the same one, and worked by a pool that keeps PIPELINE_CONCURRENCY in
+// flight (a slow one never holds up the others). A
 // failure puts the request back with a backoff, and after the last attempt into the error state with its reason; it
 // never blocks the others. What is written to the request is decided by the commands in src/requests/commands/.
 import { afterFailure, drainDue, reschedule, type BackoffPolicy, type DueQueue } from "../jobs/due-work.ts";
@@ -153,7 +154,11 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
 /** Totals of one processing pass. */
 export type ProcessSummary = Record<ProcessOutcome, number>;
 
-/** Processes every due request, `concurrency` at a time, claiming in batches; `onProgress` after each request. */
+/**
+ * Processes due requests until none is due (requests stored meanwhile included), `concurrency` in flight at all times;
+ * `onProgress` after each request. Stops early, finishing those in flight, when `signal` aborts or every request
+ * pauses (no PKB connection can be used).
+ */
 export async function processDueRequests(
   deps: SyncDeps,
   opts: { batchSize?: number; onProgress?: (outcome: ProcessOutcome) => void; signal?: AbortSignal } = {},
@@ -174,7 +179,7 @@ export async function processDueRequests(
     leaseMs: CLAIM_MS,
     signal: opts.signal,
     work: (id) => processRequest(deps, id),
-    // Stop when a whole batch was paused (no PKB connection works): the requests wait for the next pass.
+    // Stop when the requests keep pausing (no PKB connection works): they wait for access, or the next pass.
     isPause: (outcome) => outcome === "paused",
     onResult: async (outcome, id) => {
       // The commands publish their own changes after commit; a retry is the due-work helper's write, told here.

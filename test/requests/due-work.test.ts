@@ -138,6 +138,78 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(calls).toBe(2); // one batch, then it stopped instead of spinning
   });
 
+  it("keeps `concurrency` rows in flight: one slow row never holds up the others (a pool, not batches)", async () => {
+    const ids = await seed(
+      t.db,
+      Array.from({ length: 12 }, () => ({ kind: "g", dueInMs: -1_000 })),
+    );
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    let running = 0;
+    let most = 0;
+    const drain = drainDue(t.db, queue("g"), {
+      batchSize: 4,
+      concurrency: 3,
+      leaseMs: 60_000,
+      work: async (id) => {
+        most = Math.max(most, ++running);
+        if (id === ids[0]) await gate; // the most overdue row is slow
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        running--;
+        return "done";
+      },
+      onResult: (_r, id) => void done.push(id),
+    });
+    // Every other row is worked while the slow one is still in flight.
+    for (let i = 0; done.length < ids.length - 1; i++) {
+      if (i > 400) throw new Error(`only ${done.length} rows done while the slow one ran`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(done).not.toContain(ids[0]);
+    release();
+    await drain;
+    expect(done.sort()).toEqual([...ids].sort());
+    expect(most).toBe(3); // never more than `concurrency` at once
+  });
+
+  it("works rows that become due while it runs, and on abort finishes those in flight and gives back the rest", async () => {
+    const [firstId] = await seed(t.db, [{ kind: "h", dueInMs: -1_000 }]);
+    const abort = new AbortController();
+    const done: string[] = [];
+    let added: string[] = [];
+    const drain = drainDue(t.db, queue("h"), {
+      batchSize: 10,
+      concurrency: 1,
+      leaseMs: 60_000,
+      signal: abort.signal,
+      work: async (id) => {
+        // New rows become due while the drain runs.
+        if (id === firstId)
+          added = await seed(
+            t.db,
+            Array.from({ length: 6 }, () => ({ kind: "h", dueInMs: -1_000 })),
+          );
+        else {
+          // The next row is in flight, and one more claimed ahead, when the drain is told to stop.
+          await new Promise((r) => setTimeout(r, 200));
+          abort.abort();
+        }
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+      onResult: (_r, id) => void done.push(id),
+    });
+    await drain;
+    expect(done).toEqual([firstId, added[0]]);
+    // The five left are due now: the one claimed ahead was given back, not hidden for the claim's lease.
+    const [row] = await t.db.query<{ due: number; claimed: number }>(
+      `SELECT count(*) FILTER (WHERE due_at <= now())::int AS due, count(*) FILTER (WHERE due_at > now())::int AS claimed
+       FROM due_test WHERE kind = 'h'`,
+    );
+    expect(row).toEqual({ due: 5, claimed: 0 });
+  });
+
   if (engine.name === "postgres") {
     it("gives concurrent workers disjoint rows and skips rows another transaction holds", async () => {
       const ids = await seed(

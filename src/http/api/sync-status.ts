@@ -88,7 +88,10 @@ const syncStatusSchema = z.object({
         .nullable(),
     })
     .nullable()
-    .describe("This process's most recent pipeline pass; null before the first"),
+    .describe(
+      "This process's latest poll (connections) and processing run (processed), which run as separate loops; at, " +
+        "error and durationMs are those of the one that ended last. Null before the first",
+    ),
 });
 
 /** The sync status route. */
