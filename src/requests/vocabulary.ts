@@ -75,5 +75,9 @@ export const EVENT_TYPES = [
   "pkb_confirmed",
   "pkb_not_confirmed",
   "transferred",
+  // Waiting for the patient (src/requests/commands/snooze.ts) and answering them (src/requests/commands/reply.ts)
+  "snoozed",
+  "snooze_ended",
+  "patient_answered",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
