@@ -40,10 +40,10 @@ export async function applyDeadlinePolicy(
     if (holidaysStale) {
       await tx.query("DELETE FROM bank_holidays");
       const days = ukBankHolidays(region, FIRST_YEAR, yearsAhead(now));
-      await tx.query(
-        "INSERT INTO bank_holidays (day, name) SELECT * FROM unnest($1::date[], $2::text[])",
-        [days.map((d) => d.date), days.map((d) => d.name)],
-      );
+      await tx.query("INSERT INTO bank_holidays (day, name) SELECT * FROM unnest($1::date[], $2::text[])", [
+        days.map((d) => d.date),
+        days.map((d) => d.name),
+      ]);
     }
     const changed = await tx.query(
       `UPDATE deadline_policy SET request_sla = make_interval(secs => $1::double precision / 1000),
@@ -69,7 +69,9 @@ export async function readTeamHours(db: Queryable, teamId: string): Promise<DayH
      FROM team_working_hours WHERE team_id = $1 ORDER BY weekday`,
     [teamId],
   );
-  return rows.length === 0 ? null : rows.map((r) => ({ weekday: r.weekday as Weekday, opens: r.opens, closes: r.closes }));
+  return rows.length === 0
+    ? null
+    : rows.map((r) => ({ weekday: r.weekday as Weekday, opens: r.opens, closes: r.closes }));
 }
 
 /** Every team's working hours (teams with none are absent). */
@@ -91,7 +93,11 @@ export async function readAllTeamHours(db: Queryable): Promise<Map<string, DayHo
  * Replaces a team's working hours (null: around the clock; validated by the caller with hoursProblems) and recomputes
  * the deadlines of its requests that are not done. Call inside a transaction. Returns how many deadlines moved.
  */
-export async function replaceTeamHours(tx: Queryable, teamId: string, hours: readonly DayHours[] | null): Promise<number> {
+export async function replaceTeamHours(
+  tx: Queryable,
+  teamId: string,
+  hours: readonly DayHours[] | null,
+): Promise<number> {
   await tx.query("DELETE FROM team_working_hours WHERE team_id = $1", [teamId]);
   if (hours && hours.length > 0) {
     await tx.query(
@@ -111,6 +117,8 @@ export async function replaceTeamHours(tx: Queryable, teamId: string, hours: rea
 /** The calendar the store counts a team's working time with (same hours and holidays as the SQL). */
 export async function teamCalendar(db: Queryable, teamId: string | null): Promise<WorkingCalendar> {
   const hours = teamId ? await readTeamHours(db, teamId) : null;
-  const rows = hours ? await db.query<{ day: string }>("SELECT to_char(day, 'YYYY-MM-DD') AS day FROM bank_holidays") : [];
+  const rows = hours
+    ? await db.query<{ day: string }>("SELECT to_char(day, 'YYYY-MM-DD') AS day FROM bank_holidays")
+    : [];
   return { hours, holidays: new Set(rows.map((r) => r.day)) };
 }
