@@ -24,7 +24,7 @@ export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
   dueSoonMs: 24 * 3_600_000,
 };
 
-export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done";
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "done" | "waiting";
 
 /** A deadline as people see it: the instant, its state at `now`, and words that say both (never colour alone). */
 export interface DeadlineView {
@@ -123,11 +123,21 @@ export function formatDue(at: Date, now: Date, zone = UK_ZONE): string {
   return `${DAYS[dt.weekday - 1]} ${dt.day} ${MONTHS[dt.month - 1]}${year}, ${dt.toFormat("HH:mm")}${zoneName}`;
 }
 
-/** The deadline at `now` for people: state and text. `closed` = the request is done. */
+/**
+ * The deadline at `now` for people: state and text. `closed` = the request is done. While the team waits for the
+ * patient (`waitingUntil` after `now`) the clock is paused: "Waiting for patient until Tue 2 Dec, 09:00".
+ */
 export function describeDeadline(
   deadline: Date,
-  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string },
+  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string; waitingUntil?: Date | null },
 ): DeadlineView {
+  if (!p.closed && p.waitingUntil && p.waitingUntil.getTime() > p.now.getTime()) {
+    return {
+      at: deadline,
+      state: "waiting",
+      text: `Waiting for patient until ${formatDue(p.waitingUntil, p.now, p.zone ?? UK_ZONE)}`,
+    };
+  }
   const state = deadlineState(deadline, p.closed, p.now, p.dueSoonMs);
   const remaining = deadline.getTime() - p.now.getTime();
   const text =

@@ -21,6 +21,7 @@ import { teamRoutes } from "./teams.ts";
 import { errorQueueRoutes } from "./error-queue.ts";
 import { eventRoutes } from "./events.ts";
 import { openapiOptions } from "./openapi.ts";
+import { patientContactRoutes } from "./patient-contact.ts";
 import { signInAdminRoutes } from "./sign-in-admin.ts";
 import { simulateRoutes } from "./simulate.ts";
 import { workflowRoutes } from "./workflow.ts";
@@ -83,6 +84,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(authRoutes, deps);
     await api.register(connectionRoutes, deps);
     await api.register(requestRoutes, deps);
+    await api.register(patientContactRoutes, deps);
     await api.register(auditRoutes, deps);
     await api.register(routingRoutes, deps);
     await api.register(teamRoutes, deps);

@@ -8,15 +8,32 @@ import { MATCH_STATES, OUTCOMES, REQUEST_STATUSES, WORK_STATUSES } from "../../r
 /** A request's deadline: the instant, its state now, and words for it (the UI adds colour, never colour alone). */
 export const deadlineSchema = z
   .object({
-    at: z.date().describe("Earlier of received + REQUEST_SLA_HOURS and linked appointment − APPOINTMENT_LEAD_HOURS"),
-    state: z.enum(["overdue", "due_soon", "on_track", "done"]),
-    text: z.string().describe('"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Done"'),
+    at: z
+      .date()
+      .describe(
+        "Earlier of received + the SLA (REQUEST_SLA_WORKING_HOURS of the team's working time, or REQUEST_SLA_HOURS for a team around the clock; paused while waiting for the patient) and linked appointment − APPOINTMENT_LEAD_HOURS",
+      ),
+    state: z
+      .enum(["overdue", "due_soon", "on_track", "done", "waiting"])
+      .describe("waiting: the team waits for the patient, the deadline paused until the wait ends"),
+    text: z
+      .string()
+      .describe(
+        '"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Done", "Waiting for patient until Tue 2 Dec, 09:00"',
+      ),
+    waitingUntil: z.date().nullable().optional().describe("Until when the team waits for the patient"),
   })
   .describe("When the request is due");
 
 /** The deadline of a request at `now`. */
-export const presentDeadline = (r: { deadlineAt: Date; status: string }, now: Date, dueSoonMs: number): DeadlineView =>
-  describeDeadline(r.deadlineAt, { closed: r.status === "done", now, dueSoonMs });
+export const presentDeadline = (
+  r: { deadlineAt: Date; status: string; waitingUntil?: Date | null },
+  now: Date,
+  dueSoonMs: number,
+): DeadlineView & { waitingUntil: Date | null } => ({
+  ...describeDeadline(r.deadlineAt, { closed: r.status === "done", now, dueSoonMs, waitingUntil: r.waitingUntil }),
+  waitingUntil: r.waitingUntil ?? null,
+});
 
 /** Someone else looking at (viewing) or working on (editing) a request. */
 export const presenceEntrySchema = z.object({

@@ -11,6 +11,7 @@ import {
   type WriteOptions,
 } from "../command.ts";
 import { decideOutcome, type OutcomeInput } from "../outcome.ts";
+import { endWait } from "./snooze.ts";
 import { isReopen, requireHolderOrOverride, requireMove, requireWorkable } from "../state.ts";
 import type { WorkStatus } from "../vocabulary.ts";
 
@@ -66,6 +67,8 @@ export async function recordOutcome(
     const held = requireHolderOrOverride(props.actor, w.request, props.override);
     const how = howMade(held, props);
     await takeIfUnassigned(w, "outcome");
+    // A final outcome ends any wait for the patient (the deadline no longer matters once done).
+    if (decision.outcome !== "needs_patient_contact") await endWait(w, props.now ?? new Date(), "outcome");
     await w.update({ outcome: decision.outcome, outcome_details: decision.details });
     await w.event("outcome_recorded", { outcome: decision.outcome, ...decision.details, ...how });
     await w.moveStatus(decision.status, { outcome: decision.outcome });
