@@ -13,6 +13,7 @@ import { collectionRoutes } from "./collection.ts";
 import { authRoutes } from "./auth.ts";
 import { confirmationRoutes } from "./confirmation.ts";
 import { connectionRoutes } from "./connections.ts";
+import { peopleReportRoutes } from "./report-people.ts";
 import { reportRoutes } from "./reports.ts";
 import { requestRoutes } from "./requests.ts";
 import { routingRoutes } from "./routing.ts";
@@ -85,6 +86,7 @@ export async function registerApi(app: FastifyInstance, deps: AppDeps): Promise<
     await api.register(connectionRoutes, deps);
     await api.register(requestRoutes, deps);
     await api.register(patientContactRoutes, deps);
+    await api.register(peopleReportRoutes, deps);
     await api.register(auditRoutes, deps);
     await api.register(routingRoutes, deps);
     await api.register(teamRoutes, deps);
