@@ -30,7 +30,7 @@ describe("per-person report figures", () => {
   const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   const get = async (who: Person, url: string) => {
     const res = await rebook.app.inject({ method: "GET", url, headers: who.headers });
-    return { status: res.statusCode, body: res.body, json: () => res.json() as Report };
+    return { status: res.statusCode, body: res.body, json: () => res.json<Report>() };
   };
 
   beforeAll(async () => {

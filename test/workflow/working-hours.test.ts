@@ -68,7 +68,7 @@ describe.each(engines)("working-hours deadlines on $name", (engine) => {
     const hoursArb = fc
       .uniqueArray(
         fc.record({
-          weekday: fc.constantFrom(1, 2, 3, 4, 5, 6, 7) as fc.Arbitrary<DayHours["weekday"]>,
+          weekday: fc.constantFrom<DayHours["weekday"]>(1, 2, 3, 4, 5, 6, 7),
           opens: fc.integer({ min: 0, max: 11 }),
           length: fc.integer({ min: 1, max: 12 }),
         }),
