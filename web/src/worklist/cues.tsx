@@ -8,6 +8,7 @@ const deadlineColour: Record<Deadline["state"], TagColour> = {
   due_soon: "orange",
   on_track: "white",
   done: "green",
+  waiting: "purple",
 };
 
 export function DeadlineTag({ deadline }: { deadline: Deadline | null | undefined }) {
