@@ -41,6 +41,7 @@ import {
   type ReportView,
   type Split,
 } from "./model.ts";
+import { PeopleSection } from "./PeopleSection.tsx";
 import type { Reports, TimingFigures } from "./types.ts";
 
 const OUTCOME_COLOURS = ["#007f3b", "#005eb8", "#d5281b", "#330072", "#768692"];
@@ -53,6 +54,7 @@ const SECTIONS: [id: string, title: string][] = [
   ["deadline", "Handled by the deadline"],
   ["outcomes", "Outcomes"],
   ["confirmation", "Confirmed in PKB"],
+  ["people", "Handled by person"],
   ["unmatched", "Unmatched and in review"],
   ["downloads", "Row-level data"],
 ];
@@ -601,6 +603,10 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
 
       <Section id="confirmation">
         <ConfirmationSection view={view} />
+      </Section>
+
+      <Section id="people">
+        <PeopleSection view={view} />
       </Section>
 
       <Section id="unmatched">
