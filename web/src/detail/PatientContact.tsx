@@ -196,7 +196,6 @@ export function ReplyPanel({
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload when the outcome, confirmation or history change
   }, [key]);
 
   if (!request.outcome) return null;
