@@ -42,6 +42,11 @@ export async function changeStatus(
       if (!reason) throw new AppError("reason_required", "Say why the request is being reopened", 400);
       const previousOutcome = r.outcome;
       await w.update({ outcome: null, outcome_details: null });
+      // The next outcome needs its own answer to the patient (the earlier one stays in the history).
+      await w.tx.query(
+        "UPDATE appointment_requests SET patient_answered_at = NULL, patient_answered_by = NULL WHERE id = $1",
+        [r.id],
+      );
       await w.event("reopened", { reason, previousOutcome, ...how });
     }
     if (props.status === "in_progress") await takeIfUnassigned(w, "started");
