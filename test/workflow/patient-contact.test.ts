@@ -214,6 +214,11 @@ describe("working hours, waiting for the patient and replies over HTTP", () => {
     expect((await audits(db, id)).map((a) => a.action)).toEqual(
       expect.arrayContaining(["request.reply_prepared", "request.patient_answered"]),
     );
+    // Reopened, the next outcome needs its own answer; the earlier one stays in the history.
+    await call(clerk, `/api/requests/${id}/status`, { status: "open", reason: "Patient asked again" });
+    const reopened = await call<{ answered: unknown }>(clerk, `/api/requests/${id}/reply`, undefined, "GET");
+    expect(reopened.body.answered).toBeNull();
+    expect((await history(db, id)).some((e) => e.type === "patient_answered")).toBe(true);
   });
 
   it("lets admins (only) edit reply templates, refusing unknown placeholders, and audits the change", async () => {
