@@ -200,6 +200,25 @@ export const settings = {
     default: "72",
     doc: "A request is due this long after it was received",
   },
+  REQUEST_SLA_WORKING_HOURS: {
+    schema: z.coerce.number().positive("must be greater than 0"),
+    default: "16",
+    doc: "For a team with working hours set: a request is due once this much of the team's working time has passed since it was received (bank holidays and closed days do not count)",
+  },
+  BANK_HOLIDAYS: {
+    schema: z.enum(["england-and-wales", "scotland", "northern-ireland"]),
+    default: "england-and-wales",
+    doc: "Whose UK bank holidays working-hours deadlines skip: england-and-wales, scotland or northern-ireland",
+  },
+  PKB_CONVERSATION_URL: {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, "must be an http(s) URL")
+      .refine((v) => v.includes("{conversationId}"), "must contain {conversationId}")
+      .optional(),
+    default: undefined,
+    doc: "Address of a patient's conversation in PKB's web app, with {conversationId} where the conversation's id goes (the request page links to it to write the reply). Unset: the link opens PKB's web app (PKB_BASE_URL) and staff find the conversation",
+  },
   APPOINTMENT_LEAD_HOURS: {
     schema: z.coerce.number().min(0, "must be 0 or more"),
     default: "48",
@@ -447,7 +466,17 @@ export interface Config {
     } | null;
   };
   /** Deadline rules, in milliseconds (see src/domain/deadline.ts). */
-  workflow: { requestSlaMs: number; appointmentLeadMs: number; dueSoonMs: number };
+  workflow: {
+    requestSlaMs: number;
+    /** The SLA in a team's working time (for teams with working hours). */
+    workingSlaMs: number;
+    appointmentLeadMs: number;
+    dueSoonMs: number;
+    /** Whose bank holidays working time skips. */
+    holidayRegion: "england-and-wales" | "scotland" | "northern-ireland";
+  };
+  /** Answering the patient in PKB: the conversation link, {conversationId} filled in (see src/requests/reply-channel.ts). */
+  replies: { conversationUrl: string };
   /** PKB confirmation schedule, in milliseconds (see src/domain/pkb-confirmation.ts). */
   confirmation: { firstCheckMs: number; maxIntervalMs: number; withinMs: number; checkForMs: number };
   /** Settling what PKB already shows (docs/settling.md): how often an open request's appointment is re-read, ms. */
@@ -574,9 +603,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     workflow: {
       requestSlaMs: r.REQUEST_SLA_HOURS * 3_600_000,
+      workingSlaMs: r.REQUEST_SLA_WORKING_HOURS * 3_600_000,
+      holidayRegion: r.BANK_HOLIDAYS,
       appointmentLeadMs: r.APPOINTMENT_LEAD_HOURS * 3_600_000,
       dueSoonMs: r.DUE_SOON_HOURS * 3_600_000,
     },
+    replies: { conversationUrl: r.PKB_CONVERSATION_URL ?? `${trimSlash(r.PKB_BASE_URL ?? sandboxUrl)}/` },
     confirmation: {
       firstCheckMs: r.CONFIRM_CHECK_SECONDS * 1000,
       maxIntervalMs: r.CONFIRM_MAX_INTERVAL_SECONDS * 1000,

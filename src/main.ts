@@ -12,6 +12,7 @@ import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { notConfirmedAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
+import { startReminderJob, type ReminderJob } from "./jobs/reminders.ts";
 import { startRetentionJob, type RetentionJob } from "./jobs/retention.ts";
 import { startRollupCompactor, type RollupCompactor } from "./jobs/rollups.ts";
 import { buildSyncDeps, type SyncDeps } from "./sync/deps.ts";
@@ -91,8 +92,9 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
   let poller: Poller | null = null;
   let retention: RetentionJob | null = null;
   let compactor: RollupCompactor | null = null;
+  let reminders: ReminderJob | null = null;
   const stop = async (): Promise<void> => {
-    await Promise.all([app?.close(), poller?.stop(), retention?.stop(), compactor?.stop()]);
+    await Promise.all([app?.close(), poller?.stop(), retention?.stop(), compactor?.stop(), reminders?.stop()]);
     await db?.close();
     if (sandbox && sandbox.exitCode === null) {
       const gone = new Promise((r) => sandbox!.once("exit", r));
@@ -115,6 +117,7 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
       logger: logger.child({ component: "retention" }),
     });
     compactor = startRollupCompactor(db, ROLLUP_COMPACT_MS, logger.child({ component: "reports" }));
+    reminders = startReminderJob(db, 60_000, logger.child({ component: "reminders" }));
     app = await buildApp({ config, db, logger, cipher, sync, poller });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

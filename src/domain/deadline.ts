@@ -3,11 +3,14 @@
 // month. Durations are elapsed time (an SLA of 72 hours across a clock change is still 72 hours); text is UK time.
 import { DateTime } from "luxon";
 import { UK_ZONE } from "./uk-time.ts";
+import { addWorkingTime, workingTimeBetween, type WorkingCalendar } from "./working-time.ts";
 
 /** The deadline rules, in milliseconds. */
 export interface DeadlinePolicy {
-  /** A request is due this long after it was received (REQUEST_SLA_HOURS). */
+  /** A request is due this long after it was received (REQUEST_SLA_HOURS), for a team with no working hours set. */
   requestSlaMs: number;
+  /** …or this much of its team's working time after (REQUEST_SLA_WORKING_HOURS), for a team with working hours. */
+  workingSlaMs: number;
   /** …or this long before its linked appointment starts, whichever is earlier (APPOINTMENT_LEAD_HOURS). */
   appointmentLeadMs: number;
   /** Within this long of its deadline a request is due soon (DUE_SOON_HOURS). */
@@ -16,11 +19,12 @@ export interface DeadlinePolicy {
 
 export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
   requestSlaMs: 72 * 3_600_000,
+  workingSlaMs: 16 * 3_600_000,
   appointmentLeadMs: 48 * 3_600_000,
   dueSoonMs: 24 * 3_600_000,
 };
 
-export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done";
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done" | "waiting";
 
 /** A deadline as people see it: the instant, its state at `now`, and words that say both (never colour alone). */
 export interface DeadlineView {
@@ -41,6 +45,41 @@ export function deadlineAt(
   const bySla = r.receivedAt.getTime() + policy.requestSlaMs;
   if (!r.appointmentStart) return new Date(bySla);
   return new Date(Math.min(bySla, r.appointmentStart.getTime() - policy.appointmentLeadMs));
+}
+
+/** The SLA clock's pauses: working time already paused, and the wait for the patient now running (if any). */
+export interface SlaPause {
+  /** Working time (ms) the clock stood still in waits that have ended. */
+  pausedMs: number;
+  /** The wait running now: from `since` until the snooze ends (`until`), when the clock restarts. */
+  waiting: { since: Date; until: Date } | null;
+}
+
+/**
+ * The instant a request is due, counting its team's working time (`cal`, UK clock): received + the SLA in working time
+ * (REQUEST_SLA_WORKING_HOURS; REQUEST_SLA_HOURS of elapsed time for a team around the clock), moved on by the working
+ * time the clock was paused while the team waited on the patient (a running wait counts to its end); or appointment
+ * start − lead when that is earlier (the appointment does not wait for office hours). The store keeps the same value
+ * in appointment_requests.deadline_at (request_deadline in SQL, migration 0016).
+ */
+export function workingDeadlineAt(
+  r: { receivedAt: Date; appointmentStart: Date | null } & SlaPause,
+  policy: Pick<DeadlinePolicy, "requestSlaMs" | "workingSlaMs" | "appointmentLeadMs">,
+  cal: WorkingCalendar,
+  zone = UK_ZONE,
+): Date {
+  const sla = cal.hours ? policy.workingSlaMs : policy.requestSlaMs;
+  const waiting = r.waiting
+    ? workingTimeBetween(
+        new Date(Math.max(r.waiting.since.getTime(), r.receivedAt.getTime())),
+        r.waiting.until,
+        cal,
+        zone,
+      )
+    : 0;
+  const bySla = addWorkingTime(r.receivedAt, sla + r.pausedMs + waiting, cal, zone);
+  if (!r.appointmentStart) return bySla;
+  return new Date(Math.min(bySla.getTime(), r.appointmentStart.getTime() - policy.appointmentLeadMs));
 }
 
 /**
@@ -86,13 +125,21 @@ export function formatDue(at: Date, now: Date, zone = UK_ZONE): string {
 
 /**
  * The deadline at `now` for people: state and text. `closed` = the request is done; `passed` = its appointment passed
- * before anyone acted (docs/settling.md): no longer deadline work, so never "overdue".
+ * before anyone acted (docs/settling.md): no longer deadline work, so never "overdue". While the team waits for the
+ * patient (`waitingUntil` after `now`) the clock is paused: "Waiting for patient until Tue 2 Dec, 09:00".
  */
 export function describeDeadline(
   deadline: Date,
-  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string; passed?: boolean },
+  p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string; passed?: boolean; waitingUntil?: Date | null },
 ): DeadlineView {
   if (!p.closed && p.passed) return { at: deadline, state: "passed", text: "Appointment passed" };
+  if (!p.closed && p.waitingUntil && p.waitingUntil.getTime() > p.now.getTime()) {
+    return {
+      at: deadline,
+      state: "waiting",
+      text: `Waiting for patient until ${formatDue(p.waitingUntil, p.now, p.zone ?? UK_ZONE)}`,
+    };
+  }
   const state = deadlineState(deadline, p.closed, p.now, p.dueSoonMs);
   const remaining = deadline.getTime() - p.now.getTime();
   const text =

@@ -36,6 +36,8 @@ export const busEventSchema = z.discriminatedUnion("type", [
     ...requestFields,
     /** The team it belonged to before this change (a transfer): that team's people hear of it leaving. */
     previousTeamId: z.uuid().nullable().optional(),
+    /** A reminder for the assignee: the wait for the patient ended (src/requests/commands/snooze.ts). */
+    reminder: z.literal("waiting_ended").optional(),
   }),
   z.object({ type: z.literal("presence"), ...requestFields, presence: presenceChangeSchema }),
 ]);

@@ -104,8 +104,9 @@ export function bucketSql(column: string, f: BucketedFilter, p: (v: unknown) => 
 export const TIMINGS_JOIN_SQL = "LEFT JOIN request_timings rt ON rt.request_id = r.id";
 
 /**
- * The deadline: appointment_requests.deadline_at, which the store keeps (migration 0005, trigger) by the rule of
- * src/domain/deadline.ts: the earlier of received + REQUEST_SLA_HOURS (72) and, when linked, appointment start −
- * APPOINTMENT_LEAD_HOURS (48), in elapsed hours.
+ * The deadline: appointment_requests.deadline_at, which the store keeps (migrations 0005 and 0016, trigger) by the
+ * rule of workingDeadlineAt in src/domain/deadline.ts: the earlier of received + the SLA in the team's working time
+ * (elapsed time for a team around the clock; paused while waiting for the patient) and, when linked, appointment
+ * start − APPOINTMENT_LEAD_HOURS.
  */
 export const DEADLINE_AT_SQL = "r.deadline_at";

@@ -98,5 +98,9 @@ export const EVENT_TYPES = [
   "repeat_received",
   "type_changed",
   "asked_again",
+  // Waiting for the patient (src/requests/commands/snooze.ts) and answering them (src/requests/commands/reply.ts)
+  "snoozed",
+  "snooze_ended",
+  "patient_answered",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

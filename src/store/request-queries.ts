@@ -94,6 +94,8 @@ export interface RequestListItem {
   errorReason: string | null;
   /** When the request is due (kept by the store from received_at and the linked appointment's start). */
   deadlineAt: Date;
+  /** Until when the team waits for the patient (the deadline paused); null when not waiting. */
+  waitingUntil: Date | null;
   pkbConfirmation: PkbConfirmationView;
   /** How many requests the patient sent for this appointment while it was open (1: no repeat). */
   askedCount: number;
@@ -131,6 +133,7 @@ interface ListRow {
   priority: RequestListItem["priority"];
   error_reason: string | null;
   deadline_at: Date;
+  snoozed_until: Date | null;
   pkb_state: "awaiting" | "confirmed" | "not_confirmed" | null;
   pkb_due_at: Date | null;
   pkb_checked_at: Date | null;
@@ -182,6 +185,7 @@ const toItem = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): RequestLi
   priority: r.priority,
   errorReason: r.error_reason,
   deadlineAt: r.deadline_at,
+  waitingUntil: r.snoozed_until,
   pkbConfirmation: {
     state: r.pkb_state ?? "not_needed",
     due: r.pkb_due_at,
@@ -199,7 +203,7 @@ const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.p
   COALESCE(r.nhs_number, p.nhs_number) AS nhs_number, r.match_state, r.match_confidence, r.appointment_fhir_id,
   r.appointment_external_id, r.appointment_start, r.appointment_specialty_code, r.appointment_specialty_display,
   r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
-  r.priority, r.error_reason, r.deadline_at, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
+  r.priority, r.error_reason, r.deadline_at, r.snoozed_until, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
   pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows, r.asked_count,
   r.pkb_flag, r.pkb_flag_text, r.pkb_moved_to, r.appointment_passed_at, r.previous_request_id`;
 

@@ -1,5 +1,7 @@
 // Teams and users as the admin API manages them: teams with their members and workloads, default-team switching.
+import type { DayHours } from "../domain/working-time.ts";
 import type { Queryable } from "./db.ts";
+import { readAllTeamHours } from "./deadlines.ts";
 import type { Role, Team, User } from "./people.ts";
 
 /** A team member with their name and how many open requests of this team they hold. */
@@ -21,6 +23,8 @@ export interface MemberView {
 export interface TeamView extends Team {
   /** Requests routed to the team in status open or in_progress. */
   openCount: number;
+  /** Its working hours by weekday (UK clock); null = around the clock. Deadlines count them. */
+  workingHours: DayHours[] | null;
   members: MemberView[];
 }
 
@@ -62,6 +66,7 @@ export async function listTeamViews(db: Queryable, teamId?: string): Promise<Tea
      WHERE $1::uuid IS NULL OR m.team_id = $1 ORDER BY lower(u.display_name), u.id`,
     [teamId ?? null],
   );
+  const hours = await readAllTeamHours(db);
   return teams.map((t) => ({
     id: t.id,
     name: t.name,
@@ -69,6 +74,7 @@ export async function listTeamViews(db: Queryable, teamId?: string): Promise<Tea
     autoAssign: t.auto_assign,
     isDefault: t.is_default,
     openCount: t.open_count,
+    workingHours: hours.get(t.id) ?? null,
     members: members
       .filter((m) => m.team_id === t.id)
       .map((m) => ({

@@ -21,6 +21,7 @@ const team = (id: string, members: TeamMember[]): Team => ({
   autoAssign: false,
   isDefault: false,
   openCount: 0,
+  workingHours: null,
   members,
 });
 

@@ -212,7 +212,7 @@ const DEFINITIONS = {
   backlog:
     "At each bucket's end: requests received before it and not done at it (from the status history); earlier requests carry over.",
   timings:
-    "Minutes from receipt to the first action (first history event made by a person) and to the outcome (first outcome recorded or change to done): median and 90th percentile; share handled by the deadline (deadline_at: the earlier of received + REQUEST_SLA_HOURS and linked appointment − APPOINTMENT_LEAD_HOURS); met = outcome at or before it, missed = outcome after it or none and it has passed.",
+    "Minutes from receipt to the first action (first history event made by a person) and to the outcome (first outcome recorded or change to done): median and 90th percentile; share handled by the deadline (deadline_at: the earlier of received + the SLA — REQUEST_SLA_WORKING_HOURS of the team's working time, or REQUEST_SLA_HOURS for a team around the clock, paused while waiting for the patient — and linked appointment − APPOINTMENT_LEAD_HOURS); met = outcome at or before it, missed = outcome after it or none and it has passed.",
   outcomes: "Current outcome of the requests received in the range, per bucket of receipt; none = no outcome yet.",
   summary: "Requests received in the range: by status, still unmatched (not done), in error, deadline share.",
   rows: "One row per request received in the range, oldest first: timings, outcome, deadline. No patient identifiers.",

@@ -10,7 +10,10 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../auth/passwords.t
 import { canManageTeam, isAdmin } from "../../auth/permissions.ts";
 import { endUserSessions } from "../../auth/sessions.ts";
 import { AppError, notFound } from "../../errors.ts";
+import { describeHours, hoursProblems, type DayHours } from "../../domain/working-time.ts";
+import { recordAudit } from "../../store/audit.ts";
 import type { Queryable } from "../../store/db.ts";
+import { readTeamHours, replaceTeamHours } from "../../store/deadlines.ts";
 import { createUser, getUser, upsertMember } from "../../store/people.ts";
 import { uniqueViolation } from "../../store/pg-errors.ts";
 import {
@@ -25,6 +28,12 @@ import {
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 
+const dayHoursSchema = z.object({
+  weekday: z.number().int().min(1).max(7).describe("1 = Monday … 7 = Sunday"),
+  opens: z.string().describe("HH:mm, UK clock"),
+  closes: z.string().describe("HH:mm, UK clock, after opens"),
+});
+
 const teamSchema = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -32,6 +41,10 @@ const teamSchema = z.object({
   autoAssign: z.boolean(),
   isDefault: z.boolean().describe("Requests no rule applies to go to the default team"),
   openCount: z.number().int().describe("Requests of this team in status open or in_progress"),
+  workingHours: z
+    .array(dayHoursSchema)
+    .nullable()
+    .describe("The team's working hours by weekday, UK clock; null = around the clock. Deadlines count them"),
   members: z.array(
     z.object({
       userId: z.uuid(),
@@ -160,6 +173,49 @@ export const teamRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
           }),
         { teams_name_key: `A team named "${req.body.name ?? ""}" already exists` },
       ),
+  );
+
+  app.put(
+    "/api/teams/:id/hours",
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags,
+        operationId: "putTeamHours",
+        summary: "Set a team's working hours",
+        description:
+          "The weekdays the team works and its hours on each (UK clock); null = around the clock. Deadlines of the " +
+          "team's requests that are not done are recomputed at once (recomputed says how many moved). Audited.",
+        params: teamParams,
+        body: z.object({ hours: z.array(dayHoursSchema).max(7).nullable() }),
+        response: {
+          200: teamSchema.extend({ recomputed: z.number().int() }),
+          400: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const hours = req.body.hours as DayHours[] | null;
+      const problems = hours ? hoursProblems(hours) : [];
+      if (problems.length > 0) {
+        throw new AppError("invalid_hours", problems.join("; "), 400, true, { problems });
+      }
+      const actor = requireUser(req);
+      return deps.db.transaction(async (tx) => {
+        if (!(await teamExists(tx, req.params.id))) throw notFound("Team");
+        const before = await readTeamHours(tx, req.params.id);
+        const recomputed = await replaceTeamHours(tx, req.params.id, hours);
+        await recordAudit(tx, {
+          actorUserId: actor.id,
+          actorLabel: actor.displayName,
+          action: "team.hours_changed",
+          details: { teamId: req.params.id, from: describeHours(before), to: describeHours(hours), recomputed },
+          ip: req.ip,
+        });
+        return { ...(await oneTeam(tx, req.params.id)), recomputed };
+      });
+    },
   );
 
   app.put(

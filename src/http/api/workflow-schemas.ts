@@ -8,25 +8,40 @@ import { MATCH_STATES, OUTCOMES, REQUEST_STATUSES, WORK_STATUSES } from "../../r
 /** A request's deadline: the instant, its state now, and words for it (the UI adds colour, never colour alone). */
 export const deadlineSchema = z
   .object({
-    at: z.date().describe("Earlier of received + REQUEST_SLA_HOURS and linked appointment − APPOINTMENT_LEAD_HOURS"),
+    at: z
+      .date()
+      .describe(
+        "Earlier of received + the SLA (REQUEST_SLA_WORKING_HOURS of the team's working time, or REQUEST_SLA_HOURS for a team around the clock; paused while waiting for the patient) and linked appointment − APPOINTMENT_LEAD_HOURS",
+      ),
     state: z
-      .enum(["overdue", "due_soon", "on_track", "passed", "done"])
-      .describe("passed: the appointment passed before anyone acted (not deadline work; docs/settling.md)"),
+      .enum(["overdue", "due_soon", "on_track", "passed", "done", "waiting"])
+      .describe(
+        "passed: the appointment passed before anyone acted (not deadline work; docs/settling.md); waiting: the team waits for the patient, the deadline paused until the wait ends",
+      ),
     text: z
       .string()
       .describe(
-        '"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Appointment passed", "Done"',
+        '"Overdue by 3 hours", "Due in 5 hours", "Due Tue 2 Dec, 14:00" (UK time), "Appointment passed", "Done", "Waiting for patient until Tue 2 Dec, 09:00"',
       ),
+    waitingUntil: z.date().nullable().optional().describe("Until when the team waits for the patient"),
   })
   .describe("When the request is due");
 
 /** The deadline of a request at `now`. */
 export const presentDeadline = (
-  r: { deadlineAt: Date; status: string; appointmentPassedAt?: Date | null },
+  r: { deadlineAt: Date; status: string; appointmentPassedAt?: Date | null; waitingUntil?: Date | null },
   now: Date,
   dueSoonMs: number,
-): DeadlineView =>
-  describeDeadline(r.deadlineAt, { closed: r.status === "done", now, dueSoonMs, passed: !!r.appointmentPassedAt });
+): DeadlineView & { waitingUntil: Date | null } => ({
+  ...describeDeadline(r.deadlineAt, {
+    closed: r.status === "done",
+    now,
+    dueSoonMs,
+    passed: !!r.appointmentPassedAt,
+    waitingUntil: r.waitingUntil,
+  }),
+  waitingUntil: r.waitingUntil ?? null,
+});
 
 /** Someone else looking at (viewing) or working on (editing) a request. */
 export const presenceEntrySchema = z.object({

@@ -11,6 +11,7 @@ import {
   type WriteOptions,
 } from "../command.ts";
 import { decideOutcome, type OutcomeInput } from "../outcome.ts";
+import { endWait } from "./snooze.ts";
 import { isReopen, requireHolderOrOverride, requireMove, requireWorkable } from "../state.ts";
 import type { WorkStatus } from "../vocabulary.ts";
 
@@ -41,6 +42,11 @@ export async function changeStatus(
       if (!reason) throw new AppError("reason_required", "Say why the request is being reopened", 400);
       const previousOutcome = r.outcome;
       await w.update({ outcome: null, outcome_details: null });
+      // The next outcome needs its own answer to the patient (the earlier one stays in the history).
+      await w.tx.query(
+        "UPDATE appointment_requests SET patient_answered_at = NULL, patient_answered_by = NULL WHERE id = $1",
+        [r.id],
+      );
       await w.event("reopened", { reason, previousOutcome, ...how });
     }
     if (props.status === "in_progress") await takeIfUnassigned(w, "started");
@@ -66,6 +72,8 @@ export async function recordOutcome(
     const held = requireHolderOrOverride(props.actor, w.request, props.override);
     const how = howMade(held, props);
     await takeIfUnassigned(w, "outcome");
+    // A final outcome ends any wait for the patient (the deadline no longer matters once done).
+    if (decision.outcome !== "needs_patient_contact") await endWait(w, props.now ?? new Date(), "outcome");
     await w.update({ outcome: decision.outcome, outcome_details: decision.details });
     await w.event("outcome_recorded", { outcome: decision.outcome, ...decision.details, ...how });
     await w.moveStatus(decision.status, { outcome: decision.outcome });

@@ -8,6 +8,7 @@ import { PageHeading, useTitle } from "../components/ui.tsx";
 import { AuditPage } from "./AuditPage.tsx";
 import { ConnectionsPage } from "./ConnectionsPage.tsx";
 import { ErrorQueuePage } from "./ErrorQueuePage.tsx";
+import { ReplyTemplatesPage } from "./ReplyTemplatesPage.tsx";
 import { RulesPage } from "./RulesPage.tsx";
 import { TeamsPage } from "./TeamsPage.tsx";
 import { UsersPage } from "./UsersPage.tsx";
@@ -30,6 +31,7 @@ export function AdminRoutes() {
     { to: "/admin/teams", label: "Teams", show: true },
     { to: "/admin/users", label: "Users", show: admin },
     { to: "/admin/routing", label: "Routing rules", show: admin },
+    { to: "/admin/replies", label: "Reply templates", show: admin },
     { to: "/admin/connections", label: "PKB connections", show: admin },
     { to: "/admin/error-queue", label: "Error queue", show: admin },
     { to: "/admin/audit", label: "Audit log", show: admin },
@@ -52,6 +54,7 @@ export function AdminRoutes() {
           <>
             <Route path="users" element={<UsersPage />} />
             <Route path="routing" element={<RulesPage />} />
+            <Route path="replies" element={<ReplyTemplatesPage />} />
             <Route path="connections" element={<ConnectionsPage />} />
             <Route path="error-queue" element={<ErrorQueuePage />} />
             <Route path="audit" element={<AuditPage />} />

@@ -9,6 +9,7 @@ import { canManageTeam, isAdmin } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { ErrorSummary, FieldError, Loading, PageHeading, Tag, useTitle } from "../components/ui.tsx";
 import { roleText } from "../format.ts";
+import { HoursEditor } from "./HoursEditor.tsx";
 
 function MemberRow({
   team,
@@ -184,6 +185,16 @@ export function TeamsPage() {
             <p className="nhsuk-body">
               {t.openCount} open or in-progress requests. Auto-assign is <strong>{t.autoAssign ? "on" : "off"}</strong>.
             </p>
+            <HoursEditor
+              key={JSON.stringify(t.workingHours)}
+              team={t}
+              editable={admin}
+              onSaved={async (message) => {
+                await load();
+                setNotice(message);
+                announce(message);
+              }}
+            />
             {admin ? (
               <div className="app-small-buttons">
                 <button

@@ -20,6 +20,8 @@ export interface RequestEvent {
   teamId: string | null;
   status: RequestStatus;
   assignedUserId: string | null;
+  /** "waiting_ended": the wait for the patient ended and the request is back (a reminder for its assignee). */
+  reminder?: "waiting_ended";
 }
 
 type Listener = (e: RequestEvent) => void;
@@ -115,6 +117,7 @@ export function EventsProvider({
           teamId: (d.teamId as string | null) ?? null,
           status: d.status as RequestStatus,
           assignedUserId: (d.assignedUserId as string | null) ?? null,
+          ...(d.reminder === "waiting_ended" ? { reminder: "waiting_ended" as const } : {}),
         };
         for (const l of listeners.current) l(e);
         return;

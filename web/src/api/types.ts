@@ -43,7 +43,7 @@ export {
   WORK_STATUSES,
 } from "../../../src/requests/vocabulary.ts";
 export type Role = "admin" | "team_lead" | "clerk" | "viewer";
-export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done";
+export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done" | "waiting";
 export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
 
 /** The signed-in person (GET /api/auth/me). */
@@ -77,6 +77,8 @@ export interface Deadline {
   at: string | null;
   state: DeadlineState;
   text: string;
+  /** Until when the team waits for the patient (the deadline paused). */
+  waitingUntil?: string | null;
 }
 
 /** One worklist row. */
@@ -249,7 +251,16 @@ export interface Team {
   autoAssign: boolean;
   isDefault: boolean;
   openCount: number;
+  /** Working hours by weekday (1 = Monday), UK clock; null = around the clock. */
+  workingHours: DayHours[] | null;
   members: TeamMember[];
+}
+
+/** A team's hours on one weekday (1 = Monday … 7 = Sunday), "HH:mm" UK clock. */
+export interface DayHours {
+  weekday: number;
+  opens: string;
+  closes: string;
 }
 
 export interface StaffUser {

@@ -64,6 +64,15 @@ const DESCRIBE: Record<EventType, Describe> = {
     const o = str(d.previousOutcome);
     return `Asked again after an outcome${o ? ` (the earlier request: ${outcomeText[o as keyof typeof outcomeText] ?? o})` : ""}`;
   },
+  snoozed: (d) =>
+    `Waiting for patient until ${str(d.untilUk) ?? "a later date"}; deadline paused${str(d.note) ? ` (${String(d.note)})` : ""}`,
+  snooze_ended: (d) =>
+    d.reason === "reminder"
+      ? "Wait for patient ended: back on the worklist (reminder)"
+      : d.reason === "outcome"
+        ? "Wait for patient ended: outcome recorded"
+        : "Stopped waiting for patient; deadline running again",
+  patient_answered: () => "Patient answered (reply sent in PKB)",
 };
 
 /** How a person's change was made, when it was not the usual way: on someone else's request, or in bulk. */

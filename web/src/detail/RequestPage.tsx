@@ -25,6 +25,7 @@ import { History } from "./History.tsx";
 import { Match } from "./Match.tsx";
 import { Notes } from "./Notes.tsx";
 import { OutcomeForm } from "./OutcomeForm.tsx";
+import { ReplyPanel, WaitPanel } from "./PatientContact.tsx";
 import { PkbConfirmationPanel } from "./PkbConfirmationPanel.tsx";
 import { PatientBanner } from "./PatientBanner.tsx";
 import { SettlePanel } from "./SettlePanel.tsx";
@@ -278,6 +279,15 @@ export function RequestPage() {
           ) : null}
           <PkbConfirmationPanel confirmation={r.pkbConfirmation} />
           <SettlePanel request={r} />
+          {r.outcome === "needs_patient_contact" && work && workable ? (
+            <WaitPanel
+              request={r}
+              held={heldConfirm.run}
+              mayOverride={canAssignOthers(me, r.teamId)}
+              onChanged={changed}
+            />
+          ) : null}
+          <ReplyPanel request={r} canWork={work} onChanged={changed} />
           {r.status === "error" && r.errorReason ? (
             <Inset>
               <p>

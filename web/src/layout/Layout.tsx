@@ -4,6 +4,7 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth, useMe } from "../auth/AuthContext.tsx";
+import { ReminderBanner } from "./ReminderBanner.tsx";
 import { canReadReports, isAdmin, seesAdmin } from "../auth/permissions.ts";
 import { roleText } from "../format.ts";
 import { ConfirmationBanner } from "./ConfirmationBanner.tsx";
@@ -190,6 +191,7 @@ export function Layout({ children }: { children?: ReactNode }) {
       {/* Team leads (and admins): their teams' requests PKB does not show. */}
       {seesAdmin(me) ? <ConfirmationBanner /> : null}
       <CollectionBanner admin={isAdmin(me)} />
+      <ReminderBanner />
       <div className="nhsuk-width-container app-width-container">
         <main className="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent" tabIndex={-1}>
           {children ?? <Outlet />}

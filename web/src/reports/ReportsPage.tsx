@@ -42,6 +42,7 @@ import {
   type ReportView,
   type Split,
 } from "./model.ts";
+import { PeopleSection } from "./PeopleSection.tsx";
 import type { Reports, TimingFigures } from "./types.ts";
 
 const OUTCOME_COLOURS = ["#007f3b", "#005eb8", "#d5281b", "#330072", "#00a499", "#768692"];
@@ -55,6 +56,7 @@ const SECTIONS: [id: string, title: string][] = [
   ["outcomes", "Outcomes"],
   ["confirmation", "Confirmed in PKB"],
   ["settling", "Passed, already done, asked again"],
+  ["people", "Handled by person"],
   ["unmatched", "Unmatched and in review"],
   ["downloads", "Row-level data"],
 ];
@@ -607,6 +609,10 @@ function ReportBody({ reports, view, onSplit }: { reports: Reports; view: Report
 
       <Section id="settling">
         <SettlingSection view={view} />
+      </Section>
+
+      <Section id="people">
+        <PeopleSection view={view} />
       </Section>
 
       <Section id="unmatched">

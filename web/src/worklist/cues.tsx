@@ -9,6 +9,7 @@ const deadlineColour: Record<Deadline["state"], TagColour> = {
   on_track: "white",
   passed: "grey",
   done: "green",
+  waiting: "purple",
 };
 
 export function DeadlineTag({ deadline }: { deadline: Deadline | null | undefined }) {

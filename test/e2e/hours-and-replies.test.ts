@@ -1,0 +1,163 @@
+// Issue 10 in chromium: an admin sets a team's working hours on the Teams page; a clerk waits for the patient on a
+// request that needs patient contact ("Waiting for patient until …", deadline paused) and is reminded in the app when
+// the wait ends; the reply panel says why a rebooking's reply is not offered until PKB shows it, then fills it in,
+// copies it and records "patient answered". Keyboard only where a person would type; axe on each new state.
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { endDueWaits } from "../../src/requests/commands/snooze.ts";
+import type { AuthHeaders } from "../helpers/app.ts";
+import { expectNoAxeViolations, screenshot, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
+
+describe("working hours, waiting for the patient and replies (chromium)", { timeout: 120_000 }, () => {
+  let s: Stack;
+  let clerkApi: AuthHeaders;
+  let ids: string[];
+  let admin: { context: BrowserContext; page: Page; problems: string[] };
+  let clerk: { context: BrowserContext; page: Page; problems: string[] };
+
+  const api = async (method: "POST" | "GET", url: string, payload?: unknown) => {
+    const r = await s.rebook.app.inject({
+      method,
+      url,
+      headers: clerkApi,
+      payload: payload as Record<string, unknown>,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json<Record<string, unknown>>();
+  };
+
+  beforeAll(async () => {
+    s = await startStack({ size: 24 });
+    await s.connectAndSync();
+    clerkApi = await s.rebook.signIn({ id: s.staff.clerk.id });
+    ids = (
+      await s.t.db.query<{ id: string }>(
+        `SELECT id FROM appointment_requests WHERE team_id = $1 AND status = 'open' AND match_state = 'auto_linked'
+         ORDER BY received_at, id LIMIT 2`,
+        [s.teams.appointments],
+      )
+    ).map((r) => r.id);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) await api("POST", `/api/requests/${id}/claim`, {});
+    admin = await s.newPage({ width: 1366, height: 900 });
+    await signInByApi(admin.context, s.url, s.staff.adminEmail);
+    clerk = await s.newPage({ width: 1366, height: 900 });
+    await signInByApi(clerk.context, s.url, s.staff.clerk.email);
+  }, 180_000);
+  afterAll(async () => {
+    expect([...(admin?.problems ?? []), ...(clerk?.problems ?? [])], "no CSP violations or page errors").toEqual([]);
+    await s?.stop();
+  });
+
+  it("lets an admin set a team's working hours with the keyboard; deadlines follow", async () => {
+    const { page } = admin;
+    await page.goto(`${s.url}/admin/teams`);
+    const change = page.getByRole("button", { name: "Change working hours of Appointments" });
+    await change.focus();
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Around the clock (no working hours: deadlines count elapsed time)").uncheck();
+    for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]) {
+      await page.getByLabel(day, { exact: true }).check();
+      await page.getByLabel(`${day} opens`).fill("08:30");
+      await page.getByLabel(`${day} closes`).fill("17:00");
+    }
+    await page.getByLabel("Wednesday closes").fill("07:00");
+    await page.getByRole("button", { name: "Save working hours" }).click();
+    await page.getByRole("alert").getByText("Wednesday: the team must open before it closes").waitFor();
+    await expectNoAxeViolations(page, "teams: hours editor with an error");
+    await page.getByLabel("Wednesday closes").fill("17:00");
+    await screenshot(page, "teams-hours-editor");
+    await page.getByLabel("Wednesday closes").press("Enter");
+    await page
+      .getByText(/Working hours of Appointments saved: Mon–Fri 08:30–17:00\. \d+ deadlines? recalculated\./)
+      .waitFor();
+    expect(await page.getByTestId("team-hours").first().innerText()).toContain("Working hours: Mon–Fri 08:30–17:00");
+    await expectNoAxeViolations(page, "teams: hours saved");
+    const [row] = await s.t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM team_working_hours WHERE team_id = $1",
+      [s.teams.appointments],
+    );
+    expect(row!.n).toBe(5);
+  });
+
+  it("waits for the patient: the deadline shows as waiting, and the assignee is reminded when the wait ends", async () => {
+    const { page } = clerk;
+    const id = ids[0]!;
+    await api("POST", `/api/requests/${id}/outcome`, {
+      outcome: "needs_patient_contact",
+      note: "Call to agree a time",
+    });
+    await page.goto(`${s.url}/requests/${id}`);
+    const date = page.getByLabel("Wait until (date)");
+    await date.focus();
+    const until = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(
+      new Date(Date.now() + 3 * 86_400_000),
+    );
+    await date.fill(until);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("10:30");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("Left a voicemail");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("waiting-text").waitFor();
+    expect(await page.getByTestId("waiting-text").innerText()).toMatch(
+      /^Waiting for patient until \w{3} \d+ \w{3}, 10:30\./,
+    );
+    expect(await page.getByRole("list", { name: "Request summary" }).innerText()).toContain(
+      "Waiting for patient until",
+    );
+    expect(await page.getByText(/Waiting for patient until .*deadline paused \(Left a voicemail\)/).count()).toBe(1);
+    await expectNoAxeViolations(page, "request: waiting for the patient");
+    await screenshot(page, "request-waiting-for-patient");
+    await page.goto(`${s.url}/requests`);
+    await page.getByRole("link", { name: /./ }).first().waitFor();
+    // The reminder job runs as if the date had come: the clerk is told in the app, live.
+    expect(await endDueWaits(s.t.db, new Date(Date.now() + 4 * 86_400_000))).toBe(1);
+    const banner = page.getByTestId("reminder-banner");
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.innerText()).toContain("Waiting for the patient has ended on a request of yours");
+    await expectNoAxeViolations(page, "worklist: reminder");
+    await banner.getByRole("link", { name: /Open request/ }).click();
+    await page.waitForURL(new RegExp(`/requests/${id}$`));
+    await page.getByText("Wait for patient ended: back on the worklist (reminder)").waitFor();
+  });
+
+  it("offers the reply once PKB shows the rebooking, fills it in, copies it and records the answer", async () => {
+    const { page, context } = clerk;
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.url });
+    const id = ids[1]!;
+    const next = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(
+      new Date(Date.now() + 20 * 86_400_000),
+    );
+    await api("POST", `/api/requests/${id}/outcome`, { outcome: "rebooked", newStart: { date: next, time: "14:15" } });
+    await page.goto(`${s.url}/requests/${id}`);
+    await page.getByTestId("reply-not-offered").waitFor();
+    expect(await page.getByTestId("reply-not-offered").innerText()).toMatch(
+      /^Not offered yet: PKB does not show the new appointment yet/,
+    );
+    await expectNoAxeViolations(page, "request: reply not offered yet");
+    await s.t.db.query("UPDATE pkb_confirmations SET state = 'confirmed', confirmed_at = now() WHERE request_id = $1", [
+      id,
+    ]);
+    await page.reload();
+    const text = page.getByLabel("Reply to the patient (you can change it before copying)");
+    await text.waitFor();
+    const reply = await text.inputValue();
+    expect(reply).toMatch(/^Dear \S+,/);
+    expect(reply).toMatch(/to \w+day \d+ \w+ \d{4} at 2:15pm\./);
+    expect(reply).toContain("Appointments");
+    const open = page.getByRole("link", { name: "Open the conversation in PKB (opens in a new tab)" });
+    expect(await open.getAttribute("href")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await page.getByRole("button", { name: "Copy reply" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByText("Reply copied. Paste it into the conversation in PKB.").waitFor();
+    expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(reply);
+    await expectNoAxeViolations(page, "request: reply panel");
+    await screenshot(page, "request-reply-panel");
+    await page.getByRole("button", { name: "Record patient answered" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("answered").waitFor();
+    expect(await page.getByTestId("answered").innerText()).toMatch(/^Patient answered by Cara Clerk on /);
+    await page.getByText("Patient answered (reply sent in PKB)").waitFor();
+  });
+});

@@ -1,0 +1,294 @@
+// On the request page: waiting for the patient (a request that needs patient contact is put aside until a date, its
+// deadline paused, and comes back with a reminder) and answering the patient (the reply for the outcome filled in,
+// copy to the clipboard, open the conversation in PKB, record "patient answered"). PKB has no API to send messages,
+// so the reply is sent in PKB; the server says how (its ReplyChannel) and whether a reply is offered yet.
+import { useEffect, useState, type FormEvent } from "react";
+import { ApiError, get, post } from "../api/client.ts";
+import type { RequestDetail } from "../api/types.ts";
+import { ErrorSummary, FieldError } from "../components/ui.tsx";
+
+type Held = <T>(
+  write: (override: boolean) => Promise<T>,
+  opts: { action: string; mayOverride: boolean },
+) => Promise<T | null>;
+
+const base = (id: string) => `/api/requests/${encodeURIComponent(id)}`;
+
+/** Today + n days as YYYY-MM-DD on the UK clock. */
+function ukDatePlus(days: number): string {
+  const d = new Date(Date.now() + days * 86_400_000);
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d);
+}
+
+/** Wait for the patient until a date, or stop waiting. */
+export function WaitPanel({
+  request,
+  held,
+  mayOverride,
+  onChanged,
+}: {
+  request: RequestDetail;
+  held: Held;
+  mayOverride: boolean;
+  onChanged: (message: string) => void;
+}) {
+  const waitingUntil = request.deadline?.state === "waiting" ? request.deadline : null;
+  const [date, setDate] = useState(ukDatePlus(7));
+  const [time, setTime] = useState("09:00");
+  const [note, setNote] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const run = async (write: (override: boolean) => Promise<unknown>, action: string, message: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await held(write, { action, mayOverride });
+      if (r !== null) onChanged(message);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "That could not be done.");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+      setError("Enter the date as YYYY-MM-DD, for example 2026-12-07");
+      return;
+    }
+    void run(
+      (override) =>
+        post(`${base(request.id)}/wait`, {
+          until: { date, time },
+          ...(note.trim() ? { note: note.trim() } : {}),
+          ...(override ? { override: true } : {}),
+        }),
+      "wait for the patient",
+      `Waiting for the patient until ${date} at ${time}: the deadline is paused and the request comes back then.`,
+    );
+  };
+
+  return (
+    <section className="app-section app-panel" aria-labelledby="wait-heading" data-testid="wait-panel">
+      <h2 className="nhsuk-heading-m" id="wait-heading">
+        Waiting for the patient
+      </h2>
+      {waitingUntil ? (
+        <>
+          <p className="nhsuk-body" data-testid="waiting-text">
+            <strong>{waitingUntil.text}.</strong> The deadline is paused until then; the request comes back to the
+            worklist and its assignee is reminded.
+          </p>
+          {error ? <ErrorSummary problems={[{ text: error }]} /> : null}
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary"
+            disabled={busy}
+            onClick={() =>
+              void run(
+                (override) => post(`${base(request.id)}/wait/end`, override ? { override: true } : {}),
+                "stop waiting for the patient",
+                "Stopped waiting for the patient: the deadline is running again.",
+              )
+            }
+          >
+            Stop waiting
+          </button>
+        </>
+      ) : (
+        <form noValidate onSubmit={submit}>
+          <p className="nhsuk-body">
+            Put this request aside until the patient has had time to answer. Its deadline pauses while you wait.
+          </p>
+          <div className={`nhsuk-form-group${error ? " nhsuk-form-group--error" : ""}`}>
+            <label className="nhsuk-label" htmlFor="wait-date">
+              Wait until (date)
+            </label>
+            <div className="nhsuk-hint" id="wait-date-hint">
+              UK date, YYYY-MM-DD, at most 90 days ahead
+            </div>
+            <FieldError id="wait-date-error">{error}</FieldError>
+            <input
+              className="nhsuk-input nhsuk-input--width-10"
+              id="wait-date"
+              aria-describedby={`wait-date-hint${error ? " wait-date-error" : ""}`}
+              value={date}
+              onChange={(e) => setDate(e.target.value.trim())}
+            />
+          </div>
+          <div className="nhsuk-form-group">
+            <label className="nhsuk-label" htmlFor="wait-time">
+              Remind at (time, 24-hour)
+            </label>
+            <input
+              className="nhsuk-input nhsuk-input--width-5"
+              id="wait-time"
+              inputMode="numeric"
+              value={time}
+              onChange={(e) => setTime(e.target.value.trim())}
+            />
+          </div>
+          <div className="nhsuk-form-group">
+            <label className="nhsuk-label" htmlFor="wait-note">
+              Note (optional)
+            </label>
+            <input
+              className="nhsuk-input"
+              id="wait-note"
+              maxLength={2000}
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+            />
+          </div>
+          <button className="nhsuk-button" type="submit" disabled={busy}>
+            Wait for the patient
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+interface Reply {
+  outcome: string | null;
+  offered: boolean;
+  reason: string | null;
+  text: string | null;
+  missing: string[];
+  delivery: { kind: "copy_and_open"; openUrl: string; instructions: string } | { kind: "api"; instructions: string };
+  answered: { at: string; by: string | null } | null;
+}
+
+const when = (iso: string) =>
+  new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", dateStyle: "medium", timeStyle: "short" }).format(
+    new Date(iso),
+  );
+
+/** The reply to the patient: filled in, copy, open PKB, record "patient answered". */
+export function ReplyPanel({
+  request,
+  canWork,
+  onChanged,
+}: {
+  request: RequestDetail;
+  canWork: boolean;
+  onChanged: (message: string) => void;
+}) {
+  const [reply, setReply] = useState<Reply | null>(null);
+  const [text, setText] = useState("");
+  const [copied, setCopied] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const key = `${request.id}|${request.outcome ?? ""}|${request.pkbConfirmation?.state ?? ""}|${request.history.length}`;
+
+  useEffect(() => {
+    let live = true;
+    get<Reply>(`${base(request.id)}/reply`)
+      .then((r) => {
+        if (!live) return;
+        setReply(r);
+        setText(r.text ?? "");
+      })
+      .catch(
+        (err: unknown) => live && setError(err instanceof ApiError ? err.message : "The reply could not be loaded."),
+      );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+
+  if (!request.outcome) return null;
+  if (error) return <ErrorSummary problems={[{ text: error }]} />;
+  if (!reply) return null;
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied("Reply copied. Paste it into the conversation in PKB.");
+    } catch {
+      const area = document.getElementById("reply-text") as HTMLTextAreaElement | null;
+      area?.select();
+      setCopied("Copying is not allowed here: the reply is selected, press Ctrl+C to copy it.");
+    }
+  };
+
+  const answered = async () => {
+    setError(null);
+    try {
+      await post(`${base(request.id)}/patient-answered`, {});
+      onChanged("Recorded that the patient was answered.");
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "That could not be recorded.");
+    }
+  };
+
+  return (
+    <section className="app-section app-panel" aria-labelledby="reply-heading" data-testid="reply-panel">
+      <h2 className="nhsuk-heading-m" id="reply-heading">
+        Answer the patient
+      </h2>
+      {reply.answered ? (
+        <p className="nhsuk-body" data-testid="answered">
+          <strong>Patient answered</strong> by {reply.answered.by ?? "a former user"} on {when(reply.answered.at)}.
+        </p>
+      ) : null}
+      {!reply.offered ? (
+        <p className="nhsuk-body" data-testid="reply-not-offered">
+          {reply.reason}
+        </p>
+      ) : (
+        <>
+          <p className="nhsuk-body">{reply.delivery.instructions}</p>
+          {reply.missing.length > 0 ? (
+            <div className="nhsuk-warning-callout">
+              <h3 className="nhsuk-warning-callout__label">
+                <span role="text">
+                  <span className="nhsuk-u-visually-hidden">Important: </span>Fill in before sending
+                </span>
+              </h3>
+              <p>Rebook does not know: {reply.missing.map((m) => `[${m}]`).join(", ")}. Replace them in the text.</p>
+            </div>
+          ) : null}
+          <div className="nhsuk-form-group">
+            <label className="nhsuk-label" htmlFor="reply-text">
+              Reply to the patient (you can change it before copying)
+            </label>
+            <textarea
+              className="nhsuk-textarea"
+              id="reply-text"
+              rows={9}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+            />
+          </div>
+          {copied ? (
+            <p className="nhsuk-body" role="status">
+              {copied}
+            </p>
+          ) : null}
+          <div className="app-small-buttons">
+            <button type="button" className="nhsuk-button nhsuk-button--secondary" onClick={() => void copy()}>
+              Copy reply
+            </button>
+            {reply.delivery.kind === "copy_and_open" ? (
+              <a
+                className="nhsuk-button nhsuk-button--secondary"
+                href={reply.delivery.openUrl}
+                target="_blank"
+                rel="noopener noreferrer"
+              >
+                Open the conversation in PKB<span className="nhsuk-u-visually-hidden"> (opens in a new tab)</span>
+              </a>
+            ) : null}
+            {canWork && !reply.answered ? (
+              <button type="button" className="nhsuk-button" onClick={() => void answered()}>
+                Record patient answered
+              </button>
+            ) : null}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
