@@ -21,7 +21,7 @@ import {
   REQUEST_TYPES as TYPES,
 } from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
-import { listRequests, listSpecialties, type RequestDetail } from "../../store/request-queries.ts";
+import { listRequests, listSpecialties, SEARCH_MAX_LENGTH, type RequestDetail } from "../../store/request-queries.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { presenceStore } from "../../events/presence.ts";
@@ -67,10 +67,10 @@ const listQuery = z.object({
   received_to: instantParam.describe("ISO 8601 instant with offset; requests received before it"),
   q: z
     .string()
-    .max(200)
+    .max(SEARCH_MAX_LENGTH, `Search must be ${SEARCH_MAX_LENGTH} characters or fewer`)
     .optional()
     .describe(
-      "Patient name (each word begins the first or last name), NHS number (10 digits, spaces allowed) or the trust's appointment id (exact)",
+      "Patient name (each word begins the first or last name; accents and case ignored), NHS number (10 digits, spaces or dashes allowed), the start of the trust's appointment id (any case) or the start of the specialty's name",
     ),
   assigned_to: z.literal("me").optional().describe('"me": only requests assigned to the signed-in user'),
   overdue: z.literal("true").optional().describe("true: only requests past their deadline (not done)"),

@@ -20,7 +20,16 @@ import { Filters } from "./Filters.tsx";
 import { RequestTable } from "./RequestTable.tsx";
 import { useShortcuts } from "./shortcuts.ts";
 import { ShortcutsDialog } from "./ShortcutsDialog.tsx";
-import { apiQuery, changeView, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
+import {
+  apiQuery,
+  changeView,
+  isFiltered,
+  readView,
+  searchProblem,
+  statusInView,
+  writeView,
+  type WorklistView,
+} from "./view.ts";
 
 interface Loaded {
   query: string;
@@ -29,6 +38,12 @@ interface Loaded {
 }
 
 const FRESH_MS = 60_000;
+
+/** The API refused the search itself: its problem, for the search field (never the validator's wording). */
+const searchFieldError = (err: ApiError | null): string | null =>
+  err?.status === 400 && err.problems.some((p) => p.path === "q" || p.path.endsWith(".q"))
+    ? "Search could not be used: check what you typed"
+    : null;
 
 export function Worklist() {
   const me = useMe();
@@ -84,12 +99,20 @@ export function Worklist() {
     [navigate],
   );
 
+  // A search the API would refuse is not sent: its field says what is wrong, and no rows of an earlier view stay.
+  const badSearch = searchProblem(view);
   // Load the page for this view; a new view clears the selection.
   useEffect(() => {
     const ctl = new AbortController();
-    setLoading(true);
     setSelection({});
     setWaiting(new Set());
+    if (badSearch) {
+      setPage(null);
+      setError(null);
+      setLoading(false);
+      return;
+    }
+    setLoading(true);
     get<RequestPage>(`/api/requests?${query}`, { signal: ctl.signal })
       .then((p) => {
         setPage({ query, items: p.items, nextCursor: p.nextCursor });
@@ -103,11 +126,12 @@ export function Worklist() {
       })
       .catch((err: unknown) => {
         if ((err as Error).name === "AbortError") return;
+        setPage(null); // never rows of another view beneath an error
         setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The requests could not be loaded."));
         setLoading(false);
       });
     return () => ctl.abort();
-  }, [query, announce]);
+  }, [query, announce, badSearch]);
 
   // Live updates: changed rows are refreshed in place; new requests appear at the top of the first page (newest first)
   // and are announced politely; elsewhere they are counted with a link to see them.
@@ -307,6 +331,7 @@ export function Worklist() {
         specialties={specialties}
         searchRef={searchRef}
         showUnrouted={me.role === "admin"}
+        searchError={badSearch ?? searchFieldError(error)}
       />
       {notice ? (
         <div
@@ -337,7 +362,13 @@ export function Worklist() {
           </a>
         </p>
       ) : null}
-      {error ? <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" /> : null}
+      {badSearch ? (
+        <ErrorSummary problems={[{ text: badSearch, href: "#worklist-search" }]} />
+      ) : error && searchFieldError(error) ? (
+        <ErrorSummary problems={[{ text: searchFieldError(error)!, href: "#worklist-search" }]} />
+      ) : error ? (
+        <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" />
+      ) : null}
       {canBulk(me) && selectedIds.length > 0 ? (
         <BulkBar
           rows={rows.filter((r) => selection[r.id])}
