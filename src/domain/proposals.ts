@@ -74,7 +74,11 @@ function buildParser(): chrono.Chrono {
 const parser = buildParser();
 
 /** Words before a date in the same clause that say the patient cannot come then. */
-const NEGATION = /\b(?:can'?t|cannot|can not|not|unable|won'?t|busy|away|no|I(?:'m| am)? work(?:ing)?)\b/i;
+const NEGATION =
+  /\b(?:can'?t|cannot|can not|not|unable|won'?t|busy|away|no|except|until|till|says|on holiday|on jury service|in hospital|abroad|I(?:'m| am)? work(?:ing)?)\b/i;
+/** Words after a date in the same clause that say the patient cannot come then ("a morning is very difficult"). */
+const NEGATION_AFTER =
+  /^[^.;:!?,\n]*?\b(?:difficult|impossible|no good|not possible|(?:does|do|will)n'?t work|I(?:'m| am) working)\b/i;
 /** Where a clause starts: punctuation or a turn ("but", "or", "instead"). */
 const CLAUSE_START = /[.;:!?,\n]|\b(?:but|or|however|instead|so)\b/gi;
 
@@ -126,23 +130,37 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
   const found: Found[] = [];
   const results = parser.parse(note, { instant: sentAt, timezone: ukOffset(sentAt) }, { forwardDate: true });
   for (const r of results) {
-    if (NEGATION.test(clauseBefore(note, r.index))) continue;
     const text = r.text.trim();
+    if (NEGATION.test(clauseBefore(note, r.index)) || NEGATION_AFTER.test(note.slice(r.index + r.text.length)))
+      continue;
+    // "for two weeks": how long, not when.
+    const lead = note.slice(0, r.index);
+    if (/\bfor\s*$/i.test(lead) && /\b(?:days?|weeks?|months?|years?)\b/i.test(text)) continue;
     // "in the day" is not "in a day"; "today" alone is when the patient writes, not a day they offer.
     if (/^in the \w+$/i.test(text) || (/^today$/i.test(text) && !r.start.isCertain("hour"))) continue;
     let start = r.start;
     // "a week later", "two weeks after": later than the appointment, when the request names one.
-    if (appointment && /\b(?:later|after|afterwards)\b/i.test(text)) {
-      const again = parser.parse(text, { instant: appointmentStart!, timezone: appointment.offset })[0];
+    // "move it by a week", "the following Tuesday": from the appointment, when the request names one.
+    const fromAppointment =
+      /\b(?:later|after|afterwards|following)\b/i.test(text) || /\b(?:by|following)\s*$/i.test(lead);
+    if (appointment && fromAppointment) {
+      const again = parser.parse(/^a\b/i.test(text) ? `in ${text}` : text, {
+        instant: appointmentStart!,
+        timezone: appointment.offset,
+      })[0];
       if (again) start = again.start;
     }
-    const weekOnly = /\bweek\b/i.test(text) && !/\b(?:later|after|in)\b/i.test(text) && !start.isCertain("weekday");
+    const weekOnly = /\b(?:next|this|that)\s+week\b/i.test(text) && !start.isCertain("weekday");
     const hasDay = start.isCertain("day") || start.isCertain("weekday") || weekOnly;
     let date = hasDay ? isoDate(start) : null;
     if (date && weekOnly) date = DateTime.fromISO(date).startOf("week").toISODate()!;
-    // "Monday" written on a Monday means the next one.
+    // "Monday" written on a Monday means the next one; "the following Tuesday" is in the week after the appointment's.
     if (date === sentDay && start.isCertain("weekday") && !start.isCertain("day")) {
       date = DateTime.fromISO(date).plus({ weeks: 1 }).toISODate()!;
+    }
+    if (date && appointment && /\bfollowing\b/i.test(`${lead.slice(-12)} ${text}`) && start.isCertain("weekday")) {
+      const d = DateTime.fromISO(date, { zone: UK_ZONE });
+      if (d.startOf("week").equals(appointment.startOf("week"))) date = d.plus({ weeks: 1 }).toISODate()!;
     }
     const time = start.isCertain("hour")
       ? `${String(start.get("hour")).padStart(2, "0")}:${String(start.get("minute") ?? 0).padStart(2, "0")}`
@@ -167,7 +185,7 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
   for (const m of note.matchAll(/\b(?:mornings?|afternoons?|evenings?|lunchtimes?)\b/gi)) {
     if (found.some((f) => m.index >= f.index && m.index < f.end)) continue;
     if (results.some((r) => m.index >= r.index && m.index < r.index + r.text.length)) continue; // read, and left out
-    if (NEGATION.test(clauseBefore(note, m.index))) continue;
+    if (NEGATION.test(clauseBefore(note, m.index)) || NEGATION_AFTER.test(note.slice(m.index + m[0].length))) continue;
     found.push({
       text: m[0],
       date: null,

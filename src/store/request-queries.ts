@@ -90,6 +90,9 @@ export interface RequestListItem {
   /** When the request is due (kept by the store from received_at and the linked appointment's start). */
   deadlineAt: Date;
   pkbConfirmation: PkbConfirmationView;
+  /** What the patient wrote with the request, and the appointment time their subject named (for their proposals). */
+  patientNote: string;
+  requestedStart: Date | null;
 }
 
 interface ListRow {
@@ -123,6 +126,8 @@ interface ListRow {
   pkb_checked_at: Date | null;
   pkb_confirmed_at: Date | null;
   pkb_shows: string | null;
+  patient_note: string;
+  requested_start: Date | null;
   sort_key: string | null;
   /** The row's ranks in an urgency sort (deadline state and priority). */
   sort_r1?: number;
@@ -170,6 +175,8 @@ const toItem = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): RequestLi
     confirmedAt: r.pkb_confirmed_at,
     shows: r.pkb_shows,
   },
+  patientNote: r.patient_note,
+  requestedStart: r.requested_start,
 });
 
 const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.patient_pkb_id, p.first_name, p.last_name,
@@ -177,7 +184,8 @@ const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.p
   r.appointment_external_id, r.appointment_start, r.appointment_specialty_code, r.appointment_specialty_display,
   r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
   r.priority, r.error_reason, r.deadline_at, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
-  pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows`;
+  pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows, r.patient_note,
+  r.requested_start`;
 
 /** The join LIST_COLUMNS' PKB confirmation needs (no row: not needed). */
 const CONFIRMATION_JOIN = "LEFT JOIN pkb_confirmations pc ON pc.request_id = r.id";

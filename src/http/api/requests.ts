@@ -21,6 +21,7 @@ import {
   REQUEST_TYPES as TYPES,
 } from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
+import { proposalsIn } from "../../domain/proposals.ts";
 import { listRequests, listSpecialties, SEARCH_MAX_LENGTH, type RequestDetail } from "../../store/request-queries.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
@@ -101,6 +102,21 @@ const appointmentSchema = z.object({
   status: z.string().nullable(),
 });
 
+const proposalSchema = z
+  .object({
+    text: z.string().describe("The patient's words"),
+    date: z
+      .string()
+      .nullable()
+      .describe("UK date YYYY-MM-DD (with week: the Monday of the week); null for a time or part of day alone"),
+    week: z.boolean().describe("The patient proposed a week, not a day"),
+    time: z.string().nullable().describe("UK wall-clock HH:MM"),
+    partOfDay: z.enum(["morning", "afternoon", "evening"]).nullable(),
+  })
+  .describe(
+    "A day, time or part of the day the patient proposes in their note (read relative to when it was sent, UK time)",
+  );
+
 const itemFields = {
   id: z.uuid(),
   receivedAt: z.date(),
@@ -128,6 +144,7 @@ const itemFields = {
         .describe('What PKB showed at the last check, e.g. "PKB still shows Mon 12 Oct 16:00"'),
     })
     .describe("Whether PKB shows the recorded outcome (rebooked or cancelled); not_needed for any other"),
+  proposals: z.array(proposalSchema).describe("What the patient proposes in the request's note, in their order"),
 };
 
 const requestItemSchema = z.object({
@@ -178,6 +195,7 @@ const requestDetailSchema = z.object({
       senderId: z.string().nullable(),
       kind: z.enum(MESSAGE_KINDS).nullable(),
       isRequest: z.boolean(),
+      proposals: z.array(proposalSchema),
     }),
   ),
   match: z.object({
@@ -229,6 +247,11 @@ const presentDetail = (
 ): z.infer<typeof requestDetailSchema> => ({
   ...d,
   ...live,
+  proposals: proposalsIn(d.patientNote, d.receivedAt, d.requestedStart ?? d.appointment?.start ?? null),
+  messages: d.messages.map((m) => ({
+    ...m,
+    proposals: proposalsIn(m.content, m.sentAt, d.requestedStart ?? d.appointment?.start ?? null),
+  })),
   requested: { start: d.requestedStart, startUk: uk(d.requestedStart), subject: d.requestedSubject },
   patient: {
     state: d.patientState,
@@ -324,7 +347,11 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
       }
       return {
         ...page,
-        items: page.items.map((i) => ({ ...i, deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs) })),
+        items: page.items.map((i) => ({
+          ...i,
+          deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs),
+          proposals: proposalsIn(i.patientNote, i.receivedAt, i.requestedStart ?? i.appointment?.start ?? null),
+        })),
       };
     },
   );
