@@ -224,6 +224,7 @@ export function RequestPage() {
             <OutcomeForm
               key={r.id}
               requestId={r.id}
+              proposals={r.proposals}
               userId={me.id}
               held={heldConfirm.run}
               mayOverride={canAssignOthers(me, r.teamId)}

@@ -14,7 +14,7 @@ import { presenceText, type Presence } from "../api/events.tsx";
 import type { Me, RequestItem } from "../api/types.ts";
 import { canWork } from "../auth/permissions.ts";
 import { Tag } from "../components/ui.tsx";
-import { age, nhsNumber, ukShort } from "../format.ts";
+import { age, nhsNumber, proposalText, ukShort } from "../format.ts";
 import { ConfirmationTag } from "./confirmation.tsx";
 import { DeadlineTag, MatchTag, PriorityTag, StatusTag, TypeTag } from "./cues.tsx";
 import type { SortChoice } from "./view.ts";
@@ -145,6 +145,14 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
             <br />
             {age(r.receivedAt)}
           </span>
+          {r.proposals?.length ? (
+            <>
+              <br />
+              <span className="app-proposal" data-testid="row-proposal">
+                Patient suggests {proposalText(r.proposals[0]!)}
+              </span>
+            </>
+          ) : null}
         </>
       ),
     },
