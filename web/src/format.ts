@@ -117,6 +117,13 @@ export function proposalText(p: Proposal, now = new Date()): string {
   return when ? `${day}, ${when}` : day;
 }
 
+/** How sure the match is, the one way Rebook writes it: "95% (high)". 0..1 in, null when there is none. */
+export function confidenceText(c: number | null): string | null {
+  if (c === null) return null;
+  const pct = Math.round(c * 100);
+  return `${pct}% (${pct >= 80 ? "high" : pct >= 50 ? "medium" : "low"})`;
+}
+
 export const statusText: Record<RequestStatus, string> = {
   processing: "Processing",
   open: "Open",
@@ -130,7 +137,7 @@ export const typeText: Record<RequestType, string> = { change: "Change", cancel:
 export const matchText: Record<MatchState, string> = {
   pending: "Matching",
   auto_linked: "Matched",
-  review: "Needs review",
+  review: "Appointment to choose",
   manual: "Matched by hand",
   no_candidates: "No appointment found",
   not_applicable: "Patient not identified",

@@ -178,7 +178,7 @@ export function RequestPage() {
       {leave.dialog}
       <BackLink to={backTo}>Back to the worklist</BackLink>
       <PageHeading caption={`${r.type ? typeText[r.type] : "Unreadable"} request`}>
-        {r.patient.name ?? "Patient not identified"}
+        <bdi>{r.patient.name ?? "Patient not identified"}</bdi>
       </PageHeading>
       {others ? (
         <div className="app-presence-banner" role="status" data-testid="presence-banner">

@@ -17,7 +17,9 @@ export function Thread({ request }: { request: RequestDetail }) {
           return (
             <li key={m.id} className={`app-thread__message${fromPatient ? "" : " app-thread__message--staff"}`}>
               <p className="app-thread__meta">
-                <strong>{fromPatient ? (request.patient.name ?? "The patient") : "PKB staff"}</strong>
+                <strong>
+                  <bdi>{fromPatient ? (request.patient.name ?? "The patient") : "PKB staff"}</bdi>
+                </strong>
                 {" · "}
                 <time dateTime={m.sentAt}>{ukDateTime(m.sentAt)}</time>{" "}
                 {m.isRequest ? (

@@ -110,7 +110,7 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
             state={{ backTo: ctx.backTo, queue: ctx.queue }}
             data-row-link
           >
-            {patientLabel(r)}
+            <bdi>{patientLabel(r)}</bdi>
           </Link>
           {ctx.fresh.has(r.id) ? (
             <>
