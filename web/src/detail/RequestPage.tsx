@@ -107,7 +107,7 @@ export function RequestPage() {
   );
   const firstEpoch = useRef(epoch);
   useEffect(() => {
-    if (epoch !== firstEpoch.current) void load();
+    if (epoch !== firstEpoch.current && epoch > 1) void load(); // a reopening, not the first opening
   }, [epoch, load]);
 
   // Presence: tell others we are here (and whether we are changing it) until we leave.

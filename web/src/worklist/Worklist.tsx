@@ -2,7 +2,7 @@
 // keyboard triage. The whole view lives in the URL.
 import type { RowSelectionState } from "@tanstack/react-table";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useLocation, useNavigate, useSearchParams } from "react-router";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ApiError, get } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { useEvents } from "../api/events.tsx";
@@ -178,10 +178,11 @@ export function Worklist() {
       }),
     [subscribe, refresh, firstPage, view],
   );
-  // The stream (re)opened: events may have been missed.
+  // The stream reopened: events may have been missed. Its first opening is not one (the page has just loaded what there
+  // is): reloading then would load, and audit, every view twice.
   const firstEpoch = useRef(epoch);
   useEffect(() => {
-    if (epoch !== firstEpoch.current) refresh();
+    if (epoch !== firstEpoch.current && epoch > 1) refresh();
   }, [epoch, refresh]);
 
   const rows = page?.items ?? [];
@@ -195,6 +196,13 @@ export function Worklist() {
     link?.focus();
     link?.closest("tr")?.scrollIntoView({ block: "nearest" });
   };
+  useEffect(() => {
+    const want = pendingFocus.current;
+    if (!want?.armed) return;
+    const target = rows.find((r) => r.id === want.id) ?? rows[Math.min(want.index, rows.length - 1)];
+    pendingFocus.current = null;
+    if (target) focusRow(target.id);
+  }, [rows]); // focusRow reads only refs and the DOM
   const move = (delta: number) => {
     const list = rowsRef.current;
     if (list.length === 0) return;
@@ -207,16 +215,22 @@ export function Worklist() {
   const open = (r: RequestItem, extra = "") =>
     void navigate(`/requests/${r.id}${extra}`, { state: { backTo, queue: rowsRef.current.map((x) => x.id) } });
 
+  // Where focus goes back to once the rows have reloaded after a claim (its Claim button is gone by then; with `c`, the
+  // row may have left an "Open" view): the row's link, or the row now in its place.
+  const pendingFocus = useRef<{ id: string; index: number; armed: boolean } | null>(null);
   const doClaim = useCallback(
     async (r: RequestItem) => {
+      pendingFocus.current = { id: r.id, index: rowsRef.current.findIndex((x) => x.id === r.id), armed: false };
       setBusyId(r.id);
       try {
         await claim(r.id);
         const who = r.patient.name ?? "the patient";
         setNotice({ ok: true, text: `You have claimed the request from ${who}.` });
         announce(`You have claimed the request from ${who}`);
+        if (pendingFocus.current) pendingFocus.current.armed = true; // the reloaded rows put focus back
         refresh();
       } catch (err) {
+        pendingFocus.current = null;
         const text = err instanceof ApiError ? err.message : "The request could not be claimed.";
         setNotice({ ok: false, text });
         announce(text, true);
@@ -393,6 +407,15 @@ export function Worklist() {
                 ? "Try another search or fewer filters."
                 : "Requests appear here as patients ask to change or cancel appointments in PKB."}
             </p>
+            {!isFiltered(view) && me.role === "admin" && collection?.state !== "collecting" ? (
+              <p className="nhsuk-body" data-testid="first-run">
+                {collection?.state === "stopped"
+                  ? "Collection from PKB has stopped. "
+                  : "Rebook is not connected to PKB yet. "}
+                <Link to="/admin/connections">Go to PKB connections</Link> to grant access, and requests will start to
+                arrive within a minute.
+              </p>
+            ) : null}
           </div>
         ) : (
           <>
