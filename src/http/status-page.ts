@@ -23,8 +23,19 @@ label{display:block;font-weight:bold;margin-bottom:4px}input{font-size:1rem;padd
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{font-weight:bold}dd{margin:0}
 `;
-const GRANT_CSS =
-  "body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5}header{background:#005eb8;color:#fff;padding:16px 24px}main{max-width:960px;margin:24px auto;padding:0 24px}.panel{background:#fff;padding:16px 24px;border-left:4px solid}.ok{border-left-color:#007f3b}.failed{border-left-color:#d5281b}";
+// The grant result page looks like the web app (the NHS design system's header, confirmation panel and warning
+// callout), though it is served on its own: PKB's redirect lands here, before the web app is loaded.
+const GRANT_CSS = `body{font-family:Arial,sans-serif;margin:0;color:#212b32;background:#f0f4f5;font-size:19px;line-height:1.47}
+.header{background:#005eb8;color:#fff;padding:20px 32px;display:flex;align-items:center;gap:16px}
+.logo{background:#fff;color:#005eb8;font-weight:bold;font-style:italic;font-size:28px;padding:0 8px;letter-spacing:-1px}
+.service{font-size:19px}
+main{max-width:960px;margin:40px auto;padding:0 32px}
+.panel{background:#007f3b;color:#fff;padding:32px 40px;margin-bottom:32px;text-align:center}
+.panel h1{font-size:48px;margin:0 0 16px}.panel p{margin:0}
+.warning{background:#fff;border:1px solid #d8dde0;border-left:8px solid #d5281b;padding:24px 32px;margin-bottom:32px}
+.warning h1{font-size:32px;margin:0 0 16px}
+a{color:#005eb8}a:focus{background:#ffeb3b;color:#212b32;outline:4px solid transparent;box-shadow:0 -2px #ffeb3b,0 4px #212b32;text-decoration:none}
+.button{display:inline-block;background:#007f3b;color:#fff;padding:12px 16px;border-radius:4px;box-shadow:0 4px 0 #00401e;text-decoration:none;font-weight:600}`;
 const styleHash = (css: string): string => `'sha256-${createHash("sha256").update(css).digest("base64")}'`;
 
 /** The Content-Security-Policy of the server-rendered pages: their own inline styles, forms to Rebook, nothing else. */
@@ -168,9 +179,12 @@ export function grantResultPage(
   const body = p.ok
     ? `<p>Rebook is now connected to PKB as <strong>${esc(p.who ?? p.label)}</strong>. New requests will appear within a minute.</p>`
     : `<p>${esc(p.message)}</p>`;
+  const box = p.ok
+    ? `<div class="panel"><h1>${title}</h1>${body}</div>`
+    : `<div class="warning" role="alert"><h1>${title}</h1>${body}</div>`;
   return `<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Rebook – ${title}</title>
+<title>${title} – Rebook</title>
 <style>${GRANT_CSS}</style>
-</head><body><header><p>Rebook</p></header><main><div class="panel ${p.ok ? "ok" : "failed"}"><h1>${title}</h1>${body}<p><a href="/admin/connections">Back to PKB connections in Rebook</a></p></div></main></body></html>`;
+</head><body><header class="header"><span class="logo" aria-hidden="true">NHS</span><span class="service">Rebook</span></header><main>${box}<p><a class="button" href="/admin/connections">Go to PKB connections</a></p><p><a href="/requests">Go to the worklist</a></p></main></body></html>`;
 }

@@ -183,3 +183,15 @@ export async function advanceCursor(db: Queryable, id: string, cursor: Date): Pr
     [id, cursor],
   );
 }
+
+/**
+ * Removes a connection whose Grant Access was started and never finished (status awaiting_grant): it holds no tokens
+ * and has collected nothing. Returns its label, or null when there is no such connection in that state.
+ */
+export async function removeAbandonedConnection(db: Queryable, id: string): Promise<string | null> {
+  const rows = await db.query<{ label: string }>(
+    "DELETE FROM pkb_connections WHERE id = $1 AND status = 'awaiting_grant' RETURNING label",
+    [id],
+  );
+  return rows[0]?.label ?? null;
+}

@@ -3,6 +3,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
 import pg from "pg";
 
 /** Anything that runs one parameterised SQL statement and returns its rows. */
@@ -87,6 +88,8 @@ export async function openPglite(dataDir: string): Promise<Db> {
   try {
     db = await PGlite.create(dataDir, {
       parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
+      // Search folds accents with unaccent (migration 0016), as on PostgreSQL.
+      extensions: { unaccent },
     });
     await db.exec("SET TIME ZONE 'UTC'");
   } catch (err) {

@@ -42,7 +42,7 @@ export interface RequestFilter {
   receivedFrom?: Date;
   /** Exclusive upper bound on received_at. */
   receivedTo?: Date;
-  /** Patient name (word prefixes), NHS number (10 digits, spaces allowed) or the trust's appointment id (exact). */
+  /** Patient name (word prefixes, accents ignored), NHS number (spaces or dashes allowed), appointment id prefix or specialty name. */
   q?: string;
   /** Requests not done whose deadline is in one of `states` at `now` (empty: none). */
   due?: { states: DueState[]; now: Date; dueSoonMs: number };
@@ -105,6 +105,9 @@ export interface RequestListItem {
   appointmentPassedAt: Date | null;
   /** The earlier request for the same appointment that was done when this one came ("asked again"). */
   previousRequestId: string | null;
+  /** What the patient wrote with the request, and the appointment time their subject named (for their proposals). */
+  patientNote: string;
+  requestedStart: Date | null;
 }
 
 interface ListRow {
@@ -145,6 +148,8 @@ interface ListRow {
   pkb_moved_to: Date | null;
   appointment_passed_at: Date | null;
   previous_request_id: string | null;
+  patient_note: string;
+  requested_start: Date | null;
   sort_key: string | null;
   /** The row's ranks in an urgency sort (deadline state and priority). */
   sort_r1?: number;
@@ -197,6 +202,8 @@ const toItem = (r: Omit<ListRow, "sort_key" | "sort_r1" | "sort_r2">): RequestLi
   pkbFlag: r.pkb_flag && r.pkb_flag_text ? { kind: r.pkb_flag, text: r.pkb_flag_text, movedTo: r.pkb_moved_to } : null,
   appointmentPassedAt: r.appointment_passed_at,
   previousRequestId: r.previous_request_id,
+  patientNote: r.patient_note,
+  requestedStart: r.requested_start,
 });
 
 const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.patient_pkb_id, p.first_name, p.last_name,
@@ -205,7 +212,8 @@ const LIST_COLUMNS = `r.id, r.received_at, r.type, r.status, r.parse_status, r.p
   r.appointment_type, r.appointment_location, r.appointment_status, r.team_id, t.name AS team_name, r.assigned_user_id,
   r.priority, r.error_reason, r.deadline_at, r.snoozed_until, pc.state AS pkb_state, pc.due_at AS pkb_due_at,
   pc.checked_at AS pkb_checked_at, pc.confirmed_at AS pkb_confirmed_at, pc.shows AS pkb_shows, r.asked_count,
-  r.pkb_flag, r.pkb_flag_text, r.pkb_moved_to, r.appointment_passed_at, r.previous_request_id`;
+  r.pkb_flag, r.pkb_flag_text, r.pkb_moved_to, r.appointment_passed_at, r.previous_request_id, r.patient_note,
+  r.requested_start`;
 
 /** The join LIST_COLUMNS' PKB confirmation needs (no row: not needed). */
 const CONFIRMATION_JOIN = "LEFT JOIN pkb_confirmations pc ON pc.request_id = r.id";
@@ -213,26 +221,42 @@ const CONFIRMATION_JOIN = "LEFT JOIN pkb_confirmations pc ON pc.request_id = r.i
 /** Escapes LIKE's wildcards so a search term matches literally. */
 const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The search condition for `q`, or null when q has nothing to search for. */
+/** Longest search text the worklist takes (the API refuses more with a field error). */
+export const SEARCH_MAX_LENGTH = 100;
+
+/**
+ * The search condition for `q`, or null when q has nothing to search for. A request matches when any of these holds:
+ * the trust's appointment id begins with q (any case); q is an NHS number (10 digits, spaces or dashes allowed); every
+ * word of q begins the patient's first or last name; q begins the specialty's name. Names and specialties compare
+ * without accents or case (rebook_fold, migration 0016). Each alternative is its own index scan; the
+ * requests found are then read by id.
+ */
 function searchCondition(q: string, p: (v: unknown) => string): string | null {
-  const text = q.trim();
+  const text = q.trim().replace(/\s+/g, " ");
   if (!text) return null;
-  const alternatives = [`r.appointment_external_id = ${p(text)}`];
-  const digits = text.replace(/\s+/g, "");
-  if (/^\d{10}$/.test(digits)) alternatives.push(`r.nhs_number = ${p(digits)}`);
-  const words = text
-    .toLocaleLowerCase("en-GB")
-    .split(/[\s,]+/)
-    .filter((w) => /\p{L}/u.test(w));
+  const prefix = (s: string): string => `rebook_fold(${p(likeLiteral(s))}) || '%'`;
+  const ids = [
+    `SELECT id FROM appointment_requests WHERE lower(appointment_external_id) LIKE ${p(`${likeLiteral(text.toLowerCase())}%`)}`,
+  ];
+  const digits = text.replace(/[\s-]+/g, "");
+  if (/^\d{10}$/.test(digits)) ids.push(`SELECT id FROM appointment_requests WHERE nhs_number = ${p(digits)}`);
+  const words = text.split(/[\s,]+/).filter((w) => /\p{L}/u.test(w));
   if (words.length > 0) {
-    // Every word must begin the first or the last name: "ann smi" finds Ann Smith.
+    // Every word must begin the first or the last name: "ann smi" finds Ann Smith, "wisn" finds Wiśniewski.
     const perWord = words.map((w) => {
-      const prefix = p(`${likeLiteral(w)}%`);
-      return `(lower(pt.first_name) LIKE ${prefix} OR lower(pt.last_name) LIKE ${prefix})`;
+      const pattern = prefix(w);
+      return `(rebook_fold(pt.first_name) LIKE ${pattern} OR rebook_fold(pt.last_name) LIKE ${pattern})`;
     });
-    alternatives.push(`r.patient_pkb_id IN (SELECT pt.pkb_user_id FROM patients pt WHERE ${perWord.join(" AND ")})`);
+    ids.push(
+      `SELECT pr.id FROM patients pt JOIN appointment_requests pr ON pr.patient_pkb_id = pt.pkb_user_id
+       WHERE ${perWord.join(" AND ")}`,
+    );
+    ids.push(
+      `SELECT id FROM appointment_requests WHERE rebook_fold(appointment_specialty_display) LIKE ${prefix(text)}`,
+    );
   }
-  return `(${alternatives.join(" OR ")})`;
+  // An array first (an InitPlan): the rows are then fetched by primary key, however large the team's history is.
+  return `r.id = ANY(ARRAY(${ids.join(" UNION ")}))`;
 }
 
 function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[] {

@@ -157,6 +157,10 @@ const ROUTES: Record<string, Entry> = {
     expect: adminOnly(302),
     call: (f) => ({ url: `/api/pkb/connections/${f.connectionId}/authorize` }),
   },
+  "DELETE /api/pkb/connections/:id": {
+    expect: adminOnly(404), // an id no connection has: reached (the fixture's connection stays for the other routes)
+    call: () => ({ url: "/api/pkb/connections/00000000-0000-4000-8000-000000000000" }),
+  },
   "GET /api/pkb/oauth/callback": {
     expect: adminOnly(400), // 400 invalid_state: reached
     call: () => ({ url: "/api/pkb/oauth/callback?state=unknown&code=x" }),

@@ -82,7 +82,7 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     // Back in Rebook.
     await page.waitForURL(new RegExp(`^${s.url}/api/pkb/oauth/callback`));
     expect(await page.textContent("body")).toContain("Access granted");
-    await page.getByRole("link", { name: "Back to PKB connections in Rebook" }).click();
+    await page.getByRole("link", { name: "Go to PKB connections" }).click();
     await page.waitForURL(/\/admin\/connections$/);
     await page.getByTestId("connections").getByText("Connected").waitFor();
     await page.goto(`${s.url}/requests`);

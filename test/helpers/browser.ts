@@ -54,6 +54,10 @@ export function ensureWebBuilt(): void {
       {
         cwd: repo,
         stdio: "inherit",
+        // Vitest sets NODE_ENV=test, which Vite would keep: React's development build (StrictMode then runs every
+        // effect twice, e.g. loading and auditing the worklist twice). The tests drive the production build.
+        // eslint-disable-next-line no-restricted-properties -- the build's environment, not the app's configuration
+        env: { ...process.env, NODE_ENV: "production" },
       },
     );
   }

@@ -248,4 +248,27 @@ describe("teams, users and routing rules API", () => {
     expect(notADocument.status).toBe(400);
     expect(notADocument.body.error.code).toBe("invalid_import");
   });
+
+  it("removes a connection whose Grant Access was never finished, audited, and refuses a granted one", async () => {
+    type Conn = { id: string; label: string; status: string };
+    const started = await call<{ connection: Conn }>("POST", "/api/pkb/connections", { label: "Abandoned" });
+    expect(started.status).toBe(201);
+    const granted = await call<{ connection: Conn }>("POST", "/api/pkb/connections", { label: "In use" });
+    await t.db.query("UPDATE pkb_connections SET status = 'active' WHERE id = $1", [granted.body.connection.id]);
+
+    expect((await call("DELETE", `/api/pkb/connections/${started.body.connection.id}`)).status).toBe(204);
+    const left = (await call<Conn[]>("GET", "/api/pkb/connections")).body.map((c) => c.label);
+    expect(left).not.toContain("Abandoned");
+    expect(left).toContain("In use");
+    const [audit] = await t.db.query<{ details: { label: string } }>(
+      "SELECT details FROM audit_log WHERE action = 'pkb.connection_removed'",
+    );
+    expect(audit?.details.label).toBe("Abandoned");
+    expect((await call("DELETE", `/api/pkb/connections/${started.body.connection.id}`)).status).toBe(404);
+    const refused = await call<{ error: { code: string } }>(
+      "DELETE",
+      `/api/pkb/connections/${granted.body.connection.id}`,
+    );
+    expect([refused.status, refused.body.error.code]).toEqual([409, "connection_in_use"]);
+  });
 });

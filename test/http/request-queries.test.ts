@@ -206,7 +206,10 @@ describe.each(engines)("API queries on $name", (engine) => {
     expect(await search("Ann Jones")).toEqual([]);
     expect(await search("943 476 5919")).toEqual([id]);
     expect(await search("APT-77%1")).toEqual([id]);
-    expect(await search("APT-77")).toEqual([]); // external id is exact
+    expect(await search("APT-77")).toEqual([id]); // the appointment id by its prefix, any case
+    expect(await search("apt-77%")).toEqual([id]);
+    expect(await search("APT-78")).toEqual([]);
+    expect(await search("943-476-5919")).toEqual([id]);
     expect(await search("%")).toEqual([]);
     expect(await search("_nn")).toEqual([]);
     const [item] = (await listRequests(t.db, { filter: { q: "ann" }, limit: 1 })).items;
@@ -216,6 +219,41 @@ describe.each(engines)("API queries on $name", (engine) => {
       limit: 10,
     });
     expect(received.items.map((i) => i.id)).toEqual([id]);
+  });
+
+  it("finds names without accents or case, and a specialty by the start of its name", async () => {
+    const pkbId = `p-${randomUUID()}`;
+    const last = `Wiśniewski${randomUUID().slice(0, 4)}`;
+    await upsertPatient(t.db, {
+      pkbUserId: pkbId,
+      nhsNumber: "9434765870",
+      title: "Mr",
+      firstName: "Łukasz",
+      lastName: last,
+      dob: "1970-01-01",
+      gender: null,
+      email: null,
+      phone: null,
+      raw: {},
+      fetchedAt: new Date(),
+    });
+    const id = await seed(t.db, { receivedAt: new Date("2025-09-04T10:00:00Z"), patientPkbId: pkbId });
+    const specialty = `Ophthalmology ${randomUUID().slice(0, 6)}`;
+    await t.db.query("UPDATE appointment_requests SET appointment_specialty_display = $2 WHERE id = $1", [
+      id,
+      specialty,
+    ]);
+    const search = async (q: string): Promise<string[]> =>
+      (await listRequests(t.db, { filter: { q }, limit: 200 })).items.map((i) => i.id);
+    const ascii = last.replace("ś", "s");
+    expect(await search(ascii)).toEqual([id]);
+    expect(await search(ascii.toUpperCase())).toEqual([id]);
+    expect(await search(`lukasz ${ascii.slice(0, 6)}`)).toEqual([id]);
+    expect(await search("Łukasz")).toContain(id);
+    expect(await search(`${ascii} Jan`)).toEqual([]);
+    expect(await search(specialty.toLowerCase())).toEqual([id]);
+    expect(await search(`ophthalmology ${specialty.slice(14, 18)}`)).toEqual([id]);
+    expect(await search(`thalmology ${specialty.slice(14)}`)).toEqual([]);
   });
 
   it("pages the audit log newest first, filtered by request and action", async () => {

@@ -92,6 +92,9 @@ describe("labels and figures as text", () => {
     expect(rowLabel(b("2025-03-31", "2025-03-31", "2025-04-06"), "week")).toBe("31 Mar to 6 Apr 2025");
     expect(rowLabel(b("2025-12-29", "2025-12-29", "2026-01-04"), "week")).toBe("29 Dec 2025 to 4 Jan 2026");
     expect(rowLabel(b("2025-03-24", "2025-03-26", "2025-03-30"), "week")).toBe("26 to 30 Mar 2025 (part week)");
+    // A week or month the range cuts to one day is that day, not "30 to 30 Aug 2026".
+    expect(rowLabel(b("2026-08-24", "2026-08-30", "2026-08-30"), "week")).toBe("Sun 30 Aug 2026 (part week)");
+    expect(rowLabel(b("2026-08-01", "2026-08-31", "2026-08-31"), "month")).toBe("Mon 31 Aug 2026 (part month)");
     expect(rowLabel(b("2025-10-01", "2025-10-01", "2025-10-31"), "month")).toBe("October 2025");
     expect(rowLabel(b("2025-02-01", "2025-02-01", "2025-02-28"), "month")).toBe("February 2025");
     expect(rowLabel(b("2025-10-01", "2025-10-01", "2025-10-15"), "month")).toBe("1 to 15 Oct 2025 (part month)");

@@ -97,12 +97,16 @@ describe("workflow actions over HTTP", () => {
     const id = await seedRequest(db, { teamId: teamA.id });
     const claimed = await call(clerkA1, "POST", `/api/requests/${id}/claim`);
     expect(claimed.status).toBe(200);
-    expect(claimed.body).toMatchObject({ changed: true, status: "open", assignedUser: { id: clerkA1.user.id } });
-    expect((await history(db, id)).at(-1)).toMatchObject({
-      type: "assigned",
-      actor_user_id: clerkA1.user.id,
-      data: { userId: clerkA1.user.id, previousUserId: null, via: "claim" },
-    });
+    // Claiming means working on it: an open request moves to in progress.
+    expect(claimed.body).toMatchObject({ changed: true, status: "in_progress", assignedUser: { id: clerkA1.user.id } });
+    expect((await history(db, id)).slice(-2)).toMatchObject([
+      {
+        type: "assigned",
+        actor_user_id: clerkA1.user.id,
+        data: { userId: clerkA1.user.id, previousUserId: null, via: "claim" },
+      },
+      { type: "status_changed", actor_user_id: clerkA1.user.id, data: { from: "open", to: "in_progress" } },
+    ]);
     expect((await audits(db, id)).map((a) => [a.action, a.actor_user_id])).toEqual([
       ["request.claimed", clerkA1.user.id],
     ]);
@@ -122,6 +126,7 @@ describe("workflow actions over HTTP", () => {
     const takeOver = await call(leadA, "POST", `/api/requests/${id}/claim`, { takeOver: true });
     expect(takeOver.body.assignedUser?.id).toBe(leadA.user.id);
     expect((await history(db, id)).at(-1)?.data).toMatchObject({ previousUserId: clerkA1.user.id, takeOver: true });
+    expect(takeOver.body.status).toBe("in_progress");
     expect((await audits(db, id)).at(-1)).toMatchObject({
       action: "request.claimed",
       details: { takeOverFrom: clerkA1.user.id },

@@ -124,7 +124,7 @@ describe("live updates over SSE", () => {
         type: "request.updated",
         requestId: inA,
         teamId: teamA.id,
-        status: "open",
+        status: "in_progress", // claiming means working on it
         assignedUserId: clerkA.user.id,
         at: expect.any(String),
       });

@@ -1,5 +1,5 @@
 // Text for people: UK dates and times (Europe/London whatever the browser's zone), NHS numbers 3-3-4, ages, labels.
-import type { MatchState, Outcome, Priority, RequestStatus, RequestType, Role } from "./api/types.ts";
+import type { MatchState, Outcome, Priority, Proposal, RequestStatus, RequestType, Role } from "./api/types.ts";
 
 const ZONE = "Europe/London";
 
@@ -99,6 +99,31 @@ export function age(iso: string, now = Date.now()): string {
   return `${Math.floor(hours / 24)} days ago`;
 }
 
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+/** A UK calendar date (YYYY-MM-DD) as "Fri 16 Oct", with the year when it is not this year's. */
+export function dayText(ymd: string, now = new Date()): string {
+  const [y, m, d] = ymd.split("-").map(Number) as [number, number, number];
+  const weekday = WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()]!;
+  const thisYear = Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", year: "numeric" }).format(now));
+  return `${weekday} ${d} ${MONTHS[m - 1]}${y === thisYear ? "" : ` ${y}`}`;
+}
+
+/** What the patient proposes, in words: "Fri 16 Oct", "Fri 16 Oct, 14:00", "week of Mon 19 Oct", "afternoons". */
+export function proposalText(p: Proposal, now = new Date()): string {
+  const when = p.time ?? (p.partOfDay ? (p.date ? p.partOfDay : `${p.partOfDay}s`) : null);
+  if (!p.date) return when ?? p.text;
+  const day = p.week ? `week of ${dayText(p.date, now)}` : dayText(p.date, now);
+  return when ? `${day}, ${when}` : day;
+}
+
+/** How sure the match is, the one way Rebook writes it: "95% (high)". 0..1 in, null when there is none. */
+export function confidenceText(c: number | null): string | null {
+  if (c === null) return null;
+  const pct = Math.round(c * 100);
+  return `${pct}% (${pct >= 80 ? "high" : pct >= 50 ? "medium" : "low"})`;
+}
+
 export const statusText: Record<RequestStatus, string> = {
   processing: "Processing",
   open: "Open",
@@ -112,7 +137,7 @@ export const typeText: Record<RequestType, string> = { change: "Change", cancel:
 export const matchText: Record<MatchState, string> = {
   pending: "Matching",
   auto_linked: "Matched",
-  review: "Needs review",
+  review: "Appointment to choose",
   manual: "Matched by hand",
   no_candidates: "No appointment found",
   not_applicable: "Patient not identified",

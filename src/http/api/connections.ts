@@ -5,7 +5,8 @@ import { z } from "zod";
 import { adminOnly, requireUser } from "../../auth/guard.ts";
 import { isAdmin } from "../../auth/permissions.ts";
 import { AppError } from "../../errors.ts";
-import { getConnection, listConnections, type Connection } from "../../store/connections.ts";
+import { recordAudit } from "../../store/audit.ts";
+import { getConnection, listConnections, removeAbandonedConnection, type Connection } from "../../store/connections.ts";
 import { beginGrant, completeGrant } from "../../sync/connect.ts";
 import type { AppDeps } from "../server.ts";
 import { grantResultPage } from "../status-page.ts";
@@ -116,6 +117,46 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
         userId: requireUser(req).id,
       });
       return reply.redirect(authorizeUrl, 302);
+    },
+  );
+
+  app.delete(
+    "/api/pkb/connections/:id",
+    {
+      schema: {
+        tags: ["PKB connections"],
+        operationId: "removeConnection",
+        summary: "Remove a connection whose Grant Access was never finished",
+        description:
+          "Only for status awaiting_grant (409 connection_in_use otherwise: a granted connection holds tokens and collects requests). Audited (pkb.connection_removed).",
+        params: idParams,
+        response: { 204: z.null(), 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const user = requireUser(req);
+      const removed = await deps.db.transaction(async (tx) => {
+        const c = await getConnection(tx, req.params.id, { forUpdate: true });
+        if (!c) throw new AppError("not_found", "No such PKB connection", 404);
+        if (c.status !== "awaiting_grant") {
+          throw new AppError(
+            "connection_in_use",
+            `${c.label} has been granted access: it cannot be removed while it holds PKB's tokens`,
+            409,
+          );
+        }
+        const label = await removeAbandonedConnection(tx, c.id);
+        await recordAudit(tx, {
+          actorUserId: user.id,
+          actorLabel: user.displayName,
+          action: "pkb.connection_removed",
+          details: { connectionId: c.id, label },
+          ip: req.ip,
+        });
+        return label;
+      });
+      req.log.info({ connectionId: req.params.id, removed: removed !== null }, "PKB connection removed");
+      return reply.status(204).send(null);
     },
   );
 

@@ -22,10 +22,12 @@ import {
   REQUEST_TYPES as TYPES,
 } from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
+import { proposalsIn } from "../../domain/proposals.ts";
 import {
   countRequests,
   listRequests,
   listSpecialties,
+  SEARCH_MAX_LENGTH,
   type RequestDetail,
   type RequestFilter,
 } from "../../store/request-queries.ts";
@@ -75,10 +77,10 @@ export const listQuery = z.object({
   received_to: instantParam.describe("ISO 8601 instant with offset; requests received before it"),
   q: z
     .string()
-    .max(200)
+    .max(SEARCH_MAX_LENGTH, `Search must be ${SEARCH_MAX_LENGTH} characters or fewer`)
     .optional()
     .describe(
-      "Patient name (each word begins the first or last name), NHS number (10 digits, spaces allowed) or the trust's appointment id (exact)",
+      "Patient name (each word begins the first or last name; accents and case ignored), NHS number (10 digits, spaces or dashes allowed), the start of the trust's appointment id (any case) or the start of the specialty's name",
     ),
   assigned_to: z.literal("me").optional().describe('"me": only requests assigned to the signed-in user'),
   overdue: z.literal("true").optional().describe("true: only requests past their deadline (not done)"),
@@ -153,6 +155,21 @@ const appointmentSchema = z.object({
   status: z.string().nullable(),
 });
 
+const proposalSchema = z
+  .object({
+    text: z.string().describe("The patient's words"),
+    date: z
+      .string()
+      .nullable()
+      .describe("UK date YYYY-MM-DD (with week: the Monday of the week); null for a time or part of day alone"),
+    week: z.boolean().describe("The patient proposed a week, not a day"),
+    time: z.string().nullable().describe("UK wall-clock HH:MM"),
+    partOfDay: z.enum(["morning", "afternoon", "evening"]).nullable(),
+  })
+  .describe(
+    "A day, time or part of the day the patient proposes in their note (read relative to when it was sent, UK time)",
+  );
+
 const itemFields = {
   id: z.uuid(),
   receivedAt: z.date(),
@@ -200,6 +217,7 @@ const itemFields = {
     .uuid()
     .nullable()
     .describe("The earlier request for the same appointment, done when this one came (asked again after an outcome)"),
+  proposals: z.array(proposalSchema).describe("What the patient proposes in the request's note, in their order"),
 };
 
 const requestItemSchema = z.object({
@@ -250,6 +268,7 @@ const requestDetailSchema = z.object({
       senderId: z.string().nullable(),
       kind: z.enum(MESSAGE_KINDS).nullable(),
       isRequest: z.boolean(),
+      proposals: z.array(proposalSchema),
     }),
   ),
   match: z.object({
@@ -310,6 +329,11 @@ const presentDetail = (
 ): z.infer<typeof requestDetailSchema> => ({
   ...d,
   ...live,
+  proposals: proposalsIn(d.patientNote, d.receivedAt, d.requestedStart ?? d.appointment?.start ?? null),
+  messages: d.messages.map((m) => ({
+    ...m,
+    proposals: proposalsIn(m.content, m.sentAt, d.requestedStart ?? d.appointment?.start ?? null),
+  })),
   requested: { start: d.requestedStart, startUk: uk(d.requestedStart), subject: d.requestedSubject },
   patient: {
     state: d.patientState,
@@ -393,7 +417,11 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
       return {
         ...page,
         total,
-        items: page.items.map((i) => ({ ...i, deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs) })),
+        items: page.items.map((i) => ({
+          ...i,
+          deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs),
+          proposals: proposalsIn(i.patientNote, i.receivedAt, i.requestedStart ?? i.appointment?.start ?? null),
+        })),
       };
     },
   );

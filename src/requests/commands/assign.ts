@@ -14,7 +14,8 @@ import {
 import { alreadyAssigned, leadsRequest, requireHolderOrOverride, requireNotDone } from "../state.ts";
 
 /**
- * Claim: assign the request to the actor. 409 `already_assigned` when someone else holds it, unless the actor leads
+ * Claim: assign the request to the actor and, when it is open, move it to in progress (claiming means working on
+ * it). 409 `already_assigned` when someone else holds it, unless the actor leads
  * its team (or is an admin) and passes takeOver. Claiming one's own request again changes nothing.
  */
 export async function claimRequest(
@@ -33,6 +34,8 @@ export async function claimRequest(
       }
     }
     await w.setAssignee(props.actor.id, { via: "claim", ...(previous ? { takeOver: true } : {}) });
+    // Claiming means working on it: an open request is now in progress.
+    if (r.status === "open") await w.moveStatus("in_progress", { reason: "claimed" });
     await w.audit("request.claimed", previous ? { takeOverFrom: previous } : {});
   });
 }

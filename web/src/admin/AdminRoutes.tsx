@@ -5,6 +5,7 @@ import { Navigate, NavLink, Route, Routes } from "react-router";
 import { useMe } from "../auth/AuthContext.tsx";
 import { isAdmin, seesAdmin } from "../auth/permissions.ts";
 import { PageHeading, useTitle } from "../components/ui.tsx";
+import { NotFound } from "../pages/NotFound.tsx";
 import { AuditPage } from "./AuditPage.tsx";
 import { ConnectionsPage } from "./ConnectionsPage.tsx";
 import { ErrorQueuePage } from "./ErrorQueuePage.tsx";
@@ -22,6 +23,8 @@ function Forbidden() {
     </>
   );
 }
+
+const ADMIN_ONLY = ["users", "routing", "connections", "error-queue", "audit"];
 
 export function AdminRoutes() {
   const me = useMe();
@@ -60,7 +63,9 @@ export function AdminRoutes() {
             <Route path="audit" element={<AuditPage />} />
           </>
         ) : null}
-        <Route path="*" element={<Forbidden />} />
+        {/* Pages only admins have: "no access" for a team lead; any other address is not a page at all. */}
+        {admin ? null : ADMIN_ONLY.map((p) => <Route key={p} path={p} element={<Forbidden />} />)}
+        <Route path="*" element={<NotFound />} />
       </Routes>
     </>
   );

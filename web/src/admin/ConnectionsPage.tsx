@@ -2,7 +2,8 @@
 // connection (the browser goes to PKB's consent page and comes back); the pipeline's counts and recent runs.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { ApiError, get, post } from "../api/client.ts";
+import { ApiError, del, get, post } from "../api/client.ts";
+import { Dialog } from "../components/Dialog.tsx";
 import {
   REQUEST_STATUSES,
   type Connection,
@@ -57,6 +58,22 @@ export function ConnectionsPage() {
   const [label, setLabel] = useState("Appointment management team");
   const [labelError, setLabelError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A Grant Access started and never finished: removed after a confirmation.
+  const [removing, setRemoving] = useState<Connection | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const remove = async (c: Connection) => {
+    setBusy(true);
+    try {
+      await del(`/api/pkb/connections/${c.id}`);
+      setNotice(`${c.label} has been removed.`);
+      load();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "The connection could not be removed.");
+    } finally {
+      setBusy(false);
+      setRemoving(null);
+    }
+  };
 
   const load = useCallback(() => {
     Promise.all([get<Connection[]>("/api/pkb/connections"), get<SyncStatus>("/api/sync/status")])
@@ -194,6 +211,15 @@ export function ConnectionsPage() {
                           <span className="nhsuk-u-visually-hidden"> for {c.label}</span>
                         </a>
                       ) : null}
+                      {c.status === "awaiting_grant" ? (
+                        <button
+                          type="button"
+                          className="nhsuk-button nhsuk-button--small nhsuk-button--secondary nhsuk-u-margin-bottom-0 nhsuk-u-margin-left-2"
+                          onClick={() => setRemoving(c)}
+                        >
+                          Remove<span className="nhsuk-u-visually-hidden"> {c.label}</span>
+                        </button>
+                      ) : null}
                     </td>
                   </tr>
                 );
@@ -202,6 +228,40 @@ export function ConnectionsPage() {
           </table>
         </div>
       ) : null}
+
+      {notice ? (
+        <div className="app-notice app-notice--ok" role="status">
+          <p className="nhsuk-body nhsuk-u-margin-bottom-0">{notice}</p>
+        </div>
+      ) : null}
+      <Dialog
+        open={removing !== null}
+        title={`Remove ${removing?.label ?? "this connection"}?`}
+        onClose={() => setRemoving(null)}
+        closeButton={false}
+      >
+        <p className="nhsuk-body">
+          Access was never granted for this connection, so it holds nothing from PKB. Removing it cannot be undone; you
+          can start Grant access again at any time.
+        </p>
+        <div className="app-button-row">
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--warning nhsuk-u-margin-bottom-0"
+            disabled={busy}
+            onClick={() => removing && void remove(removing)}
+          >
+            Remove connection
+          </button>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
+            onClick={() => setRemoving(null)}
+          >
+            Cancel
+          </button>
+        </div>
+      </Dialog>
 
       <form className="app-panel" noValidate onSubmit={(e) => void connect(e)}>
         <h2 className="nhsuk-heading-m">Connect to PKB</h2>

@@ -81,8 +81,19 @@ export interface Deadline {
   waitingUntil?: string | null;
 }
 
+/** A day, time or part of the day the patient proposes in a note (UK date YYYY-MM-DD, UK time HH:MM). */
+export interface Proposal {
+  text: string;
+  date: string | null;
+  week: boolean;
+  time: string | null;
+  partOfDay: "morning" | "afternoon" | "evening" | null;
+}
+
 /** One worklist row. */
 export interface RequestItem {
+  /** What the patient proposes in the request's note, in their order. */
+  proposals?: Proposal[];
   id: string;
   receivedAt: string;
   type: RequestType | null;
@@ -178,6 +189,7 @@ export interface Message {
   senderId: string | null;
   kind: MessageKind | null;
   isRequest: boolean;
+  proposals?: Proposal[];
 }
 
 /** One request in full (GET /api/requests/:id). */

@@ -22,9 +22,9 @@ const DESCRIBE: Record<EventType, Describe> = {
     `${d.manual ? "Appointment chosen by hand" : "Appointment matched automatically"}${str(d.externalId) ? `: ${String(d.externalId)}` : ""}`,
   no_appointment_found: () => "No appointment found in PKB near the date asked about",
   match_needs_review: (d) =>
-    `Appointment needs choosing by a person (${typeof d.candidates === "number" ? plural(d.candidates, "candidate") : "candidates"})`,
+    `Appointment to choose (${typeof d.candidates === "number" ? plural(d.candidates, "candidate") : "candidates"})`,
   rematched: (d) =>
-    `PKB searched again: ${str(d.externalId) ? `matched ${String(d.externalId)}` : d.decision === "no_candidates" ? "no appointment found" : "needs choosing by a person"}`,
+    `PKB searched again: ${str(d.externalId) ? `matched ${String(d.externalId)}` : d.decision === "no_candidates" ? "no appointment found" : "appointment to choose"}`,
   routed: (d) => `Routed${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
   assigned: (d, who) =>
     d.auto

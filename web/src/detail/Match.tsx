@@ -6,14 +6,8 @@ import type { Candidate, RequestDetail } from "../api/types.ts";
 import { manualMatch, rematch } from "../api/workflow.ts";
 import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { SummaryList, Warning } from "../components/ui.tsx";
-import { ukDateTime } from "../format.ts";
+import { confidenceText, matchText, ukDateTime } from "../format.ts";
 import { MatchTag } from "../worklist/cues.tsx";
-
-const confidence = (c: number | null): string | null => {
-  if (c === null) return null;
-  const pct = Math.round(c * 100);
-  return `${pct >= 80 ? "High" : pct >= 50 ? "Medium" : "Low"} (${pct}%)`;
-};
 
 function EvidenceList({ items }: { items: { factor: string; points: number; text: string }[] }) {
   if (items.length === 0) return null;
@@ -23,8 +17,7 @@ function EvidenceList({ items }: { items: { factor: string; points: number; text
         <li key={i}>
           {e.text}{" "}
           <span className="app-secondary">
-            ({e.points >= 0 ? "+" : ""}
-            {e.points} points)
+            ({e.points >= 0 ? "adds" : "takes away"} {Math.abs(Math.round(e.points * 100))}%)
           </span>
         </li>
       ))}
@@ -96,7 +89,7 @@ export function Match({
               ["Type", a.type],
               ["Location", a.location],
               ["Status in PKB", a.status],
-              ["Confidence", confidence(request.match.confidence)],
+              ["Match confidence", confidenceText(request.match.confidence)],
             ]}
           />
           {request.match.evidence.length ? (
@@ -111,7 +104,7 @@ export function Match({
           <p>PKB has no valid NHS number for this patient, so Rebook could not look up their appointments.</p>
         </Warning>
       ) : (
-        <Warning heading="No appointment linked yet" level={3}>
+        <Warning heading={others.length ? matchText.review : "No appointment linked yet"} level={3}>
           <p>
             {others.length
               ? "Choose the appointment this request is about from those below."
@@ -140,7 +133,7 @@ export function Match({
                     ["Type", c.appointmentType ?? c.description],
                     ["Specialty", c.specialtyDisplay ?? c.specialtyCode],
                     ["Location", c.location],
-                    ["Score", String(c.score)],
+                    ["Match confidence", confidenceText(c.score)],
                   ]}
                 />
                 <EvidenceList items={c.evidence} />

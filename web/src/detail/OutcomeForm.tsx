@@ -5,7 +5,7 @@
 // to the next request of the worklist view the request was opened from.
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
-import type { PersonOutcome as Outcome } from "../api/types.ts";
+import type { PersonOutcome as Outcome, Proposal } from "../api/types.ts";
 import { recordOutcome, type OutcomeInput } from "../api/workflow.ts";
 import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
 import {
@@ -44,8 +44,22 @@ const isEmpty = (d: Draft): boolean =>
 
 type Errors = { outcome?: string; date?: string; time?: string; reason?: string; note?: string; past?: string };
 
+/** The first day the patient proposes (not a week), as the rebook form's starting value; its time when named. */
+export function suggestedStart(
+  proposals: readonly Proposal[] | undefined,
+): { value: DateTimeValue; text: string } | null {
+  const p = proposals?.find((x) => x.date && !x.week);
+  if (!p?.date) return null;
+  const [year, month, day] = p.date.split("-");
+  return {
+    value: { day: String(Number(day)), month: String(Number(month)), year: year!, time: p.time ?? "" },
+    text: p.text,
+  };
+}
+
 export function OutcomeForm({
   requestId,
+  proposals,
   userId,
   held,
   mayOverride,
@@ -56,6 +70,8 @@ export function OutcomeForm({
   onDirty,
 }: {
   requestId: string;
+  /** What the patient proposes: the first day fills the rebook date. */
+  proposals?: Proposal[];
   userId: string;
   /** Asks before writing to a request someone else holds. */
   held: ReturnType<typeof useHeldConfirm>["run"];
@@ -76,6 +92,7 @@ export function OutcomeForm({
   const [pastFromServer, setPastFromServer] = useState(false);
   const [busy, setBusy] = useState(false);
   const first = useRef<HTMLInputElement>(null);
+  const suggestion = suggestedStart(proposals);
 
   useEffect(() => {
     first.current?.focus();
@@ -180,7 +197,13 @@ export function OutcomeForm({
                     value={o.value}
                     checked={outcome === o.value}
                     aria-describedby={`outcome-${o.value}-hint`}
-                    onChange={() => set({ outcome: o.value })}
+                    onChange={() =>
+                      set(
+                        o.value === "rebooked" && suggestion && !Object.values(when).some((v: string) => v.trim())
+                          ? { outcome: o.value, when: suggestion.value }
+                          : { outcome: o.value },
+                      )
+                    }
                   />
                   <label className="nhsuk-label nhsuk-radios__label" htmlFor={`outcome-${o.value}`}>
                     {outcomeText[o.value]}
@@ -191,6 +214,12 @@ export function OutcomeForm({
                 </div>
                 {outcome === "rebooked" && o.value === "rebooked" ? (
                   <div className="nhsuk-radios__conditional">
+                    {suggestion && JSON.stringify(when) === JSON.stringify(suggestion.value) ? (
+                      <p className="nhsuk-body-s" data-testid="suggested-start">
+                        Filled in from the patient’s note (“<bdi>{suggestion.text}</bdi>”): check it against the booking
+                        system.
+                      </p>
+                    ) : null}
                     <DateTimeInput
                       idPrefix="new-start"
                       legend="New appointment date"

@@ -112,7 +112,7 @@ export function RequestPage() {
   );
   const firstEpoch = useRef(epoch);
   useEffect(() => {
-    if (epoch !== firstEpoch.current) void load();
+    if (epoch !== firstEpoch.current && epoch > 1) void load(); // a reopening, not the first opening
   }, [epoch, load]);
 
   // Presence: tell others we are here (and whether we are changing it) until we leave.
@@ -183,7 +183,7 @@ export function RequestPage() {
       {leave.dialog}
       <BackLink to={backTo}>Back to the worklist</BackLink>
       <PageHeading caption={`${r.type ? typeText[r.type] : "Unreadable"} request`}>
-        {r.patient.name ?? "Patient not identified"}
+        <bdi>{r.patient.name ?? "Patient not identified"}</bdi>
       </PageHeading>
       <PatientBanner request={r} />
       {others ? (
@@ -251,6 +251,7 @@ export function RequestPage() {
             <OutcomeForm
               key={r.id}
               requestId={r.id}
+              proposals={r.proposals}
               userId={me.id}
               held={heldConfirm.run}
               mayOverride={canAssignOthers(me, r.teamId)}

@@ -1,7 +1,7 @@
 // The patient's messages about this request, oldest first, follow-ups included.
 import type { RequestDetail } from "../api/types.ts";
 import { Tag } from "../components/ui.tsx";
-import { ukDateTime } from "../format.ts";
+import { proposalText, ukDateTime } from "../format.ts";
 
 export function Thread({ request }: { request: RequestDetail }) {
   const messages = [...request.messages].sort((a, b) => a.sentAt.localeCompare(b.sentAt));
@@ -17,7 +17,9 @@ export function Thread({ request }: { request: RequestDetail }) {
           return (
             <li key={m.id} className={`app-thread__message${fromPatient ? "" : " app-thread__message--staff"}`}>
               <p className="app-thread__meta">
-                <strong>{fromPatient ? (request.patient.name ?? "The patient") : "PKB staff"}</strong>
+                <strong>
+                  <bdi>{fromPatient ? (request.patient.name ?? "The patient") : "PKB staff"}</bdi>
+                </strong>
                 {" · "}
                 <time dateTime={m.sentAt}>{ukDateTime(m.sentAt)}</time>{" "}
                 {m.isRequest ? (
@@ -26,8 +28,29 @@ export function Thread({ request }: { request: RequestDetail }) {
                   <Tag colour="grey">Follow-up</Tag>
                 ) : null}
               </p>
-              <p className="app-thread__subject">{m.subject}</p>
-              {m.content.trim() ? <p className="app-thread__content">{m.content}</p> : null}
+              <p className="app-thread__subject">
+                <bdi>{m.subject}</bdi>
+              </p>
+              {m.content.trim() ? (
+                <p className="app-thread__content" dir="auto">
+                  {m.content}
+                </p>
+              ) : null}
+              {fromPatient && m.proposals?.length ? (
+                <div className="app-proposals" data-testid="proposals">
+                  <p className="app-proposals__title">The patient suggests</p>
+                  <ul className="nhsuk-list nhsuk-u-margin-bottom-0">
+                    {m.proposals.map((p, i) => (
+                      <li key={i}>
+                        <strong>{proposalText(p)}</strong>{" "}
+                        <span className="app-secondary">
+                          (“<bdi>{p.text}</bdi>”)
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ) : null}
             </li>
           );
         })}

@@ -179,10 +179,11 @@ export function axisLabel(b: BucketFields, unit: BucketUnit, withYear: boolean):
   return `${DAYS[wd]} ${d} ${MONTHS[m - 1]}${year}`;
 }
 
-/** "1 to 7 Sep 2025", "28 Aug to 3 Sep 2025", "29 Dec 2025 to 4 Jan 2026". */
+/** "1 to 7 Sep 2025", "28 Aug to 3 Sep 2025", "29 Dec 2025 to 4 Jan 2026"; one day alone: "Sun 30 Aug 2026". */
 function spanText(from: string, to: string): string {
   const f = ymd(from);
   const t = ymd(to);
+  if (from === to) return `${DAYS[f.wd]} ${f.d} ${MONTHS[f.m - 1]} ${f.y}`; // one day: "Sun 30 Aug 2026"
   const start = f.y !== t.y ? `${f.d} ${MONTHS[f.m - 1]} ${f.y}` : f.m !== t.m ? `${f.d} ${MONTHS[f.m - 1]}` : `${f.d}`;
   return `${start} to ${t.d} ${MONTHS[t.m - 1]} ${t.y}`;
 }

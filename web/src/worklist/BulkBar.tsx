@@ -222,7 +222,9 @@ export function BulkBar({
             <p className="nhsuk-body">These requests:</p>
             <ul className="nhsuk-list nhsuk-list--bullet">
               {rows.map((r) => (
-                <li key={r.id}>{patientLabel(r)}</li>
+                <li key={r.id}>
+                  <bdi>{patientLabel(r)}</bdi>
+                </li>
               ))}
             </ul>
             {pending.detail ? <p className="nhsuk-body">{pending.detail}</p> : null}
@@ -269,7 +271,7 @@ export function BulkBar({
                 const holder = r?.assignedUserId ? (names.get(r.assignedUserId) ?? "someone else") : "someone else";
                 return (
                   <li key={id}>
-                    {patientLabel(r)}: held by {holder}
+                    <bdi>{patientLabel(r)}</bdi>: held by {holder}
                   </li>
                 );
               })}

@@ -28,6 +28,7 @@ export function Filters({
   showUnrouted,
   open,
   onToggle,
+  searchError = null,
 }: {
   view: WorklistView;
   onChange: (v: WorklistView) => void;
@@ -39,6 +40,8 @@ export function Filters({
   /** The filter panel is open (remembered per person; the filters themselves live in the URL). */
   open: boolean;
   onToggle: (open: boolean) => void;
+  /** What is wrong with the search, shown on the field (the design system's error message). */
+  searchError?: string | null;
 }) {
   const [q, setQ] = useState(view.q);
   const [specialty, setSpecialty] = useState(view.specialty);
@@ -64,25 +67,34 @@ export function Filters({
             set({ q });
           }}
         >
-          <label className="nhsuk-label" htmlFor="worklist-search">
-            Search by patient name, NHS number or appointment ID
-          </label>
-          <div className="app-filters__search-row">
-            <input
-              ref={searchRef}
-              className="nhsuk-input"
-              id="worklist-search"
-              name="q"
-              type="search"
-              autoComplete="off"
-              spellCheck={false}
-              value={q}
-              onChange={(e) => setQ(e.target.value)}
-              aria-keyshortcuts="/"
-            />
-            <button className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
-              Search
-            </button>
+          <div className={`nhsuk-form-group nhsuk-u-margin-bottom-0${searchError ? " nhsuk-form-group--error" : ""}`}>
+            <label className="nhsuk-label" htmlFor="worklist-search">
+              Search by patient name, NHS number, appointment ID or specialty
+            </label>
+            {searchError ? (
+              <span className="nhsuk-error-message" id="worklist-search-error">
+                <span className="nhsuk-u-visually-hidden">Error:</span> {searchError}
+              </span>
+            ) : null}
+            <div className="app-filters__search-row">
+              <input
+                ref={searchRef}
+                className={`nhsuk-input${searchError ? " nhsuk-input--error" : ""}`}
+                aria-describedby={searchError ? "worklist-search-error" : undefined}
+                aria-invalid={searchError ? true : undefined}
+                id="worklist-search"
+                name="q"
+                type="search"
+                autoComplete="off"
+                spellCheck={false}
+                value={q}
+                onChange={(e) => setQ(e.target.value)}
+                aria-keyshortcuts="/"
+              />
+              <button className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
+                Search
+              </button>
+            </div>
           </div>
         </form>
       </search>

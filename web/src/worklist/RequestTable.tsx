@@ -14,7 +14,7 @@ import { presenceText, type Presence } from "../api/events.tsx";
 import type { Me, RequestItem } from "../api/types.ts";
 import { canWork } from "../auth/permissions.ts";
 import { Tag } from "../components/ui.tsx";
-import { age, nhsNumber, ukShort } from "../format.ts";
+import { age, nhsNumber, proposalText, ukShort } from "../format.ts";
 import { ConfirmationTag } from "./confirmation.tsx";
 import { SettleTags } from "./settle.tsx";
 import { DeadlineTag, MatchTag, PriorityTag, StatusTag, TypeTag } from "./cues.tsx";
@@ -121,7 +121,7 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
             state={{ backTo: ctx.backTo, queue: ctx.queue }}
             data-row-link
           >
-            {patientLabel(r)}
+            <bdi>{patientLabel(r)}</bdi>
           </Link>
           {ctx.fresh.has(r.id) ? (
             <>
@@ -159,6 +159,14 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
             </span>
             <span className="app-age">{age(r.receivedAt)}</span>
           </span>
+          {r.proposals?.length ? (
+            <>
+              <br />
+              <span className="app-proposal" data-testid="row-proposal">
+                Patient suggests {proposalText(r.proposals[0]!)}
+              </span>
+            </>
+          ) : null}
         </>
       ),
     },

@@ -2,7 +2,7 @@
 // keyboard triage. The whole view lives in the URL.
 import type { RowSelectionState } from "@tanstack/react-table";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useLocation, useNavigate, useSearchParams } from "react-router";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ApiError, get } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { useEvents } from "../api/events.tsx";
@@ -15,6 +15,7 @@ import { Pagination } from "../components/Pagination.tsx";
 import { ErrorSummary, Loading, useTitle } from "../components/ui.tsx";
 import { plural } from "../format.ts";
 import { BulkBar } from "./BulkBar.tsx";
+import { useCollection } from "../layout/Collection.tsx";
 import { Filters } from "./Filters.tsx";
 import { RequestTable } from "./RequestTable.tsx";
 import { useShortcuts } from "./shortcuts.ts";
@@ -24,7 +25,16 @@ import { Preview } from "./Preview.tsx";
 import { usePrefs, useWide } from "./prefs.ts";
 import { SavedViews } from "./SavedViews.tsx";
 import { WorklistHeader } from "./WorklistHeader.tsx";
-import { apiQuery, changeView, isFiltered, readView, statusInView, writeView, type WorklistView } from "./view.ts";
+import {
+  apiQuery,
+  changeView,
+  isFiltered,
+  readView,
+  searchProblem,
+  statusInView,
+  writeView,
+  type WorklistView,
+} from "./view.ts";
 
 interface Loaded {
   query: string;
@@ -40,9 +50,15 @@ const rowKey = (r: RequestItem): string =>
   [r.status, r.assignedUserId, r.matchState, r.priority, r.teamId, r.deadline?.state, r.pkbConfirmation?.state].join(
     "|",
   );
+/** The API refused the search itself: its problem, for the search field (never the validator's wording). */
+const searchFieldError = (err: ApiError | null): string | null =>
+  err?.status === 400 && err.problems.some((p) => p.path === "q" || p.path.endsWith(".q"))
+    ? "Search could not be used: check what you typed"
+    : null;
 
 export function Worklist() {
   const me = useMe();
+  const collection = useCollection();
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const location = useLocation();
@@ -98,12 +114,20 @@ export function Worklist() {
     [navigate],
   );
 
+  // A search the API would refuse is not sent: its field says what is wrong, and no rows of an earlier view stay.
+  const badSearch = searchProblem(view);
   // Load the page for this view; a new view clears the selection.
   useEffect(() => {
     const ctl = new AbortController();
-    setLoading(true);
     setSelection({});
     setWaiting(new Set());
+    if (badSearch) {
+      setPage(null);
+      setError(null);
+      setLoading(false);
+      return;
+    }
+    setLoading(true);
     get<RequestPage>(`/api/requests?${query}`, { signal: ctl.signal })
       .then((p) => {
         setPage({ query, items: p.items, nextCursor: p.nextCursor, total: p.total });
@@ -117,11 +141,12 @@ export function Worklist() {
       })
       .catch((err: unknown) => {
         if ((err as Error).name === "AbortError") return;
+        setPage(null); // never rows of another view beneath an error
         setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The requests could not be loaded."));
         setLoading(false);
       });
     return () => ctl.abort();
-  }, [query, announce]);
+  }, [query, announce, badSearch]);
 
   // Live updates: changed rows are refreshed in place; new requests appear at the top of the first page (newest first)
   // and are announced politely; elsewhere they are counted with a link to see them.
@@ -168,10 +193,11 @@ export function Worklist() {
       }),
     [subscribe, refresh, firstPage, view],
   );
-  // The stream (re)opened: events may have been missed.
+  // The stream reopened: events may have been missed. Its first opening is not one (the page has just loaded what there
+  // is): reloading then would load, and audit, every view twice.
   const firstEpoch = useRef(epoch);
   useEffect(() => {
-    if (epoch !== firstEpoch.current) refresh();
+    if (epoch !== firstEpoch.current && epoch > 1) refresh();
   }, [epoch, refresh]);
 
   const rows = page?.items ?? [];
@@ -187,6 +213,13 @@ export function Worklist() {
     link?.focus();
     link?.closest("tr")?.scrollIntoView({ block: "nearest" });
   };
+  useEffect(() => {
+    const want = pendingFocus.current;
+    if (!want?.armed) return;
+    const target = rows.find((r) => r.id === want.id) ?? rows[Math.min(want.index, rows.length - 1)];
+    pendingFocus.current = null;
+    if (target) focusRow(target.id);
+  }, [rows]); // focusRow reads only refs and the DOM
   const move = (delta: number) => {
     const list = rowsRef.current;
     if (list.length === 0) return;
@@ -199,16 +232,22 @@ export function Worklist() {
   const open = (r: RequestItem, extra = "") =>
     void navigate(`/requests/${r.id}${extra}`, { state: { backTo, queue: rowsRef.current.map((x) => x.id) } });
 
+  // Where focus goes back to once the rows have reloaded after a claim (its Claim button is gone by then; with `c`, the
+  // row may have left an "Open" view): the row's link, or the row now in its place.
+  const pendingFocus = useRef<{ id: string; index: number; armed: boolean } | null>(null);
   const doClaim = useCallback(
     async (r: RequestItem) => {
+      pendingFocus.current = { id: r.id, index: rowsRef.current.findIndex((x) => x.id === r.id), armed: false };
       setBusyId(r.id);
       try {
         await claim(r.id);
         const who = r.patient.name ?? "the patient";
         setNotice({ ok: true, text: `You have claimed the request from ${who}.` });
         announce(`You have claimed the request from ${who}`);
+        if (pendingFocus.current) pendingFocus.current.armed = true; // the reloaded rows put focus back
         refresh();
       } catch (err) {
+        pendingFocus.current = null;
         const text = err instanceof ApiError ? err.message : "The request could not be claimed.";
         setNotice({ ok: false, text });
         announce(text, true);
@@ -313,6 +352,7 @@ export function Worklist() {
         showUnrouted={me.role === "admin"}
         open={prefs.filtersOpen}
         onToggle={(filtersOpen) => setPrefs({ filtersOpen })}
+        searchError={badSearch ?? searchFieldError(error)}
       />
       {notice ? (
         <div
@@ -343,7 +383,13 @@ export function Worklist() {
           </a>
         </p>
       ) : null}
-      {error ? <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" /> : null}
+      {badSearch ? (
+        <ErrorSummary problems={[{ text: badSearch, href: "#worklist-search" }]} />
+      ) : error && searchFieldError(error) ? (
+        <ErrorSummary problems={[{ text: searchFieldError(error)!, href: "#worklist-search" }]} />
+      ) : error ? (
+        <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" />
+      ) : null}
       {canBulk(me) && selectedIds.length > 0 ? (
         <BulkBar
           rows={rows.filter((r) => selection[r.id])}
@@ -378,6 +424,15 @@ export function Worklist() {
                 ? "Try another search or fewer filters."
                 : "Requests appear here as patients ask to change or cancel appointments in PKB."}
             </p>
+            {!isFiltered(view) && me.role === "admin" && collection?.state !== "collecting" ? (
+              <p className="nhsuk-body" data-testid="first-run">
+                {collection?.state === "stopped"
+                  ? "Collection from PKB has stopped. "
+                  : "Rebook is not connected to PKB yet. "}
+                <Link to="/admin/connections">Go to PKB connections</Link> to grant access, and requests will start to
+                arrive within a minute.
+              </p>
+            ) : null}
           </div>
         ) : (
           <>

@@ -14,6 +14,8 @@ const deadlineColour: Record<Deadline["state"], TagColour> = {
 
 export function DeadlineTag({ deadline }: { deadline: Deadline | null | undefined }) {
   if (!deadline) return <span className="app-muted">Not known</span>;
+  // A done request has no deadline left; its status already says "Done" (never two "Done" tags side by side).
+  if (deadline.state === "done") return <span className="app-muted">None: request done</span>;
   return (
     <Tag colour={deadlineColour[deadline.state]} className="app-tag--nowrap">
       {deadline.text}

@@ -153,6 +153,13 @@ export function changeView(v: WorklistView, change: Partial<WorklistView>): Work
 }
 
 export const PAGE_SIZE = 50;
+
+/** The longest search the API takes (SEARCH_MAX_LENGTH in src/store/request-queries.ts). */
+export const SEARCH_MAX_LENGTH = 100;
+
+/** What is wrong with a view's search, in the design system's words, or null. */
+export const searchProblem = (v: WorklistView): string | null =>
+  v.q.trim().length > SEARCH_MAX_LENGTH ? `Search must be ${SEARCH_MAX_LENGTH} characters or fewer` : null;
 export const PAGE_SIZES = [10, 25, 50, 100];
 
 /** Most urgent first: what a clerk should pick up next is at the top. */
