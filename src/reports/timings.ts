@@ -1,6 +1,5 @@
 // How fast requests are handled: time to first action and to outcome (median, 90th percentile) and the share handled
 // within the deadline, overall, per bucket of receipt and per specialty.
-import { addDays, bucketStartDate } from "../domain/buckets.ts";
 import type { Queryable } from "../store/db.ts";
 import {
   bucketsOf,
@@ -14,7 +13,14 @@ import {
   type BucketedFilter,
   type ResolvedRange,
 } from "./query.ts";
-import { dayBucketSql, histogramPercentile, rollupConditions, type HistogramBin } from "./rollups.ts";
+import {
+  dayBucketSql,
+  histogramComboConditions,
+  histogramPercentile,
+  rollupConditions,
+  wholePeriods,
+  type HistogramBin,
+} from "./rollups.ts";
 
 /** Minutes from receipt to an event, over the requests that have that event. */
 export interface Durations {
@@ -196,37 +202,37 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
 }
 
 /**
- * The histogram rows of the filter's range as (bucket, specialty_code, metric, bin, n, ms). Month buckets of a report
- * not filtered by team or type read the whole months from report_durations_monthly (plus the day rows not yet folded
- * into it); everything else (the range's partial months, other buckets, team or type filters) reads the day rows.
+ * The histogram rows of the filter's range as (bucket, specialty_code, metric, bin, n, ms), from report_histograms
+ * (migration 0016): one row per bucket wholly inside the range, specialty and metric (unnested), the day histograms
+ * of the partial buckets at the range's edges, and the report_durations rows not yet compacted into them. The team
+ * and type filters pick the histograms of that team or type; without them, those of every team or type.
  */
 function durationRowsSql(f: BucketedFilter, p: (v: unknown) => string): string {
-  const days = `SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin, d.n, d.ms
-    FROM report_durations d WHERE ${rollupConditions(f, p, "d")}`;
-  const months = wholeMonths(f);
-  if (f.unit !== "month" || f.teamId || f.type || !months) return days;
-  const specialty =
-    f.specialtyCode === "none"
-      ? " AND m.specialty_code IS NULL"
-      : f.specialtyCode
-        ? ` AND m.specialty_code = ${p(f.specialtyCode)}`
-        : "";
-  return `SELECT m.month AS bucket, m.specialty_code, m.metric, m.bin, m.n, m.ms FROM report_durations_monthly m
-      WHERE m.month >= ${p(months.from)}::date AND m.month <= ${p(months.to)}::date${specialty}
-    UNION ALL
-    ${days} AND (d.day < ${p(months.from)}::date OR d.day > ${p(months.last)}::date OR d.fresh)`;
-}
-
-/** The calendar months wholly inside the range (first days `from`..`to`, last day `last`), or null when none. */
-function wholeMonths(f: BucketedFilter): { from: string; to: string; last: string } | null {
-  const from = f.from.endsWith("-01")
-    ? f.from
-    : bucketStartDate(addDays(bucketStartDate(f.from, "month"), 31), "month");
-  const after = addDays(f.to, 1);
-  const to = after.endsWith("-01") ? bucketStartDate(f.to, "month") : addDays(bucketStartDate(f.to, "month"), -1);
-  const toMonth = bucketStartDate(to, "month");
-  if (toMonth < from) return null;
-  return { from, to: toMonth, last: addDays(bucketStartDate(addDays(toMonth, 31), "month"), -1) };
+  const combo = histogramComboConditions(f, p, "h");
+  const unnested = (bucket: string, where: string) =>
+    `SELECT ${bucket} AS bucket, h.specialty_code, h.metric, b.bin, b.n, b.ms
+     FROM report_histograms h, unnest(h.bins, h.ns, h.ms) AS b(bin, n, ms)
+     WHERE ${where} AND ${combo}`;
+  const whole = wholePeriods(f.from, f.to, f.unit);
+  const dayBucket = dayBucketSql("h.period", f, p);
+  const inRange = `h.period >= ${p(f.from)}::date AND h.period <= ${p(f.to)}::date`;
+  const parts = whole
+    ? [
+        unnested(
+          "h.period",
+          `h.unit = ${p(f.unit)} AND h.period >= ${p(whole.first)}::date AND h.period <= ${p(whole.last)}::date`,
+        ),
+        unnested(
+          dayBucket,
+          `h.unit = 'day' AND ${inRange} AND (h.period < ${p(whole.first)}::date OR h.period > ${p(whole.end)}::date)`,
+        ),
+      ]
+    : [unnested(dayBucket, `h.unit = 'day' AND ${inRange}`)];
+  parts.push(
+    `SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin, d.n, d.ms
+     FROM report_durations d WHERE d.fresh AND ${rollupConditions(f, p, "d")}`,
+  );
+  return parts.join("\nUNION ALL\n");
 }
 
 interface GroupKey {
