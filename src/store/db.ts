@@ -1,6 +1,8 @@
 // One executor interface over both engines: embedded PGlite (default) and a real PostgreSQL server (DATABASE_URL).
 // Repositories take a Queryable first, so the same function runs on the pool or inside a transaction, on either engine.
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -76,6 +78,73 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   }
 }
 
+// PGlite's initdb (run when a store is created) leaves ~440 MB behind in the process that ran it, for good: a copy of
+// the engine's whole WebAssembly heap and initdb's own module. So a new cluster is made in a short-lived child process
+// (a worker thread would not do: its memory is this process's), and the store is then opened here: a directory as the
+// child left it, an in-memory store from the tarball of a new cluster (made once per process).
+const INIT_CHILD = `
+import fs from "node:fs";
+const { pglite, dataDir, tarFile } = JSON.parse(process.argv.at(-1));
+const { PGlite } = await import(pglite);
+const db = await PGlite.create(dataDir);
+if (tarFile) fs.writeFileSync(tarFile, new Uint8Array(await (await db.dumpDataDir("gzip")).arrayBuffer()));
+await db.close();
+`;
+
+/** Runs initdb for `dataDir` in a child process; with `dump`, returns the new cluster as a gzipped tarball. */
+async function initInChild(dataDir: string, dump: boolean): Promise<Uint8Array | null> {
+  const tmp = dump ? await fs.mkdtemp(path.join(os.tmpdir(), "rebook-pglite-")) : null;
+  const tarFile = tmp ? path.join(tmp, "cluster.tar") : null;
+  try {
+    const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir, tarFile });
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, ["--input-type=module", "-e", INIT_CHILD, args], (err, _out, stderr) => {
+        if (err) reject(new Error(`creating the embedded store failed: ${stderr.trim() || err.message}`));
+        else resolve();
+      });
+    });
+    return tarFile ? new Uint8Array(await fs.readFile(tarFile)) : null;
+  } finally {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+let memoryTemplate: Promise<Blob> | null = null;
+
+/**
+ * The gzipped tarball of a new cluster, for in-memory stores (tests, the benchmark): kept in the system's temporary
+ * directory per PGlite version, so that processes after the first skip initdb altogether.
+ */
+async function clusterTemplate(): Promise<Blob> {
+  const pkg = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"));
+  const { version } = JSON.parse(await fs.readFile(pkg, "utf8")) as { version: string };
+  const file = path.join(os.tmpdir(), `rebook-pglite-${version}-cluster.tar.gz`);
+  const cached = await fs.readFile(file).catch(() => null);
+  if (cached) return new Blob([cached]);
+  const tar = (await initInChild("memory://", true))!;
+  const tmp = `${file}.${process.pid}`;
+  await fs.writeFile(tmp, tar);
+  await fs.rename(tmp, file); // atomic: another process reads the whole file or none
+  return new Blob([tar]);
+}
+
+/** Where PGlite should start from: an existing directory as it is, a new one initialised, memory from the template. */
+async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> {
+  if (dataDir.startsWith("memory://")) {
+    memoryTemplate ??= clusterTemplate();
+    memoryTemplate.catch(() => {
+      memoryTemplate = null; // a later open tries again
+    });
+    return { loadDataDir: await memoryTemplate };
+  }
+  const exists = await fs.stat(path.join(dataDir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) await initInChild(dataDir, false);
+  return {};
+}
+
 /** Opens the embedded PGlite store persisted in dataDir (or in memory when dataDir is "memory://"). */
 export async function openPglite(dataDir: string): Promise<Db> {
   let unlock = async (): Promise<void> => undefined;
@@ -86,6 +155,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
   let db: PGlite;
   try {
     db = await PGlite.create(dataDir, {
+      ...(await prepareCluster(dataDir)),
       parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
     });
     await db.exec("SET TIME ZONE 'UTC'");
