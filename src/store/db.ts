@@ -79,41 +79,41 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
 }
 
 // PGlite's initdb (run when a store is created) leaves ~440 MB behind in the process that ran it, for good: a copy of
-// the engine's whole WebAssembly heap and initdb's own module. So a new cluster is made in a short-lived child process
-// (a worker thread would not do: its memory is this process's), and the store is then opened here: a directory as the
-// child left it, an in-memory store from the tarball of a new cluster (made once per process).
+// the engine's whole WebAssembly heap and initdb's own module. So initdb runs once, in a short-lived child process (a
+// worker thread would not do: its memory is this process's), which hands back the new cluster as a tarball; a new
+// store (a new directory, or in memory) is loaded from it, as PGlite's own clone() does.
 const INIT_CHILD = `
 import fs from "node:fs";
 const { pglite, dataDir, tarFile } = JSON.parse(process.argv.at(-1));
 const { PGlite } = await import(pglite);
 const db = await PGlite.create(dataDir);
-if (tarFile) fs.writeFileSync(tarFile, new Uint8Array(await (await db.dumpDataDir("gzip")).arrayBuffer()));
+fs.writeFileSync(tarFile, new Uint8Array(await (await db.dumpDataDir("gzip")).arrayBuffer()));
 await db.close();
 `;
 
-/** Runs initdb for `dataDir` in a child process; with `dump`, returns the new cluster as a gzipped tarball. */
-async function initInChild(dataDir: string, dump: boolean): Promise<Uint8Array | null> {
-  const tmp = dump ? await fs.mkdtemp(path.join(os.tmpdir(), "rebook-pglite-")) : null;
-  const tarFile = tmp ? path.join(tmp, "cluster.tar") : null;
+/** Runs initdb in a child process (in memory there) and returns the new cluster as a gzipped tarball. */
+async function initInChild(): Promise<Uint8Array> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-pglite-"));
+  const tarFile = path.join(tmp, "cluster.tar.gz");
   try {
-    const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir, tarFile });
+    const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir: "memory://", tarFile });
     await new Promise<void>((resolve, reject) => {
       execFile(process.execPath, ["--input-type=module", "-e", INIT_CHILD, args], (err, _out, stderr) => {
         if (err) reject(new Error(`creating the embedded store failed: ${stderr.trim() || err.message}`));
         else resolve();
       });
     });
-    return tarFile ? new Uint8Array(await fs.readFile(tarFile)) : null;
+    return new Uint8Array(await fs.readFile(tarFile));
   } finally {
-    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+    await fs.rm(tmp, { recursive: true, force: true });
   }
 }
 
 let memoryTemplate: Promise<Blob> | null = null;
 
 /**
- * The gzipped tarball of a new cluster, for in-memory stores (tests, the benchmark): kept in the system's temporary
- * directory per PGlite version, so that processes after the first skip initdb altogether.
+ * The gzipped tarball of a new cluster (~4.5 MB), for new stores: kept in the system's temporary directory per PGlite
+ * version, so that processes after the first skip initdb altogether.
  */
 async function clusterTemplate(): Promise<Blob> {
   const pkg = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"));
@@ -121,28 +121,30 @@ async function clusterTemplate(): Promise<Blob> {
   const file = path.join(os.tmpdir(), `rebook-pglite-${version}-cluster.tar.gz`);
   const cached = await fs.readFile(file).catch(() => null);
   if (cached) return new Blob([cached]);
-  const tar = (await initInChild("memory://", true))!;
+  const tar = await initInChild();
   const tmp = `${file}.${process.pid}`;
   await fs.writeFile(tmp, tar);
   await fs.rename(tmp, file); // atomic: another process reads the whole file or none
   return new Blob([tar]);
 }
 
-/** Where PGlite should start from: an existing directory as it is, a new one initialised, memory from the template. */
+/**
+ * Where PGlite should start from: an existing directory as it is; a new directory or an in-memory store from the
+ * template of a new cluster (what initdb would make, without running it in this process).
+ */
 async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> {
-  if (dataDir.startsWith("memory://")) {
-    memoryTemplate ??= clusterTemplate();
-    memoryTemplate.catch(() => {
-      memoryTemplate = null; // a later open tries again
-    });
-    return { loadDataDir: await memoryTemplate };
+  if (!dataDir.startsWith("memory://")) {
+    const exists = await fs.stat(path.join(dataDir, "PG_VERSION")).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return {};
   }
-  const exists = await fs.stat(path.join(dataDir, "PG_VERSION")).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) await initInChild(dataDir, false);
-  return {};
+  memoryTemplate ??= clusterTemplate();
+  memoryTemplate.catch(() => {
+    memoryTemplate = null; // a later open tries again
+  });
+  return { loadDataDir: await memoryTemplate };
 }
 
 // PGlite's own start parameters (PGlite.defaultStartParams, not in its typings), kept when shared_buffers is set.
