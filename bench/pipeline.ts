@@ -2,6 +2,9 @@
 // through the consent form, then one sync pass (ingest + identify + match + route) timed, with Rebook's CPU, the
 // PostgreSQL backends' CPU, peak memory and the statements Rebook sent per request.
 import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { pipeline } from "../src/main.ts";
@@ -42,7 +45,10 @@ async function grant(deps: SyncDeps): Promise<void> {
 export async function runPipelineCase(c: PipelineCase): Promise<Record<string, number | string>> {
   const emulator = await startEmulator({ size: c.size, latencyMs: c.latencyMs ?? 0 });
   const pgStore = c.engine === "postgres" ? await freshPostgres() : null;
-  const store: Db = pgStore ? pgStore.db : await openPglite("memory://");
+  // PGlite in a directory, as the server keeps it (in memory, the whole database would count in Rebook's memory,
+  // where PostgreSQL's data does not).
+  const pgliteDir = pgStore ? null : await fs.mkdtemp(path.join(os.tmpdir(), "rebook-bench-"));
+  const store: Db = pgStore ? pgStore.db : await openPglite(pgliteDir!);
   const monitor = pgStore ? await monitorConnection() : null;
   try {
     await migrate(store);
@@ -91,6 +97,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     await monitor?.end();
     if (pgStore) await pgStore.drop();
     else await store.close();
+    if (pgliteDir) await fs.rm(pgliteDir, { recursive: true, force: true });
     await emulator.stop();
   }
 }

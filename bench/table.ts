@@ -93,13 +93,19 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
       ["all rows as CSV", "rowsAllStreamedMs"],
     ];
     out.push(
-      "**Reports over a year** (ms, median of 7; rows.csv streams every row)\n",
+      "**Reports over a year** (ms: median / slowest of 7 calls, and in brackets the median CPU Rebook spent per call; " +
+        "rows.csv streams every row)\n",
       table(
         ["store", "requests", ...cols.map(([h]) => h), "load"],
         reports.map(({ case: c, figures: f }) => [
           store((c as { engine: string }).engine),
           fmt(f.requests),
-          ...cols.map(([, k]) => fmt(f[k])),
+          ...cols.map(([, k]) => {
+            const base = k.replace(/Ms$/, "");
+            const max = f[`${base}MaxMs`];
+            const cpu = f[`${base}CpuMs`];
+            return `${fmt(f[k])}${max === undefined ? "" : ` / ${fmt(max)}`}${cpu === undefined ? "" : ` (${fmt(cpu)})`}`;
+          }),
           load(f),
         ]),
       ),

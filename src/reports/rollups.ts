@@ -1,6 +1,7 @@
 // Reading the report rollups (migration report_rollups): report_counts and report_durations, one row per UK day and key (team,
 // specialty, type), appended by triggers and folded by compaction. Every reader sums, so the figures are the same
 // whether the rows were compacted or not. Also: percentiles from the duration histograms.
+import { addDays, bucketStartDate, type BucketUnit, type LocalDate } from "../domain/buckets.ts";
 import { UK_ZONE } from "../domain/uk-time.ts";
 import type { Queryable } from "../store/db.ts";
 import type { BucketedFilter, ReportFilter } from "./query.ts";
@@ -38,6 +39,45 @@ export function rollupAttributeConditions(f: ReportFilter, p: (v: unknown) => st
   else if (f.specialtyCode) c.push(`${alias}.specialty_code = ${p(f.specialtyCode)}`);
   if (f.type) c.push(`${alias}.type = ${p(f.type)}`);
   return c.length > 0 ? c.join(" AND ") : "TRUE";
+}
+
+/**
+ * SQL conditions choosing, in report_histograms aliased `alias`, the histograms of the filter's team, type and
+ * specialty: a team or type filter picks that team's (or no team's) histograms, no filter those of every team or type.
+ */
+export function histogramComboConditions(f: ReportFilter, p: (v: unknown) => string, alias: string): string {
+  assertRollupZone(f);
+  const c: string[] = [];
+  if (f.teamId === "none") c.push(`NOT ${alias}.all_teams AND ${alias}.team_id IS NULL`);
+  else if (f.teamId) c.push(`NOT ${alias}.all_teams AND ${alias}.team_id = ${p(f.teamId)}::uuid`);
+  else c.push(`${alias}.all_teams`);
+  if (f.type) c.push(`NOT ${alias}.all_types AND ${alias}.type = ${p(f.type)}`);
+  else c.push(`${alias}.all_types`);
+  if (f.specialtyCode === "none") c.push(`${alias}.specialty_code IS NULL`);
+  else if (f.specialtyCode) c.push(`${alias}.specialty_code = ${p(f.specialtyCode)}`);
+  return c.join(" AND ");
+}
+
+/**
+ * The periods of `unit` wholly inside the dates from..to (both inclusive): the first's and the last's first days, and
+ * the last's last day; null when there is none (and always for days: a day histogram is a whole period already, so
+ * callers read days as "partial" periods).
+ */
+export function wholePeriods(
+  from: LocalDate,
+  to: LocalDate,
+  unit: BucketUnit,
+): { first: LocalDate; last: LocalDate; end: LocalDate } | null {
+  if (unit === "day") return null;
+  const next = (d: LocalDate): LocalDate => bucketStartDate(addDays(d, unit === "week" ? 7 : 31), unit);
+  const startOf = bucketStartDate(from, unit);
+  const first = startOf === from ? from : next(startOf);
+  const afterTo = addDays(to, 1);
+  const last =
+    bucketStartDate(afterTo, unit) === afterTo ? bucketStartDate(to, unit) : addDays(bucketStartDate(to, unit), -1);
+  const lastStart = bucketStartDate(last, unit);
+  if (lastStart < first) return null;
+  return { first, last: lastStart, end: addDays(next(lastStart), -1) };
 }
 
 /** SQL for the bucket key (a date) of a rollup's `day` column: the day, its ISO week's Monday or its month's 1st. */

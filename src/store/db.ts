@@ -1,6 +1,8 @@
 // One executor interface over both engines: embedded PGlite (default) and a real PostgreSQL server (DATABASE_URL).
 // Repositories take a Queryable first, so the same function runs on the pool or inside a transaction, on either engine.
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
@@ -77,6 +79,82 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   }
 }
 
+// PGlite's initdb (run when a store is created) leaves ~440 MB behind in the process that ran it, for good: a copy of
+// the engine's whole WebAssembly heap and initdb's own module. So initdb runs once, in a short-lived child process (a
+// worker thread would not do: its memory is this process's), which hands back the new cluster as a tarball; a new
+// store (a new directory, or in memory) is loaded from it, as PGlite's own clone() does.
+const INIT_CHILD = `
+import fs from "node:fs";
+const { pglite, dataDir, tarFile } = JSON.parse(process.argv.at(-1));
+const { PGlite } = await import(pglite);
+const db = await PGlite.create(dataDir);
+fs.writeFileSync(tarFile, new Uint8Array(await (await db.dumpDataDir("gzip")).arrayBuffer()));
+await db.close();
+`;
+
+/** Runs initdb in a child process (in memory there) and returns the new cluster as a gzipped tarball. */
+async function initInChild(): Promise<Uint8Array> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-pglite-"));
+  const tarFile = path.join(tmp, "cluster.tar.gz");
+  try {
+    const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir: "memory://", tarFile });
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, ["--input-type=module", "-e", INIT_CHILD, args], (err, _out, stderr) => {
+        if (err) reject(new Error(`creating the embedded store failed: ${stderr.trim() || err.message}`));
+        else resolve();
+      });
+    });
+    return new Uint8Array(await fs.readFile(tarFile));
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+let memoryTemplate: Promise<Blob> | null = null;
+
+/**
+ * The gzipped tarball of a new cluster (~4.5 MB), for new stores: kept in the system's temporary directory per PGlite
+ * version, so that processes after the first skip initdb altogether.
+ */
+async function clusterTemplate(): Promise<Blob> {
+  const pkg = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"));
+  const { version } = JSON.parse(await fs.readFile(pkg, "utf8")) as { version: string };
+  const file = path.join(os.tmpdir(), `rebook-pglite-${version}-cluster.tar.gz`);
+  const cached = await fs.readFile(file).catch(() => null);
+  if (cached) return new Blob([cached]);
+  const tar = await initInChild();
+  const tmp = `${file}.${process.pid}`;
+  await fs.writeFile(tmp, tar);
+  await fs.rename(tmp, file); // atomic: another process reads the whole file or none
+  return new Blob([tar]);
+}
+
+/**
+ * Where PGlite should start from: an existing directory as it is; a new directory or an in-memory store from the
+ * template of a new cluster (what initdb would make, without running it in this process).
+ */
+async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> {
+  if (!dataDir.startsWith("memory://")) {
+    const exists = await fs.stat(path.join(dataDir, "PG_VERSION")).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return {};
+  }
+  memoryTemplate ??= clusterTemplate();
+  memoryTemplate.catch(() => {
+    memoryTemplate = null; // a later open tries again
+  });
+  return { loadDataDir: await memoryTemplate };
+}
+
+// PGlite's own start parameters (PGlite.defaultStartParams, not in its typings), kept when shared_buffers is set.
+const PGLITE_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
+// PGlite's default (128 MB) is allocated inside its WebAssembly heap, which never shrinks: with 32 MB the heap starts
+// at 128 MB instead of 188 MB and the process at ~250 MB instead of ~340 MB. Pages beyond it come from the operating
+// system's file cache (the store is a directory), as PostgreSQL's do.
+const PGLITE_SHARED_BUFFERS = "32MB";
+
 /** Opens the embedded PGlite store persisted in dataDir (or in memory when dataDir is "memory://"). */
 export async function openPglite(dataDir: string): Promise<Db> {
   let unlock = async (): Promise<void> => undefined;
@@ -87,6 +165,8 @@ export async function openPglite(dataDir: string): Promise<Db> {
   let db: PGlite;
   try {
     db = await PGlite.create(dataDir, {
+      ...(await prepareCluster(dataDir)),
+      startParams: [...PGLITE_START_PARAMS, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
       parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
       // Search folds accents with unaccent (migration 0016), as on PostgreSQL.
       extensions: { unaccent },

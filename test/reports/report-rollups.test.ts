@@ -1,5 +1,5 @@
-// The report rollups (report_counts, report_durations; migration report_rollups) always sum to their definition over the
-// requests, their history and their timings — after the scenario, after transfers, matches, status changes, outcomes,
+// The report rollups (report_counts, report_durations, report_histograms; migrations report_rollups and 0016) always
+// sum to their definition over the requests, their history and their timings — after the scenario, after transfers, matches, status changes, outcomes,
 // a deleted team, a deleted user, a deleted request and a new deadline policy, before and after compaction — and the
 // reports follow a request that moves to another team or specialty. On PostgreSQL, writers never queue on each other's
 // rollup rows, and compaction runs beside open writers without losing their rows.
@@ -94,26 +94,37 @@ async function definedDurations(db: Queryable): Promise<unknown[]> {
   );
 }
 
-/** The monthly histograms plus the day rows not yet folded into them, against every day row, per month. */
-async function monthlyAgainstDays(db: Queryable): Promise<[unknown[], unknown[]]> {
-  const monthKey = "date_trunc('month', day::timestamp)::date::text";
+/**
+ * The whole histograms (report_histograms: per day, week and month, per team or every team, per type or every type)
+ * plus the day rows not yet compacted into them, against every day row grouped the same way.
+ */
+async function histogramsAgainstDays(db: Queryable): Promise<[unknown[], unknown[]]> {
+  const cube = `FROM report_durations d,
+      (VALUES ('day'), ('week'), ('month')) AS u(unit),
+      (VALUES (false, false), (false, true), (true, false), (true, true)) AS c(all_teams, all_types)`;
+  const cubeKey = `u.unit, date_trunc(u.unit, d.day::timestamp)::date::text AS period, c.all_teams,
+      CASE WHEN c.all_teams THEN NULL ELSE d.team_id END AS team_id, c.all_types,
+      CASE WHEN c.all_types THEN NULL ELSE d.type END AS type, d.specialty_code, d.metric, d.bin`;
   const q = (from: string) =>
-    `SELECT month, specialty_code, metric, bin, sum(n)::int AS n, sum(ms)::float8 AS ms FROM (${from}) x
-     GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 OR sum(ms) <> 0 ORDER BY 1, 2, 3, 4`;
+    `SELECT unit, period, all_teams, team_id, all_types, type, specialty_code, metric, bin, sum(n)::int AS n,
+       sum(ms)::float8 AS ms FROM (${from}) x
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0 OR sum(ms) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`;
   return [
     await db.query(
-      q(`SELECT month::text AS month, specialty_code, metric, bin, n, ms FROM report_durations_monthly
-         UNION ALL SELECT ${monthKey}, specialty_code, metric, bin, n, ms FROM report_durations WHERE fresh`),
+      q(`SELECT h.unit, h.period::text AS period, h.all_teams, h.team_id, h.all_types, h.type, h.specialty_code,
+           h.metric, b.bin, b.n, b.ms
+         FROM report_histograms h, unnest(h.bins, h.ns, h.ms) AS b(bin, n, ms)
+         UNION ALL SELECT ${cubeKey}, d.n, d.ms ${cube} WHERE d.fresh`),
     ),
-    await db.query(q(`SELECT ${monthKey} AS month, specialty_code, metric, bin, n, ms FROM report_durations`)),
+    await db.query(q(`SELECT ${cubeKey}, d.n, d.ms ${cube}`)),
   ];
 }
 
 async function expectRollupsMatch(db: Queryable): Promise<void> {
   expect(await storedCounts(db)).toEqual(await definedCounts(db));
   expect(await storedDurations(db)).toEqual(await definedDurations(db));
-  const [monthly, days] = await monthlyAgainstDays(db);
-  expect(monthly).toEqual(days);
+  const [histograms, days] = await histogramsAgainstDays(db);
+  expect(histograms).toEqual(days);
 }
 
 describe.each(engines)("report rollups on $name", (engine) => {
@@ -143,11 +154,13 @@ describe.each(engines)("report rollups on $name", (engine) => {
       "SELECT count(*) FILTER (WHERE fresh)::int AS fresh FROM report_durations",
     );
     expect(d!.fresh).toBe(0);
-    // Month buckets now read the monthly histograms, day buckets the day rows: the same durations either way.
+    // Month buckets now read the month histograms, day buckets the day histograms: the same durations either way.
     const range = { from: "2025-02-01", to: "2025-10-31", zone: "Europe/London" };
     const now = new Date("2026-01-01T00:00:00Z");
-    const [monthly] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM report_durations_monthly");
-    expect(monthly!.n).toBeGreaterThan(0);
+    const [histograms] = await t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM report_histograms WHERE unit = 'month'",
+    );
+    expect(histograms!.n).toBeGreaterThan(0);
     const byMonth = await timingsReport(t.db, { ...range, unit: "month" }, { now });
     const byDay = await timingsReport(t.db, { ...range, unit: "day" }, { now });
     expect(byMonth.overall).toEqual(byDay.overall);
