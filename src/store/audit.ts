@@ -111,7 +111,9 @@ export async function listAudit(
   if (opts.requestId) {
     // The request's own entries, and the lists it was shown in (a partial GIN index serves the second).
     const id = p(opts.requestId);
-    where.push(`(a.request_id = ${id}::uuid OR (a.action = 'requests.listed' AND a.details->'requestIds' ? ${id}::text))`);
+    where.push(
+      `(a.request_id = ${id}::uuid OR (a.action = 'requests.listed' AND a.details->'requestIds' ? ${id}::text))`,
+    );
   }
   if (opts.patient !== undefined) {
     const ids = patientRequestIds(opts.patient, p);

@@ -122,7 +122,7 @@ describe.each(engines)("the audit log by patient on $name", (engine) => {
   const list = async (query: string): Promise<Entry[]> => {
     const res = await rebook.app.inject({ method: "GET", url: `/api/audit?${query}`, headers: admin });
     expect(res.statusCode).toBe(200);
-    return (res.json() as { items: Entry[] }).items;
+    return res.json<{ items: Entry[] }>().items;
   };
 
   it("finds a patient's entries by name without accents or case, and by NHS number in any spacing", async () => {
@@ -136,7 +136,11 @@ describe.each(engines)("the audit log by patient on $name", (engine) => {
     }
     expect(await list("patient=nobody")).toEqual([]);
     expect(await list(`patient=smith&action=request.viewed`)).toMatchObject([{ requestId: other }]);
-    const bad = await rebook.app.inject({ method: "GET", url: `/api/audit?patient=${"x".repeat(101)}`, headers: admin });
+    const bad = await rebook.app.inject({
+      method: "GET",
+      url: `/api/audit?patient=${"x".repeat(101)}`,
+      headers: admin,
+    });
     expect(bad.statusCode).toBe(400);
   });
 

@@ -403,6 +403,13 @@ export interface AuditEntry {
   requestId: string | null;
   details: Record<string, unknown>;
   ip: string | null;
+  /** The request's patient and appointment; null when the entry is about no request or it was purged. */
+  request: {
+    patientName: string | null;
+    nhsNumber: string | null;
+    appointmentStart: string | null;
+    appointmentExternalId: string | null;
+  } | null;
 }
 
 export interface SimulationResult {
