@@ -204,17 +204,19 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     });
     expect(saved.json<{ rules: unknown[] }>().rules).toHaveLength(1);
 
-    // Specialties are picked by the name Rebook has seen on appointments; the rule keeps the code.
+    // Specialties are picked by the name Rebook has seen on appointments; the rule keeps the code. (The draft rule
+    // is first now: it was moved up.)
+    const draftRule = page.getByTestId("rule").first();
     const [seen] = await s.t.db.query<{ code: string; display: string }>(
       `SELECT appointment_specialty_code AS code, appointment_specialty_display AS display FROM appointment_requests
        WHERE appointment_specialty_display IS NOT NULL ORDER BY received_at DESC LIMIT 1`,
     );
-    await rule
+    await draftRule
       .getByRole("group", { name: "Specialty", exact: true })
       .getByRole("checkbox", { name: seen!.display, exact: true })
       .check();
-    expect(await rule.textContent()).toContain(`specialty ${seen!.display}`);
-    expect(await rule.textContent()).not.toContain(seen!.code);
+    expect(await draftRule.textContent()).toContain(`specialty ${seen!.display}`);
+    expect(await draftRule.textContent()).not.toContain(seen!.code);
     const simulated = page.waitForRequest("**/api/routing-rules/simulate");
     await page.getByRole("button", { name: "Run the simulation" }).click();
     const sent = (await simulated).postDataJSON() as { rules: { conditions: { specialtyCodes?: string[] } }[] };
@@ -222,7 +224,7 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     await expect.poll(() => result.textContent()).toMatch(/would go to a different team/);
     expect(await page.getByTestId("simulation-unseen").count()).toBe(0);
     await expectNoAxeViolations(page, "routing rule picking a specialty by name");
-    await rule.getByRole("group", { name: "Specialty", exact: true }).scrollIntoViewIfNeeded();
+    await draftRule.getByRole("group", { name: "Specialty", exact: true }).scrollIntoViewIfNeeded();
     await screenshot(page, "admin-routing-specialty-by-name");
 
     await page.getByRole("button", { name: "Discard changes" }).click();
