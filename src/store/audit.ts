@@ -119,9 +119,13 @@ export async function listAudit(
     const ids = patientRequestIds(opts.patient, p);
     if (ids === null) where.push("false");
     else {
-      // The ids first (an InitPlan), then audit_log_request and the partial GIN index find their entries.
+      // The ids of the patient's entries first (InitPlans: their requests by the patients' indexes, then their own
+      // entries by audit_log_request and the lists they were in by the partial GIN index), then those rows by id. A
+      // plain OR here would let the planner walk the whole log newest first, filtering.
       where.push(
-        `(a.request_id = ANY(ARRAY(${ids})) OR (a.action = 'requests.listed' AND a.details->'requestIds' ?| ARRAY(SELECT id::text FROM (${ids}) x)))`,
+        `a.id = ANY(ARRAY(SELECT id FROM audit_log WHERE request_id = ANY(ARRAY(${ids}))
+           UNION SELECT id FROM audit_log WHERE action = 'requests.listed'
+             AND details->'requestIds' ?| ARRAY(SELECT x.id::text FROM (${ids}) x)))`,
       );
     }
   }
