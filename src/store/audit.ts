@@ -12,6 +12,16 @@ export interface AuditEntry {
   requestId: string | null;
   details: Record<string, unknown>;
   ip: string | null;
+  /** The request's patient and appointment, when the entry is about a request still held. */
+  request: AuditRequest | null;
+}
+
+/** Who and which appointment a request was about, for reading the log without opening each request. */
+export interface AuditRequest {
+  patientName: string | null;
+  nhsNumber: string | null;
+  appointmentStart: Date | null;
+  appointmentExternalId: string | null;
 }
 
 /** Writes one audit entry. */
@@ -42,28 +52,96 @@ interface Row {
   details: Record<string, unknown>;
   ip: string | null;
   sort_key: string;
+  r_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  nhs_number: string | null;
+  appointment_start: Date | null;
+  appointment_external_id: string | null;
 }
 
-/** One page of the audit log, newest first, optionally for one request and/or one action. */
+/** Escapes LIKE's wildcards so a search term matches literally. */
+const likeLiteral = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Longest patient search text the audit log takes. */
+export const AUDIT_PATIENT_MAX_LENGTH = 100;
+
+/**
+ * The ids of the requests of the patient `q` names: an NHS number (10 digits, spaces or dashes allowed), or words that
+ * each begin the patient's first or last name, without accents or case (rebook_fold, as the worklist's search). Null
+ * when q has nothing to search for. Each alternative is an index scan (patients' name and NHS number indexes,
+ * appointment_requests by nhs_number and patient_pkb_id).
+ */
+function patientRequestIds(q: string, p: (v: unknown) => string): string | null {
+  const text = q.trim().replace(/\s+/g, " ");
+  const digits = text.replace(/[\s-]+/g, "");
+  if (/^\d{10}$/.test(digits)) {
+    const nhs = p(digits);
+    return `SELECT id FROM appointment_requests WHERE nhs_number = ${nhs}
+      UNION SELECT pr.id FROM patients pt JOIN appointment_requests pr ON pr.patient_pkb_id = pt.pkb_user_id
+      WHERE pt.nhs_number = ${nhs}`;
+  }
+  const words = text.split(/[\s,]+/).filter((w) => /\p{L}/u.test(w));
+  if (words.length === 0) return null;
+  const perWord = words.map((w) => {
+    const pattern = `rebook_fold(${p(likeLiteral(w))}) || '%'`;
+    return `(rebook_fold(pt.first_name) LIKE ${pattern} OR rebook_fold(pt.last_name) LIKE ${pattern})`;
+  });
+  return `SELECT pr.id FROM patients pt JOIN appointment_requests pr ON pr.patient_pkb_id = pt.pkb_user_id
+    WHERE ${perWord.join(" AND ")}`;
+}
+
+/** "Ann Smith" from the parts the patient record has. */
+function patientName(first: string | null, last: string | null): string | null {
+  const name = [first, last].filter(Boolean).join(" ");
+  return name || null;
+}
+
+/**
+ * One page of the audit log, newest first, optionally for one request, one patient (name or NHS number: the entries
+ * about any of their requests, and the worklists those were shown in) and/or one action. Each entry about a request
+ * still held carries its patient and appointment.
+ */
 export async function listAudit(
   db: Queryable,
-  opts: { requestId?: string; action?: string; cursor?: string | null; limit: number },
+  opts: { requestId?: string; patient?: string; action?: string; cursor?: string | null; limit: number },
 ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const { params, p } = paramList();
   const where: string[] = [];
   if (opts.requestId) {
     // The request's own entries, and the lists it was shown in (a partial GIN index serves the second).
     const id = p(opts.requestId);
-    where.push(`(request_id = ${id}::uuid OR (action = 'requests.listed' AND details->'requestIds' ? ${id}::text))`);
+    where.push(
+      `(a.request_id = ${id}::uuid OR (a.action = 'requests.listed' AND a.details->'requestIds' ? ${id}::text))`,
+    );
   }
-  if (opts.action) where.push(`action = ${p(opts.action)}`);
+  if (opts.patient !== undefined) {
+    const ids = patientRequestIds(opts.patient, p);
+    if (ids === null) where.push("false");
+    else {
+      // The ids of the patient's entries first (InitPlans: their requests by the patients' indexes, then their own
+      // entries by audit_log_request and the lists they were in by the partial GIN index), then those rows by id. A
+      // plain OR here would let the planner walk the whole log newest first, filtering.
+      where.push(
+        `a.id = ANY(ARRAY(SELECT id FROM audit_log WHERE request_id = ANY(ARRAY(${ids}))
+           UNION SELECT id FROM audit_log WHERE action = 'requests.listed'
+             AND details->'requestIds' ?| ARRAY(SELECT x.id::text FROM (${ids}) x)))`,
+      );
+    }
+  }
+  if (opts.action) where.push(`a.action = ${p(opts.action)}`);
   if (opts.cursor) {
     const c = decodeCursor(opts.cursor, "at_desc");
-    where.push(`(at, id) < (${p(c.key)}::timestamptz, ${p(Number(c.id))}::int8)`);
+    where.push(`(a.at, a.id) < (${p(c.key)}::timestamptz, ${p(Number(c.id))}::int8)`);
   }
   const rows = await db.query<Row>(
-    `SELECT *, at::text AS sort_key FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-     ORDER BY at DESC, id DESC LIMIT ${p(opts.limit + 1)}`,
+    `SELECT a.*, a.at::text AS sort_key, r.id AS r_id, pt.first_name, pt.last_name,
+       COALESCE(r.nhs_number, pt.nhs_number) AS nhs_number, r.appointment_start, r.appointment_external_id
+     FROM (SELECT * FROM audit_log a ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+           ORDER BY a.at DESC, a.id DESC LIMIT ${p(opts.limit + 1)}) a
+     LEFT JOIN appointment_requests r ON r.id = a.request_id
+     LEFT JOIN patients pt ON pt.pkb_user_id = r.patient_pkb_id
+     ORDER BY a.at DESC, a.id DESC`,
     params,
   );
   const page = rows.slice(0, opts.limit);
@@ -78,6 +156,14 @@ export async function listAudit(
       requestId: r.request_id,
       details: r.details,
       ip: r.ip,
+      request: r.r_id
+        ? {
+            patientName: patientName(r.first_name, r.last_name),
+            nhsNumber: r.nhs_number,
+            appointmentStart: r.appointment_start,
+            appointmentExternalId: r.appointment_external_id,
+          }
+        : null,
     })),
     nextCursor:
       rows.length > opts.limit && last

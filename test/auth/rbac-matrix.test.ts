@@ -282,6 +282,10 @@ const ROUTES: Record<string, Entry> = {
       return { url: "/api/routing-rules/reorder", payload: { ids: ids.map((r) => r.id) } };
     },
   },
+  "GET /api/routing-rules/choices": {
+    expect: adminOnly(200),
+    call: () => ({ url: "/api/routing-rules/choices" }),
+  },
   "POST /api/routing-rules/simulate": {
     expect: adminOnly(200),
     call: () => ({

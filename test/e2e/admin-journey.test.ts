@@ -119,7 +119,7 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     await page.getByLabel("Sort by").selectOption("received_desc");
     await page.waitForURL(/sort=received_desc/);
     const nhs = (await page.locator("tbody tr").first().textContent())!.match(/(\d{3}) (\d{3}) (\d{4})/)![0];
-    await page.getByLabel("Search by patient name, NHS number or appointment ID").fill(nhs);
+    await page.getByLabel("Search by patient name, NHS number, appointment ID or specialty").fill(nhs);
     await page.getByRole("button", { name: "Search" }).click();
     await page.waitForURL(/q=/);
     await expect.poll(() => page.locator("tbody tr").count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
@@ -127,7 +127,7 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     await page.goBack();
     await page.waitForURL((u) => !u.searchParams.has("q") && u.searchParams.get("type") === "cancel");
     await expect
-      .poll(() => page.getByLabel("Search by patient name, NHS number or appointment ID").inputValue())
+      .poll(() => page.getByLabel("Search by patient name, NHS number, appointment ID or specialty").inputValue())
       .toBe("");
     await page.getByRole("link", { name: "Clear search and filters" }).click();
     await page.waitForURL(/\/requests$/);
@@ -203,6 +203,30 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
       headers: await s.rebook.signIn("admin"),
     });
     expect(saved.json<{ rules: unknown[] }>().rules).toHaveLength(1);
+
+    // Specialties are picked by the name Rebook has seen on appointments; the rule keeps the code. (The draft rule
+    // is first now: it was moved up.)
+    const draftRule = page.getByTestId("rule").first();
+    const [seen] = await s.t.db.query<{ code: string; display: string }>(
+      `SELECT appointment_specialty_code AS code, appointment_specialty_display AS display FROM appointment_requests
+       WHERE appointment_specialty_display IS NOT NULL ORDER BY received_at DESC LIMIT 1`,
+    );
+    await draftRule
+      .getByRole("group", { name: "Specialty", exact: true })
+      .getByRole("checkbox", { name: seen!.display, exact: true })
+      .check();
+    expect(await draftRule.textContent()).toContain(`specialty ${seen!.display}`);
+    expect(await draftRule.textContent()).not.toContain(seen!.code);
+    const simulated = page.waitForRequest("**/api/routing-rules/simulate");
+    await page.getByRole("button", { name: "Run the simulation" }).click();
+    const sent = (await simulated).postDataJSON() as { rules: { conditions: { specialtyCodes?: string[] } }[] };
+    expect(sent.rules.map((r) => r.conditions.specialtyCodes).filter(Boolean)).toEqual([[seen!.code]]);
+    await expect.poll(() => result.textContent()).toMatch(/would go to a different team/);
+    expect(await page.getByTestId("simulation-unseen").count()).toBe(0);
+    await expectNoAxeViolations(page, "routing rule picking a specialty by name");
+    await draftRule.getByRole("group", { name: "Specialty", exact: true }).scrollIntoViewIfNeeded();
+    await screenshot(page, "admin-routing-specialty-by-name");
+
     await page.getByRole("button", { name: "Discard changes" }).click();
     expect(await page.getByTestId("rule").count()).toBe(1);
   });
@@ -249,6 +273,33 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     }
     expect(await page.getByTestId("audit").textContent()).toMatch(/\d+ in a list/);
     await screenshot(page, "admin-audit-lists");
+
+    // Found by patient: their name typed without accents or capitals, then their NHS number with dashes. Each entry
+    // names the patient and the appointment, and links to the request.
+    const [seen] = await s.t.db.query<{ id: string; first_name: string; last_name: string; nhs_number: string }>(
+      `SELECT r.id, pt.first_name, pt.last_name, pt.nhs_number FROM audit_log a
+       JOIN appointment_requests r ON r.id = a.request_id JOIN patients pt ON pt.pkb_user_id = r.patient_pkb_id
+       WHERE a.action = 'request.viewed' AND pt.nhs_number IS NOT NULL ORDER BY a.id LIMIT 1`,
+    );
+    const name = `${seen!.first_name} ${seen!.last_name}`;
+    const plain = seen!.last_name.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+    await page.goto(`${s.url}/admin/audit`);
+    await page.getByLabel("Patient name or NHS number").fill(plain);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(/patient=/);
+    const table = page.getByTestId("audit");
+    await expect.poll(() => table.textContent()).toContain(name);
+    expect(await table.textContent()).not.toMatch(/Request [0-9a-f]{8}/);
+    await expectNoAxeViolations(page, "audit log by patient");
+    await screenshot(page, "admin-audit-patient");
+    const n = seen!.nhs_number;
+    await page.getByLabel("Patient name or NHS number").fill(`${n.slice(0, 3)}-${n.slice(3, 6)}-${n.slice(6)}`);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect
+      .poll(() => table.textContent())
+      .toContain(`NHS number ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`);
+    await table.getByRole("link", { name }).first().click();
+    await page.waitForURL(new RegExp(`/requests/${seen!.id}$`));
 
     await page.goto(`${s.url}/no/such/page`);
     await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();

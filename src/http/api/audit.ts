@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { adminOnly, requireUser } from "../../auth/guard.ts";
-import { listAudit, recordAudit } from "../../store/audit.ts";
+import { AUDIT_PATIENT_MAX_LENGTH, listAudit, recordAudit } from "../../store/audit.ts";
 import type { Db } from "../../store/db.ts";
 import { CSV_BOM, csvLine } from "../csv.ts";
 import type { AppDeps } from "../server.ts";
@@ -11,11 +11,23 @@ import { errorSchema } from "./common.ts";
 
 const filterQuery = {
   request_id: z.uuid().optional(),
+  patient: z
+    .string()
+    .trim()
+    .min(1)
+    .max(AUDIT_PATIENT_MAX_LENGTH)
+    .optional()
+    .describe(
+      "The patient's name (every word begins the first or last name, accents and case ignored) or NHS number (spaces or dashes allowed): the entries about their requests and the worklists those were shown in",
+    ),
   action: z.string().trim().min(1).max(100).optional().describe("e.g. request.viewed"),
 };
 
 /** The whole log (newest first) as CSV lines, read a page at a time. */
-async function* auditCsv(db: Db, filter: { requestId?: string; action?: string }): AsyncGenerator<string> {
+async function* auditCsv(
+  db: Db,
+  filter: { requestId?: string; patient?: string; action?: string },
+): AsyncGenerator<string> {
   yield CSV_BOM + csvLine(["at", "actor_user_id", "actor", "action", "request_id", "ip", "details"]);
   let cursor: string | null = null;
   do {
@@ -36,6 +48,15 @@ const auditEntrySchema = z.object({
   requestId: z.uuid().nullable(),
   details: z.record(z.string(), z.unknown()),
   ip: z.string().nullable(),
+  request: z
+    .object({
+      patientName: z.string().nullable(),
+      nhsNumber: z.string().nullable(),
+      appointmentStart: z.date().nullable(),
+      appointmentExternalId: z.string().nullable(),
+    })
+    .nullable()
+    .describe("The request's patient and appointment; null when the entry is about no request or it was purged"),
 });
 
 /** The audit log route. */
@@ -49,6 +70,8 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
         tags: ["Audit"],
         operationId: "listAudit",
         summary: "The audit log, newest first",
+        description:
+          "Each entry about a request carries the request's patient and appointment. Viewing the log is itself audited (audit.viewed, with the ids of the requests shown).",
         querystring: z.object({
           ...filterQuery,
           cursor: z.string().max(1000).optional().describe("nextCursor of the previous page"),
@@ -60,13 +83,26 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
         },
       },
     },
-    async (req) =>
-      listAudit(deps.db, {
+    async (req) => {
+      const user = requireUser(req);
+      const page = await listAudit(deps.db, {
         requestId: req.query.request_id,
+        patient: req.query.patient,
         action: req.query.action,
         cursor: req.query.cursor ?? null,
         limit: req.query.limit,
-      }),
+      });
+      // The page shows patients' names and NHS numbers: who saw which is itself recorded.
+      const requestIds = [...new Set(page.items.flatMap((e) => (e.request && e.requestId ? [e.requestId] : [])))];
+      await recordAudit(deps.db, {
+        actorUserId: user.id,
+        actorLabel: user.displayName,
+        action: "audit.viewed",
+        details: { requestIds, ...(req.query.patient === undefined ? {} : { search: req.query.patient }) },
+        ip: req.ip,
+      });
+      return page;
+    },
   );
 
   app.get(
@@ -84,7 +120,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
     },
     async (req, reply) => {
       const user = requireUser(req);
-      const filter = { requestId: req.query.request_id, action: req.query.action };
+      const filter = { requestId: req.query.request_id, patient: req.query.patient, action: req.query.action };
       await recordAudit(deps.db, {
         actorUserId: user.id,
         actorLabel: user.displayName,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ensure, requireUser } from "../../auth/guard.ts";
 import { isAdmin } from "../../auth/permissions.ts";
+import { listRuleChoices, unseenConditions } from "../../store/routing-choices.ts";
 import { resolveDraftRules, simulateRouting, SIMULATION_SAMPLES } from "../../store/routing-simulation.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
@@ -22,8 +23,38 @@ const problemsSchema = z.object({
   }),
 });
 
-/** POST /api/routing-rules/simulate. */
+const valueSeenSchema = z.object({ value: z.string(), requests: z.number().int() });
+
+/** POST /api/routing-rules/simulate and GET /api/routing-rules/choices. */
 export const simulateRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  app.get(
+    "/api/routing-rules/choices",
+    {
+      schema: {
+        tags: ["Routing rules"],
+        operationId: "listRoutingRuleChoices",
+        summary: "The specialties (code and name), locations and appointment types Rebook has seen, for rules to pick",
+        description:
+          "Distinct values on the requests' appointments, each with how many requests had it, sorted by name. A rule keeps specialty codes (names can change); the editor shows the names.",
+        response: {
+          200: z.object({
+            specialties: z.array(
+              z.object({ code: z.string(), display: z.string().nullable(), requests: z.number().int() }),
+            ),
+            locations: z.array(valueSeenSchema),
+            appointmentTypes: z.array(valueSeenSchema),
+          }),
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      ensure(isAdmin(requireUser(req)), "Only admins can edit routing rules");
+      return listRuleChoices(deps.db);
+    },
+  );
+
   app.post(
     "/api/routing-rules/simulate",
     {
@@ -59,6 +90,16 @@ export const simulateRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
                 rule: z.object({ position: z.number().int(), name: z.string() }).nullable(),
               }),
             ),
+            unseen: z
+              .array(
+                z.object({
+                  rule: z.object({ position: z.number().int(), name: z.string() }),
+                  condition: z.enum(["specialtyCodes", "locations", "appointmentTypes"]),
+                  value: z.string(),
+                  message: z.string(),
+                }),
+              )
+              .describe("The enabled rules' condition values that no request Rebook has seen has"),
           }),
           400: problemsSchema,
           401: errorSchema,
@@ -79,12 +120,13 @@ export const simulateRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
           },
         });
       }
-      return simulateRouting(deps.db, {
+      const result = await simulateRouting(deps.db, {
         rules: resolved.rules,
         from: req.body.from,
         to: req.body.to,
         limit: req.body.limit,
       });
+      return { ...result, unseen: unseenConditions(resolved.rules, await listRuleChoices(deps.db)) };
     },
   );
 };

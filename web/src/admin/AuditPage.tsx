@@ -1,12 +1,13 @@
-// The audit log: who viewed or changed what, newest first; filter by action or request, page through, export as CSV.
-// The filters and page live in the URL.
+// The audit log: who viewed or changed what, newest first; filter by action, patient (name or NHS number) or request,
+// page through, export as CSV. Each entry about a request shows its patient and appointment. The filters and page
+// live in the URL; the API audits each page shown.
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ApiError, get, qs } from "../api/client.ts";
 import type { AuditEntry } from "../api/types.ts";
 import { Pagination } from "../components/Pagination.tsx";
 import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
-import { ukDateTime } from "../format.ts";
+import { nhsNumber, ukDateTime } from "../format.ts";
 
 const ACTIONS: [string, string][] = [
   ["", "Any action"],
@@ -27,6 +28,7 @@ const ACTIONS: [string, string][] = [
   ["user.password_changed", "Password changed"],
   ["user.sign_in_unlocked", "Sign-in delay lifted"],
   ["report.rows_exported", "Report rows exported"],
+  ["audit.viewed", "Audit log viewed"],
   ["audit.exported", "Audit log exported"],
   ["view.created", "Worklist view saved"],
   ["view.updated", "Worklist view changed"],
@@ -49,6 +51,32 @@ function listedText(d: Record<string, unknown>): string {
   return ids === 0 ? "None shown" : `${ids} in a list`;
 }
 
+/** The request's patient and appointment in a few words, or its id when the request has neither. */
+function RequestCell({ entry }: { entry: AuditEntry }) {
+  const r = entry.request;
+  if (!entry.requestId) return null;
+  const who = r?.patientName ?? (r?.nhsNumber ? `NHS ${nhsNumber(r.nhsNumber)}` : null);
+  const when = r?.appointmentStart ? ukDateTime(r.appointmentStart) : r?.appointmentExternalId;
+  if (!r) return <span className="app-muted">Request {entry.requestId.slice(0, 8)} (no longer held)</span>;
+  return (
+    <>
+      <Link to={`/requests/${entry.requestId}`}>{who ?? `Request ${entry.requestId.slice(0, 8)}`}</Link>
+      {r.patientName && r.nhsNumber ? (
+        <>
+          <br />
+          <span className="app-secondary">NHS number {nhsNumber(r.nhsNumber)}</span>
+        </>
+      ) : null}
+      {when ? (
+        <>
+          <br />
+          <span className="app-secondary">Appointment {when}</span>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function AuditPage() {
@@ -56,12 +84,14 @@ export function AuditPage() {
   const [params, setParams] = useSearchParams();
   const action = params.get("action") ?? "";
   const requestId = params.get("request") ?? "";
+  const patient = params.get("patient") ?? "";
   const pages = (params.get("page") ?? "").split(".").filter(Boolean);
   const [page, setPage] = useState<{ items: AuditEntry[]; nextCursor: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [requestField, setRequestField] = useState(requestId);
+  const [patientField, setPatientField] = useState(patient);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const filter = { action: action || undefined, request_id: requestId || undefined };
+  const filter = { action: action || undefined, patient: patient || undefined, request_id: requestId || undefined };
   const query = qs({ ...filter, cursor: pages.at(-1), limit: 50 });
 
   useEffect(() => {
@@ -98,7 +128,7 @@ export function AuditPage() {
       return;
     }
     setFieldError(null);
-    go({ request: v });
+    go({ request: v, patient: patientField.trim().replace(/\s+/g, " ") });
   };
 
   return (
@@ -123,6 +153,20 @@ export function AuditPage() {
               </option>
             ))}
           </select>
+        </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="audit-patient">
+            Patient name or NHS number
+          </label>
+          <input
+            className="nhsuk-input"
+            id="audit-patient"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={100}
+            value={patientField}
+            onChange={(e) => setPatientField(e.target.value)}
+          />
         </div>
         <div className={`nhsuk-form-group${fieldError ? " nhsuk-form-group--error" : ""}`}>
           <label className="nhsuk-label" htmlFor="audit-request">
@@ -172,7 +216,7 @@ export function AuditPage() {
                     Action
                   </th>
                   <th className="nhsuk-table__header" scope="col">
-                    Request
+                    Patient and appointment
                   </th>
                   <th className="nhsuk-table__header" scope="col">
                     From
@@ -195,9 +239,7 @@ export function AuditPage() {
                     </td>
                     <td className="nhsuk-table__cell">
                       {e.requestId ? (
-                        <Link to={`/requests/${e.requestId}`}>
-                          Open<span className="nhsuk-u-visually-hidden"> request {e.requestId.slice(0, 8)}</span>
-                        </Link>
+                        <RequestCell entry={e} />
                       ) : e.action === "requests.listed" ? (
                         <span className="app-muted">{listedText(e.details)}</span>
                       ) : (

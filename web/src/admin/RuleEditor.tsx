@@ -1,10 +1,12 @@
 // One rule of the draft: a summary with reorder, enable and remove buttons, and (when open) its form: name, team,
-// assignee, priority and each condition with a proper control.
+// assignee, priority and each condition with a proper control. Specialties, locations and appointment types are picked
+// by name from what Rebook has seen (GET /api/routing-rules/choices); the rule keeps specialty codes.
 import {
   MATCH_STATES,
   type MatchState,
   type Priority,
   type RequestType,
+  type RuleChoices,
   type RuleConditions,
   type Team,
 } from "../api/types.ts";
@@ -13,9 +15,6 @@ import { matchText, priorityText } from "../format.ts";
 import type { DraftRule } from "./rules.ts";
 
 const LIST_FIELDS: { key: keyof RuleConditions & string; label: string; hint: string }[] = [
-  { key: "specialtyCodes", label: "Specialty codes", hint: "Separate with commas, for example SPEC_03, SPEC_07" },
-  { key: "locations", label: "Location contains", hint: "Any of these words or phrases, separated by commas" },
-  { key: "appointmentTypes", label: "Appointment type contains", hint: "Any of these, separated by commas" },
   { key: "pkbTeams", label: "Sent to PKB team", hint: "PKB team names, separated by commas" },
   { key: "keywords", label: "Words in the patient's note", hint: "Whole words or phrases, separated by commas" },
 ];
@@ -29,11 +28,17 @@ const splitList = (s: string): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/** A specialty's name from its code ("Ophthalmology"), or the code when Rebook has not seen its name. */
+const specialtyName = (code: string, choices: RuleChoices | null): string =>
+  choices?.specialties.find((s) => s.code === code)?.display ?? code;
+
 /** The conditions in words, for the collapsed view. */
-export function describeConditions(c: RuleConditions): string {
+export function describeConditions(c: RuleConditions, choices: RuleChoices | null = null): string {
   const parts: string[] = [];
   if (c.types?.length) parts.push(c.types.map((t) => (t === "cancel" ? "cancellations" : "changes")).join(" or "));
-  if (c.specialtyCodes?.length) parts.push(`specialty ${c.specialtyCodes.join(", ")}`);
+  if (c.specialtyCodes?.length) {
+    parts.push(`specialty ${c.specialtyCodes.map((code) => specialtyName(code, choices)).join(" or ")}`);
+  }
   if (c.locations?.length) parts.push(`location contains ${c.locations.join(" or ")}`);
   if (c.appointmentTypes?.length) parts.push(`appointment type contains ${c.appointmentTypes.join(" or ")}`);
   if (c.pkbTeams?.length) parts.push(`sent to PKB team ${c.pkbTeams.join(" or ")}`);
@@ -44,12 +49,14 @@ export function describeConditions(c: RuleConditions): string {
 
 function CheckboxGroup<T extends string>({
   legend,
+  hint = "Leave all unticked to match any",
   idPrefix,
   options,
   value,
   onChange,
 }: {
   legend: string;
+  hint?: string;
   idPrefix: string;
   options: [T, string][];
   value: T[] | undefined;
@@ -61,14 +68,14 @@ function CheckboxGroup<T extends string>({
       <fieldset className="nhsuk-fieldset" aria-describedby={`${idPrefix}-hint`}>
         <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{legend}</legend>
         <div className="nhsuk-hint" id={`${idPrefix}-hint`}>
-          Leave all unticked to match any
+          {hint}
         </div>
         <div className="nhsuk-checkboxes nhsuk-checkboxes--small app-checkbox-grid">
-          {options.map(([v, label]) => (
+          {options.map(([v, label], i) => (
             <div className="nhsuk-checkboxes__item" key={v}>
               <input
                 className="nhsuk-checkboxes__input"
-                id={`${idPrefix}-${v}`}
+                id={`${idPrefix}-${/^[\w-]+$/.test(v) ? v : i}`}
                 type="checkbox"
                 checked={chosen.has(v)}
                 onChange={(e) => {
@@ -78,7 +85,10 @@ function CheckboxGroup<T extends string>({
                   onChange(next.size ? options.map(([o]) => o).filter((o) => next.has(o)) : undefined);
                 }}
               />
-              <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor={`${idPrefix}-${v}`}>
+              <label
+                className="nhsuk-label nhsuk-checkboxes__label"
+                htmlFor={`${idPrefix}-${/^[\w-]+$/.test(v) ? v : i}`}
+              >
                 {label}
               </label>
             </div>
@@ -89,11 +99,56 @@ function CheckboxGroup<T extends string>({
   );
 }
 
+/**
+ * The seen values as options, most recent names, then any value the rule has that Rebook has not seen (so it can be
+ * unticked), marked as such.
+ */
+function seenOptions(seen: [string, string][], chosen: string[] | undefined): [string, string][] {
+  const known = new Set(seen.map(([v]) => v));
+  const extra = (chosen ?? []).filter((v) => !known.has(v)).map((v): [string, string] => [v, `${v} (not seen yet)`]);
+  return [...seen, ...extra];
+}
+
+/** The picker for a condition Rebook has seen values of, or a note when it has seen none yet. */
+function SeenPicker({
+  legend,
+  idPrefix,
+  seen,
+  value,
+  onChange,
+}: {
+  legend: string;
+  idPrefix: string;
+  seen: [string, string][];
+  value: string[] | undefined;
+  onChange: (v: string[] | undefined) => void;
+}) {
+  const options = seenOptions(seen, value);
+  if (options.length === 0) {
+    return (
+      <p className="nhsuk-body app-secondary">
+        {legend}: Rebook has not seen any yet. Once requests arrive, you can choose from what they had.
+      </p>
+    );
+  }
+  return (
+    <CheckboxGroup<string>
+      legend={legend}
+      hint="From the requests Rebook has seen. Leave all unticked to match any."
+      idPrefix={idPrefix}
+      options={options}
+      value={value}
+      onChange={onChange}
+    />
+  );
+}
+
 export function RuleEditor({
   rule,
   index,
   count,
   teams,
+  choices,
   open,
   errors,
   onToggle,
@@ -105,6 +160,8 @@ export function RuleEditor({
   index: number;
   count: number;
   teams: Team[];
+  /** What Rebook has seen to pick from; null while loading or when it could not be loaded. */
+  choices: RuleChoices | null;
   open: boolean;
   errors: string[];
   onToggle: () => void;
@@ -131,7 +188,7 @@ export function RuleEditor({
           )}
         </h3>
         <p className="nhsuk-body nhsuk-u-margin-bottom-2">
-          {describeConditions(rule.conditions)} → <strong>{team?.name ?? "choose a team"}</strong>
+          {describeConditions(rule.conditions, choices)} → <strong>{team?.name ?? "choose a team"}</strong>
           {rule.priority ? `, priority ${priorityText[rule.priority].toLowerCase()}` : ""}
         </p>
       </div>
@@ -269,6 +326,27 @@ export function RuleEditor({
             ]}
             value={rule.conditions.types}
             onChange={(v) => setCond({ types: v })}
+          />
+          <SeenPicker
+            legend="Specialty"
+            idPrefix={`${id}-specialties`}
+            seen={(choices?.specialties ?? []).map((s) => [s.code, s.display ?? s.code])}
+            value={rule.conditions.specialtyCodes}
+            onChange={(v) => setCond({ specialtyCodes: v })}
+          />
+          <SeenPicker
+            legend="Location"
+            idPrefix={`${id}-locations`}
+            seen={(choices?.locations ?? []).map((l) => [l.value, l.value])}
+            value={rule.conditions.locations}
+            onChange={(v) => setCond({ locations: v })}
+          />
+          <SeenPicker
+            legend="Appointment type"
+            idPrefix={`${id}-appointment-types`}
+            seen={(choices?.appointmentTypes ?? []).map((t) => [t.value, t.value])}
+            value={rule.conditions.appointmentTypes}
+            onChange={(v) => setCond({ appointmentTypes: v })}
           />
           {LIST_FIELDS.map((f) => (
             <div className="nhsuk-form-group" key={f.key}>

@@ -2,7 +2,7 @@
 // requests, then save it; export the saved rules as JSON, and import a file (simulate it first if you like).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, get, post } from "../api/client.ts";
-import type { Rule, Team } from "../api/types.ts";
+import type { Rule, RuleChoices, Team } from "../api/types.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { ErrorSummary, Inset, Loading, PageHeading, useTitle, Warning, type Problem } from "../components/ui.tsx";
 import { plural } from "../format.ts";
@@ -24,6 +24,12 @@ export function RulesPage() {
   const [busy, setBusy] = useState(false);
   const [importDoc, setImportDoc] = useState<{ name: string; doc: { rules?: unknown[] } } | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+
+  const [choices, setChoices] = useState<RuleChoices | null>(null);
+  useEffect(() => {
+    // Without them the editor still shows the rule's own values; only the choice lists are missing.
+    get<RuleChoices>("/api/routing-rules/choices").then(setChoices, () => setChoices(null));
+  }, []);
 
   const load = useCallback(async () => {
     const [rules, t] = await Promise.all([get<Rule[]>("/api/routing-rules"), get<Team[]>("/api/teams")]);
@@ -177,6 +183,7 @@ export function RulesPage() {
             index={i}
             count={draft.length}
             teams={teams}
+            choices={choices}
             open={open.has(r.key)}
             errors={ruleErrors.get(r.key) ?? []}
             onToggle={() =>

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { ApiError, post } from "../api/client.ts";
 import type { SimulationResult } from "../api/types.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
-import { ErrorSummary } from "../components/ui.tsx";
+import { ErrorSummary, Warning } from "../components/ui.tsx";
 import { plural, ukShort } from "../format.ts";
 
 export function Simulator({ rules, label, id = "sim" }: { rules: () => unknown[]; label: string; id?: string }) {
@@ -78,6 +78,19 @@ export function Simulator({ rules, label, id = "sim" }: { rules: () => unknown[]
               Of the {plural(result.total, "request")} replayed, <strong>{result.changed}</strong>{" "}
               {result.changed === 1 ? "would go" : "would go"} to a different team.
             </p>
+            {result.unseen.length ? (
+              <div data-testid="simulation-unseen">
+                <Warning heading="Some conditions match nothing Rebook has seen" level={3}>
+                  <ul>
+                    {result.unseen.map((u) => (
+                      <li key={`${u.rule.position}-${u.condition}-${u.value}`}>
+                        Rule {u.rule.position} ({u.rule.name}): {u.message}
+                      </li>
+                    ))}
+                  </ul>
+                </Warning>
+              </div>
+            ) : null}
             <table className="nhsuk-table">
               <caption className="nhsuk-table__caption">Requests per team</caption>
               <thead className="nhsuk-table__head">

@@ -403,9 +403,32 @@ export interface AuditEntry {
   requestId: string | null;
   details: Record<string, unknown>;
   ip: string | null;
+  /** The request's patient and appointment; null when the entry is about no request or it was purged. */
+  request: {
+    patientName: string | null;
+    nhsNumber: string | null;
+    appointmentStart: string | null;
+    appointmentExternalId: string | null;
+  } | null;
+}
+
+/** What routing rules pick from: the values Rebook has seen on requests' appointments. */
+export interface RuleChoices {
+  specialties: { code: string; display: string | null; requests: number }[];
+  locations: { value: string; requests: number }[];
+  appointmentTypes: { value: string; requests: number }[];
+}
+
+/** A draft rule's condition value that no request Rebook has seen has. */
+export interface UnseenCondition {
+  rule: { position: number; name: string };
+  condition: "specialtyCodes" | "locations" | "appointmentTypes";
+  value: string;
+  message: string;
 }
 
 export interface SimulationResult {
+  unseen: UnseenCondition[];
   total: number;
   changed: number;
   byTeam: { teamId: string | null; teamName: string; current: number; simulated: number }[];
