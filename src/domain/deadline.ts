@@ -132,7 +132,7 @@ export function describeDeadline(
   deadline: Date,
   p: { closed: boolean; now: Date; dueSoonMs: number; zone?: string; passed?: boolean; waitingUntil?: Date | null },
 ): DeadlineView {
-  if (!p.closed && p.passed) return { at: deadline, state: "passed", text: "Appointment passed" };
+  // A wait a person chose shows first: it says what the team is doing about the request.
   if (!p.closed && p.waitingUntil && p.waitingUntil.getTime() > p.now.getTime()) {
     return {
       at: deadline,
@@ -140,6 +140,7 @@ export function describeDeadline(
       text: `Waiting for patient until ${formatDue(p.waitingUntil, p.now, p.zone ?? UK_ZONE)}`,
     };
   }
+  if (!p.closed && p.passed) return { at: deadline, state: "passed", text: "Appointment passed" };
   const state = deadlineState(deadline, p.closed, p.now, p.dueSoonMs);
   const remaining = deadline.getTime() - p.now.getTime();
   const text =

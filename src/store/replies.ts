@@ -1,11 +1,11 @@
 // Reply templates (one per outcome, admin-written) and the facts a reply is filled with.
 import type { ReplyFacts } from "../domain/reply.ts";
-import type { Outcome } from "../requests/vocabulary.ts";
+import type { Outcome, PersonOutcome } from "../requests/vocabulary.ts";
 import type { Queryable } from "./db.ts";
 
 /** A reply template: the outcome it answers, its text with {placeholders}, and who changed it last. */
 export interface ReplyTemplate {
-  outcome: Outcome;
+  outcome: PersonOutcome;
   body: string;
   updatedAt: Date;
   updatedBy: string | null;
@@ -13,7 +13,7 @@ export interface ReplyTemplate {
 
 /** Every reply template, by outcome. */
 export async function listReplyTemplates(db: Queryable): Promise<ReplyTemplate[]> {
-  const rows = await db.query<{ outcome: Outcome; body: string; updated_at: Date; updated_by: string | null }>(
+  const rows = await db.query<{ outcome: PersonOutcome; body: string; updated_at: Date; updated_by: string | null }>(
     `SELECT t.outcome, t.body, t.updated_at, u.display_name AS updated_by FROM reply_templates t
      LEFT JOIN users u ON u.id = t.updated_by ORDER BY t.outcome`,
   );
@@ -29,7 +29,7 @@ export async function replyTemplate(db: Queryable, outcome: Outcome): Promise<st
 /** Writes the template for `outcome`; returns the text it replaced (null when new). Call inside a transaction. */
 export async function saveReplyTemplate(
   tx: Queryable,
-  p: { outcome: Outcome; body: string; userId: string },
+  p: { outcome: PersonOutcome; body: string; userId: string },
 ): Promise<string | null> {
   const [before] = await tx.query<{ body: string }>("SELECT body FROM reply_templates WHERE outcome = $1 FOR UPDATE", [
     p.outcome,

@@ -212,6 +212,34 @@ const ROUTES: Record<string, Entry> = {
     }),
   },
   "GET /api/requests/:id/notes": { expect: everyone(200), call: (f) => ({ url: `/api/requests/${f.requestA}/notes` }) },
+  // ---- Waiting for the patient and answering them: the people who work requests; templates by admins ----
+  "POST /api/requests/:id/wait": {
+    expect: workers(200),
+    call: async (f) => {
+      const id = await f.fresh();
+      await f.db.query(
+        "UPDATE appointment_requests SET outcome = 'needs_patient_contact', status = 'in_progress' WHERE id = $1",
+        [id],
+      );
+      const d = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+      return { url: `/api/requests/${id}/wait`, payload: { until: { date: d, time: "10:00" } } };
+    },
+  },
+  "POST /api/requests/:id/wait/end": {
+    expect: workers(200), // not waiting: nothing changes ("changed": false)
+    call: async (f) => ({ url: `/api/requests/${await f.fresh()}/wait/end`, payload: {} }),
+  },
+  "GET /api/requests/:id/reply": { expect: everyone(200), call: (f) => ({ url: `/api/requests/${f.requestA}/reply` }) },
+  "POST /api/requests/:id/patient-answered": {
+    expect: workers(409), // 409 no_outcome (no outcome recorded yet): reached
+    call: async (f) => ({ url: `/api/requests/${await f.fresh()}/patient-answered`, payload: {} }),
+  },
+  "GET /api/reply-templates": { expect: everyone(200), call: () => ({ url: "/api/reply-templates" }) },
+  "PUT /api/reply-templates/:outcome": {
+    expect: adminOnly(200),
+    call: () => ({ url: "/api/reply-templates/rejected", payload: { body: "Dear {firstName}, we cannot change it." } }),
+  },
+
   "POST /api/requests/:id/notes": {
     expect: workers(201),
     call: (f) => ({ url: `/api/requests/${f.requestA}/notes`, payload: { body: "Phoned the patient" } }),
@@ -317,6 +345,10 @@ const ROUTES: Record<string, Entry> = {
     expect: adminOnly(200),
     call: (f) => ({ url: `/api/teams/${f.teamA}`, payload: { description: "Alpha team" } }),
   },
+  "PUT /api/teams/:id/hours": {
+    expect: adminOnly(200),
+    call: (f) => ({ url: `/api/teams/${f.teamB}/hours`, payload: { hours: null } }),
+  },
   "PUT /api/teams/:id/members/:userId": {
     expect: leadsAndAdmins(200),
     call: async (f) => ({ url: `/api/teams/${f.teamA}/members/${(await f.user()).id}`, payload: { capacity: 5 } }),
@@ -380,6 +412,10 @@ const ROUTES: Record<string, Entry> = {
   "GET /api/reports/rows.csv": report("rows.csv"),
   "GET /api/reports/confirmation": report("confirmation"),
   "GET /api/reports/confirmation.csv": report("confirmation.csv"),
+  "GET /api/reports/settling": report("settling"),
+  "GET /api/reports/settling.csv": report("settling.csv"),
+  "GET /api/reports/people": report("people"),
+  "GET /api/reports/people.csv": report("people.csv"),
 
   // ---- PKB confirmation: everyone signed in (counts for the teams they lead) ----
   "GET /api/pkb-confirmation/summary": {

@@ -150,4 +150,16 @@ describe.each(engines)("saved views ($name)", (engine) => {
     const blank = await call(clerk, "POST", "/api/views", { name: "  ", query: "" });
     expect(blank.status).toBe(400);
   });
+
+  it("refuses a team view for a team that does not exist (an admin may share with any team): 400, not 500", async () => {
+    const admin = await rebook.signIn("admin");
+    const res = await call(admin, "POST", "/api/views", {
+      name: "Nowhere",
+      scope: "team",
+      teamId: "00000000-0000-4000-8000-000000000000",
+      query: "",
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: "unknown_team" } });
+  });
 });

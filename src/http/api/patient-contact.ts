@@ -10,7 +10,7 @@ import { loadWithAccess, type ActionContext } from "../../requests/command.ts";
 import { recordPatientAnswered } from "../../requests/commands/reply.ts";
 import { stopWaiting, waitForPatient } from "../../requests/commands/snooze.ts";
 import { CopyAndOpenPkb, type ReplyChannel } from "../../requests/reply-channel.ts";
-import { OUTCOMES } from "../../requests/vocabulary.ts";
+import { OUTCOMES, PERSON_OUTCOMES } from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
 import { listReplyTemplates, readReplySource, replyTemplate, saveReplyTemplate } from "../../store/replies.ts";
 import type { AppDeps } from "../server.ts";
@@ -21,7 +21,7 @@ const idParams = z.object({ id: z.uuid() });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 
 const templateSchema = z.object({
-  outcome: z.enum(OUTCOMES),
+  outcome: z.enum(PERSON_OUTCOMES),
   body: z.string(),
   updatedAt: z.date(),
   updatedBy: z.string().nullable().describe("Display name of who last changed it (null: as installed)"),
@@ -191,7 +191,7 @@ export const patientContactRoutes: FastifyPluginAsyncZod<AppDeps & { replyChanne
         operationId: "putReplyTemplate",
         summary: "Write the reply template for an outcome (admins; audited)",
         description: "400 invalid_template for an unknown {placeholder}, empty text or over 4,000 characters.",
-        params: z.object({ outcome: z.enum(OUTCOMES) }),
+        params: z.object({ outcome: z.enum(PERSON_OUTCOMES) }),
         body: z.object({ body: z.string().max(10_000) }),
         response: { 200: templateSchema, 400: errorSchema, 403: errorSchema },
       },

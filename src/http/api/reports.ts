@@ -121,6 +121,7 @@ const outcomeCountsSchema = z.object({
   cancelled: z.number().int(),
   rejected: z.number().int(),
   needs_patient_contact: z.number().int(),
+  already_done_in_pkb: z.number().int().describe("Closed by Rebook: PKB already showed the cancellation"),
   none: z.number().int(),
 });
 

@@ -18,6 +18,7 @@ import {
   updateSavedView,
   type SavedView,
 } from "../../store/saved-views.ts";
+import { teamExists } from "../../store/teams.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 import { listQuery, requestFilter } from "./requests.ts";
@@ -152,6 +153,7 @@ export const viewRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
       if (b.scope === "team") {
         if (!b.teamId) throw new AppError("team_required", "Choose the team to share the view with", 400);
         ensure(canAssignOthers(user, b.teamId), "Only the team's leads and admins can share a view with the team");
+        if (!(await teamExists(deps.db, b.teamId))) throw new AppError("unknown_team", "There is no such team", 400);
       }
       const created = await deps.db
         .transaction(async (tx) => {
