@@ -306,7 +306,7 @@ export function RequestTable({
     enableRowSelection: (row) => row.original.status !== "processing",
   });
   return (
-    <div className="app-table-scroll" role="region" aria-label="Requests" tabIndex={0}>
+    <div className="app-table-scroll app-worklist-scroll" role="region" aria-label="Requests" tabIndex={0}>
       <table
         className={`nhsuk-table app-worklist${compact ? " app-worklist--compact" : ""}${narrow ? " app-worklist--narrow" : ""}`}
         aria-busy={busy}
