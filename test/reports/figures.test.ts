@@ -22,12 +22,15 @@ const sla = (met: number, missed: number, pending = 0) => ({
 });
 const noTimings = { requests: 0, firstAction: durations(0), outcome: durations(0), sla: sla(0, 0) };
 const outcomes = (
-  o: Partial<Record<"rebooked" | "cancelled" | "rejected" | "needs_patient_contact" | "none", number>>,
+  o: Partial<
+    Record<"rebooked" | "cancelled" | "rejected" | "needs_patient_contact" | "already_done_in_pkb" | "none", number>
+  >,
 ) => ({
   rebooked: 0,
   cancelled: 0,
   rejected: 0,
   needs_patient_contact: 0,
+  already_done_in_pkb: 0,
   none: 0,
   ...o,
 });
