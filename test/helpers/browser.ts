@@ -263,7 +263,8 @@ export async function expectNoAxeViolations(page: Page, label: string): Promise<
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // A full-page capture of a tall page on a loaded 2-core machine can take longer than the default action timeout.
+  await page.screenshot({ path: file, fullPage: true, timeout: 30_000 });
   return file;
 }
 
