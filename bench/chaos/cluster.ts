@@ -33,6 +33,9 @@ export async function startEmulator(p: {
       SANDBOX_PORT: String(p.port),
       SANDBOX_SEED: String(p.seed),
       SANDBOX_SIZE: String(p.requests),
+      // The verdict's ground truth is one request per request message; settle scenarios (repeats merged into the open
+      // request, cancels already done in PKB) are proved by their own tests (test/integration/settle.test.ts).
+      SANDBOX_SETTLE_SCENARIOS: "0",
       SANDBOX_REDIRECT_URIS: p.redirectUris.join(","),
       SANDBOX_ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL_SECONDS),
       SANDBOX_LOG_LEVEL: "warn",

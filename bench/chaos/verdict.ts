@@ -68,6 +68,14 @@ export function judge(
   const requestsByMessage = new Map<string, StoredRequest[]>();
   for (const r of requests) requestsByMessage.set(r.messageId, [...(requestsByMessage.get(r.messageId) ?? []), r]);
 
+  // The kinds of the repeats filed on each request (by the request's PKB message id).
+  const repeatsOf = new Map<string, string[]>();
+  for (const m of messages) {
+    const t = truthById.get(m.messageId);
+    if (m.kind !== "request" || !m.requestMessageId || m.requestMessageId === m.messageId || !t) continue;
+    repeatsOf.set(m.requestMessageId, [...(repeatsOf.get(m.requestMessageId) ?? []), t.kind]);
+  }
+
   const v: Verdict = {
     truthRequests: truth.filter((t) => isRequest(t.kind)).length,
     storedRequests: requests.length,
@@ -86,12 +94,20 @@ export function judge(
       if (rows.length === 0) {
         if (!m) v.lost.requests.push({ messageId: t.messageId, reason: "message never stored" });
         else if (m.kind === null) v.lost.requests.push({ messageId: t.messageId, reason: "stored, never classified" });
-        else if (m.kind === "request") v.lost.requests.push({ messageId: t.messageId, reason: "no request row" });
+        else if (m.kind === "request" && m.requestMessageId && m.requestMessageId !== t.messageId) {
+          // A repeat (docs/settling.md): filed on the open request for the same appointment, no work item of its own.
+          const first = truthById.get(m.requestMessageId);
+          if (!first || first.nhsNumber !== t.nhsNumber || first.appointmentId !== t.appointmentId)
+            wrong(t.messageId, "repeat attached to a request for another appointment");
+        } else if (m.kind === "request") v.lost.requests.push({ messageId: t.messageId, reason: "no request row" });
         else wrong(t.messageId, `a ${t.kind} request filed as ${m.kind}`);
         continue;
       }
       const r = rows[0]!;
-      if (r.type !== null && r.type !== t.kind) wrong(t.messageId, `type ${r.type}, sent as ${t.kind}`);
+      // A cancel after a change makes the open request a cancel: its type may be a repeat's.
+      const repeatKinds = repeatsOf.get(t.messageId) ?? [];
+      if (r.type !== null && r.type !== t.kind && !repeatKinds.includes(r.type))
+        wrong(t.messageId, `type ${r.type}, sent as ${t.kind}`);
       if (r.nhsNumber !== null && r.nhsNumber !== t.nhsNumber) wrong(t.messageId, "identified as another patient");
       if (r.matchState === "auto_linked" && r.appointmentId !== t.appointmentId)
         wrong(t.messageId, "auto-linked to another appointment");

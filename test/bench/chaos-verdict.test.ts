@@ -67,6 +67,26 @@ describe("judge", () => {
     });
   });
 
+  it("accepts a repeat filed on the open request for the same appointment (a cancel after a change makes it a cancel)", () => {
+    const first = req("1");
+    const again: TruthEntry = { ...req("2", "cancel"), nhsNumber: first.nhsNumber, appointmentId: first.appointmentId };
+    const elsewhere = req("3");
+    const v = judge(
+      [first, again, elsewhere, req("4")],
+      [
+        stored("1", "request", "1"),
+        stored("2", "request", "1"),
+        stored("3", "request", "4"),
+        stored("4", "request", "4"),
+      ],
+      [row(first, { type: "cancel" }), row(req("4"))],
+    );
+    expect(v.lost.requests).toEqual([]);
+    expect(v.wronglyMatched).toEqual([
+      { messageId: "3", reason: "repeat attached to a request for another appointment" },
+    ]);
+  });
+
   it("counts requests and other messages never stored, or stored but never classified, as lost", () => {
     const truth = [req("1"), req("2"), req("4"), other("3", "unrelated")];
     const v = judge(truth, [stored("2", null), stored("4", "request")], []);
