@@ -109,9 +109,7 @@ export async function findSameAppointment(
       ($3::text IS NOT NULL AND r.appointment_external_id = $3)
       OR ($4::text IS NOT NULL AND r.appointment_fhir_id = $4)
       OR ($5::timestamptz IS NOT NULL AND r.requested_start = $5
-          AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)
-          -- An unlinked request never joins a linked one by time alone: the patient may have two appointments then.
-          AND ($4::text IS NOT NULL OR r.appointment_fhir_id IS NULL)))`;
+          AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)))`;
   const params = [k.requestId, k.nhsNumber ?? k.patientPkbId, k.externalId, k.fhirId, k.requestedStart];
   type Row = {
     id: string;
