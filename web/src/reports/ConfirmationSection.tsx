@@ -1,9 +1,8 @@
 // Reports: whether outcomes reached PKB — time from the outcome to PKB showing it (median, 90% within) and the share
 // confirmed within the limit, per specialty and per team, with a CSV download. Loads its own report for the view.
-import { useEffect, useState } from "react";
-import { ApiError, get } from "../api/client.ts";
 import { ErrorSummary, Loading } from "../components/ui.tsx";
 import { DataTable } from "./DataTable.tsx";
+import { useSectionReport } from "./useSectionReport.ts";
 import { apiQuery, durationText, numberText, percentText, type ReportView } from "./model.ts";
 
 /** Figures of a set of outcomes (GET /api/reports/confirmation). */
@@ -50,23 +49,12 @@ const cells = (f: ConfirmationFigures) => [
 /** The "Confirmed in PKB" section's body for the current report view. */
 export function ConfirmationSection({ view }: { view: ReportView }) {
   const query = apiQuery(view, false);
-  const [loaded, setLoaded] = useState<{ query: string; report: ConfirmationReport } | null>(null);
-  const [error, setError] = useState<{ query: string; message: string } | null>(null);
-  useEffect(() => {
-    const ctl = new AbortController();
-    get<ConfirmationReport>(`/api/reports/confirmation?${query}`, { signal: ctl.signal })
-      .then((report) => setLoaded({ query, report }))
-      .catch((err: unknown) => {
-        if ((err as Error).name === "AbortError") return;
-        setError({
-          query,
-          message: err instanceof ApiError ? err.message : "The confirmation report could not be loaded.",
-        });
-      });
-    return () => ctl.abort();
-  }, [query]);
-  if (error?.query === query) return <ErrorSummary problems={[{ text: error.message }]} />;
-  const report = loaded?.query === query ? loaded.report : null;
+  const { report, error } = useSectionReport<ConfirmationReport>(
+    "confirmation",
+    query,
+    "The confirmation report could not be loaded.",
+  );
+  if (error) return <ErrorSummary problems={[{ text: error }]} />;
   if (!report) return <Loading what="Loading the PKB confirmation figures" />;
   const o = report.overall;
   return (

@@ -1,9 +1,8 @@
 // Reports: requests handled per person (for admins, and team leads for their teams), beside the team and overall
 // figures, with the time to outcome and the share of patients answered; CSV download. Loads its own report.
-import { useEffect, useState } from "react";
-import { ApiError, get } from "../api/client.ts";
 import { ErrorSummary, Loading } from "../components/ui.tsx";
 import { DataTable } from "./DataTable.tsx";
+import { useSectionReport } from "./useSectionReport.ts";
 import { apiQuery, durationText, numberText, percentText, type ReportView } from "./model.ts";
 
 interface Figures {
@@ -41,23 +40,12 @@ const cells = (f: Figures) => [
 /** The "Handled by person" section's body. */
 export function PeopleSection({ view }: { view: ReportView }) {
   const query = apiQuery(view, false);
-  const [loaded, setLoaded] = useState<{ query: string; report: PeopleReport } | null>(null);
-  const [error, setError] = useState<{ query: string; message: string } | null>(null);
-  useEffect(() => {
-    const ctl = new AbortController();
-    get<PeopleReport>(`/api/reports/people?${query}`, { signal: ctl.signal })
-      .then((report) => setLoaded({ query, report }))
-      .catch((err: unknown) => {
-        if ((err as Error).name === "AbortError") return;
-        setError({
-          query,
-          message: err instanceof ApiError ? err.message : "The per-person figures could not be loaded.",
-        });
-      });
-    return () => ctl.abort();
-  }, [query]);
-  if (error?.query === query) return <ErrorSummary problems={[{ text: error.message }]} />;
-  const report = loaded?.query === query ? loaded.report : null;
+  const { report, error } = useSectionReport<PeopleReport>(
+    "people",
+    query,
+    "The per-person figures could not be loaded.",
+  );
+  if (error) return <ErrorSummary problems={[{ text: error }]} />;
   if (!report) return <Loading what="Loading the per-person figures" />;
   const o = report.overall;
   return (

@@ -1,10 +1,9 @@
 // Reports: appointment passed before action (the figure a service manager must see), requests closed because PKB
 // already showed them done, PKB showing a change since the request, repeats and requests asked again after an outcome,
 // per specialty, with a CSV download (docs/settling.md). Loads its own report for the view.
-import { useEffect, useState } from "react";
-import { ApiError, get } from "../api/client.ts";
 import { ErrorSummary, Loading } from "../components/ui.tsx";
 import { DataTable } from "./DataTable.tsx";
+import { useSectionReport } from "./useSectionReport.ts";
 import { apiQuery, numberText, type ReportView } from "./model.ts";
 
 /** Settling figures of a set of requests (GET /api/reports/settling). */
@@ -46,23 +45,12 @@ const cells = (f: SettlingFigures) => [
 /** The "Passed, already done, asked again" section's body for the current report view. */
 export function SettlingSection({ view }: { view: ReportView }) {
   const query = apiQuery(view, false);
-  const [loaded, setLoaded] = useState<{ query: string; report: SettlingReport } | null>(null);
-  const [error, setError] = useState<{ query: string; message: string } | null>(null);
-  useEffect(() => {
-    const ctl = new AbortController();
-    get<SettlingReport>(`/api/reports/settling?${query}`, { signal: ctl.signal })
-      .then((report) => setLoaded({ query, report }))
-      .catch((err: unknown) => {
-        if ((err as Error).name === "AbortError") return;
-        setError({
-          query,
-          message: err instanceof ApiError ? err.message : "The settling report could not be loaded.",
-        });
-      });
-    return () => ctl.abort();
-  }, [query]);
-  if (error?.query === query) return <ErrorSummary problems={[{ text: error.message }]} />;
-  const report = loaded?.query === query ? loaded.report : null;
+  const { report, error } = useSectionReport<SettlingReport>(
+    "settling",
+    query,
+    "The settling report could not be loaded.",
+  );
+  if (error) return <ErrorSummary problems={[{ text: error }]} />;
   if (!report) return <Loading what="Loading the appointment passed and repeat figures" />;
   const o = report.overall;
   return (
