@@ -61,7 +61,10 @@ async function run(opts: ChaosOptions, logDir: string, cleanups: (() => Promise<
           `+${CHAOS_FAULTS.latencyMs} ms`),
   );
   const db: RunDatabase = await createRunDatabase(opts.pgUrl);
-  cleanups.push(() => db.drop());
+  cleanups.push(async () => {
+    if (opts.keepDb) console.log(`database kept: ${db.url} (drop it with: dropdb -h 127.0.0.1 -U postgres ${db.name})`);
+    else await db.drop();
+  });
   const alerts = await alertReceiver();
   cleanups.push(() => alerts.close());
   const ports = await pickPorts();
@@ -148,6 +151,8 @@ async function run(opts: ChaosOptions, logDir: string, cleanups: (() => Promise<
 
   const stored = await storedState(db.pool);
   const verdict = judge(truth, stored.messages, stored.requests, visible);
+  // The ground truth beside the logs, to trace a failure against the kept database (ids and kinds; synthetic data).
+  fs.writeFileSync(path.join(logDir, "ground-truth.json"), JSON.stringify(truth, null, 1));
   const storedAt = new Map(stored.messages.map((m) => [m.messageId, m.storedAt]));
   const gaps = collectionGaps(
     live.sent.map((m) => ({ messageId: m.messageId, sentAt: m.sentAt, storedAt: storedAt.get(m.messageId) ?? null })),

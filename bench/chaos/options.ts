@@ -23,6 +23,8 @@ export interface ChaosOptions {
   /** Admin connection to the local PostgreSQL server (the run creates and drops its own database there). */
   pgUrl: string;
   keepLogs: boolean;
+  /** Keep the run's PostgreSQL database (to trace a failure in SQL); its name is printed. */
+  keepDb: boolean;
 }
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -77,6 +79,7 @@ export function parseOptions(argv: string[]): ChaosOptions {
       "postgres://postgres@127.0.0.1:5432/postgres",
     )
     .option("--keep-logs", "keep the instances' and the emulator's logs even when the run passes")
+    .option("--keep-db", "keep the run's database afterwards (its name is printed; drop it yourself)")
     .showHelpAfterError("(npm run chaos -- --help lists the options)")
     .exitOverride();
   try {
@@ -98,6 +101,7 @@ export function parseOptions(argv: string[]): ChaosOptions {
     calm?: boolean;
     pgUrl: string;
     keepLogs?: boolean;
+    keepDb?: boolean;
   }>();
   const short = o.short ?? false;
   const requests = o.requests ?? (short ? 300 : 1000);
@@ -114,5 +118,6 @@ export function parseOptions(argv: string[]): ChaosOptions {
     calm: o.calm ?? false,
     pgUrl: o.pgUrl,
     keepLogs: o.keepLogs ?? false,
+    keepDb: o.keepDb ?? false,
   };
 }

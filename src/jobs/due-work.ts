@@ -122,12 +122,30 @@ export async function releaseClaims(db: Queryable, q: DueQueue, ids: readonly st
   ]);
 }
 
+/**
+ * Keeps this worker's claims: pushes the due time of rows it still holds (claimed, not yet settled) to at least
+ * `leaseMs` from now. It never shortens a due time (a retry or pause set further ahead stays) and never touches a row
+ * settled done (no due time) or made due again (due time passed).
+ */
+export async function renewClaims(db: Queryable, q: DueQueue, ids: readonly string[], leaseMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE ${q.table} SET ${q.due} = GREATEST(${q.due}, now() + make_interval(secs => $2::double precision / 1000))
+     WHERE ${q.id} = ANY($1::${q.idType}[]) AND ${q.due} > now()`,
+    [ids, leaseMs],
+  );
+}
+
 /** Options of a drain: claim size, concurrency, claim lease, and what to do with each claimed id. */
 export interface DrainOptions<R> {
   /** Most rows one claim takes. */
   batchSize: number;
   /** Rows worked at once: the pool keeps this many in flight while rows are due. */
   concurrency: number;
+  /**
+   * How long a claimed row stays hidden from other workers. The drain renews it every third of the lease while it
+   * holds the row, so it can be short: a worker that dies (kill -9, a lost host) gives its rows back within a lease.
+   */
   leaseMs: number;
   signal?: AbortSignal;
   /** Works one claimed row; must settle it (done, reschedule, give up) itself. */
@@ -157,6 +175,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
   const pauseWindow = Math.max(1, Math.min(opts.batchSize, 2 * concurrency));
   const waiting: string[] = [];
   const inFlight = new Set<Promise<void>>();
+  const held = new Set<string>(); // ids in flight, for renewing their claims
   const pausedRun = new Set<string>(); // rows that paused since the last result that was not a pause
   let stop = false;
   let failure: { error: unknown } | null = null;
@@ -167,7 +186,23 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
   const onAbort = (): void => wake();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
+  // The claims of the rows held (in flight and claimed ahead) are renewed while the drain runs; a failed renewal is
+  // retried at the next tick (at worst a row is worked twice, which work must allow anyway).
+  let renewing: Promise<void> | null = null;
+  const renewal = setInterval(
+    () => {
+      if (renewing) return;
+      const ids = [...held, ...waiting];
+      renewing = renewClaims(db, q, ids, opts.leaseMs)
+        .catch(() => undefined)
+        .finally(() => (renewing = null));
+    },
+    Math.max(50, Math.floor(opts.leaseMs / 3)),
+  );
+  renewal.unref();
+
   const start = (id: string): void => {
+    held.add(id);
     const p = (async () => {
       try {
         const result = await opts.work(id);
@@ -180,6 +215,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
         stop = true;
       }
     })().finally(() => {
+      held.delete(id);
       inFlight.delete(p);
       dry = false;
       wake();
@@ -212,6 +248,8 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
     }
     await Promise.all(inFlight);
   } finally {
+    clearInterval(renewal);
+    await renewing;
     opts.signal?.removeEventListener("abort", onAbort);
     // Claimed but never started (stopped, aborted, failed): due again now rather than after the claim lease.
     await releaseClaims(db, q, waiting.splice(0)).catch((error: unknown) => {

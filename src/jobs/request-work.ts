@@ -6,8 +6,8 @@ import { processors, DEFAULT_WORK_BACKOFF, type Processor, type WorkContext } fr
 import { finishWork, giveUpWork, readWork, requestWorkQueue } from "../store/request-work.ts";
 import { afterFailure, drainDue, reschedule } from "./due-work.ts";
 
-/** How long a claimed item is hidden from other workers while this one works on it. */
-const CLAIM_MS = 2 * 60_000;
+/** How long a claimed item is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
+const CLAIM_MS = 30_000;
 
 /** How one item ended: finished (or moot), due again later, retrying after a failure, or given up. */
 export type WorkOutcome = "done" | "later" | "retry" | "gave_up";

@@ -10,3 +10,17 @@ export function typeAfterRepeat(open: RequestType | null, repeat: RequestType | 
   if (repeat === "cancel" && open !== "cancel") return "cancel";
   return open ?? repeat;
 }
+
+/**
+ * Whether the requested start names more than one of the patient's appointments (twins: the same start, e.g. two
+ * clinics booked together). Then the start cannot tell which appointment a request is about, so two requests naming it
+ * are never folded into one by the start alone (hazard H1a in docs/clinical-safety.md): a person links each.
+ */
+export function startSharedByCandidates(
+  candidates: readonly { start: Date | string | null }[],
+  requestedStart: Date | null,
+): boolean {
+  if (!requestedStart) return false;
+  const at = requestedStart.getTime();
+  return candidates.filter((c) => c.start !== null && new Date(c.start).getTime() === at).length > 1;
+}

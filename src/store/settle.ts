@@ -81,8 +81,11 @@ export interface SameAppointmentKey {
   /** The linked appointment, when the match linked one. */
   fhirId: string | null;
   externalId: string | null;
-  /** The start the message named. */
+  /** The start the message named, and the subject ("Eye clinic"). */
   requestedStart: Date | null;
+  requestedSubject: string | null;
+  /** The start names two or more of the patient's appointments (startSharedByCandidates): never joined by it. */
+  startShared: boolean;
 }
 
 /** A request found for the same appointment. */
@@ -96,7 +99,8 @@ export interface SameAppointmentRequest {
 
 /**
  * The other requests of the same patient about the same appointment: the same external identifier or FHIR id, or the
- * same requested start when they are not linked to two different appointments. `open`: the oldest still open or in
+ * same requested start and subject when they are not linked to two different appointments and the start names one
+ * appointment only on both sides (neither request's candidates hold two at it). `open`: the oldest still open or in
  * progress (locked FOR UPDATE); `done`: the latest done one. Call holding lockPatientRequests.
  */
 export async function findSameAppointment(
@@ -108,9 +112,20 @@ export async function findSameAppointment(
   const same = `r.id <> $1 AND ${patient} AND (
       ($3::text IS NOT NULL AND r.appointment_external_id = $3)
       OR ($4::text IS NOT NULL AND r.appointment_fhir_id = $4)
-      OR ($5::timestamptz IS NOT NULL AND r.requested_start = $5
-          AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)))`;
-  const params = [k.requestId, k.nhsNumber ?? k.patientPkbId, k.externalId, k.fhirId, k.requestedStart];
+      OR ($5::timestamptz IS NOT NULL AND NOT $7::boolean AND r.requested_start = $5
+          AND r.requested_subject IS NOT DISTINCT FROM $6::text
+          AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)
+          AND (SELECT count(*) FROM jsonb_array_elements(COALESCE(r.candidates, '[]'::jsonb)) c
+               WHERE (c->>'start')::timestamptz = r.requested_start) < 2))`;
+  const params = [
+    k.requestId,
+    k.nhsNumber ?? k.patientPkbId,
+    k.externalId,
+    k.fhirId,
+    k.requestedStart,
+    k.requestedSubject,
+    k.startShared,
+  ];
   type Row = {
     id: string;
     status: RequestStatus;

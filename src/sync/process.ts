@@ -18,8 +18,8 @@ import type { SyncDeps } from "./deps.ts";
 import { publishRequestUpdated } from "../events/publish.ts";
 import { findAppointment, identifyPatient } from "./identify.ts";
 
-/** How long a claimed request is hidden from other workers while this one works on it. */
-const CLAIM_MS = 2 * 60_000;
+/** How long a claimed request is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
+const CLAIM_MS = 30_000;
 /**
  * When no connection can reach PKB, requests wait for access (not counted as attempts): a new grant wakes them at
  * once; this is only how long until they are looked at again if nothing does.

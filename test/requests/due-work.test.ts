@@ -210,6 +210,44 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(row).toEqual({ due: 5, claimed: 0 });
   });
 
+  // The chaos run's 15 requests left processing: a killed instance's claims stayed hidden for the whole two-minute
+  // lease. The lease is now short and renewed by the live worker, so a dead one's rows come back within seconds while
+  // a slow row of a live one is never taken by another worker.
+  it("renews the lease of rows in flight and claimed ahead while it works; a dead worker's rows are due after the lease", async () => {
+    const [slow, ahead] = await seed(t.db, [
+      { kind: "i", dueInMs: -2_000 },
+      { kind: "i", dueInMs: -1_000 },
+    ]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const drain = drainDue(t.db, queue("i"), {
+      batchSize: 10,
+      concurrency: 1,
+      leaseMs: 300,
+      work: async (id) => {
+        if (id === slow) await gate;
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+    });
+    // Three leases later, another worker still finds neither row due (the one in flight, the one claimed ahead).
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await claimDue(t.db, queue("i"), { limit: 10, leaseMs: 60_000 })).toEqual([]);
+    release();
+    await drain;
+    const [row] = await t.db.query<{ open: number }>(
+      "SELECT count(*)::int AS open FROM due_test WHERE kind = 'i' AND due_at IS NOT NULL",
+    );
+    expect(row!.open).toBe(0);
+    // A worker that claims and dies renews nothing: its row is due again once the lease has run out.
+    const [orphan] = await seed(t.db, [{ kind: "i", dueInMs: -1_000 }]);
+    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 300 })).toEqual([orphan]);
+    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 300 })).toEqual([]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 60_000 })).toEqual([orphan]);
+    void ahead;
+  });
+
   if (engine.name === "postgres") {
     it("gives concurrent workers disjoint rows and skips rows another transaction holds", async () => {
       const ids = await seed(

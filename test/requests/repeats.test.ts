@@ -74,6 +74,14 @@ const linkedTo = (fhirId: string): MatchResult => ({
   candidates: [candidate(fhirId)],
   summary: ["test"],
 });
+/** Two appointments of the patient at the same start with the same subject: a person must choose (review). */
+const ambiguous = (a: string, b: string): MatchResult => ({
+  decision: "review",
+  best: candidate(a),
+  confidence: 0.5,
+  candidates: [candidate(a), candidate(b)],
+  summary: ["test"],
+});
 const message = (type: "change" | "cancel"): MessageFacts => ({
   type,
   pkbTeamName: null,
@@ -135,6 +143,59 @@ describe.each(engines)("one work item per appointment on $name", { timeout: 60_0
     // Same requested start, but linked to a different appointment (a twin): not a repeat.
     await match(t.db, other, p, "appt-b", "change");
     expect((await requestsOf(t.db, p)).map((r) => r.status)).toEqual(["open", "open"]);
+  });
+
+  // The chaos run's message 134002291 (hazard H1a): the patient has two appointments at the same start with the same
+  // subject, asks to change one and cancel the other. Neither request can be linked, and folding the cancel into the
+  // change would lose a request and make the change a cancel of an appointment nobody chose.
+  it("two requests naming a start shared by two of the patient's appointments stay two work items", async () => {
+    const p = nhs();
+    const review = (requestId: string, type: "change" | "cancel") =>
+      applyMatchResult(t.db, {
+        requestId,
+        nhsNumber: p,
+        pkbUserId: `pkb-${p}`,
+        match: ambiguous("twin-a", "twin-b"),
+        message: message(type),
+        requestedStart: start,
+      });
+    const first = await newRequest(t.db, "change", `pkb-${p}`);
+    await review(first, "change");
+    const second = await newRequest(t.db, "cancel", `pkb-${p}`);
+    await review(second, "cancel");
+    const rows = await requestsOf(t.db, p);
+    expect(rows.map((r) => [r.status, r.type, r.asked_count]).sort()).toEqual([
+      ["open", "cancel", 1],
+      ["open", "change", 1],
+    ]);
+    // Nor does a later request linked to one of the twins join the ambiguous open one by its start.
+    const third = await newRequest(t.db, "cancel", `pkb-${p}`);
+    await match(t.db, third, p, "twin-b", "cancel");
+    expect(await requestsOf(t.db, p)).toHaveLength(3);
+  });
+
+  it("a request naming another subject at the same start is not a repeat", async () => {
+    const p = nhs();
+    const first = await newRequest(t.db, "change", `pkb-${p}`);
+    await applyMatchResult(t.db, {
+      requestId: first,
+      nhsNumber: p,
+      pkbUserId: `pkb-${p}`,
+      match: { decision: "no_candidates", best: null, confidence: 0, candidates: [], summary: ["test"] },
+      message: message("change"),
+      requestedStart: start,
+    });
+    const second = await newRequest(t.db, "cancel", `pkb-${p}`);
+    await t.db.query("UPDATE appointment_requests SET requested_subject = 'Fracture clinic' WHERE id = $1", [second]);
+    await applyMatchResult(t.db, {
+      requestId: second,
+      nhsNumber: p,
+      pkbUserId: `pkb-${p}`,
+      match: { decision: "no_candidates", best: null, confidence: 0, candidates: [], summary: ["test"] },
+      message: { ...message("cancel"), requestedSubject: "Fracture clinic" },
+      requestedStart: start,
+    });
+    expect(await requestsOf(t.db, p)).toHaveLength(2);
   });
 
   it.runIf(engine.name === "postgres")(

@@ -15,7 +15,7 @@ import {
 } from "../../store/settle.ts";
 import { nextAutoAssignee } from "../assignment.ts";
 import { runSystemCommand, systemCommandIn, UNCHANGED, type RequestWriter } from "../command.ts";
-import { typeAfterRepeat } from "../repeats.ts";
+import { startSharedByCandidates, typeAfterRepeat } from "../repeats.ts";
 import { matchResultPatch } from "../match.ts";
 import { matchEventOf } from "../state.ts";
 import type { MatchState, RequestType } from "../vocabulary.ts";
@@ -159,6 +159,8 @@ export async function recordPatientNotIdentified(
       fhirId: null,
       externalId: null,
       requestedStart: props.requestedStart ?? null,
+      requestedSubject: props.message.requestedSubject,
+      startShared: false,
     });
     if (attached) return attached;
     await w.update({
@@ -203,6 +205,8 @@ export async function applyMatchResult(
       fhirId: linked?.fhirId ?? null,
       externalId: linked?.externalId ?? null,
       requestedStart: props.requestedStart ?? null,
+      requestedSubject: props.message.requestedSubject,
+      startShared: startSharedByCandidates(match.candidates, props.requestedStart ?? null),
     });
     if (attached) return attached;
     await w.update({
