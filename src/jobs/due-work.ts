@@ -188,14 +188,15 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
 
   // The claims of the rows held (in flight and claimed ahead) are renewed while the drain runs; a failed renewal is
   // retried at the next tick (at worst a row is worked twice, which work must allow anyway).
-  let renewing: Promise<void> | null = null;
+  let renewing = false;
+  let lastRenewal: Promise<void> = Promise.resolve();
   const renewal = setInterval(
     () => {
       if (renewing) return;
-      const ids = [...held, ...waiting];
-      renewing = renewClaims(db, q, ids, opts.leaseMs)
+      renewing = true;
+      lastRenewal = renewClaims(db, q, [...held, ...waiting], opts.leaseMs)
         .catch(() => undefined)
-        .finally(() => (renewing = null));
+        .finally(() => (renewing = false));
     },
     Math.max(50, Math.floor(opts.leaseMs / 3)),
   );
@@ -249,7 +250,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
     await Promise.all(inFlight);
   } finally {
     clearInterval(renewal);
-    await renewing;
+    await lastRenewal;
     opts.signal?.removeEventListener("abort", onAbort);
     // Claimed but never started (stopped, aborted, failed): due again now rather than after the claim lease.
     await releaseClaims(db, q, waiting.splice(0)).catch((error: unknown) => {
