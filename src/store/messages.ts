@@ -46,6 +46,88 @@ export async function insertMessageIfNew(
   return rows.length === 1;
 }
 
+/**
+ * Stores many messages in one statement, skipping those already stored (by PKB id, also a repeat within `ms`); returns
+ * the ids this call stored.
+ */
+export async function insertMessagesIfNew(
+  db: Queryable,
+  ms: readonly Omit<StoredMessage, "kind" | "requestId">[],
+  seenThroughConnectionId: string | null,
+): Promise<Set<string>> {
+  if (ms.length === 0) return new Set();
+  const rows = await db.query<{ pkb_message_id: string }>(
+    `INSERT INTO pkb_messages (pkb_message_id, conversation_id, subject, content, sent_at, sender_id, patient_pkb_id,
+       message_status, raw, first_seen_connection_id, raw_original)
+     SELECT m.id, m.conversation_id, m.subject, m.content, m.sent_at, m.sender_id, m.patient_pkb_id, m.message_status,
+       m.raw::jsonb, $10::uuid, m.raw_original
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $11::text[])
+       AS m(id, conversation_id, subject, content, sent_at, sender_id, patient_pkb_id, message_status, raw, raw_original)
+     ON CONFLICT (pkb_message_id) DO NOTHING RETURNING pkb_message_id`,
+    [
+      ms.map((m) => m.pkbMessageId),
+      ms.map((m) => m.conversationId),
+      ms.map((m) => m.subject),
+      ms.map((m) => m.content),
+      ms.map((m) => m.sentAt),
+      ms.map((m) => m.senderId),
+      ms.map((m) => m.patientPkbId),
+      ms.map((m) => m.messageStatus),
+      ms.map((m) => JSON.stringify(m.raw)),
+      seenThroughConnectionId,
+      ms.map((m) => m.rawOriginal ?? null),
+    ],
+  );
+  return new Set(rows.map((r) => r.pkb_message_id));
+}
+
+/** What filing new messages needs to know of their conversations already stored. */
+export interface ConversationsSoFar {
+  /** Per conversation, its requests and when each was received (a repeat's message counts for the request it joined). */
+  requests: Map<string, { id: string; at: Date }[]>;
+  /** Per conversation, the latest unrelated message's time (a request before it adopts it as a follow-up). */
+  latestUnrelated: Map<string, Date>;
+}
+
+/** Reads, in one statement, what filing new messages needs of their conversations (by conversation id). */
+export async function readConversationsSoFar(
+  db: Queryable,
+  conversationIds: readonly string[],
+): Promise<ConversationsSoFar> {
+  const out: ConversationsSoFar = { requests: new Map(), latestUnrelated: new Map() };
+  if (conversationIds.length === 0) return out;
+  const rows = await db.query<{ what: "request" | "unrelated"; conversation_id: string; id: string | null; at: Date }>(
+    `SELECT 'request' AS what, conversation_id, id::text AS id, received_at AS at FROM appointment_requests
+     WHERE conversation_id = ANY($1::text[])
+     UNION ALL
+     SELECT 'request', conversation_id, request_id::text, sent_at FROM pkb_messages
+     WHERE conversation_id = ANY($1::text[]) AND kind = 'request' AND request_id IS NOT NULL
+     UNION ALL
+     SELECT 'unrelated', conversation_id, NULL, max(sent_at) FROM pkb_messages
+     WHERE conversation_id = ANY($1::text[]) AND kind = 'unrelated' GROUP BY conversation_id`,
+    [conversationIds],
+  );
+  for (const r of rows) {
+    if (r.what === "unrelated") out.latestUnrelated.set(r.conversation_id, r.at);
+    else out.requests.set(r.conversation_id, [...(out.requests.get(r.conversation_id) ?? []), { id: r.id!, at: r.at }]);
+  }
+  return out;
+}
+
+/** Records, in one statement, what the pipeline decided each of many messages is. */
+export async function classifyMessages(
+  db: Queryable,
+  decisions: readonly { pkbMessageId: string; kind: NonNullable<StoredMessage["kind"]>; requestId: string | null }[],
+): Promise<void> {
+  if (decisions.length === 0) return;
+  await db.query(
+    `UPDATE pkb_messages m SET kind = d.kind, request_id = d.request_id
+     FROM unnest($1::text[], $2::text[], $3::uuid[]) AS d(id, kind, request_id) WHERE m.pkb_message_id = d.id`,
+    [decisions.map((d) => d.pkbMessageId), decisions.map((d) => d.kind), decisions.map((d) => d.requestId)],
+  );
+}
+
 interface Row {
   pkb_message_id: string;
   conversation_id: string;

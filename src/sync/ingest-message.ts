@@ -4,7 +4,15 @@ import { classifyMessage } from "../domain/classify.ts";
 import { parseRequestSubject } from "../domain/subject.ts";
 import type { PkbConversation, PkbMessage } from "../pkb/schemas.ts";
 import type { Queryable } from "../store/db.ts";
-import { classifyMessage as storeClassification, insertMessageIfNew } from "../store/messages.ts";
+import {
+  classifyMessage as storeClassification,
+  classifyMessages,
+  insertMessageIfNew,
+  insertMessagesIfNew,
+  readConversationsSoFar,
+  type StoredMessage,
+} from "../store/messages.ts";
+import type { NewRequest } from "../store/requests.ts";
 import { createFromMessage, recordFollowUps } from "../requests/commands/create.ts";
 import { isStorableText, storableJson } from "../store/storable.ts";
 
@@ -44,30 +52,77 @@ export function prepareMessage(m: PkbMessage, conversation: PkbConversation): Pr
   };
 }
 
+type NewRequestFacts = NewRequest & { unparseableReason: string | null };
+export type IngestKind = "request" | "follow_up" | "unrelated" | null;
+
+/** The row a prepared message is stored as. */
+function storedMessageOf(p: PreparedMessage): Omit<StoredMessage, "kind" | "requestId"> {
+  const m = p.message;
+  return {
+    pkbMessageId: m.id,
+    conversationId: m.conversationId,
+    subject: m.subject,
+    content: m.content,
+    sentAt: new Date(m.timestamp),
+    senderId: m.senderId ?? null,
+    patientPkbId: m.patientId ?? null,
+    messageStatus: m.messageStatus ?? null,
+    raw: m,
+    rawOriginal: p.rawOriginal,
+  };
+}
+
+/** Files the conversation's unrelated messages stored after a new request (seen out of order) as its follow-ups. */
+async function adoptLaterMessages(tx: Queryable, conversationId: string, requestId: string, sentAt: Date) {
+  const adopted = await tx.query<{ pkb_message_id: string }>(
+    `UPDATE pkb_messages SET kind = 'follow_up', request_id = $2
+     WHERE conversation_id = $1 AND sent_at > $3 AND kind = 'unrelated' RETURNING pkb_message_id`,
+    [conversationId, requestId, sentAt],
+  );
+  await recordFollowUps(
+    tx,
+    requestId,
+    adopted.map((a) => ({ pkbMessageId: a.pkb_message_id })),
+  );
+}
+
+/** The request a request message makes: its type, the start and subject it names, the note and the PKB team. */
+function newRequestOf(m: PkbMessage, conversation: PreparedMessage["conversation"]): NewRequestFacts {
+  const parsed = parseRequestSubject(m.subject);
+  const recipients = new Set(m.recipientIds ?? []);
+  const teamNames = (conversation.participants ?? [])
+    .filter((p) => recipients.has(p.id) && p.teamName)
+    .map((p) => p.teamName!);
+  return {
+    pkbMessageId: m.id,
+    conversationId: m.conversationId,
+    receivedAt: new Date(m.timestamp),
+    type: parsed.ok
+      ? parsed.type
+      : /\bcancel\b/i.test(m.subject)
+        ? "cancel"
+        : /\bchange\b/i.test(m.subject)
+          ? "change"
+          : null,
+    parseStatus: parsed.ok ? "parsed" : "unparseable",
+    requestedStart: parsed.ok ? parsed.start : null,
+    requestedSubject: parsed.ok ? parsed.appointmentSubject : null,
+    patientNote: m.content,
+    pkbTeamName: teamNames[0] ?? null,
+    patientPkbId: m.patientId ?? m.senderId ?? null,
+    unparseableReason: parsed.ok ? null : parsed.reason,
+  };
+}
+
 /** Stores one message and, when it is new, files it as a request, a follow-up or unrelated. Returns its kind or null. */
 export async function ingestMessage(
   tx: Queryable,
   prepared: PreparedMessage,
   connectionId: string | null,
-): Promise<"request" | "follow_up" | "unrelated" | null> {
-  const { message: m, conversation, rawOriginal } = prepared;
+): Promise<IngestKind> {
+  const { message: m, conversation } = prepared;
   const sentAt = new Date(m.timestamp);
-  const stored = await insertMessageIfNew(
-    tx,
-    {
-      pkbMessageId: m.id,
-      conversationId: m.conversationId,
-      subject: m.subject,
-      content: m.content,
-      sentAt,
-      senderId: m.senderId ?? null,
-      patientPkbId: m.patientId ?? null,
-      messageStatus: m.messageStatus ?? null,
-      raw: m,
-      rawOriginal,
-    },
-    connectionId,
-  );
+  const stored = await insertMessageIfNew(tx, storedMessageOf(prepared), connectionId);
   if (!stored) return null;
   // The conversation's latest request before this message; a request that attached to another as a repeat
   // (docs/settling.md) has no row of its own any more: its request message is filed on the request it attached to.
@@ -82,44 +137,10 @@ export async function ingestMessage(
   );
   const kind = classifyMessage(m.subject, latest !== undefined);
   if (kind === "request") {
-    const parsed = parseRequestSubject(m.subject);
-    const recipients = new Set(m.recipientIds ?? []);
-    const teamNames = (conversation.participants ?? [])
-      .filter((p) => recipients.has(p.id) && p.teamName)
-      .map((p) => p.teamName!);
-    const requestId = await createFromMessage(tx, {
-      pkbMessageId: m.id,
-      conversationId: m.conversationId,
-      receivedAt: sentAt,
-      type: parsed.ok
-        ? parsed.type
-        : /\bcancel\b/i.test(m.subject)
-          ? "cancel"
-          : /\bchange\b/i.test(m.subject)
-            ? "change"
-            : null,
-      parseStatus: parsed.ok ? "parsed" : "unparseable",
-      requestedStart: parsed.ok ? parsed.start : null,
-      requestedSubject: parsed.ok ? parsed.appointmentSubject : null,
-      patientNote: m.content,
-      pkbTeamName: teamNames[0] ?? null,
-      patientPkbId: m.patientId ?? m.senderId ?? null,
-      unparseableReason: parsed.ok ? null : parsed.reason,
-    });
+    const requestId = await createFromMessage(tx, newRequestOf(m, conversation));
     await storeClassification(tx, m.id, "request", requestId);
     // Messages of this conversation already stored after it (seen out of order) are its follow-ups.
-    if (requestId) {
-      const adopted = await tx.query<{ pkb_message_id: string }>(
-        `UPDATE pkb_messages SET kind = 'follow_up', request_id = $2
-         WHERE conversation_id = $1 AND sent_at > $3 AND kind = 'unrelated' RETURNING pkb_message_id`,
-        [m.conversationId, requestId, sentAt],
-      );
-      await recordFollowUps(
-        tx,
-        requestId,
-        adopted.map((a) => ({ pkbMessageId: a.pkb_message_id })),
-      );
-    }
+    if (requestId) await adoptLaterMessages(tx, m.conversationId, requestId, sentAt);
   } else if (kind === "follow_up") {
     await storeClassification(tx, m.id, "follow_up", latest!.id);
     await recordFollowUps(tx, latest!.id, [{ pkbMessageId: m.id, fromPatient: m.senderId === m.patientId }]);
@@ -127,4 +148,68 @@ export async function ingestMessage(
     await storeClassification(tx, m.id, "unrelated", null);
   }
   return kind;
+}
+
+/**
+ * Files many messages as `ingestMessage` would one after another, in a handful of statements: one insert of them all
+ * (those already stored are skipped), one read of what their conversations hold, then per conversation in time order
+ * the same decisions in memory (a request stored earlier in the batch counts for the messages after it), a request
+ * row per request message, one update classifying them all, and one history write per request that gained
+ * follow-ups. Returns each message's kind (null: already stored), in the order given.
+ */
+export async function ingestMessages(
+  tx: Queryable,
+  prepared: readonly PreparedMessage[],
+  connectionId: string | null,
+): Promise<IngestKind[]> {
+  const stored = await insertMessagesIfNew(tx, prepared.map(storedMessageOf), connectionId);
+  const kinds: IngestKind[] = prepared.map(() => null);
+  if (stored.size === 0) return kinds;
+  // Each new message once (a message sent twice in the batch is new once), by conversation then time.
+  const order = prepared
+    .map((p, at) => ({ p, at }))
+    .filter(({ p }) => stored.delete(p.message.id))
+    .sort(
+      (a, b) =>
+        a.p.message.conversationId.localeCompare(b.p.message.conversationId) ||
+        a.p.message.timestamp - b.p.message.timestamp ||
+        a.p.message.id.localeCompare(b.p.message.id, "en", { numeric: true }),
+    );
+  const soFar = await readConversationsSoFar(tx, [...new Set(order.map(({ p }) => p.message.conversationId))]);
+  const decisions: Parameters<typeof classifyMessages>[1][number][] = [];
+  const followUps = new Map<string, { pkbMessageId: string; fromPatient: boolean }[]>();
+  for (const { p, at } of order) {
+    const m = p.message;
+    const sentAt = new Date(m.timestamp);
+    const requests = soFar.requests.get(m.conversationId) ?? [];
+    // The conversation's latest request at or before this message (ties: the greatest id, as ingestMessage orders).
+    let latest: { id: string; at: Date } | null = null;
+    for (const r of requests) {
+      if (r.at.getTime() > sentAt.getTime()) continue;
+      if (!latest || r.at.getTime() > latest.at.getTime() || (r.at.getTime() === latest.at.getTime() && r.id > latest.id))
+        latest = r;
+    }
+    const kind = classifyMessage(m.subject, latest !== null);
+    kinds[at] = kind;
+    if (kind === "request") {
+      const requestId = await createFromMessage(tx, newRequestOf(m, p.conversation));
+      decisions.push({ pkbMessageId: m.id, kind, requestId });
+      if (!requestId) continue;
+      soFar.requests.set(m.conversationId, [...requests, { id: requestId, at: sentAt }]);
+      const unrelated = soFar.latestUnrelated.get(m.conversationId);
+      if (unrelated && unrelated.getTime() > sentAt.getTime())
+        await adoptLaterMessages(tx, m.conversationId, requestId, sentAt);
+    } else if (kind === "follow_up") {
+      decisions.push({ pkbMessageId: m.id, kind, requestId: latest!.id });
+      followUps.set(latest!.id, [
+        ...(followUps.get(latest!.id) ?? []),
+        { pkbMessageId: m.id, fromPatient: m.senderId === m.patientId },
+      ]);
+    } else {
+      decisions.push({ pkbMessageId: m.id, kind, requestId: null });
+    }
+  }
+  await classifyMessages(tx, decisions);
+  for (const [requestId, messages] of followUps) await recordFollowUps(tx, requestId, messages);
+  return kinds;
 }

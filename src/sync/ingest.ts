@@ -22,7 +22,7 @@ import { abandonRuns, finishRun, latestEndedRuns, startRun } from "../store/sync
 import { FAILING_AFTER_POLLS } from "../store/sync-status.ts";
 import type { SyncDeps } from "./deps.ts";
 import { messageKey, queueOriginal, reasonOf, setMessageAside } from "./error-queue.ts";
-import { ingestMessage, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
+import { ingestMessage, ingestMessages, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
 import { pollLockName } from "./runs.ts";
 
 /** What one poll of one connection did. */
@@ -67,9 +67,9 @@ type Kind = Awaited<ReturnType<typeof ingestMessage>> | "set_aside";
 type Item = { key: string; prepared: PreparedMessage | null; failure: string | null; raw: unknown; conv: unknown };
 
 /**
- * Stores one batch: every message in one transaction; if that fails on a message's account, again with a savepoint
- * around each message, so the ones that fail again are set aside and the others stored. An error about the store
- * itself (connection lost, deadlock, …) fails the batch: nothing is set aside for it.
+ * Stores one batch: every message in one transaction, set-based; if that fails on a message's account, again one
+ * message at a time with a savepoint around each, so the ones that fail again are set aside and the others stored.
+ * An error about the store itself (connection lost, deadlock, …) fails the batch: nothing is set aside for it.
  */
 async function storeBatch(
   deps: SyncDeps,
@@ -126,14 +126,27 @@ async function storeBatch(
         });
         kinds.push("set_aside");
       }
+      if (!isolate) {
+        // Set-based: every message of the batch filed in a handful of statements (ingestMessages).
+        const filed = await ingestMessages(
+          tx,
+          todo.flatMap((i) => (i.prepared ? [i.prepared] : [])),
+          connectionId,
+        );
+        let n = 0;
+        for (const i of todo) {
+          if (i.prepared) kinds.push(filed[n++]!);
+          else {
+            await setAside(tx, i, i.failure!);
+            kinds.push("set_aside");
+          }
+        }
+        return kinds;
+      }
       for (const i of todo) {
         if (!i.prepared) {
           await setAside(tx, i, i.failure!);
           kinds.push("set_aside");
-          continue;
-        }
-        if (!isolate) {
-          kinds.push(await ingestMessage(tx, i.prepared, connectionId));
           continue;
         }
         await tx.query("SAVEPOINT ingest_message");
