@@ -63,6 +63,56 @@ export async function insertRequest(tx: Queryable, r: NewRequest): Promise<strin
   return rows[0]?.id ?? null;
 }
 
+/**
+ * Inserts the requests for many messages in one statement, due for the pipeline now; returns the new request's id per
+ * message id (a message that already has a request is left out).
+ */
+export async function insertRequests(tx: Queryable, rs: readonly NewRequest[]): Promise<Map<string, string>> {
+  if (rs.length === 0) return new Map();
+  const rows = await tx.query<{ id: string; pkb_message_id: string }>(
+    `INSERT INTO appointment_requests (pkb_message_id, conversation_id, received_at, type, parse_status,
+       requested_start, requested_subject, patient_note, pkb_team_name, patient_pkb_id, next_attempt_at)
+     SELECT r.*, now() FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+       $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[])
+       AS r(pkb_message_id, conversation_id, received_at, type, parse_status, requested_start, requested_subject,
+            patient_note, pkb_team_name, patient_pkb_id)
+     ON CONFLICT (pkb_message_id) DO NOTHING RETURNING id, pkb_message_id`,
+    [
+      rs.map((r) => r.pkbMessageId),
+      rs.map((r) => r.conversationId),
+      rs.map((r) => r.receivedAt),
+      rs.map((r) => r.type),
+      rs.map((r) => r.parseStatus),
+      rs.map((r) => r.requestedStart),
+      rs.map((r) => r.requestedSubject),
+      rs.map((r) => r.patientNote),
+      rs.map((r) => r.pkbTeamName),
+      rs.map((r) => r.patientPkbId),
+    ],
+  );
+  return new Map(rows.map((r) => [r.pkb_message_id, r.id]));
+}
+
+/** Appends many history events in one statement, in the order given (their ids follow it). */
+export async function appendEvents(
+  tx: Queryable,
+  es: readonly { requestId: string; actorUserId: string | null; type: EventType; data?: Record<string, unknown> }[],
+): Promise<void> {
+  if (es.length === 0) return;
+  await tx.query(
+    `INSERT INTO request_events (request_id, actor_user_id, type, data, at)
+     SELECT e.request_id, e.actor_user_id, e.type, e.data::jsonb, now()
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS e(request_id, actor_user_id, type, data, n)
+     ORDER BY e.n`,
+    [
+      es.map((e) => e.requestId),
+      es.map((e) => e.actorUserId),
+      es.map((e) => e.type),
+      es.map((e) => JSON.stringify(e.data ?? {})),
+    ],
+  );
+}
+
 /** The workflow facts of a request (no patient data): what access checks and rules look at. */
 export interface RequestState {
   id: string;

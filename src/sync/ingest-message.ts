@@ -13,7 +13,7 @@ import {
   type StoredMessage,
 } from "../store/messages.ts";
 import type { NewRequest } from "../store/requests.ts";
-import { createFromMessage, recordFollowUps } from "../requests/commands/create.ts";
+import { createFromMessage, createFromMessages, recordFollowUps } from "../requests/commands/create.ts";
 import { isStorableText, storableJson } from "../store/storable.ts";
 
 /** A message ready to store: its text made storable, with the exact original kept when that changed anything. */
@@ -152,10 +152,10 @@ export async function ingestMessage(
 
 /**
  * Files many messages as `ingestMessage` would one after another, in a handful of statements: one insert of them all
- * (those already stored are skipped), one read of what their conversations hold, then per conversation in time order
- * the same decisions in memory (a request stored earlier in the batch counts for the messages after it), a request
- * row per request message, one update classifying them all, and one history write per request that gained
- * follow-ups. Returns each message's kind (null: already stored), in the order given.
+ * (those already stored are skipped), one read of what their conversations hold, the decisions made in memory per
+ * conversation in time order (a request earlier in the batch counts for the messages after it), one insert of the new
+ * requests and one of their history rows, one update classifying every message, and one history write per request
+ * that gained follow-ups. Returns each message's kind (null: already stored), in the order given.
  */
 export async function ingestMessages(
   tx: Queryable,
@@ -176,40 +176,55 @@ export async function ingestMessages(
         a.p.message.id.localeCompare(b.p.message.id, "en", { numeric: true }),
     );
   const soFar = await readConversationsSoFar(tx, [...new Set(order.map(({ p }) => p.message.conversationId))]);
-  const decisions: Parameters<typeof classifyMessages>[1][number][] = [];
-  const followUps = new Map<string, { pkbMessageId: string; fromPatient: boolean }[]>();
+  // A request is known by its id when stored before, by its message's id when it comes in this batch.
+  type Ref = { requestId: string } | { messageId: string };
+  const requests = new Map<string, { ref: Ref; at: number; key: string }[]>();
+  for (const [conversationId, rs] of soFar.requests)
+    requests.set(
+      conversationId,
+      rs.map((r) => ({ ref: { requestId: r.id }, at: r.at.getTime(), key: r.id })),
+    );
+  const decisions: { message: PkbMessage; kind: NonNullable<IngestKind>; request: Ref | null }[] = [];
+  const newRequests: NewRequestFacts[] = [];
   for (const { p, at } of order) {
     const m = p.message;
-    const sentAt = new Date(m.timestamp);
-    const requests = soFar.requests.get(m.conversationId) ?? [];
-    // The conversation's latest request at or before this message (ties: the greatest id, as ingestMessage orders).
-    let latest: { id: string; at: Date } | null = null;
-    for (const r of requests) {
-      if (r.at.getTime() > sentAt.getTime()) continue;
-      if (!latest || r.at.getTime() > latest.at.getTime() || (r.at.getTime() === latest.at.getTime() && r.id > latest.id))
-        latest = r;
+    const conversation = requests.get(m.conversationId) ?? [];
+    // The conversation's latest request at or before this message (ties: the greatest key, as ingestMessage orders).
+    let latest: (typeof conversation)[number] | null = null;
+    for (const r of conversation) {
+      if (r.at > m.timestamp) continue;
+      if (!latest || r.at > latest.at || (r.at === latest.at && r.key > latest.key)) latest = r;
     }
     const kind = classifyMessage(m.subject, latest !== null);
     kinds[at] = kind;
     if (kind === "request") {
-      const requestId = await createFromMessage(tx, newRequestOf(m, p.conversation));
-      decisions.push({ pkbMessageId: m.id, kind, requestId });
-      if (!requestId) continue;
-      soFar.requests.set(m.conversationId, [...requests, { id: requestId, at: sentAt }]);
-      const unrelated = soFar.latestUnrelated.get(m.conversationId);
-      if (unrelated && unrelated.getTime() > sentAt.getTime())
-        await adoptLaterMessages(tx, m.conversationId, requestId, sentAt);
-    } else if (kind === "follow_up") {
-      decisions.push({ pkbMessageId: m.id, kind, requestId: latest!.id });
-      followUps.set(latest!.id, [
-        ...(followUps.get(latest!.id) ?? []),
-        { pkbMessageId: m.id, fromPatient: m.senderId === m.patientId },
-      ]);
-    } else {
-      decisions.push({ pkbMessageId: m.id, kind, requestId: null });
-    }
+      newRequests.push(newRequestOf(m, p.conversation));
+      decisions.push({ message: m, kind, request: { messageId: m.id } });
+      requests.set(m.conversationId, [...conversation, { ref: { messageId: m.id }, at: m.timestamp, key: "~" }]);
+    } else decisions.push({ message: m, kind, request: kind === "follow_up" ? latest!.ref : null });
   }
-  await classifyMessages(tx, decisions);
+  const created = await createFromMessages(tx, newRequests);
+  const idOf = (ref: Ref | null): string | null =>
+    ref === null ? null : "requestId" in ref ? ref.requestId : (created.get(ref.messageId) ?? null);
+  await classifyMessages(
+    tx,
+    decisions.map((d) => ({ pkbMessageId: d.message.id, kind: d.kind, requestId: idOf(d.request) })),
+  );
+  // Unrelated messages stored before, after a new request in their conversation (seen out of order), are its
+  // follow-ups; and the follow-ups of this batch, one history write per request.
+  for (const d of decisions) {
+    const requestId = d.kind === "request" ? idOf(d.request) : null;
+    const unrelated = soFar.latestUnrelated.get(d.message.conversationId);
+    if (requestId && unrelated && unrelated.getTime() > d.message.timestamp)
+      await adoptLaterMessages(tx, d.message.conversationId, requestId, new Date(d.message.timestamp));
+  }
+  const followUps = new Map<string, { pkbMessageId: string; fromPatient: boolean }[]>();
+  for (const d of decisions) {
+    const requestId = d.kind === "follow_up" ? idOf(d.request) : null;
+    if (!requestId) continue;
+    const fromPatient = d.message.senderId === d.message.patientId;
+    followUps.set(requestId, [...(followUps.get(requestId) ?? []), { pkbMessageId: d.message.id, fromPatient }]);
+  }
   for (const [requestId, messages] of followUps) await recordFollowUps(tx, requestId, messages);
   return kinds;
 }

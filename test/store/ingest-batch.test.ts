@@ -26,6 +26,7 @@ const batches: Spec[][] = [
     ["B", "5", "Hello", 1, true],
     ["C", "6", "RE: my appointment", 30, true], // before its conversation's request is seen
     ["D", "7", "RE: late reply", 40, true],
+    ["E", "13", "RE: hello", 70, true],
   ],
   [
     ["C", "8", change, 20, true], // earlier than message 6: adopts it
@@ -35,6 +36,8 @@ const batches: Spec[][] = [
     ["B", "10", "Hello again", 2, true], // sent twice in one batch
     ["D", "11", cancel, 50, true], // after message 7: does not adopt it
     ["D", "12", "RE: and another", 55, false],
+    ["E", "14", change, 62, true], // two requests before a reply stored earlier: the first adopts it
+    ["E", "15", cancel, 65, true],
   ],
 ];
 
@@ -113,6 +116,9 @@ describe.each(engines)("filing a batch set-based on $name", { timeout: 60_000 },
       ["10", "unrelated", null],
       ["11", "request", "11"],
       ["12", "follow_up", "11"],
+      ["13", "follow_up", "14"],
+      ["14", "request", "14"],
+      ["15", "request", "15"],
       ["2", "follow_up", "1"],
       ["3", "request", "3"],
       ["4", "follow_up", "3"],
@@ -122,6 +128,16 @@ describe.each(engines)("filing a batch set-based on $name", { timeout: 60_000 },
       ["8", "request", "8"],
       ["9", "follow_up", "3"],
     ]);
-    expect(kinds.one[1]).toEqual(["request", null, "follow_up", "unrelated", null, "request", "follow_up"]);
+    expect(kinds.one[1]).toEqual([
+      "request",
+      null,
+      "follow_up",
+      "unrelated",
+      null,
+      "request",
+      "follow_up",
+      "request",
+      "request",
+    ]);
   });
 });

@@ -1,8 +1,10 @@
 // The pipeline's step 1 on requests: a new request from a PKB message, and follow-up messages filed on a request. Run
 // inside ingest's batch transaction (src/sync/ingest.ts); it announces new requests once the batch has committed.
 import type { Queryable } from "../../store/db.ts";
-import { insertRequest, type NewRequest } from "../../store/requests.ts";
+import { appendEvents, insertRequest, insertRequests, type NewRequest } from "../../store/requests.ts";
 import { systemCommandIn } from "../command.ts";
+import { reactToEvent } from "../processors.ts";
+import type { EventType } from "../vocabulary.ts";
 
 /**
  * Creates the request for a message, due for the pipeline now, with its `received` event (and `subject_unparseable`
@@ -19,6 +21,29 @@ export async function createFromMessage(
     if (r.unparseableReason) await w.event("subject_unparseable", { reason: r.unparseableReason });
   });
   return id;
+}
+
+/**
+ * Creates the requests for many messages at once, as createFromMessage does for one: one insert of the requests, one
+ * of their `received` (and `subject_unparseable`) history rows, then the processors react to each row. A new request
+ * has nothing to load or check: the system creates it. Returns the new request's id per message id.
+ */
+export async function createFromMessages(
+  tx: Queryable,
+  rs: readonly (NewRequest & { unparseableReason?: string | null })[],
+): Promise<Map<string, string>> {
+  const ids = await insertRequests(tx, rs);
+  const events: { requestId: string; actorUserId: null; type: EventType; data: Record<string, unknown> }[] = [];
+  for (const r of rs) {
+    const requestId = ids.get(r.pkbMessageId);
+    if (!requestId) continue;
+    events.push({ requestId, actorUserId: null, type: "received", data: { parseStatus: r.parseStatus, type: r.type } });
+    if (r.unparseableReason)
+      events.push({ requestId, actorUserId: null, type: "subject_unparseable", data: { reason: r.unparseableReason } });
+  }
+  await appendEvents(tx, events);
+  for (const e of events) await reactToEvent(tx, e);
+  return ids;
 }
 
 /** Files follow-up messages on a request: one `follow_up_received` event each, with its PKB message id and facts. */
