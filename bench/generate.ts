@@ -49,7 +49,7 @@ export async function seedYear(db: Db, size: number): Promise<string[]> {
          status,
          CASE WHEN status = 'done' THEN (ARRAY['rebooked', 'cancelled', 'rejected', 'needs_patient_contact'])[1 + h % 4] END,
          CASE WHEN status = 'processing' THEN ts END,
-         request_deadline(ts, appointment_start)
+         request_deadline(t.ids[1 + h % 5], ts, appointment_start, 0, NULL, NULL)
        FROM v, t, u`,
       [size],
     );

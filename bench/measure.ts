@@ -73,18 +73,25 @@ export function pgBackendCpu(monitor: Queryable, database: string): { stop: () =
 }
 
 /** A Db that counts the statements sent through it (and inside its transactions: BEGIN and COMMIT count too). */
-export function countingDb(db: Db): { db: Db; statements: () => number } {
+export function countingDb(db: Db): { db: Db; statements: () => number; byText: () => [string, number][] } {
   let n = 0;
+  // Per statement text (its first words), to see where the statements go: BENCH_STATEMENTS=1 prints the top ones.
+  const texts = new Map<string, number>();
+  const count = (sql: string) => {
+    n++;
+    const key = sql.replace(/\s+/g, " ").trim().slice(0, 90);
+    texts.set(key, (texts.get(key) ?? 0) + 1);
+  };
   const wrap = (q: Queryable): Queryable => ({
     query: (sql, params) => {
-      n++;
+      count(sql);
       return q.query(sql, params);
     },
   });
   const counted: Db = {
     engine: db.engine,
     query: (sql, params) => {
-      n++;
+      count(sql);
       return db.query(sql, params);
     },
     transaction: (fn) => {
@@ -106,5 +113,5 @@ export function countingDb(db: Db): { db: Db; statements: () => number } {
       ),
     close: () => db.close(),
   };
-  return { db: counted, statements: () => n };
+  return { db: counted, statements: () => n, byText: () => [...texts].sort((a, b) => b[1] - a[1]) };
 }

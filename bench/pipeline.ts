@@ -76,6 +76,9 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       "SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'processing')::int AS open FROM appointment_requests",
     );
     const statements = counted.statements() - statementsBefore;
+    if (process.env.BENCH_STATEMENTS)
+      for (const [text, times] of counted.byText().slice(0, 40))
+        process.stderr.write(`${(times / Math.max(processed, 1)).toFixed(2).padStart(6)}  ${text}\n`);
     return {
       requests: processed,
       requestsStored: stored?.n ?? 0,

@@ -10,7 +10,7 @@ import { eventBus, type RequestChange } from "../events/bus.ts";
 import { recordAudit } from "../store/audit.ts";
 import type { Db, Queryable } from "../store/db.ts";
 import {
-  appendEvent,
+  appendEvents,
   readRequestState,
   readRequestSummary,
   updateRequest,
@@ -105,11 +105,23 @@ export class RequestWriter {
     if (patch.error_reason !== undefined) r.errorReason = patch.error_reason;
   }
 
-  /** Appends a history event, and lets the processors that react to its type schedule their work. */
+  /** History rows not written yet: the command's runner writes them all in one statement when the body ends. */
+  private readonly pending: { requestId: string; actorUserId: string | null; type: EventType; data: Record<string, unknown> }[] =
+    [];
+
+  /**
+   * Adds a history event (written with the command's others when its body ends, in order, in the same transaction),
+   * and lets the processors that react to its type schedule their work.
+   */
   async event(type: EventType, data: Record<string, unknown> = {}): Promise<void> {
-    await appendEvent(this.tx, { requestId: this.request.id, actorUserId: this.actorUserId, type, data });
+    this.pending.push({ requestId: this.request.id, actorUserId: this.actorUserId, type, data });
     this.events.push(type);
     await reactToEvent(this.tx, { requestId: this.request.id, type, actorUserId: this.actorUserId, data });
+  }
+
+  /** Writes the history events added so far (the runners call it when the body ends). */
+  async flush(): Promise<void> {
+    await appendEvents(this.tx, this.pending.splice(0));
   }
 
   /** Writes the command's audit entry (people only; the system's actions are in the history). */
@@ -229,6 +241,7 @@ export async function runCommand(
     const teamBefore = r.teamId;
     const w = new RequestWriter(tx, r, { actor: spec.actor, ip: spec.ip ?? null });
     const done = await body(w);
+    await w.flush();
     return resultOf(tx, r.id, done !== UNCHANGED, w.warnings, teamBefore);
   });
   await publishResult(db, result);
@@ -242,7 +255,9 @@ export async function runCommand(
 export async function systemCommandIn(tx: Queryable, requestId: string, body: CommandBody): Promise<boolean> {
   const r = await readRequestState(tx, requestId, true);
   if (!r) return false;
-  await body(new RequestWriter(tx, r, null));
+  const w = new RequestWriter(tx, r, null);
+  await body(w);
+  await w.flush();
   return true;
 }
 
@@ -254,7 +269,10 @@ export async function runSystemCommand(db: Db, requestId: string, body: CommandB
   const event = await db.transaction(async (tx): Promise<RequestChange | null | undefined> => {
     const r = await readRequestState(tx, requestId, true);
     if (!r) return undefined;
-    if ((await body(new RequestWriter(tx, r, null))) === UNCHANGED) return null;
+    const w = new RequestWriter(tx, r, null);
+    const done = await body(w);
+    await w.flush();
+    if (done === UNCHANGED) return null;
     // The writer kept `r` up to date: no need to read the row again for the live update.
     const at = new Date().toISOString();
     return {
