@@ -106,8 +106,12 @@ export class RequestWriter {
   }
 
   /** History rows not written yet: the command's runner writes them all in one statement when the body ends. */
-  private readonly pending: { requestId: string; actorUserId: string | null; type: EventType; data: Record<string, unknown> }[] =
-    [];
+  private readonly pending: {
+    requestId: string;
+    actorUserId: string | null;
+    type: EventType;
+    data: Record<string, unknown>;
+  }[] = [];
 
   /**
    * Adds a history event (written with the command's others when its body ends, in order, in the same transaction),

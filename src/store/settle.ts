@@ -2,7 +2,7 @@
 // (src/requests/processors/settle.ts) and the pipeline's repeat detection (src/requests/commands/pipeline.ts) use.
 // SQL only: the decisions are src/domain/settle.ts and the commands.
 import type { SettleSubject } from "../domain/settle.ts";
-import type { Outcome, PkbFlag, RequestStatus, RequestType } from "../requests/vocabulary.ts";
+import type { Outcome, PkbFlag, Priority, RequestStatus, RequestType } from "../requests/vocabulary.ts";
 import type { Queryable } from "./db.ts";
 
 /** Makes the store use `recheckMs` (PKB_RECHECK_MINUTES) for every instance's rechecks. */
@@ -92,6 +92,7 @@ export interface SameAppointmentKey {
 export interface SameAppointmentRequest {
   id: string;
   status: RequestStatus;
+  priority: Priority;
   type: RequestType | null;
   outcome: Outcome | null;
   askedCount: number;
@@ -129,20 +130,30 @@ export async function findSameAppointment(
   type Row = {
     id: string;
     status: RequestStatus;
+    priority: Priority;
     type: RequestType | null;
     outcome: Outcome | null;
     asked_count: number;
   };
   const toItem = (r: Row | undefined): SameAppointmentRequest | null =>
-    r ? { id: r.id, status: r.status, type: r.type, outcome: r.outcome, askedCount: r.asked_count } : null;
+    r
+      ? {
+          id: r.id,
+          status: r.status,
+          priority: r.priority,
+          type: r.type,
+          outcome: r.outcome,
+          askedCount: r.asked_count,
+        }
+      : null;
   const [open] = await tx.query<Row>(
-    `SELECT r.id, r.status, r.type, r.outcome, r.asked_count FROM appointment_requests r
+    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count FROM appointment_requests r
      WHERE ${same} AND r.status IN ('open', 'in_progress') ORDER BY r.received_at, r.id LIMIT 1 FOR UPDATE`,
     params,
   );
   if (open) return { open: toItem(open), done: null };
   const [done] = await tx.query<Row>(
-    `SELECT r.id, r.status, r.type, r.outcome, r.asked_count FROM appointment_requests r
+    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count FROM appointment_requests r
      WHERE ${same} AND r.status = 'done' ORDER BY r.received_at DESC, r.id LIMIT 1`,
     params,
   );

@@ -52,12 +52,14 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
       priority: "urgent",
     });
     admin = await s.connectAndSync();
-    // A patient writes about chest pain: the rule makes the request Urgent.
-    const truth = await s.emu.control<{ entries: { appointmentId: string | null; kind: string }[] }>(
-      "GET",
-      "ground-truth",
+    // A patient writes again about an appointment still ahead, now with chest pain: the repeat joins the open request
+    // (one work item per appointment) and the rule makes it Urgent.
+    const [target] = await s.t.db.query<{ appointment_fhir_id: string }>(
+      `SELECT appointment_fhir_id FROM appointment_requests WHERE status = 'open' AND type = 'change'
+         AND match_state = 'auto_linked' AND appointment_passed_at IS NULL AND appointment_start > now() + interval '4 days'
+       ORDER BY received_at LIMIT 1`,
     );
-    const appointmentId = truth.entries.find((e) => e.appointmentId && e.kind === "change")!.appointmentId!;
+    const appointmentId = target!.appointment_fhir_id;
     await s.emu.control("POST", "messages", {
       appointmentId,
       kind: "change",
@@ -176,7 +178,7 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     // Nothing is written before the answer; the safe choice has focus; Tab reaches the other.
     expect(
       (await s.t.db.query<{ status: string }>("SELECT status FROM appointment_requests WHERE id = $1", [id]))[0],
-    ).toEqual({ status: "open" });
+    ).toEqual({ status: "in_progress" }); // claimed by the clerk
     expect(await page.evaluate("document.activeElement.textContent")).toBe("Do not change it");
     await page.keyboard.press("Shift+Tab");
     expect(await page.evaluate("document.activeElement.textContent")).toBe("Save the outcome anyway");

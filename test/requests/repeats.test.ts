@@ -8,6 +8,7 @@ import { applyMatchResult, type MessageFacts } from "../../src/requests/commands
 import { createFromMessage } from "../../src/requests/commands/create.ts";
 import { openPostgres, type Db } from "../../src/store/db.ts";
 import { insertMessageIfNew } from "../../src/store/messages.ts";
+import { appendRule } from "../../src/store/routing-rules.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 
@@ -196,6 +197,42 @@ describe.each(engines)("one work item per appointment on $name", { timeout: 60_0
       requestedStart: start,
     });
     expect(await requestsOf(t.db, p)).toHaveLength(2);
+  });
+
+  // The safeguards browser test's chest-pain request arrived as a repeat of an open request and its urgency was lost.
+  it("a repeat whose note a rule makes urgent raises the open request's priority, and says so in its history", async () => {
+    const p = nhs();
+    const [team] = await t.db.query<{ id: string }>("SELECT id FROM teams WHERE is_default");
+    await appendRule(t.db, {
+      name: "Chest pain is urgent",
+      enabled: true,
+      conditions: { keywords: ["chest pain"] },
+      teamId: team!.id,
+      assignUserId: null,
+      priority: "urgent",
+    });
+    const first = await newRequest(t.db, "change", `pkb-${p}`);
+    await match(t.db, first, p, "appt-urgent", "change");
+    const second = await newRequest(t.db, "change", `pkb-${p}`);
+    await applyMatchResult(t.db, {
+      requestId: second,
+      nhsNumber: p,
+      pkbUserId: `pkb-${p}`,
+      match: linkedTo("appt-urgent"),
+      message: { ...message("change"), patientNote: "I have chest pain, can it be sooner?" },
+      requestedStart: start,
+    });
+    const [open] = await t.db.query<{ id: string; priority: string; asked_count: number }>(
+      "SELECT id, priority, asked_count FROM appointment_requests WHERE nhs_number = $1",
+      [p],
+    );
+    expect(open).toEqual({ id: first, priority: "urgent", asked_count: 2 });
+    const [event] = await t.db.query<{ data: { priorityRaised?: unknown } }>(
+      "SELECT data FROM request_events WHERE request_id = $1 AND type = 'repeat_received'",
+      [first],
+    );
+    expect(event!.data.priorityRaised).toEqual({ from: "normal", to: "urgent", reason: 'Rule "Chest pain is urgent"' });
+    await t.db.query("DELETE FROM routing_rules");
   });
 
   it.runIf(engine.name === "postgres")(

@@ -2,9 +2,10 @@
 // request is about, route it to a team (round robin within the team when it auto-assigns) and open it; or give up on
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import type { MatchResult } from "../../domain/match.ts";
-import { route } from "../../domain/routing.ts";
+import { route, type RoutingDecision } from "../../domain/routing.ts";
 import { publishRequestUpdated } from "../../events/publish.ts";
-import type { Db } from "../../store/db.ts";
+import type { Db, Queryable } from "../../store/db.ts";
+import type { RequestPatch } from "../../store/requests.ts";
 import { defaultTeamId, listRules } from "../../store/routing-rules.ts";
 import {
   findSameAppointment,
@@ -18,7 +19,7 @@ import { runSystemCommand, systemCommandIn, UNCHANGED, type RequestWriter } from
 import { startSharedByCandidates, typeAfterRepeat } from "../repeats.ts";
 import { matchResultPatch } from "../match.ts";
 import { matchEventOf } from "../state.ts";
-import type { MatchState, RequestType } from "../vocabulary.ts";
+import { PRIORITIES, type MatchState, type RequestType } from "../vocabulary.ts";
 
 /** What the message said, for routing. */
 export interface MessageFacts {
@@ -28,19 +29,17 @@ export interface MessageFacts {
   requestedSubject: string | null;
 }
 
-/** Routes, assigns and opens the request; writes every decision as an event. */
-async function routeAndOpen(
-  w: RequestWriter,
-  msg: MessageFacts,
-  facts: {
-    specialtyCode: string | null;
-    location: string | null;
-    appointmentType: string | null;
-    matchState: MatchState;
-  },
-): Promise<void> {
-  const { tx } = w;
-  const decision = route(
+/** What routing looks at besides the message: the linked appointment's facts and the match state. */
+interface RoutingContext {
+  specialtyCode: string | null;
+  location: string | null;
+  appointmentType: string | null;
+  matchState: MatchState;
+}
+
+/** The routing rules' decision for a request with these facts. */
+async function decideRoute(tx: Queryable, msg: MessageFacts, facts: RoutingContext): Promise<RoutingDecision> {
+  return route(
     await listRules(tx),
     {
       type: msg.type,
@@ -53,11 +52,26 @@ async function routeAndOpen(
     },
     await defaultTeamId(tx),
   );
+}
+
+/**
+ * Routes, assigns and opens the request, writing `patch` (what the pipeline found) in the same update; writes every
+ * decision as an event.
+ */
+async function routeAndOpen(
+  w: RequestWriter,
+  msg: MessageFacts,
+  facts: RoutingContext,
+  patch: RequestPatch,
+): Promise<void> {
+  const { tx } = w;
+  const decision = await decideRoute(tx, msg, facts);
   // Round robin within the team when it auto-assigns (members who can take requests only).
   const assignee = decision.assignUserId ?? (decision.teamId ? await nextAutoAssignee(tx, decision.teamId) : null);
   // One UPDATE for the routing and the status; the history rows in the order things were decided.
   const from = w.request.status;
   await w.update({
+    ...patch,
     team_id: decision.teamId,
     assigned_user_id: assignee,
     priority: decision.priority,
@@ -83,7 +97,11 @@ async function routeAndOpen(
  * cancel after a change updates the type, and this row goes): returns the open one's id. A done one → this request
  * opens normally, linked to it (`asked_again`): returns null.
  */
-async function attachOrLink(w: RequestWriter, key: Omit<SameAppointmentKey, "requestId">): Promise<string | null> {
+async function attachOrLink(
+  w: RequestWriter,
+  key: Omit<SameAppointmentKey, "requestId">,
+  routeRepeat: () => Promise<RoutingDecision>,
+): Promise<string | null> {
   const { tx } = w;
   const patientKey = key.nhsNumber ?? key.patientPkbId;
   if (!patientKey) return null;
@@ -93,9 +111,12 @@ async function attachOrLink(w: RequestWriter, key: Omit<SameAppointmentKey, "req
     const open = same.open;
     const repeat = await readRepeatFacts(tx, w.request.id);
     if (!repeat) return null;
+    // What the patient writes this time may make it more urgent (a rule on "chest pain"): never less urgent.
+    const routed = await routeRepeat();
+    const raise = PRIORITIES.indexOf(routed.priority) > PRIORITIES.indexOf(open.priority);
     await systemCommandIn(tx, open.id, async (o) => {
       const askedCount = open.askedCount + 1;
-      await o.update({ asked_count: askedCount });
+      await o.update({ asked_count: askedCount, ...(raise ? { priority: routed.priority } : {}) });
       await o.event("repeat_received", {
         pkbMessageId: repeat.pkbMessageId,
         conversationId: repeat.conversationId,
@@ -104,6 +125,7 @@ async function attachOrLink(w: RequestWriter, key: Omit<SameAppointmentKey, "req
         requestedStart: repeat.requestedStart?.toISOString() ?? null,
         requestedSubject: repeat.requestedSubject,
         askedCount,
+        ...(raise ? { priorityRaised: { from: open.priority, to: routed.priority, reason: routed.reason } } : {}),
       });
       const type = typeAfterRepeat(open.type, repeat.type);
       if (type !== open.type) {
@@ -152,28 +174,32 @@ export async function recordPatientNotIdentified(
     requestedStart?: Date | null;
   },
 ): Promise<void> {
+  const facts: RoutingContext = {
+    specialtyCode: null,
+    location: null,
+    appointmentType: null,
+    matchState: "not_applicable",
+  };
   await openOrAttach(db, props.requestId, async (w) => {
-    const attached = await attachOrLink(w, {
-      nhsNumber: null,
-      patientPkbId: props.patientPkbId ?? null,
-      fhirId: null,
-      externalId: null,
-      requestedStart: props.requestedStart ?? null,
-      requestedSubject: props.message.requestedSubject,
-      startShared: false,
-    });
+    const attached = await attachOrLink(
+      w,
+      {
+        nhsNumber: null,
+        patientPkbId: props.patientPkbId ?? null,
+        fhirId: null,
+        externalId: null,
+        requestedStart: props.requestedStart ?? null,
+        requestedSubject: props.message.requestedSubject,
+        startShared: false,
+      },
+      () => decideRoute(w.tx, props.message, facts),
+    );
     if (attached) return attached;
-    await w.update({
+    await w.event("patient_not_identified", { reason: props.reason });
+    await routeAndOpen(w, props.message, facts, {
       patient_state: "not_identified",
       match_state: "not_applicable",
       attempts: w.request.attempts + 1,
-    });
-    await w.event("patient_not_identified", { reason: props.reason });
-    await routeAndOpen(w, props.message, {
-      specialtyCode: null,
-      location: null,
-      appointmentType: null,
-      matchState: "not_applicable",
     });
     return null;
   });
@@ -198,23 +224,27 @@ export async function applyMatchResult(
 ): Promise<void> {
   const { match } = props;
   const { patch, state, linked } = matchResultPatch(match);
+  const facts: RoutingContext = {
+    specialtyCode: linked?.specialtyCode ?? null,
+    location: linked?.location ?? null,
+    appointmentType: linked?.appointmentType ?? props.message.requestedSubject,
+    matchState: state,
+  };
   await openOrAttach(db, props.requestId, async (w) => {
-    const attached = await attachOrLink(w, {
-      nhsNumber: props.nhsNumber,
-      patientPkbId: props.pkbUserId,
-      fhirId: linked?.fhirId ?? null,
-      externalId: linked?.externalId ?? null,
-      requestedStart: props.requestedStart ?? null,
-      requestedSubject: props.message.requestedSubject,
-      startShared: startSharedByCandidates(match.candidates, props.requestedStart ?? null),
-    });
+    const attached = await attachOrLink(
+      w,
+      {
+        nhsNumber: props.nhsNumber,
+        patientPkbId: props.pkbUserId,
+        fhirId: linked?.fhirId ?? null,
+        externalId: linked?.externalId ?? null,
+        requestedStart: props.requestedStart ?? null,
+        requestedSubject: props.message.requestedSubject,
+        startShared: startSharedByCandidates(match.candidates, props.requestedStart ?? null),
+      },
+      () => decideRoute(w.tx, props.message, facts),
+    );
     if (attached) return attached;
-    await w.update({
-      patient_state: "identified",
-      nhs_number: props.nhsNumber,
-      attempts: w.request.attempts + 1,
-      ...patch,
-    });
     await w.event("patient_identified", { pkbUserId: props.pkbUserId });
     await w.event(matchEventOf(match.decision), {
       confidence: match.confidence,
@@ -223,11 +253,11 @@ export async function applyMatchResult(
       candidates: match.candidates.length,
       summary: match.summary,
     });
-    await routeAndOpen(w, props.message, {
-      specialtyCode: linked?.specialtyCode ?? null,
-      location: linked?.location ?? null,
-      appointmentType: linked?.appointmentType ?? props.message.requestedSubject,
-      matchState: state,
+    await routeAndOpen(w, props.message, facts, {
+      patient_state: "identified",
+      nhs_number: props.nhsNumber,
+      attempts: w.request.attempts + 1,
+      ...patch,
     });
     return null;
   });

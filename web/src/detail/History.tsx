@@ -56,7 +56,12 @@ const DESCRIBE: Record<EventType, Describe> = {
     `Marked as appointment passed${str(d.shows) ? `: ${String(d.shows)}` : d.before === "received" ? " before the request was received" : " before action"}`,
   repeat_received: (d) => {
     const type = str(d.type);
-    return `The patient asked again${type ? ` (${type === "cancel" ? "to cancel" : "to change"})` : ""}${typeof d.askedCount === "number" ? `: asked ${plural(d.askedCount, "time")}` : ""}`;
+    const raised = d.priorityRaised as { to?: unknown; reason?: unknown } | undefined;
+    const priority =
+      raised && typeof raised.to === "string"
+        ? `; priority raised to ${raised.to}${typeof raised.reason === "string" ? ` (${raised.reason})` : ""}`
+        : "";
+    return `The patient asked again${type ? ` (${type === "cancel" ? "to cancel" : "to change"})` : ""}${typeof d.askedCount === "number" ? `: asked ${plural(d.askedCount, "time")}` : ""}${priority}`;
   },
   type_changed: (d) =>
     `Request type changed${str(d.from) ? ` from ${String(d.from)}` : ""}${str(d.to) ? ` to ${String(d.to)}` : ""}${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
