@@ -160,12 +160,16 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     await screenshot(lp, "worklist-live-presence");
     await clerk.page.getByRole("button", { name: "Cancel" }).click();
 
-    // A patient asks for a change in PKB: the next collection brings it to the top, announced politely.
-    const truth = await s.emu.control<{ entries: { appointmentId: string | null; kind: string }[] }>(
-      "GET",
-      "ground-truth",
+    // A patient asks for a change in PKB: the next collection brings it to the top, announced politely. It is about an
+    // appointment whose request was done (the first test's), so it is a new work item ("asked again"), not a repeat
+    // folded into an open request.
+    const [done] = await s.t.db.query<{ appointment_fhir_id: string }>(
+      `SELECT appointment_fhir_id FROM appointment_requests d WHERE status = 'done' AND appointment_fhir_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM appointment_requests o WHERE o.appointment_fhir_id = d.appointment_fhir_id
+                         AND o.status IN ('open', 'in_progress', 'processing'))
+       ORDER BY updated_at DESC LIMIT 1`,
     );
-    const appointmentId = truth.entries.find((e) => e.appointmentId && e.kind === "change")!.appointmentId!;
+    const appointmentId = done!.appointment_fhir_id;
     await s.emu.control("POST", "messages", {
       appointmentId,
       kind: "change",
