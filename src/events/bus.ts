@@ -45,7 +45,14 @@ export type BusEvent = z.infer<typeof busEventSchema>;
 export type RequestChange = Extract<BusEvent, { type: "request.updated" | "request.created" }>;
 export type PresenceEvent = Extract<BusEvent, { type: "presence" }>;
 
-const relayedSchema = z.object({ origin: z.string(), event: busEventSchema });
+/** One relayed event, or several published together (publishMany): one NOTIFY carries them all. */
+const relayedSchema = z.union([
+  z.object({ origin: z.string(), event: busEventSchema }),
+  z.object({ origin: z.string(), events: z.array(busEventSchema) }),
+]);
+
+/** NOTIFY payloads must stay under 8,000 bytes: events published together are relayed in chunks below this. */
+const RELAY_CHUNK_BYTES = 6_000;
 
 type Listener = (event: BusEvent) => void;
 
@@ -89,6 +96,35 @@ export class EventBus {
     }
   }
 
+  /**
+   * Delivers many events (e.g. a batch of new requests) and relays them to other instances in as few NOTIFYs as fit
+   * (each payload under RELAY_CHUNK_BYTES). Never rejects.
+   */
+  async publishMany(events: readonly BusEvent[]): Promise<void> {
+    for (const event of events) this.deliver(event);
+    if (!this.notify || events.length === 0) return;
+    let chunk: string[] = [];
+    let size = 0;
+    const send = async () => {
+      if (chunk.length === 0) return;
+      const payload = `{"origin":${JSON.stringify(this.origin)},"events":[${chunk.join(",")}]}`;
+      chunk = [];
+      size = 0;
+      try {
+        await this.notify!(payload);
+      } catch {
+        this.failures++;
+      }
+    };
+    for (const event of events) {
+      const json = JSON.stringify(event);
+      if (size + json.length > RELAY_CHUNK_BYTES) await send();
+      chunk.push(json);
+      size += json.length + 1;
+    }
+    await send();
+  }
+
   /** Takes a message relayed by an instance (NOTIFY payload); delivers it unless it is this bus's own or malformed. */
   receive(payload: string): boolean {
     let parsed: z.infer<typeof relayedSchema> | null;
@@ -99,7 +135,7 @@ export class EventBus {
       parsed = null;
     }
     if (!parsed || parsed.origin === this.origin) return false;
-    this.deliver(parsed.event);
+    for (const event of "events" in parsed ? parsed.events : [parsed.event]) this.deliver(event);
     return true;
   }
 

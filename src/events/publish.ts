@@ -12,18 +12,26 @@ interface Row {
 }
 
 async function publishRows(db: Db, type: RequestChange["type"], rows: Row[]): Promise<void> {
-  const bus = eventBus(db);
   const at = new Date().toISOString();
-  for (const r of rows) {
-    await bus.publish({
+  await eventBus(db).publishMany(
+    rows.map((r) => ({
       type,
       requestId: r.id,
       teamId: r.team_id,
       status: r.status,
       assignedUserId: r.assigned_user_id,
       at,
-    });
-  }
+    })),
+  );
+}
+
+/** An event for a request whose state the caller has in hand (its writer kept it up to date): nothing to read. */
+export async function publishRequestState(
+  db: Db,
+  type: RequestChange["type"],
+  r: { id: string; teamId: string | null; status: RequestChange["status"]; assignedUserId: string | null },
+): Promise<void> {
+  await publishRows(db, type, [{ id: r.id, team_id: r.teamId, status: r.status, assigned_user_id: r.assignedUserId }]);
 }
 
 /** `request.updated` for one request, after the transaction that changed it committed. */

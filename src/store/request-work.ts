@@ -17,12 +17,15 @@ export const requestWorkQueue = (kind: string): DueQueue => ({
  * Schedules `kind` work on a request at `dueAt` (or moves it there when it is already scheduled), with its attempts
  * counted from zero again. Call in the transaction that wrote the event the work follows from.
  */
-export async function scheduleWork(tx: Queryable, w: { requestId: string; kind: string; dueAt: Date }): Promise<void> {
+export async function scheduleWork(
+  tx: Queryable,
+  w: { requestId: string; kind: string; dueAt: Date | "now" },
+): Promise<void> {
   await tx.query(
-    `INSERT INTO request_work (request_id, kind, due_at) VALUES ($1, $2, $3)
+    `INSERT INTO request_work (request_id, kind, due_at) VALUES ($1, $2, COALESCE($3, now()))
      ON CONFLICT (request_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, last_error = NULL,
        gave_up_at = NULL, updated_at = now()`,
-    [w.requestId, w.kind, w.dueAt],
+    [w.requestId, w.kind, w.dueAt === "now" ? null : w.dueAt],
   );
 }
 

@@ -62,6 +62,17 @@ export async function appendRule(tx: Queryable, r: RuleInput): Promise<RoutingRu
 }
 
 /** The default team's id, or null. */
+/** The rules in order and the default team, in one statement (what routing one request reads). */
+export async function rulesAndDefaultTeam(
+  db: Queryable,
+): Promise<{ rules: RoutingRule[]; defaultTeamId: string | null }> {
+  const [row] = await db.query<{ rules: Row[] | null; default_team: string | null }>(
+    `SELECT (SELECT json_agg(r ORDER BY r.position) FROM routing_rules r) AS rules,
+       (SELECT id FROM teams WHERE is_default) AS default_team`,
+  );
+  return { rules: (row?.rules ?? []).map(toRule), defaultTeamId: row?.default_team ?? null };
+}
+
 export async function defaultTeamId(db: Queryable): Promise<string | null> {
   const [row] = await db.query<{ id: string }>("SELECT id FROM teams WHERE is_default");
   return row?.id ?? null;

@@ -146,18 +146,17 @@ export async function findSameAppointment(
           askedCount: r.asked_count,
         }
       : null;
-  const [open] = await tx.query<Row>(
+  // One statement: the oldest open or in progress one if any (locked), else the latest done one.
+  const [found] = await tx.query<Row>(
     `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count FROM appointment_requests r
-     WHERE ${same} AND r.status IN ('open', 'in_progress') ORDER BY r.received_at, r.id LIMIT 1 FOR UPDATE`,
+     WHERE ${same} AND r.status IN ('open', 'in_progress', 'done')
+     ORDER BY r.status = 'done', CASE WHEN r.status <> 'done' THEN r.received_at END,
+       r.received_at DESC, r.id
+     LIMIT 1 FOR UPDATE`,
     params,
   );
-  if (open) return { open: toItem(open), done: null };
-  const [done] = await tx.query<Row>(
-    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count FROM appointment_requests r
-     WHERE ${same} AND r.status = 'done' ORDER BY r.received_at DESC, r.id LIMIT 1`,
-    params,
-  );
-  return { open: null, done: toItem(done) };
+  if (!found) return { open: null, done: null };
+  return found.status === "done" ? { open: null, done: toItem(found) } : { open: toItem(found), done: null };
 }
 
 /** The facts of a request that becomes a repeat of another, for the other's history. */

@@ -169,6 +169,19 @@ describe("event relay on postgres", () => {
       await other.query("SELECT pg_notify('rebook_events', 'not json')");
       await here.publish({ ...event, status: "in_progress" });
       await expect.poll(() => heardThere.length, { timeout: 5_000 }).toBe(3);
+      // Many published together (a batch of new requests) travel in a few NOTIFYs, each under the 8,000-byte limit,
+      // and arrive all, in order.
+      const batch = Array.from({ length: 120 }, (_, i) => ({
+        ...event,
+        type: "request.created" as const,
+        requestId: `0b0e2a6e-8d5e-4a8e-9c43-${String(i).padStart(12, "0")}`,
+      }));
+      await here.publishMany(batch);
+      await expect.poll(() => heardThere.length, { timeout: 5_000 }).toBe(123);
+      expect(heardThere.slice(3).map((e) => (e as { requestId: string }).requestId)).toEqual(
+        batch.map((e) => e.requestId),
+      );
+      expect(heardHere.length).toBe(123);
       expect(here.relayFailures + there.relayFailures).toBe(0);
     } finally {
       await relayHere.stop();

@@ -3,10 +3,10 @@
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import type { MatchResult } from "../../domain/match.ts";
 import { route, type RoutingDecision } from "../../domain/routing.ts";
-import { publishRequestUpdated } from "../../events/publish.ts";
+import { publishRequestState, publishRequestUpdated } from "../../events/publish.ts";
 import type { Db, Queryable } from "../../store/db.ts";
-import type { RequestPatch } from "../../store/requests.ts";
-import { defaultTeamId, listRules } from "../../store/routing-rules.ts";
+import type { RequestPatch, RequestState } from "../../store/requests.ts";
+import { rulesAndDefaultTeam } from "../../store/routing-rules.ts";
 import {
   findSameAppointment,
   foldRepeatInto,
@@ -39,8 +39,9 @@ interface RoutingContext {
 
 /** The routing rules' decision for a request with these facts. */
 async function decideRoute(tx: Queryable, msg: MessageFacts, facts: RoutingContext): Promise<RoutingDecision> {
+  const { rules, defaultTeamId } = await rulesAndDefaultTeam(tx);
   return route(
-    await listRules(tx),
+    rules,
     {
       type: msg.type,
       specialtyCode: facts.specialtyCode,
@@ -50,7 +51,7 @@ async function decideRoute(tx: Queryable, msg: MessageFacts, facts: RoutingConte
       note: msg.patientNote,
       matchState: facts.matchState,
     },
-    await defaultTeamId(tx),
+    defaultTeamId,
   );
 }
 
@@ -153,14 +154,17 @@ async function attachOrLink(
 /** Runs a pipeline step that may fold the request into another; publishes whichever request changed, after commit. */
 async function openOrAttach(db: Db, requestId: string, body: (w: RequestWriter) => Promise<string | null>) {
   let attachedTo: string | null = null;
+  let opened: RequestState | null = null;
   await db.transaction(async (tx) => {
     await systemCommandIn(tx, requestId, async (w) => {
       // Moot: another worker already finished it (claims are leases, so a slow one may see it done).
       if (w.request.status !== "processing") return UNCHANGED;
       attachedTo = await body(w);
+      if (!attachedTo) opened = w.request; // the writer kept it up to date: no need to read it again
     });
   });
-  await publishRequestUpdated(db, attachedTo ?? requestId);
+  if (opened) await publishRequestState(db, "request.updated", opened);
+  else await publishRequestUpdated(db, attachedTo ?? requestId);
 }
 
 /** The patient has no NHS number in PKB: recorded with the reason, no appointment search, routed and opened. */

@@ -52,8 +52,7 @@ async function react(tx: Parameters<Processor["react"]>[0], e: RequestEventNotic
     );
   }
   if (CHECK_NOW.includes(e.type)) {
-    const [r] = await tx.query<{ now: Date }>("SELECT now() AS now");
-    await scheduleWork(tx, { requestId: e.requestId, kind: PKB_SETTLE, dueAt: r!.now });
+    await scheduleWork(tx, { requestId: e.requestId, kind: PKB_SETTLE, dueAt: "now" });
   }
 }
 
