@@ -24,6 +24,8 @@ export interface PipelineCase {
   size: number;
   latencyMs?: number;
   concurrency?: number;
+  /** Print where the statements go (per request, by statement text) on stderr: `npm run bench -- --statements`. */
+  statements?: boolean;
 }
 
 /** Signs in to the emulator's consent page as its demo clinician and completes Grant Access. */
@@ -76,7 +78,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       "SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'processing')::int AS open FROM appointment_requests",
     );
     const statements = counted.statements() - statementsBefore;
-    if (process.env.BENCH_STATEMENTS)
+    if (c.statements)
       for (const [text, times] of counted.byText().slice(0, 40))
         process.stderr.write(`${(times / Math.max(processed, 1)).toFixed(2).padStart(6)}  ${text}\n`);
     return {

@@ -3,7 +3,8 @@
 //   latency   the pipeline under 50 ms of PKB latency at concurrency 1, the default and 32 (PostgreSQL)
 //   reports   every report on a year of 100k generated requests (1M on PostgreSQL with --large), both stores
 //   worklist  the worklist over HTTP on 100k (1M with --large): one client, 50 clients, 25 pages/s (PostgreSQL)
-// Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres).
+// Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres),
+// --statements (the pipeline cases print, on stderr, the statements per request by statement text).
 // Each case runs in its own process (CPU and peak memory are its own) with the emulator in another; the machine's load
 // average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
 import { execFile } from "node:child_process";
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     large: { type: "boolean", default: false },
     sizes: { type: "string" },
     engines: { type: "string" },
+    statements: { type: "boolean", default: false },
   },
 });
 const only = (values.only?.split(",") ?? [...PARTS]) as Part[];
@@ -37,7 +39,14 @@ function casesOf(part: Part): BenchCase[] {
   const sizes = (standard: number[], big: number[]): number[] => sizesArg ?? (large ? [...standard, ...big] : standard);
   switch (part) {
     case "pipeline":
-      return engines.flatMap((engine) => sizes([2_000, 20_000], [100_000]).map((size) => ({ part, engine, size })));
+      return engines.flatMap((engine) =>
+        sizes([2_000, 20_000], [100_000]).map((size) => ({
+          part,
+          engine,
+          size,
+          ...(values.statements ? { statements: true } : {}),
+        })),
+      );
     case "latency":
       return sizes([300], [1_000]).flatMap((size) =>
         [1, undefined, 32].map((concurrency) => ({
@@ -65,7 +74,7 @@ const run = promisify(execFile);
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
   try {
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       process.execPath,
       ["--import", "tsx", path.join(import.meta.dirname, "case.ts"), JSON.stringify(c)],
       {
@@ -74,6 +83,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
         timeout: 3 * 3600_000,
       },
     );
+    if ("statements" in c && c.statements) process.stderr.write(stderr);
     return { case: c, figures: JSON.parse(stdout.trim().split("\n").at(-1)!) as CaseResult["figures"] };
   } catch (err) {
     const e = err as Error & { stderr?: string };
