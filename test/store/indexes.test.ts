@@ -68,7 +68,9 @@ async function seed(db: Queryable, first: number, last: number): Promise<void> {
      WHERE v.keep AND substr(m.pkb_message_id, 3)::int BETWEEN $1 AND $2`,
     [first, last],
   );
-  await db.query("ANALYZE");
+  // VACUUM too, so the visibility map (which decides how many heap pages an index-only scan reads) does not depend on
+  // whether autovacuum has run yet on a busy machine.
+  await db.query("VACUUM ANALYZE");
 }
 
 /** A statement with its parameters written in as literals (EXPLAIN takes no parameters). */
@@ -140,6 +142,13 @@ describe("pipeline and report statements on postgres", () => {
      * PKB confirmations, empty in this seed); it must never scan requests or patients.
      */
     sorts?: boolean;
+    /**
+     * How many times the pages read at 2k the 20k figure may be (default 2). A search: PostgreSQL picks, by a close
+     * cost, either a BitmapAnd of the ids found with the open-work index (~33 pages) or a scan of the open work
+     * filtered by those ids (~88 pages); both read the open work only, which does not grow with the history (reading
+     * the history would be hundreds of pages at 20k). Which one it picks varied from run to run.
+     */
+    growth?: number;
     statement: () => Promise<{ sql: string; params: readonly unknown[] }>;
   }[] = [];
   const measured = new Map<string, number[]>();
@@ -204,6 +213,7 @@ describe("pipeline and report statements on postgres", () => {
         name: `the worklist searched for "${q}" (src/store/request-queries.ts listRequests)`,
         index: null,
         sorts: true,
+        growth: 3,
         statement: async () => {
           const r = recording(t.db);
           await listRequests(r.db, {
@@ -276,7 +286,8 @@ describe("pipeline and report statements on postgres", () => {
     await seed(t.db, 2_001, 20_000);
     await measureAll();
     for (const [name, [small, large]] of measured) {
-      expect(large, `${name}: ${small} pages at 2k, ${large} at 20k`).toBeLessThanOrEqual(2 * small! + 6);
+      const growth = checks.find((c) => c.name === name)?.growth ?? 2;
+      expect(large, `${name}: ${small} pages at 2k, ${large} at 20k`).toBeLessThanOrEqual(growth * small! + 6);
     }
   });
 });
