@@ -68,7 +68,9 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     await page.getByLabel("Wednesday closes").fill("17:00");
     await screenshot(page, "teams-hours-editor");
     await page.getByLabel("Wednesday closes").press("Enter");
+    // The visible message (the polite live region repeats it for screen readers, so look in the page's main part).
     await page
+      .locator("#maincontent")
       .getByText(/Working hours of Appointments saved: Mon–Fri 08:30–17:00\. \d+ deadlines? recalculated\./)
       .waitFor();
     expect(await page.getByTestId("team-hours").first().innerText()).toContain("Working hours: Mon–Fri 08:30–17:00");
