@@ -107,7 +107,12 @@ export class EventBus {
     let size = 0;
     const send = async () => {
       if (chunk.length === 0) return;
-      const payload = `{"origin":${JSON.stringify(this.origin)},"events":[${chunk.join(",")}]}`;
+      // One event alone keeps publish()'s shape, which instances of an earlier version read too.
+      const origin = JSON.stringify(this.origin);
+      const payload =
+        chunk.length === 1
+          ? `{"origin":${origin},"event":${chunk[0]}}`
+          : `{"origin":${origin},"events":[${chunk.join(",")}]}`;
       chunk = [];
       size = 0;
       try {

@@ -84,8 +84,11 @@ export async function insertMessagesIfNew(
 
 /** What filing new messages needs to know of their conversations already stored. */
 export interface ConversationsSoFar {
-  /** Per conversation, its requests and when each was received (a repeat's message counts for the request it joined). */
-  requests: Map<string, { id: string; at: Date }[]>;
+  /**
+   * Per conversation, its requests, when each was received and by which PKB message (a repeat's message counts for the
+   * request it joined).
+   */
+  requests: Map<string, { id: string; at: Date; messageId: string }[]>;
   /** Per conversation, the latest unrelated message's time (a request before it adopts it as a follow-up). */
   latestUnrelated: Map<string, Date>;
 }
@@ -97,20 +100,30 @@ export async function readConversationsSoFar(
 ): Promise<ConversationsSoFar> {
   const out: ConversationsSoFar = { requests: new Map(), latestUnrelated: new Map() };
   if (conversationIds.length === 0) return out;
-  const rows = await db.query<{ what: "request" | "unrelated"; conversation_id: string; id: string | null; at: Date }>(
-    `SELECT 'request' AS what, conversation_id, id::text AS id, received_at AS at FROM appointment_requests
-     WHERE conversation_id = ANY($1::text[])
+  const rows = await db.query<{
+    what: "request" | "unrelated";
+    conversation_id: string;
+    id: string | null;
+    at: Date;
+    message: string | null;
+  }>(
+    `SELECT 'request' AS what, conversation_id, id::text AS id, received_at AS at, pkb_message_id AS message
+     FROM appointment_requests WHERE conversation_id = ANY($1::text[])
      UNION ALL
-     SELECT 'request', conversation_id, request_id::text, sent_at FROM pkb_messages
+     SELECT 'request', conversation_id, request_id::text, sent_at, pkb_message_id FROM pkb_messages
      WHERE conversation_id = ANY($1::text[]) AND kind = 'request' AND request_id IS NOT NULL
      UNION ALL
-     SELECT 'unrelated', conversation_id, NULL, max(sent_at) FROM pkb_messages
+     SELECT 'unrelated', conversation_id, NULL, max(sent_at), NULL FROM pkb_messages
      WHERE conversation_id = ANY($1::text[]) AND kind = 'unrelated' GROUP BY conversation_id`,
     [conversationIds],
   );
   for (const r of rows) {
     if (r.what === "unrelated") out.latestUnrelated.set(r.conversation_id, r.at);
-    else out.requests.set(r.conversation_id, [...(out.requests.get(r.conversation_id) ?? []), { id: r.id!, at: r.at }]);
+    else
+      out.requests.set(r.conversation_id, [
+        ...(out.requests.get(r.conversation_id) ?? []),
+        { id: r.id!, at: r.at, messageId: r.message! },
+      ]);
   }
   return out;
 }

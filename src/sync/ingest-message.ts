@@ -128,11 +128,12 @@ export async function ingestMessage(
   // (docs/settling.md) has no row of its own any more: its request message is filed on the request it attached to.
   const [latest] = await tx.query<{ id: string }>(
     `SELECT id FROM (
-       SELECT id, received_at AS at FROM appointment_requests WHERE conversation_id = $1 AND received_at <= $2
+       SELECT id, received_at AS at, pkb_message_id AS message FROM appointment_requests
+       WHERE conversation_id = $1 AND received_at <= $2
        UNION ALL
-       SELECT request_id, sent_at FROM pkb_messages
+       SELECT request_id, sent_at, pkb_message_id FROM pkb_messages
        WHERE conversation_id = $1 AND kind = 'request' AND request_id IS NOT NULL AND sent_at <= $2
-     ) c ORDER BY at DESC, id DESC LIMIT 1`,
+     ) c ORDER BY at DESC, message COLLATE "C" DESC LIMIT 1`,
     [m.conversationId, sentAt],
   );
   const kind = classifyMessage(m.subject, latest !== undefined);
@@ -176,20 +177,21 @@ export async function ingestMessages(
         a.p.message.id.localeCompare(b.p.message.id, "en", { numeric: true }),
     );
   const soFar = await readConversationsSoFar(tx, [...new Set(order.map(({ p }) => p.message.conversationId))]);
-  // A request is known by its id when stored before, by its message's id when it comes in this batch.
+  // A request is known by its id when stored before, by its message's id when it comes in this batch; ties in time
+  // go to the greater PKB message id (as ingestMessage orders, byte-wise).
   type Ref = { requestId: string } | { messageId: string };
   const requests = new Map<string, { ref: Ref; at: number; key: string }[]>();
   for (const [conversationId, rs] of soFar.requests)
     requests.set(
       conversationId,
-      rs.map((r) => ({ ref: { requestId: r.id }, at: r.at.getTime(), key: r.id })),
+      rs.map((r) => ({ ref: { requestId: r.id }, at: r.at.getTime(), key: r.messageId })),
     );
   const decisions: { message: PkbMessage; kind: NonNullable<IngestKind>; request: Ref | null }[] = [];
   const newRequests: NewRequestFacts[] = [];
   for (const { p, at } of order) {
     const m = p.message;
     const conversation = requests.get(m.conversationId) ?? [];
-    // The conversation's latest request at or before this message (ties: the greatest key, as ingestMessage orders).
+    // The conversation's latest request at or before this message.
     let latest: (typeof conversation)[number] | null = null;
     for (const r of conversation) {
       if (r.at > m.timestamp) continue;
@@ -200,7 +202,7 @@ export async function ingestMessages(
     if (kind === "request") {
       newRequests.push(newRequestOf(m, p.conversation));
       decisions.push({ message: m, kind, request: { messageId: m.id } });
-      requests.set(m.conversationId, [...conversation, { ref: { messageId: m.id }, at: m.timestamp, key: "~" }]);
+      requests.set(m.conversationId, [...conversation, { ref: { messageId: m.id }, at: m.timestamp, key: m.id }]);
     } else decisions.push({ message: m, kind, request: kind === "follow_up" ? latest!.ref : null });
   }
   const created = await createFromMessages(tx, newRequests);

@@ -27,6 +27,9 @@ const batches: Spec[][] = [
     ["C", "6", "RE: my appointment", 30, true], // before its conversation's request is seen
     ["D", "7", "RE: late reply", 40, true],
     ["E", "13", "RE: hello", 70, true],
+    ["F", "16", change, 80, true], // two requests at the same instant: a later reply goes on the greater message id
+    ["F", "17", cancel, 80, true],
+    ["F", "18", "RE: either", 81, true],
   ],
   [
     ["C", "8", change, 20, true], // earlier than message 6: adopts it
@@ -38,6 +41,8 @@ const batches: Spec[][] = [
     ["D", "12", "RE: and another", 55, false],
     ["E", "14", change, 62, true], // two requests before a reply stored earlier: the first adopts it
     ["E", "15", cancel, 65, true],
+    ["F", "19", cancel, 80, true], // at the same instant as two stored requests
+    ["F", "20", "RE: and again", 82, true],
   ],
 ];
 
@@ -119,7 +124,12 @@ describe.each(engines)("filing a batch set-based on $name", { timeout: 60_000 },
       ["13", "follow_up", "14"],
       ["14", "request", "14"],
       ["15", "request", "15"],
+      ["16", "request", "16"],
+      ["17", "request", "17"],
+      ["18", "follow_up", "17"],
+      ["19", "request", "19"],
       ["2", "follow_up", "1"],
+      ["20", "follow_up", "19"],
       ["3", "request", "3"],
       ["4", "follow_up", "3"],
       ["5", "unrelated", null],
@@ -138,6 +148,8 @@ describe.each(engines)("filing a batch set-based on $name", { timeout: 60_000 },
       "follow_up",
       "request",
       "request",
+      "request",
+      "follow_up",
     ]);
   });
 });
