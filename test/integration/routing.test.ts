@@ -108,7 +108,10 @@ describe.each(engines)("routing in the pipeline on $name", (engine) => {
       "SELECT type, data FROM request_events WHERE request_id = $1 ORDER BY at, id",
       [cancels[0]!.id],
     );
-    expect(events.map((e) => e.type).filter((type) => type !== "follow_up_received")).toEqual([
+    // The pipeline's history; the settle processor (docs/settling.md) may already have re-read the appointment and added
+    // its own row (e.g. appointment passed), depending on timing.
+    const settling = ["follow_up_received", "appointment_passed", "pkb_already_done", "pkb_flagged"];
+    expect(events.map((e) => e.type).filter((type) => !settling.includes(type))).toEqual([
       "received",
       "patient_identified",
       "appointment_linked",
