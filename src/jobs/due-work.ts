@@ -240,7 +240,9 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
         }
         dry = ids.length < limit;
         waiting.push(...ids);
-        if (ids.length === 0 && inFlight.size === 0) break; // nothing due, nothing running: done
+        // Nothing due, nothing running and nothing claimed ahead: done. (The rows in flight may have finished during
+        // the claim; rows claimed ahead before it are then still waiting, and are worked, not given back.)
+        if (ids.length === 0 && inFlight.size === 0 && waiting.length === 0) break;
         continue;
       }
       if (inFlight.size === 0 && waiting.length === 0) break;

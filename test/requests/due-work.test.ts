@@ -138,6 +138,51 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(calls).toBe(2); // one batch, then it stopped instead of spinning
   });
 
+  // CI saw a drain end with a row claimed ahead and never worked: the rows in flight finished while a claim that found
+  // nothing was running, and "nothing claimed, nothing running" ended the drain with that row still waiting. It was
+  // given back (due again, so not lost) but left for the next drain. Here the claim is held until the rows in flight
+  // have finished, which makes that interleaving certain.
+  it("works the rows claimed ahead even when those in flight finish during a claim that finds nothing", async () => {
+    const ids = await seed(
+      t.db,
+      Array.from({ length: 3 }, () => ({ kind: "j", dueInMs: -1_000 })),
+    );
+    let releaseWork!: () => void;
+    const workGate = new Promise<void>((r) => (releaseWork = r));
+    let finished = 0;
+    let bothFinished!: () => void;
+    const inFlightDone = new Promise<void>((r) => (bothFinished = r));
+    let claims = 0;
+    // The real store; only the start of its fourth claim waits for the two rows in flight to finish.
+    const db: Db = Object.create(t.db, {
+      transaction: {
+        value: async <T>(fn: (tx: Parameters<Parameters<Db["transaction"]>[0]>[0]) => Promise<T>): Promise<T> => {
+          if (++claims === 4) {
+            releaseWork();
+            await inFlightDone;
+          }
+          return t.db.transaction(fn);
+        },
+      },
+    });
+    const seen: string[] = [];
+    await drainDue(db, queue("j"), {
+      batchSize: 1, // claims of one row: [a], [b], [c] claimed ahead, then a fourth that finds nothing
+      concurrency: 2,
+      leaseMs: 60_000,
+      work: async (id) => {
+        if (id !== ids[2]) await workGate;
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+      onResult: (_r, id) => {
+        seen.push(id);
+        if (++finished === 2) bothFinished();
+      },
+    });
+    expect(seen.sort()).toEqual([...ids].sort());
+  });
+
   it("keeps `concurrency` rows in flight: one slow row never holds up the others (a pool, not batches)", async () => {
     const ids = await seed(
       t.db,
