@@ -32,6 +32,15 @@ export type SessionEndedListener = (connectionId: string, reason: string) => Pro
 /** Access tokens for PKB user connections. */
 export class UserTokens {
   private readonly inflight = new Map<string, Promise<string>>();
+  /**
+   * Access tokens read or obtained lately, decrypted, per connection: the pipeline makes two PKB calls per request, and
+   * reading and decrypting the connection's row for each was a statement per call. Kept only briefly (`CACHE_MS`) and
+   * never past its refresh point; a token PKB refuses is dropped at once (the caller passes it as `rejected`), so
+   * another instance's refresh or a new grant is picked up from the store as before. Refresh tokens are never cached:
+   * a refresh always re-reads them under the row's lock.
+   */
+  private readonly cache = new Map<string, { token: string; expiresAt: Date; until: number }>();
+  private static readonly CACHE_MS = 15_000;
 
   constructor(
     private readonly db: Db,
@@ -45,8 +54,15 @@ export class UserTokens {
    * it looks unexpired.
    */
   async accessToken(connectionId: string, rejected?: string): Promise<string> {
+    const cached = this.cache.get(connectionId);
+    if (cached && cached.token !== rejected && cached.until > Date.now() && this.fresh(cached.expiresAt)) {
+      return cached.token;
+    }
+    this.cache.delete(connectionId);
     const tokens = await readTokens(this.db, this.cipher, connectionId);
-    if (tokens && tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return tokens.accessToken;
+    if (tokens && tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) {
+      return this.remember(connectionId, tokens.accessToken, tokens.accessExpiresAt);
+    }
     let pending = this.inflight.get(connectionId);
     if (!pending) {
       pending = this.refreshLocked(connectionId, rejected).finally(() => this.inflight.delete(connectionId));
@@ -55,12 +71,18 @@ export class UserTokens {
     return pending;
   }
 
+  private remember(connectionId: string, token: string, expiresAt: Date): string {
+    this.cache.set(connectionId, { token, expiresAt, until: Date.now() + UserTokens.CACHE_MS });
+    return token;
+  }
+
   /**
    * Records that PKB reported the session over (e.g. a 401 with API_SESSION_EXPIRED) for the access token `rejected`,
    * and notifies once per incident. Returns null, marking nothing, when the connection holds other tokens by now (a
    * refresh or a new grant came after that call started): the caller should try again with them.
    */
   async sessionEnded(connectionId: string, reason: string, rejected?: string): Promise<SessionEndedError | null> {
+    this.cache.delete(connectionId);
     const opened = await this.db.transaction(async (tx) => {
       const current = await readTokens(tx, this.cipher, connectionId, { forUpdate: true });
       if (rejected !== undefined && current && current.accessToken !== rejected) return null;
@@ -82,14 +104,15 @@ export class UserTokens {
       return { ended: reason, opened: await openIncident(tx, { kind: "needs_reauthorisation", connectionId, reason }) };
     };
     const outcome = await this.db.transaction(
-      async (tx): Promise<{ token: string } | { ended: string; opened: boolean }> => {
+      async (tx): Promise<{ token: string; expiresAt?: Date } | { ended: string; opened: boolean }> => {
         const conn = await getConnection(tx, connectionId, { forUpdate: true });
         if (!conn) throw new Error(`PKB connection ${connectionId} does not exist`);
         if (conn.status !== "active") return { ended: conn.needsReauthReason ?? conn.status, opened: false };
         const tokens = await readTokens(tx, this.cipher, connectionId);
         if (!tokens) return { ended: "no tokens held", opened: false };
         // Another process may have refreshed while we waited for the lock.
-        if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt)) return { token: tokens.accessToken };
+        if (tokens.accessToken !== rejected && this.fresh(tokens.accessExpiresAt))
+          return { token: tokens.accessToken, expiresAt: tokens.accessExpiresAt };
         if (!tokens.refreshToken) {
           // PKB issued no refresh token: the session ends with this access token.
           if (tokens.accessToken !== rejected && tokens.accessExpiresAt.getTime() > Date.now())
@@ -109,10 +132,16 @@ export class UserTokens {
         }
         tokenRefreshes.inc({ result: "ok" });
         await saveTokens(tx, this.cipher, connectionId, pair);
-        return { token: pair.accessToken };
+        return { token: pair.accessToken, expiresAt: pair.accessExpiresAt };
       },
     );
-    if ("token" in outcome) return outcome.token;
+    if ("token" in outcome) {
+      // A token close to its expiry (PKB gave no refresh token) is not kept: it is read again each time.
+      return outcome.expiresAt && this.fresh(outcome.expiresAt)
+        ? this.remember(connectionId, outcome.token, outcome.expiresAt)
+        : outcome.token;
+    }
+    this.cache.delete(connectionId);
     if (outcome.opened) await this.opts.onSessionEnded?.(connectionId, outcome.ended);
     throw new SessionEndedError(connectionId, outcome.ended);
   }
