@@ -34,6 +34,24 @@ export async function publishRequestState(
   await publishRows(db, type, [{ id: r.id, team_id: r.teamId, status: r.status, assigned_user_id: r.assignedUserId }]);
 }
 
+/** publishRequestState for many requests at once (one NOTIFY per few dozen); never throws. */
+export async function publishRequestStates(
+  db: Db,
+  type: RequestChange["type"],
+  rs: readonly { id: string; teamId: string | null; status: RequestChange["status"]; assignedUserId: string | null }[],
+): Promise<void> {
+  if (rs.length === 0) return;
+  try {
+    await publishRows(
+      db,
+      type,
+      rs.map((r) => ({ id: r.id, team_id: r.teamId, status: r.status, assigned_user_id: r.assignedUserId })),
+    );
+  } catch {
+    // A live update is a hint: the store is the truth.
+  }
+}
+
 /** `request.updated` for one request, after the transaction that changed it committed. */
 export async function publishRequestUpdated(db: Db, requestId: string): Promise<void> {
   try {

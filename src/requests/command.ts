@@ -14,10 +14,11 @@ import {
   readRequestState,
   readRequestSummary,
   updateRequest,
+  updateRequests,
   type RequestPatch,
   type RequestState,
 } from "../store/requests.ts";
-import { reactToEvent } from "./processors.ts";
+import { reactToEvent, reactToEvents, type RequestEventNotice } from "./processors.ts";
 import type { EventType, MatchState, Outcome, RequestStatus } from "./vocabulary.ts";
 
 /** Who acts, and from where (for the audit log). */
@@ -84,6 +85,8 @@ export class RequestWriter {
     readonly request: RequestState,
     /** The person acting; null for the system (history rows without an actor, no audit entry). */
     readonly who: ActionContext | null,
+    /** Set: the writes are collected in this batch, which writes them with others' set-based (see WriteBatch). */
+    private readonly batch: WriteBatch | null = null,
   ) {}
 
   /** The acting user's id, or null for the system. */
@@ -93,7 +96,8 @@ export class RequestWriter {
 
   /** Sets columns of the request. */
   async update(patch: RequestPatch): Promise<void> {
-    await updateRequest(this.tx, this.request.id, patch);
+    if (this.batch) this.batch.patch(this.request.id, patch);
+    else await updateRequest(this.tx, this.request.id, patch);
     const r = this.request;
     if (patch.status !== undefined) r.status = patch.status;
     if (patch.assigned_user_id !== undefined) r.assignedUserId = patch.assigned_user_id;
@@ -118,12 +122,17 @@ export class RequestWriter {
    * and lets the processors that react to its type schedule their work.
    */
   async event(type: EventType, data: Record<string, unknown> = {}): Promise<void> {
-    this.pending.push({ requestId: this.request.id, actorUserId: this.actorUserId, type, data });
+    const e = { requestId: this.request.id, actorUserId: this.actorUserId, type, data };
     this.events.push(type);
-    await reactToEvent(this.tx, { requestId: this.request.id, type, actorUserId: this.actorUserId, data });
+    if (this.batch) {
+      this.batch.event(e);
+      return;
+    }
+    this.pending.push(e);
+    await reactToEvent(this.tx, e);
   }
 
-  /** Writes the history events added so far (the runners call it when the body ends). */
+  /** Writes the history events added so far (the runners call it when the body ends); a batch's writer: nothing. */
   async flush(): Promise<void> {
     await appendEvents(this.tx, this.pending.splice(0));
   }
@@ -162,6 +171,45 @@ export class RequestWriter {
   /** Adds a warning to the command's result. */
   warn(text: string): void {
     this.warnings.push(text);
+  }
+}
+
+/**
+ * The writes of many system commands in one transaction, collected by their writers and written set-based: one UPDATE
+ * of every row changed (each with its own patch), one INSERT of every history row in order, then the processors'
+ * reactions to those events (`reactToEvents`). The pipeline writes a batch of requests this way (a statement or two
+ * per batch instead of several per request). A body whose writes depend on reads of rows written earlier in the batch
+ * must `flush` first.
+ */
+export class WriteBatch {
+  private readonly patches = new Map<string, RequestPatch>();
+  private readonly events: RequestEventNotice[] = [];
+
+  constructor(readonly tx: Queryable) {}
+
+  /** A system writer for `request` (locked by the caller) whose writes join this batch. */
+  writer(request: RequestState): RequestWriter {
+    return new RequestWriter(this.tx, request, null, this);
+  }
+
+  /** Adds to a request's pending patch (later values win). */
+  patch(requestId: string, patch: RequestPatch): void {
+    this.patches.set(requestId, { ...this.patches.get(requestId), ...patch });
+  }
+
+  /** Adds a history row (and its processors' reaction) to write. */
+  event(e: RequestEventNotice): void {
+    this.events.push(e);
+  }
+
+  /** Writes what was collected: the rows, then their history, then the processors' reactions. */
+  async flush(): Promise<void> {
+    const patches = new Map(this.patches);
+    const events = this.events.splice(0);
+    this.patches.clear();
+    await updateRequests(this.tx, patches);
+    await appendEvents(this.tx, events);
+    await reactToEvents(this.tx, events);
   }
 }
 

@@ -47,6 +47,11 @@ export interface Processor {
   on: readonly EventType[];
   /** Schedules or cancels follow-up work, in the event's transaction. SQL only. */
   react(tx: Queryable, event: RequestEventNotice): Promise<void>;
+  /**
+   * Optional: the same as `react` for each event in turn, in fewer statements (a batch of the pipeline's writes). The
+   * events are in the order they happened; only those of this processor's `on` types are passed.
+   */
+  reactMany?(tx: Queryable, events: readonly RequestEventNotice[]): Promise<void>;
   /** Does one due item. Throw to retry with backoff (an UpstreamError's `retryable` decides whether to retry). */
   work(ctx: WorkContext, item: WorkItem): Promise<WorkStep>;
   /** Retries after a thrown error; default DEFAULT_WORK_BACKOFF. */
@@ -78,5 +83,15 @@ export function registerProcessor(p: Processor): () => void {
 export async function reactToEvent(tx: Queryable, event: RequestEventNotice): Promise<void> {
   for (const p of registered) {
     if (p.on.includes(event.type)) await p.react(tx, event);
+  }
+}
+
+/** reactToEvent for many events, in order, in their transaction: a processor with `reactMany` gets its events at once. */
+export async function reactToEvents(tx: Queryable, events: readonly RequestEventNotice[]): Promise<void> {
+  for (const p of registered) {
+    const mine = events.filter((e) => p.on.includes(e.type));
+    if (mine.length === 0) continue;
+    if (p.reactMany) await p.reactMany(tx, mine);
+    else for (const e of mine) await p.react(tx, e);
   }
 }

@@ -29,6 +29,27 @@ export async function scheduleWork(
   );
 }
 
+/** scheduleWork for many requests in one statement (a request listed twice for a kind: its last due time). */
+export async function scheduleWorkMany(
+  tx: Queryable,
+  ws: readonly { requestId: string; kind: string; dueAt: Date | "now" }[],
+): Promise<void> {
+  const latest = [...new Map(ws.map((w) => [`${w.requestId} ${w.kind}`, w])).values()];
+  if (latest.length === 0) return;
+  await tx.query(
+    `INSERT INTO request_work (request_id, kind, due_at)
+     SELECT w.request_id, w.kind, COALESCE(w.due_at, now())
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS w(request_id, kind, due_at)
+     ON CONFLICT (request_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, last_error = NULL,
+       gave_up_at = NULL, updated_at = now()`,
+    [
+      latest.map((w) => w.requestId),
+      latest.map((w) => w.kind),
+      latest.map((w) => (w.dueAt === "now" ? null : w.dueAt)),
+    ],
+  );
+}
+
 /** Cancels any scheduled `kind` work on a request (the work became moot). */
 export async function cancelWork(tx: Queryable, w: { requestId: string; kind: string }): Promise<void> {
   await tx.query("UPDATE request_work SET due_at = NULL, updated_at = now() WHERE request_id = $1 AND kind = $2", [

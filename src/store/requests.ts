@@ -127,39 +127,54 @@ export interface RequestState {
   errorReason: string | null;
 }
 
+type StateRow = {
+  id: string;
+  status: RequestStatus;
+  team_id: string | null;
+  assigned_user_id: string | null;
+  assigned_name: string | null;
+  outcome: Outcome | null;
+  match_state: MatchState;
+  appointment_fhir_id: string | null;
+  attempts: number;
+  error_reason: string | null;
+};
+
+const STATE_COLUMNS = `r.id, r.status, r.team_id, r.assigned_user_id, u.display_name AS assigned_name, r.outcome,
+  r.match_state, r.appointment_fhir_id, r.attempts, r.error_reason`;
+
+const toState = (r: StateRow): RequestState => ({
+  id: r.id,
+  status: r.status,
+  teamId: r.team_id,
+  assignedUserId: r.assigned_user_id,
+  assignedName: r.assigned_name,
+  outcome: r.outcome,
+  matchState: r.match_state,
+  appointmentFhirId: r.appointment_fhir_id,
+  attempts: r.attempts,
+  errorReason: r.error_reason,
+});
+
 /** Reads a request's workflow facts, locking the row (FOR UPDATE) unless `lock` is false; null when there is none. */
 export async function readRequestState(tx: Queryable, id: string, lock: boolean): Promise<RequestState | null> {
-  const [r] = await tx.query<{
-    id: string;
-    status: RequestStatus;
-    team_id: string | null;
-    assigned_user_id: string | null;
-    assigned_name: string | null;
-    outcome: Outcome | null;
-    match_state: MatchState;
-    appointment_fhir_id: string | null;
-    attempts: number;
-    error_reason: string | null;
-  }>(
-    `SELECT r.id, r.status, r.team_id, r.assigned_user_id, u.display_name AS assigned_name, r.outcome, r.match_state,
-       r.appointment_fhir_id, r.attempts, r.error_reason
-     FROM appointment_requests r LEFT JOIN users u ON u.id = r.assigned_user_id
+  const [r] = await tx.query<StateRow>(
+    `SELECT ${STATE_COLUMNS} FROM appointment_requests r LEFT JOIN users u ON u.id = r.assigned_user_id
      WHERE r.id = $1 ${lock ? "FOR UPDATE OF r" : ""}`,
     [id],
   );
-  if (!r) return null;
-  return {
-    id: r.id,
-    status: r.status,
-    teamId: r.team_id,
-    assignedUserId: r.assigned_user_id,
-    assignedName: r.assigned_name,
-    outcome: r.outcome,
-    matchState: r.match_state,
-    appointmentFhirId: r.appointment_fhir_id,
-    attempts: r.attempts,
-    errorReason: r.error_reason,
-  };
+  return r ? toState(r) : null;
+}
+
+/** The workflow facts of many requests, locked (FOR UPDATE, in id order); those that do not exist are left out. */
+export async function lockRequestStates(tx: Queryable, ids: readonly string[]): Promise<Map<string, RequestState>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.query<StateRow>(
+    `SELECT ${STATE_COLUMNS} FROM appointment_requests r LEFT JOIN users u ON u.id = r.assigned_user_id
+     WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, toState(r)]));
 }
 
 /** The columns of appointment_requests a command may set, with their types. */
@@ -248,6 +263,33 @@ export async function updateRequest(tx: Queryable, id: string, patch: RequestPat
     sets.push(`${column} = $${params.length}`);
   }
   await tx.query(`UPDATE appointment_requests SET ${sets.join(", ")}, updated_at = now() WHERE id = $1`, params);
+}
+
+/**
+ * Sets columns of many requests in one statement (and their updated_at): each request gets its own patch, a column
+ * its patch leaves out keeps its value (jsonb_populate_record over the row itself).
+ */
+export async function updateRequests(tx: Queryable, patches: ReadonlyMap<string, RequestPatch>): Promise<void> {
+  const columns = new Set<string>();
+  const rows: { id: string; patch: Record<string, unknown> }[] = [];
+  for (const [id, patch] of patches) {
+    const set: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (!PATCH_COLUMNS.has(column)) throw new Error(`appointment_requests.${column} cannot be patched`);
+      columns.add(column);
+      set[column] = value;
+    }
+    if (Object.keys(set).length > 0) rows.push({ id, patch: set });
+  }
+  if (rows.length === 0) return;
+  const cols = [...columns];
+  await tx.query(
+    `UPDATE appointment_requests AS r SET (${cols.join(", ")}, updated_at) =
+       (SELECT ${cols.map((c) => `x.${c}`).join(", ")}, now() FROM jsonb_populate_record(r, d.patch) AS x)
+     FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, patch jsonb) WHERE r.id = d.id`,
+    [JSON.stringify(rows)],
+  );
 }
 
 /** Appends a history event. */

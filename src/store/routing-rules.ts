@@ -61,18 +61,25 @@ export async function appendRule(tx: Queryable, r: RuleInput): Promise<RoutingRu
   return toRule(row!);
 }
 
-/** The default team's id, or null. */
-/** The rules in order and the default team, in one statement (what routing one request reads). */
+/**
+ * The rules in order, the default team and the teams that auto-assign, in one statement (what routing reads).
+ */
 export async function rulesAndDefaultTeam(
   db: Queryable,
-): Promise<{ rules: RoutingRule[]; defaultTeamId: string | null }> {
-  const [row] = await db.query<{ rules: Row[] | null; default_team: string | null }>(
+): Promise<{ rules: RoutingRule[]; defaultTeamId: string | null; autoAssignTeamIds: Set<string> }> {
+  const [row] = await db.query<{ rules: Row[] | null; default_team: string | null; auto_assign: string[] | null }>(
     `SELECT (SELECT json_agg(r ORDER BY r.position) FROM routing_rules r) AS rules,
-       (SELECT id FROM teams WHERE is_default) AS default_team`,
+       (SELECT id FROM teams WHERE is_default) AS default_team,
+       (SELECT array_agg(id) FROM teams WHERE auto_assign) AS auto_assign`,
   );
-  return { rules: (row?.rules ?? []).map(toRule), defaultTeamId: row?.default_team ?? null };
+  return {
+    rules: (row?.rules ?? []).map(toRule),
+    defaultTeamId: row?.default_team ?? null,
+    autoAssignTeamIds: new Set(row?.auto_assign ?? []),
+  };
 }
 
+/** The default team's id, or null. */
 export async function defaultTeamId(db: Queryable): Promise<string | null> {
   const [row] = await db.query<{ id: string }>("SELECT id FROM teams WHERE is_default");
   return row?.id ?? null;

@@ -71,6 +71,16 @@ export async function lockPatientRequests(tx: Queryable, patientKey: string): Pr
   await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 9))", [`rebook.patient-requests:${patientKey}`]);
 }
 
+/** lockPatientRequests for many patients, in one statement and a fixed order (so two batches cannot deadlock). */
+export async function lockManyPatientsRequests(tx: Queryable, patientKeys: readonly string[]): Promise<void> {
+  const keys = [...new Set(patientKeys)].sort().map((k) => `rebook.patient-requests:${k}`);
+  if (keys.length === 0) return;
+  await tx.query(
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 9)) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n)",
+    [keys],
+  );
+}
+
 /** What identifies a request's appointment, for finding other requests about the same one. */
 export interface SameAppointmentKey {
   /** The request itself (never found). */
@@ -99,6 +109,71 @@ export interface SameAppointmentRequest {
 }
 
 /**
+ * The SQL condition "request r is another request of the same patient about the same appointment", given the patient
+ * condition and SQL expressions for the key's other parts (parameters, or columns of a row of keys).
+ */
+function sameAppointment(
+  patient: string,
+  k: Record<"requestId" | "externalId" | "fhirId" | "requestedStart" | "requestedSubject" | "startShared", string>,
+): string {
+  return `r.id <> ${k.requestId} AND ${patient} AND (
+      (${k.externalId}::text IS NOT NULL AND r.appointment_external_id = ${k.externalId})
+      OR (${k.fhirId}::text IS NOT NULL AND r.appointment_fhir_id = ${k.fhirId})
+      OR (${k.requestedStart}::timestamptz IS NOT NULL AND NOT ${k.startShared}::boolean
+          AND r.requested_start = ${k.requestedStart}
+          AND r.requested_subject IS NOT DISTINCT FROM ${k.requestedSubject}::text
+          AND NOT (${k.fhirId}::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL
+                   AND r.appointment_fhir_id <> ${k.fhirId})
+          AND (SELECT count(*) FROM jsonb_array_elements(COALESCE(r.candidates, '[]'::jsonb)) c
+               WHERE (c->>'start')::timestamptz = r.requested_start) < 2))`;
+}
+
+/**
+ * Of many keys, the requests (their `requestId`) for which findSameAppointment would find another open, in progress
+ * or done request: one statement, without locking (the pipeline's batch writes the others set-based and hands these
+ * to the one-at-a-time path, which looks again holding the patient's lock). Keys without a patient find nothing.
+ */
+export async function requestsWithSameAppointment(
+  tx: Queryable,
+  keys: readonly SameAppointmentKey[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  // One look-up per patient column, so each uses its index.
+  for (const byNhs of [true, false]) {
+    const ks = keys.filter((k) => (byNhs ? k.nhsNumber !== null : k.nhsNumber === null && k.patientPkbId !== null));
+    if (ks.length === 0) continue;
+    const same = sameAppointment(
+      byNhs ? "r.nhs_number = k.patient" : "r.nhs_number IS NULL AND r.patient_pkb_id = k.patient",
+      {
+        requestId: "k.request_id",
+        externalId: "k.external_id",
+        fhirId: "k.fhir_id",
+        requestedStart: "k.requested_start",
+        requestedSubject: "k.requested_subject",
+        startShared: "k.start_shared",
+      },
+    );
+    const rows = await tx.query<{ request_id: string }>(
+      `SELECT k.request_id FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+         $7::boolean[]) AS k(request_id, patient, external_id, fhir_id, requested_start, requested_subject, start_shared)
+       WHERE EXISTS (SELECT 1 FROM appointment_requests r
+                     WHERE ${same} AND r.status IN ('open', 'in_progress', 'done'))`,
+      [
+        ks.map((k) => k.requestId),
+        ks.map((k) => (byNhs ? k.nhsNumber : k.patientPkbId)),
+        ks.map((k) => k.externalId),
+        ks.map((k) => k.fhirId),
+        ks.map((k) => k.requestedStart),
+        ks.map((k) => k.requestedSubject),
+        ks.map((k) => k.startShared),
+      ],
+    );
+    for (const r of rows) found.add(r.request_id);
+  }
+  return found;
+}
+
+/**
  * The other requests of the same patient about the same appointment: the same external identifier or FHIR id, or the
  * same requested start and subject when they are not linked to two different appointments and the start names one
  * appointment only on both sides (neither request's candidates hold two at it). `open`: the oldest still open or in
@@ -109,15 +184,14 @@ export async function findSameAppointment(
   k: SameAppointmentKey,
 ): Promise<{ open: SameAppointmentRequest | null; done: SameAppointmentRequest | null }> {
   if (!k.nhsNumber && !k.patientPkbId) return { open: null, done: null };
-  const patient = k.nhsNumber ? "r.nhs_number = $2" : "r.nhs_number IS NULL AND r.patient_pkb_id = $2";
-  const same = `r.id <> $1 AND ${patient} AND (
-      ($3::text IS NOT NULL AND r.appointment_external_id = $3)
-      OR ($4::text IS NOT NULL AND r.appointment_fhir_id = $4)
-      OR ($5::timestamptz IS NOT NULL AND NOT $7::boolean AND r.requested_start = $5
-          AND r.requested_subject IS NOT DISTINCT FROM $6::text
-          AND NOT ($4::text IS NOT NULL AND r.appointment_fhir_id IS NOT NULL AND r.appointment_fhir_id <> $4)
-          AND (SELECT count(*) FROM jsonb_array_elements(COALESCE(r.candidates, '[]'::jsonb)) c
-               WHERE (c->>'start')::timestamptz = r.requested_start) < 2))`;
+  const same = sameAppointment(k.nhsNumber ? "r.nhs_number = $2" : "r.nhs_number IS NULL AND r.patient_pkb_id = $2", {
+    requestId: "$1",
+    externalId: "$3",
+    fhirId: "$4",
+    requestedStart: "$5",
+    requestedSubject: "$6",
+    startShared: "$7",
+  });
   const params = [
     k.requestId,
     k.nhsNumber ?? k.patientPkbId,

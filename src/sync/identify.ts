@@ -5,7 +5,7 @@ import { isValidNhsNumber, normaliseNhsNumber } from "../domain/nhs-number.ts";
 import { instantToWallClock, localDate, UK_ZONE } from "../domain/uk-time.ts";
 import { EXTERNAL_ID_SYSTEM } from "../pkb/fhir.ts";
 import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
-import { getPatient, upsertPatient, type Patient } from "../store/patients.ts";
+import { getPatient, type Patient } from "../store/patients.ts";
 import type { SyncDeps } from "./deps.ts";
 
 /** The NHS number among a PKB user's national ids, if present and valid (modulus 11). */
@@ -19,16 +19,25 @@ export function nhsNumberOf(user: PkbUser): { nhsNumber: string | null; problem:
   return { nhsNumber: normalised, problem: null };
 }
 
-/** The patient's details, from the cache when fresh enough, else from PKB through `connectionId`. */
+/**
+ * The patient's details, from the cache when fresh enough, else from PKB through `connectionId`; what was fetched is
+ * returned for the caller to store (`upsertPatient`) with the rest of the request's writes.
+ */
 export async function identifyPatient(
   deps: SyncDeps,
   connectionId: string,
   pkbUserId: string,
   now: Date,
-): Promise<{ patient: Patient; problem: string | null }> {
-  const cached = await getPatient(deps.db, pkbUserId);
+  /** The cached patient when the caller has read it already (null: none cached); read here when undefined. */
+  known?: Pick<Patient, "pkbUserId" | "nhsNumber" | "fetchedAt"> | null,
+): Promise<{ patient: Pick<Patient, "pkbUserId" | "nhsNumber">; problem: string | null; fetched: Patient | null }> {
+  const cached = known === undefined ? await getPatient(deps.db, pkbUserId) : known;
   if (cached && now.getTime() - cached.fetchedAt.getTime() <= deps.settings.patientCacheMs) {
-    return { patient: cached, problem: cached.nhsNumber ? null : "PKB holds no valid NHS number for this patient" };
+    return {
+      patient: cached,
+      problem: cached.nhsNumber ? null : "PKB holds no valid NHS number for this patient",
+      fetched: null,
+    };
   }
   const user = await deps.rest.user(connectionId, pkbUserId);
   const { nhsNumber, problem } = nhsNumberOf(user);
@@ -45,8 +54,7 @@ export async function identifyPatient(
     raw: user,
     fetchedAt: now,
   };
-  await upsertPatient(deps.db, patient);
-  return { patient, problem };
+  return { patient, problem, fetched: patient };
 }
 
 /** Turns a FHIR Appointment into a match candidate. */

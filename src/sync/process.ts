@@ -8,14 +8,16 @@ import { afterFailure, drainDue, reschedule, type BackoffPolicy, type DueQueue }
 import { UpstreamError } from "../errors.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
 import {
-  applyMatchResult,
+  applyPipelineResult,
+  applyPipelineResults,
   markError,
-  recordPatientNotIdentified,
   type MessageFacts,
+  type PipelineResult,
 } from "../requests/commands/pipeline.ts";
-import type { Queryable } from "../store/db.ts";
+import type { Db, Queryable } from "../store/db.ts";
 import type { SyncDeps } from "./deps.ts";
 import { publishRequestUpdated } from "../events/publish.ts";
+import { upsertPatient, type Patient } from "../store/patients.ts";
 import { findAppointment, identifyPatient } from "./identify.ts";
 
 /** How long a claimed request is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
@@ -43,6 +45,7 @@ const pipelineBackoff = (maxAttempts: number): BackoffPolicy => ({ baseMs: 30_00
 export type ProcessOutcome =
   "auto_linked" | "review" | "no_candidates" | "not_identified" | "retry" | "error" | "paused" | "skipped";
 
+/** What the pipeline reads of a request, its message, the connection to use and the cached patient: one statement. */
 interface RequestRow {
   id: string;
   status: string;
@@ -56,7 +59,19 @@ interface RequestRow {
   attempts: number;
   first_seen_connection_id: string | null;
   access_wait_since: Date | null;
+  /** An active connection: the message's own if it is, else the oldest active one; null when none is. */
+  usable_connection_id: string | null;
+  /** The cached patient (null columns when none is cached). */
+  patient_fetched_at: Date | null;
+  patient_nhs_number: string | null;
 }
+
+/** The columns of `RequestRow`, from the request `r`, its message `m` and the cached patient `p`. */
+const REQUEST_ROW_COLUMNS = `r.id, r.status, r.requested_start, r.requested_subject, r.patient_note, r.pkb_team_name,
+  r.patient_pkb_id, r.received_at, r.type, r.attempts, r.access_wait_since, m.first_seen_connection_id,
+  (SELECT c.id FROM pkb_connections c WHERE c.status = 'active'
+   ORDER BY (c.id = m.first_seen_connection_id) DESC, c.created_at LIMIT 1) AS usable_connection_id,
+  p.fetched_at AS patient_fetched_at, p.nhs_number AS patient_nhs_number`;
 
 /** Makes every request that waits for PKB access due now (call when access returns, in the grant's transaction). */
 export async function wakeRequestsWaitingForAccess(tx: Queryable): Promise<number> {
@@ -76,16 +91,84 @@ async function usableConnection(db: Queryable, preferred: string | null): Promis
   return row?.id ?? null;
 }
 
+/** Writes what the pipeline found for a request, with the patient fetched from PKB for it (if any). */
+export type WriteResult = (result: PipelineResult, fetched: Patient | null) => Promise<void>;
+
+/** Writes each result in its own transaction. */
+const writeOne =
+  (db: Db): WriteResult =>
+  async (result, fetched) => {
+    if (fetched) await upsertPatient(db, fetched);
+    await applyPipelineResult(db, result);
+  };
+
+/**
+ * Writes results as they come, in batches (group commit): while one batch is being written, the results that arrive
+ * wait and then go together, so a busy pipeline writes a few statements per batch instead of several per request and
+ * an idle one writes a lone result at once. A batch that fails is written again one result at a time, so a result
+ * that cannot be written fails alone (its request is retried with backoff) and the others are written.
+ */
+export class ResultWriter {
+  private readonly waiting: { result: PipelineResult; fetched: Patient | null; done: (error?: Error) => void }[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 64,
+  ) {}
+
+  readonly write: WriteResult = (result, fetched) =>
+    new Promise<void>((resolve, reject) => {
+      this.waiting.push({ result, fetched, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.writing) void this.writeWaiting();
+    });
+
+  private async writeWaiting(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.maxBatch);
+        try {
+          await applyPipelineResults(
+            this.db,
+            batch.map((b) => b.result),
+            { patients: batch.flatMap((b) => (b.fetched ? [b.fetched] : [])) },
+          );
+          for (const b of batch) b.done();
+        } catch {
+          for (const b of batch) {
+            try {
+              await writeOne(this.db)(b.result, b.fetched);
+              b.done();
+            } catch (error) {
+              b.done(error instanceof Error ? error : new Error(String(error)));
+            }
+          }
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+
 /** Works one request through identification, matching and routing. Re-reads state first: moot work returns early. */
-export async function processRequest(deps: SyncDeps, requestId: string, now = new Date()): Promise<ProcessOutcome> {
+export async function processRequest(
+  deps: SyncDeps,
+  requestId: string,
+  now = new Date(),
+  write: WriteResult = writeOne(deps.db),
+): Promise<ProcessOutcome> {
   const { db } = deps;
   const [r] = await db.query<RequestRow>(
-    `SELECT r.*, m.first_seen_connection_id FROM appointment_requests r
-     JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id WHERE r.id = $1`,
+    `SELECT ${REQUEST_ROW_COLUMNS} FROM appointment_requests r
+     JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id
+     LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
+     WHERE r.id = $1`,
     [requestId],
   );
   if (!r || r.status !== "processing") return "skipped";
-  const connectionId = await usableConnection(db, r.first_seen_connection_id);
+  const connectionId = r.usable_connection_id;
   if (!connectionId) {
     // Waits for access: a new grant makes it due at once (wakeRequestsWaitingForAccess); the pause is only a backstop.
     await reschedule(db, PIPELINE_QUEUE, r.id, PAUSE_MS, { set: { access_wait_since: r.access_wait_since ?? now } });
@@ -106,15 +189,24 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
   };
   try {
     if (!r.patient_pkb_id) throw new Error("the message names no patient");
-    const { patient, problem } = await identifyPatient(deps, connectionId, r.patient_pkb_id, now);
+    const cached =
+      r.patient_fetched_at === null
+        ? null
+        : { pkbUserId: r.patient_pkb_id, nhsNumber: r.patient_nhs_number, fetchedAt: r.patient_fetched_at };
+    const { patient, problem, fetched } = await identifyPatient(deps, connectionId, r.patient_pkb_id, now, cached);
     if (!patient.nhsNumber) {
-      await recordPatientNotIdentified(db, {
-        requestId: r.id,
-        reason: problem,
-        message,
-        patientPkbId: r.patient_pkb_id,
-        requestedStart: r.requested_start,
-      });
+      await write(
+        {
+          kind: "not_identified",
+          requestId: r.id,
+          receivedAt: r.received_at,
+          reason: problem,
+          message,
+          patientPkbId: r.patient_pkb_id,
+          requestedStart: r.requested_start,
+        },
+        fetched,
+      );
       return "not_identified";
     }
     const match = await findAppointment(deps, {
@@ -123,14 +215,19 @@ export async function processRequest(deps: SyncDeps, requestId: string, now = ne
       requestedSubject: r.requested_subject,
       receivedAt: r.received_at,
     });
-    await applyMatchResult(db, {
-      requestId: r.id,
-      nhsNumber: patient.nhsNumber,
-      pkbUserId: patient.pkbUserId,
-      match,
-      message,
-      requestedStart: r.requested_start,
-    });
+    await write(
+      {
+        kind: "matched",
+        requestId: r.id,
+        receivedAt: r.received_at,
+        nhsNumber: patient.nhsNumber,
+        pkbUserId: patient.pkbUserId,
+        match,
+        message,
+        requestedStart: r.requested_start,
+      },
+      fetched,
+    );
     return match.decision === "auto_link" ? "auto_linked" : match.decision;
   } catch (err) {
     if (err instanceof SessionEndedError) {
@@ -173,12 +270,13 @@ export async function processDueRequests(
     paused: 0,
     skipped: 0,
   };
+  const writer = new ResultWriter(deps.db);
   await drainDue(deps.db, PIPELINE_QUEUE, {
     batchSize: opts.batchSize ?? Math.max(20, deps.settings.concurrency * 4),
     concurrency: deps.settings.concurrency,
     leaseMs: CLAIM_MS,
     signal: opts.signal,
-    work: (id) => processRequest(deps, id),
+    work: (id) => processRequest(deps, id, new Date(), writer.write),
     // Stop when the requests keep pausing (no PKB connection works): they wait for access, or the next pass.
     isPause: (outcome) => outcome === "paused",
     onResult: async (outcome, id) => {

@@ -3,19 +3,22 @@
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import type { MatchResult } from "../../domain/match.ts";
 import { route, type RoutingDecision } from "../../domain/routing.ts";
-import { publishRequestState, publishRequestUpdated } from "../../events/publish.ts";
+import { publishRequestState, publishRequestStates, publishRequestUpdated } from "../../events/publish.ts";
 import type { Db, Queryable } from "../../store/db.ts";
-import type { RequestPatch, RequestState } from "../../store/requests.ts";
+import { upsertPatients, type Patient } from "../../store/patients.ts";
+import { lockRequestStates, type RequestPatch, type RequestState } from "../../store/requests.ts";
 import { rulesAndDefaultTeam } from "../../store/routing-rules.ts";
 import {
   findSameAppointment,
   foldRepeatInto,
+  lockManyPatientsRequests,
   lockPatientRequests,
   readRepeatFacts,
+  requestsWithSameAppointment,
   type SameAppointmentKey,
 } from "../../store/settle.ts";
 import { nextAutoAssignee } from "../assignment.ts";
-import { runSystemCommand, systemCommandIn, UNCHANGED, type RequestWriter } from "../command.ts";
+import { runSystemCommand, systemCommandIn, UNCHANGED, WriteBatch, type RequestWriter } from "../command.ts";
 import { startSharedByCandidates, typeAfterRepeat } from "../repeats.ts";
 import { matchResultPatch } from "../match.ts";
 import { matchEventOf } from "../state.ts";
@@ -37,22 +40,46 @@ interface RoutingContext {
   matchState: MatchState;
 }
 
-/** The routing rules' decision for a request with these facts. */
-async function decideRoute(tx: Queryable, msg: MessageFacts, facts: RoutingContext): Promise<RoutingDecision> {
-  const { rules, defaultTeamId } = await rulesAndDefaultTeam(tx);
-  return route(
-    rules,
-    {
-      type: msg.type,
-      specialtyCode: facts.specialtyCode,
-      location: facts.location,
-      appointmentType: facts.appointmentType,
-      pkbTeamNames: msg.pkbTeamName ? [msg.pkbTeamName] : [],
-      note: msg.patientNote,
-      matchState: facts.matchState,
+/** How a request is routed and who a team's round robin gives it to: per request, or from a batch's one read. */
+interface Router {
+  decide(msg: MessageFacts, facts: RoutingContext): Promise<RoutingDecision>;
+  /** The team's next auto-assignee (null: the team does not auto-assign, or nobody can take it). */
+  assignee(teamId: string): Promise<string | null>;
+}
+
+const routingInput = (msg: MessageFacts, facts: RoutingContext) => ({
+  type: msg.type,
+  specialtyCode: facts.specialtyCode,
+  location: facts.location,
+  appointmentType: facts.appointmentType,
+  pkbTeamNames: msg.pkbTeamName ? [msg.pkbTeamName] : [],
+  note: msg.patientNote,
+  matchState: facts.matchState,
+});
+
+/** Routing for one request: reads the rules when it decides. */
+const routerIn = (tx: Queryable): Router => ({
+  async decide(msg, facts) {
+    const { rules, defaultTeamId } = await rulesAndDefaultTeam(tx);
+    return route(rules, routingInput(msg, facts), defaultTeamId);
+  },
+  assignee: (teamId) => nextAutoAssignee(tx, teamId),
+});
+
+/**
+ * Routing for a batch: the rules, the default team and which teams auto-assign read once. A round robin reads the
+ * team's open work, so the batch's writes so far are flushed first.
+ */
+async function batchRouter(batch: WriteBatch): Promise<Router> {
+  const { rules, defaultTeamId, autoAssignTeamIds } = await rulesAndDefaultTeam(batch.tx);
+  return {
+    decide: async (msg, facts) => route(rules, routingInput(msg, facts), defaultTeamId),
+    async assignee(teamId) {
+      if (!autoAssignTeamIds.has(teamId)) return null;
+      await batch.flush();
+      return nextAutoAssignee(batch.tx, teamId);
     },
-    defaultTeamId,
-  );
+  };
 }
 
 /**
@@ -61,14 +88,14 @@ async function decideRoute(tx: Queryable, msg: MessageFacts, facts: RoutingConte
  */
 async function routeAndOpen(
   w: RequestWriter,
+  router: Router,
   msg: MessageFacts,
   facts: RoutingContext,
   patch: RequestPatch,
 ): Promise<void> {
-  const { tx } = w;
-  const decision = await decideRoute(tx, msg, facts);
+  const decision = await router.decide(msg, facts);
   // Round robin within the team when it auto-assigns (members who can take requests only).
-  const assignee = decision.assignUserId ?? (decision.teamId ? await nextAutoAssignee(tx, decision.teamId) : null);
+  const assignee = decision.assignUserId ?? (decision.teamId ? await router.assignee(decision.teamId) : null);
   // One UPDATE for the routing and the status; the history rows in the order things were decided.
   const from = w.request.status;
   await w.update({
@@ -100,14 +127,14 @@ async function routeAndOpen(
  */
 async function attachOrLink(
   w: RequestWriter,
-  key: Omit<SameAppointmentKey, "requestId">,
+  key: SameAppointmentKey,
   routeRepeat: () => Promise<RoutingDecision>,
 ): Promise<string | null> {
   const { tx } = w;
   const patientKey = key.nhsNumber ?? key.patientPkbId;
   if (!patientKey) return null;
   await lockPatientRequests(tx, patientKey);
-  const same = await findSameAppointment(tx, { requestId: w.request.id, ...key });
+  const same = await findSameAppointment(tx, key);
   if (same.open) {
     const open = same.open;
     const repeat = await readRepeatFacts(tx, w.request.id);
@@ -151,20 +178,196 @@ async function attachOrLink(
   return null;
 }
 
-/** Runs a pipeline step that may fold the request into another; publishes whichever request changed, after commit. */
-async function openOrAttach(db: Db, requestId: string, body: (w: RequestWriter) => Promise<string | null>) {
+/** What the pipeline found for a request, to write: the patient and the match, or that the patient has no NHS number. */
+export type PipelineResult =
+  | {
+      kind: "matched";
+      requestId: string;
+      /** When the message came (a batch writes a patient's requests in this order). */
+      receivedAt?: Date;
+      nhsNumber: string;
+      pkbUserId: string;
+      match: MatchResult;
+      message: MessageFacts;
+      requestedStart?: Date | null;
+    }
+  | {
+      kind: "not_identified";
+      requestId: string;
+      receivedAt?: Date;
+      reason: string | null;
+      message: MessageFacts;
+      patientPkbId?: string | null;
+      requestedStart?: Date | null;
+    };
+
+/** The routing facts of a result: the linked appointment's (none when the patient is not identified). */
+function routingContextOf(r: PipelineResult): RoutingContext {
+  if (r.kind === "not_identified") {
+    return { specialtyCode: null, location: null, appointmentType: null, matchState: "not_applicable" };
+  }
+  const { state, linked } = matchResultPatch(r.match);
+  return {
+    specialtyCode: linked?.specialtyCode ?? null,
+    location: linked?.location ?? null,
+    appointmentType: linked?.appointmentType ?? r.message.requestedSubject,
+    matchState: state,
+  };
+}
+
+/** What identifies the result's appointment, to find other requests about it. */
+function sameKeyOf(r: PipelineResult): SameAppointmentKey {
+  if (r.kind === "not_identified") {
+    return {
+      requestId: r.requestId,
+      nhsNumber: null,
+      patientPkbId: r.patientPkbId ?? null,
+      fhirId: null,
+      externalId: null,
+      requestedStart: r.requestedStart ?? null,
+      requestedSubject: r.message.requestedSubject,
+      startShared: false,
+    };
+  }
+  const { linked } = matchResultPatch(r.match);
+  return {
+    requestId: r.requestId,
+    nhsNumber: r.nhsNumber,
+    patientPkbId: r.pkbUserId,
+    fhirId: linked?.fhirId ?? null,
+    externalId: linked?.externalId ?? null,
+    requestedStart: r.requestedStart ?? null,
+    requestedSubject: r.message.requestedSubject,
+    startShared: startSharedByCandidates(r.match.candidates, r.requestedStart ?? null),
+  };
+}
+
+/**
+ * Opens the request with what the pipeline found: not identified → recorded with the reason, no appointment search;
+ * identified → the NHS number and the match (linked, review or no candidates, with candidates and evidence). Then
+ * routes and opens it.
+ */
+async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Promise<void> {
+  const facts = routingContextOf(r);
+  if (r.kind === "not_identified") {
+    await w.event("patient_not_identified", { reason: r.reason });
+    await routeAndOpen(w, router, r.message, facts, {
+      patient_state: "not_identified",
+      match_state: "not_applicable",
+      attempts: w.request.attempts + 1,
+    });
+    return;
+  }
+  const { match } = r;
+  const { patch, linked } = matchResultPatch(match);
+  await w.event("patient_identified", { pkbUserId: r.pkbUserId });
+  await w.event(matchEventOf(match.decision), {
+    confidence: match.confidence,
+    fhirId: linked?.fhirId ?? null,
+    externalId: linked?.externalId ?? null,
+    candidates: match.candidates.length,
+    summary: match.summary,
+  });
+  await routeAndOpen(w, router, r.message, facts, {
+    patient_state: "identified",
+    nhs_number: r.nhsNumber,
+    attempts: w.request.attempts + 1,
+    ...patch,
+  });
+}
+
+/**
+ * The whole step for one request: when another request of the patient about the same appointment is open, attaches
+ * to it as a repeat (returns its id); otherwise links an earlier done one, then opens this one (returns null).
+ */
+async function attachOrOpen(w: RequestWriter, router: Router, r: PipelineResult): Promise<string | null> {
+  const attached = await attachOrLink(w, sameKeyOf(r), () => router.decide(r.message, routingContextOf(r)));
+  if (attached) return attached;
+  await openWith(w, router, r);
+  return null;
+}
+
+/** Writes one result in its own transaction; publishes whichever request changed, after commit. */
+export async function applyPipelineResult(db: Db, r: PipelineResult): Promise<void> {
   let attachedTo: string | null = null;
   let opened: RequestState | null = null;
   await db.transaction(async (tx) => {
-    await systemCommandIn(tx, requestId, async (w) => {
+    await systemCommandIn(tx, r.requestId, async (w) => {
       // Moot: another worker already finished it (claims are leases, so a slow one may see it done).
       if (w.request.status !== "processing") return UNCHANGED;
-      attachedTo = await body(w);
+      attachedTo = await attachOrOpen(w, routerIn(tx), r);
       if (!attachedTo) opened = w.request; // the writer kept it up to date: no need to read it again
     });
   });
   if (opened) await publishRequestState(db, "request.updated", opened);
-  else await publishRequestUpdated(db, attachedTo ?? requestId);
+  else await publishRequestUpdated(db, attachedTo ?? r.requestId);
+}
+
+/**
+ * Writes many results in one transaction, with the patients fetched for them, in a few statements whatever their
+ * number: the requests are locked, then their patients (in a fixed order), and one look-up finds those with another
+ * request about the same appointment. The results are written in the order their messages came, as if one at a time:
+ * most through a WriteBatch (one UPDATE, one INSERT of the history, one of the follow-up work); one with another
+ * request about the same appointment, or of a patient who has several in the batch, alone as applyPipelineResult
+ * writes it (after the batch so far is flushed). Moot requests (no longer in processing) are left alone. Publishes
+ * after commit. If it throws, nothing was written.
+ */
+export async function applyPipelineResults(
+  db: Db,
+  results: readonly PipelineResult[],
+  opts: { patients?: readonly Patient[] } = {},
+): Promise<void> {
+  const opened: RequestState[] = [];
+  const attached: string[] = [];
+  await db.transaction(async (tx) => {
+    await upsertPatients(tx, opts.patients ?? []);
+    const states = await lockRequestStates(
+      tx,
+      results.map((r) => r.requestId),
+    );
+    const live = results.filter((r) => states.get(r.requestId)?.status === "processing");
+    const keys = new Map(live.map((r) => [r.requestId, sameKeyOf(r)]));
+    const patientOf = (r: PipelineResult) => {
+      const k = keys.get(r.requestId)!;
+      return k.nhsNumber ?? k.patientPkbId;
+    };
+    const perPatient = new Map<string, number>();
+    for (const r of live) {
+      const p = patientOf(r);
+      if (p) perPatient.set(p, (perPatient.get(p) ?? 0) + 1);
+    }
+    await lockManyPatientsRequests(tx, [...perPatient.keys()]);
+    const shared = (r: PipelineResult) => (perPatient.get(patientOf(r) ?? "") ?? 0) > 1;
+    const repeats = await requestsWithSameAppointment(
+      tx,
+      live.filter((r) => !shared(r)).map((r) => keys.get(r.requestId)!),
+    );
+    const oneByOne = new Set(live.filter((r) => shared(r) || repeats.has(r.requestId)).map((r) => r.requestId));
+
+    // In the order the messages came, as if written one at a time: the round robin and a patient's repeats see them
+    // so. A result written one at a time (it may attach, or link a done request) first flushes the batch before it.
+    const received = (r: PipelineResult) => r.receivedAt?.getTime() ?? 0;
+    const ordered = [...live].sort((a, b) => received(a) - received(b) || (a.requestId < b.requestId ? -1 : 1));
+    const batch = new WriteBatch(tx);
+    const router = await batchRouter(batch);
+    for (const r of ordered) {
+      if (!oneByOne.has(r.requestId)) {
+        const w = batch.writer(states.get(r.requestId)!);
+        await openWith(w, router, r);
+        opened.push(w.request);
+        continue;
+      }
+      await batch.flush();
+      await systemCommandIn(tx, r.requestId, async (w) => {
+        const to = await attachOrOpen(w, routerIn(tx), r);
+        if (to) attached.push(to);
+        else opened.push(w.request);
+      });
+    }
+    await batch.flush();
+  });
+  await publishRequestStates(db, "request.updated", opened);
+  for (const id of attached) await publishRequestUpdated(db, id);
 }
 
 /** The patient has no NHS number in PKB: recorded with the reason, no appointment search, routed and opened. */
@@ -178,35 +381,7 @@ export async function recordPatientNotIdentified(
     requestedStart?: Date | null;
   },
 ): Promise<void> {
-  const facts: RoutingContext = {
-    specialtyCode: null,
-    location: null,
-    appointmentType: null,
-    matchState: "not_applicable",
-  };
-  await openOrAttach(db, props.requestId, async (w) => {
-    const attached = await attachOrLink(
-      w,
-      {
-        nhsNumber: null,
-        patientPkbId: props.patientPkbId ?? null,
-        fhirId: null,
-        externalId: null,
-        requestedStart: props.requestedStart ?? null,
-        requestedSubject: props.message.requestedSubject,
-        startShared: false,
-      },
-      () => decideRoute(w.tx, props.message, facts),
-    );
-    if (attached) return attached;
-    await w.event("patient_not_identified", { reason: props.reason });
-    await routeAndOpen(w, props.message, facts, {
-      patient_state: "not_identified",
-      match_state: "not_applicable",
-      attempts: w.request.attempts + 1,
-    });
-    return null;
-  });
+  await applyPipelineResult(db, { kind: "not_identified", ...props });
 }
 
 /**
@@ -226,45 +401,7 @@ export async function applyMatchResult(
     requestedStart?: Date | null;
   },
 ): Promise<void> {
-  const { match } = props;
-  const { patch, state, linked } = matchResultPatch(match);
-  const facts: RoutingContext = {
-    specialtyCode: linked?.specialtyCode ?? null,
-    location: linked?.location ?? null,
-    appointmentType: linked?.appointmentType ?? props.message.requestedSubject,
-    matchState: state,
-  };
-  await openOrAttach(db, props.requestId, async (w) => {
-    const attached = await attachOrLink(
-      w,
-      {
-        nhsNumber: props.nhsNumber,
-        patientPkbId: props.pkbUserId,
-        fhirId: linked?.fhirId ?? null,
-        externalId: linked?.externalId ?? null,
-        requestedStart: props.requestedStart ?? null,
-        requestedSubject: props.message.requestedSubject,
-        startShared: startSharedByCandidates(match.candidates, props.requestedStart ?? null),
-      },
-      () => decideRoute(w.tx, props.message, facts),
-    );
-    if (attached) return attached;
-    await w.event("patient_identified", { pkbUserId: props.pkbUserId });
-    await w.event(matchEventOf(match.decision), {
-      confidence: match.confidence,
-      fhirId: linked?.fhirId ?? null,
-      externalId: linked?.externalId ?? null,
-      candidates: match.candidates.length,
-      summary: match.summary,
-    });
-    await routeAndOpen(w, props.message, facts, {
-      patient_state: "identified",
-      nhs_number: props.nhsNumber,
-      attempts: w.request.attempts + 1,
-      ...patch,
-    });
-    return null;
-  });
+  await applyPipelineResult(db, { kind: "matched", ...props });
 }
 
 /** The pipeline gives up on a request after its last attempt: status error with the reason and attempts. */

@@ -17,7 +17,7 @@ import {
 } from "../../domain/settle.ts";
 import { UpstreamError } from "../../errors.ts";
 import type { BackoffPolicy } from "../../jobs/due-work.ts";
-import { cancelWork, scheduleWork } from "../../store/request-work.ts";
+import { cancelWork, scheduleWork, scheduleWorkMany } from "../../store/request-work.ts";
 import { readSettlePolicy, readSettleRow, type SettleRow } from "../../store/settle.ts";
 import { toCandidate } from "../../sync/identify.ts";
 import { runSystemCommand, UNCHANGED, type RequestWriter } from "../command.ts";
@@ -54,6 +54,24 @@ async function react(tx: Parameters<Processor["react"]>[0], e: RequestEventNotic
   if (CHECK_NOW.includes(e.type)) {
     await scheduleWork(tx, { requestId: e.requestId, kind: PKB_SETTLE, dueAt: "now" });
   }
+}
+
+/**
+ * `react` for many events: when every one only asks for a check now (none closes, none is a person's relinking), one
+ * statement schedules them all; otherwise each in turn.
+ */
+async function reactMany(tx: Parameters<Processor["react"]>[0], es: readonly RequestEventNotice[]): Promise<void> {
+  const onlyChecks = es.every(
+    (e) => CHECK_NOW.includes(e.type) && !(RELINKED.includes(e.type) && e.actorUserId !== null),
+  );
+  if (!onlyChecks) {
+    for (const e of es) await react(tx, e);
+    return;
+  }
+  await scheduleWorkMany(
+    tx,
+    es.map((e) => ({ requestId: e.requestId, kind: PKB_SETTLE, dueAt: "now" as const })),
+  );
 }
 
 /** The linked appointment as PKB shows it now: read by id; 404/410 means PKB no longer has it. */
@@ -138,6 +156,7 @@ export const pkbSettleProcessor: Processor = {
   name: PKB_SETTLE,
   on: [...CHECK_NOW, "outcome_recorded", "pkb_already_done"],
   react,
+  reactMany,
   work,
   backoff: BACKOFF,
 };
