@@ -116,9 +116,14 @@ describe("a scrape after real work against the emulator", () => {
   };
 
   beforeAll(async () => {
-    emu = await startEmulator({ size: 20 });
+    // Access tokens that last 3 s: the test waits one out, so the pass refreshes it.
+    emu = await startEmulator({ size: 20, accessTokenTtl: 3 });
     t = await engines[0].open();
-    rebook = await buildTestApp(t.db, { ...emu.env, SYNC_INITIAL_LOOKBACK_DAYS: "1000" });
+    rebook = await buildTestApp(t.db, {
+      ...emu.env,
+      SYNC_INITIAL_LOOKBACK_DAYS: "1000",
+      TOKEN_REFRESH_AHEAD_SECONDS: "0",
+    });
     truth = (await emu.control<{ entries: typeof truth }>("GET", "ground-truth")).entries;
     const admin = await rebook.signIn("admin");
     const created = await rebook.app.inject({
@@ -132,7 +137,7 @@ describe("a scrape after real work against the emulator", () => {
     expect((await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers: admin })).status).toBe(200);
     await rebook.poller.runNow();
     // A token past its expiry is refreshed on the next pass; every other patient look-up fails once with a 503.
-    await t.db.query("UPDATE pkb_connections SET access_expires_at = now() - interval '1 minute'");
+    await new Promise((r) => setTimeout(r, 3_200));
     await t.db.query("UPDATE appointment_requests SET status = 'processing', next_attempt_at = now()");
     await t.db.query("DELETE FROM patients"); // so the patients are looked up again
     await emu.control("PUT", "faults", { errorRate: 0.5, status: 503, paths: ["/json/v1/users"] });

@@ -17,7 +17,13 @@ describe("what Rebook sends to PKB", () => {
   let admin: AuthHeaders;
 
   beforeAll(async () => {
-    const { app } = await buildSandbox({ seed: 7, size: 30, anchor: new Date("2025-10-01T00:00:00Z") });
+    // Access tokens that last 3 s: the test waits one out, so Rebook refreshes it (a POST that must be seen).
+    const { app } = await buildSandbox({
+      seed: 7,
+      size: 30,
+      anchor: new Date("2025-10-01T00:00:00Z"),
+      accessTokenTtl: 3,
+    });
     await app.listen({ host: "127.0.0.1", port: 0 });
     // Every HTTP request the emulator's server receives, as the server sees it.
     app.server.on("request", (req: { method?: string; url?: string }) => {
@@ -32,6 +38,7 @@ describe("what Rebook sends to PKB", () => {
       PKB_FHIR_BASE_URL: `${url}/aggregated/fhir`,
       PKB_FHIR_TOKEN_URL: `${url}/iam/auth/realms/pkb/protocol/openid-connect/token`,
       SYNC_INITIAL_LOOKBACK_DAYS: "1000",
+      TOKEN_REFRESH_AHEAD_SECONDS: "0",
     });
     admin = await rebook.signIn("admin");
     const created = await rebook.app.inject({
@@ -52,7 +59,7 @@ describe("what Rebook sends to PKB", () => {
 
   it("only reads, whatever the pipeline and staff do", async () => {
     seen.length = 0; // from here on, every request comes from Rebook
-    await t.db.query("UPDATE pkb_connections SET access_expires_at = now() - interval '1 minute'"); // forces a refresh
+    await new Promise((r) => setTimeout(r, 3_200)); // the access token expires: the next call refreshes it
     await t.db.query("UPDATE appointment_requests SET status = 'processing', next_attempt_at = now()");
     await t.db.query("DELETE FROM patients");
     await syncPass(rebook.sync);
