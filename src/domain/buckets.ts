@@ -3,7 +3,7 @@
 // is 23 hours on the spring clock change and 25 on the autumn one, so bucket ends are computed from local midnights,
 // never by adding 24 hours. Pure: the zone is an argument, nothing reads the host's zone or clock.
 import { DateTime } from "luxon";
-import { localDate, wallClockToInstant } from "./uk-time.ts";
+import { localDate, offsetMs, wallClockToInstant } from "./uk-time.ts";
 
 /** Report bucket sizes. */
 export const BUCKET_UNITS = ["day", "week", "month"] as const;
@@ -83,27 +83,8 @@ export function bucketKey(instant: Date, unit: BucketUnit, zone: string): LocalD
   return bucketStartDate(localDate(instant, zone), unit);
 }
 
-// One formatter per zone: the wall clock of an instant, read as if it were UTC (so wall − instant is the offset).
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function wallClockMs(instantMs: number, zone: string): number {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(zone, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(instantMs)) if (p.type !== "literal") parts[p.type] = Number(p.value);
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
-}
+/** The wall clock of an instant in `zone`, read as if it were UTC (so wall − instant is the offset). */
+const wallClockMs = (instantMs: number, zone: string): number => instantMs + offsetMs(instantMs, zone);
 
 // Local midnights already worked out, by zone and date (a year of day buckets asks for each twice).
 const dayStarts = new Map<string, number>();

@@ -1,6 +1,5 @@
 // The one entry point for "UK wall-clock → instant" and back. Appointments are written in Europe/London local time
 // (GMT in winter, BST in summer); Rebook stores instants in UTC.
-import { DateTime } from "luxon";
 
 /** Rebook's zone for appointment times. */
 export const UK_ZONE = "Europe/London";
@@ -21,19 +20,88 @@ export interface WallClock {
  */
 export type WallClockIssue = "gap" | "repeated";
 
+// The zone's offset at an instant, from one cached Intl.DateTimeFormat per zone (the wall clock of the instant read as
+// if it were UTC, minus the instant), memoised per quarter hour: zones change their offsets on the hour, the half or
+// the quarter, so it is the same throughout a quarter hour. The pipeline converts every candidate's start, and Luxon
+// building a DateTime for each was 15% of its CPU; this is the same arithmetic without the objects.
+const QUARTER_MS = 15 * 60_000;
+const wallFormatters = new Map<string, Intl.DateTimeFormat>();
+const offsets = new Map<string, Map<number, number>>();
+
+/** The wall clock of `instantMs` in `zone`, as milliseconds of the same dial time in UTC. */
+function wallMs(instantMs: number, zone: string): number {
+  return instantMs + offsetMs(instantMs, zone);
+}
+
+/** The offset of `zone` from UTC at an instant, ms (BST: +3,600,000). */
+export function offsetMs(instantMs: number, zone: string): number {
+  let byQuarter = offsets.get(zone);
+  if (!byQuarter) {
+    byQuarter = new Map();
+    offsets.set(zone, byQuarter);
+  }
+  const quarter = Math.floor(instantMs / QUARTER_MS);
+  let offset = byQuarter.get(quarter);
+  if (offset === undefined) {
+    if (byQuarter.size >= 50_000) byQuarter.clear();
+    const start = quarter * QUARTER_MS;
+    offset = dialMs(start, zone) - start;
+    byQuarter.set(quarter, offset);
+  }
+  return offset;
+}
+
+function dialMs(instantMs: number, zone: string): number {
+  let f = wallFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    wallFormatters.set(zone, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(instantMs)) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+
+/** The dial time of a wall clock as UTC milliseconds; RangeError when it is not a date (30 February, hour 24). */
+function dialOf(w: WallClock): number {
+  const ms = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+  const d = new Date(ms);
+  const valid =
+    Number.isInteger(w.year) &&
+    Number.isInteger(w.minute) &&
+    d.getUTCFullYear() === w.year &&
+    d.getUTCMonth() === w.month - 1 &&
+    d.getUTCDate() === w.day &&
+    d.getUTCHours() === w.hour &&
+    d.getUTCMinutes() === w.minute;
+  if (!valid) throw new RangeError(`Not a date: ${JSON.stringify(w)}`);
+  return ms;
+}
+
 /** Converts a wall-clock time in `zone` to a UTC instant; `issue` says when the conversion was not one-to-one. */
 export function wallClockToInstant(w: WallClock, zone = UK_ZONE): { instant: Date; issue: WallClockIssue | null } {
-  const dt = DateTime.fromObject(w, { zone });
-  if (!dt.isValid) throw new RangeError(`Not a date: ${JSON.stringify(w)} (${dt.invalidExplanation ?? ""})`);
-  const back = dt.toObject();
-  if (back.hour !== w.hour || back.minute !== w.minute || back.day !== w.day) {
-    return { instant: dt.toJSDate(), issue: "gap" };
-  }
-  // Repeated hour: the same dial time an hour away (on the other offset) is valid too. Take the earlier one.
-  const same = (d: DateTime): boolean => d.hour === w.hour && d.minute === w.minute && d.day === w.day;
-  const earlier = dt.minus({ hours: 1 });
-  if (same(earlier)) return { instant: earlier.toJSDate(), issue: "repeated" };
-  return { instant: dt.toJSDate(), issue: same(dt.plus({ hours: 1 })) ? "repeated" : null };
+  const dial = dialOf(w);
+  // The offsets in force a day either side cover any clock change near this time.
+  const before = offsetMs(dial - 86_400_000, zone);
+  const after = offsetMs(dial + 86_400_000, zone);
+  const fits = [...new Set([before, after, offsetMs(dial, zone)])]
+    .map((o) => dial - o)
+    .filter((t) => wallMs(t, zone) === dial)
+    .sort((a, b) => a - b);
+  // Repeated (clocks go back): the earlier instant, on the summer offset.
+  if (fits.length > 1) return { instant: new Date(fits[0]!), issue: "repeated" };
+  if (fits.length === 1) return { instant: new Date(fits[0]!), issue: null };
+  // Skipped (clocks go forward): read with the offset before the change, which is later on the dial.
+  return { instant: new Date(dial - before), issue: "gap" };
 }
 
 /** Every instant a wall-clock time can mean in `zone`: one normally, two in the repeated autumn hour. */
@@ -44,17 +112,78 @@ export function wallClockInstants(w: WallClock, zone = UK_ZONE): Date[] {
 
 /** The wall-clock time of an instant in `zone`. */
 export function instantToWallClock(instant: Date, zone = UK_ZONE): WallClock {
-  const dt = DateTime.fromJSDate(instant, { zone });
-  return { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute };
+  const d = new Date(wallMs(instant.getTime(), zone));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+  };
 }
 
 /** The local calendar date (YYYY-MM-DD) of an instant in `zone`. */
 export function localDate(instant: Date, zone = UK_ZONE): string {
-  return DateTime.fromJSDate(instant, { zone }).toISODate()!;
+  return isoDate(wallMs(instant.getTime(), zone));
 }
+
+/** YYYY-MM-DD of a UTC millisecond time (a dial time read as UTC, or an instant's UTC date). */
+export function isoDate(ms: number): string {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  const year =
+    y >= 0 && y <= 9999 ? String(y).padStart(4, "0") : (y < 0 ? "-" : "+") + String(Math.abs(y)).padStart(6, "0");
+  return `${year}-${String(d.getUTCMonth() + 1).padStart(2, "0")}-${String(d.getUTCDate()).padStart(2, "0")}`;
+}
+
+/** The same UK wall-clock time `days` calendar days later (earlier when negative), as an instant. */
+export function plusLocalDays(instant: Date, days: number, zone = UK_ZONE): Date {
+  const w = instantToWallClock(instant, zone);
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
+  const { instant: first, issue } = wallClockToInstant(
+    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: w.hour, minute: w.minute },
+    zone,
+  );
+  // In a repeated hour, the reading on the offset the instant had (as Luxon does), else the first.
+  const second = first.getTime() + 3_600_000;
+  const keep = issue === "repeated" && offsetMs(second, zone) === offsetMs(instant.getTime(), zone);
+  const moved = keep ? second : first.getTime();
+  const seconds = ((instant.getTime() % 60_000) + 60_000) % 60_000; // the wall clock holds minutes
+  return new Date(moved + seconds);
+}
+
+const labelFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Formats an instant for staff: "Sun 14 Sep 2025, 00:00 (BST)". */
 export function formatUkDateTime(instant: Date, zone = UK_ZONE): string {
-  const dt = DateTime.fromJSDate(instant, { zone }).setLocale("en-GB");
-  return `${dt.toFormat("ccc d LLL yyyy, HH:mm")} (${dt.offsetNameShort ?? dt.toFormat("ZZ")})`;
+  let f = labelFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
+    labelFormatters.set(zone, f);
+  }
+  const dial = new Date(wallMs(instant.getTime(), zone));
+  const name = f.formatToParts(instant).find((p) => p.type === "timeZoneName")?.value;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const when = `${WEEKDAYS[dial.getUTCDay()]} ${dial.getUTCDate()} ${MONTHS[dial.getUTCMonth()]} ${dial.getUTCFullYear()}, ${pad(dial.getUTCHours())}:${pad(dial.getUTCMinutes())}`;
+  return `${when} (${name ?? offsetLabel(offsetMs(instant.getTime(), zone))})`;
+}
+
+// The en-GB names as this runtime's Intl gives them ("Sept" with recent ICU), as Luxon's "ccc" and "LLL" gave them.
+const names = (options: Intl.DateTimeFormatOptions, dates: number[]): string[] => {
+  const f = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" });
+  return dates.map((ms) => f.format(ms));
+};
+const WEEKDAYS = names(
+  { weekday: "short" },
+  [0, 1, 2, 3, 4, 5, 6].map((d) => Date.UTC(2023, 0, 1 + d)),
+); // from a Sunday
+const MONTHS = names(
+  { month: "short" },
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((m) => Date.UTC(2023, m, 15)),
+);
+
+/** "+01:00" for an offset in ms. */
+function offsetLabel(ms: number): string {
+  const m = Math.abs(ms) / 60_000;
+  return `${ms < 0 ? "-" : "+"}${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 }

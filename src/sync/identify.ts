@@ -1,8 +1,14 @@
 // Steps 2 and 3 of the pipeline for one request: who the patient is (NHS number), and which appointment it is about.
-import { DateTime } from "luxon";
 import { matchAppointment, type Candidate, type MatchResult } from "../domain/match.ts";
 import { isValidNhsNumber, normaliseNhsNumber } from "../domain/nhs-number.ts";
-import { instantToWallClock, localDate, UK_ZONE } from "../domain/uk-time.ts";
+import {
+  instantToWallClock,
+  isoDate,
+  localDate,
+  plusLocalDays,
+  UK_ZONE,
+  wallClockToInstant,
+} from "../domain/uk-time.ts";
 import { EXTERNAL_ID_SYSTEM } from "../pkb/fhir.ts";
 import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
 import { getPatient, type Patient } from "../store/patients.ts";
@@ -73,7 +79,8 @@ export function toCandidate(a: FhirAppointment): Candidate {
   };
 }
 
-const utcDate = (d: DateTime): string => d.setZone("UTC").toISODate()!;
+/** The UTC date of an instant (the FHIR search's date parameters are UTC dates). */
+const utcDate = (d: Date): string => isoDate(d.getTime());
 
 /**
  * Finds and scores the patient's appointments for a request. With a readable date: every appointment whose start is
@@ -87,13 +94,13 @@ export async function findAppointment(
   let from: string;
   let to: string;
   if (p.requestedStart) {
-    const day = DateTime.fromISO(localDate(p.requestedStart, UK_ZONE), { zone: UK_ZONE });
-    from = utcDate(day.minus({ days: 1 }));
-    to = utcDate(day.plus({ days: 1 }));
+    const [year, month, day] = localDate(p.requestedStart, UK_ZONE).split("-").map(Number);
+    const midnight = wallClockToInstant({ year: year!, month: month!, day: day!, hour: 0, minute: 0 }, UK_ZONE).instant;
+    from = utcDate(plusLocalDays(midnight, -1, UK_ZONE));
+    to = utcDate(plusLocalDays(midnight, 1, UK_ZONE));
   } else {
-    const received = DateTime.fromJSDate(p.receivedAt, { zone: UK_ZONE });
-    from = utcDate(received.minus({ days: 1 }));
-    to = utcDate(received.plus({ days: 400 }));
+    from = utcDate(plusLocalDays(p.receivedAt, -1, UK_ZONE));
+    to = utcDate(plusLocalDays(p.receivedAt, 400, UK_ZONE));
   }
   const appointments = await deps.fhir.appointmentsForPatient(p.nhsNumber, from, to);
   const candidates = appointments.map(toCandidate);

@@ -4,6 +4,7 @@
 // flight (a slow one never holds up the others). A
 // failure puts the request back with a backoff, and after the last attempt into the error state with its reason; it
 // never blocks the others. What is written to the request is decided by the commands in src/requests/commands/.
+import DataLoader from "dataloader";
 import { afterFailure, drainDue, reschedule, type BackoffPolicy, type DueQueue } from "../jobs/due-work.ts";
 import { UpstreamError } from "../errors.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
@@ -152,21 +153,49 @@ export class ResultWriter {
   }
 }
 
+/** Reads what the pipeline needs of many requests in one statement; null for one that no longer exists. */
+async function readRequests(db: Queryable, ids: readonly string[]): Promise<(RequestRow | null)[]> {
+  const rows = await db.query<RequestRow>(
+    `SELECT ${REQUEST_ROW_COLUMNS} FROM appointment_requests r
+     JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id
+     LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
+     WHERE r.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/**
+ * Reads requests as they are started, in batches: the requests a pool starts in the same turn of the event loop (a
+ * batch of results written together frees that many slots at once) are read in one statement. Nothing is cached:
+ * every read is fresh.
+ */
+export const requestReader = (db: Queryable, maxBatch = 64): ((id: string) => Promise<RequestRow | null>) => {
+  const loader = new DataLoader<string, RequestRow | null>((ids) => readRequests(db, ids), {
+    cache: false,
+    maxBatchSize: maxBatch,
+  });
+  return (id) => loader.load(id);
+};
+
+/** How processRequest reads and writes (by default one request at a time), and its clock. */
+export interface ProcessOptions {
+  now?: Date;
+  read?: (id: string) => Promise<RequestRow | null>;
+  write?: WriteResult;
+}
+
 /** Works one request through identification, matching and routing. Re-reads state first: moot work returns early. */
 export async function processRequest(
   deps: SyncDeps,
   requestId: string,
-  now = new Date(),
-  write: WriteResult = writeOne(deps.db),
+  opts: ProcessOptions = {},
 ): Promise<ProcessOutcome> {
   const { db } = deps;
-  const [r] = await db.query<RequestRow>(
-    `SELECT ${REQUEST_ROW_COLUMNS} FROM appointment_requests r
-     JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id
-     LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
-     WHERE r.id = $1`,
-    [requestId],
-  );
+  const now = opts.now ?? new Date();
+  const write = opts.write ?? writeOne(db);
+  const r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
   if (!r || r.status !== "processing") return "skipped";
   const connectionId = r.usable_connection_id;
   if (!connectionId) {
@@ -271,12 +300,13 @@ export async function processDueRequests(
     skipped: 0,
   };
   const writer = new ResultWriter(deps.db);
+  const read = requestReader(deps.db);
   await drainDue(deps.db, PIPELINE_QUEUE, {
     batchSize: opts.batchSize ?? Math.max(20, deps.settings.concurrency * 4),
     concurrency: deps.settings.concurrency,
     leaseMs: CLAIM_MS,
     signal: opts.signal,
-    work: (id) => processRequest(deps, id, new Date(), writer.write),
+    work: (id) => processRequest(deps, id, { read, write: writer.write }),
     // Stop when the requests keep pausing (no PKB connection works): they wait for access, or the next pass.
     isPause: (outcome) => outcome === "paused",
     onResult: async (outcome, id) => {
