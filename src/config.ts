@@ -162,7 +162,7 @@ export const settings = {
   },
   PIPELINE_CONCURRENCY: {
     schema: z.coerce.number().int().min(1, "must be at least 1").max(64, "must be at most 64"),
-    default: "8",
+    default: "32",
     doc: "Requests worked at once (a pool keeps this many in flight) while identifying patients and appointments",
   },
   PIPELINE_MAX_ATTEMPTS: {

@@ -128,6 +128,9 @@ export class ResultWriter {
     this.writing = true;
     try {
       while (this.waiting.length > 0) {
+        // One turn of the event loop first: PKB answers that have arrived are handled and join this batch. (With
+        // PGlite a whole transaction runs without yielding to I/O, so without this every batch would be of one.)
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
           await applyPipelineResults(
