@@ -107,14 +107,23 @@ export async function readConversationsSoFar(
     at: Date;
     message: string | null;
   }>(
-    `SELECT 'request' AS what, conversation_id, id::text AS id, received_at AS at, pkb_message_id AS message
-     FROM appointment_requests WHERE conversation_id = ANY($1::text[])
+    // Per conversation, through the conversation indexes (OFFSET 0 keeps each a look-up: never a scan of every
+    // request or message, which PostgreSQL may prefer for a long list of conversations).
+    `SELECT 'request' AS what, c.id AS conversation_id, r.id::text AS id, r.received_at AS at, r.pkb_message_id AS message
+     FROM unnest($1::text[]) AS c(id)
+     CROSS JOIN LATERAL (SELECT id, received_at, pkb_message_id FROM appointment_requests
+                         WHERE conversation_id = c.id OFFSET 0) r
      UNION ALL
-     SELECT 'request', conversation_id, request_id::text, sent_at, pkb_message_id FROM pkb_messages
-     WHERE conversation_id = ANY($1::text[]) AND kind = 'request' AND request_id IS NOT NULL
+     SELECT 'request', c.id, m.request_id::text, m.sent_at, m.pkb_message_id
+     FROM unnest($1::text[]) AS c(id)
+     CROSS JOIN LATERAL (SELECT request_id, sent_at, pkb_message_id FROM pkb_messages
+                         WHERE conversation_id = c.id AND kind = 'request' AND request_id IS NOT NULL OFFSET 0) m
      UNION ALL
-     SELECT 'unrelated', conversation_id, NULL, max(sent_at), NULL FROM pkb_messages
-     WHERE conversation_id = ANY($1::text[]) AND kind = 'unrelated' GROUP BY conversation_id`,
+     SELECT 'unrelated', c.id, NULL, u.at, NULL
+     FROM unnest($1::text[]) AS c(id)
+     CROSS JOIN LATERAL (SELECT max(sent_at) AS at FROM pkb_messages
+                         WHERE conversation_id = c.id AND kind = 'unrelated') u
+     WHERE u.at IS NOT NULL`,
     [conversationIds],
   );
   for (const r of rows) {

@@ -138,7 +138,8 @@ export async function requestsWithSameAppointment(
   keys: readonly SameAppointmentKey[],
 ): Promise<Set<string>> {
   const found = new Set<string>();
-  // One look-up per patient column, so each uses its index.
+  // One look-up per patient column, so each uses its index; OFFSET 0 keeps it a look-up per key (never a join that
+  // scans every request, which PostgreSQL may prefer for a small table).
   for (const byNhs of [true, false]) {
     const ks = keys.filter((k) => (byNhs ? k.nhsNumber !== null : k.nhsNumber === null && k.patientPkbId !== null));
     if (ks.length === 0) continue;
@@ -157,7 +158,7 @@ export async function requestsWithSameAppointment(
       `SELECT k.request_id FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
          $7::boolean[]) AS k(request_id, patient, external_id, fhir_id, requested_start, requested_subject, start_shared)
        WHERE EXISTS (SELECT 1 FROM appointment_requests r
-                     WHERE ${same} AND r.status IN ('open', 'in_progress', 'done'))`,
+                     WHERE ${same} AND r.status IN ('open', 'in_progress', 'done') OFFSET 0)`,
       [
         ks.map((k) => k.requestId),
         ks.map((k) => (byNhs ? k.nhsNumber : k.patientPkbId)),

@@ -67,12 +67,21 @@ interface RequestRow {
   patient_nhs_number: string | null;
 }
 
-/** The columns of `RequestRow`, from the request `r`, its message `m` and the cached patient `p`. */
-const REQUEST_ROW_COLUMNS = `r.id, r.status, r.requested_start, r.requested_subject, r.patient_note, r.pkb_team_name,
-  r.patient_pkb_id, r.received_at, r.type, r.attempts, r.access_wait_since, m.first_seen_connection_id,
-  (SELECT c.id FROM pkb_connections c WHERE c.status = 'active'
-   ORDER BY (c.id = m.first_seen_connection_id) DESC, c.created_at LIMIT 1) AS usable_connection_id,
-  p.fetched_at AS patient_fetched_at, p.nhs_number AS patient_nhs_number`;
+/**
+ * `RequestRow` of the requests `ids`: each request by its key, then its message and cached patient by theirs (OFFSET 0
+ * keeps those look-ups per row, so the statement never scans a table, however small the planner thinks it is).
+ */
+const READ_REQUESTS = `SELECT r.id, r.status, r.requested_start, r.requested_subject, r.patient_note, r.pkb_team_name,
+    r.patient_pkb_id, r.received_at, r.type, r.attempts, r.access_wait_since, m.first_seen_connection_id,
+    (SELECT c.id FROM pkb_connections c WHERE c.status = 'active'
+     ORDER BY (c.id = m.first_seen_connection_id) DESC, c.created_at LIMIT 1) AS usable_connection_id,
+    p.fetched_at AS patient_fetched_at, p.nhs_number AS patient_nhs_number
+  FROM appointment_requests r
+  CROSS JOIN LATERAL (SELECT m.first_seen_connection_id FROM pkb_messages m
+                      WHERE m.pkb_message_id = r.pkb_message_id OFFSET 0) m
+  LEFT JOIN LATERAL (SELECT p.fetched_at, p.nhs_number FROM patients p
+                     WHERE p.pkb_user_id = r.patient_pkb_id OFFSET 0) p ON true
+  WHERE r.id = ANY($1::uuid[])`;
 
 /** Makes every request that waits for PKB access due now (call when access returns, in the grant's transaction). */
 export async function wakeRequestsWaitingForAccess(tx: Queryable): Promise<number> {
@@ -115,6 +124,8 @@ export class ResultWriter {
 
   constructor(
     private readonly db: Db,
+    /** Told why a batch had to be written one result at a time (the error's code and message, no patient data). */
+    private readonly onBatchFailed: (error: { code?: string; message: string; results: number }) => void = () => {},
     private readonly maxBatch = 64,
   ) {}
 
@@ -139,7 +150,9 @@ export class ResultWriter {
             { patients: batch.flatMap((b) => (b.fetched ? [b.fetched] : [])) },
           );
           for (const b of batch) b.done();
-        } catch {
+        } catch (error) {
+          const e = error as { code?: string; message?: string };
+          this.onBatchFailed({ code: e.code, message: e.message ?? String(error), results: batch.length });
           for (const b of batch) {
             try {
               await writeOne(this.db)(b.result, b.fetched);
@@ -158,13 +171,7 @@ export class ResultWriter {
 
 /** Reads what the pipeline needs of many requests in one statement; null for one that no longer exists. */
 async function readRequests(db: Queryable, ids: readonly string[]): Promise<(RequestRow | null)[]> {
-  const rows = await db.query<RequestRow>(
-    `SELECT ${REQUEST_ROW_COLUMNS} FROM appointment_requests r
-     JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id
-     LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
-     WHERE r.id = ANY($1::uuid[])`,
-    [ids],
-  );
+  const rows = await db.query<RequestRow>(READ_REQUESTS, [ids]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id) ?? null);
 }
@@ -302,7 +309,9 @@ export async function processDueRequests(
     paused: 0,
     skipped: 0,
   };
-  const writer = new ResultWriter(deps.db);
+  const writer = new ResultWriter(deps.db, (failure) =>
+    deps.logger.warn(failure, "a batch of pipeline results failed; writing them one at a time"),
+  );
   const read = requestReader(deps.db);
   await drainDue(deps.db, PIPELINE_QUEUE, {
     batchSize: opts.batchSize ?? Math.max(20, deps.settings.concurrency * 4),

@@ -289,7 +289,8 @@ describe.each(engines)("the pipeline's batch writes on $name", { timeout: 120_00
       raw: {},
       fetchedAt: new Date(),
     });
-    const writer = new ResultWriter(t.db);
+    const failures: { code?: string; message: string; results: number }[] = [];
+    const writer = new ResultWriter(t.db, (f) => failures.push(f));
     const outcomes = await Promise.allSettled([
       writer.write(matched(a, "9000000101", linked("P-1")), patient("9000000101")),
       // PKB gave this patient an NHS number the store refuses (not ten digits): its write cannot succeed.
@@ -304,5 +305,9 @@ describe.each(engines)("the pipeline's batch writes on $name", { timeout: 120_00
     expect(rows.map((r) => r.status)).toEqual(["open", "processing", "open"]);
     const [patients] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM patients");
     expect(patients!.n).toBe(2);
+    // The failed batch was reported (for the log: the error, never the patient's data).
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ code: "23514" });
+    expect(failures[0]!.message).toMatch(/patients_nhs_number_check/);
   });
 });

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db, Queryable } from "../../src/store/db.ts";
 import { claimDue } from "../../src/jobs/due-work.ts";
 import { listRequests } from "../../src/store/request-queries.ts";
-import { PIPELINE_QUEUE } from "../../src/sync/process.ts";
+import { readConversationsSoFar } from "../../src/store/messages.ts";
+import { requestsWithSameAppointment } from "../../src/store/settle.ts";
+import { PIPELINE_QUEUE, requestReader } from "../../src/sync/process.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 
 /**
@@ -172,6 +174,58 @@ describe("pipeline and report statements on postgres", () => {
           const r = recording(t.db);
           await claimDue(r.db, PIPELINE_QUEUE, { limit: 32, leaseMs: 120_000 });
           return r.statements.find((st) => /FOR UPDATE SKIP LOCKED/.test(st.sql))!;
+        },
+      },
+      {
+        name: "the pipeline's batch read of the requests it starts (src/sync/process.ts requestReader)",
+        index: null,
+        // The connection to use is picked per row from pkb_connections (a handful of rows), sorted: only that sorts.
+        sorts: true,
+        statement: async () => {
+          const ids = await t.db.query<{ id: string }>(
+            "SELECT id FROM appointment_requests WHERE status = 'processing' ORDER BY received_at DESC LIMIT 8",
+          );
+          const r = recording(t.db);
+          const read = requestReader(r.db);
+          await Promise.all(ids.map((x) => read(x.id)));
+          return r.statements.find((st) => /= ANY\(\$1::uuid\[\]\)/.test(st.sql))!;
+        },
+      },
+      {
+        name: "which of a batch's results have another request about the same appointment (src/store/settle.ts)",
+        index: null,
+        statement: async () => {
+          // 32 patients who have requests, as a batch of the pipeline's results would name them.
+          const rows = await t.db.query<{ id: string; nhs_number: string; requested_start: Date | null }>(
+            "SELECT id, nhs_number, requested_start FROM appointment_requests WHERE status = 'processing' ORDER BY received_at DESC LIMIT 32",
+          );
+          const r = recording(t.db);
+          await requestsWithSameAppointment(
+            r.db,
+            rows.map((x) => ({
+              requestId: x.id,
+              nhsNumber: x.nhs_number,
+              patientPkbId: null,
+              fhirId: `fhir-${x.id}`,
+              externalId: `ext-${x.id}`,
+              requestedStart: x.requested_start,
+              requestedSubject: "Eye clinic",
+              startShared: false,
+            })),
+          );
+          return r.statements[0]!;
+        },
+      },
+      {
+        name: "what a poll's conversations hold so far (src/store/messages.ts readConversationsSoFar)",
+        index: "appointment_requests_conversation",
+        sorts: true, // the few rows found, grouped by conversation
+        statement: async () => {
+          // A poll's batch: 100 conversations, half already known, half new.
+          const ids = Array.from({ length: 100 }, (_, i) => (i % 2 ? `c-${1000 + i}` : `c-new-${i}`));
+          const r = recording(t.db);
+          await readConversationsSoFar(r.db, ids);
+          return r.statements[0]!;
         },
       },
       {
