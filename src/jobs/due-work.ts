@@ -68,6 +68,10 @@ const renumber = (sql: string, offset: number): string => sql.replace(/\$(\d+)/g
  */
 export async function claimDue(db: Db, q: DueQueue, opts: { limit: number; leaseMs: number }): Promise<string[]> {
   return db.transaction(async (tx) => {
+    // Take the rows in the queue index's order, never all due rows sorted: with statistics from before a backlog
+    // arrived (a first connection's, PGlite's that are never gathered), PostgreSQL judged the table small and read and
+    // sorted every due row for each claim of a few — 7.5 ms a claim at 20k, growing with the backlog.
+    await tx.query("SET LOCAL enable_sort = off");
     const extra = q.where ? ` AND (${renumber(q.where.sql, 1)})` : "";
     const rows = await tx.query<{ id: string | number }>(
       `SELECT ${q.id} AS id FROM ${q.table} WHERE ${q.due} <= now()${extra}
