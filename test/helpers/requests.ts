@@ -50,3 +50,58 @@ export async function seedRequest(
   );
   return id!;
 }
+
+/**
+ * A request in processing as collection stores it (its message filed as the request, the request due for the
+ * pipeline); returns its id and when it was received.
+ */
+export async function processingRequest(
+  db: Db,
+  r: {
+    patientPkbId: string;
+    type?: "change" | "cancel";
+    messageId?: string;
+    receivedAt?: Date;
+    requestedStart: Date | null;
+    requestedSubject?: string;
+  },
+): Promise<{ id: string; receivedAt: Date }> {
+  const type = r.type ?? "change";
+  const messageId = r.messageId ?? randomUUID();
+  const conversationId = `conv-${messageId}`;
+  const receivedAt = r.receivedAt ?? new Date();
+  await insertMessageIfNew(
+    db,
+    {
+      pkbMessageId: messageId,
+      conversationId,
+      subject: `Request to ${type} appointment`,
+      content: "",
+      sentAt: receivedAt,
+      senderId: r.patientPkbId,
+      patientPkbId: r.patientPkbId,
+      messageStatus: null,
+      raw: {},
+    },
+    null,
+  );
+  const id = await db.transaction((tx) =>
+    createFromMessage(tx, {
+      pkbMessageId: messageId,
+      conversationId,
+      receivedAt,
+      type,
+      parseStatus: "parsed",
+      requestedStart: r.requestedStart,
+      requestedSubject: r.requestedSubject ?? "Eye clinic",
+      patientNote: "",
+      pkbTeamName: null,
+      patientPkbId: r.patientPkbId,
+    }),
+  );
+  await db.query("UPDATE pkb_messages SET kind = 'request', request_id = $2 WHERE pkb_message_id = $1", [
+    messageId,
+    id,
+  ]);
+  return { id: id!, receivedAt };
+}

@@ -8,9 +8,7 @@ import { PkbRest } from "../../src/pkb/rest.ts";
 import { UserTokens } from "../../src/pkb/tokens.ts";
 import { getConnection } from "../../src/store/connections.ts";
 import type { Db } from "../../src/store/db.ts";
-import { buildTestApp } from "../helpers/app.ts";
-import { engines } from "../helpers/db.ts";
-import { grantThroughConsentPage, startEmulator } from "../helpers/emulator.ts";
+import { connectedRebook } from "../helpers/connected.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -33,22 +31,7 @@ function countingReads(db: Db): { db: Db; reads: () => number } {
 
 describe("access tokens in memory", () => {
   it("reads the connection's tokens once for many calls, and after a refusal uses another instance's refresh", async () => {
-    const emu = await startEmulator({ size: 5 });
-    cleanups.push(() => emu.stop());
-    const t = await engines[0].open();
-    cleanups.push(() => t.dispose());
-    const rebook = await buildTestApp(t.db, { ...emu.env, SYNC_INITIAL_LOOKBACK_DAYS: "1000" });
-    cleanups.push(() => rebook.app.close());
-    const admin = await rebook.signIn("admin");
-    const created = await rebook.app.inject({
-      method: "POST",
-      url: "/api/pkb/connections",
-      headers: admin,
-      payload: { label: "Team" },
-    });
-    const { connection } = created.json<{ connection: { id: string; authorizePath: string } }>();
-    expect((await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers: admin })).status).toBe(200);
-    const id = connection.id;
+    const { emu, t, rebook, connectionId: id } = await connectedRebook(cleanups, { emulator: { size: 5 } });
 
     // Instance A: its own token keeper over the same store.
     const config = loadConfig({ ...emu.env });

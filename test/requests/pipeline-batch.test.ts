@@ -13,57 +13,20 @@ import {
   type MessageFacts,
   type PipelineResult,
 } from "../../src/requests/commands/pipeline.ts";
-import { createFromMessage } from "../../src/requests/commands/create.ts";
 import type { Db } from "../../src/store/db.ts";
-import { insertMessageIfNew } from "../../src/store/messages.ts";
 import type { Patient } from "../../src/store/patients.ts";
 import { createTeam, createUser, upsertMember } from "../../src/store/people.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { ResultWriter } from "../../src/sync/process.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
+import { processingRequest } from "../helpers/requests.ts";
 
 const start = new Date("2031-03-04T10:30:00Z");
 let clock = Date.parse("2031-01-10T09:00:00Z");
 
 /** A new request in processing for message `messageId`, received a minute after the previous one. */
-async function newRequest(db: Db, messageId: string, patientPkbId: string, type: "change" | "cancel" = "change") {
-  const conversationId = `conv-${messageId}`;
-  const receivedAt = new Date((clock += 60_000));
-  await insertMessageIfNew(
-    db,
-    {
-      pkbMessageId: messageId,
-      conversationId,
-      subject: `Request to ${type} appointment`,
-      content: "",
-      sentAt: receivedAt,
-      senderId: patientPkbId,
-      patientPkbId,
-      messageStatus: null,
-      raw: {},
-    },
-    null,
-  );
-  const id = await db.transaction((tx) =>
-    createFromMessage(tx, {
-      pkbMessageId: messageId,
-      conversationId,
-      receivedAt,
-      type,
-      parseStatus: "parsed",
-      requestedStart: start,
-      requestedSubject: "Eye clinic",
-      patientNote: "",
-      pkbTeamName: null,
-      patientPkbId,
-    }),
-  );
-  await db.query("UPDATE pkb_messages SET kind = 'request', request_id = $2 WHERE pkb_message_id = $1", [
-    messageId,
-    id,
-  ]);
-  return { id: id!, receivedAt };
-}
+const newRequest = (db: Db, messageId: string, patientPkbId: string) =>
+  processingRequest(db, { messageId, patientPkbId, receivedAt: new Date((clock += 60_000)), requestedStart: start });
 
 const candidate = (fhirId: string, specialtyCode = "130"): ScoredCandidate => ({
   fhirId,

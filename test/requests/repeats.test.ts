@@ -1,59 +1,20 @@
 // One work item per appointment (docs/settling.md), in the store on both engines: a request for an appointment that
 // already has an open request attaches to it; and on PostgreSQL, two repeats handled at the same moment by two
 // instances (two pools) never open two work items — the patient's lock makes the second one see the first.
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MatchResult, ScoredCandidate } from "../../src/domain/match.ts";
 import { applyMatchResult, type MessageFacts } from "../../src/requests/commands/pipeline.ts";
-import { createFromMessage } from "../../src/requests/commands/create.ts";
 import { openPostgres, type Db } from "../../src/store/db.ts";
-import { insertMessageIfNew } from "../../src/store/messages.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
+import { processingRequest } from "../helpers/requests.ts";
 
 const start = new Date("2031-03-04T10:30:00Z");
 
 /** A new request in processing, from a new message in its own conversation. */
-async function newRequest(db: Db, type: "change" | "cancel", patientPkbId: string): Promise<string> {
-  const messageId = randomUUID();
-  const conversationId = randomUUID();
-  const receivedAt = new Date();
-  await insertMessageIfNew(
-    db,
-    {
-      pkbMessageId: messageId,
-      conversationId,
-      subject: `Request to ${type} appointment`,
-      content: "",
-      sentAt: receivedAt,
-      senderId: patientPkbId,
-      patientPkbId,
-      messageStatus: null,
-      raw: {},
-    },
-    null,
-  );
-  const id = await db.transaction((tx) =>
-    createFromMessage(tx, {
-      pkbMessageId: messageId,
-      conversationId,
-      receivedAt,
-      type,
-      parseStatus: "parsed",
-      requestedStart: start,
-      requestedSubject: "Eye clinic",
-      patientNote: "",
-      pkbTeamName: null,
-      patientPkbId,
-    }),
-  );
-  await db.query("UPDATE pkb_messages SET kind = 'request', request_id = $2 WHERE pkb_message_id = $1", [
-    messageId,
-    id,
-  ]);
-  return id!;
-}
+const newRequest = async (db: Db, type: "change" | "cancel", patientPkbId: string): Promise<string> =>
+  (await processingRequest(db, { patientPkbId, type, requestedStart: start })).id;
 
 const candidate = (fhirId: string): ScoredCandidate => ({
   fhirId,
