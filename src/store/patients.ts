@@ -75,7 +75,10 @@ export async function upsertPatient(db: Queryable, p: Patient): Promise<void> {
 
 /** Stores (or refreshes) many patients in one statement (the last of a PKB user's wins). */
 export async function upsertPatients(db: Queryable, ps: readonly Patient[]): Promise<void> {
-  const latest = [...new Map(ps.map((p) => [p.pkbUserId, p])).values()];
+  // In key order: two batches upserting the same patients lock their rows in the same order (no deadlock).
+  const latest = [...new Map(ps.map((p) => [p.pkbUserId, p])).values()].sort((a, b) =>
+    a.pkbUserId < b.pkbUserId ? -1 : a.pkbUserId > b.pkbUserId ? 1 : 0,
+  );
   if (latest.length === 0) return;
   await db.query(
     `INSERT INTO patients (pkb_user_id, nhs_number, title, first_name, last_name, dob, gender, email, phone, raw, fetched_at)

@@ -14,6 +14,13 @@ import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
 import { getPatient, type Patient } from "../store/patients.ts";
 import type { SyncDeps } from "./deps.ts";
 
+/** YYYY-MM-DD naming a real day (not 1980-02-30, which the store would refuse for the whole batch). */
+function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
 /** The NHS number among a PKB user's national ids, if present and valid (modulus 11). */
 export function nhsNumberOf(user: PkbUser): { nhsNumber: string | null; problem: string | null } {
   const entry = (user.nationalIds ?? []).find((n) => /^nhs\s*number$/i.test((n.name ?? "").trim()));
@@ -53,7 +60,7 @@ export async function identifyPatient(
     title: user.title ?? null,
     firstName: user.firstName ?? null,
     lastName: user.lastName ?? null,
-    dob: user.dob && /^\d{4}-\d{2}-\d{2}$/.test(user.dob) ? user.dob : null,
+    dob: user.dob && isCalendarDate(user.dob) ? user.dob : null,
     gender: user.gender ?? null,
     email: user.email ?? null,
     phone: user.phone ?? null,

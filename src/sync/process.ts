@@ -124,8 +124,8 @@ export class ResultWriter {
 
   constructor(
     private readonly db: Db,
-    /** Told why a batch had to be written one result at a time (the error's code and message, no patient data). */
-    private readonly onBatchFailed: (error: { code?: string; message: string; results: number }) => void = () => {},
+    /** Told why a batch had to be written one result at a time (the error's SQLSTATE and constraint: no values). */
+    private readonly onBatchFailed: (error: { code?: string; constraint?: string; results: number }) => void = () => {},
     private readonly maxBatch = 64,
   ) {}
 
@@ -151,8 +151,13 @@ export class ResultWriter {
           );
           for (const b of batch) b.done();
         } catch (error) {
-          const e = error as { code?: string; message?: string };
-          this.onBatchFailed({ code: e.code, message: e.message ?? String(error), results: batch.length });
+          // The SQLSTATE and constraint only: PostgreSQL's messages can quote the value refused (a date of birth).
+          const e = error as { code?: string; constraint?: string };
+          try {
+            this.onBatchFailed({ code: e.code, constraint: e.constraint, results: batch.length });
+          } catch {
+            // Telling is best effort: the results are written below whatever happens to the log.
+          }
           for (const b of batch) {
             try {
               await writeOne(this.db)(b.result, b.fetched);
@@ -226,13 +231,16 @@ export async function processRequest(
     patientNote: r.patient_note,
     requestedSubject: r.requested_subject,
   };
+  let fetched: Patient | null = null;
   try {
     if (!r.patient_pkb_id) throw new Error("the message names no patient");
     const cached =
       r.patient_fetched_at === null
         ? null
         : { pkbUserId: r.patient_pkb_id, nhsNumber: r.patient_nhs_number, fetchedAt: r.patient_fetched_at };
-    const { patient, problem, fetched } = await identifyPatient(deps, connectionId, r.patient_pkb_id, now, cached);
+    const identified = await identifyPatient(deps, connectionId, r.patient_pkb_id, now, cached);
+    const { patient, problem } = identified;
+    fetched = identified.fetched;
     if (!patient.nhsNumber) {
       await write(
         {
@@ -269,6 +277,8 @@ export async function processRequest(
     );
     return match.decision === "auto_link" ? "auto_linked" : match.decision;
   } catch (err) {
+    // What PKB said of the patient is kept even when the rest failed: a retry need not ask again.
+    if (fetched) await upsertPatient(db, fetched).catch(() => undefined);
     if (err instanceof SessionEndedError) {
       await reschedule(db, PIPELINE_QUEUE, r.id, 0);
       return "paused";

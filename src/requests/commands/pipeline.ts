@@ -319,13 +319,15 @@ export async function applyPipelineResults(
 ): Promise<void> {
   const opened: RequestState[] = [];
   const attached: string[] = [];
+  // A request twice in one batch (claimed again after its lease ran out): the first result only; the other is moot.
+  const unique = [...new Map([...results].reverse().map((r) => [r.requestId, r])).values()].reverse();
   await db.transaction(async (tx) => {
     await upsertPatients(tx, opts.patients ?? []);
     const states = await lockRequestStates(
       tx,
-      results.map((r) => r.requestId),
+      unique.map((r) => r.requestId),
     );
-    const live = results.filter((r) => states.get(r.requestId)?.status === "processing");
+    const live = unique.filter((r) => states.get(r.requestId)?.status === "processing");
     const keys = new Map(live.map((r) => [r.requestId, sameKeyOf(r)]));
     const patientOf = (r: PipelineResult) => {
       const k = keys.get(r.requestId)!;
@@ -359,6 +361,7 @@ export async function applyPipelineResults(
       }
       await batch.flush();
       await systemCommandIn(tx, r.requestId, async (w) => {
+        if (w.request.status !== "processing") return UNCHANGED;
         const to = await attachOrOpen(w, routerIn(tx), r);
         if (to) attached.push(to);
         else opened.push(w.request);
