@@ -210,7 +210,9 @@ describe.each(engines)("PKB confirmation against the emulator on $name", { timeo
         team: "Appointments",
       }),
     ]);
-    expect(JSON.stringify(hook.received)).not.toMatch(/\d{10}/); // no NHS number in the alert
+    // No NHS number in the alert: no ten digits in a row outside the ids (CI once drew a request id holding ten).
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+    expect(JSON.stringify(hook.received).replace(uuid, "<id>")).not.toMatch(/\d{10}/);
 
     await pas({ appointmentId: r.fhirId, action: "cancel" });
     await checksUntil(r.id, (x) => x?.state === "confirmed");
