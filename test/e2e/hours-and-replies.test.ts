@@ -113,6 +113,8 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     await screenshot(page, "request-waiting-for-patient");
     await page.goto(`${s.url}/requests`);
     await page.getByRole("link", { name: /./ }).first().waitFor();
+    // The live stream is open before the reminder is published (CI once published it first, and the banner never came).
+    await page.getByTestId("live-status").getByText("Live: updates appear as they happen").waitFor();
     // The reminder job runs as if the date had come: the clerk is told in the app, live.
     expect(await endDueWaits(s.t.db, new Date(Date.now() + 4 * 86_400_000))).toBe(1);
     const banner = page.getByTestId("reminder-banner");
