@@ -69,7 +69,8 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const cpu = process.cpuUsage();
     const pgCpu = monitor && pgStore ? pgBackendCpu(monitor, pgStore.name) : null;
     const started = performance.now();
-    const pass = await syncPass(deps);
+    let collected = started;
+    const pass = await syncPass(deps, { onIngested: () => (collected = performance.now()) });
     const seconds = (performance.now() - started) / 1000;
     const rebookCpuMs = cpuMsSince(cpu);
     const postgresCpuMs = pgCpu ? await pgCpu.stop() : null;
@@ -88,6 +89,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       concurrency: config.sync.concurrency,
       latencyMs: c.latencyMs ?? 0,
       seconds: Math.round(seconds * 100) / 100,
+      collectSeconds: Math.round((collected - started) / 10) / 100,
       requestsPerSecond: Math.round(processed / seconds),
       rebookCpuMs,
       rebookCpuMsPerRequest: Math.round((rebookCpuMs / Math.max(processed, 1)) * 100) / 100,

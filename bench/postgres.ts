@@ -24,6 +24,12 @@ export async function freshPostgres(
     url: url.toString(),
     drop: async () => {
       await db.close();
+      // BENCH_KEEP_DATABASE=1: leave the database for inspection (EXPLAIN, pg_stat_user_tables) and say its name.
+      // eslint-disable-next-line no-restricted-properties -- a switch of the benchmark, not of Rebook
+      if (process.env.BENCH_KEEP_DATABASE === "1") {
+        process.stderr.write(`bench: kept database ${name}\n`);
+        return;
+      }
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
