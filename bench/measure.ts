@@ -22,7 +22,8 @@ export function peakRssMb(): number {
 }
 
 const TICKS_PER_SECOND = 100; // Linux USER_HZ
-const procCpuMs = (pid: number): number | null => {
+/** A process's CPU time so far in milliseconds (user + system, from /proc), or null once it has gone. */
+export const procCpuMs = (pid: number): number | null => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -114,4 +115,33 @@ export function countingDb(db: Db): { db: Db; statements: () => number; byText: 
     close: () => db.close(),
   };
   return { db: counted, statements: () => n, byText: () => [...texts].sort((a, b) => b[1] - a[1]) };
+}
+
+/**
+ * Samples this process's memory every `everyMs` while it runs: `stop()` gives the highest JavaScript heap (used and
+ * reserved) and the highest memory outside it (buffers, the WebAssembly heap), in MB, to say what a peak RSS is made of.
+ */
+export function memorySampler(everyMs = 100): {
+  stop: () => { heapUsedMb: number; heapTotalMb: number; externalMb: number };
+} {
+  let heapUsed = 0;
+  let heapTotal = 0;
+  let external = 0;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    heapUsed = Math.max(heapUsed, m.heapUsed);
+    heapTotal = Math.max(heapTotal, m.heapTotal);
+    external = Math.max(external, m.external);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  const mb = (b: number): number => Math.round(b / 1e6);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { heapUsedMb: mb(heapUsed), heapTotalMb: mb(heapTotal), externalMb: mb(external) };
+    },
+  };
 }

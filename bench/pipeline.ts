@@ -14,8 +14,10 @@ import { migrate } from "../src/store/migrate.ts";
 import { beginGrant, completeGrant } from "../src/sync/connect.ts";
 import type { SyncDeps } from "../src/sync/deps.ts";
 import { syncPass } from "../src/sync/run.ts";
+import { storedState } from "./chaos/database.ts";
+import { judge, type TruthEntry } from "./chaos/verdict.ts";
 import { startEmulator } from "./emulator.ts";
-import { countingDb, cpuMsSince, loadAverage, peakRssMb, pgBackendCpu } from "./measure.ts";
+import { countingDb, cpuMsSince, loadAverage, memorySampler, peakRssMb, pgBackendCpu, procCpuMs } from "./measure.ts";
 import { freshPostgres, monitorConnection } from "./postgres.ts";
 
 /** One pipeline case. `concurrency` unset: the configured default. */
@@ -68,17 +70,29 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const statementsBefore = counted.statements();
     const cpu = process.cpuUsage();
     const pgCpu = monitor && pgStore ? pgBackendCpu(monitor, pgStore.name) : null;
+    const emulatorCpu = procCpuMs(emulator.pid) ?? 0;
+    const rssBeforeMb = Math.round(process.memoryUsage().rss / 1e6);
+    const memory = memorySampler();
     const started = performance.now();
     let collected = started;
     const pass = await syncPass(deps, { onIngested: () => (collected = performance.now()) });
     const seconds = (performance.now() - started) / 1000;
+    const peaks = memory.stop();
     const rebookCpuMs = cpuMsSince(cpu);
     const postgresCpuMs = pgCpu ? await pgCpu.stop() : null;
+    const emulatorCpuMs = (procCpuMs(emulator.pid) ?? emulatorCpu) - emulatorCpu;
     const processed = Object.values(pass.processed).reduce((a, b) => a + b, 0);
     const [stored] = await store.query<{ n: number; open: number }>(
       "SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'processing')::int AS open FROM appointment_requests",
     );
     const statements = counted.statements() - statementsBefore;
+    // Right as well as fast: every request PKB sent present exactly once, with the patient and (when linked) the
+    // appointment the emulator's ground truth gives, and nothing filed as the wrong kind (the chaos run's judgement).
+    const truth = ((await (await fetch(`${emulator.base}/_sandbox/ground-truth`)).json()) as { entries: TruthEntry[] })
+      .entries;
+    const state = await storedState({ query: async <R>(sql: string) => ({ rows: await store.query<R>(sql) }) });
+    const verdict = judge(truth, state.messages, state.requests);
+    const per = (ms: number): number => Math.round((ms / Math.max(processed, 1)) * 100) / 100;
     if (c.statements)
       for (const [text, times] of counted.byText().slice(0, 40))
         process.stderr.write(`${(times / Math.max(processed, 1)).toFixed(2).padStart(6)}  ${text}\n`);
@@ -92,10 +106,23 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       collectSeconds: Math.round((collected - started) / 10) / 100,
       requestsPerSecond: Math.round(processed / seconds),
       rebookCpuMs,
-      rebookCpuMsPerRequest: Math.round((rebookCpuMs / Math.max(processed, 1)) * 100) / 100,
+      rebookCpuMsPerRequest: per(rebookCpuMs),
       postgresCpuMs: postgresCpuMs ?? "in process (PGlite)",
+      postgresCpuMsPerRequest: postgresCpuMs === null ? "in process (PGlite)" : per(postgresCpuMs),
+      emulatorCpuMsPerRequest: per(emulatorCpuMs),
+      truthRequests: verdict.truthRequests,
+      // Requests only: which other messages the clinician can see is the chaos run's to judge (a second grant).
+      lost: verdict.lost.requests.length,
+      duplicated: verdict.duplicated.length,
+      wronglyMatched: verdict.wronglyMatched.length,
+      stuck: verdict.stuck.requests.length + verdict.stuck.messages.length,
+      inError: verdict.inError.length,
       statementsPerRequest: Math.round((statements / Math.max(processed, 1)) * 10) / 10,
       peakRssMb: peakRssMb(),
+      rssBeforeMb,
+      peakHeapUsedMb: peaks.heapUsedMb,
+      peakHeapTotalMb: peaks.heapTotalMb,
+      peakExternalMb: peaks.externalMb,
       load1: load[0],
       load5: load[1],
       loadAfter1: loadAverage()[0],

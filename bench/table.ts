@@ -42,8 +42,10 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           "wall s",
           "Rebook CPU ms/request",
           "PostgreSQL CPU ms/request",
+          "emulator CPU ms/request",
           "statements/request",
           "peak RSS MB",
+          "right (lost / duplicated / wrong / stuck)",
           "load",
         ],
         pipeline.map(({ case: c, figures: f }) => [
@@ -53,8 +55,12 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           fmt(f.seconds),
           fmt(f.rebookCpuMsPerRequest),
           typeof f.postgresCpuMs === "number" ? per(f.postgresCpuMs, f.requests) : "in process",
+          f.emulatorCpuMsPerRequest === undefined ? "—" : fmt(f.emulatorCpuMsPerRequest),
           fmt(f.statementsPerRequest),
           fmt(f.peakRssMb),
+          f.truthRequests === undefined
+            ? "—"
+            : `${fmt(f.truthRequests)} requests: ${[f.lost, f.duplicated, f.wronglyMatched, f.stuck].map(fmt).join(" / ")}`,
           load(f),
         ]),
       ),

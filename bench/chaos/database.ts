@@ -99,8 +99,10 @@ export async function pollLockHolderPort(pool: pg.Pool, appPrefix: string): Prom
   return Number.isInteger(port) && port > 0 ? port : null;
 }
 
-/** Everything stored, for the verdict. */
-export async function storedState(pool: pg.Pool): Promise<{
+/** Everything stored, for the verdict (from a pool, or anything that answers a query with its rows). */
+export async function storedState(pool: {
+  query: <R extends pg.QueryResultRow>(sql: string) => Promise<{ rows: R[] }>;
+}): Promise<{
   messages: (StoredMessage & { storedAt: number })[];
   requests: StoredRequest[];
   runs: PollRun[];

@@ -4,8 +4,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
+import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
 /** Anything that runs one parameterised SQL statement and returns its rows. */
@@ -148,8 +147,6 @@ async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> 
   return { loadDataDir: await memoryTemplate };
 }
 
-// PGlite's own start parameters (PGlite.defaultStartParams, not in its typings), kept when shared_buffers is set.
-const PGLITE_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
 // PGlite's default (128 MB) is allocated inside its WebAssembly heap, which never shrinks: with 32 MB the heap starts
 // at 128 MB instead of 188 MB and the process at ~250 MB instead of ~340 MB. Pages beyond it come from the operating
 // system's file cache (the store is a directory), as PostgreSQL's do.
@@ -164,9 +161,17 @@ export async function openPglite(dataDir: string): Promise<Db> {
   }
   let db: PGlite;
   try {
+    // Loaded here, not at the top: the engine's module is ~50 MB of a process's memory, which a server on PostgreSQL
+    // never needs.
+    const [{ PGlite }, { unaccent }] = await Promise.all([
+      import("@electric-sql/pglite"),
+      import("@electric-sql/pglite/contrib/unaccent"),
+    ]);
+    // PGlite's own start parameters (PGlite.defaultStartParams, not in its typings), kept when shared_buffers is set.
+    const startParams = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
     db = await PGlite.create(dataDir, {
       ...(await prepareCluster(dataDir)),
-      startParams: [...PGLITE_START_PARAMS, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+      startParams: [...startParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
       parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
       // Search folds accents with unaccent (migration 0016), as on PostgreSQL.
       extensions: { unaccent },
