@@ -4,7 +4,9 @@
 //   reports   every report on a year of 100k generated requests (1M on PostgreSQL with --large), both stores
 //   worklist  the worklist over HTTP on 100k (1M with --large): one client, 50 clients, 25 pages/s (PostgreSQL)
 // Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres),
-// --statements (the pipeline cases print, on stderr, the statements per request by statement text).
+// --statements (the pipeline cases print, on stderr, the statements per request by statement text), --server (the
+// pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
+// default the 20k backlog is run both ways).
 // Each case runs in its own process (CPU and peak memory are its own) with the emulator in another; the machine's load
 // average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
 import { execFile } from "node:child_process";
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     engines: { type: "string" },
     statements: { type: "boolean", default: false },
+    server: { type: "boolean", default: false },
   },
 });
 const only = (values.only?.split(",") ?? [...PARTS]) as Part[];
@@ -39,14 +42,22 @@ function casesOf(part: Part): BenchCase[] {
   const sizes = (standard: number[], big: number[]): number[] => sizesArg ?? (large ? [...standard, ...big] : standard);
   switch (part) {
     case "pipeline":
-      return engines.flatMap((engine) =>
-        sizes([2_000, 20_000], [100_000]).map((size) => ({
+      return engines.flatMap((engine) => {
+        const list = sizes([2_000, 20_000], [100_000]);
+        const pass = list.map((size) => ({
           part,
           engine,
           size,
+          ...(values.server ? { mode: "server" as const } : {}),
           ...(values.statements ? { statements: true } : {}),
-        })),
-      );
+        }));
+        // The 20k backlog again as the server runs it (both loops at once), unless the sizes or the run are chosen.
+        const served =
+          sizesArg || values.server || !list.includes(20_000)
+            ? []
+            : [{ part, engine, size: 20_000, mode: "server" as const }];
+        return [...pass, ...served];
+      });
     case "latency":
       return sizes([300], [1_000]).flatMap((size) =>
         [1, undefined, 32].map((concurrency) => ({
@@ -71,12 +82,23 @@ function casesOf(part: Part): BenchCase[] {
 
 const run = promisify(execFile);
 
+// The heap limit Rebook runs with (`npm start`, the Dockerfile): package.json config.heapMb.
+const packageJson = JSON.parse(await fs.readFile(path.join(import.meta.dirname, "../package.json"), "utf8")) as {
+  config: { heapMb: string };
+};
+
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--import", "tsx", path.join(import.meta.dirname, "case.ts"), JSON.stringify(c)],
+      [
+        `--max-old-space-size=${packageJson.config.heapMb}`,
+        "--import",
+        "tsx",
+        path.join(import.meta.dirname, "case.ts"),
+        JSON.stringify(c),
+      ],
       {
         cwd: path.join(import.meta.dirname, ".."),
         maxBuffer: 16 << 20,

@@ -38,6 +38,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         [
           "store",
           "backlog",
+          "run",
           "requests/s",
           "wall s",
           "Rebook CPU ms/request",
@@ -51,6 +52,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         pipeline.map(({ case: c, figures: f }) => [
           store((c as { engine: string }).engine),
           fmt((c as { size: number }).size),
+          (c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass",
           fmt(f.requestsPerSecond),
           fmt(f.seconds),
           fmt(f.rebookCpuMsPerRequest),

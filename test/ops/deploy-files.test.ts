@@ -56,4 +56,15 @@ describe("deployment files", () => {
     expect(runtime).not.toMatch(/COPY (\.|sandbox|test|bench)\b/);
     expect(runtime).toMatch(/^CMD \["node", "--import", "tsx", "src\/cli.ts", "start"\]$/m);
   });
+
+  it("the heap limit: npm start and the image run with package.json's config.heapMb, which an operator can raise", async () => {
+    const pkg = JSON.parse(await read("package.json")) as { config: { heapMb: string }; scripts: { start: string } };
+    expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
+    // The operator's own NODE_OPTIONS come after the default, so their --max-old-space-size wins.
+    expect(pkg.scripts.start).toContain(
+      'NODE_OPTIONS=\"--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}\" tsx src/cli.ts start',
+    );
+    const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
+    expect(runtime).toMatch(new RegExp(`^ENV NODE_OPTIONS=--max-old-space-size=${pkg.config.heapMb}$`, "m"));
+  });
 });
