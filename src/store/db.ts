@@ -109,42 +109,73 @@ async function initInChild(): Promise<Uint8Array> {
   }
 }
 
-let memoryTemplate: Promise<Blob> | null = null;
+let templateFile: Promise<string> | null = null;
 
 /**
- * The gzipped tarball of a new cluster (~4.5 MB), for new stores: kept in the system's temporary directory per PGlite
- * version, so that processes after the first skip initdb altogether.
+ * The file of the gzipped tarball of a new cluster (~4.5 MB), for new stores: kept in the system's temporary directory
+ * per PGlite version, so that processes after the first skip initdb altogether.
  */
-async function clusterTemplate(): Promise<Blob> {
+async function clusterTemplateFile(): Promise<string> {
   const pkg = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"));
   const { version } = JSON.parse(await fs.readFile(pkg, "utf8")) as { version: string };
   const file = path.join(os.tmpdir(), `rebook-pglite-${version}-cluster.tar.gz`);
-  const cached = await fs.readFile(file).catch(() => null);
-  if (cached) return new Blob([cached]);
+  if (
+    await fs.stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return file;
   const tar = await initInChild();
   const tmp = `${file}.${process.pid}`;
   await fs.writeFile(tmp, tar);
   await fs.rename(tmp, file); // atomic: another process reads the whole file or none
-  return new Blob([tar]);
+  return file;
+}
+
+// Unpacking the template into a new directory leaves ~130 MB of buffers and WebAssembly heap behind in the process
+// that does it (376 MB of memory just after, against ~250 MB for opening the same directory afterwards). So a new
+// directory is unpacked by a short-lived child process too, and this process opens it as an existing store.
+const UNPACK_CHILD = `
+import fs from "node:fs";
+const { pglite, dataDir, tarFile } = JSON.parse(process.argv.at(-1));
+const { PGlite } = await import(pglite);
+const db = await PGlite.create(dataDir, { loadDataDir: new Blob([fs.readFileSync(tarFile)]) });
+await db.close();
+`;
+
+/** Writes a new cluster into the (new) directory dataDir from the template, in a child process. */
+async function unpackInChild(dataDir: string, tarFile: string): Promise<void> {
+  const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir, tarFile });
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", UNPACK_CHILD, args], (err, _out, stderr) => {
+      if (err) reject(new Error(`creating the embedded store failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
 }
 
 /**
- * Where PGlite should start from: an existing directory as it is; a new directory or an in-memory store from the
- * template of a new cluster (what initdb would make, without running it in this process).
+ * Where PGlite should start from: an existing directory as it is; a new directory once a child process has written
+ * the template of a new cluster into it (what initdb would make, without running it in this process); an in-memory
+ * store from the template itself.
  */
 async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> {
-  if (!dataDir.startsWith("memory://")) {
-    const exists = await fs.stat(path.join(dataDir, "PG_VERSION")).then(
+  const exists = (dir: string) =>
+    fs.stat(path.join(dir, "PG_VERSION")).then(
       () => true,
       () => false,
     );
-    if (exists) return {};
-  }
-  memoryTemplate ??= clusterTemplate();
-  memoryTemplate.catch(() => {
-    memoryTemplate = null; // a later open tries again
+  if (!dataDir.startsWith("memory://") && (await exists(dataDir))) return {};
+  templateFile ??= clusterTemplateFile();
+  templateFile.catch(() => {
+    templateFile = null; // a later open tries again
   });
-  return { loadDataDir: await memoryTemplate };
+  const tarFile = await templateFile;
+  if (dataDir.startsWith("memory://")) return { loadDataDir: new Blob([await fs.readFile(tarFile)]) };
+  await unpackInChild(dataDir, tarFile);
+  if (!(await exists(dataDir))) throw new Error(`creating the embedded store failed: no cluster in ${dataDir}`);
+  return {};
 }
 
 // PGlite's default (128 MB) is allocated inside its WebAssembly heap, which never shrinks: with 32 MB the heap starts
