@@ -672,12 +672,17 @@ export function loadConfigFromProcess(): Config {
  * The environment for the sandbox emulator child process that `npm start` runs when no PKB URL is configured: the
  * parent's environment plus the sandbox's settings, matched to Rebook's client credentials and redirect URI.
  */
-export function sandboxChildEnv(config: Config): Record<string, string> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+export function sandboxChildEnv(config: Config, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const inherited = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  // Rebook's heap limit (`npm start`) is not the emulator's: a large sandbox world needs more than Rebook does.
+  const nodeOptions = (inherited.NODE_OPTIONS ?? "")
+    .split(/\s+/)
+    .filter((o) => o !== "" && !/^--max-old-space-size(=|$)/.test(o))
+    .join(" ");
+  delete inherited.NODE_OPTIONS;
   return {
     ...inherited,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     SANDBOX_HOST: "127.0.0.1",
     SANDBOX_PORT: String(config.sandbox.port),
     SANDBOX_SEED: String(config.sandbox.seed),

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, oauthRedirectUri, settings } from "../src/config.ts";
+import { ConfigError, loadConfig, oauthRedirectUri, sandboxChildEnv, settings } from "../src/config.ts";
 
 const run = promisify(execFile);
 
@@ -50,6 +50,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/TOKEN_ENCRYPTION_KEY: required[\s\S]*PKB_BASE_URL/);
     const key = Buffer.alloc(32, 7).toString("base64");
     expect(() => loadConfig({ NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: key })).toThrow(/PKB_BASE_URL/);
+  });
+
+  it("starts the emulator without Rebook's heap limit, keeping the operator's other Node options", () => {
+    const c = loadConfig({});
+    const child = sandboxChildEnv(c, {
+      PATH: "/usr/bin",
+      NODE_OPTIONS: "--max-old-space-size=192 --enable-source-maps --max-old-space-size=512",
+    });
+    expect(child.NODE_OPTIONS).toBe("--enable-source-maps");
+    expect(child.PATH).toBe("/usr/bin");
+    expect(sandboxChildEnv(c, { NODE_OPTIONS: "--max-old-space-size=192" }).NODE_OPTIONS).toBeUndefined();
   });
 
   it("trusts no proxy by default, or the proxies named by address, range or hop count", () => {
