@@ -22,7 +22,8 @@ FROM node:${NODE_VERSION}-bookworm-slim
 # Listen on every interface inside the container; the embedded store (only for a single instance) lives in DATA_DIR.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/var/lib/rebook
 # The JavaScript heap's limit, as `npm start` sets it (package.json config.heapMb; docs/performance.md, "Memory"):
-# without it V8 lets garbage grow towards its default limit (a quarter of the machine's memory) before collecting.
+# without it V8 lets garbage grow towards its default limit (~4 GB on a 64-bit machine with enough memory) before
+# collecting. Setting NODE_OPTIONS for the container replaces this line: include --max-old-space-size in yours.
 ENV NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -85,8 +85,10 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     if (c.mode === "server") {
       // The server's loops (interval 0: no timers); runNow() returns once the poll and the processing after it end.
       const poller = startPoller(deps, 0, createLogger("silent"));
-      await poller.runNow();
+      const pass = await poller.runNow();
+      const failed = poller.lastPass()?.error;
       await poller.stop();
+      if (!pass) throw new Error(`the server's poll or processing failed: ${failed ?? "no summary"}`);
     } else {
       const pass = await syncPass(deps, { onIngested: () => (collected = performance.now()) });
       passProcessed = Object.values(pass.processed).reduce((a, b) => a + b, 0);
@@ -113,6 +115,10 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       .entries;
     const state = await storedState({ query: async <R>(sql: string) => ({ rows: await store.query<R>(sql) }) });
     const verdict = judge(truth, state.messages, state.requests);
+    // A rate is only a rate of work done: in the server's arrangement the count is of request messages stored, so
+    // the run must also have left none of them unprocessed.
+    if (c.mode === "server" && verdict.stuck.requests.length > 0)
+      throw new Error(`${verdict.stuck.requests.length} requests were still processing when the server's pass ended`);
     const per = (ms: number): number => Math.round((ms / Math.max(processed, 1)) * 100) / 100;
     if (c.statements)
       for (const [text, times] of counted.byText().slice(0, 40))

@@ -46,7 +46,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           "emulator CPU ms/request",
           "statements/request",
           "peak RSS MB",
-          "right (lost / duplicated / wrong / stuck)",
+          "right (lost / duplicated / wrong / stuck / in error)",
           "load",
         ],
         pipeline.map(({ case: c, figures: f }) => [
@@ -62,7 +62,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           fmt(f.peakRssMb),
           f.truthRequests === undefined
             ? "—"
-            : `${fmt(f.truthRequests)} requests: ${[f.lost, f.duplicated, f.wronglyMatched, f.stuck].map(fmt).join(" / ")}`,
+            : `${fmt(f.truthRequests)} requests: ${[f.lost, f.duplicated, f.wronglyMatched, f.stuck, f.inError].map(fmt).join(" / ")}`,
           load(f),
         ]),
       ),

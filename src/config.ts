@@ -677,7 +677,7 @@ export function sandboxChildEnv(config: Config, env: NodeJS.ProcessEnv = process
   // Rebook's heap limit (`npm start`) is not the emulator's: a large sandbox world needs more than Rebook does.
   const nodeOptions = (inherited.NODE_OPTIONS ?? "")
     .split(/\s+/)
-    .filter((o) => o !== "" && !/^--max-old-space-size(=|$)/.test(o))
+    .filter((o) => o !== "" && !/^--max[-_]old[-_]space[-_]size(=|$)/.test(o))
     .join(" ");
   delete inherited.NODE_OPTIONS;
   return {

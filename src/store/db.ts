@@ -109,11 +109,11 @@ async function initInChild(): Promise<Uint8Array> {
   }
 }
 
-let templateFile: Promise<string> | null = null;
+let creatingTemplate: Promise<string> | null = null;
 
 /**
  * The file of the gzipped tarball of a new cluster (~4.5 MB), for new stores: kept in the system's temporary directory
- * per PGlite version, so that processes after the first skip initdb altogether.
+ * per PGlite version, so that processes after the first skip initdb altogether (made again if it goes).
  */
 async function clusterTemplateFile(): Promise<string> {
   const pkg = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"));
@@ -126,39 +126,46 @@ async function clusterTemplateFile(): Promise<string> {
     )
   )
     return file;
-  const tar = await initInChild();
-  const tmp = `${file}.${process.pid}`;
-  await fs.writeFile(tmp, tar);
-  await fs.rename(tmp, file); // atomic: another process reads the whole file or none
-  return file;
+  creatingTemplate ??= (async () => {
+    const tar = await initInChild();
+    const tmp = `${file}.${process.pid}`;
+    await fs.writeFile(tmp, tar);
+    await fs.rename(tmp, file); // atomic: another process reads the whole file or none
+    return file;
+  })().finally(() => {
+    creatingTemplate = null;
+  });
+  return creatingTemplate;
 }
 
-// Unpacking the template into a new directory leaves ~130 MB of buffers and WebAssembly heap behind in the process
-// that does it (376 MB of memory just after, against ~250 MB for opening the same directory afterwards). So a new
-// directory is unpacked by a short-lived child process too, and this process opens it as an existing store.
-const UNPACK_CHILD = `
-import fs from "node:fs";
-const { pglite, dataDir, tarFile } = JSON.parse(process.argv.at(-1));
-const { PGlite } = await import(pglite);
-const db = await PGlite.create(dataDir, { loadDataDir: new Blob([fs.readFileSync(tarFile)]) });
-await db.close();
-`;
+// A new directory gets the template's files before PGlite opens it, unpacked here as a stream (PGlite's own
+// loadDataDir reads the whole tarball into memory and left ~100 MB behind: 376 MB just after opening a new store,
+// ~270 MB when it opens the unpacked directory instead). The files land in a staging directory first and PG_VERSION
+// moves in last, so a crash part-way leaves a directory that is not yet a store and is unpacked again next time.
+const STAGING = ".rebook-new-cluster";
 
-/** Writes a new cluster into the (new) directory dataDir from the template, in a child process. */
-async function unpackInChild(dataDir: string, tarFile: string): Promise<void> {
-  const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir, tarFile });
-  await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, ["--input-type=module", "-e", UNPACK_CHILD, args], (err, _out, stderr) => {
-      if (err) reject(new Error(`creating the embedded store failed: ${stderr.trim() || err.message}`));
-      else resolve();
-    });
-  });
+/** Writes a new cluster into the (new, locked) directory dataDir from the template tarball. */
+async function unpackTemplate(dataDir: string, tarFile: string): Promise<void> {
+  const { x: extract } = await import("tar");
+  const staging = path.join(dataDir, STAGING);
+  await fs.rm(staging, { recursive: true, force: true });
+  await fs.mkdir(staging, { recursive: true });
+  await extract({ file: tarFile, cwd: staging }); // the members' leading "/" is stripped: they land in staging
+  const entries = (await fs.readdir(staging)).filter((e) => e !== "PG_VERSION");
+  if (entries.length === 0 || !(await fs.stat(path.join(staging, "PG_VERSION")).catch(() => null)))
+    throw new Error("creating the embedded store failed: the cluster template is incomplete");
+  for (const entry of entries) {
+    await fs.rm(path.join(dataDir, entry), { recursive: true, force: true }); // left by an unpacking cut short
+    await fs.rename(path.join(staging, entry), path.join(dataDir, entry));
+  }
+  await fs.rename(path.join(staging, "PG_VERSION"), path.join(dataDir, "PG_VERSION"));
+  await fs.rm(staging, { recursive: true, force: true });
 }
 
 /**
- * Where PGlite should start from: an existing directory as it is; a new directory once a child process has written
- * the template of a new cluster into it (what initdb would make, without running it in this process); an in-memory
- * store from the template itself.
+ * Where PGlite should start from: an existing directory as it is; a new directory once the template of a new cluster
+ * (what initdb would make, without running it in this process) is unpacked into it; an in-memory store from the
+ * template itself.
  */
 async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> {
   const exists = (dir: string) =>
@@ -167,14 +174,9 @@ async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> 
       () => false,
     );
   if (!dataDir.startsWith("memory://") && (await exists(dataDir))) return {};
-  templateFile ??= clusterTemplateFile();
-  templateFile.catch(() => {
-    templateFile = null; // a later open tries again
-  });
-  const tarFile = await templateFile;
+  const tarFile = await clusterTemplateFile();
   if (dataDir.startsWith("memory://")) return { loadDataDir: new Blob([await fs.readFile(tarFile)]) };
-  await unpackInChild(dataDir, tarFile);
-  if (!(await exists(dataDir))) throw new Error(`creating the embedded store failed: no cluster in ${dataDir}`);
+  await unpackTemplate(dataDir, tarFile);
   return {};
 }
 
@@ -192,6 +194,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
   }
   let db: PGlite;
   try {
+    const cluster = await prepareCluster(dataDir);
     // Loaded here, not at the top: the engine's module is ~50 MB of a process's memory, which a server on PostgreSQL
     // never needs.
     const [{ PGlite }, { unaccent }] = await Promise.all([
@@ -201,7 +204,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     // PGlite's own start parameters (PGlite.defaultStartParams, not in its typings), kept when shared_buffers is set.
     const startParams = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
     db = await PGlite.create(dataDir, {
-      ...(await prepareCluster(dataDir)),
+      ...cluster,
       startParams: [...startParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
       parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
       // Search folds accents with unaccent (migration 0016), as on PostgreSQL.

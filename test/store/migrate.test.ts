@@ -105,4 +105,25 @@ describe("embedded store directory", () => {
     await again.close();
     await expect(fs.stat(path.join(dir, "rebook.lock"))).rejects.toThrow();
   });
+
+  it("is made from the template again when an earlier unpacking was cut short", async () => {
+    const { openPglite } = await import("../../src/store/db.ts");
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-unpack-"));
+    // What a crash part-way leaves: some of the cluster's files, the staging directory, and no PG_VERSION.
+    await fs.mkdir(path.join(dir, "base"));
+    await fs.writeFile(path.join(dir, "base", "half-written"), "x");
+    await fs.writeFile(path.join(dir, "postgresql.conf"), "# cut short");
+    await fs.mkdir(path.join(dir, ".rebook-new-cluster", "global"), { recursive: true });
+    const db = await openPglite(dir);
+    await migrate(db);
+    await db.query("CREATE TABLE kept (n int)");
+    await db.query("INSERT INTO kept VALUES (7)");
+    await db.close();
+    expect(await fs.readdir(dir)).not.toContain(".rebook-new-cluster");
+    expect(await fs.readdir(path.join(dir, "base"))).not.toContain("half-written");
+    const again = await openPglite(dir);
+    expect(await again.query("SELECT n FROM kept")).toEqual([{ n: 7 }]);
+    await again.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 });
