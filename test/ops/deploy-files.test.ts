@@ -62,7 +62,7 @@ describe("deployment files", () => {
     expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
     // The operator's own NODE_OPTIONS come after the default, so their --max-old-space-size wins.
     expect(pkg.scripts.start).toContain(
-      'NODE_OPTIONS=\"--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}\" tsx src/cli.ts start',
+      'NODE_OPTIONS="--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}" tsx src/cli.ts start',
     );
     const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
     expect(runtime).toMatch(new RegExp(`^ENV NODE_OPTIONS=--max-old-space-size=${pkg.config.heapMb}$`, "m"));
