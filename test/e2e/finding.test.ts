@@ -76,6 +76,8 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
     await page.keyboard.press("Tab");
     await dialog.getByRole("button", { name: "Remove connection" }).click();
     await page.getByText("Abandoned try has been removed.").waitFor();
+    // The list is read again after the message: wait for the row to go (CI once counted it before the re-read).
+    await page.getByRole("button", { name: "Remove Abandoned try" }).waitFor({ state: "detached" });
     expect(await page.getByRole("button", { name: "Remove Abandoned try" }).count()).toBe(0);
 
     // Unknown pages, in and out of administration.
