@@ -111,6 +111,12 @@ async function initInChild(): Promise<Uint8Array> {
 
 let creatingTemplate: Promise<string> | null = null;
 
+const fileExists = (file: string): Promise<boolean> =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+
 /**
  * The file of the gzipped tarball of a new cluster (~4.5 MB), for new stores: kept in the system's temporary directory
  * per PGlite version, so that processes after the first skip initdb altogether (made again if it goes).
@@ -119,13 +125,7 @@ async function clusterTemplateFile(): Promise<string> {
   const pkg = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"));
   const { version } = JSON.parse(await fs.readFile(pkg, "utf8")) as { version: string };
   const file = path.join(os.tmpdir(), `rebook-pglite-${version}-cluster.tar.gz`);
-  if (
-    await fs.stat(file).then(
-      () => true,
-      () => false,
-    )
-  )
-    return file;
+  if (await fileExists(file)) return file;
   creatingTemplate ??= (async () => {
     const tar = await initInChild();
     const tmp = `${file}.${process.pid}`;
@@ -152,7 +152,7 @@ async function unpackTemplate(dataDir: string, tarFile: string): Promise<void> {
   await fs.mkdir(staging, { recursive: true });
   await extract({ file: tarFile, cwd: staging }); // the members' leading "/" is stripped: they land in staging
   const entries = (await fs.readdir(staging)).filter((e) => e !== "PG_VERSION");
-  if (entries.length === 0 || !(await fs.stat(path.join(staging, "PG_VERSION")).catch(() => null)))
+  if (entries.length === 0 || !(await fileExists(path.join(staging, "PG_VERSION"))))
     throw new Error("creating the embedded store failed: the cluster template is incomplete");
   for (const entry of entries) {
     await fs.rm(path.join(dataDir, entry), { recursive: true, force: true }); // left by an unpacking cut short
@@ -168,12 +168,7 @@ async function unpackTemplate(dataDir: string, tarFile: string): Promise<void> {
  * template itself.
  */
 async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> {
-  const exists = (dir: string) =>
-    fs.stat(path.join(dir, "PG_VERSION")).then(
-      () => true,
-      () => false,
-    );
-  if (!dataDir.startsWith("memory://") && (await exists(dataDir))) return {};
+  if (!dataDir.startsWith("memory://") && (await fileExists(path.join(dataDir, "PG_VERSION")))) return {};
   const tarFile = await clusterTemplateFile();
   if (dataDir.startsWith("memory://")) return { loadDataDir: new Blob([await fs.readFile(tarFile)]) };
   await unpackTemplate(dataDir, tarFile);
