@@ -55,6 +55,21 @@ describe("addWorkingTime", () => {
     expect(iso(addWorkingTime(at("2025-10-24T15:00:00Z"), 2 * H, office))).toBe("2025-10-27T10:00:00.000Z");
   });
 
+  it("reads a time the autumn night repeats (01:00–02:00 on the last Sunday of October) as its first, BST, occurrence", () => {
+    // Sunday 26 October 2025: the clock reaches 01:00 at 00:00 UTC (BST), goes back at 02:00 BST and reaches 01:00 again
+    // at 01:00 UTC. A team that closes at 01:00 stops the first time the clock says so; one that opens at 01:30 starts
+    // the first time (00:30 UTC). The store reads the hours the same way (uk_local_instant, migration 0023).
+    const closing: WorkingCalendar = { hours: [{ weekday: 7, opens: "00:30", closes: "01:00" }], holidays: new Set() };
+    expect(workingTimeBetween(at("2025-10-25T12:00:00Z"), at("2025-10-26T12:00:00Z"), closing)).toBe(0.5 * H);
+    expect(iso(addWorkingTime(at("2025-10-25T12:00:00Z"), 0.5 * H, closing))).toBe("2025-10-26T00:00:00.000Z");
+    const opening: WorkingCalendar = { hours: [{ weekday: 7, opens: "01:30", closes: "03:00" }], holidays: new Set() };
+    expect(iso(addWorkingTime(at("2025-10-25T12:00:00Z"), 1, opening))).toBe("2025-10-26T00:30:00.001Z");
+    expect(workingTimeBetween(at("2025-10-25T12:00:00Z"), at("2025-10-26T12:00:00Z"), opening)).toBe(2.5 * H);
+    // The spring night has no 01:00–02:00: an hour in the gap is read on the clock after it (01:30 GMT = 02:30 BST).
+    const spring: WorkingCalendar = { hours: [{ weekday: 7, opens: "01:30", closes: "03:00" }], holidays: new Set() };
+    expect(workingTimeBetween(at("2025-03-29T12:00:00Z"), at("2025-03-30T12:00:00Z"), spring)).toBe(0.5 * H);
+  });
+
   it("skips England and Wales bank holidays (Good Friday and Easter Monday 2026)", () => {
     // Thursday 2 April 2026 16:00 BST; Good Friday 3rd and Easter Monday 6th are holidays: next hour is Tuesday 7th.
     expect(iso(addWorkingTime(at("2026-04-02T15:00:00Z"), 2 * H, office))).toBe("2026-04-07T09:00:00.000Z");

@@ -64,6 +64,40 @@ describe.each(engines)("working-hours deadlines on $name", (engine) => {
     expect(await deadlineOf(db, id)).toBe("2026-12-01T17:00:00.000Z");
   });
 
+  it("reads a time the autumn night repeats as its first (BST) occurrence, as the domain does", async () => {
+    // CI found this (property below, seed -1226414368): a team working Sundays and Mondays 00:30–01:00 got a deadline
+    // of 26 October 2025 00:00:00.001 UTC from the store, 27 October 00:30:00.001 from the domain. PostgreSQL reads
+    // 01:00 on the night the clocks go back as 01:00 GMT (the later of the two), the domain as 01:00 BST.
+    const night = await team(db, "Night");
+    const hours: DayHours[] = [
+      { weekday: 7, opens: "00:30", closes: "01:00" },
+      { weekday: 1, opens: "00:30", closes: "01:00" },
+    ];
+    await db.transaction((tx) => replaceTeamHours(tx, night.id, hours));
+    const period = await db.query<{ starts: Date; ends: Date }>("SELECT * FROM working_period($1, '2025-10-26')", [
+      night.id,
+    ]);
+    expect(period.map((p) => [p.starts.toISOString(), p.ends.toISOString()])).toEqual([
+      ["2025-10-25T23:30:00.000Z", "2025-10-26T00:00:00.000Z"],
+    ]);
+    const receivedAt = new Date("2025-05-03T23:58:10.841Z");
+    const id = await seedRequest(db, { teamId: night.id, receivedAt });
+    const waiting = {
+      since: new Date(receivedAt.getTime() + 93776547),
+      until: new Date(receivedAt.getTime() + 93776547 + 597532612),
+    };
+    await db.query(
+      "UPDATE appointment_requests SET sla_paused_ms = $2, snoozed_at = $3, snoozed_until = $4 WHERE id = $1",
+      [id, 23509160, waiting.since, waiting.until],
+    );
+    const expected = workingDeadlineAt({ receivedAt, appointmentStart: null, pausedMs: 23509160, waiting }, policy, {
+      hours,
+      holidays: new Set(ukBankHolidays("england-and-wales", 2025, 2027).map((h) => h.date)),
+    });
+    expect(expected.toISOString()).toBe("2025-10-27T00:30:00.001Z");
+    expect(await deadlineOf(db, id)).toBe(expected.toISOString());
+  });
+
   // 25 cases of a few statements each, with the deadline trigger: 1–3 s on a quiet machine; once over 30 s in a CI run
   // (Node 24 pass) while the other test files kept both cores and PostgreSQL busy.
   it(
