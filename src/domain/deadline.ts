@@ -60,7 +60,7 @@ export interface SlaPause {
  * (REQUEST_SLA_WORKING_HOURS; REQUEST_SLA_HOURS of elapsed time for a team around the clock), moved on by the working
  * time the clock was paused while the team waited on the patient (a running wait counts to its end); or appointment
  * start − lead when that is earlier (the appointment does not wait for office hours). The store keeps the same value
- * in appointment_requests.deadline_at (request_deadline in SQL, migration 0016).
+ * in appointment_requests.deadline_at (request_deadline in SQL, migrations 0018 and 0023).
  */
 export function workingDeadlineAt(
   r: { receivedAt: Date; appointmentStart: Date | null } & SlaPause,

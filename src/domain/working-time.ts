@@ -1,7 +1,7 @@
 // Working time: a team's opening hours on each weekday, less the UK bank holidays of the configured nation, on the UK
 // clock (Europe/London, so 09:00 is 09:00 GMT in winter and 09:00 BST in summer). Deadlines count it: a request
 // received on Friday evening has used none of its working time by Monday 09:00. Pure: the zone and the holidays are
-// arguments. The store keeps the same rules in SQL (working_add / working_between, migration 0016), and
+// arguments. The store keeps the same rules in SQL (working_add / working_between, migrations 0018 and 0023), and
 // test/workflow/working-hours.test.ts checks that the two agree.
 import { DateTime } from "luxon";
 import { addDays, type LocalDate } from "./buckets.ts";
