@@ -45,27 +45,25 @@ export interface VolumeReport {
 /** Requests received in the filter's range, counted per bucket (on received_at in UK time), specialty, team, type. */
 export async function volumeReport(db: Queryable, f: BucketedFilter): Promise<VolumeReport> {
   const { values, p } = params();
-  const rows = await db.query<{
-    bucket: string;
-    specialty_code: string | null;
-    specialty_name: string | null;
-    team_id: string | null;
-    team_name: string | null;
-    type: RequestType | null;
-    n: number;
-  }>(
-    // Keys are first summed with their specialty name, so the name shown is one that requests in the cell carry.
+  // Keys are first summed with their specialty name, so the name shown is one that requests in the cell carry. The
+  // rows come back as the cells themselves (a year by day is ~18,000 of them). Sorted on the date, codes in byte
+  // order and the team's place by name: sorting the text forms by the database's collation was half the query's time.
+  const cells = await db.query<VolumeCell>(
     `WITH k AS (
        SELECT ${dayBucketSql("c.day", f, p)} AS bucket, c.specialty_code, c.specialty_name, c.team_id, c.type,
          sum(c.received)::int AS n
        FROM report_counts c WHERE ${rollupConditions(f, p, "c")}
        GROUP BY 1, 2, 3, 4, 5 HAVING sum(c.received) <> 0
+     ), s AS (
+       SELECT k.bucket, k.specialty_code, max(k.specialty_name) AS specialty_name, k.team_id, k.type,
+         sum(k.n)::int AS n
+       FROM k GROUP BY 1, 2, 4, 5
      )
-     SELECT k.bucket::text AS bucket, k.specialty_code, max(k.specialty_name) AS specialty_name, k.team_id,
-       t.name AS team_name, k.type, sum(k.n)::int AS n
-     FROM k LEFT JOIN teams t ON t.id = k.team_id
-     GROUP BY 1, 2, 4, 5, 6
-     ORDER BY 1, 2 NULLS LAST, 5 NULLS LAST, 4 NULLS LAST, 6 NULLS LAST`,
+     SELECT s.bucket::text AS bucket, s.specialty_code AS "specialtyCode", s.specialty_name AS "specialtyName",
+       s.team_id AS "teamId", t.name AS "teamName", s.type, s.n AS requests
+     FROM s LEFT JOIN (SELECT id, name, rank() OVER (ORDER BY name) AS place FROM teams) t ON t.id = s.team_id
+     ORDER BY s.bucket, s.specialty_code COLLATE "C" NULLS LAST, t.place NULLS LAST, s.team_id NULLS LAST,
+       s.type NULLS LAST`,
     values,
   );
   const buckets: VolumeBucket[] = bucketsOf(f).map((b) => ({
@@ -76,27 +74,19 @@ export async function volumeReport(db: Queryable, f: BucketedFilter): Promise<Vo
     unknownType: 0,
   }));
   const byKey = new Map(buckets.map((b) => [b.key, b]));
-  for (const r of rows) {
+  for (const r of cells) {
     const b = byKey.get(r.bucket);
     // The SQL bucketing and the pure one must agree; a row outside every bucket is a bug, not data to drop.
     if (!b) throw new Error(`volume: SQL bucket ${r.bucket} is not a bucket of ${f.from}..${f.to} by ${f.unit}`);
-    b.requests += r.n;
-    if (r.type === "change") b.change += r.n;
-    else if (r.type === "cancel") b.cancel += r.n;
-    else b.unknownType += r.n;
+    b.requests += r.requests;
+    if (r.type === "change") b.change += r.requests;
+    else if (r.type === "cancel") b.cancel += r.requests;
+    else b.unknownType += r.requests;
   }
   return {
     range: { ...resolveRange(f), unit: f.unit },
     requests: buckets.reduce((s, b) => s + b.requests, 0),
     buckets,
-    cells: rows.map((r) => ({
-      bucket: r.bucket,
-      specialtyCode: r.specialty_code,
-      specialtyName: r.specialty_name,
-      teamId: r.team_id,
-      teamName: r.team_name,
-      type: r.type,
-      requests: r.n,
-    })),
+    cells,
   };
 }

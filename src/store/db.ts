@@ -202,7 +202,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
       ...cluster,
       startParams: [...startParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
       parsers: { [INT8]: parseInt8, [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
-      // Search folds accents with unaccent (migration 0016), as on PostgreSQL.
+      // Search folds accents with unaccent (migration 0019), as on PostgreSQL.
       extensions: { unaccent },
     });
     await db.exec("SET TIME ZONE 'UTC'");

@@ -28,6 +28,23 @@ export interface SettleRow extends SettleSubject {
 
 /** Reads a request for the settle rules (no patient data); locks it when `lock` (in a command's transaction). */
 export async function readSettleRow(db: Queryable, id: string, lock = false): Promise<SettleRow | null> {
+  return (await settleRowQuery(db, id, { lock, policy: false }))?.row ?? null;
+}
+
+/** readSettleRow and readSettlePolicy in one statement: what one settle check reads before it asks PKB. */
+export async function readSettleCheck(
+  db: Queryable,
+  id: string,
+): Promise<{ row: SettleRow; policy: { recheckMs: number } } | null> {
+  const r = await settleRowQuery(db, id, { lock: false, policy: true });
+  return r && { row: r.row, policy: { recheckMs: r.recheckMs! } };
+}
+
+async function settleRowQuery(
+  db: Queryable,
+  id: string,
+  opts: { lock: boolean; policy: boolean },
+): Promise<{ row: SettleRow; recheckMs: number | null } | null> {
   const [r] = await db.query<{
     id: string;
     type: RequestType | null;
@@ -40,16 +57,19 @@ export async function readSettleRow(db: Queryable, id: string, lock = false): Pr
     pkb_moved_to: Date | null;
     appointment_passed_at: Date | null;
     reopened_after_auto: boolean;
+    recheck_ms: number | null;
   }>(
     `SELECT r.id, r.type, r.status, r.received_at, r.requested_start, r.appointment_start, r.appointment_fhir_id,
        r.pkb_flag, r.pkb_moved_to, r.appointment_passed_at,
        EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = r.id AND e.type = 'reopened'
-               AND e.data->>'previousOutcome' = 'already_done_in_pkb') AS reopened_after_auto
-     FROM appointment_requests r WHERE r.id = $1 ${lock ? "FOR UPDATE OF r" : ""}`,
+               AND e.data->>'previousOutcome' = 'already_done_in_pkb') AS reopened_after_auto,
+       ${opts.policy ? "(SELECT recheck_ms FROM pkb_settle_policy)" : "NULL::bigint"} AS recheck_ms
+     FROM appointment_requests r WHERE r.id = $1 ${opts.lock ? "FOR UPDATE OF r" : ""}`,
     [id],
   );
   if (!r) return null;
-  return {
+  if (opts.policy && r.recheck_ms === null) throw new Error("pkb_settle_policy has no row");
+  const row: SettleRow = {
     id: r.id,
     type: r.type,
     status: r.status,
@@ -61,6 +81,7 @@ export async function readSettleRow(db: Queryable, id: string, lock = false): Pr
     passed: r.appointment_passed_at !== null,
     autoCloseAllowed: !r.reopened_after_auto,
   };
+  return { row, recheckMs: r.recheck_ms === null ? null : Number(r.recheck_ms) };
 }
 
 /**

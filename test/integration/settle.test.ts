@@ -5,10 +5,11 @@
 // after an outcome opens linked to the earlier one; and a runner stopped in the middle of the rechecks loses nothing.
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countingDb } from "../../bench/measure.ts";
 import { claimDue } from "../../src/jobs/due-work.ts";
 import { runRequestWork } from "../../src/jobs/request-work.ts";
 import { createLogger } from "../../src/log.ts";
-import { PKB_SETTLE } from "../../src/requests/processors/settle.ts";
+import { PKB_SETTLE, pkbSettleProcessor } from "../../src/requests/processors/settle.ts";
 import type { TokenCipher } from "../../src/store/crypto.ts";
 import { requestWorkQueue } from "../../src/store/request-work.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
@@ -132,6 +133,26 @@ describe.each(engines)(
       await rebook?.app.close();
       await t?.dispose();
       await emu?.stop();
+    });
+
+    it("a check that finds PKB showing what the request says reads one row and writes nothing: no lock, no transaction", async () => {
+      // Issue 11: every linked request gets a check, and nearly all find nothing to settle. They used to open a command
+      // (BEGIN, the row locked and read twice, COMMIT) and read the recheck policy: 6 statements, now 1.
+      const r = future.at(-1)!;
+      const before = await row(r.id);
+      const counted = countingDb(t.db);
+      const ctx = { db: counted.db, sync: rebook.sync, logger: createLogger("silent"), now: () => new Date() };
+      const step = await pkbSettleProcessor.work(ctx, {
+        id: 0,
+        requestId: r.id,
+        kind: PKB_SETTLE,
+        attempts: 0,
+        dueAt: null,
+      });
+      expect(step).toEqual({ done: false, delayMs: expect.any(Number) });
+      expect(counted.byText().map(([sql]) => sql.split(" ")[0])).toEqual(["SELECT"]);
+      expect(counted.statements()).toBe(1);
+      expect(await row(r.id)).toEqual(before);
     });
 
     it("a cancel request whose appointment PKB already shows cancelled is closed as already done; reopened, it stays open", async () => {

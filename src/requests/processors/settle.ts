@@ -18,7 +18,7 @@ import {
 import { UpstreamError } from "../../errors.ts";
 import type { BackoffPolicy } from "../../jobs/due-work.ts";
 import { cancelWork, scheduleWork, scheduleWorkMany } from "../../store/request-work.ts";
-import { readSettlePolicy, readSettleRow, type SettleRow } from "../../store/settle.ts";
+import { readSettleCheck, readSettleRow, type SettleRow } from "../../store/settle.ts";
 import { toCandidate } from "../../sync/identify.ts";
 import { runSystemCommand, UNCHANGED, type RequestWriter } from "../command.ts";
 import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
@@ -137,15 +137,20 @@ async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, 
 }
 
 async function work(ctx: WorkContext, item: { requestId: string }): Promise<WorkStep> {
-  const s = await readSettleRow(ctx.db, item.requestId);
+  const check = await readSettleCheck(ctx.db, item.requestId);
+  const s = check?.row;
   // Moot: gone, not open work (done, error, still processing: the link schedules it again), or nothing linked.
-  if (!s || !isOpenWork(s.status) || !s.appointmentFhirId) return { done: true };
+  if (!check || !s || !isOpenWork(s.status) || !s.appointmentFhirId) return { done: true };
   const view = await readAppointment(ctx, s.appointmentFhirId);
   const now = ctx.now();
-  const after = (await settle(ctx, s, view, now)) ?? s;
+  // Most checks find PKB showing what the request already says: decided on the row as read, they write nothing and
+  // lock nothing. Only a decision is taken again under the command's lock, on the row re-read there.
+  const after = decidesSomething(decideSettle(s, view, now)) ? ((await settle(ctx, s, view, now)) ?? s) : s;
   if (!isOpenWork(after.status)) return { done: true };
-  const { recheckMs } = await readSettlePolicy(ctx.db);
-  return { done: false, delayMs: nextRecheckDelayMs(now, after.appointmentStart, after.passed, recheckMs) };
+  return {
+    done: false,
+    delayMs: nextRecheckDelayMs(now, after.appointmentStart, after.passed, check.policy.recheckMs),
+  };
 }
 
 /** Retries when PKB cannot be read: 30 s doubling to an hour, for about two days. */
