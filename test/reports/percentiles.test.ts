@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compactReportRollups } from "../../src/reports/rollups.ts";
-import { timingsReport } from "../../src/reports/timings.ts";
+import { addHistogramText, BinSums, timingsReport } from "../../src/reports/timings.ts";
 import { createTeam, createUser } from "../../src/store/people.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 import { clearRequests, seedRequest } from "./fixtures.ts";
@@ -85,4 +85,33 @@ describe.each(engines)("histogram percentiles on $name", (engine) => {
     );
     // 25 random histograms, each read five ways: longer than the default 30 s on a loaded machine.
   }, 180_000);
+});
+
+describe("reading a histogram row's text (addHistogramText)", () => {
+  it("adds each bin to both sums, negative counts and sums included (a retracted duration not yet compacted)", () => {
+    const a = new BinSums();
+    const b = new BinSums();
+    addHistogramText("-1,0,7,300", "2,1,-1,3", "0,15000,-210000,9000000000", a, b);
+    addHistogramText("7", "2", "420000", a, new BinSums());
+    expect(a.bins()).toEqual([
+      { bin: -1, n: 2, ms: 0 },
+      { bin: 0, n: 1, ms: 15_000 },
+      { bin: 7, n: 1, ms: 210_000 },
+      { bin: 300, n: 3, ms: 9_000_000_000 },
+    ]);
+    expect(b.bins().map((x) => x.bin)).toEqual([-1, 0, 7, 300]);
+    addHistogramText("", "", "", a, b);
+    expect(a.bins()).toHaveLength(4);
+  });
+
+  it("refuses text that is not a list of integers, and lists of different lengths", () => {
+    const add = (bins: string, ns: string, ms: string) => () =>
+      addHistogramText(bins, ns, ms, new BinSums(), new BinSums());
+    expect(add("1,x", "1,1", "1,1")).toThrow(/not integers/);
+    expect(add("1.5", "1", "1")).toThrow(/not integers/);
+    expect(add("1,,2", "1,1,1", "1,1,1")).toThrow(/not integers/);
+    expect(add("1", "1,2", "1")).toThrow(/differ in length/);
+    expect(add("1,2", "1", "1,1")).toThrow(/not integers/);
+    expect(add("-2", "1", "1")).toThrow(/not a bin/);
+  });
 });
