@@ -326,6 +326,9 @@ export function addHistogramText(bins: string, ns: string, ms: string, a: BinSum
     a.add(bin, n, m);
     b.add(bin, n, m);
   }
+  if (bins.endsWith(",") || ns.endsWith(",") || ms.endsWith(",")) {
+    throw new Error("timings: a histogram's text ends in a comma");
+  }
   if (j < ns.length || k < ms.length || (bins.length === 0) !== (ns.length === 0)) {
     throw new Error("timings: a histogram's bins, counts and sums differ in length");
   }

@@ -113,5 +113,6 @@ describe("reading a histogram row's text (addHistogramText)", () => {
     expect(add("1", "1,2", "1")).toThrow(/differ in length/);
     expect(add("1,2", "1", "1,1")).toThrow(/not integers/);
     expect(add("-2", "1", "1")).toThrow(/not a bin/);
+    expect(add("1,2,", "1,1", "1,1")).toThrow(/ends in a comma/);
   });
 });

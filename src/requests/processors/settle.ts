@@ -143,9 +143,18 @@ async function work(ctx: WorkContext, item: { requestId: string }): Promise<Work
   if (!check || !s || !isOpenWork(s.status) || !s.appointmentFhirId) return { done: true };
   const view = await readAppointment(ctx, s.appointmentFhirId);
   const now = ctx.now();
-  // Most checks find PKB showing what the request already says: decided on the row as read, they write nothing and
-  // lock nothing. Only a decision is taken again under the command's lock, on the row re-read there.
-  const after = decidesSomething(decideSettle(s, view, now)) ? ((await settle(ctx, s, view, now)) ?? s) : s;
+  // Most checks find PKB showing what the request already says. Decided on the row read again now (a person may have
+  // changed it while PKB was asked), they write nothing and lock nothing; only a decision is taken again under the
+  // command's lock, on the row re-read there.
+  const current = await readSettleRow(ctx.db, s.id);
+  if (!current || !isOpenWork(current.status) || current.appointmentFhirId !== s.appointmentFhirId) {
+    return current && isOpenWork(current.status) && current.appointmentFhirId
+      ? { done: false, delayMs: 0 } // linked to another appointment meanwhile: check that one now
+      : { done: true };
+  }
+  const after = decidesSomething(decideSettle(current, view, now))
+    ? ((await settle(ctx, current, view, now)) ?? current)
+    : current;
   if (!isOpenWork(after.status)) return { done: true };
   return {
     done: false,

@@ -25,5 +25,7 @@ UPDATE appointment_requests SET deadline_at = request_deadline(team_id, received
     snoozed_at, snoozed_until)
 WHERE team_id IN (SELECT team_id FROM team_working_hours
                   WHERE (opens >= '01:00' AND opens < '02:00') OR (closes >= '01:00' AND closes < '02:00'))
-  AND deadline_at <> request_deadline(team_id, received_at, appointment_start, sla_paused_ms, snoozed_at,
+  AND deadline_at IS DISTINCT FROM request_deadline(team_id, received_at, appointment_start, sla_paused_ms, snoozed_at,
     snoozed_until);
+-- Not recomputed: the working time already paused in waits that have ended (sla_paused_ms), counted when each wait
+-- ended; a wait across that night may have counted up to an hour too much or too little, and its start is not kept.
