@@ -44,8 +44,15 @@ export function rollupAttributeConditions(f: ReportFilter, p: (v: unknown) => st
 /**
  * SQL conditions choosing, in report_histograms aliased `alias`, the histograms of the filter's team, type and
  * specialty: a team or type filter picks that team's (or no team's) histograms, no filter those of every team or type.
+ * A specialty filter picks that specialty's; with none, `specialties` says which: "each" (one per specialty) or
+ * "every" (over every specialty, migration 0024).
  */
-export function histogramComboConditions(f: ReportFilter, p: (v: unknown) => string, alias: string): string {
+export function histogramComboConditions(
+  f: ReportFilter,
+  p: (v: unknown) => string,
+  alias: string,
+  specialties: "each" | "every",
+): string {
   assertRollupZone(f);
   const c: string[] = [];
   if (f.teamId === "none") c.push(`NOT ${alias}.all_teams AND ${alias}.team_id IS NULL`);
@@ -53,8 +60,9 @@ export function histogramComboConditions(f: ReportFilter, p: (v: unknown) => str
   else c.push(`${alias}.all_teams`);
   if (f.type) c.push(`NOT ${alias}.all_types AND ${alias}.type = ${p(f.type)}`);
   else c.push(`${alias}.all_types`);
-  if (f.specialtyCode === "none") c.push(`${alias}.specialty_code IS NULL`);
-  else if (f.specialtyCode) c.push(`${alias}.specialty_code = ${p(f.specialtyCode)}`);
+  if (f.specialtyCode === "none") c.push(`NOT ${alias}.all_specialties AND ${alias}.specialty_code IS NULL`);
+  else if (f.specialtyCode) c.push(`NOT ${alias}.all_specialties AND ${alias}.specialty_code = ${p(f.specialtyCode)}`);
+  else c.push(specialties === "every" ? `${alias}.all_specialties` : `NOT ${alias}.all_specialties`);
   return c.join(" AND ");
 }
 

@@ -159,13 +159,15 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
   }
   {
     const { values, p } = params();
-    // One row per group and metric, its bins as arrays: a year by week is ~150 rows, not ~50,000.
-    // Whole histograms (a few hundred rows for a year by month), added up here per bucket, specialty and overall.
+    // Whole histograms, a few hundred rows for a year by week: per bucket over every specialty (part "b"), per
+    // specialty over the range (part "s"), and the durations not yet compacted, which count for both (part "x").
     const rows = await db.query<{
-      bucket: string;
+      part: "b" | "s" | "x";
+      bucket: string | null;
       specialty_code: string | null;
       metric: number;
-      // The arrays as comma-separated text: splitting it is several times faster than either driver's array parser.
+      // The arrays as comma-separated text, read by addHistogramText (the drivers' array parsers are several times
+      // slower).
       bins: string;
       ns: string;
       ms: string;
@@ -176,16 +178,11 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
       if (!s) sums.set(key, (s = [new BinSums(), new BinSums()]));
       return s[metric === 1 ? 0 : 1];
     };
-    // Each row's bins go to its bucket and its specialty as they are read; the overall figures are the buckets' sums
-    // (every row has a bucket), so the year's values are read once and added twice, not three times.
+    // The overall figures are the buckets' sums (every duration is in one bucket's rows).
     for (const r of rows) {
-      addHistogramText(
-        r.bins,
-        r.ns,
-        r.ms,
-        sumsOf(`b:${r.bucket}`, r.metric),
-        sumsOf(`s:${JSON.stringify(r.specialty_code)}`, r.metric),
-      );
+      const bucket = r.part === "s" ? null : sumsOf(`b:${r.bucket}`, r.metric);
+      const specialty = r.part === "b" ? null : sumsOf(`s:${JSON.stringify(r.specialty_code)}`, r.metric);
+      addHistogramText(r.bins, r.ns, r.ms, bucket, specialty);
     }
     const overall = [new BinSums(), new BinSums()] as const;
     for (const [key, pair] of [...sums]) {
@@ -222,34 +219,43 @@ export async function timingsReport(db: Queryable, f: BucketedFilter, p0: { now:
 }
 
 /**
- * The histograms of the filter's range as (bucket, specialty_code, metric, bins, ns, ms), from report_histograms
- * (migration 0016): one row per bucket wholly inside the range, specialty and metric, the day histograms
- * of the partial buckets at the range's edges, and the report_durations rows not yet compacted into them. The team
- * and type filters pick the histograms of that team or type; without them, those of every team or type.
+ * The histograms of the filter's range as (part, bucket, specialty_code, metric, bins, ns, ms), from report_histograms
+ * (migrations 0020 and 0024). Per bucket: one row per bucket wholly inside the range and metric, and the day
+ * histograms of the partial buckets at the range's edges. Per specialty: its month histograms of the months wholly
+ * inside the range and its day histograms of the rest. With a specialty chosen, its rows per bucket serve both
+ * ("x"); with none, the buckets read the histograms over every specialty ("b") and the specialties their own ("s").
+ * Plus the report_durations rows not yet compacted into them, for both ("x"). The team and type filters pick the
+ * histograms of that team or type; without them, those of every team or type.
  */
 function durationRowsSql(f: BucketedFilter, p: (v: unknown) => string): string {
-  const combo = histogramComboConditions(f, p, "h");
-  const unnested = (bucket: string, where: string) =>
-    `SELECT ${bucket} AS bucket, h.specialty_code, h.metric, array_to_string(h.bins, ',') AS bins,
-       array_to_string(h.ns, ',') AS ns, array_to_string(h.ms, ',') AS ms
-     FROM report_histograms h WHERE ${where} AND ${combo}`;
-  const whole = wholePeriods(f.from, f.to, f.unit);
   const dayBucket = dayBucketSql("h.period", f, p);
   const inRange = `h.period >= ${p(f.from)}::date AND h.period <= ${p(f.to)}::date`;
-  const parts = whole
-    ? [
-        unnested(
-          "h.period",
-          `h.unit = ${p(f.unit)} AND h.period >= ${p(whole.first)}::date AND h.period <= ${p(whole.last)}::date`,
-        ),
-        unnested(
-          dayBucket,
-          `h.unit = 'day' AND ${inRange} AND (h.period < ${p(whole.first)}::date OR h.period > ${p(whole.end)}::date)`,
-        ),
-      ]
-    : [unnested(dayBucket, `h.unit = 'day' AND ${inRange}`)];
+  // The rows of `unit`'s whole periods inside the range, and the days outside them.
+  const periods = (part: "b" | "s" | "x", unit: BucketedFilter["unit"], bucket: (unitRow: boolean) => string) => {
+    const combo = histogramComboConditions(f, p, "h", part === "b" ? "every" : "each");
+    const select = (b: string, where: string) =>
+      `SELECT '${part}' AS part, ${b} AS bucket, h.specialty_code, h.metric, array_to_string(h.bins, ',') AS bins,
+         array_to_string(h.ns, ',') AS ns, array_to_string(h.ms, ',') AS ms
+       FROM report_histograms h WHERE ${where} AND ${combo}`;
+    const whole = wholePeriods(f.from, f.to, unit);
+    if (!whole) return [select(bucket(false), `h.unit = 'day' AND ${inRange}`)];
+    return [
+      select(
+        bucket(true),
+        `h.unit = ${p(unit)} AND h.period >= ${p(whole.first)}::date AND h.period <= ${p(whole.last)}::date`,
+      ),
+      select(
+        bucket(false),
+        `h.unit = 'day' AND ${inRange} AND (h.period < ${p(whole.first)}::date OR h.period > ${p(whole.end)}::date)`,
+      ),
+    ];
+  };
+  const byBucket = (unitRow: boolean) => (unitRow ? "h.period" : dayBucket);
+  const parts = f.specialtyCode
+    ? periods("x", f.unit, byBucket)
+    : [...periods("b", f.unit, byBucket), ...periods("s", "month", () => "NULL::date")];
   parts.push(
-    `SELECT ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin::text AS bins,
+    `SELECT 'x' AS part, ${dayBucketSql("d.day", f, p)} AS bucket, d.specialty_code, d.metric, d.bin::text AS bins,
        d.n::text AS ns, d.ms::text AS ms
      FROM report_durations d WHERE d.fresh AND ${rollupConditions(f, p, "d")}`,
   );
@@ -308,11 +314,11 @@ interface GroupKey {
 
 /**
  * Adds one histogram row, its bins, counts and millisecond sums as comma-separated integers (array_to_string of
- * report_histograms' arrays, or one value each), to `a` and `b`. Read in one pass over the three strings: a year by
+ * report_histograms' arrays, or one value each), to `a` and `b` (either may be null). Read in one pass over the three strings: a year by
  * week at 1,000,000 requests is ~360,000 bins, and splitting the text into arrays of strings and then of numbers cost
  * 83 ms of the report's ~180 ms of CPU, most of it garbage. Anything but an integer list is refused.
  */
-export function addHistogramText(bins: string, ns: string, ms: string, a: BinSums, b: BinSums): void {
+export function addHistogramText(bins: string, ns: string, ms: string, a: BinSums | null, b: BinSums | null): void {
   let i = 0;
   let j = 0;
   let k = 0;
@@ -323,8 +329,8 @@ export function addHistogramText(bins: string, ns: string, ms: string, a: BinSum
     j = readEnd + 1;
     const m = readInt(ms, k, "sums");
     k = readEnd + 1;
-    a.add(bin, n, m);
-    b.add(bin, n, m);
+    a?.add(bin, n, m);
+    b?.add(bin, n, m);
   }
   if (bins.endsWith(",") || ns.endsWith(",") || ms.endsWith(",")) {
     throw new Error("timings: a histogram's text ends in a comma");

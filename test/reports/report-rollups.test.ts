@@ -95,24 +95,27 @@ async function definedDurations(db: Queryable): Promise<unknown[]> {
 }
 
 /**
- * The whole histograms (report_histograms: per day, week and month, per team or every team, per type or every type)
+ * The whole histograms (report_histograms: per day, week and month, per team or every team, per type or every type,
+ * per specialty or every specialty)
  * plus the day rows not yet compacted into them, against every day row grouped the same way.
  */
 async function histogramsAgainstDays(db: Queryable): Promise<[unknown[], unknown[]]> {
   const cube = `FROM report_durations d,
       (VALUES ('day'), ('week'), ('month')) AS u(unit),
-      (VALUES (false, false), (false, true), (true, false), (true, true)) AS c(all_teams, all_types)`;
+      (VALUES (false, false), (false, true), (true, false), (true, true)) AS c(all_teams, all_types),
+      (VALUES (false), (true)) AS s(all_specialties)`;
   const cubeKey = `u.unit, date_trunc(u.unit, d.day::timestamp)::date::text AS period, c.all_teams,
       CASE WHEN c.all_teams THEN NULL ELSE d.team_id END AS team_id, c.all_types,
-      CASE WHEN c.all_types THEN NULL ELSE d.type END AS type, d.specialty_code, d.metric, d.bin`;
+      CASE WHEN c.all_types THEN NULL ELSE d.type END AS type, s.all_specialties,
+      CASE WHEN s.all_specialties THEN NULL ELSE d.specialty_code END AS specialty_code, d.metric, d.bin`;
   const q = (from: string) =>
-    `SELECT unit, period, all_teams, team_id, all_types, type, specialty_code, metric, bin, sum(n)::int AS n,
-       sum(ms)::float8 AS ms FROM (${from}) x
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0 OR sum(ms) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`;
+    `SELECT unit, period, all_teams, team_id, all_types, type, all_specialties, specialty_code, metric, bin,
+       sum(n)::int AS n, sum(ms)::float8 AS ms FROM (${from}) x
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(n) <> 0 OR sum(ms) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`;
   return [
     await db.query(
-      q(`SELECT h.unit, h.period::text AS period, h.all_teams, h.team_id, h.all_types, h.type, h.specialty_code,
-           h.metric, b.bin, b.n, b.ms
+      q(`SELECT h.unit, h.period::text AS period, h.all_teams, h.team_id, h.all_types, h.type, h.all_specialties,
+           h.specialty_code, h.metric, b.bin, b.n, b.ms
          FROM report_histograms h, unnest(h.bins, h.ns, h.ms) AS b(bin, n, ms)
          UNION ALL SELECT ${cubeKey}, d.n, d.ms ${cube} WHERE d.fresh`),
     ),
