@@ -156,6 +156,35 @@ describe.each(engines)(
       expect(await row(r.id)).toEqual(before);
     });
 
+    it("a check decides on the request as it is once PKB answers: made a cancel request meanwhile, it is closed", async () => {
+      // A change request already flagged "cancelled in PKB": a check decides nothing more for it. A person makes it a
+      // cancel request while the check is asking PKB: the check must decide on that (already done in PKB), not on the
+      // row it read before asking.
+      const r = take("change");
+      await emu.control("POST", `appointments/${r.appointment_fhir_id}/cancel`);
+      await workUntil(r.id, (x) => x?.pkb_flag === "cancelled");
+      const fhir = new Proxy(rebook.sync.fhir, {
+        get(target, key, receiver) {
+          if (key !== "appointment") return Reflect.get(target, key, receiver) as unknown;
+          return async (id: string) => {
+            const shown = await target.appointment(id);
+            await t.db.query("UPDATE appointment_requests SET type = 'cancel' WHERE id = $1", [r.id]);
+            return shown;
+          };
+        },
+      });
+      const ctx = { db: t.db, sync: { ...rebook.sync, fhir }, logger: createLogger("silent"), now: () => new Date() };
+      const step = await pkbSettleProcessor.work(ctx, {
+        id: 0,
+        requestId: r.id,
+        kind: PKB_SETTLE,
+        attempts: 0,
+        dueAt: null,
+      });
+      expect(step).toEqual({ done: true });
+      expect(await row(r.id)).toMatchObject({ type: "cancel", status: "done", outcome: "already_done_in_pkb" });
+    });
+
     it("a cancel request whose appointment PKB already shows cancelled is closed as already done; reopened, it stays open", async () => {
       const r = take("cancel");
       await emu.control("POST", `appointments/${r.appointment_fhir_id}/cancel`);
