@@ -11,6 +11,7 @@ import { runRequestWork } from "../../src/jobs/request-work.ts";
 import { createLogger } from "../../src/log.ts";
 import { PKB_SETTLE, pkbSettleProcessor } from "../../src/requests/processors/settle.ts";
 import type { TokenCipher } from "../../src/store/crypto.ts";
+import type { Db } from "../../src/store/db.ts";
 import { requestWorkQueue } from "../../src/store/request-work.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
 import { buildTestApp, type AuthHeaders, type TestApp } from "../helpers/app.ts";
@@ -60,6 +61,12 @@ describe.each(engines)(
       buildTestApp(t.db, { ...emu.env, ...SETTLE_ENV, SYNC_INITIAL_LOOKBACK_DAYS: "1000" }, cipher ? { cipher } : {});
     const work = (app: TestApp = rebook) =>
       runRequestWork({ db: t.db, sync: app.sync, logger: createLogger("silent"), now: () => new Date() });
+    /** One settle check of request `id`, as the work runner calls it, with the store or PKB's clients swapped. */
+    const checkOnce = (id: string, swap: { db?: Db; sync?: TestApp["sync"] }) =>
+      pkbSettleProcessor.work(
+        { db: swap.db ?? t.db, sync: swap.sync ?? rebook.sync, logger: createLogger("silent"), now: () => new Date() },
+        { id: 0, requestId: id, kind: PKB_SETTLE, attempts: 0, dueAt: null },
+      );
     const row = async (id: string): Promise<Row | undefined> =>
       (await t.db.query<Row>("SELECT * FROM appointment_requests WHERE id = $1", [id]))[0];
 
@@ -142,14 +149,7 @@ describe.each(engines)(
       const r = future.at(-1)!;
       const before = await row(r.id);
       const counted = countingDb(t.db);
-      const ctx = { db: counted.db, sync: rebook.sync, logger: createLogger("silent"), now: () => new Date() };
-      const step = await pkbSettleProcessor.work(ctx, {
-        id: 0,
-        requestId: r.id,
-        kind: PKB_SETTLE,
-        attempts: 0,
-        dueAt: null,
-      });
+      const step = await checkOnce(r.id, { db: counted.db });
       expect(step).toEqual({ done: false, delayMs: expect.any(Number) });
       expect(counted.byText().every(([sql]) => sql.startsWith("SELECT"))).toBe(true);
       expect(counted.statements()).toBe(2);
@@ -173,14 +173,7 @@ describe.each(engines)(
           };
         },
       });
-      const ctx = { db: t.db, sync: { ...rebook.sync, fhir }, logger: createLogger("silent"), now: () => new Date() };
-      const step = await pkbSettleProcessor.work(ctx, {
-        id: 0,
-        requestId: r.id,
-        kind: PKB_SETTLE,
-        attempts: 0,
-        dueAt: null,
-      });
+      const step = await checkOnce(r.id, { sync: { ...rebook.sync, fhir } });
       expect(step).toEqual({ done: true });
       expect(await row(r.id)).toMatchObject({ type: "cancel", status: "done", outcome: "already_done_in_pkb" });
     });
