@@ -13,13 +13,6 @@ export async function applySettlePolicy(db: Queryable, policy: { recheckMs: numb
   );
 }
 
-/** The recheck interval in force, ms. */
-export async function readSettlePolicy(db: Queryable): Promise<{ recheckMs: number }> {
-  const [r] = await db.query<{ recheck_ms: number }>("SELECT recheck_ms FROM pkb_settle_policy");
-  if (!r) throw new Error("pkb_settle_policy has no row");
-  return { recheckMs: Number(r.recheck_ms) };
-}
-
 /** What the settle processor needs of a request: its facts and the linked appointment's id. */
 export interface SettleRow extends SettleSubject {
   id: string;

@@ -136,22 +136,24 @@ async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, 
   return after;
 }
 
+/** Whether a request is open work linked to an appointment: what a check can look at. */
+const checkable = (r: SettleRow | null | undefined): r is SettleRow & { appointmentFhirId: string } =>
+  !!r && isOpenWork(r.status) && r.appointmentFhirId !== null;
+
 async function work(ctx: WorkContext, item: { requestId: string }): Promise<WorkStep> {
   const check = await readSettleCheck(ctx.db, item.requestId);
   const s = check?.row;
   // Moot: gone, not open work (done, error, still processing: the link schedules it again), or nothing linked.
-  if (!check || !s || !isOpenWork(s.status) || !s.appointmentFhirId) return { done: true };
+  if (!check || !checkable(s)) return { done: true };
   const view = await readAppointment(ctx, s.appointmentFhirId);
   const now = ctx.now();
   // Most checks find PKB showing what the request already says. Decided on the row read again now (a person may have
   // changed it while PKB was asked), they write nothing and lock nothing; only a decision is taken again under the
   // command's lock, on the row re-read there.
   const current = await readSettleRow(ctx.db, s.id);
-  if (!current || !isOpenWork(current.status) || current.appointmentFhirId !== s.appointmentFhirId) {
-    return current && isOpenWork(current.status) && current.appointmentFhirId
-      ? { done: false, delayMs: 0 } // linked to another appointment meanwhile: check that one now
-      : { done: true };
-  }
+  if (!checkable(current)) return { done: true };
+  // Linked to another appointment meanwhile: check that one now.
+  if (current.appointmentFhirId !== s.appointmentFhirId) return { done: false, delayMs: 0 };
   const after = decidesSomething(decideSettle(current, view, now))
     ? ((await settle(ctx, current, view, now)) ?? current)
     : current;
