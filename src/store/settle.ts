@@ -24,7 +24,7 @@ export async function readSettleRow(db: Queryable, id: string, lock = false): Pr
   return (await settleRowQuery(db, id, { lock, policy: false }))?.row ?? null;
 }
 
-/** readSettleRow and readSettlePolicy in one statement: what one settle check reads before it asks PKB. */
+/** readSettleRow and the recheck interval in force (PKB_RECHECK_MINUTES) in one statement: what a check reads first. */
 export async function readSettleCheck(
   db: Queryable,
   id: string,
