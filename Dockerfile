@@ -1,17 +1,18 @@
-# Rebook's container image. Three stages: `build` (every dependency, builds the staff web app into web/dist), `deps`
-# (production dependencies only) and the runtime image (non-root, no sources of tests, benchmarks or the PKB sandbox
-# emulator, which production never starts). docs/operations.md says how to build, run and check it;
-# scripts/image-files.sh assembles the same file set without a Docker daemon and checks it.
+# Rebook's container image. Three stages: `build` (every dependency; compiles the server into dist and builds the staff
+# web app into web/dist), `deps` (production dependencies only) and the runtime image (non-root, compiled JavaScript,
+# no TypeScript sources, tests, benchmarks or the PKB sandbox emulator, which production never starts).
+# docs/operations.md says how to build, run and check it; scripts/image-files.sh assembles the same file set without a
+# Docker daemon and checks it.
 ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-RUN npm run build:web
+RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
@@ -28,7 +29,9 @@ ENV NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
-COPY src ./src
+# The compiled server, and the SQL migrations it reads from their folder in the sources (no TypeScript in the image).
+COPY --from=build /app/dist ./dist
+COPY src/store/migrations ./src/store/migrations
 COPY --from=build /app/web/dist ./web/dist
 RUN mkdir -p /var/lib/rebook && chown node:node /var/lib/rebook
 # The application files stay owned by root: the process (user node) can read them, not change them.
@@ -38,4 +41,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/cli.ts", "start"]
+CMD ["node", "dist/cli.js", "start"]

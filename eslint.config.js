@@ -11,6 +11,7 @@ export default tseslint.config(
       "data/",
       "coverage/",
       "bench/results/",
+      "bench/.build/",
       "test-results/",
       "**/*.js",
     ],

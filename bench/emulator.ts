@@ -4,8 +4,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import { PACKAGE_ROOT } from "../src/paths.ts";
 
-const repoRoot = path.join(import.meta.dirname, "..");
+const repoRoot = PACKAGE_ROOT; // from bench/ or from its compiled copy in bench/.build/bench/
 
 /** A free TCP port on the loopback interface. */
 async function freePort(): Promise<number> {

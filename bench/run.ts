@@ -7,9 +7,11 @@
 // --statements (the pipeline cases print, on stderr, the statements per request by statement text), --server (the
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
 // default the 20k backlog is run both ways).
-// Each case runs in its own process (CPU and peak memory are its own) with the emulator in another; the machine's load
+// Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
+// own), with the emulator in another; the machine's load
 // average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
 import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -81,6 +83,7 @@ function casesOf(part: Part): BenchCase[] {
 }
 
 const run = promisify(execFile);
+const requireFrom = createRequire(import.meta.url).resolve;
 
 // The heap limit Rebook runs with (`npm start`, the Dockerfile): package.json config.heapMb.
 const packageJson = JSON.parse(await fs.readFile(path.join(import.meta.dirname, "../package.json"), "utf8")) as {
@@ -92,13 +95,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      [
-        `--max-old-space-size=${packageJson.config.heapMb}`,
-        "--import",
-        "tsx",
-        path.join(import.meta.dirname, "case.ts"),
-        JSON.stringify(c),
-      ],
+      [`--max-old-space-size=${packageJson.config.heapMb}`, path.join(BUILD_DIR, "bench/case.js"), JSON.stringify(c)],
       {
         cwd: path.join(import.meta.dirname, ".."),
         maxBuffer: 16 << 20,
@@ -112,6 +109,15 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
     return { case: c, figures: { load1: Math.round(load * 100) / 100 }, error: (e.stderr || e.message).slice(-2000) };
   }
 }
+
+// The cases run compiled, as Rebook runs in production (`npm start`, the image): tsconfig.bench.json puts src/ and
+// bench/ into bench/.build/.
+const BUILD_DIR = path.join(import.meta.dirname, ".build");
+process.stderr.write("bench: compiling src/ and bench/ into bench/.build\n");
+await fs.rm(BUILD_DIR, { recursive: true, force: true });
+await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.bench.json"], {
+  cwd: path.join(import.meta.dirname, ".."),
+});
 
 const results: CaseResult[] = [];
 const startedAt = new Date();

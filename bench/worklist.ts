@@ -3,6 +3,7 @@
 // — the clients in a separate process. Every page also writes its audit entry, as in production.
 import { execFile } from "node:child_process";
 import path from "node:path";
+import { PACKAGE_ROOT } from "../src/paths.ts";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createSession, SESSION_COOKIE } from "../src/auth/sessions.ts";
@@ -38,12 +39,14 @@ async function clients(args: {
   seconds: number;
   perSecond?: number;
 }): Promise<Record<string, number>> {
-  const script = path.join(import.meta.dirname, "clients.ts");
+  // The clients' script beside this one: compiled (bench/.build) or, under tsx, its TypeScript.
+  const compiled = import.meta.filename.endsWith(".js");
+  const script = path.join(import.meta.dirname, compiled ? "clients.js" : "clients.ts");
   const { stdout } = await run(
     process.execPath,
-    ["--import", "tsx", script, JSON.stringify({ ...args, paths: PATHS })],
+    [...(compiled ? [] : ["--import", "tsx"]), script, JSON.stringify({ ...args, paths: PATHS })],
     {
-      cwd: path.join(import.meta.dirname, ".."),
+      cwd: PACKAGE_ROOT,
       maxBuffer: 1 << 20,
     },
   );

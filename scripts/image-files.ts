@@ -230,6 +230,7 @@ async function checkContents(stage: Stage): Promise<void> {
     /^scripts\//,
     /^\.git\//,
     /\.test\.ts$/,
+    /\.tsx?$/, // the image runs the compiled dist/, not TypeScript
   ];
   for (const f of files) if (forbidden.some((r) => r.test(f))) problems.push(`the image holds ${f}`);
   const secretFile = [/(^|\/)\.env/, /\.key$/, /\.pem$/, /token-encryption/];
@@ -244,7 +245,7 @@ async function checkContents(stage: Stage): Promise<void> {
   }
   if (!files.includes("web/dist/index.html"))
     problems.push("web/dist/index.html is missing: the web app was not built");
-  for (const needed of ["package.json", "src/cli.ts", "src/store/migrations/0001_init.sql"])
+  for (const needed of ["package.json", "dist/cli.js", "src/store/migrations/0001_init.sql"])
     if (!files.includes(needed)) problems.push(`${needed} is missing`);
   const pkg = JSON.parse(await fs.readFile(path.join(app, "package.json"), "utf8")) as {
     devDependencies: Record<string, string>;

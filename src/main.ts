@@ -2,7 +2,6 @@
 // HTTP → shut down gracefully.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { bootstrapAccounts } from "./auth/bootstrap.ts";
 import { sandboxChildEnv, type Config } from "./config.ts";
 import { buildApp, type App } from "./http/server.ts";
@@ -10,6 +9,7 @@ import type { Logger } from "./log.ts";
 import { cipherFor, type TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import { PACKAGE_ROOT } from "./paths.ts";
 import { notConfirmedAlerter } from "./jobs/alerts.ts";
 import { startPoller, type Poller } from "./jobs/poller.ts";
 import { startReminderJob, type ReminderJob } from "./jobs/reminders.ts";
@@ -20,8 +20,6 @@ import { closeAbandonedRuns } from "./sync/runs.ts";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
 /** A running Rebook: call stop() once to shut everything down. */
 export interface Running {
   url: string;
@@ -31,7 +29,7 @@ export interface Running {
 
 /** Starts the sandbox emulator as a separate process (src/ never imports it) and waits until it answers. */
 async function startSandbox(config: Config, logger: Logger): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "sandbox/src/main.ts")], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(PACKAGE_ROOT, "sandbox/src/main.ts")], {
     env: sandboxChildEnv(config),
     stdio: ["ignore", "inherit", "inherit"],
   });

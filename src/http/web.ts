@@ -4,12 +4,12 @@
 // (no inline scripts or styles, nothing from other origins).
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { PACKAGE_ROOT } from "../paths.ts";
 
 /** Where `npm run build:web` puts the app. */
-export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+export const WEB_DIST = path.join(PACKAGE_ROOT, "web/dist");
 
 /** The app's Content-Security-Policy: only this origin; images may also be inlined icons (data:). */
 export const APP_CSP = [

@@ -4,13 +4,13 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { MIGRATIONS_DIR } from "../paths.ts";
 import type { Db } from "./db.ts";
 
 /** Advisory lock key held while migrating (an arbitrary constant: "rebook" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x7265626f6f6b;
 
-const defaultDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+const defaultDir = MIGRATIONS_DIR;
 
 export interface Migration {
   version: number;

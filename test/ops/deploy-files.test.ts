@@ -54,7 +54,11 @@ describe("deployment files", () => {
     expect(runtime).toMatch(/^HEALTHCHECK /m);
     expect(runtime).toMatch(/^ENV NODE_ENV=production /m);
     expect(runtime).not.toMatch(/COPY (\.|sandbox|test|bench)\b/);
-    expect(runtime).toMatch(/^CMD \["node", "--import", "tsx", "src\/cli.ts", "start"\]$/m);
+    // The compiled server: no TypeScript compiler in production, none of its memory in the running process.
+    expect(runtime).toMatch(/^CMD \["node", "dist\/cli.js", "start"\]$/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    const pkg = JSON.parse(await read("package.json")) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).not.toContain("tsx");
   });
 
   it("the heap limit: npm start and the image run with package.json's config.heapMb, which an operator can raise", async () => {
@@ -62,7 +66,7 @@ describe("deployment files", () => {
     expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
     // The operator's own NODE_OPTIONS come after the default, so their --max-old-space-size wins.
     expect(pkg.scripts.start).toContain(
-      'NODE_OPTIONS="--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}" tsx src/cli.ts start',
+      'NODE_OPTIONS="--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}" node dist/cli.js start',
     );
     const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
     expect(runtime).toMatch(new RegExp(`^ENV NODE_OPTIONS=--max-old-space-size=${pkg.config.heapMb}$`, "m"));
