@@ -16,7 +16,7 @@ export function cpuMsSince(since: NodeJS.CpuUsage): number {
   return Math.round((d.user + d.system) / 1000);
 }
 
-/** Peak resident memory of this process so far, in MB. */
+/** Peak resident memory of this process so far, in MiB (2^20 bytes; every memory figure of the bench is in MiB). */
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
@@ -136,7 +136,7 @@ export function memorySampler(everyMs = 100): {
   sample();
   const timer = setInterval(sample, everyMs);
   timer.unref();
-  const mb = (b: number): number => Math.round(b / 1e6);
+  const mb = (b: number): number => Math.round(b / 1048576); // MiB, as peakRssMb
   return {
     stop: () => {
       clearInterval(timer);

@@ -77,7 +77,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const cpu = process.cpuUsage();
     const pgCpu = monitor && pgStore ? pgBackendCpu(monitor, pgStore.name) : null;
     const emulatorCpu = procCpuMs(emulator.pid) ?? 0;
-    const rssBeforeMb = Math.round(process.memoryUsage().rss / 1e6);
+    const rssBeforeMb = Math.round(process.memoryUsage().rss / 1048576); // MiB, as peakRssMb
     const memory = memorySampler();
     const started = performance.now();
     let collected: number | null = null;

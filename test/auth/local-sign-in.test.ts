@@ -2,6 +2,7 @@
 // wrong and unknown credentials alike, switched-off users, throttling per account and address, idle and absolute
 // expiry, CSRF, and changing one's password.
 import { Writable } from "node:stream";
+import type * as Argon2 from "@node-rs/argon2";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { App } from "../../src/http/server.ts";
@@ -16,7 +17,7 @@ const PASSWORD = "correct horse battery";
 // a timing that a busy machine can upset.
 const argon2 = vi.hoisted(() => ({ verified: [] as string[] }));
 vi.mock("@node-rs/argon2", async (original) => {
-  const real = await original<typeof import("@node-rs/argon2")>();
+  const real = await original<typeof Argon2>();
   return {
     ...real,
     verify: async (...args: Parameters<typeof real.verify>) => {
