@@ -3,8 +3,8 @@
 // after each pipeline pass (src/jobs/poller.ts), so it runs wherever the pipeline runs and as often.
 import { UpstreamError } from "../errors.ts";
 import { processors, DEFAULT_WORK_BACKOFF, type Processor, type WorkContext } from "../requests/processors.ts";
-import { finishWork, giveUpWork, readWork, requestWorkQueue } from "../store/request-work.ts";
-import { afterFailure, drainDue, reschedule } from "./due-work.ts";
+import { finishWork, giveUpWork, readWork, requestWorkQueue, rescheduleWork } from "../store/request-work.ts";
+import { afterFailure, drainDue } from "./due-work.ts";
 
 /** How long a claimed item is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
 const CLAIM_MS = 30_000;
@@ -17,16 +17,15 @@ export type WorkSummary = Record<string, Record<WorkOutcome, number>>;
 
 /** Works one claimed item of `p` and settles its row. Never throws for the item's own failure. */
 async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<WorkOutcome> {
-  const queue = requestWorkQueue(p.name);
   const item = await readWork(ctx.db, id);
   if (!item) return "done"; // its request was deleted: moot
   try {
     const step = await p.work(ctx, item);
     if (step.done) {
-      await finishWork(ctx.db, id);
+      await finishWork(ctx.db, item);
       return "done";
     }
-    await reschedule(ctx.db, queue, id, step.delayMs, { attempts: 0 });
+    await rescheduleWork(ctx.db, item, step.delayMs, { attempts: 0 });
     return "later";
   } catch (err) {
     // Any failure is retried with backoff, except an upstream error that says retrying cannot help.
@@ -35,10 +34,10 @@ async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<Work
     const reason = (err as Error).message;
     const next = afterFailure(attempts, retryable, p.backoff ?? DEFAULT_WORK_BACKOFF);
     if (next.retry) {
-      await reschedule(ctx.db, queue, id, next.delayMs, { attempts, set: { last_error: reason } });
+      await rescheduleWork(ctx.db, item, next.delayMs, { attempts, lastError: reason });
       return "retry";
     }
-    await giveUpWork(ctx.db, id, attempts, reason);
+    await giveUpWork(ctx.db, item, attempts, reason);
     ctx.logger.warn({ processor: p.name, requestId: item.requestId, attempts, reason }, "follow-up work given up");
     return "gave_up";
   }

@@ -24,7 +24,7 @@ export async function scheduleWork(
   await tx.query(
     `INSERT INTO request_work (request_id, kind, due_at) VALUES ($1, $2, COALESCE($3, now()))
      ON CONFLICT (request_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, last_error = NULL,
-       gave_up_at = NULL, updated_at = now()`,
+       gave_up_at = NULL, updated_at = now(), schedule_version = request_work.schedule_version + 1`,
     [w.requestId, w.kind, w.dueAt === "now" ? null : w.dueAt],
   );
 }
@@ -41,7 +41,7 @@ export async function scheduleWorkMany(
      SELECT w.request_id, w.kind, COALESCE(w.due_at, now())
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS w(request_id, kind, due_at)
      ON CONFLICT (request_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, last_error = NULL,
-       gave_up_at = NULL, updated_at = now()`,
+       gave_up_at = NULL, updated_at = now(), schedule_version = request_work.schedule_version + 1`,
     [
       latest.map((w) => w.requestId),
       latest.map((w) => w.kind),
@@ -52,10 +52,11 @@ export async function scheduleWorkMany(
 
 /** Cancels any scheduled `kind` work on a request (the work became moot). */
 export async function cancelWork(tx: Queryable, w: { requestId: string; kind: string }): Promise<void> {
-  await tx.query("UPDATE request_work SET due_at = NULL, updated_at = now() WHERE request_id = $1 AND kind = $2", [
-    w.requestId,
-    w.kind,
-  ]);
+  await tx.query(
+    `UPDATE request_work SET due_at = NULL, updated_at = now(), schedule_version = schedule_version + 1
+     WHERE request_id = $1 AND kind = $2`,
+    [w.requestId, w.kind],
+  );
 }
 
 /** One work item as its processor sees it. */
@@ -65,30 +66,69 @@ export interface WorkItem {
   kind: string;
   attempts: number;
   dueAt: Date | null;
+  /** The schedule's version when read: the work's settling (finishWork, rescheduleWork, giveUpWork) needs it. */
+  version: number;
 }
 
 /** Reads one work item by id (null when gone, e.g. its request was deleted). */
 export async function readWork(db: Queryable, id: number | string): Promise<WorkItem | null> {
-  const [r] = await db.query<{ id: number; request_id: string; kind: string; attempts: number; due_at: Date | null }>(
-    "SELECT id, request_id, kind, attempts, due_at FROM request_work WHERE id = $1",
-    [id],
-  );
-  return r ? { id: r.id, requestId: r.request_id, kind: r.kind, attempts: r.attempts, dueAt: r.due_at } : null;
+  const [r] = await db.query<{
+    id: number;
+    request_id: string;
+    kind: string;
+    attempts: number;
+    due_at: Date | null;
+    schedule_version: number;
+  }>("SELECT id, request_id, kind, attempts, due_at, schedule_version FROM request_work WHERE id = $1", [id]);
+  return r
+    ? {
+        id: r.id,
+        requestId: r.request_id,
+        kind: r.kind,
+        attempts: r.attempts,
+        dueAt: r.due_at,
+        version: r.schedule_version,
+      }
+    : null;
 }
 
+// The work's settling below changes the row only while its schedule is the one the work read (WorkItem.version): an
+// event that scheduled or cancelled the same work meanwhile has the last word (migration 0025_request_work_version).
+
 /** Marks a work item finished: nothing more is due. */
-export async function finishWork(db: Queryable, id: number | string): Promise<void> {
+export async function finishWork(db: Queryable, item: Pick<WorkItem, "id" | "version">): Promise<void> {
   await db.query(
-    "UPDATE request_work SET due_at = NULL, attempts = 0, last_error = NULL, updated_at = now() WHERE id = $1",
-    [id],
+    `UPDATE request_work SET due_at = NULL, attempts = 0, last_error = NULL, updated_at = now()
+     WHERE id = $1 AND schedule_version = $2`,
+    [item.id, item.version],
+  );
+}
+
+/** Makes a work item due again `delayMs` from now, with its failed attempts so far and the last error (a retry). */
+export async function rescheduleWork(
+  db: Queryable,
+  item: Pick<WorkItem, "id" | "version">,
+  delayMs: number,
+  after: { attempts: number; lastError?: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE request_work SET due_at = now() + make_interval(secs => $3::double precision / 1000), attempts = $4,
+       last_error = CASE WHEN $5::boolean THEN $6 ELSE last_error END, updated_at = now()
+     WHERE id = $1 AND schedule_version = $2`,
+    [item.id, item.version, delayMs, after.attempts, after.lastError !== undefined, after.lastError ?? null],
   );
 }
 
 /** Marks a work item given up after its last failed attempt, with the reason. */
-export async function giveUpWork(db: Queryable, id: number | string, attempts: number, reason: string): Promise<void> {
+export async function giveUpWork(
+  db: Queryable,
+  item: Pick<WorkItem, "id" | "version">,
+  attempts: number,
+  reason: string,
+): Promise<void> {
   await db.query(
-    `UPDATE request_work SET due_at = NULL, attempts = $2, last_error = $3, gave_up_at = now(), updated_at = now()
-     WHERE id = $1`,
-    [id, attempts, reason],
+    `UPDATE request_work SET due_at = NULL, attempts = $3, last_error = $4, gave_up_at = now(), updated_at = now()
+     WHERE id = $1 AND schedule_version = $2`,
+    [item.id, item.version, attempts, reason],
   );
 }

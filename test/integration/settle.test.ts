@@ -65,7 +65,7 @@ describe.each(engines)(
     const checkOnce = (id: string, swap: { db?: Db; sync?: TestApp["sync"] }) =>
       pkbSettleProcessor.work(
         { db: swap.db ?? t.db, sync: swap.sync ?? rebook.sync, logger: createLogger("silent"), now: () => new Date() },
-        { id: 0, requestId: id, kind: PKB_SETTLE, attempts: 0, dueAt: null },
+        { id: 0, requestId: id, kind: PKB_SETTLE, attempts: 0, dueAt: null, version: 0 },
       );
     const row = async (id: string): Promise<Row | undefined> =>
       (await t.db.query<Row>("SELECT * FROM appointment_requests WHERE id = $1", [id]))[0];

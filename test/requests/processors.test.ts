@@ -42,6 +42,10 @@ describe.each(engines)("processors on $name", (engine) => {
   /** What the test processor's work saw, per request. */
   const seen: { requestId: string; status: string }[] = [];
   let failuresLeft = 0;
+  /** Runs once inside the next work, as an event that schedules the same work while it runs. */
+  let meanwhile: ((requestId: string) => Promise<void>) | null = null;
+  /** The next work reports itself finished. */
+  let finishNext = false;
 
   /** Checks "something" once an outcome is recorded; moot once the request is no longer done. */
   const checker: Processor = {
@@ -57,6 +61,13 @@ describe.each(engines)("processors on $name", (engine) => {
         item.requestId,
       ]);
       seen.push({ requestId: item.requestId, status: r!.status });
+      const event = meanwhile;
+      meanwhile = null;
+      await event?.(item.requestId);
+      if (finishNext) {
+        finishNext = false;
+        return { done: true };
+      }
       if (r!.status !== "done") return { done: true }; // moot: reopened since
       if (failuresLeft > 0) {
         failuresLeft--;
@@ -96,6 +107,8 @@ describe.each(engines)("processors on $name", (engine) => {
   afterEach(() => {
     seen.length = 0;
     failuresLeft = 0;
+    meanwhile = null;
+    finishNext = false;
   });
   afterAll(async () => {
     for (const u of unregister) u();
@@ -161,6 +174,34 @@ describe.each(engines)("processors on $name", (engine) => {
     expect(await workOf(t.db, doomed)).toEqual([
       { kind: "test_checker", due: null, attempts: 3, last_error: "PKB did not answer", gave_up: true },
     ]);
+  });
+
+  it("keeps what an event scheduled while the work ran, over the work's own next due time", async () => {
+    const schedule = (dueAt: Date | "now") => async (requestId: string) => {
+      await t.db.transaction((tx) => scheduleWork(tx, { requestId, kind: "test_checker", dueAt }));
+    };
+    // The work says "again in an hour"; an event meanwhile asked for a check now: it runs again at once.
+    const id = await seedRequest(t.db, { teamId });
+    await recordOutcome(t.db, { actor: clerk, requestId: id, outcome: { outcome: "cancelled" } });
+    meanwhile = schedule("now");
+    await runRequestWork(ctx);
+    expect(seen.filter((s) => s.requestId === id)).toHaveLength(2);
+    expect(await workOf(t.db, id)).toEqual([
+      { kind: "test_checker", due: false, attempts: 0, last_error: null, gave_up: false },
+    ]);
+
+    // The work finishes; an event meanwhile scheduled a check in ten minutes: it stays scheduled.
+    const other = await seedRequest(t.db, { teamId });
+    await recordOutcome(t.db, { actor: clerk, requestId: other, outcome: { outcome: "cancelled" } });
+    const tenMinutes = new Date(Date.now() + 10 * 60_000);
+    meanwhile = schedule(tenMinutes);
+    finishNext = true;
+    await runRequestWork(ctx);
+    const [row] = await t.db.query<{ due_at: Date | null }>(
+      "SELECT due_at FROM request_work WHERE request_id = $1 AND kind = 'test_checker'",
+      [other],
+    );
+    expect(row?.due_at?.getTime()).toBe(tenMinutes.getTime());
   });
 
   it("refuses two processors with the same name", () => {
