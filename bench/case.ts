@@ -1,5 +1,6 @@
 // Runs one benchmark case in this (fresh) process, so its CPU time and peak memory are its own:
-// `node --import tsx bench/case.ts '{"part":"pipeline","engine":"postgres","size":2000}'`. Prints one JSON line.
+// `node bench/.build/bench/case.js '{"part":"pipeline","engine":"postgres","size":2000}'` (compiled by `npm run bench`;
+// `node --import tsx bench/case.ts …` runs the sources). Prints one JSON line.
 import { runPipelineCase, type PipelineCase } from "./pipeline.ts";
 import { runReportsCase, type ReportsCase } from "./reports.ts";
 import { runWorklistCase, type WorklistCase } from "./worklist.ts";

@@ -6,8 +6,6 @@ import net from "node:net";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../src/paths.ts";
 
-const repoRoot = PACKAGE_ROOT; // from bench/ or from its compiled copy in bench/.build/bench/
-
 /** A free TCP port on the loopback interface. */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,21 +30,25 @@ export async function startEmulator(opts: { size: number; latencyMs?: number }):
   const port = await freePort();
   const now = new Date();
   const anchor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "sandbox/src/main.ts")], {
-    cwd: repoRoot,
-    env: {
-      // eslint-disable-next-line no-restricted-properties -- the child needs the PATH the bench was started with
-      PATH: process.env.PATH,
-      SANDBOX_PORT: String(port),
-      SANDBOX_SIZE: String(opts.size),
-      SANDBOX_SEED: "11",
-      SANDBOX_ANCHOR: anchor,
-      SANDBOX_LOG_LEVEL: "warn",
-      // Tokens outlive the longest run, as a PKB session would.
-      SANDBOX_ACCESS_TOKEN_TTL: "8h",
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(PACKAGE_ROOT, "sandbox/src/main.ts")],
+    {
+      cwd: PACKAGE_ROOT,
+      env: {
+        // eslint-disable-next-line no-restricted-properties -- the child needs the PATH the bench was started with
+        PATH: process.env.PATH,
+        SANDBOX_PORT: String(port),
+        SANDBOX_SIZE: String(opts.size),
+        SANDBOX_SEED: "11",
+        SANDBOX_ANCHOR: anchor,
+        SANDBOX_LOG_LEVEL: "warn",
+        // Tokens outlive the longest run, as a PKB session would.
+        SANDBOX_ACCESS_TOKEN_TTL: "8h",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
     },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  );
   const base = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`the emulator exited (code ${code})`))),

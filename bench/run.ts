@@ -8,8 +8,7 @@
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
 // default the 20k backlog is run both ways).
 // Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
-// own), with the emulator in another; the machine's load
-// average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
+// own), with the emulator in another; the machine's load average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs/promises";
@@ -18,6 +17,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import type { BenchCase } from "./case.ts";
+import { PACKAGE_ROOT } from "../src/paths.ts";
 import { markdown, type CaseResult } from "./table.ts";
 
 const PARTS = ["pipeline", "latency", "reports", "worklist"] as const;
@@ -86,7 +86,7 @@ const run = promisify(execFile);
 const requireFrom = createRequire(import.meta.url).resolve;
 
 // The heap limit Rebook runs with (`npm start`, the Dockerfile): package.json config.heapMb.
-const packageJson = JSON.parse(await fs.readFile(path.join(import.meta.dirname, "../package.json"), "utf8")) as {
+const packageJson = JSON.parse(await fs.readFile(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
   config: { heapMb: string };
 };
 
@@ -97,7 +97,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
       process.execPath,
       [`--max-old-space-size=${packageJson.config.heapMb}`, path.join(BUILD_DIR, "bench/case.js"), JSON.stringify(c)],
       {
-        cwd: path.join(import.meta.dirname, ".."),
+        cwd: PACKAGE_ROOT,
         maxBuffer: 16 << 20,
         timeout: 3 * 3600_000,
       },
@@ -116,7 +116,7 @@ const BUILD_DIR = path.join(import.meta.dirname, ".build");
 process.stderr.write("bench: compiling src/ and bench/ into bench/.build\n");
 await fs.rm(BUILD_DIR, { recursive: true, force: true });
 await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.bench.json"], {
-  cwd: path.join(import.meta.dirname, ".."),
+  cwd: PACKAGE_ROOT,
 });
 
 const results: CaseResult[] = [];

@@ -3,12 +3,12 @@
 // — the clients in a separate process. Every page also writes its audit entry, as in production.
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { PACKAGE_ROOT } from "../src/paths.ts";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createSession, SESSION_COOKIE } from "../src/auth/sessions.ts";
 import { loadConfig } from "../src/config.ts";
 import { buildApp } from "../src/http/server.ts";
+import { PACKAGE_ROOT } from "../src/paths.ts";
 import { startPoller } from "../src/jobs/poller.ts";
 import { createLogger } from "../src/log.ts";
 import { pipeline } from "../src/main.ts";

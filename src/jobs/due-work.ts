@@ -31,6 +31,11 @@ export interface DueQueue {
   where?: { sql: string; params: readonly unknown[] };
   /** Tie-breakers after the due time (default: the key). */
   orderBy?: string;
+  /**
+   * The integer column that every schedule from outside the worker moves (request_work: `schedule_version`). With it,
+   * `reschedule` given the version read before the work leaves a row rescheduled meanwhile as it is.
+   */
+  version?: string;
 }
 
 /** How failures are retried: base delay doubled per attempt up to maxMs, ±jitter, until maxAttempts have failed. */
@@ -92,14 +97,15 @@ export async function claimDue(db: Db, q: DueQueue, opts: { limit: number; lease
 
 /**
  * Makes a row due again `delayMs` from now, setting `attempts` when given (a retry) and any other columns in `set`
- * (e.g. the last error). A pause is a reschedule that leaves attempts alone.
+ * (e.g. the last error). A pause is a reschedule that leaves attempts alone. With `version` (the queue's version
+ * column as read before the work), a row whose schedule has moved since is left as it is.
  */
 export async function reschedule(
   db: Queryable,
   q: DueQueue,
   id: string,
   delayMs: number,
-  opts: { attempts?: number; set?: Record<string, unknown> } = {},
+  opts: { attempts?: number; set?: Record<string, unknown>; version?: number } = {},
 ): Promise<void> {
   const params: unknown[] = [id, delayMs];
   const sets = [`${q.due} = now() + make_interval(secs => $2::double precision / 1000)`];
@@ -112,7 +118,13 @@ export async function reschedule(
     params.push(value);
     sets.push(`${column} = $${params.length}`);
   }
-  await db.query(`UPDATE ${q.table} SET ${sets.join(", ")} WHERE ${q.id} = $1::${q.idType}`, params);
+  let where = `${q.id} = $1::${q.idType}`;
+  if (opts.version !== undefined) {
+    if (!q.version) throw new Error(`The queue on ${q.table} has no version column`);
+    params.push(opts.version);
+    where += ` AND ${q.version} = $${params.length}`;
+  }
+  await db.query(`UPDATE ${q.table} SET ${sets.join(", ")} WHERE ${where}`, params);
 }
 
 /**

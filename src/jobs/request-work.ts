@@ -3,8 +3,8 @@
 // after each pipeline pass (src/jobs/poller.ts), so it runs wherever the pipeline runs and as often.
 import { UpstreamError } from "../errors.ts";
 import { processors, DEFAULT_WORK_BACKOFF, type Processor, type WorkContext } from "../requests/processors.ts";
-import { finishWork, giveUpWork, readWork, requestWorkQueue, rescheduleWork } from "../store/request-work.ts";
-import { afterFailure, drainDue } from "./due-work.ts";
+import { finishWork, giveUpWork, readWork, requestWorkQueue } from "../store/request-work.ts";
+import { afterFailure, drainDue, reschedule } from "./due-work.ts";
 
 /** How long a claimed item is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
 const CLAIM_MS = 30_000;
@@ -17,6 +17,7 @@ export type WorkSummary = Record<string, Record<WorkOutcome, number>>;
 
 /** Works one claimed item of `p` and settles its row. Never throws for the item's own failure. */
 async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<WorkOutcome> {
+  const queue = requestWorkQueue(p.name);
   const item = await readWork(ctx.db, id);
   if (!item) return "done"; // its request was deleted: moot
   try {
@@ -25,7 +26,7 @@ async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<Work
       await finishWork(ctx.db, item);
       return "done";
     }
-    await rescheduleWork(ctx.db, item, step.delayMs, { attempts: 0 });
+    await reschedule(ctx.db, queue, id, step.delayMs, { attempts: 0, version: item.version });
     return "later";
   } catch (err) {
     // Any failure is retried with backoff, except an upstream error that says retrying cannot help.
@@ -34,7 +35,11 @@ async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<Work
     const reason = (err as Error).message;
     const next = afterFailure(attempts, retryable, p.backoff ?? DEFAULT_WORK_BACKOFF);
     if (next.retry) {
-      await rescheduleWork(ctx.db, item, next.delayMs, { attempts, lastError: reason });
+      await reschedule(ctx.db, queue, id, next.delayMs, {
+        attempts,
+        set: { last_error: reason },
+        version: item.version,
+      });
       return "retry";
     }
     await giveUpWork(ctx.db, item, attempts, reason);

@@ -10,8 +10,6 @@ import type { Db } from "./db.ts";
 /** Advisory lock key held while migrating (an arbitrary constant: "rebook" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x7265626f6f6b;
 
-const defaultDir = MIGRATIONS_DIR;
-
 export interface Migration {
   version: number;
   name: string;
@@ -20,7 +18,7 @@ export interface Migration {
 }
 
 /** Reads NNNN_name.sql files from dir in version order; rejects gaps and duplicate numbers. */
-export async function readMigrations(dir = defaultDir): Promise<Migration[]> {
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await fs.readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   const migrations: Migration[] = [];
   for (const file of files) {
@@ -42,7 +40,7 @@ export async function readMigrations(dir = defaultDir): Promise<Migration[]> {
 }
 
 /** Applies pending migrations; returns the versions applied by this call (empty when already up to date). */
-export async function migrate(db: Db, dir = defaultDir): Promise<number[]> {
+export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<number[]> {
   const migrations = await readMigrations(dir);
   return db.withSession(async (session) => {
     await session.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);

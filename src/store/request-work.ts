@@ -11,6 +11,7 @@ export const requestWorkQueue = (kind: string): DueQueue => ({
   due: "due_at",
   attempts: "attempts",
   where: { sql: "kind = $1", params: [kind] },
+  version: "schedule_version",
 });
 
 /**
@@ -66,7 +67,7 @@ export interface WorkItem {
   kind: string;
   attempts: number;
   dueAt: Date | null;
-  /** The schedule's version when read: the work's settling (finishWork, rescheduleWork, giveUpWork) needs it. */
+  /** The schedule's version when read: the work's settling (finishWork, reschedule, giveUpWork) needs it. */
   version: number;
 }
 
@@ -92,8 +93,9 @@ export async function readWork(db: Queryable, id: number | string): Promise<Work
     : null;
 }
 
-// The work's settling below changes the row only while its schedule is the one the work read (WorkItem.version): an
-// event that scheduled or cancelled the same work meanwhile has the last word (migration 0025_request_work_version).
+// The work's settling (below, and `reschedule` with the item's version) changes the row only while its schedule is the
+// one the work read (WorkItem.version): an event that scheduled or cancelled the same work meanwhile has the last word
+// (migration 0025_request_work_version).
 
 /** Marks a work item finished: nothing more is due. */
 export async function finishWork(db: Queryable, item: Pick<WorkItem, "id" | "version">): Promise<void> {
@@ -101,21 +103,6 @@ export async function finishWork(db: Queryable, item: Pick<WorkItem, "id" | "ver
     `UPDATE request_work SET due_at = NULL, attempts = 0, last_error = NULL, updated_at = now()
      WHERE id = $1 AND schedule_version = $2`,
     [item.id, item.version],
-  );
-}
-
-/** Makes a work item due again `delayMs` from now, with its failed attempts so far and the last error (a retry). */
-export async function rescheduleWork(
-  db: Queryable,
-  item: Pick<WorkItem, "id" | "version">,
-  delayMs: number,
-  after: { attempts: number; lastError?: string },
-): Promise<void> {
-  await db.query(
-    `UPDATE request_work SET due_at = now() + make_interval(secs => $3::double precision / 1000), attempts = $4,
-       last_error = CASE WHEN $5::boolean THEN $6 ELSE last_error END, updated_at = now()
-     WHERE id = $1 AND schedule_version = $2`,
-    [item.id, item.version, delayMs, after.attempts, after.lastError !== undefined, after.lastError ?? null],
   );
 }
 

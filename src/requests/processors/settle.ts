@@ -121,13 +121,17 @@ async function apply(w: RequestWriter, d: SettleDecision, now: Date): Promise<vo
   }
 }
 
+/** Whether a request is open work linked to an appointment: what a check can look at. */
+const checkable = (r: SettleRow | null | undefined): r is SettleRow & { appointmentFhirId: string } =>
+  !!r && isOpenWork(r.status) && r.appointmentFhirId !== null;
+
 /** Records what PKB showed through a system command, deciding again on the locked, re-read row. */
 async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, now: Date): Promise<SettleRow | null> {
   let after: SettleRow | null = null;
   await runSystemCommand(ctx.db, s.id, async (w) => {
     const current = await readSettleRow(w.tx, s.id, true);
     // Moot: done meanwhile, or linked to another appointment since PKB was read.
-    if (!current || !isOpenWork(current.status) || current.appointmentFhirId !== s.appointmentFhirId) return UNCHANGED;
+    if (!checkable(current) || current.appointmentFhirId !== s.appointmentFhirId) return UNCHANGED;
     const d = decideSettle(current, view, now);
     if (!decidesSomething(d)) return UNCHANGED;
     await apply(w, d, now);
@@ -135,10 +139,6 @@ async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, 
   });
   return after;
 }
-
-/** Whether a request is open work linked to an appointment: what a check can look at. */
-const checkable = (r: SettleRow | null | undefined): r is SettleRow & { appointmentFhirId: string } =>
-  !!r && isOpenWork(r.status) && r.appointmentFhirId !== null;
 
 async function work(ctx: WorkContext, item: { requestId: string }): Promise<WorkStep> {
   const check = await readSettleCheck(ctx.db, item.requestId);
