@@ -42,7 +42,7 @@ async function workOne(ctx: WorkContext, p: Processor, id: string): Promise<Work
       });
       return "retry";
     }
-    await giveUpWork(ctx.db, item, attempts, reason);
+    if (!(await giveUpWork(ctx.db, item, attempts, reason))) return "later"; // scheduled again meanwhile
     ctx.logger.warn({ processor: p.name, requestId: item.requestId, attempts, reason }, "follow-up work given up");
     return "gave_up";
   }

@@ -106,16 +106,20 @@ export async function finishWork(db: Queryable, item: Pick<WorkItem, "id" | "ver
   );
 }
 
-/** Marks a work item given up after its last failed attempt, with the reason. */
+/**
+ * Marks a work item given up after its last failed attempt, with the reason. False when an event scheduled or
+ * cancelled the work meanwhile: nothing was given up.
+ */
 export async function giveUpWork(
   db: Queryable,
   item: Pick<WorkItem, "id" | "version">,
   attempts: number,
   reason: string,
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  const rows = await db.query(
     `UPDATE request_work SET due_at = NULL, attempts = $3, last_error = $4, gave_up_at = now(), updated_at = now()
-     WHERE id = $1 AND schedule_version = $2`,
+     WHERE id = $1 AND schedule_version = $2 RETURNING id`,
     [item.id, item.version, attempts, reason],
   );
+  return rows.length > 0;
 }

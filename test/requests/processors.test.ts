@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SessionUser } from "../../src/auth/permissions.ts";
 import { loadConfig } from "../../src/config.ts";
 import { runRequestWork } from "../../src/jobs/request-work.ts";
+import { UpstreamError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log.ts";
 import { systemCommandIn } from "../../src/requests/command.ts";
 import { changeStatus, recordOutcome } from "../../src/requests/commands/status.ts";
@@ -46,6 +47,8 @@ describe.each(engines)("processors on $name", (engine) => {
   let meanwhile: ((requestId: string) => Promise<void>) | null = null;
   /** The next work reports itself finished. */
   let finishNext = false;
+  /** The next work fails in a way retrying cannot help (it gives up at once). */
+  let refuseNext = false;
 
   /** Checks "something" once an outcome is recorded; moot once the request is no longer done. */
   const checker: Processor = {
@@ -67,6 +70,10 @@ describe.each(engines)("processors on $name", (engine) => {
       if (finishNext) {
         finishNext = false;
         return { done: true };
+      }
+      if (refuseNext) {
+        refuseNext = false;
+        throw new UpstreamError("pkb_fhir", "PKB refused the read", 403, false);
       }
       if (r!.status !== "done") return { done: true }; // moot: reopened since
       if (failuresLeft > 0) {
@@ -109,6 +116,7 @@ describe.each(engines)("processors on $name", (engine) => {
     failuresLeft = 0;
     meanwhile = null;
     finishNext = false;
+    refuseNext = false;
   });
   afterAll(async () => {
     for (const u of unregister) u();
@@ -202,6 +210,17 @@ describe.each(engines)("processors on $name", (engine) => {
       [other],
     );
     expect(row?.due_at?.getTime()).toBe(tenMinutes.getTime());
+
+    // The work fails for good; an event meanwhile scheduled it again: nothing is given up, or reported so.
+    const third = await seedRequest(t.db, { teamId });
+    await recordOutcome(t.db, { actor: clerk, requestId: third, outcome: { outcome: "cancelled" } });
+    meanwhile = schedule(tenMinutes);
+    refuseNext = true;
+    const summary = await runRequestWork(ctx);
+    expect(summary.test_checker?.gave_up).toBe(0);
+    expect(await workOf(t.db, third)).toEqual([
+      { kind: "test_checker", due: false, attempts: 0, last_error: null, gave_up: false },
+    ]);
   });
 
   it("refuses two processors with the same name", () => {
