@@ -178,16 +178,17 @@ async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> 
 
 // PGlite's default (128 MB) is allocated inside its WebAssembly heap, which never shrinks: with 32 MB the heap starts
 // at 128 MB instead of 188 MB and the process at ~250 MB instead of ~340 MB; 16 MB keeps another ~10 MB out of the
-// process at a 100,000-request backlog (peak RSS 282 MiB against 294 MiB; throughput within 6%, docs/performance.md).
+// process at a 100,000-request backlog (peak RSS 282 MiB against 294 MiB, for 6% less throughput; docs/performance.md).
 // Pages beyond it come from the operating system's file cache (the store is a directory), as PostgreSQL's do.
 const PGLITE_SHARED_BUFFERS = "16MB";
 
 /**
- * PGlite's engine is WebAssembly. By default V8 compiles it twice and keeps both: at once with its baseline compiler
- * (Liftoff), then again, optimised, each function that runs often. Compiling it optimised once, when the module is
- * first loaded, keeps ~80 MB less in the process (RSS after opening and migrating a store: ~215 MB instead of ~295 MB)
- * for ~1.5 s more at the first open of the process (later opens reuse the compiled module). The flag only changes how
- * V8 compiles WebAssembly modules loaded after it is set, and PGlite's is the only one Rebook loads.
+ * PGlite's engine is WebAssembly. By default V8 compiles each function twice and keeps both: first with its baseline
+ * compiler (Liftoff), then again, optimised, when it runs often. Compiling each optimised only (on its first call)
+ * keeps ~80 MB less in the process (RSS after opening and migrating a store: ~215 MB instead of ~295 MB), for ~1.5 s
+ * more at the first open of a process (later opens reuse the compiled module). The flag holds for the whole process
+ * from then on, so Node's own `fetch` (whose HTTP parser is a small WebAssembly module) compiles the same way.
+ * Node documents flags set after start as unsupported; the tests run it on Node 20 and 24.
  */
 function compileWebAssemblyOnceOptimised(): void {
   v8.setFlagsFromString("--no-liftoff");
