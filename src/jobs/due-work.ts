@@ -152,6 +152,15 @@ export async function renewClaims(db: Queryable, q: DueQueue, ids: readonly stri
   );
 }
 
+/**
+ * What is logged of a failed claim renewal: the error's SQLSTATE and message (the statement carries only row ids and
+ * the lease, no patient data).
+ */
+export const renewalFailure = (error: unknown): { code?: string; error: string } => ({
+  code: (error as { code?: string }).code,
+  error: error instanceof Error ? error.message : String(error),
+});
+
 /** Options of a drain: claim size, concurrency, claim lease, and what to do with each claimed id. */
 export interface DrainOptions<R> {
   /** Most rows one claim takes. */
@@ -174,6 +183,11 @@ export interface DrainOptions<R> {
   isPause?: (result: R) => boolean;
   /** Called after each row, in completion order. */
   onResult?: (result: R, id: string) => void | Promise<void>;
+  /**
+   * Told when renewing the claims failed (the store refused or could not be reached): the drain goes on and tries
+   * again at the next renewal, but if it keeps failing a claim can run out and another worker take the row.
+   */
+  onRenewalFailed?: (error: unknown) => void;
 }
 
 /**
@@ -203,7 +217,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
   // The claims of the rows held (in flight and claimed ahead) are renewed while the drain runs; a failed renewal is
-  // retried at the next tick (at worst a row is worked twice, which work must allow anyway).
+  // told (onRenewalFailed) and retried at the next tick (at worst a row is worked twice, which work must allow anyway).
   let renewing = false;
   let lastRenewal: Promise<void> = Promise.resolve();
   const renewal = setInterval(
@@ -211,7 +225,13 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
       if (renewing) return;
       renewing = true;
       lastRenewal = renewClaims(db, q, [...held, ...waiting], opts.leaseMs)
-        .catch(() => undefined)
+        .catch((error: unknown) => {
+          try {
+            opts.onRenewalFailed?.(error);
+          } catch {
+            // Telling is best effort: the drain goes on whatever happens to the log.
+          }
+        })
         .finally(() => (renewing = false));
     },
     Math.max(50, Math.floor(opts.leaseMs / 3)),

@@ -4,7 +4,7 @@
 import { UpstreamError } from "../errors.ts";
 import { processors, DEFAULT_WORK_BACKOFF, type Processor, type WorkContext } from "../requests/processors.ts";
 import { finishWork, giveUpWork, readWork, requestWorkQueue } from "../store/request-work.ts";
-import { afterFailure, drainDue, reschedule } from "./due-work.ts";
+import { afterFailure, drainDue, renewalFailure, reschedule } from "./due-work.ts";
 
 /** How long a claimed item is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
 const CLAIM_MS = 30_000;
@@ -62,6 +62,11 @@ export async function runRequestWork(
       leaseMs: CLAIM_MS,
       signal: opts.signal,
       work: (id) => workOne(ctx, p, id),
+      onRenewalFailed: (error) =>
+        ctx.logger.warn(
+          { processor: p.name, ...renewalFailure(error) },
+          "follow-up work's claims could not be renewed",
+        ),
       onResult: (outcome) => {
         counts[outcome]++;
       },

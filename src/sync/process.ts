@@ -5,7 +5,14 @@
 // failure puts the request back with a backoff, and after the last attempt into the error state with its reason; it
 // never blocks the others. What is written to the request is decided by the commands in src/requests/commands/.
 import DataLoader from "dataloader";
-import { afterFailure, drainDue, reschedule, type BackoffPolicy, type DueQueue } from "../jobs/due-work.ts";
+import {
+  afterFailure,
+  drainDue,
+  renewalFailure,
+  reschedule,
+  type BackoffPolicy,
+  type DueQueue,
+} from "../jobs/due-work.ts";
 import { UpstreamError } from "../errors.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
 import {
@@ -329,6 +336,7 @@ export async function processDueRequests(
     leaseMs: CLAIM_MS,
     signal: opts.signal,
     work: (id) => processRequest(deps, id, { read, write: writer.write }),
+    onRenewalFailed: (error) => deps.logger.warn(renewalFailure(error), "the pipeline's claims could not be renewed"),
     // Stop when the requests keep pausing (no PKB connection works): they wait for access, or the next pass.
     isPause: (outcome) => outcome === "paused",
     onResult: async (outcome, id) => {

@@ -294,6 +294,36 @@ describe.each(engines)("due work on $name", (engine) => {
     void ahead;
   });
 
+  // A renewal that failed was dropped without a word: a store that refused it for the whole of a long row's work
+  // would let the lease run out, and another worker take the row, with nothing said of why.
+  it("tells of a claim renewal that failed, and still finishes the rows it holds", async () => {
+    const [row] = await seed(t.db, [{ kind: "r", dueInMs: -1_000 }]);
+    const refused = new Error("renewal refused by the store");
+    const refusing: Db = {
+      ...t.db,
+      query: async (sql, params) => {
+        if (/GREATEST/.test(sql)) throw refused;
+        return t.db.query(sql, params);
+      },
+    };
+    const failures: unknown[] = [];
+    await drainDue(refusing, queue("r"), {
+      batchSize: 10,
+      concurrency: 1,
+      leaseMs: 150,
+      onRenewalFailed: (error) => failures.push(error),
+      work: async (id) => {
+        await new Promise((r) => setTimeout(r, 400));
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+    });
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]).toBe(refused);
+    const [left] = await t.db.query<{ due: Date | null }>("SELECT due_at AS due FROM due_test WHERE id = $1", [row]);
+    expect(left!.due).toBeNull();
+  });
+
   if (engine.name === "postgres") {
     // Issue 11's square law, found again in the bench: a 20k backlog's claims took 7.5 ms each (0.6 ms at 2k). The
     // table's statistics were from before the backlog arrived, so PostgreSQL read every due row through a bitmap and
