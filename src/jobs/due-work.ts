@@ -153,13 +153,15 @@ export async function renewClaims(db: Queryable, q: DueQueue, ids: readonly stri
 }
 
 /**
- * What is logged of a failed claim renewal: the error's SQLSTATE and message (the statement carries only row ids and
- * the lease, no patient data).
+ * What is logged of a failed claim renewal: the error's SQLSTATE and the first line of its message (the statement
+ * carries only row ids and the lease, no patient data, and no trigger fires on a due time).
  */
-export const renewalFailure = (error: unknown): { code?: string; error: string } => ({
-  code: (error as { code?: string }).code,
-  error: error instanceof Error ? error.message : String(error),
-});
+export function renewalFailure(error: unknown): { code?: string; error: string } {
+  const e = error as { code?: unknown; message?: unknown } | null | undefined;
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  const text = typeof e?.message === "string" && e.message ? e.message : String(error);
+  return { ...(code ? { code } : {}), error: text.split("\n")[0]!.slice(0, 300) };
+}
 
 /** Options of a drain: claim size, concurrency, claim lease, and what to do with each claimed id. */
 export interface DrainOptions<R> {
@@ -227,7 +229,9 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
       lastRenewal = renewClaims(db, q, [...held, ...waiting], opts.leaseMs)
         .catch((error: unknown) => {
           try {
-            opts.onRenewalFailed?.(error);
+            // A listener that returns a promise (an async logger) is not waited for, and its failure not left unhandled.
+            const told: unknown = opts.onRenewalFailed?.(error);
+            if (told instanceof Promise) told.catch(() => undefined);
           } catch {
             // Telling is best effort: the drain goes on whatever happens to the log.
           }

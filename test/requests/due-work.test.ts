@@ -7,6 +7,7 @@ import {
   backoffDelayMs,
   claimDue,
   drainDue,
+  renewalFailure,
   reschedule,
   type BackoffPolicy,
   type DueQueue,
@@ -32,6 +33,19 @@ describe("backoff", () => {
     expect(afterFailure(4, true, policy, () => 0.5)).toEqual({ retry: true, delayMs: 240_000 });
     expect(afterFailure(5, true, policy)).toEqual({ retry: false });
     expect(afterFailure(1, false, policy)).toEqual({ retry: false });
+  });
+});
+
+describe("a failed renewal, as logged", () => {
+  it("is the SQLSTATE and the message's first line, whatever was thrown", () => {
+    const pgError = Object.assign(new Error("canceling statement due to lock timeout\nCONTEXT: …"), { code: "55P03" });
+    expect(renewalFailure(pgError)).toEqual({ code: "55P03", error: "canceling statement due to lock timeout" });
+    expect(renewalFailure(new Error("Connection terminated unexpectedly"))).toEqual({
+      error: "Connection terminated unexpectedly",
+    });
+    expect(renewalFailure(null)).toEqual({ error: "null" });
+    expect(renewalFailure("refused")).toEqual({ error: "refused" });
+    expect(renewalFailure({ code: 7 })).toEqual({ error: "[object Object]" });
   });
 });
 
