@@ -8,7 +8,8 @@
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
 // default the 20k backlog is run both ways).
 // Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
-// own), with the emulator in another; the machine's load average is recorded beside every figure. Results: bench/results/<time>.json and .md; the markdown table is printed.
+// own), with the emulator in another; the machine's load average is recorded beside every figure. Results:
+// bench/results/<time>.json and .md; the markdown table is printed.
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs/promises";

@@ -16,6 +16,7 @@
 //   a freed slot filled at once from rows claimed ahead, until nothing is due, the signal aborts, or the rows keep
 //   reporting a pause (e.g. PKB cannot be reached by any connection). Rows claimed but not started are given back.
 import type { Db, Queryable } from "../store/db.ts";
+import { errorFirstLine } from "../store/pg-errors.ts";
 
 /** A table of due work. Names are constants from code (they reach the SQL text); parameters of `where` are values. */
 export interface DueQueue {
@@ -157,10 +158,8 @@ export async function renewClaims(db: Queryable, q: DueQueue, ids: readonly stri
  * carries only row ids and the lease, no patient data, and no trigger fires on a due time).
  */
 export function renewalFailure(error: unknown): { code?: string; error: string } {
-  const e = error as { code?: unknown; message?: unknown } | null | undefined;
-  const code = typeof e?.code === "string" ? e.code : undefined;
-  const text = typeof e?.message === "string" && e.message ? e.message : String(error);
-  return { ...(code ? { code } : {}), error: text.split("\n")[0]!.slice(0, 300) };
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return { ...(typeof code === "string" && code ? { code } : {}), error: errorFirstLine(error, 300) };
 }
 
 /** Options of a drain: claim size, concurrency, claim lease, and what to do with each claimed id. */

@@ -23,3 +23,10 @@ export function isTransientStoreError(err: unknown): boolean {
   if (/^E[A-Z]+$/.test(code)) return true;
   return /^[0-9A-Z]{5}$/.test(code) && NOT_ABOUT_THE_DATA.test(code);
 }
+
+/** The first line of what an error says (its message, or what was thrown), at most `max` characters: never a stack. */
+export function errorFirstLine(err: unknown, max: number): string {
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  const text = typeof message === "string" && message ? message : String(err);
+  return text.split("\n")[0]!.slice(0, max);
+}

@@ -12,7 +12,7 @@ import {
   setAside,
   type ErrorQueueEntry,
 } from "../store/error-queue.ts";
-import { isTransientStoreError } from "../store/pg-errors.ts";
+import { errorFirstLine, isTransientStoreError } from "../store/pg-errors.ts";
 import { isStorableText } from "../store/storable.ts";
 import { ingestMessage, prepareMessage } from "./ingest-message.ts";
 
@@ -31,10 +31,9 @@ export function queueOriginal(conversation: unknown, message: unknown): string {
 
 /** Why an error set a message aside, as one line for the admin (never a stack). */
 export function reasonOf(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown };
-  const text = typeof e?.message === "string" && e.message ? e.message : String(err);
-  const code = typeof e?.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : "";
-  return `${text.split("\n")[0]!.slice(0, 500)}${code}`;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  const sqlstate = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : "";
+  return `${errorFirstLine(err, 500)}${sqlstate}`;
 }
 
 /** Sets a message (as received, with its conversation minus its messages) aside with the reason. */
