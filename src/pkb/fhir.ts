@@ -1,6 +1,6 @@
 // PKB's Aggregated FHIR API (system token): appointment search by NHS number around a date, following paging links.
 import { UpstreamError } from "../errors.ts";
-import { callJson, type RetryPolicy } from "./http.ts";
+import { callJson, httpGet, type RetryPolicy } from "./http.ts";
 import { fhirAppointmentSchema, fhirBundleSchema, type FhirAppointment } from "./schemas.ts";
 import type { SystemTokens } from "./tokens.ts";
 
@@ -20,8 +20,7 @@ export class PkbFhir {
   private async getBundle(url: string): Promise<{ appointments: FhirAppointment[]; next: string | null }> {
     const call = (token: string) =>
       callJson(
-        (signal) =>
-          fetch(url, { headers: { Accept: "application/fhir+json", Authorization: `Bearer ${token}` }, signal }),
+        (signal) => httpGet(url, { Accept: "application/fhir+json", Authorization: `Bearer ${token}` }, signal),
         fhirBundleSchema,
         {
           service: "pkb_fhir",
@@ -87,10 +86,11 @@ export class PkbFhir {
     const token = await this.tokens.accessToken();
     return callJson(
       (signal) =>
-        fetch(`${this.baseUrl}/Appointment/${encodeURIComponent(id)}`, {
-          headers: { Accept: "application/fhir+json", Authorization: `Bearer ${token}` },
+        httpGet(
+          `${this.baseUrl}/Appointment/${encodeURIComponent(id)}`,
+          { Accept: "application/fhir+json", Authorization: `Bearer ${token}` },
           signal,
-        }),
+        ),
       fhirAppointmentSchema,
       {
         service: "pkb_fhir",

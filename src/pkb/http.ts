@@ -2,6 +2,7 @@
 // jitter for network errors, timeouts, 429 (honouring Retry-After) and 5xx, and failures turned into UpstreamError
 // carrying PKB's own code (OAuth `error` or OperationOutcome response code) when it sent one.
 import pRetry, { AbortError } from "p-retry";
+import { Agent, errors as undiciErrors, request as undiciRequest } from "undici";
 import type { z } from "zod";
 import { UpstreamError } from "../errors.ts";
 import { pkbCallDuration, pkbCallErrors } from "../metrics/instruments.ts";
@@ -56,7 +57,41 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-async function readBody(res: Response): Promise<unknown> {
+/**
+ * What Rebook reads of an answer from PKB. `httpGet` gives it for the calls answered with one JSON document; fetch's
+ * `Response` has it too (the messages endpoint, read as a stream, is fetched).
+ */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/**
+ * The connections to PKB for `httpGet`: kept alive between calls, as many at once as calls are in flight. undici's own
+ * `request` costs a quarter of the CPU of a `fetch` (no WHATWG streams, Headers or Request objects): the pipeline makes
+ * two such calls per request (docs/performance.md).
+ */
+const pkbAgent = new Agent();
+
+/** A GET to PKB with undici's `request`: aborted by `signal` (its reason is what rejects), the body read by `text()`. */
+export async function httpGet(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+  const res = await undiciRequest(url, { method: "GET", headers, signal, dispatcher: pkbAgent });
+  return {
+    status: res.statusCode,
+    ok: res.statusCode >= 200 && res.statusCode < 300,
+    headers: {
+      get: (name) => {
+        const value = res.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+      },
+    },
+    text: () => res.body.text(),
+  };
+}
+
+async function readBody(res: HttpAnswer): Promise<unknown> {
   const text = await res.text();
   if (!text) return null;
   try {
@@ -103,9 +138,9 @@ class IdleTimer {
  * with the idle timer stopped, so a slow store is never taken for PKB falling silent. Non-retryable HTTP errors throw
  * UpstreamError at once.
  */
-export async function callResponse<T>(
-  request: (signal: AbortSignal) => Promise<Response>,
-  consume: (res: Response, touch: () => void, hold: <W>(work: () => Promise<W>) => Promise<W>) => Promise<T>,
+export async function callResponse<T, R extends HttpAnswer = Response>(
+  request: (signal: AbortSignal) => Promise<R>,
+  consume: (res: R, touch: () => void, hold: <W>(work: () => Promise<W>) => Promise<W>) => Promise<T>,
   opts: CallOptions,
 ): Promise<T> {
   const policy = opts.retry ?? defaultRetryPolicy;
@@ -123,7 +158,7 @@ export async function callResponse<T>(
       if (failed) pkbCallErrors.inc(labels(status));
     };
     try {
-      let res: Response;
+      let res: R;
       try {
         res = await request(idle.signal);
       } catch (err) {
@@ -149,7 +184,11 @@ export async function callResponse<T>(
           }
           if (
             err instanceof Error &&
-            (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError)
+            (err.name === "TimeoutError" ||
+              err.name === "AbortError" ||
+              // fetch's body cut off, and undici's (a socket closed mid-body)
+              err instanceof TypeError ||
+              err instanceof undiciErrors.UndiciError)
           ) {
             pkbCallErrors.inc(labels("body_interrupted"));
             throw new AbortError(networkError(err));
@@ -191,7 +230,7 @@ export async function callResponse<T>(
 
 /** callResponse for a JSON body validated by `schema`. */
 export function callJson<S extends z.ZodType>(
-  request: (signal: AbortSignal) => Promise<Response>,
+  request: (signal: AbortSignal) => Promise<HttpAnswer>,
   schema: S,
   opts: CallOptions,
 ): Promise<z.output<S>> {

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { UpstreamError } from "../errors.ts";
 import { JSONParser } from "@streamparser/json";
-import { callJson, callResponse, type RetryPolicy } from "./http.ts";
+import { callJson, callResponse, httpGet, type RetryPolicy } from "./http.ts";
 import { SESSION_ENDED_CODES } from "./oauth.ts";
 import {
   pkbConversationEnvelopeSchema,
@@ -97,6 +97,13 @@ export class PkbRest {
     }
   }
 
+  /** A JSON GET of `path` (undici's request: one document, read whole). */
+  private getter(path: string, token: string) {
+    return (signal: AbortSignal) =>
+      httpGet(`${this.baseUrl}${path}`, { Accept: "application/json", Authorization: `Bearer ${token}` }, signal);
+  }
+
+  /** A fetch of `path`, for an answer read as a stream (the messages). */
   private fetcher(path: string, token: string) {
     return (signal: AbortSignal) =>
       fetch(`${this.baseUrl}${path}`, {
@@ -113,7 +120,7 @@ export class PkbRest {
     endpoint: string,
   ): Promise<z.output<S>> {
     return this.withToken(connectionId, (token) =>
-      callJson(this.fetcher(path, token), schema, {
+      callJson(this.getter(path, token), schema, {
         service: "pkb_rest",
         timeoutMs: this.opts.timeoutMs,
         retry: this.opts.retry,
@@ -218,10 +225,11 @@ export class PkbRest {
   async selfWithToken(accessToken: string): Promise<PkbUser> {
     return callJson(
       (signal) =>
-        fetch(`${this.baseUrl}/json/users/self`, {
-          headers: { Accept: "application/json", Authorization: `Bearer ${accessToken}` },
+        httpGet(
+          `${this.baseUrl}/json/users/self`,
+          { Accept: "application/json", Authorization: `Bearer ${accessToken}` },
           signal,
-        }),
+        ),
       pkbUserSchema,
       {
         service: "pkb_rest",
