@@ -90,7 +90,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       await poller.stop();
       if (!pass) throw new Error(`the server's poll or processing failed: ${failed ?? "no summary"}`);
     } else {
-      const pass = await syncPass(deps, { onIngested: () => (collected = performance.now()) });
+      const pass = await syncPass(deps, { onCollected: () => (collected = performance.now()) });
       passProcessed = Object.values(pass.processed).reduce((a, b) => a + b, 0);
     }
     const seconds = (performance.now() - started) / 1000;

@@ -32,9 +32,12 @@ export async function runSyncOnce(config: Config, logger: Logger): Promise<void>
     );
     let barStarted = false;
     const summary = await syncPass(deps, {
-      onIngested: (due) => {
-        if (due > 0 && process.stdout.isTTY) {
-          bar.start(due, 0);
+      // The total grows while the poll stores what it reads; the requests are worked meanwhile.
+      onQueued: (total) => {
+        if (total === 0 || !process.stdout.isTTY) return;
+        if (barStarted) bar.setTotal(total);
+        else {
+          bar.start(total, 0);
           barStarted = true;
         }
       },

@@ -307,6 +307,18 @@ export async function processRequest(
 /** Totals of one processing pass. */
 export type ProcessSummary = Record<ProcessOutcome, number>;
 
+/** A summary of nothing processed yet. */
+export const emptyProcessSummary = (): ProcessSummary => ({
+  auto_linked: 0,
+  review: 0,
+  no_candidates: 0,
+  not_identified: 0,
+  retry: 0,
+  error: 0,
+  paused: 0,
+  skipped: 0,
+});
+
 /**
  * Processes due requests until none is due (requests stored meanwhile included), `concurrency` in flight at all times;
  * `onProgress` after each request. Stops early, finishing those in flight, when `signal` aborts or every request
@@ -316,16 +328,7 @@ export async function processDueRequests(
   deps: SyncDeps,
   opts: { batchSize?: number; onProgress?: (outcome: ProcessOutcome) => void; signal?: AbortSignal } = {},
 ): Promise<ProcessSummary> {
-  const summary: ProcessSummary = {
-    auto_linked: 0,
-    review: 0,
-    no_candidates: 0,
-    not_identified: 0,
-    retry: 0,
-    error: 0,
-    paused: 0,
-    skipped: 0,
-  };
+  const summary = emptyProcessSummary();
   const writer = new ResultWriter(deps.db, (failure) =>
     deps.logger.warn(failure, "a batch of pipeline results failed; writing them one at a time"),
   );

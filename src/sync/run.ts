@@ -1,7 +1,8 @@
 // The pipeline's two halves and a whole pass. Collection (`collect`: poll every active connection and store what is
 // new) and processing (`processDue`: work every due request) are separate so that the poll loop (src/jobs/poller.ts)
-// can run them on their own schedules: collection must never wait behind a backlog. `syncPass` runs one after the
-// other, for `npm run sync` and the tests.
+// can run them on their own schedules: collection must never wait behind a backlog. `syncPass` is one whole pass, for
+// `npm run sync` and the tests: processing starts on the first batch the poll stores and goes on beside it, as the
+// server's two loops do, and the pass ends when the poll has ended and nothing is due.
 import {
   messagesFetched,
   messagesIngested,
@@ -12,7 +13,7 @@ import {
 import { listConnections } from "../store/connections.ts";
 import type { SyncDeps } from "./deps.ts";
 import { emptySummary, ingestConnection, type IngestSummary } from "./ingest.ts";
-import { processDueRequests, type ProcessOutcome, type ProcessSummary } from "./process.ts";
+import { emptyProcessSummary, processDueRequests, type ProcessOutcome, type ProcessSummary } from "./process.ts";
 
 export interface SyncPassSummary {
   connections: IngestSummary[];
@@ -87,14 +88,19 @@ export async function processDue(
 }
 
 /**
- * Runs one whole pass: collect, then process. `onIngested` reports how many requests await processing; `onProcessed`
- * ticks once per request. `signal` stops the pass early at the next safe point (between batches), e.g. on shutdown;
- * all work done is kept.
+ * Runs one whole pass: polls every active connection and works what it stores meanwhile. Processing starts as soon as
+ * the poll commits its first batch of new requests and keeps pace with it (a poll of a big backlog is mostly the
+ * store's time, which the processing uses); once the poll has ended, what is still due is worked, then the alerts a
+ * webhook could not take earlier are tried again. `onQueued` tells how many requests await processing: the due ones
+ * when the pass starts, then again with each batch the poll stores; `onCollected` is told when the poll has ended;
+ * `onProcessed` ticks once per request. `signal` stops the pass early at the next safe point (between batches), e.g.
+ * on shutdown; all work done is kept.
  */
 export async function syncPass(
   deps: SyncDeps,
   hooks: {
-    onIngested?: (due: number) => void;
+    onQueued?: (total: number) => void;
+    onCollected?: () => void;
     onProcessed?: (o: ProcessOutcome) => void;
     signal?: AbortSignal;
     /** Leave out connections whose last poll (by any instance) finished less than this long ago. */
@@ -102,13 +108,55 @@ export async function syncPass(
   } = {},
 ): Promise<SyncPassSummary> {
   const started = Date.now();
-  const connections = await collect(deps, hooks);
-  const processed = await processDue(deps, {
-    onStart: (due) => hooks.onIngested?.(due),
-    onProcessed: hooks.onProcessed,
+  let queued = 0;
+  if (hooks.onQueued) {
+    const [due] = await deps.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM appointment_requests WHERE status = 'processing' AND next_attempt_at <= now()",
+    );
+    queued = due?.n ?? 0;
+    hooks.onQueued(queued);
+  }
+  let polling = true;
+  let wake: () => void = () => {};
+  const collecting = collect(deps, {
     signal: hooks.signal,
+    skipPolledWithinMs: hooks.skipPolledWithinMs,
+    onRequestsStored: (count) => {
+      queued += count;
+      hooks.onQueued?.(queued);
+      wake();
+    },
+  }).finally(() => {
+    polling = false;
+    hooks.onCollected?.();
+    wake();
   });
-  return { connections, processed, durationMs: Date.now() - started };
+  const processed = emptyProcessSummary();
+  const processing = (async () => {
+    for (;;) {
+      const pollEnded = !polling;
+      // Armed before the drain: a batch stored while it runs (or the poll's end) is not missed.
+      const stored = new Promise<void>((resolve) => (wake = resolve));
+      const drained = await processDueRequests(deps, {
+        onProgress: (o) => {
+          requestsProcessed.inc({ outcome: o });
+          hooks.onProcessed?.(o);
+        },
+        signal: hooks.signal,
+      });
+      for (const k of Object.keys(processed) as ProcessOutcome[]) processed[k] += drained[k];
+      // Everything the poll stored was due before this drain began: the pass is done.
+      if (pollEnded || hooks.signal?.aborted) return;
+      await stored;
+    }
+  })();
+  // Both halves finish before the pass returns or throws: processing never goes on behind its caller's back.
+  const [polled, worked] = await Promise.allSettled([collecting, processing]);
+  if (polled.status === "rejected") throw polled.reason;
+  if (worked.status === "rejected") throw worked.reason;
+  await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
+  syncPassDuration.observe({ phase: "process" }, (Date.now() - started) / 1000);
+  return { connections: polled.value, processed, durationMs: Date.now() - started };
 }
 
 /** Counts one poll and what it stored. A poll that stopped on a session end (not thrown) counts as skipped. */
