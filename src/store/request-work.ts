@@ -67,42 +67,69 @@ export interface WorkItem {
   kind: string;
   attempts: number;
   dueAt: Date | null;
-  /** The schedule's version when read: the work's settling (finishWork, reschedule, giveUpWork) needs it. */
+  /** The schedule's version when read: the work's settling (settleWorks, reschedule, giveUpWork) needs it. */
   version: number;
 }
 
 /** Reads one work item by id (null when gone, e.g. its request was deleted). */
 export async function readWork(db: Queryable, id: number | string): Promise<WorkItem | null> {
-  const [r] = await db.query<{
+  return (await readWorks(db, [id]))[0] ?? null;
+}
+
+/** readWork of many items in one statement, in the order of `ids`; null for one that is gone. */
+export async function readWorks(db: Queryable, ids: readonly (number | string)[]): Promise<(WorkItem | null)[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{
     id: number;
     request_id: string;
     kind: string;
     attempts: number;
     due_at: Date | null;
     schedule_version: number;
-  }>("SELECT id, request_id, kind, attempts, due_at, schedule_version FROM request_work WHERE id = $1", [id]);
-  return r
-    ? {
+  }>("SELECT id, request_id, kind, attempts, due_at, schedule_version FROM request_work WHERE id = ANY($1::bigint[])", [
+    ids.map(String),
+  ]);
+  const found = new Map(
+    rows.map((r) => [
+      String(r.id),
+      {
         id: r.id,
         requestId: r.request_id,
         kind: r.kind,
         attempts: r.attempts,
         dueAt: r.due_at,
         version: r.schedule_version,
-      }
-    : null;
+      },
+    ]),
+  );
+  return ids.map((id) => found.get(String(id)) ?? null);
 }
 
 // The work's settling (below, and `reschedule` with the item's version) changes the row only while its schedule is the
 // one the work read (WorkItem.version): an event that scheduled or cancelled the same work meanwhile has the last word
 // (migration 0025_request_work_version).
 
-/** Marks a work item finished: nothing more is due. */
-export async function finishWork(db: Queryable, item: Pick<WorkItem, "id" | "version">): Promise<void> {
+/** How a worked item is settled: finished (`delayMs` null), or due again `delayMs` from now with its attempts at zero. */
+export interface WorkSettling {
+  item: Pick<WorkItem, "id" | "version">;
+  delayMs: number | null;
+}
+
+/**
+ * Settles many worked items in one statement, each as finished (`delayMs` null: no due time, attempts and last error
+ * cleared) or due again `delayMs` from now with its attempts at zero; only while its schedule is the one the work read.
+ */
+export async function settleWorks(db: Queryable, settlings: readonly WorkSettling[]): Promise<void> {
+  if (settlings.length === 0) return;
   await db.query(
-    `UPDATE request_work SET due_at = NULL, attempts = 0, last_error = NULL, updated_at = now()
-     WHERE id = $1 AND schedule_version = $2`,
-    [item.id, item.version],
+    `UPDATE request_work w SET
+       due_at = CASE WHEN s.delay_ms IS NULL THEN NULL ELSE now() + make_interval(secs => s.delay_ms / 1000) END,
+       attempts = 0,
+       last_error = CASE WHEN s.delay_ms IS NULL THEN NULL ELSE w.last_error END,
+       updated_at = CASE WHEN s.delay_ms IS NULL THEN now() ELSE w.updated_at END
+     FROM unnest($1::bigint[], $2::integer[], $3::double precision[]) AS s(id, version, delay_ms)
+     WHERE w.id = s.id AND w.schedule_version = s.version`,
+    [settlings.map((s) => String(s.item.id)), settlings.map((s) => s.item.version), settlings.map((s) => s.delayMs)],
   );
 }
 

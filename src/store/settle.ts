@@ -21,24 +21,36 @@ export interface SettleRow extends SettleSubject {
 
 /** Reads a request for the settle rules (no patient data); locks it when `lock` (in a command's transaction). */
 export async function readSettleRow(db: Queryable, id: string, lock = false): Promise<SettleRow | null> {
-  return (await settleRowQuery(db, id, { lock, policy: false }))?.row ?? null;
+  return (await settleRowsQuery(db, [id], { lock, policy: false }))[0]?.row ?? null;
 }
 
-/** readSettleRow and the recheck interval in force (PKB_RECHECK_MINUTES) in one statement: what a check reads first. */
-export async function readSettleCheck(
-  db: Queryable,
-  id: string,
-): Promise<{ row: SettleRow; policy: { recheckMs: number } } | null> {
-  const r = await settleRowQuery(db, id, { lock: false, policy: true });
-  return r && { row: r.row, policy: { recheckMs: r.recheckMs! } };
+/** readSettleRow (unlocked) of many requests in one statement, in the order of `ids`; null for one that is gone. */
+export async function readSettleRows(db: Queryable, ids: readonly string[]): Promise<(SettleRow | null)[]> {
+  const found = new Map((await settleRowsQuery(db, ids, { lock: false, policy: false })).map((r) => [r.row.id, r.row]));
+  return ids.map((id) => found.get(id) ?? null);
 }
 
-async function settleRowQuery(
+/** A request for the settle rules and the recheck interval in force (PKB_RECHECK_MINUTES): what a check reads first. */
+export type SettleCheck = { row: SettleRow; policy: { recheckMs: number } };
+
+/** readSettleRow and the recheck interval in force for many requests, in one statement, in the order of `ids`. */
+export async function readSettleChecks(db: Queryable, ids: readonly string[]): Promise<(SettleCheck | null)[]> {
+  const found = new Map(
+    (await settleRowsQuery(db, ids, { lock: false, policy: true })).map((r) => [
+      r.row.id,
+      { row: r.row, policy: { recheckMs: r.recheckMs! } },
+    ]),
+  );
+  return ids.map((id) => found.get(id) ?? null);
+}
+
+async function settleRowsQuery(
   db: Queryable,
-  id: string,
+  ids: readonly string[],
   opts: { lock: boolean; policy: boolean },
-): Promise<{ row: SettleRow; recheckMs: number | null } | null> {
-  const [r] = await db.query<{
+): Promise<{ row: SettleRow; recheckMs: number | null }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{
     id: string;
     type: RequestType | null;
     status: RequestStatus;
@@ -57,24 +69,25 @@ async function settleRowQuery(
        EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = r.id AND e.type = 'reopened'
                AND e.data->>'previousOutcome' = 'already_done_in_pkb') AS reopened_after_auto,
        ${opts.policy ? "(SELECT recheck_ms FROM pkb_settle_policy)" : "NULL::bigint"} AS recheck_ms
-     FROM appointment_requests r WHERE r.id = $1 ${opts.lock ? "FOR UPDATE OF r" : ""}`,
-    [id],
+     FROM appointment_requests r WHERE r.id = ANY($1::uuid[]) ${opts.lock ? "FOR UPDATE OF r" : ""}`,
+    [ids],
   );
-  if (!r) return null;
-  if (opts.policy && r.recheck_ms === null) throw new Error("pkb_settle_policy has no row");
-  const row: SettleRow = {
-    id: r.id,
-    type: r.type,
-    status: r.status,
-    receivedAt: r.received_at,
-    requestedStart: r.requested_start,
-    appointmentStart: r.appointment_start,
-    appointmentFhirId: r.appointment_fhir_id,
-    flag: r.pkb_flag ? { kind: r.pkb_flag, movedTo: r.pkb_moved_to } : null,
-    passed: r.appointment_passed_at !== null,
-    autoCloseAllowed: !r.reopened_after_auto,
-  };
-  return { row, recheckMs: r.recheck_ms === null ? null : Number(r.recheck_ms) };
+  return rows.map((r) => {
+    if (opts.policy && r.recheck_ms === null) throw new Error("pkb_settle_policy has no row");
+    const row: SettleRow = {
+      id: r.id,
+      type: r.type,
+      status: r.status,
+      receivedAt: r.received_at,
+      requestedStart: r.requested_start,
+      appointmentStart: r.appointment_start,
+      appointmentFhirId: r.appointment_fhir_id,
+      flag: r.pkb_flag ? { kind: r.pkb_flag, movedTo: r.pkb_moved_to } : null,
+      passed: r.appointment_passed_at !== null,
+      autoCloseAllowed: !r.reopened_after_auto,
+    };
+    return { row, recheckMs: r.recheck_ms === null ? null : Number(r.recheck_ms) };
+  });
 }
 
 /**

@@ -156,6 +156,36 @@ describe.each(engines)(
       expect(await row(r.id)).toEqual(before);
     });
 
+    it("checks due together read and settle their rows in batches: a few statements for many checks", async () => {
+      // Issue 11: in the server every linked request gets a check. One at a time, each read its work row, its request,
+      // the request again after PKB answered, and wrote its next due time: 4 statements a check besides the claims.
+      await t.db.query("UPDATE request_work SET due_at = now() WHERE kind = $1 AND due_at IS NOT NULL", [PKB_SETTLE]);
+      const due = (
+        await t.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM request_work WHERE kind = $1 AND due_at <= now()",
+          [PKB_SETTLE],
+        )
+      )[0]!.n;
+      expect(due).toBeGreaterThanOrEqual(10);
+      const counted = countingDb(t.db);
+      const summary = await runRequestWork({
+        db: counted.db,
+        sync: rebook.sync,
+        logger: createLogger("silent"),
+        now: () => new Date(),
+      });
+      expect(summary[PKB_SETTLE]!.later + summary[PKB_SETTLE]!.done).toBe(due);
+      expect(summary[PKB_SETTLE]!.retry + summary[PKB_SETTLE]!.gave_up).toBe(0);
+      // Each settled as its check decided: due again later (an open request is checked again), attempts at zero.
+      const [after] = await t.db.query<{ due_now: number; failed: number }>(
+        `SELECT count(*) FILTER (WHERE due_at <= now())::int AS due_now, count(*) FILTER (WHERE attempts > 0)::int AS failed
+         FROM request_work WHERE kind = $1`,
+        [PKB_SETTLE],
+      );
+      expect(after).toEqual({ due_now: 0, failed: 0 });
+      expect(counted.statements() / due).toBeLessThan(2);
+    });
+
     it("a check decides on the request as it is once PKB answers: made a cancel request meanwhile, it is closed", async () => {
       // A change request already flagged "cancelled in PKB": a check decides nothing more for it. A person makes it a
       // cancel request while the check is asking PKB: the check must decide on that (already done in PKB), not on the

@@ -18,7 +18,15 @@ import {
 import { UpstreamError } from "../../errors.ts";
 import type { BackoffPolicy } from "../../jobs/due-work.ts";
 import { cancelWork, scheduleWork, scheduleWorkMany } from "../../store/request-work.ts";
-import { readSettleCheck, readSettleRow, type SettleRow } from "../../store/settle.ts";
+import type { Queryable } from "../../store/db.ts";
+import { groupLoader } from "../../store/group-loader.ts";
+import {
+  readSettleChecks,
+  readSettleRow,
+  readSettleRows,
+  type SettleCheck,
+  type SettleRow,
+} from "../../store/settle.ts";
 import { toCandidate } from "../../sync/identify.ts";
 import { runSystemCommand, UNCHANGED, type RequestWriter } from "../command.ts";
 import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
@@ -140,8 +148,29 @@ async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, 
   return after;
 }
 
+/**
+ * The checks' reads of the store, in batches (src/store/group-loader.ts): the checks a pool starts together read their
+ * requests in one statement, and those whose PKB answers arrive while a re-read is in flight re-read together.
+ */
+const readers = new WeakMap<
+  Queryable,
+  { check: (id: string) => Promise<SettleCheck | null>; row: (id: string) => Promise<SettleRow | null> }
+>();
+
+function readersOf(db: Queryable) {
+  let r = readers.get(db);
+  if (!r) {
+    const checks = groupLoader<string, SettleCheck | null>((ids) => readSettleChecks(db, ids));
+    const rows = groupLoader<string, SettleRow | null>((ids) => readSettleRows(db, ids));
+    r = { check: (id) => checks.load(id), row: (id) => rows.load(id) };
+    readers.set(db, r);
+  }
+  return r;
+}
+
 async function work(ctx: WorkContext, item: { requestId: string }): Promise<WorkStep> {
-  const check = await readSettleCheck(ctx.db, item.requestId);
+  const read = readersOf(ctx.db);
+  const check = await read.check(item.requestId);
   const s = check?.row;
   // Moot: gone, not open work (done, error, still processing: the link schedules it again), or nothing linked.
   if (!check || !checkable(s)) return { done: true };
@@ -150,7 +179,7 @@ async function work(ctx: WorkContext, item: { requestId: string }): Promise<Work
   // Most checks find PKB showing what the request already says. Decided on the row read again now (a person may have
   // changed it while PKB was asked), they write nothing and lock nothing; only a decision is taken again under the
   // command's lock, on the row re-read there.
-  const current = await readSettleRow(ctx.db, s.id);
+  const current = await read.row(s.id);
   if (!checkable(current)) return { done: true };
   // Linked to another appointment meanwhile: check that one now.
   if (current.appointmentFhirId !== s.appointmentFhirId) return { done: false, delayMs: 0 };
