@@ -142,13 +142,17 @@ export async function releaseClaims(db: Queryable, q: DueQueue, ids: readonly st
 /**
  * Keeps this worker's claims: pushes the due time of rows it still holds (claimed, not yet settled) to at least
  * `leaseMs` from now. It never shortens a due time (a retry or pause set further ahead stays) and never touches a row
- * settled done (no due time) or made due again (due time passed).
+ * settled done (no due time) or made due again (due time passed). The rows are locked in key order, as every batch
+ * write of these tables locks them (the pipeline's results, the settling of follow-up work), so a renewal and a batch
+ * settling some of the same rows wait for each other instead of deadlocking.
  */
 export async function renewClaims(db: Queryable, q: DueQueue, ids: readonly string[], leaseMs: number): Promise<void> {
   if (ids.length === 0) return;
   await db.query(
-    `UPDATE ${q.table} SET ${q.due} = GREATEST(${q.due}, now() + make_interval(secs => $2::double precision / 1000))
-     WHERE ${q.id} = ANY($1::${q.idType}[]) AND ${q.due} > now()`,
+    `UPDATE ${q.table} AS t SET ${q.due} = GREATEST(t.${q.due}, now() + make_interval(secs => $2::double precision / 1000))
+     FROM (SELECT ${q.id} AS id FROM ${q.table} WHERE ${q.id} = ANY($1::${q.idType}[]) AND ${q.due} > now()
+           ORDER BY ${q.id} FOR UPDATE) AS held
+     WHERE t.${q.id} = held.id`,
     [ids, leaseMs],
   );
 }

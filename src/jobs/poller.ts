@@ -14,7 +14,7 @@
 import type { Logger } from "../log.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import type { IngestSummary } from "../sync/ingest.ts";
-import type { ProcessSummary } from "../sync/process.ts";
+import { emptyProcessSummary, type ProcessSummary } from "../sync/process.ts";
 import { collect, processDue, type SyncPassSummary } from "../sync/run.ts";
 import { runRequestWork } from "./request-work.ts";
 
@@ -122,7 +122,7 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
         return processed;
       } catch (err) {
         const error = (err as Error).message;
-        lastWork = { at: new Date(), processed: lastWork?.processed ?? emptyProcessed(), durationMs: 0, error };
+        lastWork = { at: new Date(), processed: lastWork?.processed ?? emptyProcessSummary(), durationMs: 0, error };
         logger.error({ err: error }, "processing due requests failed");
         return null;
       }
@@ -198,7 +198,7 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
         error: latest.error,
         summary: {
           connections: lastPoll?.connections ?? [],
-          processed: lastWork?.processed ?? emptyProcessed(),
+          processed: lastWork?.processed ?? emptyProcessSummary(),
           durationMs: latest.durationMs,
         },
       };
@@ -211,8 +211,4 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
       await Promise.all([collection.settled(), processing.settled()]);
     },
   };
-}
-
-function emptyProcessed(): ProcessSummary {
-  return { auto_linked: 0, review: 0, no_candidates: 0, not_identified: 0, retry: 0, error: 0, paused: 0, skipped: 0 };
 }

@@ -36,8 +36,17 @@ interface WorkIo {
 const workIo = (db: Db): WorkIo => {
   const reads = groupLoader<string, WorkItem | null>((ids) => readWorks(db, ids));
   const settles = groupLoader<WorkSettling, void>(async (ss) => {
-    await settleWorks(db, ss);
-    return ss.map(() => undefined);
+    try {
+      await settleWorks(db, ss);
+      return ss.map(() => undefined);
+    } catch {
+      // Again one at a time: an item whose own settling fails fails alone (its work is retried); the others stand.
+      const settled: (void | Error)[] = [];
+      for (const s of ss) {
+        settled.push(await settleWorks(db, [s]).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      }
+      return settled;
+    }
   });
   return { read: (id) => reads.load(id), settle: (s) => settles.load(s) };
 };

@@ -70,14 +70,30 @@ export interface HttpAnswer {
 
 /**
  * The connections to PKB for `httpGet`: kept alive between calls, as many at once as calls are in flight. undici's own
- * `request` costs a quarter of the CPU of a `fetch` (no WHATWG streams, Headers or Request objects): the pipeline makes
- * two such calls per request (docs/performance.md).
+ * `request` costs under a third of the CPU of a `fetch` (no WHATWG streams, Headers or Request objects): the pipeline
+ * makes two such calls per request (docs/performance.md, "PKB's calls, the pass and follow-up checks"). Its answer's
+ * body must always be read (`text()`): unlike fetch's, an unread one holds its connection.
  */
 const pkbAgent = new Agent();
 
+/** undici's errors for an answer's body that stopped arriving (fetch's are TypeErrors): not Rebook's own mistakes. */
+const BODY_CUT_OFF = [
+  undiciErrors.SocketError,
+  undiciErrors.BodyTimeoutError,
+  undiciErrors.RequestAbortedError,
+  undiciErrors.ResponseContentLengthMismatchError,
+];
+const isBodyCutOff = (err: Error): boolean => BODY_CUT_OFF.some((type) => err instanceof type);
+
 /** A GET to PKB with undici's `request`: aborted by `signal` (its reason is what rejects), the body read by `text()`. */
 export async function httpGet(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
-  const res = await undiciRequest(url, { method: "GET", headers, signal, dispatcher: pkbAgent });
+  // Not followed: a 3xx is an error (PKB's APIs do not redirect, and a token is never sent on to another address).
+  const res = await undiciRequest(url, {
+    method: "GET",
+    headers: { "User-Agent": "Rebook", ...headers },
+    signal,
+    dispatcher: pkbAgent,
+  });
   return {
     status: res.statusCode,
     ok: res.statusCode >= 200 && res.statusCode < 300,
@@ -132,7 +148,7 @@ class IdleTimer {
 }
 
 /**
- * Performs `request` (a fresh fetch per attempt), retrying transient failures until a 2xx response, which `consume`
+ * Performs `request` (a fresh call per attempt), retrying transient failures until a 2xx response, which `consume`
  * reads (once: a failure while consuming is not retried here, as part of it may have been acted on). `touch` tells the
  * idle timer that the body is still arriving; `hold(work)` runs Rebook's own work on what arrived (storing a batch)
  * with the idle timer stopped, so a slow store is never taken for PKB falling silent. Non-retryable HTTP errors throw
@@ -188,7 +204,7 @@ export async function callResponse<T, R extends HttpAnswer = Response>(
               err.name === "AbortError" ||
               // fetch's body cut off, and undici's (a socket closed mid-body)
               err instanceof TypeError ||
-              err instanceof undiciErrors.UndiciError)
+              isBodyCutOff(err))
           ) {
             pkbCallErrors.inc(labels("body_interrupted"));
             throw new AbortError(networkError(err));
@@ -196,7 +212,8 @@ export async function callResponse<T, R extends HttpAnswer = Response>(
           throw new AbortError(err as Error);
         }
       }
-      const body = await readBody(res);
+      // An error's body is only PKB's code: one cut off mid-way leaves the error without it.
+      const body = await readBody(res).catch(() => null);
       const retryable = res.status === 429 || res.status >= 500;
       const err = new UpstreamError(
         opts.service,

@@ -5,7 +5,8 @@
 import DataLoader from "dataloader";
 
 /**
- * A DataLoader (no cache) whose batches are gated on the one in flight. `load` gets the keys of one batch and answers
+ * A DataLoader (no cache) whose batches wait for the one in flight (more than `maxBatch` calls gathered meanwhile go
+ * as several batches at once). `load` gets the keys of one batch and answers
  * in their order (an Error in a key's place fails that call alone); a batch that throws fails each of its calls.
  */
 export function groupLoader<K, V>(

@@ -71,12 +71,7 @@ export interface WorkItem {
   version: number;
 }
 
-/** Reads one work item by id (null when gone, e.g. its request was deleted). */
-export async function readWork(db: Queryable, id: number | string): Promise<WorkItem | null> {
-  return (await readWorks(db, [id]))[0] ?? null;
-}
-
-/** readWork of many items in one statement, in the order of `ids`; null for one that is gone. */
+/** Reads work items by id in one statement, in the order of `ids`; null for one that is gone (its request deleted). */
 export async function readWorks(db: Queryable, ids: readonly (number | string)[]): Promise<(WorkItem | null)[]> {
   if (ids.length === 0) return [];
   const rows = await db.query<{
@@ -121,15 +116,19 @@ export interface WorkSettling {
  */
 export async function settleWorks(db: Queryable, settlings: readonly WorkSettling[]): Promise<void> {
   if (settlings.length === 0) return;
+  // The rows are locked in key order first (as renewClaims locks them), so two batches never wait on each other in a
+  // cycle. An item listed twice (a lease ran out and the row was worked again): its last settling.
+  const last = [...new Map(settlings.map((s) => [String(s.item.id), s])).values()];
   await db.query(
-    `UPDATE request_work w SET
+    `WITH held AS MATERIALIZED (SELECT id FROM request_work WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
+     UPDATE request_work w SET
        due_at = CASE WHEN s.delay_ms IS NULL THEN NULL ELSE now() + make_interval(secs => s.delay_ms / 1000) END,
        attempts = 0,
        last_error = CASE WHEN s.delay_ms IS NULL THEN NULL ELSE w.last_error END,
        updated_at = CASE WHEN s.delay_ms IS NULL THEN now() ELSE w.updated_at END
-     FROM unnest($1::bigint[], $2::integer[], $3::double precision[]) AS s(id, version, delay_ms)
-     WHERE w.id = s.id AND w.schedule_version = s.version`,
-    [settlings.map((s) => String(s.item.id)), settlings.map((s) => s.item.version), settlings.map((s) => s.delayMs)],
+     FROM unnest($1::bigint[], $2::integer[], $3::double precision[]) AS s(id, version, delay_ms), held
+     WHERE held.id = s.id AND w.id = s.id AND w.schedule_version = s.version`,
+    [last.map((s) => String(s.item.id)), last.map((s) => s.item.version), last.map((s) => s.delayMs)],
   );
 }
 

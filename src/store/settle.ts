@@ -26,8 +26,7 @@ export async function readSettleRow(db: Queryable, id: string, lock = false): Pr
 
 /** readSettleRow (unlocked) of many requests in one statement, in the order of `ids`; null for one that is gone. */
 export async function readSettleRows(db: Queryable, ids: readonly string[]): Promise<(SettleRow | null)[]> {
-  const found = new Map((await settleRowsQuery(db, ids, { lock: false, policy: false })).map((r) => [r.row.id, r.row]));
-  return ids.map((id) => found.get(id) ?? null);
+  return inOrderOf(ids, await settleRowsQuery(db, ids, { lock: false, policy: false }), (r) => r.row);
 }
 
 /** A request for the settle rules and the recheck interval in force (PKB_RECHECK_MINUTES): what a check reads first. */
@@ -35,12 +34,19 @@ export type SettleCheck = { row: SettleRow; policy: { recheckMs: number } };
 
 /** readSettleRow and the recheck interval in force for many requests, in one statement, in the order of `ids`. */
 export async function readSettleChecks(db: Queryable, ids: readonly string[]): Promise<(SettleCheck | null)[]> {
-  const found = new Map(
-    (await settleRowsQuery(db, ids, { lock: false, policy: true })).map((r) => [
-      r.row.id,
-      { row: r.row, policy: { recheckMs: r.recheckMs! } },
-    ]),
-  );
+  return inOrderOf(ids, await settleRowsQuery(db, ids, { lock: false, policy: true }), (r) => ({
+    row: r.row,
+    policy: { recheckMs: r.recheckMs! },
+  }));
+}
+
+/** What was read of each id, in the order of `ids` (ids as the store writes them: lower-case UUIDs); null if none. */
+function inOrderOf<T>(
+  ids: readonly string[],
+  read: readonly { row: SettleRow; recheckMs: number | null }[],
+  as: (r: { row: SettleRow; recheckMs: number | null }) => T,
+): (T | null)[] {
+  const found = new Map(read.map((r) => [r.row.id, as(r)]));
   return ids.map((id) => found.get(id) ?? null);
 }
 

@@ -69,32 +69,48 @@ export async function processDue(
   hooks: { onStart?: (due: number) => void; onProcessed?: (o: ProcessOutcome) => void; signal?: AbortSignal } = {},
 ): Promise<ProcessSummary> {
   const started = Date.now();
-  if (hooks.onStart) {
-    const [due] = await deps.db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM appointment_requests WHERE status = 'processing' AND next_attempt_at <= now()",
-    );
-    hooks.onStart(due?.n ?? 0);
-  }
-  const processed = await processDueRequests(deps, {
-    onProgress: (o) => {
-      requestsProcessed.inc({ outcome: o });
-      hooks.onProcessed?.(o);
-    },
-    signal: hooks.signal,
-  });
+  if (hooks.onStart) hooks.onStart(await countDue(deps));
+  const processed = await processDueRequests(deps, { onProgress: counted(hooks.onProcessed), signal: hooks.signal });
   await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
   syncPassDuration.observe({ phase: "process" }, (Date.now() - started) / 1000);
   return processed;
 }
 
+/** How many requests in processing are due now. */
+async function countDue(deps: SyncDeps): Promise<number> {
+  const [due] = await deps.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM appointment_requests WHERE status = 'processing' AND next_attempt_at <= now()",
+  );
+  return due?.n ?? 0;
+}
+
+/** Counts each processed request in the metrics, then tells `onProcessed`. */
+const counted =
+  (onProcessed?: (o: ProcessOutcome) => void) =>
+  (o: ProcessOutcome): void => {
+    requestsProcessed.inc({ outcome: o });
+    onProcessed?.(o);
+  };
+
+/** Calls a caller's hook (a progress display) without letting its failure stop the work. */
+function tell<A extends unknown[]>(hook: ((...args: A) => void) | undefined, ...args: A): void {
+  try {
+    hook?.(...args);
+  } catch {
+    // Best effort: what the pass does never depends on its display.
+  }
+}
+
 /**
- * Runs one whole pass: polls every active connection and works what it stores meanwhile. Processing starts as soon as
- * the poll commits its first batch of new requests and keeps pace with it (a poll of a big backlog is mostly the
- * store's time, which the processing uses); once the poll has ended, what is still due is worked, then the alerts a
- * webhook could not take earlier are tried again. `onQueued` tells how many requests await processing: the due ones
- * when the pass starts, then again with each batch the poll stores; `onCollected` is told when the poll has ended;
- * `onProcessed` ticks once per request. `signal` stops the pass early at the next safe point (between batches), e.g.
- * on shutdown; all work done is kept.
+ * Runs one whole pass: polls every active connection and works what it stores meanwhile. Processing works what is due
+ * at once and is woken by every batch of new requests the poll commits, so it keeps pace with the poll (a poll of a big
+ * backlog is mostly the store's time, which the processing uses); once the poll has ended, what is still due is
+ * worked, then the alerts a webhook could not take earlier are tried again. `onQueued` tells how many requests await
+ * processing: the due ones when the pass starts, then again with each batch the poll stores; `onCollected` is told
+ * when the poll has ended; `onProcessed` ticks once per request (the hooks are a display: their failures are
+ * ignored). `signal` stops the pass early at the next safe point (between batches), e.g. on shutdown; all work done is
+ * kept. If processing fails (the store), the poll is stopped at its next batch and the error thrown once both halves
+ * have stopped.
  */
 export async function syncPass(
   deps: SyncDeps,
@@ -108,54 +124,53 @@ export async function syncPass(
   } = {},
 ): Promise<SyncPassSummary> {
   const started = Date.now();
-  let queued = 0;
-  if (hooks.onQueued) {
-    const [due] = await deps.db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM appointment_requests WHERE status = 'processing' AND next_attempt_at <= now()",
-    );
-    queued = due?.n ?? 0;
-    hooks.onQueued(queued);
-  }
+  const failed = new AbortController();
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, failed.signal]) : failed.signal;
+  let queued = hooks.onQueued ? await countDue(deps) : 0;
+  tell(hooks.onQueued, queued);
   let polling = true;
   let wake: () => void = () => {};
   const collecting = collect(deps, {
-    signal: hooks.signal,
+    signal,
     skipPolledWithinMs: hooks.skipPolledWithinMs,
     onRequestsStored: (count) => {
-      queued += count;
-      hooks.onQueued?.(queued);
       wake();
+      queued += count;
+      tell(hooks.onQueued, queued);
     },
   }).finally(() => {
     polling = false;
-    hooks.onCollected?.();
     wake();
+    tell(hooks.onCollected);
   });
   const processed = emptyProcessSummary();
+  let processingMs = 0;
   const processing = (async () => {
     for (;;) {
       const pollEnded = !polling;
       // Armed before the drain: a batch stored while it runs (or the poll's end) is not missed.
       const stored = new Promise<void>((resolve) => (wake = resolve));
+      const drainStarted = Date.now();
       const drained = await processDueRequests(deps, {
-        onProgress: (o) => {
-          requestsProcessed.inc({ outcome: o });
-          hooks.onProcessed?.(o);
-        },
-        signal: hooks.signal,
+        onProgress: counted((o) => tell(hooks.onProcessed, o)),
+        signal,
       });
+      processingMs += Date.now() - drainStarted;
       for (const k of Object.keys(processed) as ProcessOutcome[]) processed[k] += drained[k];
       // Everything the poll stored was due before this drain began: the pass is done.
-      if (pollEnded || hooks.signal?.aborted) return;
+      if (pollEnded || signal.aborted) return;
       await stored;
     }
-  })();
+  })().catch((error: unknown) => {
+    failed.abort(); // the poll stops at its next batch: what it stored stays, for the next pass
+    throw error;
+  });
   // Both halves finish before the pass returns or throws: processing never goes on behind its caller's back.
   const [polled, worked] = await Promise.allSettled([collecting, processing]);
-  if (polled.status === "rejected") throw polled.reason;
   if (worked.status === "rejected") throw worked.reason;
+  if (polled.status === "rejected") throw polled.reason;
   await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
-  syncPassDuration.observe({ phase: "process" }, (Date.now() - started) / 1000);
+  syncPassDuration.observe({ phase: "process" }, processingMs / 1000);
   return { connections: polled.value, processed, durationMs: Date.now() - started };
 }
 
