@@ -36,8 +36,8 @@ export interface PipelineCase {
   statements?: boolean;
 }
 
-/** Signs in to the emulator's consent page as its demo clinician and completes Grant Access. */
-async function grant(deps: SyncDeps): Promise<void> {
+/** Signs in to the emulator's consent page as its demo clinician and completes Grant Access (the tests use it too). */
+export async function grant(deps: SyncDeps): Promise<void> {
   const { authorizeUrl } = await beginGrant(deps, { label: "bench", userId: null });
   const html = await (await fetch(authorizeUrl)).text();
   const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? "";

@@ -4,12 +4,11 @@
 // that gate (the gate gives up after a while, and the order then shows it).
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { grant } from "../../bench/pipeline.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { pipeline } from "../../src/main.ts";
 import { TokenCipher } from "../../src/store/crypto.ts";
-import { beginGrant, completeGrant } from "../../src/sync/connect.ts";
-import type { SyncDeps } from "../../src/sync/deps.ts";
 import { syncPass } from "../../src/sync/run.ts";
 import { engines } from "../helpers/db.ts";
 import { startEmulator } from "../helpers/emulator.ts";
@@ -18,20 +17,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-/** Grant Access through the emulator's consent page as its demo clinician. */
-async function grant(deps: SyncDeps): Promise<void> {
-  const { authorizeUrl } = await beginGrant(deps, { label: "Team", userId: null });
-  const html = await (await fetch(authorizeUrl)).text();
-  const request = /name="request" value="([^"]+)"/.exec(html)?.[1] ?? "";
-  const consent = await fetch(new URL("/apiAuthorize.action", authorizeUrl), {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ request, username: "jack.brown", password: "sandbox", decision: "grant" }),
-  });
-  await completeGrant(deps, new URL(consent.headers.get("location") ?? "").searchParams, { userId: null });
-}
 
 describe.each(engines)("a sync pass on $name", (engine) => {
   it("works what the poll stores while the poll goes on, and every request once", async () => {
