@@ -20,7 +20,8 @@ afterEach(async () => {
 
 describe.each(engines)("a sync pass on $name", (engine) => {
   it("works what the poll stores while the poll goes on, and every request once", async () => {
-    const emu = await startEmulator({ size: 260 });
+    // Several batches of conversations (a batch is at least 100; how far over depends on how the body arrives).
+    const emu = await startEmulator({ size: 300 });
     cleanups.push(() => emu.stop());
     const t = await engine.open();
     cleanups.push(() => t.dispose());
@@ -58,7 +59,7 @@ describe.each(engines)("a sync pass on $name", (engine) => {
       },
     });
 
-    expect(batches).toBeGreaterThanOrEqual(3);
+    expect(batches).toBeGreaterThanOrEqual(2);
     expect(order.slice(0, 3)).toEqual(["batch 1", "first request worked", "batch 2"]);
     expect(order.at(-1)).toBe("poll ended");
     const truth = (await emu.control<{ entries: { kind: string }[] }>("GET", "ground-truth")).entries.filter(
