@@ -62,15 +62,11 @@ export async function collect(
 
 /**
  * Works every due request (those stored while it runs included) until none is due, then sends the alerts a webhook
- * could not take earlier. `onStart` is told how many are due when it begins; `onProcessed` ticks once per request.
+ * could not take earlier: the server's processing loop (`syncPass` has its own, beside the poll).
  */
-export async function processDue(
-  deps: SyncDeps,
-  hooks: { onStart?: (due: number) => void; onProcessed?: (o: ProcessOutcome) => void; signal?: AbortSignal } = {},
-): Promise<ProcessSummary> {
+export async function processDue(deps: SyncDeps, opts: { signal?: AbortSignal } = {}): Promise<ProcessSummary> {
   const started = Date.now();
-  if (hooks.onStart) hooks.onStart(await countDue(deps));
-  const processed = await processDueRequests(deps, { onProgress: counted(hooks.onProcessed), signal: hooks.signal });
+  const processed = await processDueRequests(deps, { onProgress: counted(), signal: opts.signal });
   await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
   syncPassDuration.observe({ phase: "process" }, (Date.now() - started) / 1000);
   return processed;
