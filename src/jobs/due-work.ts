@@ -178,8 +178,14 @@ export interface DrainOptions<R> {
    */
   leaseMs: number;
   signal?: AbortSignal;
-  /** Works one claimed row; must settle it (done, reschedule, give up) itself. */
-  work: (id: string) => Promise<R>;
+  /**
+   * Works one claimed row; must settle it (done, reschedule, give up) itself. It may call `release` once the row no
+   * longer needs its slot (the pipeline: its PKB calls are done and it only waits for its batch to be written): another
+   * row starts at once, and this one stays held (its claim renewed) until its work ends.
+   */
+  work: (id: string, release: () => void) => Promise<R>;
+  /** Most rows released from their slot but not yet finished (default `concurrency`): beyond it no row starts. */
+  maxReleased?: number;
   /**
    * Whether a result is a pause (e.g. PKB cannot be reached by any connection). The drain ends when every row worked
    * since the last other result paused and they number min(batchSize, 2 × concurrency), or when a row that paused
@@ -197,7 +203,8 @@ export interface DrainOptions<R> {
 
 /**
  * Works due rows as a continuous pool until none is due, the signal aborts, or the rows keep pausing: `concurrency`
- * rows are in flight at all times while rows are due, and a slot that frees is filled at once from rows claimed ahead
+ * rows hold a slot at all times while rows are due (a row frees its slot when its work ends or calls `release`; at most
+ * `maxReleased` released rows wait to finish), and a slot that frees is filled at once from rows claimed ahead
  * (at most `concurrency` more, claimed `batchSize` at a time with FOR UPDATE SKIP LOCKED when half of them are used),
  * so one slow row never holds up the others and claims stay few. Rows that become due while it runs (new rows,
  * retries) are picked up. On abort, or when it stops, rows claimed but not started are given back (releaseClaims);
@@ -207,10 +214,12 @@ export interface DrainOptions<R> {
 export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): Promise<void> {
   const concurrency = Math.max(1, opts.concurrency);
   const ahead = concurrency; // rows claimed beyond those in flight, so a freed slot is filled at once
+  const maxUnfinished = concurrency + Math.max(0, opts.maxReleased ?? concurrency);
   const pauseWindow = Math.max(1, Math.min(opts.batchSize, 2 * concurrency));
   const waiting: string[] = [];
   const inFlight = new Set<Promise<void>>();
   const held = new Set<string>(); // ids in flight, for renewing their claims
+  let active = 0; // rows in flight holding a slot (not released)
   const pausedRun = new Set<string>(); // rows that paused since the last result that was not a pause
   let stop = false;
   let failure: { error: unknown } | null = null;
@@ -247,9 +256,17 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
 
   const start = (id: string): void => {
     held.add(id);
+    active++;
+    let holdsSlot = true;
+    const release = (): void => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      active--;
+      wake();
+    };
     const p = (async () => {
       try {
-        const result = await opts.work(id);
+        const result = await opts.work(id, release);
         if (opts.isPause?.(result)) {
           if (pausedRun.has(id) || pausedRun.add(id).size >= pauseWindow) stop = true;
         } else pausedRun.clear();
@@ -259,6 +276,10 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
         stop = true;
       }
     })().finally(() => {
+      if (holdsSlot) {
+        holdsSlot = false;
+        active--;
+      }
       held.delete(id);
       inFlight.delete(p);
       dry = false;
@@ -270,8 +291,8 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
   try {
     for (;;) {
       if (stop || opts.signal?.aborted) break;
-      while (inFlight.size < concurrency && waiting.length > 0) start(waiting.shift()!);
-      const room = concurrency + ahead - inFlight.size - waiting.length;
+      while (active < concurrency && inFlight.size < maxUnfinished && waiting.length > 0) start(waiting.shift()!);
+      const room = concurrency + ahead - active - waiting.length;
       if (!dry && waiting.length <= ahead / 2 && room > 0) {
         const limit = Math.min(opts.batchSize, room);
         let ids: string[];

@@ -119,6 +119,9 @@ const writeOne =
     await applyPipelineResult(db, result);
   };
 
+/** Most results one batch write takes. */
+const WRITE_BATCH = 64;
+
 /**
  * Writes results as they come, in batches (group commit): while one batch is being written, the results that arrive
  * wait and then go together, so a busy pipeline writes a few statements per batch instead of several per request and
@@ -133,7 +136,7 @@ export class ResultWriter {
     private readonly db: Db,
     /** Told why a batch had to be written one result at a time (the error's SQLSTATE and constraint: no values). */
     private readonly onBatchFailed: (error: { code?: string; constraint?: string; results: number }) => void = () => {},
-    private readonly maxBatch = 64,
+    private readonly maxBatch = WRITE_BATCH,
   ) {}
 
   readonly write: WriteResult = (result, fetched) =>
@@ -338,7 +341,17 @@ export async function processDueRequests(
     concurrency: deps.settings.concurrency,
     leaseMs: CLAIM_MS,
     signal: opts.signal,
-    work: (id) => processRequest(deps, id, { read, write: writer.write }),
+    // A request's slot is for its PKB calls: it frees when its result goes to the writer, so the next batch gathers
+    // while one is written and the write batches are not capped at the concurrency.
+    work: (id, release) =>
+      processRequest(deps, id, {
+        read,
+        write: (result, fetched) => {
+          release();
+          return writer.write(result, fetched);
+        },
+      }),
+    maxReleased: 2 * WRITE_BATCH,
     onRenewalFailed: (error) => deps.logger.warn(renewalFailure(error), "the pipeline's claims could not be renewed"),
     // Stop when the requests keep pausing (no PKB connection works): they wait for access, or the next pass.
     isPause: (outcome) => outcome === "paused",

@@ -233,6 +233,61 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(most).toBe(3); // never more than `concurrency` at once
   });
 
+  it("starts another row when one releases its slot, keeps the released ones held, and bounds them by maxReleased", async () => {
+    const ids = await seed(
+      t.db,
+      Array.from({ length: 10 }, () => ({ kind: "k", dueInMs: -1_000 })),
+    );
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r)); // the "batch write" every released row waits for
+    let holding = 0; // rows in their slot (before release)
+    let mostHolding = 0;
+    let unfinished = 0;
+    let mostUnfinished = 0;
+    const started: string[] = [];
+    const drain = drainDue(t.db, queue("k"), {
+      batchSize: 4,
+      concurrency: 2,
+      maxReleased: 4,
+      leaseMs: 60_000,
+      work: async (id, release) => {
+        started.push(id);
+        mostHolding = Math.max(mostHolding, ++holding);
+        mostUnfinished = Math.max(mostUnfinished, ++unfinished);
+        await new Promise((r) => setTimeout(r, 5)); // "PKB's calls"
+        holding--;
+        release();
+        release(); // twice is once
+        await gate;
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        unfinished--;
+        return "done";
+      },
+    });
+    // With two slots and every row waiting on the gate after releasing, 2 + 4 rows start and then no more.
+    for (let i = 0; unfinished < 6; i++) {
+      if (i > 400) throw new Error(`only ${unfinished} rows started while released rows waited`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(unfinished).toBe(6);
+    // The released rows are still held: their claims are not given back, no other worker can take them.
+    const [counted] = await t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM due_test WHERE id = ANY($1::bigint[]) AND due_at <= now()",
+      [started],
+    );
+    expect(counted?.n).toBe(0);
+    open();
+    await drain;
+    expect(mostHolding).toBe(2);
+    expect(mostUnfinished).toBe(6);
+    const [remaining] = await t.db.query<{ left: number }>(
+      "SELECT count(*)::int AS left FROM due_test WHERE kind = 'k' AND due_at IS NOT NULL",
+    );
+    expect(remaining?.left).toBe(0);
+    expect(ids).toHaveLength(10);
+  });
+
   it("works rows that become due while it runs, and on abort finishes those in flight and gives back the rest", async () => {
     const [firstId] = await seed(t.db, [{ kind: "h", dueInMs: -1_000 }]);
     const abort = new AbortController();
