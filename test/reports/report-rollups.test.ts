@@ -193,6 +193,23 @@ describe.each(engines)("report rollups on $name", (engine) => {
     await expectRollupsMatch(t.db);
   });
 
+  it("follow one statement that changes many requests in different ways (the pipeline's batch write)", async () => {
+    // Every request is updated: two move team, one changes status, one its match, one its received day, the rest
+    // nothing counted. (The rollups' triggers run once per statement: migration 0026.)
+    await t.db.query(
+      `UPDATE appointment_requests SET
+         team_id = CASE WHEN id = ANY($1::uuid[]) THEN $2::uuid ELSE team_id END,
+         status = CASE WHEN id = $3::uuid THEN 'in_progress' ELSE status END,
+         match_state = CASE WHEN id = $4::uuid THEN 'review' ELSE match_state END,
+         received_at = CASE WHEN id = $5::uuid THEN received_at - interval '1 day' ELSE received_at END,
+         updated_at = updated_at`,
+      [[s.ids.r4, s.ids.r7], s.bravo, s.ids.r8, s.ids.r2, s.ids.r6],
+    );
+    await expectRollupsMatch(t.db);
+    await compactReportRollups(t.db);
+    await expectRollupsMatch(t.db);
+  });
+
   it("follow a new match (specialty), a type, status changes, outcomes, deletions and a new deadline policy", async () => {
     // A new match moves r2 from Ophthalmology to Orthopaedics.
     await t.db.query(
