@@ -64,15 +64,20 @@ export async function insertRequest(tx: Queryable, r: NewRequest): Promise<strin
 }
 
 /**
- * Inserts the requests for many messages in one statement, due for the pipeline now; returns the new request's id per
- * message id (a message that already has a request is left out).
+ * Inserts the requests for many messages in one statement, due for the pipeline now, or `claimMs` from now when they
+ * are stored claimed for this process's pipeline (`ClaimHandoff`); returns the new request's id per message id (a
+ * message that already has a request is left out).
  */
-export async function insertRequests(tx: Queryable, rs: readonly NewRequest[]): Promise<Map<string, string>> {
+export async function insertRequests(
+  tx: Queryable,
+  rs: readonly NewRequest[],
+  claimMs = 0,
+): Promise<Map<string, string>> {
   if (rs.length === 0) return new Map();
   const rows = await tx.query<{ id: string; pkb_message_id: string }>(
     `INSERT INTO appointment_requests (pkb_message_id, conversation_id, received_at, type, parse_status,
        requested_start, requested_subject, patient_note, pkb_team_name, patient_pkb_id, next_attempt_at)
-     SELECT r.*, now() FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+     SELECT r.*, now() + make_interval(secs => $11::double precision / 1000) FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
        $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[])
        AS r(pkb_message_id, conversation_id, received_at, type, parse_status, requested_start, requested_subject,
             patient_note, pkb_team_name, patient_pkb_id)
@@ -88,6 +93,7 @@ export async function insertRequests(tx: Queryable, rs: readonly NewRequest[]): 
       rs.map((r) => r.patientNote),
       rs.map((r) => r.pkbTeamName),
       rs.map((r) => r.patientPkbId),
+      claimMs,
     ],
   );
   return new Map(rows.map((r) => [r.pkb_message_id, r.id]));

@@ -13,7 +13,12 @@ import {
   type StoredMessage,
 } from "../store/messages.ts";
 import type { NewRequest } from "../store/requests.ts";
-import { createFromMessage, createFromMessages, recordFollowUps } from "../requests/commands/create.ts";
+import {
+  createFromMessage,
+  createFromMessages,
+  recordFollowUps,
+  recordFollowUpsMany,
+} from "../requests/commands/create.ts";
 import { isStorableText, storableJson } from "../store/storable.ts";
 
 /** A message ready to store: its text made storable, with the exact original kept when that changed anything. */
@@ -155,13 +160,15 @@ export async function ingestMessage(
  * Files many messages as `ingestMessage` would one after another, in a handful of statements: one insert of them all
  * (those already stored are skipped), one read of what their conversations hold, the decisions made in memory per
  * conversation in time order (a request earlier in the batch counts for the messages after it), one insert of the new
- * requests and one of their history rows, one update classifying every message, and one history write per request
- * that gained follow-ups. Returns each message's kind (null: already stored), in the order given.
+ * requests and one of their history rows, one update classifying every message, and one lock and one history insert
+ * for the requests that gained follow-ups. Returns each message's kind (null: already stored), in the order given.
  */
 export async function ingestMessages(
   tx: Queryable,
   prepared: readonly PreparedMessage[],
   connectionId: string | null,
+  /** Store the new requests claimed for `ms` (`ClaimHandoff`) and add their ids to `ids`. */
+  claim?: { ms: number; ids: string[] },
 ): Promise<IngestKind[]> {
   const stored = await insertMessagesIfNew(tx, prepared.map(storedMessageOf), connectionId);
   const kinds: IngestKind[] = prepared.map(() => null);
@@ -205,7 +212,8 @@ export async function ingestMessages(
       requests.set(m.conversationId, [...conversation, { ref: { messageId: m.id }, at: m.timestamp, key: m.id }]);
     } else decisions.push({ message: m, kind, request: kind === "follow_up" ? latest!.ref : null });
   }
-  const created = await createFromMessages(tx, newRequests);
+  const created = await createFromMessages(tx, newRequests, claim?.ms ?? 0);
+  claim?.ids.push(...created.values());
   const idOf = (ref: Ref | null): string | null =>
     ref === null ? null : "requestId" in ref ? ref.requestId : (created.get(ref.messageId) ?? null);
   await classifyMessages(
@@ -213,7 +221,7 @@ export async function ingestMessages(
     decisions.map((d) => ({ pkbMessageId: d.message.id, kind: d.kind, requestId: idOf(d.request) })),
   );
   // Unrelated messages stored before, after a new request in their conversation (seen out of order), are its
-  // follow-ups; and the follow-ups of this batch, one history write per request.
+  // follow-ups; and the follow-ups of this batch, written together (recordFollowUpsMany).
   for (const d of decisions) {
     const requestId = d.kind === "request" ? idOf(d.request) : null;
     const unrelated = soFar.latestUnrelated.get(d.message.conversationId);
@@ -227,6 +235,6 @@ export async function ingestMessages(
     const fromPatient = d.message.senderId === d.message.patientId;
     followUps.set(requestId, [...(followUps.get(requestId) ?? []), { pkbMessageId: d.message.id, fromPatient }]);
   }
-  for (const [requestId, messages] of followUps) await recordFollowUps(tx, requestId, messages);
+  await recordFollowUpsMany(tx, followUps);
   return kinds;
 }

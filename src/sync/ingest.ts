@@ -9,6 +9,7 @@
 //   message that still cannot be stored or filed is set aside in the error queue while the rest of the batch is stored.
 import { DateTime } from "luxon";
 import { publishRequestsCreated } from "../events/publish.ts";
+import { releaseClaims, type ClaimHandoff } from "../jobs/due-work.ts";
 import type { MalformedItem } from "../pkb/rest.ts";
 import type { PkbConversation } from "../pkb/schemas.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
@@ -23,6 +24,7 @@ import { FAILING_AFTER_POLLS } from "../store/sync-status.ts";
 import type { SyncDeps } from "./deps.ts";
 import { messageKey, queueOriginal, reasonOf, setMessageAside } from "./error-queue.ts";
 import { ingestMessage, ingestMessages, prepareMessage, type PreparedMessage } from "./ingest-message.ts";
+import { PIPELINE_QUEUE } from "./process.ts";
 import { pollLockName } from "./runs.ts";
 
 /** What one poll of one connection did. */
@@ -76,7 +78,8 @@ async function storeBatch(
   connectionId: string,
   conversations: PkbConversation[],
   malformed: MalformedItem[],
-): Promise<{ kinds: Kind[]; created: string[]; newest: number; read: number }> {
+  claimMs = 0,
+): Promise<{ kinds: Kind[]; created: string[]; claimed: string[]; newest: number; read: number }> {
   const { db } = deps;
   const items: Item[] = [];
   let newest = 0;
@@ -114,9 +117,12 @@ async function storeBatch(
       messageId: (i.raw as { id: string }).id,
       reason,
     });
+  // The new requests stored claimed for this process's pipeline (set-based only; one at a time they are due now).
+  let claimed: string[] = [];
   const run = (isolate: boolean) =>
     db.transaction(async (tx) => {
       const kinds: Kind[] = [];
+      claimed = [];
       for (const bad of newlyUnreadable) {
         await setMessageAside(tx, {
           connectionId,
@@ -132,6 +138,7 @@ async function storeBatch(
           tx,
           todo.flatMap((i) => (i.prepared ? [i.prepared] : [])),
           connectionId,
+          claimMs > 0 ? { ms: claimMs, ids: claimed } : undefined,
         );
         let n = 0;
         for (const i of todo) {
@@ -176,7 +183,7 @@ async function storeBatch(
   const created = todo
     .filter((_, n) => kinds[newlyUnreadable.length + n] === "request")
     .map((i) => i.prepared!.message.id);
-  return { kinds, created, newest, read: items.length + malformed.length };
+  return { kinds, created, claimed, newest, read: items.length + malformed.length };
 }
 
 /**
@@ -207,14 +214,15 @@ async function trackFailingPolls(
 /**
  * Polls one connection once. Safe to call from several instances at once: the poll lock lets one of them do it.
  * `onRequestsStored` is told after each committed batch that stored new requests (e.g. to wake the processing loop
- * while a long poll goes on).
+ * while a long poll goes on). With `handoff`, new requests are stored claimed for the pipeline's drain in this process
+ * while it has room for them, and handed to it after each commit.
  */
 export async function ingestConnection(
   deps: SyncDeps,
   connectionId: string,
   now = new Date(),
   signal?: AbortSignal,
-  onRequestsStored?: (count: number) => void,
+  hooks: { onRequestsStored?: (count: number) => void; handoff?: ClaimHandoff } = {},
 ): Promise<IngestSummary> {
   const { db } = deps;
   const conn = await getConnection(db, connectionId);
@@ -248,7 +256,10 @@ export async function ingestConnection(
         // Stopping mid-response is safe: what is stored stays, the cursor has not moved, the next poll re-reads.
         signal?.throwIfAborted();
         await lock.check(); // another instance may have taken over if this one lost its lock
-        const batch = await storeBatch(deps, connectionId, conversations, malformed);
+        const batch = await storeBatch(deps, connectionId, conversations, malformed, hooks.handoff?.claimMs());
+        // Handed to the drain at once; any it no longer takes (it has stopped) are due now rather than after the lease.
+        const unclaimed = hooks.handoff?.offer(batch.claimed) ?? [];
+        if (unclaimed.length > 0) await releaseClaims(db, PIPELINE_QUEUE, unclaimed);
         summary.fetched += batch.read;
         newest = Math.max(newest, batch.newest);
         for (const kind of batch.kinds) {
@@ -261,7 +272,7 @@ export async function ingestConnection(
           }
         }
         await publishRequestsCreated(db, batch.created);
-        if (batch.created.length > 0) onRequestsStored?.(batch.created.length);
+        if (batch.created.length > 0) hooks.onRequestsStored?.(batch.created.length);
       });
       await lock.check();
       // Never beyond this moment: a message stamped in the future (a wrong clock) must not make later polls skip.

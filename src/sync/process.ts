@@ -4,9 +4,10 @@
 // flight (a slow one never holds up the others). A
 // failure puts the request back with a backoff, and after the last attempt into the error state with its reason; it
 // never blocks the others. What is written to the request is decided by the commands in src/requests/commands/.
-import DataLoader from "dataloader";
+import { groupLoader } from "../store/group-loader.ts";
 import {
   afterFailure,
+  ClaimHandoff,
   drainDue,
   renewalFailure,
   reschedule,
@@ -46,6 +47,9 @@ export const PIPELINE_QUEUE: DueQueue = {
   where: { sql: "status = 'processing'", params: [] },
   orderBy: "received_at, id",
 };
+
+/** A handoff of new requests stored claimed for the pipeline's drain in this process, with the pipeline's lease. */
+export const pipelineHandoff = (): ClaimHandoff => new ClaimHandoff(CLAIM_MS);
 
 /** Retries of a request whose PKB calls failed: 30 s doubling to an hour, up to the configured attempts. */
 const pipelineBackoff = (maxAttempts: number): BackoffPolicy => ({ baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts });
@@ -192,15 +196,12 @@ async function readRequests(db: Queryable, ids: readonly string[]): Promise<(Req
 }
 
 /**
- * Reads requests as they are started, in batches: the requests a pool starts in the same turn of the event loop (a
- * batch of results written together frees that many slots at once) are read in one statement. Nothing is cached:
- * every read is fresh.
+ * Reads requests as they are started, in batches: the requests a pool starts while a read is in flight (each request
+ * whose PKB calls are done frees a slot) are read together in one statement when it returns (`groupLoader`). Nothing
+ * is cached: every read is fresh.
  */
 export const requestReader = (db: Queryable, maxBatch = 64): ((id: string) => Promise<RequestRow | null>) => {
-  const loader = new DataLoader<string, RequestRow | null>((ids) => readRequests(db, ids), {
-    cache: false,
-    maxBatchSize: maxBatch,
-  });
+  const loader = groupLoader<string, RequestRow | null>((ids) => readRequests(db, ids), maxBatch);
   return (id) => loader.load(id);
 };
 
@@ -329,7 +330,13 @@ export const emptyProcessSummary = (): ProcessSummary => ({
  */
 export async function processDueRequests(
   deps: SyncDeps,
-  opts: { batchSize?: number; onProgress?: (outcome: ProcessOutcome) => void; signal?: AbortSignal } = {},
+  opts: {
+    batchSize?: number;
+    onProgress?: (outcome: ProcessOutcome) => void;
+    signal?: AbortSignal;
+    /** New requests a poll in this process stores claimed for this drain (`pipelineHandoff`). */
+    handoff?: ClaimHandoff;
+  } = {},
 ): Promise<ProcessSummary> {
   const summary = emptyProcessSummary();
   const writer = new ResultWriter(deps.db, (failure) =>
@@ -341,6 +348,7 @@ export async function processDueRequests(
     concurrency: deps.settings.concurrency,
     leaseMs: CLAIM_MS,
     signal: opts.signal,
+    handoff: opts.handoff,
     // A request's slot is for its PKB calls: it frees when its result goes to the writer, so the next batch gathers
     // while one is written and the write batches are not capped at the concurrency.
     work: (id, release) =>

@@ -10,10 +10,17 @@ import {
   requestsProcessed,
   syncPassDuration,
 } from "../metrics/instruments.ts";
+import type { ClaimHandoff } from "../jobs/due-work.ts";
 import { listConnections } from "../store/connections.ts";
 import type { SyncDeps } from "./deps.ts";
 import { emptySummary, ingestConnection, type IngestSummary } from "./ingest.ts";
-import { emptyProcessSummary, processDueRequests, type ProcessOutcome, type ProcessSummary } from "./process.ts";
+import {
+  emptyProcessSummary,
+  pipelineHandoff,
+  processDueRequests,
+  type ProcessOutcome,
+  type ProcessSummary,
+} from "./process.ts";
 
 export interface SyncPassSummary {
   connections: IngestSummary[];
@@ -33,6 +40,8 @@ export async function collect(
     /** Leave out connections whose last poll (by any instance) finished less than this long ago. */
     skipPolledWithinMs?: number;
     onRequestsStored?: (count: number) => void;
+    /** New requests stored claimed for this process's pipeline drain (`ClaimHandoff`). */
+    handoff?: ClaimHandoff;
   } = {},
 ): Promise<IngestSummary[]> {
   const started = Date.now();
@@ -46,7 +55,10 @@ export async function collect(
       continue;
     }
     try {
-      const s = await ingestConnection(deps, c.id, new Date(), hooks.signal, hooks.onRequestsStored);
+      const s = await ingestConnection(deps, c.id, new Date(), hooks.signal, {
+        onRequestsStored: hooks.onRequestsStored,
+        handoff: hooks.handoff,
+      });
       connections.push(s);
       countPoll(s, s.skipped === null ? "ok" : "skipped");
     } catch (err) {
@@ -126,19 +138,26 @@ export async function syncPass(
   tell(hooks.onQueued, queued);
   let polling = true;
   let wake: () => void = () => {};
-  const collecting = collect(deps, {
-    signal,
-    skipPolledWithinMs: hooks.skipPolledWithinMs,
-    onRequestsStored: (count) => {
+  // The poll stores its new requests claimed for this pass's drain, which takes them without claiming them itself.
+  const handoff = pipelineHandoff();
+  const collecting = handoff
+    .producing(() =>
+      collect(deps, {
+        signal,
+        skipPolledWithinMs: hooks.skipPolledWithinMs,
+        handoff,
+        onRequestsStored: (count) => {
+          wake();
+          queued += count;
+          tell(hooks.onQueued, queued);
+        },
+      }),
+    )
+    .finally(() => {
+      polling = false;
       wake();
-      queued += count;
-      tell(hooks.onQueued, queued);
-    },
-  }).finally(() => {
-    polling = false;
-    wake();
-    tell(hooks.onCollected);
-  });
+      tell(hooks.onCollected);
+    });
   const processed = emptyProcessSummary();
   let processingMs = 0;
   const processing = (async () => {
@@ -150,6 +169,7 @@ export async function syncPass(
       const drained = await processDueRequests(deps, {
         onProgress: counted((o) => tell(hooks.onProcessed, o)),
         signal,
+        handoff,
       });
       processingMs += Date.now() - drainStarted;
       for (const k of Object.keys(processed) as ProcessOutcome[]) processed[k] += drained[k];

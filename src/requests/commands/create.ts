@@ -1,8 +1,14 @@
 // The pipeline's step 1 on requests: a new request from a PKB message, and follow-up messages filed on a request. Run
 // inside ingest's batch transaction (src/sync/ingest.ts); it announces new requests once the batch has committed.
 import type { Queryable } from "../../store/db.ts";
-import { appendEvents, insertRequest, insertRequests, type NewRequest } from "../../store/requests.ts";
-import { systemCommandIn } from "../command.ts";
+import {
+  appendEvents,
+  insertRequest,
+  insertRequests,
+  lockRequestStates,
+  type NewRequest,
+} from "../../store/requests.ts";
+import { systemCommandIn, WriteBatch } from "../command.ts";
 import { reactToEvent } from "../processors.ts";
 import type { EventType } from "../vocabulary.ts";
 
@@ -31,8 +37,9 @@ export async function createFromMessage(
 export async function createFromMessages(
   tx: Queryable,
   rs: readonly (NewRequest & { unparseableReason?: string | null })[],
+  claimMs = 0,
 ): Promise<Map<string, string>> {
-  const ids = await insertRequests(tx, rs);
+  const ids = await insertRequests(tx, rs, claimMs);
   const events: { requestId: string; actorUserId: null; type: EventType; data: Record<string, unknown> }[] = [];
   for (const r of rs) {
     const requestId = ids.get(r.pkbMessageId);
@@ -61,4 +68,31 @@ export async function recordFollowUps(
       });
     }
   });
+}
+
+/**
+ * Files the follow-up messages of many requests, as recordFollowUps does for each in turn: the requests locked in one
+ * statement (in id order), every `follow_up_received` event in one insert (requests in the order given, each one's
+ * messages in theirs), then the processors' reactions. A request that no longer exists is left out, as one at a time.
+ */
+export async function recordFollowUpsMany(
+  tx: Queryable,
+  byRequest: ReadonlyMap<string, readonly { pkbMessageId: string; fromPatient?: boolean }[]>,
+): Promise<void> {
+  const ids = [...byRequest].filter(([, messages]) => messages.length > 0).map(([id]) => id);
+  if (ids.length === 0) return;
+  const states = await lockRequestStates(tx, ids);
+  const batch = new WriteBatch(tx);
+  for (const id of ids) {
+    const state = states.get(id);
+    if (!state) continue;
+    const w = batch.writer(state);
+    for (const m of byRequest.get(id)!) {
+      await w.event("follow_up_received", {
+        pkbMessageId: m.pkbMessageId,
+        ...(m.fromPatient !== undefined ? { fromPatient: m.fromPatient } : {}),
+      });
+    }
+  }
+  await batch.flush();
 }
