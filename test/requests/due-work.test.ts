@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   afterFailure,
   backoffDelayMs,
+  ClaimHandoff,
   claimDue,
   drainDue,
   renewalFailure,
@@ -286,6 +287,50 @@ describe.each(engines)("due work on $name", (engine) => {
     );
     expect(remaining?.left).toBe(0);
     expect(ids).toHaveLength(10);
+  });
+
+  it("works rows handed over claimed without claiming them, stays open while their producer runs, then ends", async () => {
+    const handoff = new ClaimHandoff(60_000);
+    expect(handoff.claimMs()).toBe(0); // no drain to take them: new rows are stored due
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let produced!: () => void;
+    const producer = handoff.producing(() => new Promise<void>((r) => (produced = r)));
+    const worked: string[] = [];
+    const drain = drainDue(t.db, queue("m"), {
+      batchSize: 2,
+      concurrency: 1,
+      leaseMs: 60_000,
+      handoff,
+      work: async (id) => {
+        await gate;
+        worked.push(id);
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+    });
+    // Nothing is due, yet the drain stays open for the producer's rows, and wants them claimed.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handoff.claimMs()).toBe(60_000);
+    // Stored claimed (due a lease ahead): no claim of the drain's could take them.
+    const first = await seed(t.db, Array.from({ length: 5 }, () => ({ kind: "m", dueInMs: 60_000 })));
+    expect(handoff.offer(first)).toEqual([]);
+    // One in its slot, four waiting: room for 2 claims (batchSize 2) = 4 is used up, new rows would be stored due.
+    expect(handoff.claimMs()).toBe(0);
+    open();
+    for (let i = 0; worked.length < 5; i++) {
+      if (i > 400) throw new Error(`only ${worked.length} handed rows worked`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const second = await seed(t.db, [{ kind: "m", dueInMs: 60_000 }]);
+    expect(handoff.offer(second)).toEqual([]);
+    produced();
+    await producer;
+    await drain;
+    expect(worked.sort()).toEqual([...first, ...second].sort());
+    // The drain has ended: rows offered now are returned, to be given back by their producer.
+    expect(handoff.claimMs()).toBe(0);
+    expect(handoff.offer(["1"])).toEqual(["1"]);
   });
 
   it("works rows that become due while it runs, and on abort finishes those in flight and gives back the rest", async () => {
