@@ -171,6 +171,8 @@ export function renewalFailure(error: unknown): { code?: string; error: string }
  * stored due, and claimed as usual.
  */
 const HANDOFF_ROOM = 2;
+/** How often a drain kept open by a handoff's producer, with nothing to do, looks for rows that became due. */
+const HANDOFF_RECHECK_MS = 1_000;
 
 /** A drain taking rows from a handoff: how many more it wants, and where they go. */
 interface HandoffReceiver {
@@ -393,7 +395,10 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
         continue;
       }
       if (inFlight.size === 0 && waiting.length === 0 && !opts.handoff?.open) break;
+      // Kept open for a producer's rows: claim again now and then, for rows that became due meanwhile (retries).
+      const recheck = opts.handoff?.open ? setTimeout(() => ((dry = false), wake()), HANDOFF_RECHECK_MS) : undefined;
       await new Promise<void>((resolve) => (wake = resolve));
+      clearTimeout(recheck);
       wake = () => undefined;
     }
     await Promise.all(inFlight);

@@ -14,7 +14,7 @@
 import type { Logger } from "../log.ts";
 import type { SyncDeps } from "../sync/deps.ts";
 import type { IngestSummary } from "../sync/ingest.ts";
-import { emptyProcessSummary, type ProcessSummary } from "../sync/process.ts";
+import { emptyProcessSummary, pipelineHandoff, type ProcessSummary } from "../sync/process.ts";
 import { collect, processDue, type SyncPassSummary } from "../sync/run.ts";
 import { runRequestWork } from "./request-work.ts";
 
@@ -105,11 +105,14 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
     timers[which].unref();
   };
 
+  // A poll stores its new requests claimed for the processing loop's drain while one runs with room for them (it
+  // then stays open until the poll ends), so they are worked without being claimed again.
+  const handoff = pipelineHandoff();
   const processing: Serial<ProcessSummary> = serial(
     async () => {
       const started = Date.now();
       try {
-        const processed = await processDue(deps, { signal: abort.signal });
+        const processed = await processDue(deps, { signal: abort.signal, handoff });
         try {
           await runRequestWork({ db: deps.db, sync: deps, logger, now: () => new Date() }, { signal: abort.signal });
         } catch (err) {
@@ -139,13 +142,16 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
     async (scheduled) => {
       const started = Date.now();
       try {
-        const connections = await collect(deps, {
-          signal: abort.signal,
-          // A scheduled poll leaves to others what they just polled; one asked for (runNow, wake) polls everything.
-          ...(scheduled && intervalMs > 0 ? { skipPolledWithinMs: intervalMs * 0.8 } : {}),
-          // Processing starts on what a poll stores at once, even while the poll goes on (a long first poll).
-          onRequestsStored: () => void processing.fresh(),
-        });
+        const connections = await handoff.producing(() =>
+          collect(deps, {
+            signal: abort.signal,
+            // A scheduled poll leaves to others what they just polled; one asked for (runNow, wake) polls everything.
+            ...(scheduled && intervalMs > 0 ? { skipPolledWithinMs: intervalMs * 0.8 } : {}),
+            handoff,
+            // Processing starts on what a poll stores at once, even while the poll goes on (a long first poll).
+            onRequestsStored: () => void processing.fresh(),
+          }),
+        );
         contended = connections.some((c) => c.skipped === "leased elsewhere");
         lastPoll = { at: new Date(), connections, durationMs: Date.now() - started, error: null };
         const newRequests = connections.reduce((n, c) => n + c.newRequests, 0);

@@ -76,9 +76,16 @@ export async function collect(
  * Works every due request (those stored while it runs included) until none is due, then sends the alerts a webhook
  * could not take earlier: the server's processing loop (`syncPass` has its own, beside the poll).
  */
-export async function processDue(deps: SyncDeps, opts: { signal?: AbortSignal } = {}): Promise<ProcessSummary> {
+export async function processDue(
+  deps: SyncDeps,
+  opts: { signal?: AbortSignal; handoff?: ClaimHandoff } = {},
+): Promise<ProcessSummary> {
   const started = Date.now();
-  const processed = await processDueRequests(deps, { onProgress: counted(), signal: opts.signal });
+  const processed = await processDueRequests(deps, {
+    onProgress: counted(),
+    signal: opts.signal,
+    handoff: opts.handoff,
+  });
   await deps.alerts.flush(); // alerts a webhook could not take earlier are tried again
   syncPassDuration.observe({ phase: "process" }, (Date.now() - started) / 1000);
   return processed;
