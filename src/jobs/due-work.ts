@@ -14,7 +14,9 @@
 //   state (the pipeline: status error with its history rows; request_work: gave_up_at and the reason).
 // - `drainDue` runs the whole loop as a continuous pool: `concurrency` rows in flight at all times while rows are due,
 //   a freed slot filled at once from rows claimed ahead, until nothing is due, the signal aborts, or the rows keep
-//   reporting a pause (e.g. PKB cannot be reached by any connection). Rows claimed but not started are given back.
+//   reporting a pause (e.g. PKB cannot be reached by any connection). Rows claimed but not started are given back. A
+//   row's work may `release` its slot early (it only waits for a batch write); a `ClaimHandoff` gives the drain rows
+//   a producer in the same process stored already claimed, so it need not claim them.
 import type { Db, Queryable } from "../store/db.ts";
 import { errorFirstLine } from "../store/pg-errors.ts";
 
@@ -184,22 +186,47 @@ interface HandoffReceiver {
 /**
  * Rows a producer in this process stores already claimed for a drain in the same process, so the drain need not claim
  * them (a claim is a transaction and an UPDATE of every row: the pipeline's claims were ~15% of its statements and
- * ~12% of PostgreSQL's time). The producer (a poll) marks itself `producing` while it runs, which keeps the attached
- * drain open when it runs out of work; before each batch it asks `claimMs()`: the lease to store the new rows with
- * (their due time that far ahead) when a drain is attached with room for them, else 0 (stored due now, claimed as
- * usual). After the commit it `offer`s them: the drain takes them into its claimed rows, whose lease it renews; any it
- * no longer takes (it has stopped) are returned, to be given back (`releaseClaims`). If the process dies, the rows are
- * due when the lease runs out, as any claimed row is.
+ * ~12% of PostgreSQL's time). Before each batch the producer (a poll) asks `claimMs()`: the lease to store the new rows
+ * with (their due time that far ahead) when a drain is attached with room for them, else 0 (stored due now, claimed
+ * as usual). After the commit it `offer`s the rows stored claimed: the drain takes them into its claimed rows, whose
+ * lease it renews; any it no longer takes (it has stopped) are returned, to be given back (`releaseClaims`), and it
+ * tells `storedDue()` of rows stored (or given back) due. If the process dies, the rows are due when the lease runs
+ * out, as any claimed row is.
+ *
+ * Order: rows are worked in the order they were stored, as claims take them (oldest due first). Once rows have been
+ * stored due, nothing more is handed over until a claim that started after them has found every due row: rows stored
+ * later never overtake them. A producer run with `producing` keeps the drain open while it runs (`npm run sync`'s
+ * pass), so its batches keep being handed over when the drain has caught up between them.
  */
 export class ClaimHandoff {
   private receiver: HandoffReceiver | null = null;
   private producers = 0;
+  /** Rows stored due wait for a claim: hand nothing over until one started after `dueMark` has found them all. */
+  private dueWaiting = false;
+  private dueMark = 0;
+  private seq = 0;
 
   constructor(readonly leaseMs: number) {}
 
   /** The lease to store the next batch of new rows with: `leaseMs` while a drain is attached and has room, else 0. */
   claimMs(): number {
-    return this.receiver !== null && this.receiver.room() > 0 ? this.leaseMs : 0;
+    return this.receiver !== null && this.receiver.room() > 0 && !this.dueWaiting ? this.leaseMs : 0;
+  }
+
+  /** Rows were stored due (or given back): until the drain's claims have taken them, nothing is handed over. */
+  storedDue(): void {
+    this.dueWaiting = true;
+    this.dueMark = ++this.seq;
+  }
+
+  /** @internal The drain, before a claim: the mark to give `caughtUp` if the claim finds every due row. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /** @internal The drain's claim started at `mark` found every due row (fewer than it asked for). */
+  caughtUp(mark: number): void {
+    if (mark >= this.dueMark) this.dueWaiting = false;
   }
 
   /** Gives rows stored with `claimMs()` to the drain; returns the ones it no longer takes (give them back). */
@@ -329,17 +356,8 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
   );
   renewal.unref();
 
-  // Rows handed over take the place of a claim: they count against the rows claimed ahead.
-  const detach = opts.handoff?.attach({
-    room: () => Math.max(0, HANDOFF_ROOM * opts.batchSize - waiting.length),
-    take: (ids) => {
-      waiting.push(...ids);
-      wake();
-    },
-    wake: () => wake(),
-  });
-
   const start = (id: string): void => {
+    if (held.has(id)) return; // already in flight (handed over, then claimed too once its lease had run out)
     held.add(id);
     active++;
     let holdsSlot = true;
@@ -373,7 +391,17 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
     inFlight.add(p);
   };
 
+  let detach: (() => void) | undefined;
   try {
+    // Rows handed over take the place of a claim: they count against the rows claimed ahead.
+    detach = opts.handoff?.attach({
+      room: () => Math.max(0, HANDOFF_ROOM * opts.batchSize - waiting.length),
+      take: (ids) => {
+        waiting.push(...ids);
+        wake();
+      },
+      wake: () => wake(),
+    });
     for (;;) {
       if (stop || opts.signal?.aborted) break;
       while (active < concurrency && inFlight.size < maxUnfinished && waiting.length > 0) start(waiting.shift()!);
@@ -381,6 +409,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
       if (!dry && waiting.length <= ahead / 2 && room > 0) {
         const limit = Math.min(opts.batchSize, room);
         let ids: string[];
+        const mark = opts.handoff?.mark() ?? 0;
         try {
           ids = await claimDue(db, q, { limit, leaseMs: opts.leaseMs });
         } catch (error) {
@@ -388,6 +417,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
           break;
         }
         dry = ids.length < limit;
+        if (dry) opts.handoff?.caughtUp(mark);
         waiting.push(...ids);
         // Nothing due, nothing running and nothing claimed ahead: done. (The rows in flight may have finished during
         // the claim; rows claimed ahead before it are then still waiting, and are worked, not given back.)
@@ -401,9 +431,11 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
       clearTimeout(recheck);
       wake = () => undefined;
     }
+    // No more rows are taken: rows offered from now on are given back by their producer.
+    detach?.();
     await Promise.all(inFlight);
   } finally {
-    detach?.(); // rows offered from now on are given back by their producer
+    detach?.();
     clearInterval(renewal);
     await lastRenewal;
     opts.signal?.removeEventListener("abort", onAbort);

@@ -105,8 +105,8 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
     timers[which].unref();
   };
 
-  // A poll stores its new requests claimed for the processing loop's drain while one runs with room for them (it
-  // then stays open until the poll ends), so they are worked without being claimed again.
+  // A poll stores its new requests claimed for the processing loop's drain while one runs with room for them, so they
+  // are worked without being claimed. The drain is not kept open for the poll: the loops never wait for each other.
   const handoff = pipelineHandoff();
   const processing: Serial<ProcessSummary> = serial(
     async () => {
@@ -142,16 +142,14 @@ export function startPoller(deps: SyncDeps, intervalMs: number, logger: Logger):
     async (scheduled) => {
       const started = Date.now();
       try {
-        const connections = await handoff.producing(() =>
-          collect(deps, {
-            signal: abort.signal,
-            // A scheduled poll leaves to others what they just polled; one asked for (runNow, wake) polls everything.
-            ...(scheduled && intervalMs > 0 ? { skipPolledWithinMs: intervalMs * 0.8 } : {}),
-            handoff,
-            // Processing starts on what a poll stores at once, even while the poll goes on (a long first poll).
-            onRequestsStored: () => void processing.fresh(),
-          }),
-        );
+        const connections = await collect(deps, {
+          signal: abort.signal,
+          // A scheduled poll leaves to others what they just polled; one asked for (runNow, wake) polls everything.
+          ...(scheduled && intervalMs > 0 ? { skipPolledWithinMs: intervalMs * 0.8 } : {}),
+          handoff,
+          // Processing starts on what a poll stores at once, even while the poll goes on (a long first poll).
+          onRequestsStored: () => void processing.fresh(),
+        });
         contended = connections.some((c) => c.skipped === "leased elsewhere");
         lastPoll = { at: new Date(), connections, durationMs: Date.now() - started, error: null };
         const newRequests = connections.reduce((n, c) => n + c.newRequests, 0);

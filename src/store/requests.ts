@@ -65,8 +65,9 @@ export async function insertRequest(tx: Queryable, r: NewRequest): Promise<strin
 
 /**
  * Inserts the requests for many messages in one statement, due for the pipeline now, or `claimMs` from now when they
- * are stored claimed for this process's pipeline (`ClaimHandoff`); returns the new request's id per message id (a
- * message that already has a request is left out).
+ * are stored claimed for this process's pipeline (`ClaimHandoff`: from the statement's clock, not the transaction's
+ * start, so a slow batch does not shorten the lease); returns the new request's id per message id (a message that
+ * already has a request is left out).
  */
 export async function insertRequests(
   tx: Queryable,
@@ -77,7 +78,9 @@ export async function insertRequests(
   const rows = await tx.query<{ id: string; pkb_message_id: string }>(
     `INSERT INTO appointment_requests (pkb_message_id, conversation_id, received_at, type, parse_status,
        requested_start, requested_subject, patient_note, pkb_team_name, patient_pkb_id, next_attempt_at)
-     SELECT r.*, now() + make_interval(secs => $11::double precision / 1000) FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+     SELECT r.*, CASE WHEN $11::double precision > 0
+                      THEN clock_timestamp() + make_interval(secs => $11::double precision / 1000) ELSE now() END
+     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
        $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[])
        AS r(pkb_message_id, conversation_id, received_at, type, parse_status, requested_start, requested_subject,
             patient_note, pkb_team_name, patient_pkb_id)

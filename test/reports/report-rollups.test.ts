@@ -194,7 +194,8 @@ describe.each(engines)("report rollups on $name", (engine) => {
   });
 
   it("follow one statement that changes many requests in different ways (the pipeline's batch write)", async () => {
-    // Every request is updated: two move team, one changes status, one its match, one its received day, the rest
+    // Every request is updated: three move team (r1 and r9, in Bravo since the transfer above, with moves into and out
+    // of done in their history; r4 from Bravo), one changes status, one its match, one its received day, the rest
     // nothing counted. (The rollups' triggers run once per statement: migration 0026.)
     await t.db.query(
       `UPDATE appointment_requests SET
@@ -203,7 +204,22 @@ describe.each(engines)("report rollups on $name", (engine) => {
          match_state = CASE WHEN id = $4::uuid THEN 'review' ELSE match_state END,
          received_at = CASE WHEN id = $5::uuid THEN received_at - interval '1 day' ELSE received_at END,
          updated_at = updated_at`,
-      [[s.ids.r4, s.ids.r7], s.bravo, s.ids.r8, s.ids.r2, s.ids.r6],
+      [[s.ids.r1, s.ids.r9, s.ids.r4], s.alpha, s.ids.r8, s.ids.r6, s.ids.r7],
+    );
+    await expectRollupsMatch(t.db);
+    // Many new requests in one statement (as a poll's batch is stored), of several days, teams and types.
+    await t.db.query(
+      `INSERT INTO pkb_messages
+       SELECT (jsonb_populate_record(m, jsonb_build_object('pkb_message_id', m.pkb_message_id || '-again',
+         'request_id', null))).*
+       FROM pkb_messages m WHERE m.pkb_message_id IN (SELECT pkb_message_id FROM appointment_requests)`,
+    );
+    await t.db.query(
+      `INSERT INTO appointment_requests (pkb_message_id, conversation_id, received_at, type, parse_status, status,
+         match_state, team_id, appointment_specialty_code, appointment_specialty_display, patient_note)
+       SELECT pkb_message_id || '-again', conversation_id, received_at + interval '5 hours', type, parse_status,
+         status, match_state, team_id, appointment_specialty_code, appointment_specialty_display, patient_note
+       FROM appointment_requests`,
     );
     await expectRollupsMatch(t.db);
     await compactReportRollups(t.db);

@@ -313,9 +313,12 @@ describe.each(engines)("due work on $name", (engine) => {
     await new Promise((r) => setTimeout(r, 100));
     expect(handoff.claimMs()).toBe(60_000);
     // Stored claimed (due a lease ahead): no claim of the drain's could take them.
-    const first = await seed(t.db, Array.from({ length: 5 }, () => ({ kind: "m", dueInMs: 60_000 })));
+    const first = await seed(
+      t.db,
+      Array.from({ length: 5 }, () => ({ kind: "m", dueInMs: 60_000 })),
+    );
     expect(handoff.offer(first)).toEqual([]);
-    // One in its slot, four waiting: room for 2 claims (batchSize 2) = 4 is used up, new rows would be stored due.
+    // Five rows waiting beyond the room of 2 claims (batchSize 2): new rows would now be stored due.
     expect(handoff.claimMs()).toBe(0);
     open();
     for (let i = 0; worked.length < 5; i++) {
@@ -331,6 +334,48 @@ describe.each(engines)("due work on $name", (engine) => {
     // The drain has ended: rows offered now are returned, to be given back by their producer.
     expect(handoff.claimMs()).toBe(0);
     expect(handoff.offer(["1"])).toEqual(["1"]);
+  });
+
+  it("hands nothing over while rows stored due wait for a claim: rows stored later never overtake them", async () => {
+    const handoff = new ClaimHandoff(60_000);
+    let produced!: () => void;
+    const producer = handoff.producing(() => new Promise<void>((r) => (produced = r)));
+    const worked: string[] = [];
+    const drain = drainDue(t.db, queue("n"), {
+      batchSize: 2,
+      concurrency: 1,
+      leaseMs: 60_000,
+      handoff,
+      work: async (id) => {
+        worked.push(id);
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+    });
+    const until = async (what: string, probe: () => boolean): Promise<void> => {
+      for (let i = 0; !probe(); i++) {
+        if (i > 500) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await until("the drain to take handed rows", () => handoff.claimMs() > 0);
+    // A batch stored due (the drain had no room for it), told after its commit: the next batch is stored due too.
+    const due = await seed(t.db, [
+      { kind: "n", dueInMs: -2_000 },
+      { kind: "n", dueInMs: -1_000 },
+    ]);
+    handoff.storedDue();
+    expect(handoff.claimMs()).toBe(0);
+    // The drain, kept open for its producer, claims them; once a claim has found every due row, handing resumes.
+    await until("the due rows to be worked", () => worked.length === 2);
+    await until("handing over to resume", () => handoff.claimMs() > 0);
+    const later = await seed(t.db, [{ kind: "n", dueInMs: 60_000 }]);
+    expect(handoff.offer(later)).toEqual([]);
+    await until("the handed row to be worked", () => worked.length === 3);
+    produced();
+    await producer;
+    await drain;
+    expect(worked).toEqual([...due, ...later]);
   });
 
   it("works rows that become due while it runs, and on abort finishes those in flight and gives back the rest", async () => {

@@ -146,7 +146,7 @@ CREATE TRIGGER appointment_requests_report_insert AFTER INSERT ON appointment_re
   REFERENCING NEW TABLE AS inserted_rows
   FOR EACH STATEMENT EXECUTE FUNCTION appointment_requests_report_inserted();
 -- Per statement, a trigger cannot name its columns (UPDATE OF) and keep transition tables: it runs for every UPDATE of
--- the table, and one that changed nothing counted (a claim's lease, a snooze's note) appends nothing.
+-- the table, and one that changed nothing counted (a claim's lease, a renewal, a wake) appends nothing.
 CREATE TRIGGER appointment_requests_report_update AFTER UPDATE ON appointment_requests
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION appointment_requests_report_updated();
