@@ -130,6 +130,16 @@ export async function reschedule(
   await db.query(`UPDATE ${q.table} SET ${sets.join(", ")} WHERE ${where}`, params);
 }
 
+/** Whether any row is due (not locking: rows other transactions hold count too). */
+async function anyDue(db: Queryable, q: DueQueue): Promise<boolean> {
+  const extra = q.where ? ` AND (${q.where.sql})` : "";
+  const [row] = await db.query<{ due: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${q.table} WHERE ${q.due} <= now()${extra}) AS due`,
+    q.where?.params ?? [],
+  );
+  return row?.due ?? false;
+}
+
 /**
  * Gives claimed rows that were never worked back to the queue: due again now (their claim lease would otherwise hide
  * them until it runs out). Only rows still carrying this worker's lease are touched (due after now).
@@ -201,10 +211,16 @@ interface HandoffReceiver {
 export class ClaimHandoff {
   private receiver: HandoffReceiver | null = null;
   private producers = 0;
-  /** Rows stored due wait for a claim: hand nothing over until one started after `dueMark` has found them all. */
-  private dueWaiting = false;
+  /**
+   * Rows stored due wait for a claim: hand nothing over until one started after `dueMark` has found them all. True at
+   * first: rows may be due already (a backlog from before a restart, another instance's, leases run out).
+   */
+  private dueWaiting = true;
   private dueMark = 0;
   private seq = 0;
+  private looked: () => void = () => {};
+  /** Resolves once an attached drain's first claim has come back: it knows then whether rows are due. */
+  readonly ready = new Promise<void>((resolve) => (this.looked = resolve));
 
   constructor(readonly leaseMs: number) {}
 
@@ -217,6 +233,12 @@ export class ClaimHandoff {
   storedDue(): void {
     this.dueWaiting = true;
     this.dueMark = ++this.seq;
+    this.receiver?.wake(); // an idle drain claims them now
+  }
+
+  /** @internal Whether rows stored due may still wait for a claim (the drain then checks before `caughtUp`). */
+  get waitingForDue(): boolean {
+    return this.dueWaiting;
   }
 
   /** @internal The drain, before a claim: the mark to give `caughtUp` if the claim finds every due row. */
@@ -224,9 +246,14 @@ export class ClaimHandoff {
     return this.seq;
   }
 
-  /** @internal The drain's claim started at `mark` found every due row (fewer than it asked for). */
+  /** @internal The drain's claim started at `mark` found every due row (fewer than it asked for, and none left). */
   caughtUp(mark: number): void {
     if (mark >= this.dueMark) this.dueWaiting = false;
+  }
+
+  /** @internal The drain's claim came back (whatever it found). */
+  claimed(): void {
+    this.looked();
   }
 
   /** Gives rows stored with `claimMs()` to the drain; returns the ones it no longer takes (give them back). */
@@ -400,7 +427,10 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
         waiting.push(...ids);
         wake();
       },
-      wake: () => wake(),
+      wake: () => {
+        dry = false;
+        wake();
+      },
     });
     for (;;) {
       if (stop || opts.signal?.aborted) break;
@@ -417,7 +447,19 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
           break;
         }
         dry = ids.length < limit;
-        if (dry) opts.handoff?.caughtUp(mark);
+        // Caught up only if no due row is left: a short claim also skips rows locked elsewhere (SKIP LOCKED).
+        if (dry && opts.handoff?.waitingForDue) {
+          let left: boolean;
+          try {
+            left = await anyDue(db, q);
+          } catch (error) {
+            failure ??= { error };
+            waiting.push(...ids);
+            break;
+          }
+          if (!left) opts.handoff.caughtUp(mark);
+        }
+        opts.handoff?.claimed();
         waiting.push(...ids);
         // Nothing due, nothing running and nothing claimed ahead: done. (The rows in flight may have finished during
         // the claim; rows claimed ahead before it are then still waiting, and are worked, not given back.)
@@ -440,9 +482,11 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
     await lastRenewal;
     opts.signal?.removeEventListener("abort", onAbort);
     // Claimed but never started (stopped, aborted, failed): due again now rather than after the claim lease.
-    await releaseClaims(db, q, waiting.splice(0)).catch((error: unknown) => {
+    const givenBack = waiting.splice(0);
+    await releaseClaims(db, q, givenBack).catch((error: unknown) => {
       failure ??= { error };
     });
+    if (givenBack.length > 0) opts.handoff?.storedDue(); // later rows must not overtake them
   }
   if (failure) throw failure.error;
 }

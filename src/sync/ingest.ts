@@ -260,8 +260,11 @@ export async function ingestConnection(
         // Handed to the drain at once; any it no longer takes (it has stopped) are due now rather than after the lease.
         // New requests stored (or given back) due are claimed first: later ones are not handed over until then.
         const unclaimed = hooks.handoff?.offer(batch.claimed) ?? [];
-        if (unclaimed.length > 0) await releaseClaims(db, PIPELINE_QUEUE, unclaimed);
-        if (unclaimed.length > 0 || batch.created.length > batch.claimed.length) hooks.handoff?.storedDue();
+        try {
+          if (unclaimed.length > 0) await releaseClaims(db, PIPELINE_QUEUE, unclaimed);
+        } finally {
+          if (unclaimed.length > 0 || batch.created.length > batch.claimed.length) hooks.handoff?.storedDue();
+        }
         summary.fetched += batch.read;
         newest = Math.max(newest, batch.newest);
         for (const kind of batch.kinds) {

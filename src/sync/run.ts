@@ -146,10 +146,15 @@ export async function syncPass(
   let polling = true;
   let wake: () => void = () => {};
   // The poll stores its new requests claimed for this pass's drain, which takes them without claiming them itself.
+  // It starts once the drain has looked at what is already due (or processing has ended), so that its first batch
+  // can be handed over too.
   const handoff = pipelineHandoff();
+  let processingEnded: () => void = () => {};
+  const ended = new Promise<void>((resolve) => (processingEnded = resolve));
   const collecting = handoff
-    .producing(() =>
-      collect(deps, {
+    .producing(async () => {
+      await Promise.race([handoff.ready, ended]);
+      return collect(deps, {
         signal,
         skipPolledWithinMs: hooks.skipPolledWithinMs,
         handoff,
@@ -158,8 +163,8 @@ export async function syncPass(
           queued += count;
           tell(hooks.onQueued, queued);
         },
-      }),
-    )
+      });
+    })
     .finally(() => {
       polling = false;
       wake();
@@ -184,10 +189,12 @@ export async function syncPass(
       if (pollEnded || signal.aborted) return;
       await stored;
     }
-  })().catch((error: unknown) => {
-    failed.abort(); // the poll stops at its next batch: what it stored stays, for the next pass
-    throw error;
-  });
+  })()
+    .catch((error: unknown) => {
+      failed.abort(); // the poll stops at its next batch: what it stored stays, for the next pass
+      throw error;
+    })
+    .finally(() => processingEnded());
   // Both halves finish before the pass returns or throws: processing never goes on behind its caller's back.
   const [polled, worked] = await Promise.allSettled([collecting, processing]);
   if (worked.status === "rejected") throw worked.reason;
