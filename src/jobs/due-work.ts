@@ -203,10 +203,11 @@ interface HandoffReceiver {
  * tells `storedDue()` of rows stored (or given back) due. If the process dies, the rows are due when the lease runs
  * out, as any claimed row is.
  *
- * Order: rows are worked in the order they were stored, as claims take them (oldest due first). Once rows have been
- * stored due, nothing more is handed over until a claim that started after them has found every due row: rows stored
- * later never overtake them. A producer run with `producing` keeps the drain open while it runs (`npm run sync`'s
- * pass), so its batches keep being handed over when the drain has caught up between them.
+ * Order: rows are started in the order they were stored, as claims would take them (oldest due first). Rows are
+ * assumed due until the drain's first claim has come back (`ready`), and once rows have been stored or given back due
+ * (`storedDue`), nothing is handed over until a claim that started after them came back short and a look that locks
+ * nothing finds no due row left: rows stored later never overtake them. A producer run with `producing` keeps the
+ * drain open while it runs (`npm run sync`'s pass), so its batches keep being handed over once it has caught up.
  */
 export class ClaimHandoff {
   private receiver: HandoffReceiver | null = null;

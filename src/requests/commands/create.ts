@@ -59,21 +59,13 @@ export async function recordFollowUps(
   requestId: string,
   messages: readonly { pkbMessageId: string; fromPatient?: boolean }[],
 ): Promise<void> {
-  if (messages.length === 0) return;
-  await systemCommandIn(tx, requestId, async (w) => {
-    for (const m of messages) {
-      await w.event("follow_up_received", {
-        pkbMessageId: m.pkbMessageId,
-        ...(m.fromPatient !== undefined ? { fromPatient: m.fromPatient } : {}),
-      });
-    }
-  });
+  await recordFollowUpsMany(tx, new Map([[requestId, messages]]));
 }
 
 /**
- * Files the follow-up messages of many requests, as recordFollowUps does for each in turn: the requests locked in one
- * statement (in id order), every `follow_up_received` event in one insert (requests in the order given, each one's
- * messages in theirs), then the processors' reactions. A request that no longer exists is left out, as one at a time.
+ * Files the follow-up messages of many requests: the requests locked in one statement (in id order), every
+ * `follow_up_received` event in one insert (requests in the order given, each one's messages in theirs), then the
+ * processors' reactions. A request that no longer exists is left out.
  */
 export async function recordFollowUpsMany(
   tx: Queryable,
