@@ -9,7 +9,7 @@
 //   message that still cannot be stored or filed is set aside in the error queue while the rest of the batch is stored.
 import { DateTime } from "luxon";
 import { publishRequestsCreated } from "../events/publish.ts";
-import { releaseClaims, type ClaimHandoff } from "../jobs/due-work.ts";
+import { HANDOFF_WAIT_MS, releaseClaims, type ClaimHandoff } from "../jobs/due-work.ts";
 import type { MalformedItem } from "../pkb/rest.ts";
 import type { PkbConversation } from "../pkb/schemas.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
@@ -255,6 +255,8 @@ export async function ingestConnection(
       await deps.rest.streamMessagesAfter(connectionId, summary.since, async (conversations, malformed) => {
         // Stopping mid-response is safe: what is stored stays, the cursor has not moved, the next poll re-reads.
         signal?.throwIfAborted();
+        // Ahead of a busy drain: a moment for its room, so these rows are handed over rather than stored due.
+        await hooks.handoff?.roomFor(HANDOFF_WAIT_MS);
         await lock.check(); // another instance may have taken over if this one lost its lock
         const batch = await storeBatch(deps, connectionId, conversations, malformed, hooks.handoff?.claimMs());
         // Handed to the drain at once; any it no longer takes (it has stopped) are due now rather than after the lease.

@@ -336,6 +336,106 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(handoff.offer(["1"])).toEqual(["1"]);
   });
 
+  it("lets a producer ahead of a full drain wait for its room, no longer than asked, so its rows are handed over", async () => {
+    const handoff = new ClaimHandoff(60_000);
+    await handoff.roomFor(10_000); // no drain: at once
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let produced!: () => void;
+    const producer = handoff.producing(() => new Promise<void>((r) => (produced = r)));
+    const worked: string[] = [];
+    const drain = drainDue(t.db, queue("w"), {
+      batchSize: 2,
+      concurrency: 1,
+      leaseMs: 60_000,
+      handoff,
+      work: async (id) => {
+        await gate;
+        worked.push(id);
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+    });
+    for (let i = 0; handoff.claimMs() === 0; i++) {
+      if (i > 500) throw new Error("the drain never took handed rows");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await handoff.roomFor(10_000); // room: at once
+    const first = await seed(
+      t.db,
+      Array.from({ length: 5 }, () => ({ kind: "w", dueInMs: 60_000 })),
+    );
+    expect(handoff.offer(first)).toEqual([]);
+    expect(handoff.claimMs()).toBe(0); // full: one row started (held at the gate), four held beyond a room of 2 claims
+    // The drain makes no room (its row is stuck): the producer goes on after the time it gave.
+    let started = performance.now();
+    await handoff.roomFor(150);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(handoff.claimMs()).toBe(0);
+    // The drain starts its rows: the waiting producer goes on as soon as there is room, long before its limit.
+    let waited = false;
+    started = performance.now();
+    const waiting = handoff.roomFor(20_000).then(() => (waited = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waited).toBe(false);
+    open();
+    await waiting;
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(handoff.claimMs()).toBe(60_000);
+    const second = await seed(t.db, [{ kind: "w", dueInMs: 60_000 }]);
+    expect(handoff.offer(second)).toEqual([]);
+    produced();
+    await producer;
+    await drain;
+    expect(worked).toEqual([...first, ...second]);
+    // Rows stored due, or the drain gone, end a wait at once.
+    await handoff.roomFor(10_000);
+  });
+
+  it("ends a producer's wait for room at once when rows are stored due or the drain ends", async () => {
+    const handoff = new ClaimHandoff(60_000);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let produced!: () => void;
+    const producer = handoff.producing(() => new Promise<void>((r) => (produced = r)));
+    const drain = drainDue(t.db, queue("x"), {
+      batchSize: 1,
+      concurrency: 1,
+      leaseMs: 60_000,
+      handoff,
+      work: async (id) => {
+        await gate;
+        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+        return "done";
+      },
+    });
+    for (let i = 0; handoff.claimMs() === 0; i++) {
+      if (i > 500) throw new Error("the drain never took handed rows");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(
+      handoff.offer(
+        await seed(
+          t.db,
+          Array.from({ length: 4 }, () => ({ kind: "x", dueInMs: 60_000 })),
+        ),
+      ),
+    ).toEqual([]);
+    expect(handoff.claimMs()).toBe(0);
+    let started = performance.now();
+    const stored = handoff.roomFor(20_000);
+    handoff.storedDue(); // a batch stored due: nothing is handed over until a claim has found it
+    await stored;
+    expect(performance.now() - started).toBeLessThan(5_000);
+    open();
+    produced();
+    await producer;
+    await drain;
+    started = performance.now();
+    await handoff.roomFor(20_000); // no drain
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it("hands nothing over while rows stored due wait for a claim: rows stored later never overtake them", async () => {
     const handoff = new ClaimHandoff(60_000);
     let produced!: () => void;
