@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { PACKAGE_ROOT } from "../src/paths.ts";
 
 /** A free TCP port on the loopback interface. */
 async function freePort(): Promise<number> {
@@ -25,16 +24,19 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-/** Starts the emulator with `size` requests (seed 11, anchored at today's UTC midnight) and `latencyMs` per call. */
-export async function startEmulator(opts: { size: number; latencyMs?: number }): Promise<Emulator> {
+/**
+ * Starts the emulator with `size` requests (seed 11, anchored at today's UTC midnight) and `latencyMs` per call, from
+ * the checkout at `root` (the bench's own: a baseline revision's code is measured against today's emulator).
+ */
+export async function startEmulator(opts: { size: number; latencyMs?: number; root: string }): Promise<Emulator> {
   const port = await freePort();
   const now = new Date();
   const anchor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(PACKAGE_ROOT, "sandbox/src/main.ts")],
+    ["--import", "tsx", path.join(opts.root, "sandbox/src/main.ts")],
     {
-      cwd: PACKAGE_ROOT,
+      cwd: opts.root,
       env: {
         // eslint-disable-next-line no-restricted-properties -- the child needs the PATH the bench was started with
         PATH: process.env.PATH,

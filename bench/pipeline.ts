@@ -34,6 +34,10 @@ export interface PipelineCase {
   mode?: "pass" | "server";
   /** Print where the statements go (per request, by statement text) on stderr: `npm run bench -- --statements`. */
   statements?: boolean;
+  /** The checkout whose emulator serves the case (default: the working directory, as `npm run bench` runs cases). */
+  emulatorRoot?: string;
+  /** Set by `npm run bench -- --baseline <rev>` on the cases it runs with that revision's code (for the table). */
+  revision?: string;
 }
 
 /** Signs in to the emulator's consent page as its demo clinician and completes Grant Access (the tests use it too). */
@@ -53,7 +57,11 @@ export async function grant(deps: SyncDeps): Promise<void> {
 
 /** Runs one case; the figures' units are in their names. */
 export async function runPipelineCase(c: PipelineCase): Promise<Record<string, number | string>> {
-  const emulator = await startEmulator({ size: c.size, latencyMs: c.latencyMs ?? 0 });
+  const emulator = await startEmulator({
+    size: c.size,
+    latencyMs: c.latencyMs ?? 0,
+    root: c.emulatorRoot ?? process.cwd(),
+  });
   const pgStore = c.engine === "postgres" ? await freshPostgres() : null;
   // PGlite in a directory, as the server keeps it (in memory, the whole database would count in Rebook's memory,
   // where PostgreSQL's data does not).

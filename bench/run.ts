@@ -6,7 +6,9 @@
 // Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres),
 // --statements (the pipeline cases print, on stderr, the statements per request by statement text), --server (the
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
-// default the 20k backlog is run both ways).
+// default the 20k backlog is run both ways), --baseline <git revision> (each one-pass pipeline case up to 20k is run
+// first with that revision's code, in a git worktree with this checkout's node_modules, bench harness and emulator,
+// then with this checkout's: before and after in one run, on the same machine).
 // Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
 // own), with the emulator in another; the machine's load average is recorded beside every figure. Results:
 // bench/results/<time>.json and .md; the markdown table is printed.
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     engines: { type: "string" },
     statements: { type: "boolean", default: false },
     server: { type: "boolean", default: false },
+    baseline: { type: "string" },
   },
 });
 const only = (values.only?.split(",") ?? [...PARTS]) as Part[];
@@ -59,7 +62,12 @@ function casesOf(part: Part): BenchCase[] {
           sizesArg || values.server || !list.includes(20_000)
             ? []
             : [{ part, engine, size: 20_000, mode: "server" as const }];
-        return [...pass, ...served];
+        // The baseline before each case it can run: a revision from before issue 11 grows with the square of the
+        // backlog (hours at 100k), and may not have the server's loops as the harness drives them.
+        const paired = pass.flatMap((c) =>
+          baseline && c.size <= BASELINE_MAX_SIZE && !c.mode ? [{ ...c, revision: baseline.label }, c] : [c],
+        );
+        return [...paired, ...served];
       });
     case "latency":
       return sizes([300], [1_000]).flatMap((size) =>
@@ -84,6 +92,9 @@ function casesOf(part: Part): BenchCase[] {
 }
 
 const run = promisify(execFile);
+
+/** The largest backlog run with `--baseline`'s code. */
+const BASELINE_MAX_SIZE = 20_000;
 const requireFrom = createRequire(import.meta.url).resolve;
 
 // The heap limit Rebook runs with (`npm start`, the Dockerfile): package.json config.heapMb.
@@ -93,12 +104,18 @@ const packageJson = JSON.parse(await fs.readFile(path.join(PACKAGE_ROOT, "packag
 
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
+  const code = "revision" in c && c.revision ? baseline! : { dir: PACKAGE_ROOT, heapMb: packageJson.config.heapMb };
+  const emulatorRoot = c.part === "pipeline" || c.part === "latency" ? { emulatorRoot: PACKAGE_ROOT } : {};
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      [`--max-old-space-size=${packageJson.config.heapMb}`, path.join(BUILD_DIR, "bench/case.js"), JSON.stringify(c)],
+      [
+        ...(code.heapMb ? [`--max-old-space-size=${code.heapMb}`] : []),
+        path.join(code.dir, "bench/.build/bench/case.js"),
+        JSON.stringify({ ...c, ...emulatorRoot }),
+      ],
       {
-        cwd: PACKAGE_ROOT,
+        cwd: code.dir,
         maxBuffer: 16 << 20,
         timeout: 3 * 3600_000,
       },
@@ -111,6 +128,50 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
   }
 }
 
+/**
+ * A revision's code to measure against (`--baseline`): a detached git worktree in the temporary directory with this
+ * checkout's node_modules and bench harness (the revision's own harness may not measure the same things), compiled as
+ * this checkout's cases are. Files the compiled code reads beside itself (an older revision's migrations) are copied
+ * into the build. It runs with the heap limit its own package.json sets (none before there was one).
+ */
+async function prepareBaseline(
+  rev: string,
+): Promise<{ dir: string; label: string; heapMb?: string; remove(): Promise<void> }> {
+  const git = (args: string[]) => run("git", args, { cwd: PACKAGE_ROOT });
+  const label = (
+    await git(["rev-parse", "--short", `${rev}^{commit}`]).catch(() => {
+      throw new Error(`--baseline ${rev}: not a commit of this checkout's git repository`);
+    })
+  ).stdout.trim();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `rebook-baseline-${label}-`));
+  process.stderr.write(`bench: baseline ${label} in ${dir}\n`);
+  await git(["worktree", "add", "--detach", dir, label]);
+  const remove = async (): Promise<void> => {
+    await git(["worktree", "remove", "--force", dir]).catch(() => fs.rm(dir, { recursive: true, force: true }));
+  };
+  try {
+    await fs.symlink(path.join(PACKAGE_ROOT, "node_modules"), path.join(dir, "node_modules"));
+    await fs.rm(path.join(dir, "bench"), { recursive: true, force: true });
+    await fs.cp(import.meta.dirname, path.join(dir, "bench"), {
+      recursive: true,
+      filter: (src) => ![BUILD_DIR, path.join(import.meta.dirname, "results")].includes(src),
+    });
+    await fs.copyFile(path.join(PACKAGE_ROOT, "tsconfig.bench.json"), path.join(dir, "tsconfig.bench.json"));
+    await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.bench.json"], { cwd: dir });
+    await fs.cp(path.join(dir, "src"), path.join(dir, "bench/.build/src"), {
+      recursive: true,
+      filter: (src) => !/\.tsx?$/.test(src),
+    });
+    const own = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as {
+      config?: { heapMb?: string };
+    };
+    return { dir, label, ...(own.config?.heapMb ? { heapMb: own.config.heapMb } : {}), remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
 // The cases run compiled, as Rebook runs in production (`npm start`, the image): tsconfig.bench.json puts src/ and
 // bench/ into bench/.build/.
 const BUILD_DIR = path.join(import.meta.dirname, ".build");
@@ -120,15 +181,22 @@ await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.
   cwd: PACKAGE_ROOT,
 });
 
+// --baseline: the revision's code beside this checkout, built with this checkout's harness.
+const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
+
 const results: CaseResult[] = [];
 const startedAt = new Date();
-for (const part of only) {
-  for (const c of casesOf(part)) {
-    process.stderr.write(`bench: ${JSON.stringify(c)} (load ${os.loadavg()[0]!.toFixed(2)})\n`);
-    const r = await runCase(c);
-    results.push(r);
-    process.stderr.write(`  ${r.error ? `FAILED: ${r.error}` : JSON.stringify(r.figures)}\n`);
+try {
+  for (const part of only) {
+    for (const c of casesOf(part)) {
+      process.stderr.write(`bench: ${JSON.stringify(c)} (load ${os.loadavg()[0]!.toFixed(2)})\n`);
+      const r = await runCase(c);
+      results.push(r);
+      process.stderr.write(`  ${r.error ? `FAILED: ${r.error}` : JSON.stringify(r.figures)}\n`);
+    }
   }
+} finally {
+  await baseline?.remove();
 }
 const table = markdown(results, { cpus: os.cpus().length, at: startedAt });
 const dir = path.join(import.meta.dirname, "results");

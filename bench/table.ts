@@ -15,6 +15,8 @@ const per = (a: unknown, b: unknown, digits = 2): string =>
   typeof a === "number" && typeof b === "number" && b > 0 ? (a / b).toFixed(digits) : "—";
 const load = (f: CaseResult["figures"]): string => `${fmt(f.load1)} → ${fmt(f.loadAfter1)}`;
 const store = (e: string): string => (e === "pglite" ? "PGlite" : "PostgreSQL");
+/** A case run with `--baseline`'s code names its revision. */
+const revision = (c: BenchCase): string => ("revision" in c && c.revision ? `, code of ${c.revision}` : "");
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)]
@@ -52,7 +54,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         pipeline.map(({ case: c, figures: f }) => [
           store((c as { engine: string }).engine),
           fmt((c as { size: number }).size),
-          (c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass",
+          `${(c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass"}${revision(c)}`,
           fmt(f.requestsPerSecond),
           fmt(f.seconds),
           fmt(f.rebookCpuMsPerRequest),
@@ -67,6 +69,19 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         ]),
       ),
     );
+    // Before and after in one run (--baseline): each case beside the baseline's run of the same backlog just before it.
+    const ratios = pipeline.flatMap(({ case: c, figures: f }, i) => {
+      const before = i > 0 ? pipeline[i - 1] : undefined;
+      if (revision(c) || !before || !revision(before.case)) return [];
+      const b = before.case as { engine: string; size: number; revision?: string };
+      const a = c as { engine: string; size: number };
+      if (b.engine !== a.engine || b.size !== a.size) return [];
+      return [
+        `- ${store(a.engine)}, ${fmt(a.size)}: ${per(f.requestsPerSecond, before.figures.requestsPerSecond, 1)}× the requests/s of ${b.revision} (${fmt(f.requestsPerSecond)} against ${fmt(before.figures.requestsPerSecond)})`,
+      ];
+    });
+    if (ratios.length > 0)
+      out.push("**Against the baseline** (run just before, same machine)\n", `${ratios.join("\n")}\n`);
   }
   const latency = of("latency");
   if (latency.length > 0) {
