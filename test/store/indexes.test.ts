@@ -253,6 +253,23 @@ describe("pipeline and report statements on postgres", () => {
           params: ["c-1000", new Date(0)],
         }),
       },
+      // Migration 0027 dropped the single-column indexes on these: the same-appointment indexes lead with them.
+      {
+        name: "a patient's requests by NHS number (the same-appointment look-ups, src/store/settle.ts)",
+        index: "appointment_requests_same_appointment",
+        statement: async () => ({
+          sql: "SELECT id, status FROM appointment_requests WHERE nhs_number = $1",
+          params: ["0000001234"],
+        }),
+      },
+      {
+        name: "a patient's requests by PKB patient id (the audit's and the search's joins, retention)",
+        index: "appointment_requests_same_appointment_pkb",
+        statement: async () => ({
+          sql: "SELECT id, status FROM appointment_requests WHERE patient_pkb_id = $1",
+          params: ["p-1234"],
+        }),
+      },
       {
         name: "open work of a team's members, for auto-assignment (src/store/requests.ts)",
         index: "appointment_requests_team_open_assigned",
