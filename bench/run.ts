@@ -43,8 +43,8 @@ const sizesArg = values.sizes?.split(",").map(Number);
 const engines = (values.engines?.split(",") ?? ["pglite", "postgres"]) as ("pglite" | "postgres")[];
 const large = values.large ?? false;
 
-/** The cases of a part, as configured by the flags. */
-function casesOf(part: Part): BenchCase[] {
+/** The cases of a part, as configured by the flags; `dry`: before the baseline is built (which cases it would pair). */
+function casesOf(part: Part, dry = false): BenchCase[] {
   const sizes = (standard: number[], big: number[]): number[] => sizesArg ?? (large ? [...standard, ...big] : standard);
   switch (part) {
     case "pipeline":
@@ -65,7 +65,9 @@ function casesOf(part: Part): BenchCase[] {
         // The baseline before each case it can run: a revision from before issue 11 grows with the square of the
         // backlog (hours at 100k), and may not have the server's loops as the harness drives them.
         const paired = pass.flatMap((c) =>
-          baseline && c.size <= BASELINE_MAX_SIZE && !c.mode ? [{ ...c, revision: baseline.label }, c] : [c],
+          (dry ? values.baseline : baseline) && c.size <= BASELINE_MAX_SIZE && !c.mode
+            ? [{ ...c, revision: dry ? values.baseline! : baseline!.label }, c]
+            : [c],
         );
         return [...paired, ...served];
       });
@@ -143,13 +145,24 @@ async function prepareBaseline(
       throw new Error(`--baseline ${rev}: not a commit of this checkout's git repository`);
     })
   ).stdout.trim();
+  // A run interrupted earlier (Ctrl-C skips the clean-up below) left its worktree: forget the ones whose folder is gone.
+  await git(["worktree", "prune"]);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `rebook-baseline-${label}-`));
   process.stderr.write(`bench: baseline ${label} in ${dir}\n`);
-  await git(["worktree", "add", "--detach", dir, label]);
   const remove = async (): Promise<void> => {
-    await git(["worktree", "remove", "--force", dir]).catch(() => fs.rm(dir, { recursive: true, force: true }));
+    await git(["worktree", "remove", "--force", dir]).catch(async () => {
+      await fs.rm(dir, { recursive: true, force: true });
+      await git(["worktree", "prune"]);
+    });
   };
+  // Interrupted (Ctrl-C, a terminal closed): the worktree is removed before the bench exits.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    void remove().finally(() => process.kill(process.pid, signal));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
+    await git(["worktree", "add", "--detach", dir, label]);
     await fs.symlink(path.join(PACKAGE_ROOT, "node_modules"), path.join(dir, "node_modules"));
     await fs.rm(path.join(dir, "bench"), { recursive: true, force: true });
     await fs.cp(import.meta.dirname, path.join(dir, "bench"), {
@@ -182,6 +195,8 @@ await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.
 });
 
 // --baseline: the revision's code beside this checkout, built with this checkout's harness.
+if (values.baseline && !only.some((part) => casesOf(part, true).some((c) => "revision" in c)))
+  throw new Error("--baseline pairs one-pass pipeline cases of up to 20,000 requests: none of the chosen cases is one");
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 
 const results: CaseResult[] = [];

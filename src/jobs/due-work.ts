@@ -186,11 +186,12 @@ const HANDOFF_ROOM = 2;
 /** How often a drain kept open by a handoff's producer, with nothing to do, looks for rows that became due. */
 const HANDOFF_RECHECK_MS = 1_000;
 /**
- * Longest a producer waits for a busy drain's room (`ClaimHandoff.roomFor`) before it stores its batch due. A poll
- * outruns processing (it stores a backlog faster than PKB's look-ups answer): without the wait, once the drain is full
- * every later row is stored due and claimed, an UPDATE of every row (~15% of PostgreSQL's time for a backlog).
+ * Longest a producer waits for a busy drain's room (`ClaimHandoff.roomFor`, when the handoff was made to wait) before
+ * it stores its batch due. A poll outruns processing (it stores a backlog faster than PKB's look-ups answer): without
+ * the wait, once the drain is full every later row is stored due and claimed, an UPDATE of every row (~15% of
+ * PostgreSQL's time for a backlog).
  */
-export const HANDOFF_WAIT_MS = 500;
+const HANDOFF_WAIT_MS = 500;
 
 /** A drain taking rows from a handoff: how many more it wants, and where they go. */
 interface HandoffReceiver {
@@ -213,7 +214,8 @@ interface HandoffReceiver {
  * assumed due until the drain's first claim has come back (`ready`), and once rows have been stored or given back due
  * (`storedDue`), nothing is handed over until a claim that started after them came back short and a look that locks
  * nothing finds no due row left: rows stored later never overtake them. A producer run with `producing` keeps the
- * drain open while it runs (`npm run sync`'s pass), so its batches keep being handed over once it has caught up.
+ * drain open while it runs (`npm run sync`'s pass), so its batches keep being handed over once it has caught up; the
+ * pass's handoff also makes its poll wait for the drain's room (`roomFor`) rather than run ahead and store rows due.
  */
 export class ClaimHandoff {
   private receiver: HandoffReceiver | null = null;
@@ -231,7 +233,15 @@ export class ClaimHandoff {
   /** Resolves once an attached drain's first claim has come back: it knows then whether rows are due. */
   readonly ready = new Promise<void>((resolve) => (this.looked = resolve));
 
-  constructor(readonly leaseMs: number) {}
+  /**
+   * `waitForRoom`: a producer ahead of the drain waits for its room (`roomFor`, up to `HANDOFF_WAIT_MS` per batch)
+   * instead of storing its rows due. Right for one pass (`npm run sync`), where this drain is the only one that could
+   * take them; not for the server, where rows stored due are shared with other instances' drains.
+   */
+  constructor(
+    readonly leaseMs: number,
+    private readonly opts: { waitForRoom?: boolean } = {},
+  ) {}
 
   /** The lease to store the next batch of new rows with: `leaseMs` while a drain is attached and has room, else 0. */
   claimMs(): number {
@@ -239,12 +249,13 @@ export class ClaimHandoff {
   }
 
   /**
-   * Waits, at most `ms`, until the attached drain has room for more rows (it has started some of those it holds):
-   * a producer running ahead of the drain then hands its next rows over instead of storing them due. Returns at once
-   * when there is room, no drain, or rows stored due waiting for a claim (nothing is handed over then anyway).
+   * With `waitForRoom`, waits (at most `HANDOFF_WAIT_MS`) until the attached drain has room for more rows (it has
+   * started some of those it holds): a producer running ahead of the drain then hands its next rows over instead of
+   * storing them due. Returns at once without `waitForRoom`, when there is room, with no drain, or while rows stored due
+   * wait for a claim (nothing is handed over then anyway); a wait ends early when rows are stored due or the drain ends.
    */
-  async roomFor(ms: number): Promise<void> {
-    if (this.claimMs() > 0 || this.receiver === null || this.dueWaiting) return;
+  async roomFor(ms = HANDOFF_WAIT_MS): Promise<void> {
+    if (!this.opts.waitForRoom || this.claimMs() > 0 || this.receiver === null || this.dueWaiting) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);

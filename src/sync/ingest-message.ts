@@ -213,7 +213,14 @@ export async function ingestMessages(
     } else decisions.push({ message: m, kind, request: kind === "follow_up" ? latest!.ref : null });
   }
   const created = await createFromMessages(tx, newRequests, claim?.ms ?? 0);
-  claim?.ids.push(...created.values());
+  if (claim) {
+    // Handed over in the order the messages came, as a claim takes them (received, then id): a patient's earlier
+    // request starts first (the batch lists them by conversation).
+    const receivedAt = new Map(newRequests.map((r) => [r.pkbMessageId, r.receivedAt.getTime()]));
+    const inOrder = [...created].map(([messageId, id]) => ({ id, at: receivedAt.get(messageId) ?? 0 }));
+    inOrder.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    claim.ids.push(...inOrder.map((r) => r.id));
+  }
   const idOf = (ref: Ref | null): string | null =>
     ref === null ? null : "requestId" in ref ? ref.requestId : (created.get(ref.messageId) ?? null);
   await classifyMessages(

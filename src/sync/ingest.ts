@@ -9,7 +9,7 @@
 //   message that still cannot be stored or filed is set aside in the error queue while the rest of the batch is stored.
 import { DateTime } from "luxon";
 import { publishRequestsCreated } from "../events/publish.ts";
-import { HANDOFF_WAIT_MS, releaseClaims, type ClaimHandoff } from "../jobs/due-work.ts";
+import { releaseClaims, type ClaimHandoff } from "../jobs/due-work.ts";
 import type { MalformedItem } from "../pkb/rest.ts";
 import type { PkbConversation } from "../pkb/schemas.ts";
 import { SessionEndedError } from "../pkb/tokens.ts";
@@ -78,7 +78,8 @@ async function storeBatch(
   connectionId: string,
   conversations: PkbConversation[],
   malformed: MalformedItem[],
-  claimMs = 0,
+  /** The lease to store new requests with (0: due now), asked only when the batch has messages not stored yet. */
+  claimLease?: () => Promise<number>,
 ): Promise<{ kinds: Kind[]; created: string[]; claimed: string[]; newest: number; read: number }> {
   const { db } = deps;
   const items: Item[] = [];
@@ -107,6 +108,7 @@ async function storeBatch(
   }));
   const held = await heldMessageKeys(db, [...items.map((i) => i.key), ...unreadable.map((u) => u.key)]);
   const todo = items.filter((i) => !held.has(i.key));
+  const claimMs = claimLease && todo.some((i) => i.prepared) ? await claimLease() : 0;
   const newlyUnreadable = unreadable.filter((u) => !held.has(u.key)).map((u) => u.bad);
   const setAside = (tx: Queryable, i: Item, reason: string) =>
     setMessageAside(tx, {
@@ -215,7 +217,8 @@ async function trackFailingPolls(
  * Polls one connection once. Safe to call from several instances at once: the poll lock lets one of them do it.
  * `onRequestsStored` is told after each committed batch that stored new requests (e.g. to wake the processing loop
  * while a long poll goes on). With `handoff`, new requests are stored claimed for the pipeline's drain in this process
- * while it has room for them, and handed to it after each commit.
+ * while it has room for them, and handed to it after each commit (a pass's handoff makes a batch with new messages wait
+ * for the drain's room first, up to half a second).
  */
 export async function ingestConnection(
   deps: SyncDeps,
@@ -255,10 +258,23 @@ export async function ingestConnection(
       await deps.rest.streamMessagesAfter(connectionId, summary.since, async (conversations, malformed) => {
         // Stopping mid-response is safe: what is stored stays, the cursor has not moved, the next poll re-reads.
         signal?.throwIfAborted();
-        // Ahead of a busy drain: a moment for its room, so these rows are handed over rather than stored due.
-        await hooks.handoff?.roomFor(HANDOFF_WAIT_MS);
         await lock.check(); // another instance may have taken over if this one lost its lock
-        const batch = await storeBatch(deps, connectionId, conversations, malformed, hooks.handoff?.claimMs());
+        const { handoff } = hooks;
+        const batch = await storeBatch(
+          deps,
+          connectionId,
+          conversations,
+          malformed,
+          handoff &&
+            (async () => {
+              // New messages to store: ahead of a busy drain, a moment for its room (a pass's handoff), so their
+              // requests are handed over rather than stored due. Then checked again, as after any wait.
+              await handoff.roomFor();
+              signal?.throwIfAborted();
+              await lock.check();
+              return handoff.claimMs();
+            }),
+        );
         // Handed to the drain at once; any it no longer takes (it has stopped) are due now rather than after the lease.
         // New requests stored (or given back) due are claimed first: later ones are not handed over until then.
         const unclaimed = hooks.handoff?.offer(batch.claimed) ?? [];

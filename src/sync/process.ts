@@ -28,6 +28,7 @@ import type { SyncDeps } from "./deps.ts";
 import { publishRequestUpdated } from "../events/publish.ts";
 import { upsertPatient, type Patient } from "../store/patients.ts";
 import { findAppointment, identifyPatient } from "./identify.ts";
+import { PatientOrder } from "./patient-order.ts";
 
 /** How long a claimed request is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
 const CLAIM_MS = 30_000;
@@ -49,7 +50,7 @@ export const PIPELINE_QUEUE: DueQueue = {
 };
 
 /** A handoff of new requests stored claimed for the pipeline's drain in this process, with the pipeline's lease. */
-export const pipelineHandoff = (): ClaimHandoff => new ClaimHandoff(CLAIM_MS);
+export const pipelineHandoff = (opts: { waitForRoom?: boolean } = {}): ClaimHandoff => new ClaimHandoff(CLAIM_MS, opts);
 
 /** Retries of a request whose PKB calls failed: 30 s doubling to an hour, up to the configured attempts. */
 const pipelineBackoff = (maxAttempts: number): BackoffPolicy => ({ baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts });
@@ -210,6 +211,8 @@ export interface ProcessOptions {
   now?: Date;
   read?: (id: string) => Promise<RequestRow | null>;
   write?: WriteResult;
+  /** The drain's requests in flight by patient: a result is written only after the patient's earlier requests. */
+  order?: PatientOrder;
 }
 
 /** Works one request through identification, matching and routing. Re-reads state first: moot work returns early. */
@@ -220,9 +223,25 @@ export async function processRequest(
 ): Promise<ProcessOutcome> {
   const { db } = deps;
   const now = opts.now ?? new Date();
-  const write = opts.write ?? writeOne(db);
   const r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
   if (!r || r.status !== "processing") return "skipped";
+  const place = opts.order && r.patient_pkb_id ? opts.order.enter(r.patient_pkb_id, r.received_at, r.id) : null;
+  const writeAny = opts.write ?? writeOne(db);
+  // After the patient's earlier requests in flight: which of two about one appointment is the repeat follows their order.
+  const write: WriteResult = async (result, fetched) => {
+    await place?.turn();
+    await writeAny(result, fetched);
+  };
+  try {
+    return await processFound(deps, r, now, write);
+  } finally {
+    place?.leave();
+  }
+}
+
+/** processRequest's work on a request read in processing. */
+async function processFound(deps: SyncDeps, r: RequestRow, now: Date, write: WriteResult): Promise<ProcessOutcome> {
+  const { db } = deps;
   const connectionId = r.usable_connection_id;
   if (!connectionId) {
     // Waits for access: a new grant makes it due at once (wakeRequestsWaitingForAccess); the pause is only a backstop.
@@ -343,6 +362,7 @@ export async function processDueRequests(
     deps.logger.warn(failure, "a batch of pipeline results failed; writing them one at a time"),
   );
   const read = requestReader(deps.db);
+  const order = new PatientOrder();
   await drainDue(deps.db, PIPELINE_QUEUE, {
     batchSize: opts.batchSize ?? Math.max(20, deps.settings.concurrency * 4),
     concurrency: deps.settings.concurrency,
@@ -354,6 +374,7 @@ export async function processDueRequests(
     work: (id, release) =>
       processRequest(deps, id, {
         read,
+        order,
         write: (result, fetched) => {
           release();
           return writer.write(result, fetched);

@@ -148,7 +148,8 @@ export async function syncPass(
   // The poll stores its new requests claimed for this pass's drain, which takes them without claiming them itself.
   // It starts once the drain has looked at what is already due (or processing has ended), so that its first batch
   // can be handed over too.
-  const handoff = pipelineHandoff();
+  // Its poll waits for the drain's room rather than run ahead: this drain is the only one its rows could go to.
+  const handoff = pipelineHandoff({ waitForRoom: true });
   let processingEnded: () => void = () => {};
   const ended = new Promise<void>((resolve) => (processingEnded = resolve));
   const collecting = handoff

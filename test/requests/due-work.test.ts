@@ -336,9 +336,16 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(handoff.offer(["1"])).toEqual(["1"]);
   });
 
+  /** Runs `wait` and returns how long it took, in ms. */
+  const timed = async (wait: () => Promise<void>): Promise<number> => {
+    const started = performance.now();
+    await wait();
+    return performance.now() - started;
+  };
+
   it("lets a producer ahead of a full drain wait for its room, no longer than asked, so its rows are handed over", async () => {
-    const handoff = new ClaimHandoff(60_000);
-    await handoff.roomFor(10_000); // no drain: at once
+    const handoff = new ClaimHandoff(60_000, { waitForRoom: true });
+    expect(await timed(() => handoff.roomFor(10_000))).toBeLessThan(5_000); // no drain: at once
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     let produced!: () => void;
@@ -360,21 +367,19 @@ describe.each(engines)("due work on $name", (engine) => {
       if (i > 500) throw new Error("the drain never took handed rows");
       await new Promise((r) => setTimeout(r, 10));
     }
-    await handoff.roomFor(10_000); // room: at once
+    expect(await timed(() => handoff.roomFor(10_000))).toBeLessThan(5_000); // room: at once
     const first = await seed(
       t.db,
       Array.from({ length: 5 }, () => ({ kind: "w", dueInMs: 60_000 })),
     );
     expect(handoff.offer(first)).toEqual([]);
-    expect(handoff.claimMs()).toBe(0); // full: one row started (held at the gate), four held beyond a room of 2 claims
-    // The drain makes no room (its row is stuck): the producer goes on after the time it gave.
-    let started = performance.now();
-    await handoff.roomFor(150);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(handoff.claimMs()).toBe(0); // full: five rows held beyond a room of 2 claims (batchSize 2)
+    // The drain makes no room (its first row is held at the gate): the producer goes on after the time it gave.
+    expect(await timed(() => handoff.roomFor(150))).toBeGreaterThanOrEqual(140);
     expect(handoff.claimMs()).toBe(0);
     // The drain starts its rows: the waiting producer goes on as soon as there is room, long before its limit.
     let waited = false;
-    started = performance.now();
+    const started = performance.now();
     const waiting = handoff.roomFor(20_000).then(() => (waited = true));
     await new Promise((r) => setTimeout(r, 50));
     expect(waited).toBe(false);
@@ -388,52 +393,53 @@ describe.each(engines)("due work on $name", (engine) => {
     await producer;
     await drain;
     expect(worked).toEqual([...first, ...second]);
-    // Rows stored due, or the drain gone, end a wait at once.
-    await handoff.roomFor(10_000);
   });
 
-  it("ends a producer's wait for room at once when rows are stored due or the drain ends", async () => {
-    const handoff = new ClaimHandoff(60_000);
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    let produced!: () => void;
-    const producer = handoff.producing(() => new Promise<void>((r) => (produced = r)));
-    const drain = drainDue(t.db, queue("x"), {
-      batchSize: 1,
-      concurrency: 1,
-      leaseMs: 60_000,
-      handoff,
-      work: async (id) => {
-        await gate;
-        await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
-        return "done";
-      },
-    });
-    for (let i = 0; handoff.claimMs() === 0; i++) {
-      if (i > 500) throw new Error("the drain never took handed rows");
-      await new Promise((r) => setTimeout(r, 10));
+  it("ends a producer's wait for room at once when rows are stored due or the drain ends; never waits unless asked to", async () => {
+    for (const mode of ["stored due", "drain ends", "not asked to wait"] as const) {
+      const handoff = new ClaimHandoff(60_000, { waitForRoom: mode !== "not asked to wait" });
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      let produced!: () => void;
+      const producer = handoff.producing(() => new Promise<void>((r) => (produced = r)));
+      const stop = new AbortController();
+      const drain = drainDue(t.db, queue("x"), {
+        batchSize: 1,
+        concurrency: 1,
+        leaseMs: 60_000,
+        handoff,
+        signal: stop.signal,
+        work: async (id) => {
+          await gate;
+          await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
+          return "done";
+        },
+      });
+      for (let i = 0; handoff.claimMs() === 0; i++) {
+        if (i > 500) throw new Error("the drain never took handed rows");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const rows = await seed(
+        t.db,
+        Array.from({ length: 4 }, () => ({ kind: "x", dueInMs: 60_000 })),
+      );
+      expect(handoff.offer(rows)).toEqual([]);
+      expect(handoff.claimMs()).toBe(0); // full
+      const wait = timed(() => handoff.roomFor(20_000));
+      await new Promise((r) => setTimeout(r, 20));
+      // A batch stored due (nothing is handed over until a claim has found it), or the drain stopping, ends the wait;
+      // the server's handoff (not asked to wait) never waits.
+      if (mode === "stored due") handoff.storedDue();
+      if (mode === "drain ends") stop.abort();
+      expect(await wait, mode).toBeLessThan(5_000);
+      open();
+      produced();
+      await producer;
+      stop.abort();
+      await drain;
+      // Rows the stopped drain gave back are due: set them aside so the next round starts clean.
+      await t.db.query("UPDATE due_test SET due_at = NULL WHERE kind = 'x'");
     }
-    expect(
-      handoff.offer(
-        await seed(
-          t.db,
-          Array.from({ length: 4 }, () => ({ kind: "x", dueInMs: 60_000 })),
-        ),
-      ),
-    ).toEqual([]);
-    expect(handoff.claimMs()).toBe(0);
-    let started = performance.now();
-    const stored = handoff.roomFor(20_000);
-    handoff.storedDue(); // a batch stored due: nothing is handed over until a claim has found it
-    await stored;
-    expect(performance.now() - started).toBeLessThan(5_000);
-    open();
-    produced();
-    await producer;
-    await drain;
-    started = performance.now();
-    await handoff.roomFor(20_000); // no drain
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it("hands nothing over while rows stored due wait for a claim: rows stored later never overtake them", async () => {
