@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { createSession, SESSION_COOKIE } from "../src/auth/sessions.ts";
 import { loadConfig } from "../src/config.ts";
 import { buildApp } from "../src/http/server.ts";
+import { applyDeadlinePolicy } from "../src/store/deadlines.ts";
 import { PACKAGE_ROOT } from "../src/paths.ts";
 import { startPoller } from "../src/jobs/poller.ts";
 import { createLogger } from "../src/log.ts";
@@ -62,6 +63,7 @@ export async function runWorklistCase(c: WorklistCase): Promise<Record<string, n
   const cipher = new TokenCipher(randomBytes(32));
   const sync = pipeline(config, db, cipher, logger);
   const poller = startPoller(sync, 0, logger);
+  await applyDeadlinePolicy(db, config.workflow); // as `npm start` does, before the routes (src/main.ts)
   const app = await buildApp({ config, db, logger, cipher, sync, poller });
   try {
     await app.listen({ host: "127.0.0.1", port: 0 });

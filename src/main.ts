@@ -5,6 +5,7 @@ import path from "node:path";
 import { bootstrapAccounts } from "./auth/bootstrap.ts";
 import { sandboxChildEnv, type Config } from "./config.ts";
 import { buildApp, type App } from "./http/server.ts";
+import { applyDeadlinePolicy } from "./store/deadlines.ts";
 import type { Logger } from "./log.ts";
 import { cipherFor, type TokenCipher } from "./store/crypto.ts";
 import { openDb, type Db } from "./store/db.ts";
@@ -105,6 +106,10 @@ export async function start(config: Config, logger: Logger): Promise<Running> {
     if (config.pkb.useSandbox) sandbox = await startSandbox(config, logger);
     db = await openStore(config, logger);
     await bootstrapAccounts(db, config, logger);
+    // A changed deadline policy (or the next years' bank holidays) recomputes every request's deadline: here, before
+    // the routes, which Fastify gives 10 s each to start (a large store takes longer; the routes then find it applied).
+    const deadlines = await applyDeadlinePolicy(db, config.workflow);
+    if (deadlines.changed) logger.info({ recomputed: deadlines.recomputed }, "deadline policy applied");
     const sync = pipeline(config, db, cipher, logger);
     await closeAbandonedRuns(sync); // polls a crashed instance left unfinished
     poller = startPoller(sync, config.sync.intervalMs, logger.child({ component: "sync" }));

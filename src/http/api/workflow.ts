@@ -41,7 +41,11 @@ const noteSchema = z.object({
   author: z.object({ userId: z.uuid(), displayName: z.string() }).nullable(),
 });
 
-/** The workflow routes. Applies the configured deadline policy to the store on start. */
+/**
+ * The workflow routes. Applies the configured deadline policy to the store on start: `start()` (src/main.ts) has
+ * applied it before the routes (recomputing a large store's deadlines outlasts a plugin's start), so there this finds
+ * nothing to do; an app built without it (tests) gets it here.
+ */
 export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   await applyDeadlinePolicy(deps.db, deps.config.workflow);
   const bus = eventBus(deps.db);
