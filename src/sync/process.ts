@@ -213,6 +213,8 @@ export interface ProcessOptions {
   write?: WriteResult;
   /** The drain's requests in flight by patient: a result is written only after the patient's earlier requests. */
   order?: PatientOrder;
+  /** Frees the request's slot in the drain's pool: called once its PKB calls are done, before it waits its turn. */
+  release?: () => void;
 }
 
 /** Works one request through identification, matching and routing. Re-reads state first: moot work returns early. */
@@ -225,10 +227,12 @@ export async function processRequest(
   const now = opts.now ?? new Date();
   const r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
   if (!r || r.status !== "processing") return "skipped";
-  const place = opts.order && r.patient_pkb_id ? opts.order.enter(r.patient_pkb_id, r.received_at, r.id) : null;
   const writeAny = opts.write ?? writeOne(db);
+  const place = opts.order && r.patient_pkb_id ? opts.order.enter(r.patient_pkb_id, r.received_at, r.id) : null;
   // After the patient's earlier requests in flight: which of two about one appointment is the repeat follows their order.
+  // Its PKB calls are done: the slot goes to the next request while this one waits (waiting counts as released).
   const write: WriteResult = async (result, fetched) => {
+    opts.release?.();
     await place?.turn();
     await writeAny(result, fetched);
   };
@@ -375,6 +379,7 @@ export async function processDueRequests(
       processRequest(deps, id, {
         read,
         order,
+        release,
         write: (result, fetched) => {
           release();
           return writer.write(result, fetched);

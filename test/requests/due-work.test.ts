@@ -425,8 +425,11 @@ describe.each(engines)("due work on $name", (engine) => {
       );
       expect(handoff.offer(rows)).toEqual([]);
       expect(handoff.claimMs()).toBe(0); // full
-      const wait = timed(() => handoff.roomFor(20_000));
+      let waited = false;
+      const wait = timed(() => handoff.roomFor(20_000)).then((ms) => ((waited = true), ms));
       await new Promise((r) => setTimeout(r, 20));
+      // Asked to wait, the producer is still waiting (full, nothing started); not asked, it went on at once.
+      expect(waited, mode).toBe(mode === "not asked to wait");
       // A batch stored due (nothing is handed over until a claim has found it), or the drain stopping, ends the wait;
       // the server's handoff (not asked to wait) never waits.
       if (mode === "stored due") handoff.storedDue();
