@@ -43,8 +43,8 @@ const sizesArg = values.sizes?.split(",").map(Number);
 const engines = (values.engines?.split(",") ?? ["pglite", "postgres"]) as ("pglite" | "postgres")[];
 const large = values.large ?? false;
 
-/** The cases of a part, as configured by the flags; `dry`: before the baseline is built (which cases it would pair). */
-function casesOf(part: Part, dry = false): BenchCase[] {
+/** The cases of a part, as configured by the flags. */
+function casesOf(part: Part): BenchCase[] {
   const sizes = (standard: number[], big: number[]): number[] => sizesArg ?? (large ? [...standard, ...big] : standard);
   switch (part) {
     case "pipeline":
@@ -65,9 +65,7 @@ function casesOf(part: Part, dry = false): BenchCase[] {
         // The baseline before each case it can run: a revision from before issue 11 grows with the square of the
         // backlog (hours at 100k), and may not have the server's loops as the harness drives them.
         const paired = pass.flatMap((c) =>
-          (dry ? values.baseline : baseline) && c.size <= BASELINE_MAX_SIZE && !c.mode
-            ? [{ ...c, revision: dry ? values.baseline! : baseline!.label }, c]
-            : [c],
+          values.baseline && c.size <= BASELINE_MAX_SIZE && !c.mode ? [{ ...c, revision: values.baseline }, c] : [c],
         );
         return [...paired, ...served];
       });
@@ -195,7 +193,7 @@ await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.
 });
 
 // --baseline: the revision's code beside this checkout, built with this checkout's harness.
-if (values.baseline && !only.some((part) => casesOf(part, true).some((c) => "revision" in c)))
+if (values.baseline && !only.some((part) => casesOf(part).some((c) => "revision" in c)))
   throw new Error("--baseline pairs one-pass pipeline cases of up to 20,000 requests: none of the chosen cases is one");
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 
