@@ -315,18 +315,28 @@ function filterConditions(f: RequestFilter, p: (v: unknown) => string): string[]
   return where;
 }
 
-/** How many requests match `filter` (the worklist's total, a saved view's count): one count over the filtered rows. */
-export async function countRequests(db: Queryable, filter: RequestFilter): Promise<number> {
+/**
+ * Where counting stops: a list's total and a saved view's count say "10,000+" beyond it, rather than count a whole
+ * history (200,000 requests of a team over a year) on every page a clerk loads.
+ */
+export const COUNT_CAP = 10_000;
+
+/** How many requests match `filter` (the worklist's total, a saved view's count), counting up to COUNT_CAP. */
+export async function countRequests(db: Queryable, filter: RequestFilter): Promise<{ count: number; capped: boolean }> {
   const { params, p } = paramList();
   const where = filterConditions(filter, p);
   // The confirmation join only when that filter needs it: most counts read appointment_requests alone.
   const [row] = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM appointment_requests r
-     ${filter.confirmation ? CONFIRMATION_JOIN : ""}
-     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
+    `SELECT count(*)::int AS n FROM (
+       SELECT 1 FROM appointment_requests r
+       ${filter.confirmation ? CONFIRMATION_JOIN : ""}
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       LIMIT ${p(COUNT_CAP + 1)}
+     ) matching`,
     params,
   );
-  return row?.n ?? 0;
+  const n = row?.n ?? 0;
+  return { count: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
 }
 
 /**
@@ -349,7 +359,8 @@ export async function listRequests(
 ): Promise<{ items: RequestListItem[]; nextCursor: string | null }> {
   const sort = opts.sort ?? "received_desc";
   const { params, p } = paramList();
-  const where = filterConditions(opts.filter ?? {}, p);
+  const filter = opts.filter ?? {};
+  const where = filterConditions(filter, p);
   const column =
     sort === "appointment_start"
       ? "r.appointment_start"
@@ -401,14 +412,24 @@ export async function listRequests(
           ? `${ranks.join(", ")}, r.deadline_at, r.id`
           : "r.appointment_start NULLS LAST, r.id";
   const rankColumns = urgent ? `, ${ranks[0]} AS sort_r1, ${ranks[1]} AS sort_r2` : "";
+  // Two steps: the page's ids in order, reading only what the filters and the order need (for the urgency sorts an
+  // index-only scan of appointment_requests_open_deadline, migration 0028, however many requests are open), then
+  // those rows in full with their patient, team and confirmation. The outer query orders by the same expressions.
   const rows = await db.query<ListRow>(
-    `SELECT ${LIST_COLUMNS}, ${column}::text AS sort_key${rankColumns}
-     FROM appointment_requests r
+    `WITH page AS MATERIALIZED (
+       SELECT r.id${rankColumns}
+       FROM appointment_requests r
+       ${filter.confirmation ? CONFIRMATION_JOIN : ""}
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY ${order} LIMIT ${p(opts.limit + 1)}
+     )
+     SELECT ${LIST_COLUMNS}, ${column}::text AS sort_key${urgent ? ", page.sort_r1, page.sort_r2" : ""}
+     FROM page
+     JOIN appointment_requests r ON r.id = page.id
      LEFT JOIN patients p ON p.pkb_user_id = r.patient_pkb_id
      LEFT JOIN teams t ON t.id = r.team_id
      ${CONFIRMATION_JOIN}
-     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-     ORDER BY ${order} LIMIT ${p(opts.limit + 1)}`,
+     ORDER BY ${urgent ? `page.sort_r1, page.sort_r2, r.deadline_at, r.id` : order}`,
     params,
   );
   const page = rows.slice(0, opts.limit);

@@ -1,5 +1,6 @@
 // The API's read-side queries on both engines: keyset paging visits every row exactly once in order (property-tested
-// with duplicate sort keys), filters and search, the audit log, reorder and unique-violation detection.
+// with duplicate sort keys), filters and search, the audit log, reorder and unique-violation detection, and the
+// worklist's total counted up to its cap.
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,8 @@ import { upsertPatient } from "../../src/store/patients.ts";
 import { createTeam, createUser } from "../../src/store/people.ts";
 import { uniqueViolation } from "../../src/store/pg-errors.ts";
 import {
+  COUNT_CAP,
+  countRequests,
   listRequests,
   listSpecialties,
   type RequestFilter,
@@ -332,5 +335,45 @@ describe.each(engines)("API queries on $name", (engine) => {
       { code: "ZZ-OPH", display: "Ophthalmology", requests: 2 },
       { code: "ZZ-AAA", display: null, requests: 1 },
     ]);
+  });
+});
+
+describe.each(engines)("worklist totals on $name", (engine) => {
+  let t: TestDb;
+
+  beforeAll(async () => {
+    t = await engine.open();
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("counts up to COUNT_CAP and says when more match", { timeout: 120_000 }, async () => {
+    const team = (await createTeam(t.db, { name: "Long history" })).id;
+    // COUNT_CAP + 1 requests of the team, set-based: the last one open, the rest done.
+    await t.db.query(
+      `INSERT INTO pkb_messages (pkb_message_id, conversation_id, subject, content, sent_at, raw, kind)
+       SELECT 'cap-' || g, 'cap-' || g, 'Request to cancel appointment', '', now() - (g || ' minutes')::interval, '{}', 'request'
+       FROM generate_series(1, $1::int) g`,
+      [COUNT_CAP + 1],
+    );
+    await t.db.query(
+      `INSERT INTO appointment_requests (pkb_message_id, conversation_id, received_at, type, parse_status, status, team_id, outcome)
+       SELECT pkb_message_id, conversation_id, sent_at, 'cancel', 'parsed',
+         CASE WHEN pkb_message_id = 'cap-1' THEN 'open' ELSE 'done' END, $1::uuid,
+         CASE WHEN pkb_message_id = 'cap-1' THEN NULL ELSE 'cancelled' END
+       FROM pkb_messages WHERE pkb_message_id LIKE 'cap-%'`,
+      [team],
+    );
+    expect(await countRequests(t.db, { teamIds: [team] })).toEqual({ count: COUNT_CAP, capped: true });
+    expect(await countRequests(t.db, { teamIds: [team], status: ["done"] })).toEqual({
+      count: COUNT_CAP,
+      capped: false,
+    });
+    expect(await countRequests(t.db, { teamIds: [team], status: ["open"] })).toEqual({ count: 1, capped: false });
+    // The page itself is unaffected: the newest 50 in order, and a cursor to more.
+    const page = await listRequests(t.db, { filter: { teamIds: [team] }, limit: 50 });
+    expect(page.items).toHaveLength(50);
+    expect(page.nextCursor).not.toBeNull();
   });
 });

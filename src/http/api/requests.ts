@@ -379,7 +379,13 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           200: z.object({
             items: z.array(requestItemSchema),
             nextCursor: z.string().nullable(),
-            total: z.number().int().describe("How many requests match the filters, on every page"),
+            total: z
+              .number()
+              .int()
+              .describe("How many requests match the filters, on every page (at most 10,000: see totalCapped)"),
+            totalCapped: z
+              .boolean()
+              .describe("True when more than `total` requests match: counting stops at 10,000 (show it as 10,000+)"),
           }),
           400: errorSchema,
         },
@@ -412,11 +418,15 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           ip: req.ip,
         });
       }
-      // The total (for "1–50 of 162"): one count over the same filters; a single page needs none.
-      const total = !q.cursor && page.nextCursor === null ? page.items.length : await countRequests(deps.db, filter);
+      // The total (for "1–50 of 162", or "of 10,000+"): one count over the same filters; a single page needs none.
+      const { count: total, capped: totalCapped } =
+        !q.cursor && page.nextCursor === null
+          ? { count: page.items.length, capped: false }
+          : await countRequests(deps.db, filter);
       return {
         ...page,
         total,
+        totalCapped,
         items: page.items.map((i) => ({
           ...i,
           deadline: presentDeadline(i, now, deps.config.workflow.dueSoonMs),

@@ -62,7 +62,11 @@ const viewSchema = z.object({
   scope: scopeSchema,
   team: z.object({ id: z.uuid(), name: z.string() }).nullable().describe("The team a team view is shared with"),
   query: z.string().describe("The /api/requests query of the view (filters and sort)"),
-  count: z.number().int().describe("How many requests the view holds now, as the caller sees them"),
+  count: z
+    .number()
+    .int()
+    .describe("How many requests the view holds now, as the caller sees them (at most 10,000: see countCapped)"),
+  countCapped: z.boolean().describe("True when the view holds more than `count` requests (counting stops at 10,000)"),
   mayChange: z.boolean().describe("Whether the caller may rename, change or delete it"),
 });
 
@@ -104,13 +108,18 @@ const takenError = () =>
 export const viewRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   const present = async (user: SessionUser, v: SavedView, now: Date): Promise<z.infer<typeof viewSchema>> => {
     const { parsed } = parseViewQuery(v.query);
+    const { count, capped } = await countRequests(
+      deps.db,
+      requestFilter(parsed, user, now, deps.config.workflow.dueSoonMs),
+    );
     return {
       id: v.id,
       name: v.name,
       scope: v.ownerUserId ? "personal" : "team",
       team: v.teamId && v.teamName ? { id: v.teamId, name: v.teamName } : null,
       query: v.query,
-      count: await countRequests(deps.db, requestFilter(parsed, user, now, deps.config.workflow.dueSoonMs)),
+      count,
+      countCapped: capped,
       mayChange: mayChange(user, v),
     };
   };

@@ -136,8 +136,10 @@ export interface PkbConfirmation {
 export interface RequestPage {
   items: RequestItem[];
   nextCursor: string | null;
-  /** How many requests match the filters (every page). */
+  /** How many requests match the filters (every page), counted up to 10,000. */
   total: number;
+  /** More than `total` match: the server stopped counting (show "10,000+"). Absent on older servers. */
+  totalCapped?: boolean;
 }
 
 /** A saved worklist view with its count now (GET /api/views). */
@@ -148,7 +150,10 @@ export interface SavedView {
   team: { id: string; name: string } | null;
   /** The /api/requests query: filters and sort. */
   query: string;
+  /** Counted up to 10,000. */
   count: number;
+  /** More than `count` match (show "10,000+"). Absent on older servers. */
+  countCapped?: boolean;
   mayChange: boolean;
 }
 

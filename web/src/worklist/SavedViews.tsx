@@ -114,7 +114,8 @@ export function SavedViews({
                     {v.name}
                     {v.scope === "team" ? <span className="nhsuk-u-visually-hidden"> (team view)</span> : null}{" "}
                     <span className="app-views__count" data-testid="view-count">
-                      {v.count}
+                      {v.count.toLocaleString("en-GB")}
+                      {v.countCapped ? "+" : ""}
                     </span>
                     <span className="nhsuk-u-visually-hidden"> {v.count === 1 ? "request" : "requests"}</span>
                   </Link>

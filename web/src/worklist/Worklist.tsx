@@ -40,8 +40,12 @@ interface Loaded {
   query: string;
   items: RequestItem[];
   nextCursor: string | null;
-  total: number;
+  /** The total as shown: "4,944", or "10,000+" when the server stopped counting. */
+  total: string;
 }
+
+/** A list's total in words: thousands separated, "+" when more match than the server counts. */
+const totalText = (p: RequestPage): string => `${p.total.toLocaleString("en-GB")}${p.totalCapped ? "+" : ""}`;
 
 const FRESH_MS = 60_000;
 
@@ -130,13 +134,13 @@ export function Worklist() {
     setLoading(true);
     get<RequestPage>(`/api/requests?${query}`, { signal: ctl.signal })
       .then((p) => {
-        setPage({ query, items: p.items, nextCursor: p.nextCursor, total: p.total });
+        setPage({ query, items: p.items, nextCursor: p.nextCursor, total: totalText(p) });
         setError(null);
         setLoading(false);
         announce(
           p.items.length === 0
             ? "No requests match"
-            : `${plural(p.items.length, "request")} shown of ${p.total}${p.nextCursor ? ", more on the next page" : ""}`,
+            : `${plural(p.items.length, "request")} shown of ${totalText(p)}${p.nextCursor ? ", more on the next page" : ""}`,
         );
       })
       .catch((err: unknown) => {
@@ -160,7 +164,7 @@ export function Worklist() {
           const before = new Set(rowsRef.current.map((r) => r.id));
           const arrived = p.items.filter((r) => !before.has(r.id) && newIds.current.has(r.id));
           newIds.current.clear();
-          setPage({ query, items: p.items, nextCursor: p.nextCursor, total: p.total });
+          setPage({ query, items: p.items, nextCursor: p.nextCursor, total: totalText(p) });
           if (arrived.length) {
             announce(`${plural(arrived.length, "new request")} in the worklist`);
             setFresh((f) => new Set([...f, ...arrived.map((r) => r.id)]));
