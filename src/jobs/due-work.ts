@@ -186,8 +186,8 @@ const HANDOFF_ROOM = 2;
 /** How often a drain kept open by a handoff's producer, with nothing to do, looks for rows that became due. */
 const HANDOFF_RECHECK_MS = 1_000;
 /**
- * Longest a producer waits for a busy drain's room (`ClaimHandoff.roomFor`, when the handoff was made to wait) before
- * it stores its batch due. A poll outruns processing (it stores a backlog faster than PKB's look-ups answer): without
+ * Longest a producer waits for a busy drain's room (`ClaimHandoff.roomFor`, when the handoff was made to wait), per
+ * batch, before it stores the batch due. A poll outruns processing (it stores a backlog faster than PKB's look-ups answer): without
  * the wait, once the drain is full every later row is stored due and claimed, an UPDATE of every row (~15% of
  * PostgreSQL's time for a backlog).
  */
@@ -249,25 +249,33 @@ export class ClaimHandoff {
   }
 
   /**
-   * With `waitForRoom`, waits (at most `HANDOFF_WAIT_MS`) until the attached drain has room for more rows (it has
-   * started some of those it holds): a producer running ahead of the drain then hands its next rows over instead of
-   * storing them due. Returns at once without `waitForRoom`, when there is room, with no drain, or while rows stored due
-   * wait for a claim (nothing is handed over then anyway); a wait ends early when rows are stored due or the drain ends.
+   * With `waitForRoom`, waits (at most `ms`, `HANDOFF_WAIT_MS` by default) until the attached drain would take the
+   * producer's next rows (`claimMs() > 0`): until it has started some of those it holds, and, while rows stored due wait
+   * for a claim, until its claims have caught up with them. A producer running ahead of the drain then hands its rows
+   * over instead of storing them due; one that stored a batch due (a wait ran out) waits for the claims to take it
+   * rather than store every later batch due too, which would leave the drain claiming for the rest of the run. Returns
+   * at once without `waitForRoom`, when the drain would take the rows, or with no drain; a wait ends early when the
+   * drain ends.
    */
   async roomFor(ms = HANDOFF_WAIT_MS): Promise<void> {
-    if (!this.opts.waitForRoom || this.claimMs() > 0 || this.receiver === null || this.dueWaiting) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.roomWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.roomWaiters.add(done);
-    });
+    if (!this.opts.waitForRoom) return;
+    const until = performance.now() + ms;
+    while (this.receiver !== null && this.claimMs() === 0) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.roomWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.roomWaiters.add(done);
+      });
+    }
   }
 
-  /** @internal The drain has made room (started rows it held), or can take nothing more: waiting producers go on. */
+  /** @internal The drain has made room (started rows it held), caught up, or ended: waiting producers look again. */
   roomMade(): void {
     for (const done of [...this.roomWaiters]) done();
   }
@@ -276,7 +284,6 @@ export class ClaimHandoff {
   storedDue(): void {
     this.dueWaiting = true;
     this.dueMark = ++this.seq;
-    this.roomMade(); // nothing is handed over now: a producer waiting for room stores its rows due at once
     this.receiver?.wake(); // an idle drain claims them now
   }
 
@@ -292,7 +299,9 @@ export class ClaimHandoff {
 
   /** @internal The drain's claim started at `mark` found every due row (fewer than it asked for, and none left). */
   caughtUp(mark: number): void {
-    if (mark >= this.dueMark) this.dueWaiting = false;
+    if (mark < this.dueMark || !this.dueWaiting) return;
+    this.dueWaiting = false;
+    this.roomMade(); // a producer waiting for the claims to take its rows stored due may hand over again
   }
 
   /** @internal The drain's claim came back (whatever it found). */

@@ -395,7 +395,7 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(worked).toEqual([...first, ...second]);
   });
 
-  it("ends a producer's wait for room at once when rows are stored due or the drain ends; never waits unless asked to", async () => {
+  it("keeps a producer waiting while rows stored due wait for a claim, until the drain's claims catch up; ends the wait at once when the drain ends; never waits unless asked to", async () => {
     for (const mode of ["stored due", "drain ends", "not asked to wait"] as const) {
       const handoff = new ClaimHandoff(60_000, { waitForRoom: mode !== "not asked to wait" });
       let open!: () => void;
@@ -430,9 +430,17 @@ describe.each(engines)("due work on $name", (engine) => {
       await new Promise((r) => setTimeout(r, 20));
       // Asked to wait, the producer is still waiting (full, nothing started); not asked, it went on at once.
       expect(waited, mode).toBe(mode === "not asked to wait");
-      // A batch stored due (nothing is handed over until a claim has found it), or the drain stopping, ends the wait;
-      // the server's handoff (not asked to wait) never waits.
-      if (mode === "stored due") handoff.storedDue();
+      if (mode === "stored due") {
+        // A batch stored due (nothing is handed over until a claim has found it) does not end the wait: the producer
+        // would only store its next batch due too. It waits on until the drain's claims have caught up.
+        handoff.storedDue();
+        await new Promise((r) => setTimeout(r, 50));
+        expect(waited, "still waiting while rows stored due wait for a claim").toBe(false);
+        open();
+        expect(await wait, mode).toBeLessThan(10_000);
+        expect(handoff.claimMs(), "caught up: the next rows are handed over").toBe(60_000);
+      }
+      // The drain stopping ends the wait at once; the server's handoff (not asked to wait) never waits.
       if (mode === "drain ends") stop.abort();
       expect(await wait, mode).toBeLessThan(5_000);
       open();
