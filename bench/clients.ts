@@ -1,6 +1,6 @@
 // Signed-in clients loading worklist pages in a loop, in their own process (so they never share the server's event
 // loop): `node --import tsx bench/clients.ts '<json>'` with {base, paths, cookies, seconds, perSecond?}; each cookie is
-// one client, all running at once; perSecond paces the whole group. Prints one JSON line of figures.
+// one client, all running at once; perSecond paces the whole group. Prints one JSON line of figures (with its own CPU).
 interface Args {
   base: string;
   paths: string[];
@@ -14,6 +14,7 @@ const times: number[] = [];
 let errors = 0;
 const end = Date.now() + args.seconds * 1000;
 const started = Date.now();
+const cpu0 = process.cpuUsage();
 let sent = 0;
 
 async function client(cookie: string, index: number): Promise<void> {
@@ -38,9 +39,10 @@ async function client(cookie: string, index: number): Promise<void> {
 
 await Promise.all(args.cookies.map((c, i) => client(c, i)));
 const seconds = (Date.now() - started) / 1000;
+const cpu = process.cpuUsage(cpu0);
 times.sort((a, b) => a - b);
 const pct = (q: number): number =>
   Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 10) / 10;
 process.stdout.write(
-  `${JSON.stringify({ pages: times.length, errors, pagesPerSecond: Math.round(times.length / seconds), p50Ms: pct(0.5), p95Ms: pct(0.95), p99Ms: pct(0.99) })}\n`,
+  `${JSON.stringify({ pages: times.length, errors, pagesPerSecond: Math.round(times.length / seconds), p50Ms: pct(0.5), p95Ms: pct(0.95), p99Ms: pct(0.99), cpuMs: Math.round((cpu.user + cpu.system) / 1000) })}\n`,
 );

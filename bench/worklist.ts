@@ -15,7 +15,8 @@ import { createLogger } from "../src/log.ts";
 import { pipeline } from "../src/main.ts";
 import { TokenCipher } from "../src/store/crypto.ts";
 import { createUser, upsertMember } from "../src/store/people.ts";
-import { loadAverage, peakRssMb } from "./measure.ts";
+import { cpuMsSince, loadAverage, peakRssMb, pgBackendCpu } from "./measure.ts";
+import { monitorConnection } from "./postgres.ts";
 import { seededStore } from "./reports.ts";
 
 const run = promisify(execFile);
@@ -94,7 +95,16 @@ export async function runWorklistCase(c: WorklistCase): Promise<Record<string, n
     }
     const load = loadAverage();
     const one = await clients({ base, cookies: cookies.slice(0, 1), seconds: SECONDS });
+    // Where 50 clients' CPU goes, per page: Rebook's process, PostgreSQL's backends, the clients' own process (all on
+    // this machine's cores): the ceiling of pages/s the machine can give.
+    const monitor = await monitorConnection();
+    const rebookCpu = process.cpuUsage();
+    const pgCpu = pgBackendCpu(monitor, new URL(store.url!).pathname.slice(1));
     const many = await clients({ base, cookies, seconds: SECONDS });
+    const rebookCpuMs = cpuMsSince(rebookCpu);
+    const postgresCpuMs = await pgCpu.stop();
+    await monitor.end();
+    const perPage = (ms: number): number => Math.round((ms / Math.max(1, many.pages!)) * 100) / 100;
     const paced = await clients({ base, cookies, seconds: SECONDS, perSecond: 25 });
     return {
       requests: c.size,
@@ -105,6 +115,9 @@ export async function runWorklistCase(c: WorklistCase): Promise<Record<string, n
       clients50P50Ms: many.p50Ms!,
       clients50P95Ms: many.p95Ms!,
       clients50Errors: many.errors!,
+      clients50RebookCpuMsPerPage: perPage(rebookCpuMs),
+      clients50PostgresCpuMsPerPage: perPage(postgresCpuMs),
+      clients50ClientsCpuMsPerPage: perPage(many.cpuMs!),
       paced25PerSecondP50Ms: paced.p50Ms!,
       paced25PerSecondP95Ms: paced.p95Ms!,
       peakRssMb: peakRssMb(),
