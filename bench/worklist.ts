@@ -100,10 +100,16 @@ export async function runWorklistCase(c: WorklistCase): Promise<Record<string, n
     const monitor = await monitorConnection();
     const rebookCpu = process.cpuUsage();
     const pgCpu = pgBackendCpu(monitor, new URL(store.url!).pathname.slice(1));
-    const many = await clients({ base, cookies, seconds: SECONDS });
-    const rebookCpuMs = cpuMsSince(rebookCpu);
-    const postgresCpuMs = await pgCpu.stop();
-    await monitor.end();
+    let many: Record<string, number>;
+    let rebookCpuMs: number;
+    let postgresCpuMs: number;
+    try {
+      many = await clients({ base, cookies, seconds: SECONDS });
+    } finally {
+      rebookCpuMs = cpuMsSince(rebookCpu);
+      postgresCpuMs = await pgCpu.stop();
+      await monitor.end();
+    }
     const perPage = (ms: number): number => Math.round((ms / Math.max(1, many.pages!)) * 100) / 100;
     const paced = await clients({ base, cookies, seconds: SECONDS, perSecond: 25 });
     return {

@@ -409,6 +409,9 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
   // The last claim found fewer rows than it asked for: claim again only once a row has finished (or is still due
   // then), not in a loop while the rows in flight run.
   let dry = false;
+  // Rows a producer stored due while a claim ran (the handoff woke the drain): that claim may have missed them, so it
+  // does not make the drain dry.
+  let nudges = 0;
   let wake: () => void = () => undefined;
   const onAbort = (): void => wake();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -483,6 +486,7 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
       },
       wake: () => {
         dry = false;
+        nudges++;
         wake();
       },
     });
@@ -496,13 +500,14 @@ export async function drainDue<R>(db: Db, q: DueQueue, opts: DrainOptions<R>): P
         const limit = Math.min(opts.batchSize, room);
         let ids: string[];
         const mark = opts.handoff?.mark() ?? 0;
+        const nudged = nudges;
         try {
           ids = await claimDue(db, q, { limit, leaseMs: opts.leaseMs });
         } catch (error) {
           failure ??= { error };
           break;
         }
-        dry = ids.length < limit;
+        dry = ids.length < limit && nudges === nudged;
         // Caught up only if no due row is left: a short claim also skips rows locked elsewhere (SKIP LOCKED).
         if (dry && opts.handoff?.waitingForDue) {
           let left: boolean;
