@@ -385,7 +385,9 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
               .describe("How many requests match the filters, on every page (at most 10,000: see totalCapped)"),
             totalCapped: z
               .boolean()
-              .describe("True when more than `total` requests match: counting stops at 10,000 (show it as 10,000+)"),
+              .describe(
+                "True when more than `total` requests match: counting stops at 10,000 (show it as 'more than 10,000')",
+              ),
           }),
           400: errorSchema,
         },
@@ -418,7 +420,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
           ip: req.ip,
         });
       }
-      // The total (for "1–50 of 162", or "of 10,000+"): one count over the same filters; a single page needs none.
+      // The total (for "1–50 of 162", or "of more than 10,000"): one count over the same filters; a single page needs none.
       const { count: total, capped: totalCapped } =
         !q.cursor && page.nextCursor === null
           ? { count: page.items.length, capped: false }

@@ -138,7 +138,7 @@ export interface RequestPage {
   nextCursor: string | null;
   /** How many requests match the filters (every page), counted up to 10,000. */
   total: number;
-  /** More than `total` match: the server stopped counting (show "10,000+"). Absent on older servers. */
+  /** More than `total` match: the server stopped counting (show "more than 10,000"). Absent on older servers. */
   totalCapped?: boolean;
 }
 

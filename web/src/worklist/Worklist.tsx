@@ -40,12 +40,12 @@ interface Loaded {
   query: string;
   items: RequestItem[];
   nextCursor: string | null;
-  /** The total as shown: "4,944", or "10,000+" when the server stopped counting. */
+  /** The total as shown: "4,944", or "more than 10,000" when the server stopped counting. */
   total: string;
 }
 
-/** A list's total in words: thousands separated, "+" when more match than the server counts. */
-const totalText = (p: RequestPage): string => `${p.total.toLocaleString("en-GB")}${p.totalCapped ? "+" : ""}`;
+/** A list's total in words ("1–50 of 4,944", "10,001–10,050 of more than 10,000"): the server stops counting at 10,000. */
+const totalText = (p: RequestPage): string => `${p.totalCapped ? "more than " : ""}${p.total.toLocaleString("en-GB")}`;
 
 const FRESH_MS = 60_000;
 
