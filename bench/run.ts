@@ -98,14 +98,21 @@ const run = promisify(execFile);
 const BASELINE_MAX_SIZE = 20_000;
 const requireFrom = createRequire(import.meta.url).resolve;
 
-// The heap limit Rebook runs with (`npm start`, the Dockerfile): package.json config.heapMb.
+// The heap limit and malloc's trim threshold Rebook runs with (`npm start`, the Dockerfile): package.json config.
 const packageJson = JSON.parse(await fs.readFile(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
-  config: { heapMb: string };
+  config: { heapMb: string; mallocTrimThreshold: string };
 };
 
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
-  const code = "revision" in c && c.revision ? baseline! : { dir: PACKAGE_ROOT, heapMb: packageJson.config.heapMb };
+  const code =
+    "revision" in c && c.revision
+      ? baseline!
+      : {
+          dir: PACKAGE_ROOT,
+          heapMb: packageJson.config.heapMb,
+          mallocTrimThreshold: packageJson.config.mallocTrimThreshold,
+        };
   const emulatorRoot = c.part === "pipeline" || c.part === "latency" ? { emulatorRoot: PACKAGE_ROOT } : {};
   try {
     const { stdout, stderr } = await run(
@@ -117,6 +124,12 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
       ],
       {
         cwd: code.dir,
+        // glibc reads it as the process starts; a baseline without the setting runs with glibc's default.
+        env: {
+          // eslint-disable-next-line no-restricted-properties -- the case runs in the bench's own environment
+          ...process.env,
+          ...(code.mallocTrimThreshold ? { MALLOC_TRIM_THRESHOLD_: code.mallocTrimThreshold } : {}),
+        },
         maxBuffer: 16 << 20,
         timeout: 3 * 3600_000,
       },
@@ -137,7 +150,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
  */
 async function prepareBaseline(
   rev: string,
-): Promise<{ dir: string; label: string; heapMb?: string; remove(): Promise<void> }> {
+): Promise<{ dir: string; label: string; heapMb?: string; mallocTrimThreshold?: string; remove(): Promise<void> }> {
   const git = (args: string[]) => run("git", args, { cwd: PACKAGE_ROOT });
   const label = (
     await git(["rev-parse", "--short", `${rev}^{commit}`]).catch(() => {
@@ -175,9 +188,15 @@ async function prepareBaseline(
       filter: (src) => !/\.tsx?$/.test(src),
     });
     const own = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as {
-      config?: { heapMb?: string };
+      config?: { heapMb?: string; mallocTrimThreshold?: string };
     };
-    return { dir, label, ...(own.config?.heapMb ? { heapMb: own.config.heapMb } : {}), remove };
+    return {
+      dir,
+      label,
+      ...(own.config?.heapMb ? { heapMb: own.config.heapMb } : {}),
+      ...(own.config?.mallocTrimThreshold ? { mallocTrimThreshold: own.config.mallocTrimThreshold } : {}),
+      remove,
+    };
   } catch (error) {
     await remove();
     throw error;

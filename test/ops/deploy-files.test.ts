@@ -71,4 +71,17 @@ describe("deployment files", () => {
     const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
     expect(runtime).toMatch(new RegExp(`^ENV NODE_OPTIONS=--max-old-space-size=${pkg.config.heapMb}$`, "m"));
   });
+
+  it("malloc's trim threshold: npm start and the image fix it at package.json's config.mallocTrimThreshold, which an operator's own setting overrides", async () => {
+    const pkg = JSON.parse(await read("package.json")) as {
+      config: { mallocTrimThreshold: string };
+      scripts: { start: string };
+    };
+    expect(pkg.config.mallocTrimThreshold).toMatch(/^\d+$/);
+    expect(pkg.scripts.start).toContain(
+      'MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-$npm_package_config_mallocTrimThreshold}" NODE_OPTIONS=',
+    );
+    const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
+    expect(runtime).toMatch(new RegExp(`^ENV MALLOC_TRIM_THRESHOLD_=${pkg.config.mallocTrimThreshold}$`, "m"));
+  });
 });
