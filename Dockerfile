@@ -26,9 +26,10 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/var/lib/rebook
 # without it V8 lets garbage grow towards its default limit (~4 GB on a 64-bit machine with enough memory) before
 # collecting. Setting NODE_OPTIONS for the container replaces this line: include --max-old-space-size in yours.
 ENV NODE_OPTIONS=--max-old-space-size=192
-# glibc's malloc with its thresholds fixed at their initial 128 kB, as `npm start` sets them (package.json
-# config.mallocTrimThreshold; docs/performance.md, "Memory: malloc's freed memory"): by default glibc raises them as
-# large blocks are freed and then keeps freed memory in the process; with the embedded store that was ~18 MiB.
+# glibc's malloc with its trim and mmap thresholds fixed at their initial 128 KiB, as `npm start` sets them
+# (package.json config.mallocTrimThreshold; docs/performance.md, "Memory: malloc's freed memory"): by default glibc
+# raises them each time a block it had mapped on its own is freed, and then keeps more freed memory in the process;
+# with the embedded store that was 10-20 MiB at the peak.
 ENV MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

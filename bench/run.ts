@@ -103,6 +103,10 @@ const packageJson = JSON.parse(await fs.readFile(path.join(PACKAGE_ROOT, "packag
   config: { heapMb: string; mallocTrimThreshold: string };
 };
 
+// The cases' environment: the bench's own, without a malloc setting of the shell's (each case's code sets its own).
+// eslint-disable-next-line no-restricted-properties -- the cases run in the bench's own environment
+const { MALLOC_TRIM_THRESHOLD_: _shellsTrimThreshold, ...benchEnv } = process.env;
+
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
   const code =
@@ -124,10 +128,10 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
       ],
       {
         cwd: code.dir,
-        // glibc reads it as the process starts; a baseline without the setting runs with glibc's default.
+        // glibc reads it as the process starts: the code's own setting, whatever the bench's shell has; a baseline
+        // without the setting runs with glibc's default.
         env: {
-          // eslint-disable-next-line no-restricted-properties -- the case runs in the bench's own environment
-          ...process.env,
+          ...benchEnv,
           ...(code.mallocTrimThreshold ? { MALLOC_TRIM_THRESHOLD_: code.mallocTrimThreshold } : {}),
         },
         maxBuffer: 16 << 20,
@@ -146,7 +150,8 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
  * A revision's code to measure against (`--baseline`): a detached git worktree in the temporary directory with this
  * checkout's node_modules and bench harness (the revision's own harness may not measure the same things), compiled as
  * this checkout's cases are. Files the compiled code reads beside itself (an older revision's migrations) are copied
- * into the build. It runs with the heap limit its own package.json sets (none before there was one).
+ * into the build. It runs with the heap limit and malloc's trim threshold its own package.json sets (none before there was
+ * one).
  */
 async function prepareBaseline(
   rev: string,

@@ -58,6 +58,16 @@ const PURGEABLE_REQUEST = `r.status = 'done' AND r.updated_at < $1 AND r.receive
 const SCRUB_MESSAGE = `subject = '', content = '', raw = '{}'::jsonb, raw_original = NULL, sender_id = NULL,
   patient_pkb_id = NULL, message_status = NULL, purged_at = now()`;
 
+/**
+ * Scrubs the messages of the requests $1 (their request message, and any filed on them) and unfiles them. Each side of
+ * the OR reads an index (the request message's id through an array, not `IN (SELECT …)`, which PostgreSQL cannot
+ * serve by index under an OR: a whole scan of the messages every batch). test/store/indexes.test.ts checks it.
+ */
+export const SCRUB_REQUESTS_MESSAGES = `UPDATE pkb_messages SET ${SCRUB_MESSAGE}, request_id = NULL
+  WHERE pkb_message_id = ANY(ARRAY(SELECT pkb_message_id FROM appointment_requests WHERE id = ANY($1::uuid[])))
+     OR request_id = ANY($1::uuid[])
+  RETURNING pkb_message_id`;
+
 interface Batch {
   rows: number;
   details: Record<string, unknown>;
@@ -79,13 +89,7 @@ async function purgeBatch(tx: Queryable, cls: RetentionClass, before: Date, limi
         ids,
       ]);
       const notes = await tx.query("DELETE FROM request_notes WHERE request_id = ANY($1::uuid[]) RETURNING id", [ids]);
-      const messages = await tx.query(
-        `UPDATE pkb_messages SET ${SCRUB_MESSAGE}, request_id = NULL
-         WHERE pkb_message_id IN (SELECT pkb_message_id FROM appointment_requests WHERE id = ANY($1::uuid[]))
-            OR request_id = ANY($1::uuid[])
-         RETURNING pkb_message_id`,
-        [ids],
-      );
+      const messages = await tx.query(SCRUB_REQUESTS_MESSAGES, [ids]);
       const [range] = await tx.query<{ n: number; from: Date; to: Date }>(
         `WITH d AS (DELETE FROM appointment_requests WHERE id = ANY($1::uuid[]) RETURNING received_at)
          SELECT count(*)::int AS n, min(received_at) AS "from", max(received_at) AS "to" FROM d`,
