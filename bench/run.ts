@@ -98,10 +98,19 @@ const run = promisify(execFile);
 const BASELINE_MAX_SIZE = 20_000;
 const requireFrom = createRequire(import.meta.url).resolve;
 
-// The heap limit and malloc's trim threshold Rebook runs with (`npm start`, the Dockerfile): package.json config.
-const packageJson = JSON.parse(await fs.readFile(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
-  config: { heapMb: string; mallocTrimThreshold: string };
-};
+/** What a revision's package.json `config` sets for running Rebook (`npm start`, the Dockerfile); older ones set less. */
+interface RunSettings {
+  /** The JavaScript heap limit, MB. */
+  heapMb?: string;
+  /** glibc's malloc trim threshold, bytes. */
+  mallocTrimThreshold?: string;
+}
+
+/** The `config` of the package.json in `dir` (none before there was one). */
+async function runSettings(dir: string): Promise<RunSettings> {
+  const own = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as { config?: RunSettings };
+  return own.config ?? {};
+}
 
 // The cases' environment: the bench's own, without a malloc setting of the shell's (each case's code sets its own).
 // eslint-disable-next-line no-restricted-properties -- the cases run in the bench's own environment
@@ -109,20 +118,13 @@ const { MALLOC_TRIM_THRESHOLD_: _shellsTrimThreshold, ...benchEnv } = process.en
 
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
-  const code =
-    "revision" in c && c.revision
-      ? baseline!
-      : {
-          dir: PACKAGE_ROOT,
-          heapMb: packageJson.config.heapMb,
-          mallocTrimThreshold: packageJson.config.mallocTrimThreshold,
-        };
+  const code = "revision" in c && c.revision ? baseline! : current;
   const emulatorRoot = c.part === "pipeline" || c.part === "latency" ? { emulatorRoot: PACKAGE_ROOT } : {};
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       [
-        ...(code.heapMb ? [`--max-old-space-size=${code.heapMb}`] : []),
+        ...(code.settings.heapMb ? [`--max-old-space-size=${code.settings.heapMb}`] : []),
         path.join(code.dir, "bench/.build/bench/case.js"),
         JSON.stringify({ ...c, ...emulatorRoot }),
       ],
@@ -132,7 +134,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
         // without the setting runs with glibc's default.
         env: {
           ...benchEnv,
-          ...(code.mallocTrimThreshold ? { MALLOC_TRIM_THRESHOLD_: code.mallocTrimThreshold } : {}),
+          ...(code.settings.mallocTrimThreshold ? { MALLOC_TRIM_THRESHOLD_: code.settings.mallocTrimThreshold } : {}),
         },
         maxBuffer: 16 << 20,
         timeout: 3 * 3600_000,
@@ -155,7 +157,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
  */
 async function prepareBaseline(
   rev: string,
-): Promise<{ dir: string; label: string; heapMb?: string; mallocTrimThreshold?: string; remove(): Promise<void> }> {
+): Promise<{ dir: string; label: string; settings: RunSettings; remove(): Promise<void> }> {
   const git = (args: string[]) => run("git", args, { cwd: PACKAGE_ROOT });
   const label = (
     await git(["rev-parse", "--short", `${rev}^{commit}`]).catch(() => {
@@ -192,16 +194,7 @@ async function prepareBaseline(
       recursive: true,
       filter: (src) => !/\.tsx?$/.test(src),
     });
-    const own = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as {
-      config?: { heapMb?: string; mallocTrimThreshold?: string };
-    };
-    return {
-      dir,
-      label,
-      ...(own.config?.heapMb ? { heapMb: own.config.heapMb } : {}),
-      ...(own.config?.mallocTrimThreshold ? { mallocTrimThreshold: own.config.mallocTrimThreshold } : {}),
-      remove,
-    };
+    return { dir, label, settings: await runSettings(dir), remove };
   } catch (error) {
     await remove();
     throw error;
@@ -221,6 +214,8 @@ await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.
 if (values.baseline && !only.some((part) => casesOf(part).some((c) => "revision" in c)))
   throw new Error("--baseline pairs one-pass pipeline cases of up to 20,000 requests: none of the chosen cases is one");
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
+/** This checkout's code, run with the settings its package.json gives Rebook. */
+const current = { dir: PACKAGE_ROOT, settings: await runSettings(PACKAGE_ROOT) };
 
 const results: CaseResult[] = [];
 const startedAt = new Date();

@@ -47,7 +47,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           "PostgreSQL CPU ms/request",
           "emulator CPU ms/request",
           "statements/request",
-          "peak RSS MB",
+          "peak RSS MiB",
           "right (lost / duplicated / wrong / stuck / in error)",
           "load",
         ],

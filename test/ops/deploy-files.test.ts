@@ -61,27 +61,31 @@ describe("deployment files", () => {
     expect(Object.keys(pkg.dependencies)).not.toContain("tsx");
   });
 
+  /** What package.json's `config` sets for running Rebook, and the Dockerfile's runtime stage. */
+  const runSettings = async () => ({
+    pkg: JSON.parse(await read("package.json")) as {
+      config: { heapMb: string; mallocTrimThreshold: string };
+      scripts: { start: string };
+    },
+    runtime: (await read("Dockerfile")).split(/^FROM /m).at(-1)!,
+  });
+
   it("the heap limit: npm start and the image run with package.json's config.heapMb, which an operator can raise", async () => {
-    const pkg = JSON.parse(await read("package.json")) as { config: { heapMb: string }; scripts: { start: string } };
+    const { pkg, runtime } = await runSettings();
     expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
     // The operator's own NODE_OPTIONS come after the default, so their --max-old-space-size wins.
     expect(pkg.scripts.start).toContain(
       'NODE_OPTIONS="--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}" node dist/cli.js start',
     );
-    const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
     expect(runtime).toMatch(new RegExp(`^ENV NODE_OPTIONS=--max-old-space-size=${pkg.config.heapMb}$`, "m"));
   });
 
   it("malloc's trim threshold: npm start and the image fix it at package.json's config.mallocTrimThreshold, which an operator's own setting overrides", async () => {
-    const pkg = JSON.parse(await read("package.json")) as {
-      config: { mallocTrimThreshold: string };
-      scripts: { start: string };
-    };
+    const { pkg, runtime } = await runSettings();
     expect(pkg.config.mallocTrimThreshold).toMatch(/^\d+$/);
     expect(pkg.scripts.start).toContain(
       'MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-$npm_package_config_mallocTrimThreshold}" NODE_OPTIONS=',
     );
-    const runtime = (await read("Dockerfile")).split(/^FROM /m).at(-1)!;
     expect(runtime).toMatch(new RegExp(`^ENV MALLOC_TRIM_THRESHOLD_=${pkg.config.mallocTrimThreshold}$`, "m"));
   });
 });

@@ -441,7 +441,7 @@ describe("pipeline and report statements on postgres", () => {
     async () => {
       await t.db.query(
         `UPDATE pkb_messages m SET request_id = r.id FROM appointment_requests r
-       WHERE r.pkb_message_id = m.pkb_message_id AND m.request_id IS NULL`,
+         WHERE r.pkb_message_id = m.pkb_message_id AND m.request_id IS NULL`,
       );
       await t.db.query("VACUUM ANALYZE pkb_messages, appointment_requests");
       const [open] = await t.db.query<{ id: string }>(
