@@ -98,7 +98,10 @@ const run = promisify(execFile);
 const BASELINE_MAX_SIZE = 20_000;
 const requireFrom = createRequire(import.meta.url).resolve;
 
-/** What a revision's package.json `config` sets for running Rebook (`npm start`, the Dockerfile); older ones set less. */
+/**
+ * What a revision's package.json `config` sets for running Rebook (`npm start`, the Dockerfile); older revisions set
+ * less.
+ */
 interface RunSettings {
   /** The JavaScript heap limit, MB. */
   heapMb?: string;
@@ -152,8 +155,8 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
  * A revision's code to measure against (`--baseline`): a detached git worktree in the temporary directory with this
  * checkout's node_modules and bench harness (the revision's own harness may not measure the same things), compiled as
  * this checkout's cases are. Files the compiled code reads beside itself (an older revision's migrations) are copied
- * into the build. It runs with the heap limit and malloc's trim threshold its own package.json sets (none before there was
- * one).
+ * into the build. It runs with the heap limit and malloc's trim threshold its own package.json sets (none before there
+ * was one).
  */
 async function prepareBaseline(
   rev: string,
@@ -213,9 +216,11 @@ await run(process.execPath, [requireFrom("typescript/bin/tsc"), "-p", "tsconfig.
 // --baseline: the revision's code beside this checkout, built with this checkout's harness.
 if (values.baseline && !only.some((part) => casesOf(part).some((c) => "revision" in c)))
   throw new Error("--baseline pairs one-pass pipeline cases of up to 20,000 requests: none of the chosen cases is one");
-const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
-/** This checkout's code, run with the settings its package.json gives Rebook. */
+/** This checkout's code, run with the settings its package.json gives Rebook (the figures assume both are set). */
 const current = { dir: PACKAGE_ROOT, settings: await runSettings(PACKAGE_ROOT) };
+if (!current.settings.heapMb || !current.settings.mallocTrimThreshold)
+  throw new Error("package.json's config must set heapMb and mallocTrimThreshold: Rebook's cases run with them");
+const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 
 const results: CaseResult[] = [];
 const startedAt = new Date();
