@@ -7,38 +7,74 @@ import { openStore } from "../main.ts";
 import { createAdmin } from "./accounts.ts";
 import { checkNewPassword } from "./passwords.ts";
 
-/** Reads a line from the terminal without showing what is typed. */
-export async function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(question);
-  stdin.setRawMode(true);
-  stdin.setEncoding("utf8");
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let value = "";
-    const finish = (): void => {
-      stdin.off("data", onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write("\n");
-    };
-    const onData = (chunk: string): void => {
-      for (const ch of chunk) {
-        if (ch === "\r" || ch === "\n" || ch === "\u0004") {
-          finish();
-          resolve(value);
-          return;
-        }
-        if (ch === "\u0003") {
-          finish();
-          reject(new Error("cancelled"));
-          return;
-        }
-        value = ch === "\u007f" || ch === "\b" ? value.slice(0, -1) : value + ch;
+/**
+ * Lines typed on the terminal, not shown. The terminal is in raw mode (no echo) from before the first question until
+ * `close()`, so nothing typed is echoed between questions, and answers typed ahead of their question are kept in order.
+ */
+export class HiddenInput {
+  private readonly stdin = process.stdin;
+  private readonly lines: string[] = [];
+  private partial = "";
+  private afterReturn = false;
+  private cancelled = false;
+  private waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
+  private readonly onData = (chunk: string): void => {
+    for (const ch of chunk) {
+      // A paste may end its lines with \r\n: one line, not two.
+      if (ch === "\n" && this.afterReturn) {
+        this.afterReturn = false;
+        continue;
       }
-    };
-    stdin.on("data", onData);
-  });
+      this.afterReturn = ch === "\r";
+      if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+        this.lines.push(this.partial);
+        this.partial = "";
+      } else if (ch === "\u0003") {
+        this.cancelled = true;
+        break;
+      } else {
+        this.partial = ch === "\u007f" || ch === "\b" ? this.partial.slice(0, -1) : this.partial + ch;
+      }
+    }
+    this.deliver();
+  };
+
+  constructor() {
+    this.stdin.setRawMode(true);
+    this.stdin.setEncoding("utf8");
+    this.stdin.on("data", this.onData);
+    this.stdin.resume();
+  }
+
+  /** Shows `question` and resolves with the next line typed (or already typed ahead); rejects on Ctrl-C. */
+  ask(question: string): Promise<string> {
+    process.stderr.write(question);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.deliver();
+    });
+  }
+
+  /** Gives the terminal back as it was. */
+  close(): void {
+    this.stdin.off("data", this.onData);
+    this.stdin.setRawMode(false);
+    this.stdin.pause();
+  }
+
+  private deliver(): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    if (this.cancelled) {
+      this.waiting = null;
+      process.stderr.write("\n");
+      waiting.reject(new Error("cancelled"));
+    } else if (this.lines.length > 0) {
+      this.waiting = null;
+      process.stderr.write("\n"); // Enter is not echoed either: the next output starts on its own line
+      waiting.resolve(this.lines.shift()!);
+    }
+  }
 }
 
 /** The password for the new admin: REBOOK_ADMIN_PASSWORD, else asked for twice on a terminal. */
@@ -47,16 +83,21 @@ async function adminPassword(config: Config): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new Error("Set REBOOK_ADMIN_PASSWORD (at least 12 characters), or run this on a terminal to be asked");
   }
-  for (;;) {
-    const first = await promptHidden("Password for the new admin (at least 12 characters): ");
-    try {
-      checkNewPassword(first);
-    } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n`);
-      continue;
+  const input = new HiddenInput();
+  try {
+    for (;;) {
+      const first = await input.ask("Password for the new admin (at least 12 characters): ");
+      try {
+        checkNewPassword(first);
+      } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        continue;
+      }
+      if ((await input.ask("The same password again: ")) === first) return first;
+      process.stderr.write("The passwords are not the same. Try again.\n");
     }
-    if ((await promptHidden("The same password again: ")) === first) return first;
-    process.stderr.write("The passwords are not the same. Try again.\n");
+  } finally {
+    input.close();
   }
 }
 

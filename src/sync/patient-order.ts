@@ -10,13 +10,24 @@
 // `PatientOrder` holds a result back while an earlier request of the same patient (by PKB patient id: the NHS number
 // is only known once identified) is in flight in this process, until that one's work has ended (written, retried or
 // failed). Earlier means received earlier, ties broken by id, as the batch write orders them. A request only ever
-// waits for earlier ones, so waits cannot form a cycle; requests of other patients never wait.
+// waits for earlier ones, so waits cannot form a cycle; requests of other patients never wait for each other's work.
+//
+// A request is registered as it starts (`arrive`), before it is read, and placed under its patient once read. Until
+// then its patient is unknown, so the turn of every request that started after it waits for its read (a read, not
+// its PKB calls). Registered only after the read, a patient's later request whose read, PKB calls and turn all ended
+// before the earlier one's read returned was written first (CI caught it once under load).
 
 interface Entry {
   at: number;
   id: string;
   ended: Promise<void>;
   end: () => void;
+}
+
+/** A request started but not read yet: its patient is not known, so every request started after it waits. */
+interface Unplaced {
+  seq: number;
+  placed: Promise<void>;
 }
 
 /** A request's place in its patient's order: `turn()` before writing its result, `leave()` once its work has ended. */
@@ -27,12 +38,48 @@ export interface PatientTurn {
   leave(): void;
 }
 
+/** A request started, before it is read: `place` it once its patient is known, or `skip` it (moot, no patient). */
+export interface Arrival {
+  place(patient: string, receivedAt: Date, id: string): PatientTurn;
+  /** It will write nothing in the order (not found, moot, or no patient). Idempotent, and a no-op once placed. */
+  skip(): void;
+}
+
 /** The requests in flight in one pipeline drain, by patient. */
 export class PatientOrder {
   private readonly byPatient = new Map<string, Entry[]>();
+  private readonly unplaced = new Set<Unplaced>();
+  private started = 0;
 
-  /** Registers a request now in flight: its patient's PKB id, when it came, its id. */
+  /**
+   * Registers a request as it starts, before it is read. Until it is placed (or skipped), the turns of requests that
+   * started after it wait: it may be an earlier request of their patient whose read is slower than their whole work.
+   */
+  arrive(): Arrival {
+    const seq = this.started++;
+    let resolve!: () => void;
+    const pending: Unplaced = { seq, placed: new Promise<void>((r) => (resolve = r)) };
+    this.unplaced.add(pending);
+    const settle = (): void => {
+      if (!this.unplaced.delete(pending)) return;
+      resolve();
+    };
+    return {
+      place: (patient, receivedAt, id) => {
+        const turn = this.entry(seq, patient, receivedAt, id);
+        settle();
+        return turn;
+      },
+      skip: settle,
+    };
+  }
+
+  /** Registers a request already read: its patient's PKB id, when it came, its id. */
   enter(patient: string, receivedAt: Date, id: string): PatientTurn {
+    return this.arrive().place(patient, receivedAt, id);
+  }
+
+  private entry(seq: number, patient: string, receivedAt: Date, id: string): PatientTurn {
     let end!: () => void;
     const entry: Entry = { at: receivedAt.getTime(), id, ended: new Promise<void>((r) => (end = r)), end };
     const list = this.byPatient.get(patient) ?? [];
@@ -42,6 +89,12 @@ export class PatientOrder {
     let left = false;
     return {
       turn: async () => {
+        // Requests that started before this one and are still being read may be the patient's earlier ones.
+        for (;;) {
+          const reading = [...this.unplaced].filter((u) => u.seq < seq);
+          if (reading.length === 0) break;
+          await Promise.all(reading.map((u) => u.placed));
+        }
         // Entries that come in meanwhile (an earlier request started later) are waited for too.
         for (;;) {
           const before = (this.byPatient.get(patient) ?? []).filter(earlier);
@@ -60,9 +113,9 @@ export class PatientOrder {
     };
   }
 
-  /** Requests in flight (for tests). */
+  /** Requests in flight, read or not (for tests). */
   get size(): number {
-    let n = 0;
+    let n = this.unplaced.size;
     for (const list of this.byPatient.values()) n += list.length;
     return n;
   }

@@ -28,7 +28,7 @@ import type { SyncDeps } from "./deps.ts";
 import { publishRequestUpdated } from "../events/publish.ts";
 import { upsertPatient, type Patient } from "../store/patients.ts";
 import { findAppointment, identifyPatient } from "./identify.ts";
-import { PatientOrder } from "./patient-order.ts";
+import { PatientOrder, type PatientTurn } from "./patient-order.ts";
 
 /** How long a claimed request is hidden from other workers: renewed while worked, so a dead worker's come back soon. */
 const CLAIM_MS = 30_000;
@@ -225,10 +225,19 @@ export async function processRequest(
 ): Promise<ProcessOutcome> {
   const { db } = deps;
   const now = opts.now ?? new Date();
-  const r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
+  // In the patient order from the start: until it is read, requests started after it wait for its read at their turn.
+  const arrival = opts.order?.arrive();
+  let place: PatientTurn | null = null;
+  let r: RequestRow | null | undefined;
+  try {
+    r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
+    if (r?.status === "processing" && r.patient_pkb_id)
+      place = arrival?.place(r.patient_pkb_id, r.received_at, r.id) ?? null;
+  } finally {
+    arrival?.skip();
+  }
   if (!r || r.status !== "processing") return "skipped";
   const writeAny = opts.write ?? writeOne(db);
-  const place = opts.order && r.patient_pkb_id ? opts.order.enter(r.patient_pkb_id, r.received_at, r.id) : null;
   // After the patient's earlier requests in flight: which of two about one appointment is the repeat follows their order.
   // Its PKB calls are done: the slot goes to the next request while this one waits (waiting counts as released).
   const write: WriteResult = async (result, fetched) => {

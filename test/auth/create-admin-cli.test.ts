@@ -123,4 +123,48 @@ describe("rebook create-admin", { timeout: 120_000 }, () => {
     expect(output).not.toContain(typed);
     expect((await login("tty.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
   });
+
+  it("keeps what is typed ahead, all answers at once, and echoes none of it", async () => {
+    const typed = "typed ahead of the prompts";
+    const command = `${process.execPath} --import tsx src/cli.ts create-admin --email ahead.admin@trust.nhs.uk --name "Ahead"`;
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: baseEnv() });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", r));
+    // Typed the moment the first prompt shows, before the retry and the second prompt: a person who knows the questions.
+    await new Promise<void>((resolve) => {
+      const check = () => (output.includes("Password for the new admin") ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    child.stdin.write(`too short\r${typed}\r${typed}\r`);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still waiting"), 20_000))]);
+    child.kill();
+    expect(code, output).toBe(0);
+    expect(output).toContain("Choose a password of at least 12 characters");
+    expect(output).toContain("Created admin ahead.admin@trust.nhs.uk");
+    expect(output).not.toContain(typed);
+    expect(output).not.toContain("too short");
+    expect((await login("ahead.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
+  });
+
+  it("stops on Ctrl-C at the prompt, creating no one and showing nothing typed", async () => {
+    const command = `${process.execPath} --import tsx src/cli.ts create-admin --email ctrlc@trust.nhs.uk --name "C"`;
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: baseEnv() });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", r));
+    await new Promise<void>((resolve) => {
+      const check = () => (output.includes("Password for the new admin") ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    child.stdin.write("half a pass\u0003");
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still waiting"), 20_000))]);
+    child.kill();
+    expect(code, output).toBe(1);
+    expect(output).toContain("cancelled");
+    expect(output).not.toContain("half a pass");
+    expect(await t.db.query("SELECT 1 FROM users WHERE email = 'ctrlc@trust.nhs.uk'")).toEqual([]);
+  });
 });

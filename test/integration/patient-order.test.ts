@@ -11,7 +11,7 @@ import { pipeline } from "../../src/main.ts";
 import { TokenCipher } from "../../src/store/crypto.ts";
 import type { SyncDeps } from "../../src/sync/deps.ts";
 import { PatientOrder } from "../../src/sync/patient-order.ts";
-import { processRequest, type WriteResult } from "../../src/sync/process.ts";
+import { processRequest, requestReader, type WriteResult } from "../../src/sync/process.ts";
 import { collect } from "../../src/sync/run.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 import { startEmulator, type Emulator } from "../helpers/emulator.ts";
@@ -55,6 +55,27 @@ describe("a patient's results in the order their requests came (postgres)", () =
     };
     await Promise.all([processRequest(deps, earlier, { order, write }), processRequest(deps, later, { order, write })]);
     expect(log).toEqual(["earlier writing", "earlier written", "later writing", "later written"]);
+    expect(order.size).toBe(0);
+  });
+
+  it("holds the later request's write while the earlier one is still being read", async () => {
+    const order = new PatientOrder();
+    const log: string[] = [];
+    const name = (id: string): string => (id === earlier ? "earlier" : "later");
+    const write: WriteResult = async (result) => {
+      log.push(`${name(result.requestId)} written`);
+    };
+    // The earlier request's read returns only after the later one's read, PKB calls and turn could all have ended.
+    const read = requestReader(t.db);
+    const slowRead = async (id: string) => {
+      if (id === earlier) await new Promise((r) => setTimeout(r, 1_500));
+      return read(id);
+    };
+    await Promise.all([
+      processRequest(deps, earlier, { order, write, read: slowRead }),
+      processRequest(deps, later, { order, write, read: slowRead }),
+    ]);
+    expect(log).toEqual(["earlier written", "later written"]);
     expect(order.size).toBe(0);
   });
 });

@@ -65,4 +65,29 @@ describe("a patient's requests in the order they came", () => {
     theirs.leave();
     expect(order.size).toBe(0);
   });
+
+  it("holds the turns of requests started after one that is still being read, until it is placed or skipped", async () => {
+    const order = new PatientOrder();
+    const reading = order.arrive(); // started first, its read not back yet: its patient is unknown
+    const other = order.arrive(); // started second
+    const mineLater = order.enter("p1", at(3), "c");
+    const waiting = mineLater.turn();
+    expect(await settled(waiting)).toBe(false);
+    // Placed under another patient: the later request of p1 no longer waits for it. The second is still unread.
+    const first = reading.place("p2", at(1), "a");
+    expect(await settled(first.turn())).toBe(true); // it started before every other one
+    expect(await settled(waiting)).toBe(false);
+    const second = other.place("p1", at(2), "b"); // an earlier request of p1: it is waited for now
+    expect(await settled(waiting)).toBe(false);
+    second.leave();
+    expect(await settled(waiting)).toBe(true);
+    // A request started later and never read does not hold one that started before it.
+    const unread = order.arrive();
+    expect(await settled(order.enter("p1", at(0), "z").turn())).toBe(false); // but one started after it is held
+    unread.skip();
+    unread.skip(); // idempotent
+    first.leave();
+    mineLater.leave();
+    expect(order.size).toBe(1); // "z" is still in flight
+  });
 });
