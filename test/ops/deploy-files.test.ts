@@ -44,10 +44,19 @@ describe("deployment files", () => {
     expect(await read(".gitignore")).toMatch(/^deploy\/\*\.env$/m);
   });
 
+  /** package.json (its `config` sets how Rebook runs) and the Dockerfile's runtime stage. */
+  const runSettings = async () => ({
+    pkg: JSON.parse(await read("package.json")) as {
+      config: { heapMb: string; mallocTrimThreshold: string };
+      scripts: { start: string };
+      dependencies: Record<string, string>;
+    },
+    runtime: (await read("Dockerfile")).split(/^FROM /m).at(-1)!,
+  });
+
   it("Dockerfile: production dependencies only, non-root, health-checked, Node 24", async () => {
     const dockerfile = await read("Dockerfile");
-    const stages = dockerfile.split(/^FROM /m).slice(1);
-    const runtime = stages[stages.length - 1]!;
+    const { pkg, runtime } = await runSettings();
     expect(dockerfile).toMatch(/^ARG NODE_VERSION=24$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(runtime).toMatch(/^USER node$/m);
@@ -57,17 +66,7 @@ describe("deployment files", () => {
     // The compiled server: no TypeScript compiler in production, none of its memory in the running process.
     expect(runtime).toMatch(/^CMD \["node", "dist\/cli.js", "start"\]$/m);
     expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
-    const pkg = JSON.parse(await read("package.json")) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies)).not.toContain("tsx");
-  });
-
-  /** What package.json's `config` sets for running Rebook, and the Dockerfile's runtime stage. */
-  const runSettings = async () => ({
-    pkg: JSON.parse(await read("package.json")) as {
-      config: { heapMb: string; mallocTrimThreshold: string };
-      scripts: { start: string };
-    },
-    runtime: (await read("Dockerfile")).split(/^FROM /m).at(-1)!,
   });
 
   it("the heap limit: npm start and the image run with package.json's config.heapMb, which an operator can raise", async () => {
