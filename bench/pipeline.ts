@@ -38,6 +38,8 @@ export interface PipelineCase {
   emulatorRoot?: string;
   /** Set by `npm run bench -- --baseline <rev>` on the cases it runs with that revision's code (for the table). */
   revision?: string;
+  /** Set by `npm run bench -- --repeat N` on each of a case's runs: which run this is, of how many (for the table). */
+  round?: { n: number; of: number };
 }
 
 /** Signs in to the emulator's consent page as its demo clinician and completes Grant Access (the tests use it too). */

@@ -8,7 +8,8 @@
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
 // default the 20k backlog is run both ways), --baseline <git revision> (each one-pass pipeline case up to 20k is run
 // first with that revision's code, in a git worktree with this checkout's node_modules, bench harness and emulator,
-// then with this checkout's: before and after in one run, on the same machine).
+// then with this checkout's: before and after in one run, on the same machine), --repeat N (each one-pass pipeline
+// case N times, with --baseline alternating which code goes first; the table gives the medians and their ratio).
 // Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
 // own), with the emulator in another; the machine's load average is recorded beside every figure. Results:
 // bench/results/<time>.json and .md; the markdown table is printed.
@@ -21,6 +22,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import type { BenchCase } from "./case.ts";
 import { PACKAGE_ROOT } from "../src/paths.ts";
+import { parseRepeat, rounds } from "./rounds.ts";
 import { markdown, type CaseResult } from "./table.ts";
 
 const PARTS = ["pipeline", "latency", "reports", "worklist"] as const;
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     statements: { type: "boolean", default: false },
     server: { type: "boolean", default: false },
     baseline: { type: "string" },
+    repeat: { type: "string" },
   },
 });
 const only = (values.only?.split(",") ?? [...PARTS]) as Part[];
@@ -42,6 +45,7 @@ for (const p of only) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}
 const sizesArg = values.sizes?.split(",").map(Number);
 const engines = (values.engines?.split(",") ?? ["pglite", "postgres"]) as ("pglite" | "postgres")[];
 const large = values.large ?? false;
+const repeat = parseRepeat(values.repeat);
 
 /** The cases of a part, as configured by the flags. */
 function casesOf(part: Part): BenchCase[] {
@@ -62,12 +66,13 @@ function casesOf(part: Part): BenchCase[] {
           sizesArg || values.server || !list.includes(20_000)
             ? []
             : [{ part, engine, size: 20_000, mode: "server" as const }];
-        // The baseline before each case it can run: a revision from before issue 11 grows with the square of the
-        // backlog (hours at 100k), and may not have the server's loops as the harness drives them.
-        const paired = pass.flatMap((c) =>
-          values.baseline && c.size <= BASELINE_MAX_SIZE && !c.mode ? [{ ...c, revision: values.baseline }, c] : [c],
+        // The baseline beside each case it can run: a revision from before issue 11 grows with the square of the
+        // backlog (hours at 100k), and may not have the server's loops as the harness drives them. --repeat runs the
+        // one-pass cases again, alternating which code goes first.
+        const runs = pass.flatMap((c) =>
+          c.mode ? [c] : rounds(c, repeat, c.size <= BASELINE_MAX_SIZE ? values.baseline : undefined),
         );
-        return [...paired, ...served];
+        return [...runs, ...served];
       });
     case "latency":
       return sizes([300], [1_000]).flatMap((size) =>

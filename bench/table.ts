@@ -17,6 +17,61 @@ const load = (f: CaseResult["figures"]): string => `${fmt(f.load1)} → ${fmt(f.
 const store = (e: string): string => (e === "pglite" ? "PGlite" : "PostgreSQL");
 /** A case run with `--baseline`'s code names its revision. */
 const revision = (c: BenchCase): string => ("revision" in c && c.revision ? `, code of ${c.revision}` : "");
+/** One of a case's runs with `--repeat` says which. */
+const round = (c: BenchCase): string => ("round" in c && c.round ? `, run ${c.round.n} of ${c.round.of}` : "");
+
+/** The median of a non-empty list. */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+
+/**
+ * Lines for the one-pass cases run more than once or beside a baseline: per store and backlog, the median requests/s
+ * of this code's runs and of the baseline's, their ratio, and each side's range; a single pair gives its two figures.
+ */
+export function againstBaseline(pipeline: CaseResult[]): string[] {
+  interface Group {
+    engine: string;
+    size: number;
+    now: number[];
+    before: number[];
+    revision?: string;
+  }
+  const groups = new Map<string, Group>();
+  for (const { case: c, figures: f, error } of pipeline) {
+    const pc = c as { engine: string; size: number; mode?: string; revision?: string };
+    if (error || pc.mode === "server" || typeof f.requestsPerSecond !== "number") continue;
+    const key = `${pc.engine} ${pc.size}`;
+    const g = groups.get(key) ?? { engine: pc.engine, size: pc.size, now: [], before: [] };
+    groups.set(key, g);
+    if (pc.revision) {
+      g.revision = pc.revision;
+      g.before.push(f.requestsPerSecond);
+    } else g.now.push(f.requestsPerSecond);
+  }
+  const lines: string[] = [];
+  for (const g of groups.values()) {
+    if (g.now.length === 0 || (g.before.length === 0 && g.now.length < 2)) continue;
+    const where = `- ${store(g.engine)}, ${fmt(g.size)}:`;
+    const now = median(g.now);
+    if (g.before.length === 0) {
+      lines.push(`${where} median ${fmt(now)} requests/s (${range(g.now)} over ${g.now.length} runs)`);
+      continue;
+    }
+    const before = median(g.before);
+    lines.push(
+      g.now.length === 1 && g.before.length === 1
+        ? `${where} ${per(now, before, 1)}× the requests/s of ${g.revision} (${fmt(now)} against ${fmt(before)})`
+        : `${where} ${per(now, before, 1)}× the requests/s of ${g.revision}, medians of alternated runs (${fmt(now)} ` +
+            `against ${fmt(before)}; this code ${range(g.now)} over ${g.now.length} runs, ${g.revision} ` +
+            `${range(g.before)} over ${g.before.length})`,
+    );
+  }
+  return lines;
+}
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)]
@@ -54,7 +109,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         pipeline.map(({ case: c, figures: f }) => [
           store((c as { engine: string }).engine),
           fmt((c as { size: number }).size),
-          `${(c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass"}${revision(c)}`,
+          `${(c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass"}${revision(c)}${round(c)}`,
           fmt(f.requestsPerSecond),
           fmt(f.seconds),
           fmt(f.rebookCpuMsPerRequest),
@@ -69,19 +124,13 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         ]),
       ),
     );
-    // Before and after in one run (--baseline): each case beside the baseline's run of the same backlog just before it.
-    const ratios = pipeline.flatMap(({ case: c, figures: f }, i) => {
-      const before = i > 0 ? pipeline[i - 1] : undefined;
-      if (revision(c) || !before || !revision(before.case)) return [];
-      const b = before.case as { engine: string; size: number; revision?: string };
-      const a = c as { engine: string; size: number };
-      if (b.engine !== a.engine || b.size !== a.size) return [];
-      return [
-        `- ${store(a.engine)}, ${fmt(a.size)}: ${per(f.requestsPerSecond, before.figures.requestsPerSecond, 1)}× the requests/s of ${b.revision} (${fmt(f.requestsPerSecond)} against ${fmt(before.figures.requestsPerSecond)})`,
-      ];
-    });
+    // Before and after in one run (--baseline), and repeated runs (--repeat): medians per store and backlog.
+    const ratios = againstBaseline(pipeline);
     if (ratios.length > 0)
-      out.push("**Against the baseline** (run just before, same machine)\n", `${ratios.join("\n")}\n`);
+      out.push(
+        "**Against the baseline, and repeated runs** (the baseline's runs beside this code's, same machine)\n",
+        `${ratios.join("\n")}\n`,
+      );
   }
   const latency = of("latency");
   if (latency.length > 0) {

@@ -1,0 +1,28 @@
+// `npm run bench -- --repeat N`: a one-pass pipeline case run N times, and with `--baseline` each run beside one of
+// the baseline's, alternating which code goes first. Single runs on this machine spread by ±10–20% and a case run
+// second ran up to 15% apart from the same code run first (docs/performance.md, "Checked and tried"): the medians of
+// alternated runs say more than one pair.
+import type { PipelineCase } from "./pipeline.ts";
+
+/**
+ * The runs of one case: `repeat` times, each paired with a run of `baseline`'s code when given (first in odd runs,
+ * second in even ones). One run without a baseline is the case itself, unmarked.
+ */
+export function rounds<C extends PipelineCase>(c: C, repeat: number, baseline?: string): C[] {
+  return Array.from({ length: repeat }, (_, i): C[] => {
+    const round = repeat > 1 ? { round: { n: i + 1, of: repeat } } : {};
+    const now = { ...c, ...round };
+    if (!baseline) return [now];
+    const before = { ...c, revision: baseline, ...round };
+    return i % 2 === 0 ? [before, now] : [now, before];
+  }).flat();
+}
+
+/** `--repeat`'s value: a whole number of runs from 1 to 20 (1 when not given). */
+export function parseRepeat(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 20)
+    throw new Error(`--repeat ${value}: give a whole number of runs, 1 to 20`);
+  return n;
+}
