@@ -32,7 +32,7 @@ const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.ma
  * Lines for the one-pass cases run more than once or beside a baseline: per store and backlog, the median requests/s
  * of this code's runs and of the baseline's, their ratio, and each side's range; a single pair gives its two figures.
  */
-export function againstBaseline(pipeline: CaseResult[]): string[] {
+export function pipelineMedians(pipeline: CaseResult[]): string[] {
   interface Group {
     engine: string;
     size: number;
@@ -56,17 +56,18 @@ export function againstBaseline(pipeline: CaseResult[]): string[] {
   for (const g of groups.values()) {
     if (g.now.length === 0 || (g.before.length === 0 && g.now.length < 2)) continue;
     const where = `- ${store(g.engine)}, ${fmt(g.size)}:`;
+    // Shown whole (a median of an even number of runs may end in .5); the ratio is of the exact medians.
     const now = median(g.now);
     if (g.before.length === 0) {
-      lines.push(`${where} median ${fmt(now)} requests/s (${range(g.now)} over ${g.now.length} runs)`);
+      lines.push(`${where} median ${fmt(Math.round(now))} requests/s (${range(g.now)} over ${g.now.length} runs)`);
       continue;
     }
     const before = median(g.before);
     lines.push(
       g.now.length === 1 && g.before.length === 1
         ? `${where} ${per(now, before, 1)}× the requests/s of ${g.revision} (${fmt(now)} against ${fmt(before)})`
-        : `${where} ${per(now, before, 1)}× the requests/s of ${g.revision}, medians of alternated runs (${fmt(now)} ` +
-            `against ${fmt(before)}; this code ${range(g.now)} over ${g.now.length} runs, ${g.revision} ` +
+        : `${where} ${per(now, before, 1)}× the requests/s of ${g.revision}, medians of alternated runs ` +
+            `(${fmt(Math.round(now))} against ${fmt(Math.round(before))}; this code ${range(g.now)} over ${g.now.length} runs, ${g.revision} ` +
             `${range(g.before)} over ${g.before.length})`,
     );
   }
@@ -125,7 +126,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
       ),
     );
     // Before and after in one run (--baseline), and repeated runs (--repeat): medians per store and backlog.
-    const ratios = againstBaseline(pipeline);
+    const ratios = pipelineMedians(pipeline);
     if (ratios.length > 0)
       out.push(
         "**Against the baseline, and repeated runs** (the baseline's runs beside this code's, same machine)\n",

@@ -2,7 +2,7 @@
 // problems are printed together and exit 78.
 import { Command } from "commander";
 import { z } from "zod";
-import { runCreateAdmin } from "./auth/create-admin.ts";
+import { Cancelled, runCreateAdmin } from "./auth/create-admin.ts";
 import { ConfigError, loadConfigFromProcess, type Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { openStore, start } from "./main.ts";
@@ -103,7 +103,13 @@ program
       process.exit(64); // EX_USAGE
     }
     const { config, logger } = configOrExit();
-    await runCreateAdmin(config, logger, { email: email.data, name: opts.name.trim(), update: opts.update ?? false });
+    try {
+      await runCreateAdmin(config, logger, { email: email.data, name: opts.name.trim(), update: opts.update ?? false });
+    } catch (err) {
+      if (!(err instanceof Cancelled)) throw err;
+      process.stderr.write("Cancelled: no admin was created.\n");
+      process.exit(130); // as a shell reports Ctrl-C
+    }
   });
 
 program

@@ -7,11 +7,23 @@ import { openStore } from "../main.ts";
 import { createAdmin } from "./accounts.ts";
 import { checkNewPassword } from "./passwords.ts";
 
+/** The person stopped at a question (Ctrl-C, or Ctrl-D on an empty line), or the terminal went away. */
+export class Cancelled extends Error {
+  constructor() {
+    super("Cancelled");
+  }
+}
+
+/** Escape sequences (arrow and function keys, Alt+key): never part of an answer. */
+// eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what this removes
+const ESCAPE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|O[ -~]|[ -~])?/g;
+
 /**
  * Lines typed on the terminal, not shown. The terminal is in raw mode (no echo) from before the first question until
- * `close()`, so nothing typed is echoed between questions, and answers typed ahead of their question are kept in order.
+ * `close()`, so nothing typed is echoed between questions, and answers typed ahead of their question are kept in order
+ * until `discardTypeAhead()` (after a refused answer, as passwd(1) does).
  */
-export class HiddenInput {
+class HiddenInput {
   private readonly stdin = process.stdin;
   private readonly lines: string[] = [];
   private partial = "";
@@ -19,23 +31,29 @@ export class HiddenInput {
   private cancelled = false;
   private waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
   private readonly onData = (chunk: string): void => {
-    for (const ch of chunk) {
+    for (const ch of chunk.replace(ESCAPE, "")) {
       // A paste may end its lines with \r\n: one line, not two.
       if (ch === "\n" && this.afterReturn) {
         this.afterReturn = false;
         continue;
       }
       this.afterReturn = ch === "\r";
-      if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+      if (ch === "\u0003" || (ch === "\u0004" && this.partial === "")) {
+        this.cancelled = true; // Ctrl-C, or Ctrl-D on an empty line
+        break;
+      } else if (ch === "\r" || ch === "\n" || ch === "\u0004") {
         this.lines.push(this.partial);
         this.partial = "";
-      } else if (ch === "\u0003") {
-        this.cancelled = true;
-        break;
-      } else {
-        this.partial = ch === "\u007f" || ch === "\b" ? this.partial.slice(0, -1) : this.partial + ch;
+      } else if (ch === "\u007f" || ch === "\b") {
+        this.partial = Array.from(this.partial).slice(0, -1).join(""); // a whole character, not half of one
+      } else if (ch >= " ") {
+        this.partial += ch; // other control characters (Ctrl-Z, Ctrl-U, tab…) are not part of an answer
       }
     }
+    this.deliver();
+  };
+  private readonly onEnd = (): void => {
+    this.cancelled = true;
     this.deliver();
   };
 
@@ -43,11 +61,14 @@ export class HiddenInput {
     this.stdin.setRawMode(true);
     this.stdin.setEncoding("utf8");
     this.stdin.on("data", this.onData);
+    this.stdin.once("end", this.onEnd);
+    this.stdin.once("close", this.onEnd);
     this.stdin.resume();
   }
 
-  /** Shows `question` and resolves with the next line typed (or already typed ahead); rejects on Ctrl-C. */
+  /** Shows `question` and resolves with the next line typed (or typed ahead); rejects with Cancelled. */
   ask(question: string): Promise<string> {
+    if (this.waiting) throw new Error("one question at a time");
     process.stderr.write(question);
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
@@ -55,9 +76,17 @@ export class HiddenInput {
     });
   }
 
+  /** Forgets what was typed ahead: it was typed before the person saw why their answer was refused. */
+  discardTypeAhead(): void {
+    this.lines.length = 0;
+    this.partial = "";
+  }
+
   /** Gives the terminal back as it was. */
   close(): void {
     this.stdin.off("data", this.onData);
+    this.stdin.off("end", this.onEnd);
+    this.stdin.off("close", this.onEnd);
     this.stdin.setRawMode(false);
     this.stdin.pause();
   }
@@ -68,7 +97,7 @@ export class HiddenInput {
     if (this.cancelled) {
       this.waiting = null;
       process.stderr.write("\n");
-      waiting.reject(new Error("cancelled"));
+      waiting.reject(new Cancelled());
     } else if (this.lines.length > 0) {
       this.waiting = null;
       process.stderr.write("\n"); // Enter is not echoed either: the next output starts on its own line
@@ -90,10 +119,12 @@ async function adminPassword(config: Config): Promise<string> {
       try {
         checkNewPassword(first);
       } catch (err) {
+        input.discardTypeAhead();
         process.stderr.write(`${(err as Error).message}\n`);
         continue;
       }
       if ((await input.ask("The same password again: ")) === first) return first;
+      input.discardTypeAhead();
       process.stderr.write("The passwords are not the same. Try again.\n");
     }
   } finally {

@@ -13,9 +13,13 @@
 // waits for earlier ones, so waits cannot form a cycle; requests of other patients never wait for each other's work.
 //
 // A request is registered as it starts (`arrive`), before it is read, and placed under its patient once read. Until
-// then its patient is unknown, so the turn of every request that started after it waits for its read (a read, not
-// its PKB calls). Registered only after the read, a patient's later request whose read, PKB calls and turn all ended
-// before the earlier one's read returned was written first (CI caught it once under load).
+// then its patient is unknown, so the turn of every request that started after it, whoever its patient, waits for
+// that read (a read, not PKB calls: reads never wait for turns, so this cannot deadlock either). Registered only after
+// the read, a patient's later request whose read, PKB calls and turn all ended before the earlier one's read returned
+// was written first (CI caught it once under load).
+//
+// What it orders: requests in flight together in one drain. A patient's earlier request that starts only after a
+// later one has already been written (rescheduled and claimed again, or claimed by another instance) is not.
 
 interface Entry {
   at: number;
@@ -32,7 +36,10 @@ interface Unplaced {
 
 /** A request's place in its patient's order: `turn()` before writing its result, `leave()` once its work has ended. */
 export interface PatientTurn {
-  /** Resolves once every earlier request of the patient in flight here has ended. */
+  /**
+   * Resolves once every earlier request of the patient in flight here has ended, and every request started before
+   * this one has been read (any of them may be the patient's).
+   */
   turn(): Promise<void>;
   /** Its work has ended (result written, rescheduled or failed): later requests of the patient may go on. Idempotent. */
   leave(): void;
@@ -40,6 +47,7 @@ export interface PatientTurn {
 
 /** A request started, before it is read: `place` it once its patient is known, or `skip` it (moot, no patient). */
 export interface Arrival {
+  /** Its patient, when it came, its id: its place in the order. Once only, and not after `skip`. */
   place(patient: string, receivedAt: Date, id: string): PatientTurn;
   /** It will write nothing in the order (not found, moot, or no patient). Idempotent, and a no-op once placed. */
   skip(): void;
@@ -60,17 +68,20 @@ export class PatientOrder {
     let resolve!: () => void;
     const pending: Unplaced = { seq, placed: new Promise<void>((r) => (resolve = r)) };
     this.unplaced.add(pending);
-    const settle = (): void => {
-      if (!this.unplaced.delete(pending)) return;
+    const settle = (): boolean => {
+      if (!this.unplaced.delete(pending)) return false;
       resolve();
+      return true;
     };
     return {
       place: (patient, receivedAt, id) => {
+        // A second entry would never be left, and would hold the patient's later requests for good.
+        if (!this.unplaced.has(pending)) throw new Error("this request was already placed or skipped");
         const turn = this.entry(seq, patient, receivedAt, id);
         settle();
         return turn;
       },
-      skip: settle,
+      skip: () => void settle(),
     };
   }
 
@@ -89,12 +100,9 @@ export class PatientOrder {
     let left = false;
     return {
       turn: async () => {
-        // Requests that started before this one and are still being read may be the patient's earlier ones.
-        for (;;) {
-          const reading = [...this.unplaced].filter((u) => u.seq < seq);
-          if (reading.length === 0) break;
-          await Promise.all(reading.map((u) => u.placed));
-        }
+        // Requests that started before this one and are still being read may be the patient's earlier ones. Only
+        // earlier starts: a fixed set, so a steady flow of new requests cannot hold this one.
+        await Promise.all([...this.unplaced].filter((u) => u.seq < seq).map((u) => u.placed));
         // Entries that come in meanwhile (an earlier request started later) are waited for too.
         for (;;) {
           const before = (this.byPatient.get(patient) ?? []).filter(earlier);

@@ -228,24 +228,24 @@ export async function processRequest(
   // In the patient order from the start: until it is read, requests started after it wait for its read at their turn.
   const arrival = opts.order?.arrive();
   let place: PatientTurn | null = null;
-  let r: RequestRow | null | undefined;
   try {
-    r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
-    if (r?.status === "processing" && r.patient_pkb_id)
-      place = arrival?.place(r.patient_pkb_id, r.received_at, r.id) ?? null;
-  } finally {
-    arrival?.skip();
-  }
-  if (!r || r.status !== "processing") return "skipped";
-  const writeAny = opts.write ?? writeOne(db);
-  // After the patient's earlier requests in flight: which of two about one appointment is the repeat follows their order.
-  // Its PKB calls are done: the slot goes to the next request while this one waits (waiting counts as released).
-  const write: WriteResult = async (result, fetched) => {
-    opts.release?.();
-    await place?.turn();
-    await writeAny(result, fetched);
-  };
-  try {
+    let r: RequestRow | null | undefined;
+    try {
+      r = opts.read ? await opts.read(requestId) : (await readRequests(db, [requestId]))[0];
+      if (r?.status === "processing" && r.patient_pkb_id)
+        place = arrival?.place(r.patient_pkb_id, r.received_at, r.id) ?? null;
+    } finally {
+      arrival?.skip(); // read and not placed (moot, no patient, or the read failed): it holds no one
+    }
+    if (!r || r.status !== "processing") return "skipped";
+    const writeAny = opts.write ?? writeOne(db);
+    // After the patient's earlier requests in flight: which of two about one appointment is the repeat follows their
+    // order. Its PKB calls are done: the slot goes to the next request while this one waits (waiting counts as released).
+    const write: WriteResult = async (result, fetched) => {
+      opts.release?.();
+      await place?.turn();
+      await writeAny(result, fetched);
+    };
     return await processFound(deps, r, now, write);
   } finally {
     place?.leave();

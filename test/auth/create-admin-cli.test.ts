@@ -90,81 +90,110 @@ describe("rebook create-admin", { timeout: 120_000 }, () => {
     expect(users).toEqual([]);
   });
 
-  it("asks for the password on a terminal, twice, without echoing it", async () => {
-    const typed = "typed on the terminal";
-    const command = `${process.execPath} --import tsx src/cli.ts create-admin --email tty.admin@trust.nhs.uk --name "TTY Admin"`;
-    // script(1) gives the command a pseudo-terminal, as a person at a terminal would have.
+  /**
+   * `rebook create-admin` on a pseudo-terminal (script(1)), as a person at a terminal runs it: what it shows, typing,
+   * and its exit. Waits fail after 20 s and end the session, rather than at the suite's time limit.
+   */
+  const terminal = (email: string, name: string) => {
+    const command = `${process.execPath} --import tsx src/cli.ts create-admin --email ${email} --name "${name}"`;
     const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: baseEnv() });
     let output = "";
-    /** Resolves once `text` has appeared `times` times in the terminal's output. */
-    const seen = (text: string, times = 1) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${text}" in: ${output}`)), 20_000);
-        const check = () => {
-          if (output.split(text).length - 1 >= times) {
-            clearTimeout(timer);
-            resolve();
-          } else setTimeout(check, 50);
-        };
-        check();
-      });
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", r));
-    await seen("Password for the new admin");
-    child.stdin.write("too short\r");
-    await seen("Choose a password of at least 12 characters");
-    await seen("Password for the new admin", 2);
-    child.stdin.write(`${typed}\r`);
-    await seen("The same password again");
-    child.stdin.write(`${typed}\r`);
-    expect(await exited).toBe(0);
-    expect(output).toContain("Created admin tty.admin@trust.nhs.uk");
-    expect(output).not.toContain(typed);
+    // Killing script(1) closes the terminal: the command under it is hung up.
+    const end = () => child.kill("SIGKILL");
+    return {
+      output: () => output,
+      type: (text: string) => child.stdin.write(text),
+      /** Resolves once `text` has appeared `times` times in the terminal's output (polled every 5 ms). */
+      seen: (text: string, times = 1) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            end();
+            reject(new Error(`no "${text}" in: ${output}`));
+          }, 20_000);
+          const check = () => {
+            if (output.split(text).length - 1 >= times) {
+              clearTimeout(timer);
+              resolve();
+            } else setTimeout(check, 5);
+          };
+          check();
+        }),
+      /** The exit code, or "still waiting" if it has not exited within 20 s (the session is then ended). */
+      exit: async (): Promise<number | null | "still waiting"> => {
+        let timer: NodeJS.Timeout | undefined;
+        const code = await Promise.race([
+          exited,
+          new Promise<"still waiting">((r) => (timer = setTimeout(() => r("still waiting"), 20_000))),
+        ]);
+        clearTimeout(timer);
+        if (code === "still waiting") end();
+        return code;
+      },
+    };
+  };
+
+  it("asks for the password on a terminal, twice, without echoing it", async () => {
+    const typed = "typed on the terminal";
+    const tty = terminal("tty.admin@trust.nhs.uk", "TTY Admin");
+    await tty.seen("Password for the new admin");
+    tty.type("too short\r");
+    await tty.seen("Choose a password of at least 12 characters");
+    await tty.seen("Password for the new admin", 2);
+    tty.type(`${typed}\r`);
+    await tty.seen("The same password again");
+    tty.type(`${typed}\r`);
+    expect(await tty.exit(), tty.output()).toBe(0);
+    expect(tty.output()).toContain("Created admin tty.admin@trust.nhs.uk");
+    expect(tty.output()).not.toContain(typed);
     expect((await login("tty.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
   });
 
-  it("keeps what is typed ahead, all answers at once, and echoes none of it", async () => {
+  it("keeps answers typed ahead of their question, echoing none of it", async () => {
     const typed = "typed ahead of the prompts";
-    const command = `${process.execPath} --import tsx src/cli.ts create-admin --email ahead.admin@trust.nhs.uk --name "Ahead"`;
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: baseEnv() });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once("exit", r));
-    // Typed the moment the first prompt shows, before the retry and the second prompt: a person who knows the questions.
-    await new Promise<void>((resolve) => {
-      const check = () => (output.includes("Password for the new admin") ? resolve() : setTimeout(check, 5));
-      check();
-    });
-    child.stdin.write(`too short\r${typed}\r${typed}\r`);
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still waiting"), 20_000))]);
-    child.kill();
-    expect(code, output).toBe(0);
-    expect(output).toContain("Choose a password of at least 12 characters");
-    expect(output).toContain("Created admin ahead.admin@trust.nhs.uk");
-    expect(output).not.toContain(typed);
-    expect(output).not.toContain("too short");
+    const tty = terminal("ahead.admin@trust.nhs.uk", "Ahead");
+    // Both answers typed the moment the first question shows, as one paste with Windows line ends.
+    await tty.seen("Password for the new admin");
+    tty.type(`${typed}\r\n${typed}\r\n`);
+    expect(await tty.exit(), tty.output()).toBe(0);
+    expect(tty.output()).toContain("Created admin ahead.admin@trust.nhs.uk");
+    expect(tty.output()).not.toContain(typed);
     expect((await login("ahead.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
   });
 
-  it("stops on Ctrl-C at the prompt, creating no one and showing nothing typed", async () => {
-    const command = `${process.execPath} --import tsx src/cli.ts create-admin --email ctrlc@trust.nhs.uk --name "C"`;
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: baseEnv() });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once("exit", r));
-    await new Promise<void>((resolve) => {
-      const check = () => (output.includes("Password for the new admin") ? resolve() : setTimeout(check, 5));
-      check();
-    });
-    child.stdin.write("half a pass\u0003");
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still waiting"), 20_000))]);
-    child.kill();
-    expect(code, output).toBe(1);
-    expect(output).toContain("cancelled");
-    expect(output).not.toContain("half a pass");
-    expect(await t.db.query("SELECT 1 FROM users WHERE email = 'ctrlc@trust.nhs.uk'")).toEqual([]);
+  it("after a refused answer, drops what was typed ahead and asks again, echoing none of it", async () => {
+    const typed = "typed after the refusal";
+    const ahead = "typed ahead of the refusal";
+    const tty = terminal("retry.admin@trust.nhs.uk", "Retry");
+    await tty.seen("Password for the new admin");
+    // A short first answer and, typed ahead, a valid pair: as passwd(1) does, the type-ahead goes with the refusal
+    // (it was typed before the person saw it). Kept, it would have become the password.
+    tty.type(`too short\r${ahead}\r${ahead}\r`);
+    await tty.seen("Choose a password of at least 12 characters");
+    await tty.seen("Password for the new admin", 2);
+    tty.type(`${typed}\r`);
+    await tty.seen("The same password again");
+    tty.type(`${typed}\r`);
+    expect(await tty.exit(), tty.output()).toBe(0);
+    for (const secret of [typed, ahead, "too short"]) expect(tty.output()).not.toContain(secret);
+    expect((await login("retry.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
+    expect((await login("retry.admin@trust.nhs.uk", ahead)).statusCode).toBe(401);
+  });
+
+  it("stops on Ctrl-C, or Ctrl-D on an empty line, creating no one and showing nothing typed", async () => {
+    for (const [email, keys] of [
+      ["ctrlc@trust.nhs.uk", "half a pass\u0003"],
+      ["ctrld@trust.nhs.uk", "\u0004"],
+    ] as const) {
+      const tty = terminal(email, "Stopped");
+      await tty.seen("Password for the new admin");
+      tty.type(keys);
+      expect(await tty.exit(), tty.output()).toBe(130);
+      expect(tty.output()).toContain("Cancelled");
+      expect(tty.output()).not.toContain("half a pass");
+      expect(await t.db.query("SELECT 1 FROM users WHERE email = $1", [email])).toEqual([]);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { BenchCase } from "../../bench/case.ts";
 import type { PipelineCase } from "../../bench/pipeline.ts";
 import { parseRepeat, rounds } from "../../bench/rounds.ts";
-import { againstBaseline, markdown, type CaseResult } from "../../bench/table.ts";
+import { pipelineMedians, markdown, type CaseResult } from "../../bench/table.ts";
 
 const pass = { part: "pipeline" as const, engine: "postgres" as const, size: 20_000 };
 const result = (c: BenchCase, requestsPerSecond: number): CaseResult => ({ case: c, figures: { requestsPerSecond } });
@@ -47,7 +47,7 @@ describe("repeated bench runs", () => {
       result({ ...pass, mode: "server" }, 1),
       { case: pass, figures: {}, error: "failed" },
     ];
-    expect(againstBaseline(results)).toEqual([
+    expect(pipelineMedians(results)).toEqual([
       "- PostgreSQL, 20,000: 5.2× the requests/s of c547cec, medians of alternated runs (520 against 100; this code " +
         "480–600 over 3 runs, c547cec 90–110 over 3)",
       "- PostgreSQL, 2,000: 4.3× the requests/s of c547cec (300 against 70)",

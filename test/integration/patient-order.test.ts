@@ -65,15 +65,18 @@ describe("a patient's results in the order their requests came (postgres)", () =
     const write: WriteResult = async (result) => {
       log.push(`${name(result.requestId)} written`);
     };
-    // The earlier request's read returns only after the later one's read, PKB calls and turn could all have ended.
+    // The earlier request's read returns only once the later one has read, made its PKB calls and come to its turn
+    // (`release` is called just before the turn): without its place taken before the read, the later one went first.
+    let laterAtTurn!: () => void;
+    const gate = new Promise<void>((resolve) => (laterAtTurn = resolve));
     const read = requestReader(t.db);
-    const slowRead = async (id: string) => {
-      if (id === earlier) await new Promise((r) => setTimeout(r, 1_500));
+    const gatedRead = async (id: string) => {
+      if (id === earlier) await gate;
       return read(id);
     };
     await Promise.all([
-      processRequest(deps, earlier, { order, write, read: slowRead }),
-      processRequest(deps, later, { order, write, read: slowRead }),
+      processRequest(deps, earlier, { order, write, read: gatedRead }),
+      processRequest(deps, later, { order, write, read: gatedRead, release: laterAtTurn }),
     ]);
     expect(log).toEqual(["earlier written", "later written"]);
     expect(order.size).toBe(0);

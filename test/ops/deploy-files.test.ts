@@ -44,19 +44,18 @@ describe("deployment files", () => {
     expect(await read(".gitignore")).toMatch(/^deploy\/\*\.env$/m);
   });
 
-  /** package.json (its `config` sets how Rebook runs) and the Dockerfile's runtime stage. */
+  /** package.json (its `config` sets how Rebook runs), the Dockerfile and its runtime stage. */
   const runSettings = async () => ({
     pkg: JSON.parse(await read("package.json")) as {
       config: { heapMb: string; mallocTrimThreshold: string };
       scripts: { start: string };
       dependencies: Record<string, string>;
     },
-    runtime: (await read("Dockerfile")).split(/^FROM /m).at(-1)!,
+    ...(await read("Dockerfile").then((dockerfile) => ({ dockerfile, runtime: dockerfile.split(/^FROM /m).at(-1)! }))),
   });
 
   it("Dockerfile: production dependencies only, non-root, health-checked, Node 24", async () => {
-    const dockerfile = await read("Dockerfile");
-    const { pkg, runtime } = await runSettings();
+    const { pkg, dockerfile, runtime } = await runSettings();
     expect(dockerfile).toMatch(/^ARG NODE_VERSION=24$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(runtime).toMatch(/^USER node$/m);

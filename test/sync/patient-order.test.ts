@@ -81,13 +81,19 @@ describe("a patient's requests in the order they came", () => {
     expect(await settled(waiting)).toBe(false);
     second.leave();
     expect(await settled(waiting)).toBe(true);
-    // A request started later and never read does not hold one that started before it.
+    // A request not read yet holds only the requests started after it.
     const unread = order.arrive();
-    expect(await settled(order.enter("p1", at(0), "z").turn())).toBe(false); // but one started after it is held
+    expect(await settled(mineLater.turn())).toBe(true); // started before it
+    const z = order.enter("p1", at(0), "z");
+    const zTurn = z.turn();
+    expect(await settled(zTurn)).toBe(false); // started after it
     unread.skip();
     unread.skip(); // idempotent
+    expect(await settled(zTurn)).toBe(true);
+    expect(() => unread.place("p1", at(9), "y")).toThrow(/already/);
     first.leave();
     mineLater.leave();
-    expect(order.size).toBe(1); // "z" is still in flight
+    z.leave();
+    expect(order.size).toBe(0);
   });
 });
