@@ -135,22 +135,6 @@ describe("rebook create-admin", { timeout: 120_000 }, () => {
     };
   };
 
-  it("asks for the password on a terminal, twice, without echoing it", async () => {
-    const typed = "typed on the terminal";
-    const tty = terminal("tty.admin@trust.nhs.uk", "TTY Admin");
-    await tty.seen("Password for the new admin");
-    tty.type("too short\r");
-    await tty.seen("Choose a password of at least 12 characters");
-    await tty.seen("Password for the new admin", 2);
-    tty.type(`${typed}\r`);
-    await tty.seen("The same password again");
-    tty.type(`${typed}\r`);
-    expect(await tty.exit(), tty.output()).toBe(0);
-    expect(tty.output()).toContain("Created admin tty.admin@trust.nhs.uk");
-    expect(tty.output()).not.toContain(typed);
-    expect((await login("tty.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
-  });
-
   it("keeps answers typed ahead of their question, echoing none of it", async () => {
     const typed = "typed ahead of the prompts";
     const tty = terminal("ahead.admin@trust.nhs.uk", "Ahead");
@@ -163,10 +147,10 @@ describe("rebook create-admin", { timeout: 120_000 }, () => {
     expect((await login("ahead.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
   });
 
-  it("after a refused answer, drops what was typed ahead and asks again, echoing none of it", async () => {
+  it("asks twice without echo, and after a refused answer drops what was typed ahead and asks again", async () => {
     const typed = "typed after the refusal";
     const ahead = "typed ahead of the refusal";
-    const tty = terminal("retry.admin@trust.nhs.uk", "Retry");
+    const tty = terminal("tty.admin@trust.nhs.uk", "TTY Admin");
     await tty.seen("Password for the new admin");
     // A short first answer and, typed ahead, a valid pair: as passwd(1) does, the type-ahead goes with the refusal
     // (it was typed before the person saw it). Kept, it would have become the password.
@@ -177,9 +161,10 @@ describe("rebook create-admin", { timeout: 120_000 }, () => {
     await tty.seen("The same password again");
     tty.type(`${typed}\r`);
     expect(await tty.exit(), tty.output()).toBe(0);
+    expect(tty.output()).toContain("Created admin tty.admin@trust.nhs.uk");
     for (const secret of [typed, ahead, "too short"]) expect(tty.output()).not.toContain(secret);
-    expect((await login("retry.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
-    expect((await login("retry.admin@trust.nhs.uk", ahead)).statusCode).toBe(401);
+    expect((await login("tty.admin@trust.nhs.uk", typed)).statusCode).toBe(200);
+    expect((await login("tty.admin@trust.nhs.uk", ahead)).statusCode).toBe(401);
   });
 
   it("stops on Ctrl-C, or Ctrl-D on an empty line, creating no one and showing nothing typed", async () => {
