@@ -61,8 +61,10 @@ class HiddenInput {
     this.stdin.setRawMode(true);
     this.stdin.setEncoding("utf8");
     this.stdin.on("data", this.onData);
+    // The terminal went away (hung up, closed, or a read error): nothing more will be typed.
     this.stdin.once("end", this.onEnd);
     this.stdin.once("close", this.onEnd);
+    this.stdin.once("error", this.onEnd);
     this.stdin.resume();
   }
 
@@ -87,6 +89,7 @@ class HiddenInput {
     this.stdin.off("data", this.onData);
     this.stdin.off("end", this.onEnd);
     this.stdin.off("close", this.onEnd);
+    this.stdin.off("error", this.onEnd);
     this.stdin.setRawMode(false);
     this.stdin.pause();
   }
