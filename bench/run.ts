@@ -112,6 +112,8 @@ interface RunSettings {
   heapMb?: string;
   /** glibc's malloc trim threshold, bytes. */
   mallocTrimThreshold?: string;
+  /** V8's semi-space size, MB, when the store is PostgreSQL (`npm start` and the image set it when DATABASE_URL is). */
+  postgresSemiSpaceMb?: string;
 }
 
 /** The `config` of the package.json in `dir` (none before there was one). */
@@ -133,6 +135,9 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
       process.execPath,
       [
         ...(code.settings.heapMb ? [`--max-old-space-size=${code.settings.heapMb}`] : []),
+        ...("engine" in c && c.engine === "postgres" && code.settings.postgresSemiSpaceMb
+          ? [`--max-semi-space-size=${code.settings.postgresSemiSpaceMb}`]
+          : []),
         path.join(code.dir, "bench/.build/bench/case.js"),
         JSON.stringify({ ...c, ...emulatorRoot }),
       ],
@@ -223,8 +228,10 @@ if (values.baseline && !only.some((part) => casesOf(part).some((c) => "revision"
   throw new Error("--baseline pairs one-pass pipeline cases of up to 20,000 requests: none of the chosen cases is one");
 /** This checkout's code, run with the settings its package.json gives Rebook (the figures assume both are set). */
 const current = { dir: PACKAGE_ROOT, settings: await runSettings(PACKAGE_ROOT) };
-if (!current.settings.heapMb || !current.settings.mallocTrimThreshold)
-  throw new Error("package.json's config must set heapMb and mallocTrimThreshold: Rebook's cases run with them");
+if (!current.settings.heapMb || !current.settings.mallocTrimThreshold || !current.settings.postgresSemiSpaceMb)
+  throw new Error(
+    "package.json's config must set heapMb, mallocTrimThreshold and postgresSemiSpaceMb: Rebook's cases run with them",
+  );
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 
 const results: CaseResult[] = [];

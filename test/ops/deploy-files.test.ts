@@ -2,13 +2,17 @@
 // one PostgreSQL, publishes only the proxy's port, and deploy/Caddyfile proxies to exactly those instances; the
 // Dockerfile's runtime stage is non-root, production-only and has a health check. (scripts/image-files.ts and
 // scripts/two-instances.ts run what these files describe.)
+import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const read = (f: string) => fs.readFile(path.join(root, f), "utf8");
+const run = promisify(execFile);
 
 interface Service {
   build?: string;
@@ -47,7 +51,7 @@ describe("deployment files", () => {
   /** package.json (its `config` sets how Rebook runs), the Dockerfile and its runtime stage. */
   const runSettings = async () => ({
     pkg: JSON.parse(await read("package.json")) as {
-      config: { heapMb: string; mallocTrimThreshold: string };
+      config: { heapMb: string; mallocTrimThreshold: string; postgresSemiSpaceMb: string };
       scripts: { start: string };
       dependencies: Record<string, string>;
     },
@@ -63,19 +67,82 @@ describe("deployment files", () => {
     expect(runtime).toMatch(/^ENV NODE_ENV=production /m);
     expect(runtime).not.toMatch(/COPY (\.|sandbox|test|bench)\b/);
     // The compiled server: no TypeScript compiler in production, none of its memory in the running process.
-    expect(runtime).toMatch(/^CMD \["node", "dist\/cli.js", "start"\]$/m);
+    expect(runtime).toMatch(/^CMD \[.*\bexec node dist\/cli\.js start"\]$/m);
     expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
     expect(Object.keys(pkg.dependencies)).not.toContain("tsx");
   });
 
-  it("the heap limit: npm start and the image run with package.json's config.heapMb, which an operator can raise", async () => {
+  /**
+   * The JavaScript heap's limit (V8's old and young generations together, bytes) of a process that `argv` starts in
+   * the environment `env` (the whole of it), from a dist/cli.js that reports it and its arguments: the launch commands
+   * run for real, as `npm start` (its shell) and the image (its CMD) run them. `expected` gives it for node's flags.
+   */
+  const heapLimit = {
+    async of(argv: string[], env: Record<string, string>): Promise<{ limit: number; args: string[] }> {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-launch-"));
+      try {
+        await fs.mkdir(path.join(dir, "dist"));
+        await fs.writeFile(path.join(dir, "package.json"), '{"type":"commonjs"}');
+        await fs.writeFile(
+          path.join(dir, "dist/cli.js"),
+          `process.stdout.write(JSON.stringify({ limit: require("node:v8").getHeapStatistics().heap_size_limit,
+             args: process.argv.slice(2) }));`,
+        );
+        const { stdout } = await run(argv[0]!, argv.slice(1), { cwd: dir, env });
+        return JSON.parse(stdout) as { limit: number; args: string[] };
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
+    },
+    async expected(...flags: string[]): Promise<number> {
+      const { stdout } = await run(process.execPath, [
+        ...flags,
+        "-e",
+        'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))',
+      ]);
+      return Number(stdout);
+    },
+  };
+
+  it("npm start and the image: config.heapMb's heap limit, with PostgreSQL also config.postgresSemiSpaceMb's young generation; an operator's NODE_OPTIONS win", async () => {
     const { pkg, runtime } = await runSettings();
     expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
-    // The operator's own NODE_OPTIONS come after the default, so their --max-old-space-size wins.
-    expect(pkg.scripts.start).toContain(
-      'NODE_OPTIONS="--max-old-space-size=$npm_package_config_heapMb ${NODE_OPTIONS:-}" node dist/cli.js start',
-    );
-    expect(runtime).toMatch(new RegExp(`^ENV NODE_OPTIONS=--max-old-space-size=${pkg.config.heapMb}$`, "m"));
+    expect(Number(pkg.config.postgresSemiSpaceMb)).toBeGreaterThan(16); // V8's default semi-space: 16 MB
+    // npm runs a script with sh -c and its config as npm_package_config_*; the build before the server is left out.
+    const [build, start] = pkg.scripts.start.split(" && ");
+    expect(build).toBe("npm run build");
+    const npmStart = {
+      argv: ["/bin/sh", "-c", start!],
+      env: Object.fromEntries(Object.entries(pkg.config).map(([k, v]) => [`npm_package_config_${k}`, v])),
+    };
+    // The image: its CMD, in its runtime stage's ENV.
+    const image = {
+      argv: JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]!) as string[],
+      env: Object.fromEntries(
+        [...runtime.matchAll(/^ENV (.+)$/gm)].flatMap((m) =>
+          m[1]!.split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+        ),
+      ) as Record<string, string>,
+    };
+    expect(image.env.NODE_OPTIONS).toBe(`--max-old-space-size=${pkg.config.heapMb}`);
+    const PATH = process.env.PATH!; // eslint-disable-line no-restricted-properties -- the shell finds node on it
+    const postgres = { DATABASE_URL: "postgres://rebook@db.example/rebook" };
+    const heap = `--max-old-space-size=${pkg.config.heapMb}`;
+    const embedded = await heapLimit.expected(heap);
+    const withPostgres = await heapLimit.expected(heap, `--max-semi-space-size=${pkg.config.postgresSemiSpaceMb}`);
+    expect(withPostgres).toBeGreaterThan(embedded);
+    // The operator's own options, with the heap limit that theirs must hold in the image (it replaces the ENV's).
+    const operator = { NODE_OPTIONS: "--max-old-space-size=256 --max-semi-space-size=8" };
+    const operators = await heapLimit.expected("--max-old-space-size=256", "--max-semi-space-size=8");
+    for (const launch of [npmStart, image]) {
+      const env = { PATH, ...launch.env };
+      expect(await heapLimit.of(launch.argv, env)).toEqual({ limit: embedded, args: ["start"] });
+      expect(await heapLimit.of(launch.argv, { ...env, ...postgres })).toEqual({
+        limit: withPostgres,
+        args: ["start"],
+      });
+      expect((await heapLimit.of(launch.argv, { ...env, ...postgres, ...operator })).limit).toBe(operators);
+    }
   });
 
   it("malloc's trim threshold: npm start and the image fix it at package.json's config.mallocTrimThreshold, which an operator's own setting overrides", async () => {
