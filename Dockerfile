@@ -46,9 +46,10 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-# With PostgreSQL (DATABASE_URL set), V8's young generation at 32 MB a semi-space instead of its 16, as `npm start`
-# does (package.json config.postgresSemiSpaceMb; docs/performance.md, "A larger young generation with PostgreSQL"):
-# about 12% less of Rebook's CPU per request for ~30 MiB more memory. The embedded store keeps V8's default: its
-# memory is nearer the 300 MB goal. A --max-semi-space-size in your NODE_OPTIONS comes after this one and wins. The
-# shell only chooses the flag: `exec` leaves node as the container's first process, which receives its signals.
+# With PostgreSQL (DATABASE_URL set), V8's young generation at 32 MB a semi-space (V8's default is 16 where memory is
+# plentiful, less in a small container), as `npm start` does (package.json config.postgresSemiSpaceMb;
+# docs/performance.md, "A larger young generation with PostgreSQL"): about 12% less of Rebook's CPU per request for ~30
+# MiB more memory. The embedded store keeps V8's default: its memory is nearer the 300 MB goal. A --max-semi-space-size
+# in your NODE_OPTIONS comes after this one and wins. The shell only chooses the flag: `exec` leaves node as the
+# container's first process, which receives its signals.
 CMD ["/bin/sh", "-c", "export NODE_OPTIONS=\"${DATABASE_URL:+--max-semi-space-size=32 }$NODE_OPTIONS\"; exec node dist/cli.js start"]

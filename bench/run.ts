@@ -126,6 +126,9 @@ async function runSettings(dir: string): Promise<RunSettings> {
 // eslint-disable-next-line no-restricted-properties -- the cases run in the bench's own environment
 const { MALLOC_TRIM_THRESHOLD_: _shellsTrimThreshold, ...benchEnv } = process.env;
 
+/** Whether a case's store is PostgreSQL (the worklist's always is), as `DATABASE_URL` says for `npm start`. */
+const onPostgres = (c: BenchCase): boolean => c.part === "worklist" || c.engine === "postgres";
+
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
   const code = "revision" in c && c.revision ? baseline! : current;
@@ -135,7 +138,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
       process.execPath,
       [
         ...(code.settings.heapMb ? [`--max-old-space-size=${code.settings.heapMb}`] : []),
-        ...("engine" in c && c.engine === "postgres" && code.settings.postgresSemiSpaceMb
+        ...(onPostgres(c) && code.settings.postgresSemiSpaceMb
           ? [`--max-semi-space-size=${code.settings.postgresSemiSpaceMb}`]
           : []),
         path.join(code.dir, "bench/.build/bench/case.js"),
@@ -165,8 +168,8 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
  * A revision's code to measure against (`--baseline`): a detached git worktree in the temporary directory with this
  * checkout's node_modules and bench harness (the revision's own harness may not measure the same things), compiled as
  * this checkout's cases are. Files the compiled code reads beside itself (an older revision's migrations) are copied
- * into the build. It runs with the heap limit and malloc's trim threshold its own package.json sets (none before there
- * was one).
+ * into the build. It runs with the heap limit, malloc's trim threshold and (on PostgreSQL) the young generation its own
+ * package.json sets (none before there was one).
  */
 async function prepareBaseline(
   rev: string,

@@ -674,10 +674,11 @@ export function loadConfigFromProcess(): Config {
  */
 export function sandboxChildEnv(config: Config, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const inherited = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  // Rebook's heap limit (`npm start`) is not the emulator's: a large sandbox world needs more than Rebook does.
+  // Rebook's heap settings (`npm start`: its limit, and its young generation with PostgreSQL) are not the emulator's:
+  // a large sandbox world needs more than Rebook does.
   const nodeOptions = (inherited.NODE_OPTIONS ?? "")
     .split(/\s+/)
-    .filter((o) => o !== "" && !/^--max[-_]old[-_]space[-_]size(=|$)/.test(o))
+    .filter((o) => o !== "" && !/^--max[-_](old|semi)[-_]space[-_]size(=|$)/.test(o))
     .join(" ");
   delete inherited.NODE_OPTIONS;
   return {

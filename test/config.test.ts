@@ -52,11 +52,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "production", TOKEN_ENCRYPTION_KEY: key })).toThrow(/PKB_BASE_URL/);
   });
 
-  it("starts the emulator without Rebook's heap limit, keeping the operator's other Node options", () => {
+  it("starts the emulator without Rebook's heap settings, keeping the operator's other Node options", () => {
     const c = loadConfig({});
     const child = sandboxChildEnv(c, {
       PATH: "/usr/bin",
-      NODE_OPTIONS: "--max-old-space-size=192 --enable-source-maps --max-old-space-size=512",
+      NODE_OPTIONS:
+        "--max-old-space-size=192 --max-semi-space-size=32 --enable-source-maps --max-old-space-size=512 --max_semi_space_size=8",
     });
     expect(child.NODE_OPTIONS).toBe("--enable-source-maps");
     expect(child.PATH).toBe("/usr/bin");

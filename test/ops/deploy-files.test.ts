@@ -13,6 +13,9 @@ import { parse } from "yaml";
 const root = path.resolve(import.meta.dirname, "../..");
 const read = (f: string) => fs.readFile(path.join(root, f), "utf8");
 const run = promisify(execFile);
+/** The node running the tests first, for the launch commands' shell to find (their own environment is only this). */
+// eslint-disable-next-line no-restricted-properties -- the tests' own PATH, after this node's directory
+const PATH = `${path.dirname(process.execPath)}:${process.env.PATH}`;
 
 interface Service {
   build?: string;
@@ -95,11 +98,11 @@ describe("deployment files", () => {
       }
     },
     async expected(...flags: string[]): Promise<number> {
-      const { stdout } = await run(process.execPath, [
-        ...flags,
-        "-e",
-        'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))',
-      ]);
+      const { stdout } = await run(
+        process.execPath,
+        [...flags, "-e", 'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))'],
+        { env: { PATH } },
+      );
       return Number(stdout);
     },
   };
@@ -107,7 +110,7 @@ describe("deployment files", () => {
   it("npm start and the image: config.heapMb's heap limit, with PostgreSQL also config.postgresSemiSpaceMb's young generation; an operator's NODE_OPTIONS win", async () => {
     const { pkg, runtime } = await runSettings();
     expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
-    expect(Number(pkg.config.postgresSemiSpaceMb)).toBeGreaterThan(16); // V8's default semi-space: 16 MB
+    expect(Number(pkg.config.postgresSemiSpaceMb)).toBeGreaterThan(16); // V8's default semi-space, memory permitting: 16 MB
     // npm runs a script with sh -c and its config as npm_package_config_*; the build before the server is left out.
     const [build, start] = pkg.scripts.start.split(" && ");
     expect(build).toBe("npm run build");
@@ -115,17 +118,14 @@ describe("deployment files", () => {
       argv: ["/bin/sh", "-c", start!],
       env: Object.fromEntries(Object.entries(pkg.config).map(([k, v]) => [`npm_package_config_${k}`, v])),
     };
-    // The image: its CMD, in its runtime stage's ENV.
+    // The image: its CMD, in its runtime stage's ENV (NAME=value pairs, continuation lines joined).
+    const pairs = [...runtime.replace(/\\\n/g, " ").matchAll(/^ENV (.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
     const image = {
       argv: JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]!) as string[],
-      env: Object.fromEntries(
-        [...runtime.matchAll(/^ENV (.+)$/gm)].flatMap((m) =>
-          m[1]!.split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-        ),
-      ) as Record<string, string>,
+      env: Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
     };
+    for (const kv of pairs) expect(kv).toMatch(/^[A-Z_]+=[^"']*$/); // no quoting for this reading to miss
     expect(image.env.NODE_OPTIONS).toBe(`--max-old-space-size=${pkg.config.heapMb}`);
-    const PATH = process.env.PATH!; // eslint-disable-line no-restricted-properties -- the shell finds node on it
     const postgres = { DATABASE_URL: "postgres://rebook@db.example/rebook" };
     const heap = `--max-old-space-size=${pkg.config.heapMb}`;
     const embedded = await heapLimit.expected(heap);
@@ -137,6 +137,8 @@ describe("deployment files", () => {
     for (const launch of [npmStart, image]) {
       const env = { PATH, ...launch.env };
       expect(await heapLimit.of(launch.argv, env)).toEqual({ limit: embedded, args: ["start"] });
+      // An empty DATABASE_URL is the embedded store's, as Rebook's configuration reads it.
+      expect((await heapLimit.of(launch.argv, { ...env, DATABASE_URL: "" })).limit).toBe(embedded);
       expect(await heapLimit.of(launch.argv, { ...env, ...postgres })).toEqual({
         limit: withPostgres,
         args: ["start"],
