@@ -153,16 +153,37 @@ export function plusLocalDays(instant: Date, days: number, zone = UK_ZONE): Date
 }
 
 const labelFormatters = new Map<string, Intl.DateTimeFormat>();
+const zoneNames = new Map<string, Map<number, string | null>>();
+
+/**
+ * The zone's short name at an instant ("GMT", "BST"), memoised per quarter hour as the offsets are (it changes with
+ * them): reading it through `formatToParts` was most of a label's cost, and the pipeline labels every candidate's start.
+ */
+function zoneName(instantMs: number, zone: string): string | null {
+  let byQuarter = zoneNames.get(zone);
+  if (!byQuarter) {
+    byQuarter = new Map();
+    zoneNames.set(zone, byQuarter);
+  }
+  const quarter = Math.floor(instantMs / QUARTER_MS);
+  let name = byQuarter.get(quarter);
+  if (name === undefined) {
+    let f = labelFormatters.get(zone);
+    if (!f) {
+      f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
+      labelFormatters.set(zone, f);
+    }
+    if (byQuarter.size >= 50_000) byQuarter.clear();
+    name = f.formatToParts(quarter * QUARTER_MS).find((p) => p.type === "timeZoneName")?.value ?? null;
+    byQuarter.set(quarter, name);
+  }
+  return name;
+}
 
 /** Formats an instant for staff: "Sun 14 Sep 2025, 00:00 (BST)". */
 export function formatUkDateTime(instant: Date, zone = UK_ZONE): string {
-  let f = labelFormatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
-    labelFormatters.set(zone, f);
-  }
   const dial = new Date(wallMs(instant.getTime(), zone));
-  const name = f.formatToParts(instant).find((p) => p.type === "timeZoneName")?.value;
+  const name = zoneName(instant.getTime(), zone);
   const pad = (n: number) => String(n).padStart(2, "0");
   const when = `${WEEKDAYS[dial.getUTCDay()]} ${dial.getUTCDate()} ${MONTHS[dial.getUTCMonth()]} ${dial.getUTCFullYear()}, ${pad(dial.getUTCHours())}:${pad(dial.getUTCMinutes())}`;
   return `${when} (${name ?? offsetLabel(offsetMs(instant.getTime(), zone))})`;

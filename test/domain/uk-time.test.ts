@@ -60,7 +60,9 @@ describe("the same answers as Luxon", () => {
       // The last Sunday of March and of October, every quarter hour from 00:00 to 03:00 UTC.
       const last = new Date(Date.UTC(year, month - 1, day + 6));
       last.setUTCDate(last.getUTCDate() - last.getUTCDay());
-      for (let q = -4; q <= 16; q++) instants.push(last.getTime() + q * 15 * 60_000);
+      // And a minute before each: what is memoised per quarter hour must hold within it.
+      for (let q = -4; q <= 16; q++)
+        instants.push(last.getTime() + q * 15 * 60_000, last.getTime() + q * 15 * 60_000 - 60_000);
     }
   }
   for (let i = 0; i < 3_000; i++) instants.push(Date.UTC(1990, 0, 1) + Math.floor(random() * 50 * 365.25 * 86_400_000));
