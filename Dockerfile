@@ -46,10 +46,10 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-# With PostgreSQL (DATABASE_URL set), V8's young generation at 32 MB a semi-space (V8's default is 16 where memory is
-# plentiful, less in a small container), as `npm start` does (package.json config.postgresSemiSpaceMb;
-# docs/performance.md, "A larger young generation with PostgreSQL"): about 12% less of Rebook's CPU per request for ~30
-# MiB more memory. The embedded store keeps V8's default: its memory is nearer the 300 MB goal. A --max-semi-space-size
-# in your NODE_OPTIONS comes after this one and wins. The shell only chooses the flag: `exec` leaves node as the
-# container's first process, which receives its signals.
-CMD ["/bin/sh", "-c", "export NODE_OPTIONS=\"${DATABASE_URL:+--max-semi-space-size=32 }$NODE_OPTIONS\"; exec node dist/cli.js start"]
+# V8's young generation, set whatever Node's default (16 MB semi-spaces on Node 20, 64 on Node 24), as `npm start` sets
+# it (package.json config.semiSpaceMb and config.postgresSemiSpaceMb; docs/performance.md, "A larger young generation
+# with PostgreSQL"): 32 MB with PostgreSQL (DATABASE_URL set), about 12% less of Rebook's CPU per request than 16 for
+# ~30 MiB more memory; 16 MB on the embedded store, whose memory is nearer the 300 MB goal. It goes before NODE_OPTIONS,
+# so a --max-semi-space-size of yours wins. The shell only chooses it: `exec` leaves node as the container's first
+# process, which receives its signals.
+CMD ["/bin/sh", "-c", "if [ -n \"$DATABASE_URL\" ]; then young=32; else young=16; fi; export NODE_OPTIONS=\"--max-semi-space-size=$young $NODE_OPTIONS\"; exec node dist/cli.js start"]

@@ -112,7 +112,9 @@ interface RunSettings {
   heapMb?: string;
   /** glibc's malloc trim threshold, bytes. */
   mallocTrimThreshold?: string;
-  /** V8's semi-space size, MB, when the store is PostgreSQL (`npm start` and the image set it when DATABASE_URL is). */
+  /** V8's semi-space size, MB (`npm start` and the image). */
+  semiSpaceMb?: string;
+  /** The same when the store is PostgreSQL (`npm start` and the image set it when DATABASE_URL is). */
   postgresSemiSpaceMb?: string;
 }
 
@@ -129,18 +131,21 @@ const { MALLOC_TRIM_THRESHOLD_: _shellsTrimThreshold, ...benchEnv } = process.en
 /** Whether a case's store is PostgreSQL (the worklist's always is), as `DATABASE_URL` says for `npm start`. */
 const onPostgres = (c: BenchCase): boolean => c.part === "worklist" || c.engine === "postgres";
 
+/** The semi-space a case runs with, MB, as `npm start` chooses it for the case's store (none if unset). */
+const semiSpaceMb = (settings: RunSettings, c: BenchCase): string | undefined =>
+  (onPostgres(c) ? settings.postgresSemiSpaceMb : undefined) ?? settings.semiSpaceMb;
+
 async function runCase(c: BenchCase): Promise<CaseResult> {
   const load = os.loadavg()[0]!;
   const code = "revision" in c && c.revision ? baseline! : current;
   const emulatorRoot = c.part === "pipeline" || c.part === "latency" ? { emulatorRoot: PACKAGE_ROOT } : {};
+  const young = semiSpaceMb(code.settings, c);
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       [
         ...(code.settings.heapMb ? [`--max-old-space-size=${code.settings.heapMb}`] : []),
-        ...(onPostgres(c) && code.settings.postgresSemiSpaceMb
-          ? [`--max-semi-space-size=${code.settings.postgresSemiSpaceMb}`]
-          : []),
+        ...(young ? [`--max-semi-space-size=${young}`] : []),
         path.join(code.dir, "bench/.build/bench/case.js"),
         JSON.stringify({ ...c, ...emulatorRoot }),
       ],
@@ -231,9 +236,14 @@ if (values.baseline && !only.some((part) => casesOf(part).some((c) => "revision"
   throw new Error("--baseline pairs one-pass pipeline cases of up to 20,000 requests: none of the chosen cases is one");
 /** This checkout's code, run with the settings its package.json gives Rebook (the figures assume both are set). */
 const current = { dir: PACKAGE_ROOT, settings: await runSettings(PACKAGE_ROOT) };
-if (!current.settings.heapMb || !current.settings.mallocTrimThreshold || !current.settings.postgresSemiSpaceMb)
+if (
+  !current.settings.heapMb ||
+  !current.settings.mallocTrimThreshold ||
+  !current.settings.semiSpaceMb ||
+  !current.settings.postgresSemiSpaceMb
+)
   throw new Error(
-    "package.json's config must set heapMb, mallocTrimThreshold and postgresSemiSpaceMb: Rebook's cases run with them",
+    "package.json's config must set heapMb, mallocTrimThreshold, semiSpaceMb and postgresSemiSpaceMb: Rebook's cases run with them",
   );
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 

@@ -54,7 +54,7 @@ describe("deployment files", () => {
   /** package.json (its `config` sets how Rebook runs), the Dockerfile and its runtime stage. */
   const runSettings = async () => ({
     pkg: JSON.parse(await read("package.json")) as {
-      config: { heapMb: string; mallocTrimThreshold: string; postgresSemiSpaceMb: string };
+      config: { heapMb: string; mallocTrimThreshold: string; semiSpaceMb: string; postgresSemiSpaceMb: string };
       scripts: { start: string };
       dependencies: Record<string, string>;
     },
@@ -107,10 +107,10 @@ describe("deployment files", () => {
     },
   };
 
-  it("npm start and the image: config.heapMb's heap limit, with PostgreSQL also config.postgresSemiSpaceMb's young generation; an operator's NODE_OPTIONS win", async () => {
+  it("npm start and the image: config.heapMb's heap limit and config.semiSpaceMb's young generation, with PostgreSQL config.postgresSemiSpaceMb's; an operator's NODE_OPTIONS win", async () => {
     const { pkg, runtime } = await runSettings();
     expect(Number(pkg.config.heapMb)).toBeGreaterThanOrEqual(128);
-    expect(Number(pkg.config.postgresSemiSpaceMb)).toBeGreaterThan(16); // V8's default semi-space, memory permitting: 16 MB
+    expect(Number(pkg.config.postgresSemiSpaceMb)).toBeGreaterThan(Number(pkg.config.semiSpaceMb));
     // npm runs a script with sh -c and its config as npm_package_config_*; the build before the server is left out.
     const [build, start] = pkg.scripts.start.split(" && ");
     expect(build).toBe("npm run build");
@@ -118,18 +118,23 @@ describe("deployment files", () => {
       argv: ["/bin/sh", "-c", start!],
       env: Object.fromEntries(Object.entries(pkg.config).map(([k, v]) => [`npm_package_config_${k}`, v])),
     };
-    // The image: its CMD, in its runtime stage's ENV (NAME=value pairs, continuation lines joined).
-    const pairs = [...runtime.replace(/\\\n/g, " ").matchAll(/^ENV (.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+    // The image: its CMD, in its runtime stage's ENV (NAME=value or NAME="value", continuation lines joined).
+    const envLines = [...runtime.replace(/\\\n/g, " ").matchAll(/^ENV (.+)$/gm)].map((m) => m[1]!);
     const image = {
       argv: JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]!) as string[],
-      env: Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
+      env: Object.fromEntries(
+        envLines.flatMap((line) =>
+          [...line.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, "")]),
+        ),
+      ),
     };
-    for (const kv of pairs) expect(kv).toMatch(/^[A-Z_]+=[^"']*$/); // no quoting for this reading to miss
-    expect(image.env.NODE_OPTIONS).toBe(`--max-old-space-size=${pkg.config.heapMb}`);
-    const postgres = { DATABASE_URL: "postgres://rebook@db.example/rebook" };
     const heap = `--max-old-space-size=${pkg.config.heapMb}`;
-    const embedded = await heapLimit.expected(heap);
-    const withPostgres = await heapLimit.expected(heap, `--max-semi-space-size=${pkg.config.postgresSemiSpaceMb}`);
+    const young = (mb: string) => `--max-semi-space-size=${mb}`;
+    expect(image.env.NODE_OPTIONS).toBe(heap);
+    const postgres = { DATABASE_URL: "postgres://rebook@db.example/rebook" };
+    // Set whatever V8's default (16 MB semi-spaces on Node 20 here, 64 on Node 24), so both Node versions run alike.
+    const embedded = await heapLimit.expected(heap, young(pkg.config.semiSpaceMb));
+    const withPostgres = await heapLimit.expected(heap, young(pkg.config.postgresSemiSpaceMb));
     expect(withPostgres).toBeGreaterThan(embedded);
     // The operator's own options, with the heap limit that theirs must hold in the image (it replaces the ENV's).
     const operator = { NODE_OPTIONS: "--max-old-space-size=256 --max-semi-space-size=8" };
