@@ -173,8 +173,8 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
  * A revision's code to measure against (`--baseline`): a detached git worktree in the temporary directory with this
  * checkout's node_modules and bench harness (the revision's own harness may not measure the same things), compiled as
  * this checkout's cases are. Files the compiled code reads beside itself (an older revision's migrations) are copied
- * into the build. It runs with the heap limit, malloc's trim threshold and (on PostgreSQL) the young generation its own
- * package.json sets (none before there was one).
+ * into the build. It runs with the heap limit, malloc's trim threshold and the young generation for the case's store its
+ * own package.json sets (none before there was one).
  */
 async function prepareBaseline(
   rev: string,

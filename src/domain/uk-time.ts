@@ -26,7 +26,30 @@ export type WallClockIssue = "gap" | "repeated";
 // building a DateTime for each was 15% of its CPU; this is the same arithmetic without the objects.
 const QUARTER_MS = 15 * 60_000;
 const wallFormatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, Map<number, number>>();
+
+/**
+ * A function of (instant, zone) memoised per zone and quarter hour: `of(quarterStartMs, zone)` is computed once for
+ * each quarter hour asked about (at most 50,000 a zone are kept; never undefined, which marks "not yet"). Right for whatever changes only at a clock change.
+ */
+function perQuarterHour<T extends NonNullable<unknown> | null>(
+  of: (quarterStartMs: number, zone: string) => T,
+): (instantMs: number, zone: string) => T {
+  const byZone = new Map<string, Map<number, T>>();
+  return (instantMs, zone) => {
+    let byQuarter = byZone.get(zone);
+    if (!byQuarter) {
+      byQuarter = new Map();
+      byZone.set(zone, byQuarter);
+    }
+    const quarter = Math.floor(instantMs / QUARTER_MS);
+    const known = byQuarter.get(quarter);
+    if (known !== undefined) return known;
+    if (byQuarter.size >= 50_000) byQuarter.clear();
+    const value = of(quarter * QUARTER_MS, zone);
+    byQuarter.set(quarter, value);
+    return value;
+  };
+}
 
 /** The wall clock of `instantMs` in `zone`, as milliseconds of the same dial time in UTC. */
 function wallMs(instantMs: number, zone: string): number {
@@ -34,22 +57,9 @@ function wallMs(instantMs: number, zone: string): number {
 }
 
 /** The offset of `zone` from UTC at an instant, ms (BST: +3,600,000). */
-export function offsetMs(instantMs: number, zone: string): number {
-  let byQuarter = offsets.get(zone);
-  if (!byQuarter) {
-    byQuarter = new Map();
-    offsets.set(zone, byQuarter);
-  }
-  const quarter = Math.floor(instantMs / QUARTER_MS);
-  let offset = byQuarter.get(quarter);
-  if (offset === undefined) {
-    if (byQuarter.size >= 50_000) byQuarter.clear();
-    const start = quarter * QUARTER_MS;
-    offset = dialMs(start, zone) - start;
-    byQuarter.set(quarter, offset);
-  }
-  return offset;
-}
+export const offsetMs: (instantMs: number, zone: string) => number = perQuarterHour(
+  (start, zone) => dialMs(start, zone) - start,
+);
 
 function dialMs(instantMs: number, zone: string): number {
   let f = wallFormatters.get(zone);
@@ -153,32 +163,19 @@ export function plusLocalDays(instant: Date, days: number, zone = UK_ZONE): Date
 }
 
 const labelFormatters = new Map<string, Intl.DateTimeFormat>();
-const zoneNames = new Map<string, Map<number, string | null>>();
 
 /**
  * The zone's short name at an instant ("GMT", "BST"), memoised per quarter hour as the offsets are (it changes with
  * them): reading it through `formatToParts` was most of a label's cost, and the pipeline labels every candidate's start.
  */
-function zoneName(instantMs: number, zone: string): string | null {
-  let byQuarter = zoneNames.get(zone);
-  if (!byQuarter) {
-    byQuarter = new Map();
-    zoneNames.set(zone, byQuarter);
+const zoneName = perQuarterHour((start, zone): string | null => {
+  let f = labelFormatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
+    labelFormatters.set(zone, f);
   }
-  const quarter = Math.floor(instantMs / QUARTER_MS);
-  let name = byQuarter.get(quarter);
-  if (name === undefined) {
-    let f = labelFormatters.get(zone);
-    if (!f) {
-      f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
-      labelFormatters.set(zone, f);
-    }
-    if (byQuarter.size >= 50_000) byQuarter.clear();
-    name = f.formatToParts(quarter * QUARTER_MS).find((p) => p.type === "timeZoneName")?.value ?? null;
-    byQuarter.set(quarter, name);
-  }
-  return name;
-}
+  return f.formatToParts(start).find((p) => p.type === "timeZoneName")?.value ?? null;
+});
 
 /** Formats an instant for staff: "Sun 14 Sep 2025, 00:00 (BST)". */
 export function formatUkDateTime(instant: Date, zone = UK_ZONE): string {
