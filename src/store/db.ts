@@ -183,15 +183,32 @@ async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> 
 const PGLITE_SHARED_BUFFERS = "16MB";
 
 /**
- * PGlite's engine is WebAssembly. By default V8 compiles each function twice and keeps both: first with its baseline
- * compiler (Liftoff), then again, optimised, when it runs often. Compiling each optimised only (on its first call)
- * keeps ~80 MB less in the process (RSS after opening and migrating a store: ~215 MB instead of ~295 MB), for ~1.5 s
- * more at the first open of a process (later opens reuse the compiled module). The flag holds for the whole process
- * from then on, so Node's own `fetch` (whose HTTP parser is a small WebAssembly module) compiles the same way.
- * Node documents flags set after start as unsupported; the tests run it on Node 20 and 24.
+ * PGlite's engine is WebAssembly, and how V8 compiles it depends on V8's version (`process.versions.v8`).
+ *
+ * By default V8 compiles each function twice and keeps both: first with its baseline compiler (Liftoff), then again,
+ * optimised, when it runs often.
+ * - Before V8 13 (Node 20 and 22), each function is compiled optimised only, on its first call (`--no-liftoff`). That
+ *   keeps ~80 MB less in the process than both compilers (RSS after opening and migrating a store: ~215 MB instead of
+ *   ~295 MB), for ~1.5 s more at the first open of a process.
+ * - From V8 13 (Node 24 on), the baseline compiler only. V8's optimising compiler there (Turboshaft) takes ~530 MB of
+ *   memory, for ~1.2 s, to compile one of the engine's functions (about 100 KB of code, run at every start), where
+ *   V8 12 took 24 MB. With it a fresh process peaked near 700 MB, against ~260 MB without. Queries on the embedded
+ *   store run about a third slower (docs/performance.md, "The embedded store on Node 24"). On V8 14 (Node 25), setting
+ *   `--no-liftoff` at run time also crashed the process on its first compilation.
+ * A version that cannot be read gets the baseline compiler, which is safe on every V8.
  */
-function compileWebAssemblyOnceOptimised(): void {
-  v8.setFlagsFromString("--no-liftoff");
+export function webAssemblyCompilerFlags(v8Version: string): string {
+  const major = Number.parseInt(v8Version, 10);
+  return major < 13 ? "--no-liftoff" : "--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering";
+}
+
+/**
+ * Sets V8's WebAssembly compiler for the rest of the process (webAssemblyCompilerFlags), so Node's own `fetch` (whose
+ * HTTP parser is a small WebAssembly module) compiles the same way. Node documents flags set after start as
+ * unsupported; the tests run it on Node 20 and 24 (test/store/pglite-engine.test.ts).
+ */
+function chooseWebAssemblyCompiler(): void {
+  v8.setFlagsFromString(webAssemblyCompilerFlags(process.versions.v8));
 }
 
 /** Opens the embedded PGlite store persisted in dataDir (or in memory when dataDir is "memory://"). */
@@ -204,7 +221,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
   let db: PGlite;
   try {
     const cluster = await prepareCluster(dataDir);
-    compileWebAssemblyOnceOptimised();
+    chooseWebAssemblyCompiler();
     // Loaded here, not at the top: the engine's module is ~50 MB of a process's memory, which a server on PostgreSQL
     // never needs.
     const [{ PGlite }, { unaccent }] = await Promise.all([
