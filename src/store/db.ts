@@ -99,7 +99,10 @@ async function initInChild(): Promise<Uint8Array> {
   try {
     const args = JSON.stringify({ pglite: import.meta.resolve("@electric-sql/pglite"), dataDir: "memory://", tarFile });
     await new Promise<void>((resolve, reject) => {
-      execFile(process.execPath, ["--input-type=module", "-e", INIT_CHILD, args], (err, _out, stderr) => {
+      // On the command line, where V8 supports them, the flags this process takes at run time: on Node 24
+      // without them initdb's process peaked at 1,072 MB, with them at 656 MB.
+      const flags = webAssemblyCompilerFlags(process.versions.v8).split(" ");
+      execFile(process.execPath, [...flags, "--input-type=module", "-e", INIT_CHILD, args], (err, _out, stderr) => {
         if (err) reject(new Error(`creating the embedded store failed: ${stderr.trim() || err.message}`));
         else resolve();
       });
@@ -183,23 +186,29 @@ async function prepareCluster(dataDir: string): Promise<{ loadDataDir?: Blob }> 
 const PGLITE_SHARED_BUFFERS = "16MB";
 
 /**
- * PGlite's engine is WebAssembly, and how V8 compiles it depends on V8's version (`process.versions.v8`).
+ * The V8 flags that choose how PGlite's engine (WebAssembly) is compiled on V8 version `v8Version`
+ * (`process.versions.v8`), for `v8.setFlagsFromString` or a child's command line.
  *
  * By default V8 compiles each function twice and keeps both: first with its baseline compiler (Liftoff), then again,
  * optimised, when it runs often.
- * - Before V8 13 (Node 20 and 22), each function is compiled optimised only, on its first call (`--no-liftoff`). That
+ * - Up to V8 12.4 (Node 20 and 22), each function is compiled optimised only, on its first call (`--no-liftoff`). That
  *   keeps ~80 MB less in the process than both compilers (RSS after opening and migrating a store: ~215 MB instead of
  *   ~295 MB), for ~1.5 s more at the first open of a process.
  * - From V8 13 (Node 24 on), the baseline compiler only. V8's optimising compiler there (Turboshaft) takes ~530 MB of
  *   memory, for ~1.2 s, to compile one of the engine's functions (about 100 KB of code, run at every start), where
- *   V8 12 took 24 MB. With it a fresh process peaked near 700 MB, against ~260 MB without. Queries on the embedded
- *   store run about a third slower (docs/performance.md, "The embedded store on Node 24"). On V8 14 (Node 25), setting
- *   `--no-liftoff` at run time also crashed the process on its first compilation.
- * A version that cannot be read gets the baseline compiler, which is safe on every V8.
+ *   V8 12.4 took 24 MB. With it a fresh process peaked near 700 MB, against ~260 MB without; Rebook's CPU per request
+ *   on the embedded store is ~45% higher without it (docs/performance.md, "The embedded store on Node 24: V8's
+ *   optimiser"). On V8 14 (Node 25), setting `--no-liftoff` at run time also crashed the process at its first
+ *   compilation.
+ * Versions between (Node 23) and versions that cannot be read get the baseline compiler, which avoids the optimiser
+ * altogether; it was run on Node 24 and 25. Set at run time, `--liftoff-only` needs the other two flags spelt out (V8
+ * derives them from it only at start-up).
  */
 export function webAssemblyCompilerFlags(v8Version: string): string {
-  const major = Number.parseInt(v8Version, 10);
-  return major < 13 ? "--no-liftoff" : "--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering";
+  const [major, minor] = v8Version.split(".").map((part) => Number.parseInt(part, 10));
+  const measuredOptimised =
+    Number.isInteger(major) && Number.isInteger(minor) && (major! < 12 || (major === 12 && minor! <= 4));
+  return measuredOptimised ? "--no-liftoff" : "--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering";
 }
 
 /**
