@@ -197,7 +197,7 @@ const PGLITE_SHARED_BUFFERS = "16MB";
  * - From V8 13 (Node 24 on), the baseline compiler only. V8's optimising compiler there (Turboshaft) takes ~530 MB of
  *   memory, for ~1.2 s, to compile one of the engine's functions (about 100 KB of code, run at every start), where
  *   V8 12.4 took 24 MB. With it a fresh process peaked near 700 MB, against ~260 MB without; Rebook's CPU per request
- *   on the embedded store is ~45% higher without it (docs/performance.md, "The embedded store on Node 24: V8's
+ *   on the embedded store is about a third higher without it (docs/performance.md, "The embedded store on Node 24: V8's
  *   optimiser (2026-11-30, night)"). On V8 14 (Node 25), setting `--no-liftoff` at run time also crashed the process
  *   at its first compilation.
  * Versions between (Node 23) and versions that cannot be read get the baseline compiler, which avoids the optimiser
