@@ -1,5 +1,6 @@
 // The PKB sandbox emulator, started in-process on a free port for integration tests, and the clinician's Grant Access
 // driven through its real consent page over HTTP. (Tests may use the emulator; src/ never does.)
+import type { SandboxState } from "../../sandbox/src/context.ts";
 import { buildSandbox, type BuildSandboxOptions } from "../../sandbox/src/server.ts";
 import type { App } from "../../src/http/server.ts";
 
@@ -8,12 +9,14 @@ export interface Emulator {
   /** Rebook's environment for this emulator. */
   env: Record<string, string>;
   control<T = unknown>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T>;
+  /** The emulator's live world, for a test to choose its data by what it holds (read it; change it by control). */
+  world: SandboxState["world"];
   stop(): Promise<void>;
 }
 
 /** Starts the emulator (fixed anchor by default, so data is the same on every run). */
 export async function startEmulator(opts: BuildSandboxOptions = {}): Promise<Emulator> {
-  const { app } = await buildSandbox({ seed: 7, size: 60, anchor: new Date("2025-10-01T00:00:00Z"), ...opts });
+  const { app, state } = await buildSandbox({ seed: 7, size: 60, anchor: new Date("2025-10-01T00:00:00Z"), ...opts });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -33,6 +36,7 @@ export async function startEmulator(opts: BuildSandboxOptions = {}): Promise<Emu
       if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },
+    world: state.world,
     stop: () => app.close(),
   };
 }
