@@ -53,12 +53,33 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     });
     admin = await s.connectAndSync();
     // A patient writes again about an appointment still ahead, now with chest pain: the repeat joins the open request
-    // (one work item per appointment) and the rule makes it Urgent.
-    const [target] = await s.t.db.query<{ appointment_fhir_id: string }>(
-      `SELECT appointment_fhir_id FROM appointment_requests WHERE status = 'open' AND type = 'change'
+    // (one work item per appointment) and the rule makes it Urgent. The first test needs a normal request that falls due
+    // before it in the same deadline state (so that the priority, not the deadline, puts it first). Which requests
+    // qualify depends on the day the emulator's data is anchored to, so the target is chosen by the lead's worklist.
+    const eligible = await s.t.db.query<{ id: string; appointment_fhir_id: string }>(
+      `SELECT id, appointment_fhir_id FROM appointment_requests WHERE status = 'open' AND type = 'change'
          AND match_state = 'auto_linked' AND appointment_passed_at IS NULL AND appointment_start > now() + interval '4 days'
-       ORDER BY received_at LIMIT 1`,
+       ORDER BY received_at`,
     );
+    const leadApi = await s.rebook.signIn({ id: s.staff.lead.id });
+    const listed = (
+      await s.rebook.app.inject({
+        method: "GET",
+        url: "/api/requests?sort=deadline&status=open,in_progress&limit=200",
+        headers: leadApi,
+      })
+    ).json<{ items: { id: string; priority: string; deadline: { state: string; at: string } }[] }>().items;
+    const target = eligible.find((e) => {
+      const mine = listed.find((i) => i.id === e.id);
+      if (!mine) return false;
+      return listed.some(
+        (i) =>
+          i.id !== e.id &&
+          i.priority === "normal" &&
+          i.deadline.state === mine.deadline.state &&
+          i.deadline.at < mine.deadline.at,
+      );
+    });
     const appointmentId = target!.appointment_fhir_id;
     await s.emu.control("POST", "messages", {
       appointmentId,
