@@ -94,13 +94,16 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
       `SELECT r.id, r.patient_pkb_id, r.nhs_number, r.received_at FROM appointment_requests r
        WHERE r.team_id = $1 AND r.status = 'open' AND r.assigned_user_id IS NULL AND r.patient_pkb_id IS NOT NULL
          AND r.nhs_number IS NOT NULL
+         -- The note proposes the target day: a request about an appointment on that day would read it as their own.
+         AND NOT ((COALESCE(r.requested_start, r.appointment_start) AT TIME ZONE 'Europe/London')::date = $2::date)
        ORDER BY r.received_at LIMIT 1`,
-      [s.teams.appointments],
+      [s.teams.appointments, `${target.y}-${String(target.m).padStart(2, "0")}-${String(target.d).padStart(2, "0")}`],
     );
-    requestId = row!.id;
-    nhs = row!.nhs_number;
+    if (!row) throw new Error("no open, unassigned Appointments request of a patient with an NHS number");
+    requestId = row.id;
+    nhs = row.nhs_number;
     await s.t.db.query("UPDATE patients SET first_name = 'Łucja', last_name = 'Wiśniewska' WHERE pkb_user_id = $1", [
-      row!.patient_pkb_id,
+      row.patient_pkb_id,
     ]);
     // The patient proposes a day, and a right-to-left override sits in the middle of the note.
     const note = `Can you change it to ${target.d} ${LONG_MONTHS[target.m - 1]} in the afternoon? \u202Eplease\u202C thanks`;
@@ -118,15 +121,12 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
     await page.keyboard.type("wisniewska lucja");
     await page.keyboard.press("Enter");
     await page.waitForURL(/q=wisniewska/);
-    // Only her requests (she may have more than one, depending on the day the emulator's data is anchored to).
+    // Only her requests (she may have more than one, depending on the day the emulator's data is anchored to). The
+    // worklist keeps its earlier rows until the search's answer comes, so this waits for the rows to be hers alone.
+    const names = async () => [...new Set(await page.locator("tbody tr [data-row-link]").allTextContents())];
+    await expect.poll(names, { timeout: 15_000 }).toEqual(["Łucja Wiśniewska"]);
     const found = page.locator(`tr[data-request-id="${requestId}"]`);
-    await found.waitFor({ timeout: 15_000 });
-    await expect
-      .poll(() => page.locator("tbody tr [data-row-link]").allTextContents(), { timeout: 15_000 })
-      .toEqual(expect.arrayContaining(["Łucja Wiśniewska"]));
-    expect(new Set(await page.locator("tbody tr [data-row-link]").allTextContents())).toEqual(
-      new Set(["Łucja Wiśniewska"]),
-    );
+    await found.waitFor();
     expect(await found.locator("[data-row-link]").textContent()).toBe("Łucja Wiśniewska");
     expect(await found.locator("[data-row-link] bdi").count()).toBe(1);
     const suggests = await found.getByTestId("row-proposal").textContent();
@@ -135,8 +135,14 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
 
     const dashed = `${nhs.slice(0, 3)}-${nhs.slice(3, 6)}-${nhs.slice(6)}`;
     await page.getByLabel(/Search by patient name/).fill(dashed);
+    // Her row is on screen from the name's search: wait for the NHS number's own answer before reading the rows.
+    const answered = page.waitForResponse(
+      (r) => r.url().includes("/api/requests?") && new URL(r.url()).searchParams.get("q") === dashed,
+    );
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.locator(`tr[data-request-id="${requestId}"]`).count(), { timeout: 15_000 }).toBe(1);
+    expect((await answered).status()).toBe(200);
+    await expect.poll(names, { timeout: 15_000 }).toEqual(["Łucja Wiśniewska"]);
+    expect(await page.locator(`tr[data-request-id="${requestId}"]`).count()).toBe(1);
 
     await page.getByLabel(/Search by patient name/).fill("x".repeat(101));
     await page.keyboard.press("Enter");

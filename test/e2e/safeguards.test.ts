@@ -80,7 +80,11 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
           i.deadline.at < mine.deadline.at,
       );
     });
-    const appointmentId = target!.appointment_fhir_id;
+    if (!target)
+      throw new Error(
+        `no open change request more than 4 days ahead has a normal request due before it in its deadline state (${eligible.length} eligible, ${listed.length} listed)`,
+      );
+    const appointmentId = target.appointment_fhir_id;
     await s.emu.control("POST", "messages", {
       appointmentId,
       kind: "change",

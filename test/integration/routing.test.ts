@@ -133,7 +133,8 @@ describe.each(engines)("routing in the pipeline on $name", (engine) => {
     // anchored today, and on some days the first such patient's appointments are all past.)
     const upcoming = (pkbId: string) =>
       emu.world.appointmentsOf(pkbId).some((a) => Date.parse(a.start) > Date.now() + 86_400_000);
-    const patient = truth.find((x) => x.kind === "change" && x.nhsNumber && upcoming(x.patientPkbId))!;
+    const patient = truth.find((x) => x.kind === "change" && x.nhsNumber && upcoming(x.patientPkbId));
+    if (!patient) throw new Error("no patient with a change request and an appointment more than a day ahead");
     await emu.control("POST", "messages", {
       patientPkbId: patient.patientPkbId,
       subject: "Request to change appointment: next Tuesday if possible",
