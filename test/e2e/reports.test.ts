@@ -39,7 +39,8 @@ describe("reports page (chromium)", { timeout: 90_000 }, () => {
       "SELECT id FROM appointment_requests WHERE status = 'open' ORDER BY received_at LIMIT 16",
     );
     const outcomes = [
-      { outcome: "rebooked", newStart: { date: "2027-03-02", time: "10:15" } },
+      // Two months ahead: a rebooking into the past would need confirming (it was a fixed date, 2 March 2027).
+      { outcome: "rebooked", newStart: { date: addDays(to, 60), time: "10:15" } },
       { outcome: "cancelled" },
       { outcome: "rejected", reason: "The appointment has already taken place" },
       { outcome: "needs_patient_contact", note: "Asked the patient to ring the clinic" },

@@ -163,7 +163,7 @@ describe("working hours, waiting for the patient and replies over HTTP", () => {
     );
     const id = await seedRequest(db, {
       teamId: office.id,
-      appointmentStart: new Date("2027-07-14T13:30:00Z"),
+      appointmentStart: new Date("2055-07-14T13:30:00Z"),
       location: "Eye clinic, St Thomas'",
       assignedUserId: clerk.user.id,
       status: "in_progress",
@@ -174,7 +174,7 @@ describe("working hours, waiting for the patient and replies over HTTP", () => {
     expect(code(await call(clerk, `/api/requests/${id}/patient-answered`, {}))).toBe("no_outcome");
     const rebooked = await call(clerk, `/api/requests/${id}/outcome`, {
       outcome: "rebooked",
-      newStart: { date: "2027-07-21", time: "09:15" },
+      newStart: { date: "2055-07-21", time: "09:15" },
     });
     expect(rebooked.status).toBe(200);
     const waiting = await call<{ offered: boolean; reason: string; delivery: { kind: string; openUrl: string } }>(
@@ -196,7 +196,7 @@ describe("working hours, waiting for the patient and replies over HTTP", () => {
     }>(clerk, `/api/requests/${id}/reply`, undefined, "GET");
     expect(reply.body.offered).toBe(true);
     expect(reply.body.text).toContain("Dear Amira,");
-    expect(reply.body.text).toContain("from Wednesday 14 July 2027 at 2:30pm to Wednesday 21 July 2027 at 9:15am");
+    expect(reply.body.text).toContain("from Wednesday 14 July 2055 at 2:30pm to Wednesday 21 July 2055 at 9:15am");
     expect(reply.body.text).toContain("Eye clinic, St Thomas'");
     expect(reply.body.text).toContain(office.name);
     expect(reply.body.missing).toEqual([]);
