@@ -21,33 +21,59 @@ export interface WallClock {
 export type WallClockIssue = "gap" | "repeated";
 
 // The zone's offset at an instant, from one cached Intl.DateTimeFormat per zone (the wall clock of the instant read as
-// if it were UTC, minus the instant), memoised per quarter hour: zones change their offsets on the hour, the half or
-// the quarter, so it is the same throughout a quarter hour. The pipeline converts every candidate's start, and Luxon
-// building a DateTime for each was 15% of its CPU; this is the same arithmetic without the objects.
+// if it were UTC, minus the instant), memoised: zones change their offsets on the hour, the half or the quarter, so it
+// is the same throughout a quarter hour, and on all but a day or two a year it is the same all day. The pipeline
+// converts every candidate's start, and Luxon building a DateTime for each was 15% of its CPU; this is the same
+// arithmetic without the objects.
 const QUARTER_MS = 15 * 60_000;
+const DAY_MS = 86_400_000;
 const wallFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /**
- * A function of (instant, zone) memoised per zone and quarter hour: `of(quarterStartMs, zone)` is computed once for
- * each quarter hour asked about (at most 50,000 a zone are kept; never undefined, which marks "not yet"). Right for whatever changes only at a clock change.
+ * A function of (instant, zone) memoised per zone and period: `of(periodStartMs, zone)` is computed once for each
+ * period asked about (at most 50,000 a zone are kept; never undefined, which marks "not yet").
  */
-function perQuarterHour<T extends NonNullable<unknown> | null>(
-  of: (quarterStartMs: number, zone: string) => T,
+function perPeriod<T extends NonNullable<unknown> | null>(
+  periodMs: number,
+  of: (periodStartMs: number, zone: string) => T,
 ): (instantMs: number, zone: string) => T {
   const byZone = new Map<string, Map<number, T>>();
   return (instantMs, zone) => {
-    let byQuarter = byZone.get(zone);
-    if (!byQuarter) {
-      byQuarter = new Map();
-      byZone.set(zone, byQuarter);
+    let byPeriod = byZone.get(zone);
+    if (!byPeriod) {
+      byPeriod = new Map();
+      byZone.set(zone, byPeriod);
     }
-    const quarter = Math.floor(instantMs / QUARTER_MS);
-    const known = byQuarter.get(quarter);
+    const period = Math.floor(instantMs / periodMs);
+    const known = byPeriod.get(period);
     if (known !== undefined) return known;
-    if (byQuarter.size >= 50_000) byQuarter.clear();
-    const value = of(quarter * QUARTER_MS, zone);
-    byQuarter.set(quarter, value);
+    if (byPeriod.size >= 50_000) byPeriod.clear();
+    const value = of(period * periodMs, zone);
+    byPeriod.set(period, value);
     return value;
+  };
+}
+
+/** A UTC day whose quarter hours do not all share one value: each is looked up on its own. */
+const MIXED: unique symbol = Symbol("mixed");
+
+/**
+ * A function of (instant, zone) that changes only at a clock change, memoised per UTC day when its first and last
+ * quarter hours agree, else per quarter hour. Right for a zone that never changes and changes back within one UTC day
+ * (the UK's clocks change twice a year, months apart). A year of appointments
+ * then costs a few hundred `of` calls, where one per quarter hour cost one for nearly every candidate's start.
+ */
+function perClockPeriod<T extends NonNullable<unknown> | null>(
+  of: (quarterStartMs: number, zone: string) => T,
+): (instantMs: number, zone: string) => T {
+  const perQuarter = perPeriod(QUARTER_MS, of);
+  const perDay = perPeriod(DAY_MS, (dayStart, zone): { value: T } | typeof MIXED => {
+    const first = perQuarter(dayStart, zone);
+    return first === perQuarter(dayStart + DAY_MS - QUARTER_MS, zone) ? { value: first } : MIXED;
+  });
+  return (instantMs, zone) => {
+    const day = perDay(instantMs, zone);
+    return day === MIXED ? perQuarter(instantMs, zone) : day.value;
   };
 }
 
@@ -57,7 +83,7 @@ function wallMs(instantMs: number, zone: string): number {
 }
 
 /** The offset of `zone` from UTC at an instant, ms (BST: +3,600,000). */
-export const offsetMs: (instantMs: number, zone: string) => number = perQuarterHour(
+export const offsetMs: (instantMs: number, zone: string) => number = perClockPeriod(
   (start, zone) => dialMs(start, zone) - start,
 );
 
@@ -101,9 +127,14 @@ function dialOf(w: WallClock): number {
 export function wallClockToInstant(w: WallClock, zone = UK_ZONE): { instant: Date; issue: WallClockIssue | null } {
   const dial = dialOf(w);
   // The offsets in force a day either side cover any clock change near this time.
-  const before = offsetMs(dial - 86_400_000, zone);
-  const after = offsetMs(dial + 86_400_000, zone);
-  const fits = [...new Set([before, after, offsetMs(dial, zone)])]
+  const before = offsetMs(dial - DAY_MS, zone);
+  const after = offsetMs(dial + DAY_MS, zone);
+  // Nearly always one offset all round: the time exists once (as below, without the arrays).
+  const only = offsetMs(dial, zone);
+  if (before === after && after === only && wallMs(dial - only, zone) === dial) {
+    return { instant: new Date(dial - only), issue: null };
+  }
+  const fits = [...new Set([before, after, only])]
     .map((o) => dial - o)
     .filter((t) => wallMs(t, zone) === dial)
     .sort((a, b) => a - b);
@@ -165,10 +196,10 @@ export function plusLocalDays(instant: Date, days: number, zone = UK_ZONE): Date
 const labelFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /**
- * The zone's short name at an instant ("GMT", "BST"), memoised per quarter hour as the offsets are (it changes with
- * them): reading it through `formatToParts` was most of a label's cost, and the pipeline labels every candidate's start.
+ * The zone's short name at an instant ("GMT", "BST"), memoised as the offsets are (it changes with them): reading it
+ * through `formatToParts` was most of a label's cost, and the pipeline labels every candidate's start.
  */
-const zoneName = perQuarterHour((start, zone): string | null => {
+const zoneName = perClockPeriod((start, zone): string | null => {
   let f = labelFormatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "short" });
