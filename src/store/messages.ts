@@ -56,27 +56,32 @@ export async function insertMessagesIfNew(
   seenThroughConnectionId: string | null,
 ): Promise<Set<string>> {
   if (ms.length === 0) return new Set();
+  // The rows go as one JSON document: the driver would write each message's JSON as an element of a text array,
+  // escaping every quote in it.
   const rows = await db.query<{ pkb_message_id: string }>(
     `INSERT INTO pkb_messages (pkb_message_id, conversation_id, subject, content, sent_at, sender_id, patient_pkb_id,
        message_status, raw, first_seen_connection_id, raw_original)
      SELECT m.id, m.conversation_id, m.subject, m.content, m.sent_at, m.sender_id, m.patient_pkb_id, m.message_status,
-       m.raw::jsonb, $10::uuid, m.raw_original
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $11::text[])
-       AS m(id, conversation_id, subject, content, sent_at, sender_id, patient_pkb_id, message_status, raw, raw_original)
+       m.raw, $2::uuid, m.raw_original
+     FROM json_to_recordset($1::json) AS m(id text, conversation_id text, subject text, content text,
+       sent_at timestamptz, sender_id text, patient_pkb_id text, message_status text, raw jsonb, raw_original text)
      ON CONFLICT (pkb_message_id) DO NOTHING RETURNING pkb_message_id`,
     [
-      ms.map((m) => m.pkbMessageId),
-      ms.map((m) => m.conversationId),
-      ms.map((m) => m.subject),
-      ms.map((m) => m.content),
-      ms.map((m) => m.sentAt),
-      ms.map((m) => m.senderId),
-      ms.map((m) => m.patientPkbId),
-      ms.map((m) => m.messageStatus),
-      ms.map((m) => JSON.stringify(m.raw)),
+      JSON.stringify(
+        ms.map((m) => ({
+          id: m.pkbMessageId,
+          conversation_id: m.conversationId,
+          subject: m.subject,
+          content: m.content,
+          sent_at: m.sentAt,
+          sender_id: m.senderId,
+          patient_pkb_id: m.patientPkbId,
+          message_status: m.messageStatus,
+          raw: m.raw,
+          raw_original: m.rawOriginal ?? null,
+        })),
+      ),
       seenThroughConnectionId,
-      ms.map((m) => m.rawOriginal ?? null),
     ],
   );
   return new Set(rows.map((r) => r.pkb_message_id));

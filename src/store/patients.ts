@@ -80,28 +80,33 @@ export async function upsertPatients(db: Queryable, ps: readonly Patient[]): Pro
     a.pkbUserId < b.pkbUserId ? -1 : a.pkbUserId > b.pkbUserId ? 1 : 0,
   );
   if (latest.length === 0) return;
+  // The rows go as one JSON document: the driver would write each patient's JSON as an element of a text array,
+  // escaping every quote in it.
   await db.query(
     `INSERT INTO patients (pkb_user_id, nhs_number, title, first_name, last_name, dob, gender, email, phone, raw, fetched_at)
      SELECT p.pkb_user_id, p.nhs_number, p.title, p.first_name, p.last_name, p.dob::date, p.gender, p.email, p.phone,
-       p.raw::jsonb, p.fetched_at
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::timestamptz[])
-       AS p(pkb_user_id, nhs_number, title, first_name, last_name, dob, gender, email, phone, raw, fetched_at)
+       p.raw, p.fetched_at
+     FROM json_to_recordset($1::json) AS p(pkb_user_id text, nhs_number text, title text, first_name text,
+       last_name text, dob text, gender text, email text, phone text, raw jsonb, fetched_at timestamptz)
      ON CONFLICT (pkb_user_id) DO UPDATE SET nhs_number = EXCLUDED.nhs_number, title = EXCLUDED.title,
        first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, dob = EXCLUDED.dob, gender = EXCLUDED.gender,
        email = EXCLUDED.email, phone = EXCLUDED.phone, raw = EXCLUDED.raw, fetched_at = EXCLUDED.fetched_at`,
     [
-      latest.map((p) => p.pkbUserId),
-      latest.map((p) => p.nhsNumber),
-      latest.map((p) => p.title),
-      latest.map((p) => p.firstName),
-      latest.map((p) => p.lastName),
-      latest.map((p) => p.dob),
-      latest.map((p) => p.gender),
-      latest.map((p) => p.email),
-      latest.map((p) => p.phone),
-      latest.map((p) => JSON.stringify(p.raw)),
-      latest.map((p) => p.fetchedAt),
+      JSON.stringify(
+        latest.map((p) => ({
+          pkb_user_id: p.pkbUserId,
+          nhs_number: p.nhsNumber,
+          title: p.title,
+          first_name: p.firstName,
+          last_name: p.lastName,
+          dob: p.dob,
+          gender: p.gender,
+          email: p.email,
+          phone: p.phone,
+          raw: p.raw,
+          fetched_at: p.fetchedAt,
+        })),
+      ),
     ],
   );
 }

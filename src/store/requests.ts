@@ -102,7 +102,10 @@ export async function insertRequests(
   return new Map(rows.map((r) => [r.pkb_message_id, r.id]));
 }
 
-/** Appends many history events in one statement, in the order given (their ids follow it). */
+/**
+ * Appends many history events in one statement, in the order given (their ids follow it). The rows go as one JSON
+ * document: the driver would write each event's JSON as an element of a text array, escaping every quote in it.
+ */
 export async function appendEvents(
   tx: Queryable,
   es: readonly { requestId: string; actorUserId: string | null; type: EventType; data?: Record<string, unknown> }[],
@@ -110,14 +113,14 @@ export async function appendEvents(
   if (es.length === 0) return;
   await tx.query(
     `INSERT INTO request_events (request_id, actor_user_id, type, data, at)
-     SELECT e.request_id, e.actor_user_id, e.type, e.data::jsonb, now()
-     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS e(request_id, actor_user_id, type, data, n)
+     SELECT e.request_id, e.actor_user_id, e.type, e.data, now()
+     FROM ROWS FROM (json_to_recordset($1::json) AS (request_id uuid, actor_user_id uuid, type text, data jsonb))
+       WITH ORDINALITY AS e(request_id, actor_user_id, type, data, n)
      ORDER BY e.n`,
     [
-      es.map((e) => e.requestId),
-      es.map((e) => e.actorUserId),
-      es.map((e) => e.type),
-      es.map((e) => JSON.stringify(e.data ?? {})),
+      JSON.stringify(
+        es.map((e) => ({ request_id: e.requestId, actor_user_id: e.actorUserId, type: e.type, data: e.data ?? {} })),
+      ),
     ],
   );
 }
