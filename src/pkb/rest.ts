@@ -2,8 +2,8 @@
 // session is over marks the connection as needing re-authorisation.
 import type { z } from "zod";
 import { UpstreamError } from "../errors.ts";
-import { JSONParser } from "@streamparser/json";
 import { callJson, callResponse, httpGet, type RetryPolicy } from "./http.ts";
+import { JsonArrayElements } from "./json-array.ts";
 import { SESSION_ENDED_CODES } from "./oauth.ts";
 import {
   pkbConversationEnvelopeSchema,
@@ -148,15 +148,10 @@ export class PkbRest {
         this.fetcher(path, token),
         async (res, touch, hold) => {
           if (!res.body) return 0;
-          const parser = new JSONParser({ paths: ["$.*"], keepStack: false });
+          const parser = new JsonArrayElements();
           let pending: PkbConversation[] = [];
           let malformed: MalformedItem[] = [];
           let total = 0;
-          parser.onValue = ({ value }) => {
-            const read = readConversation(value);
-            if (read.conversation) pending.push(read.conversation);
-            malformed.push(...read.malformed);
-          };
           const flush = async () => {
             const batch = pending;
             const bad = malformed;
@@ -181,10 +176,14 @@ export class PkbRest {
               opened = true;
             }
             // The parser ends by itself after the top-level array; anything after it is ignored (whitespace).
-            if (!parser.isEnded) parser.write(value);
+            for (const element of parser.write(value)) {
+              const read = readConversation(element);
+              if (read.conversation) pending.push(read.conversation);
+              malformed.push(...read.malformed);
+            }
             if (pending.length + malformed.length >= batchSize) await flush();
           }
-          if (!parser.isEnded) parser.end(); // throws on a truncated body
+          parser.end(); // throws on a truncated body
           if (pending.length > 0 || malformed.length > 0) await flush();
           return total;
         },
