@@ -24,6 +24,8 @@ export function storableText(s: string): string {
  * The value itself is returned when nothing needed changing.
  */
 export function storableJson<T>(value: T): { value: T; changed: boolean } {
+  // Nearly every value is storable as it is: checked first without copying anything.
+  if (isStorableJson(value)) return { value, changed: false };
   let changed = false;
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") {
@@ -44,4 +46,20 @@ export function storableJson<T>(value: T): { value: T; changed: boolean } {
   };
   const copy = walk(value) as T;
   return changed ? { value: copy, changed } : { value, changed };
+}
+
+/** True when every string of a JSON value, object keys included, is storable text. */
+function isStorableJson(v: unknown): boolean {
+  if (typeof v === "string") return isStorableText(v);
+  if (Array.isArray(v)) {
+    for (const x of v) if (!isStorableJson(x)) return false;
+    return true;
+  }
+  if (v !== null && typeof v === "object") {
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      if (!isStorableText(k) || !isStorableJson((v as Record<string, unknown>)[k])) return false;
+    }
+  }
+  return true;
 }
