@@ -7,8 +7,9 @@
 // --statements (the pipeline cases print, on stderr, the statements per request by statement text), --server (the
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
 // default the 20k backlog is run both ways), --baseline <git revision> (each one-pass pipeline case up to 20k is run
-// first with that revision's code, in a git worktree with this checkout's node_modules, bench harness and emulator,
-// then with this checkout's: before and after in one run, on the same machine), --repeat N (each one-pass pipeline
+// first with that revision's code, in a git worktree with this checkout's bench harness and emulator, and its
+// node_modules when the revision locks the same packages (else the revision's own, by npm ci), then with this
+// checkout's: before and after in one run, on the same machine), --repeat N (each one-pass pipeline
 // case N times, with --baseline alternating which code goes first; the table gives the medians and their ratio).
 // Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
 // own), with the emulator in another; the machine's load average is recorded beside every figure. Results:
@@ -171,7 +172,8 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
 
 /**
  * A revision's code to measure against (`--baseline`): a detached git worktree in the temporary directory with this
- * checkout's node_modules and bench harness (the revision's own harness may not measure the same things), compiled as
+ * checkout's bench harness (the revision's own harness may not measure the same things) and node_modules (or, when the
+ * revision locks other packages, its own, installed by `npm ci`), compiled as
  * this checkout's cases are. Files the compiled code reads beside itself (an older revision's migrations) are copied
  * into the build. It runs with the heap limit, malloc's trim threshold and the young generation for the case's store its
  * own package.json sets (none before there was one).
@@ -203,7 +205,14 @@ async function prepareBaseline(
   process.once("SIGTERM", interrupted);
   try {
     await git(["worktree", "add", "--detach", dir, label]);
-    await fs.symlink(path.join(PACKAGE_ROOT, "node_modules"), path.join(dir, "node_modules"));
+    // This checkout's packages when the revision locks the same ones; else its own (a dependency removed since, say).
+    const lock = (root: string) => fs.readFile(path.join(root, "package-lock.json"), "utf8").catch(() => null);
+    if ((await lock(dir)) === (await lock(PACKAGE_ROOT)))
+      await fs.symlink(path.join(PACKAGE_ROOT, "node_modules"), path.join(dir, "node_modules"));
+    else {
+      process.stderr.write(`bench: ${label} locks other packages than this checkout: npm ci in its worktree\n`);
+      await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, maxBuffer: 64 << 20 });
+    }
     await fs.rm(path.join(dir, "bench"), { recursive: true, force: true });
     await fs.cp(import.meta.dirname, path.join(dir, "bench"), {
       recursive: true,
