@@ -59,8 +59,8 @@ const MIXED: unique symbol = Symbol("mixed");
 
 /**
  * A function of (instant, zone) that changes only at a clock change, memoised per UTC day when its first and last
- * quarter hours agree, else per quarter hour. Right for a zone that never changes and changes back within one UTC day
- * (the UK's clocks change twice a year, months apart). A year of appointments
+ * quarter hours agree, else per quarter hour. Right for every zone that never changes its offset and back again
+ * within one UTC day (the UK's clocks change twice a year, months apart). A year of appointments
  * then costs a few hundred `of` calls, where one per quarter hour cost one for nearly every candidate's start.
  */
 function perClockPeriod<T extends NonNullable<unknown> | null>(

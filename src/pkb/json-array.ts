@@ -25,7 +25,8 @@ export class JsonArrayError extends Error {
  * so is every chunk written after it (`ended`).
  */
 export class JsonArrayElements {
-  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
+  // ignoreBOM: a byte-order mark inside the array is not JSON, and is left for JSON.parse to refuse.
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   private state: "before" | "between" | "element" | "ended" = "before";
   /** Nesting inside the current element (0: the element itself is a string, number, … or just closed). */
   private depth = 0;

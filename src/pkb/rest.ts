@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { UpstreamError } from "../errors.ts";
 import { callJson, callResponse, httpGet, type RetryPolicy } from "./http.ts";
-import { JsonArrayElements } from "./json-array.ts";
+import { JsonArrayElements, JsonArrayError } from "./json-array.ts";
 import { SESSION_ENDED_CODES } from "./oauth.ts";
 import {
   pkbConversationEnvelopeSchema,
@@ -149,6 +149,18 @@ export class PkbRest {
         async (res, touch, hold) => {
           if (!res.body) return 0;
           const parser = new JsonArrayElements();
+          // What is not one JSON array is PKB's answer failing, as an answer that is not an array is (below).
+          const read = (chunk: Uint8Array | null): unknown[] => {
+            try {
+              if (chunk) return parser.write(chunk);
+              parser.end(); // throws on a truncated body
+              return [];
+            } catch (err) {
+              if (err instanceof JsonArrayError)
+                throw new UpstreamError("pkb_rest", `GET messages: ${err.message}`, 200, false);
+              throw err;
+            }
+          };
           let pending: PkbConversation[] = [];
           let malformed: MalformedItem[] = [];
           let total = 0;
@@ -176,14 +188,14 @@ export class PkbRest {
               opened = true;
             }
             // The parser ends by itself after the top-level array; anything after it is ignored (whitespace).
-            for (const element of parser.write(value)) {
-              const read = readConversation(element);
-              if (read.conversation) pending.push(read.conversation);
-              malformed.push(...read.malformed);
+            for (const element of read(value)) {
+              const conversation = readConversation(element);
+              if (conversation.conversation) pending.push(conversation.conversation);
+              malformed.push(...conversation.malformed);
             }
             if (pending.length + malformed.length >= batchSize) await flush();
           }
-          parser.end(); // throws on a truncated body
+          read(null);
           if (pending.length > 0 || malformed.length > 0) await flush();
           return total;
         },

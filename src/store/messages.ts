@@ -57,14 +57,18 @@ export async function insertMessagesIfNew(
 ): Promise<Set<string>> {
   if (ms.length === 0) return new Set();
   // The rows go as one JSON document: the driver would write each message's JSON as an element of a text array,
-  // escaping every quote in it.
+  // escaping every quote in it. The instants go beside it as the driver writes them (a Date's JSON for a year past
+  // 9999, "+010000-…", is not one PostgreSQL reads), zipped with the rows by ROWS FROM.
   const rows = await db.query<{ pkb_message_id: string }>(
     `INSERT INTO pkb_messages (pkb_message_id, conversation_id, subject, content, sent_at, sender_id, patient_pkb_id,
        message_status, raw, first_seen_connection_id, raw_original)
      SELECT m.id, m.conversation_id, m.subject, m.content, m.sent_at, m.sender_id, m.patient_pkb_id, m.message_status,
-       m.raw, $2::uuid, m.raw_original
-     FROM json_to_recordset($1::json) AS m(id text, conversation_id text, subject text, content text,
-       sent_at timestamptz, sender_id text, patient_pkb_id text, message_status text, raw jsonb, raw_original text)
+       m.raw, $3::uuid, m.raw_original
+     FROM ROWS FROM (
+       json_to_recordset($1::json) AS (id text, conversation_id text, subject text, content text, sender_id text,
+         patient_pkb_id text, message_status text, raw jsonb, raw_original text),
+       unnest($2::timestamptz[])
+     ) AS m(id, conversation_id, subject, content, sender_id, patient_pkb_id, message_status, raw, raw_original, sent_at)
      ON CONFLICT (pkb_message_id) DO NOTHING RETURNING pkb_message_id`,
     [
       JSON.stringify(
@@ -73,7 +77,6 @@ export async function insertMessagesIfNew(
           conversation_id: m.conversationId,
           subject: m.subject,
           content: m.content,
-          sent_at: m.sentAt,
           sender_id: m.senderId,
           patient_pkb_id: m.patientPkbId,
           message_status: m.messageStatus,
@@ -81,6 +84,7 @@ export async function insertMessagesIfNew(
           raw_original: m.rawOriginal ?? null,
         })),
       ),
+      ms.map((m) => m.sentAt),
       seenThroughConnectionId,
     ],
   );

@@ -38,7 +38,13 @@ export function storableJson<T>(value: T): { value: T; changed: boolean } {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         if (!isStorableText(k)) changed = true;
-        out[storableText(k)] = walk(x);
+        // Defined, not assigned: a key "__proto__" (JSON.parse makes it an own key) stays a key.
+        Object.defineProperty(out, storableText(k), {
+          value: walk(x),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -99,6 +99,13 @@ describe("the elements of a JSON array read in chunks", () => {
     fails("");
   });
 
+  it("refuses a byte-order mark inside the array (it is not JSON)", () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    expect(() => new JsonArrayElements().write(new Uint8Array([...bytes("[1,"), ...bom, ...bytes("2]")]))).toThrow(
+      JsonArrayError,
+    );
+  });
+
   it("refuses an element that is not UTF-8", () => {
     const parser = new JsonArrayElements();
     const body = new Uint8Array([...bytes('["Smith'), 0xc3, 0x28, ...bytes('"]')]);

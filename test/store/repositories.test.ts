@@ -10,11 +10,12 @@ import {
 } from "../../src/store/connections.ts";
 import { TokenCipher } from "../../src/store/crypto.ts";
 import { acquireLease, releaseLease } from "../../src/store/leases.ts";
-import { insertMessageIfNew, listConversation } from "../../src/store/messages.ts";
+import { insertMessageIfNew, insertMessagesIfNew, listConversation } from "../../src/store/messages.ts";
 import { createTeam, createUser, listMembers, upsertMember } from "../../src/store/people.ts";
 import { systemCommandIn } from "../../src/requests/command.ts";
 import { createFromMessage } from "../../src/requests/commands/create.ts";
-import { listEvents, type NewRequest } from "../../src/store/requests.ts";
+import { getPatient, upsertPatients } from "../../src/store/patients.ts";
+import { appendEvents, listEvents, type NewRequest } from "../../src/store/requests.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 
 const cipher = new TokenCipher(randomBytes(32));
@@ -136,6 +137,27 @@ describe.each(engines)("store repositories on $name", (engine) => {
       expect(convo[0]?.sentAt.toISOString()).toBe("2025-09-02T12:12:01.459Z");
     });
 
+    it("stores many messages in one statement, each once, with their exact instants", async () => {
+      // A year past 9999 only on PostgreSQL: PGlite's driver writes instants as toISOString does ("+010000-…"),
+      // which PostgreSQL cannot read; such a message is set aside there (ingest's savepoints), as before.
+      const instants = [
+        ...(engine.name === "postgres" ? ["+010000-01-01T12:00:00.123Z"] : []),
+        "2025-03-30T00:59:59.999Z",
+        "1971-06-01T23:30:00.001Z",
+      ];
+      const ms = instants.map((at) => ({ ...message({ sentAt: new Date(at) }), raw: { quoted: 'say "hi" \\ ok' } }));
+      const again = { ...ms[0]!, content: "changed" };
+      const stored = await insertMessagesIfNew(t.db, [...ms, again], null);
+      expect([...stored].sort()).toEqual(ms.map((m) => m.pkbMessageId).sort());
+      expect(await insertMessagesIfNew(t.db, ms, null)).toEqual(new Set());
+      for (const [i, m] of ms.entries()) {
+        const [row] = await listConversation(t.db, m.conversationId);
+        expect(row?.sentAt.toISOString()).toBe(instants[i]);
+        expect(row?.content).toBe("Could we move it please?");
+        expect(row?.raw).toEqual({ quoted: 'say "hi" \\ ok' });
+      }
+    });
+
     it("stores a message once when two writers race", async () => {
       const m = message();
       const results = await Promise.all(Array.from({ length: 8 }, () => insertMessageIfNew(t.db, m, null)));
@@ -153,6 +175,26 @@ describe.each(engines)("store repositories on $name", (engine) => {
       expect(again).toBeNull();
       const events = await listEvents(t.db, id!);
       expect(events.map((e) => e.type)).toEqual(["received"]);
+    });
+
+    it("appends many events in one statement, in the order given", async () => {
+      const id = await seedRequest(t);
+      const data = (i: number) => ({ i, note: `"quoted" \\ ${i}`, nested: { list: [i, null] } });
+      await t.db.transaction((tx) =>
+        appendEvents(
+          tx,
+          Array.from({ length: 12 }, (_, i) => ({
+            requestId: id,
+            actorUserId: null,
+            type: i % 2 ? ("assigned" as const) : ("routed" as const),
+            ...(i === 5 ? {} : { data: data(i) }),
+          })),
+        ),
+      );
+      const events = (await listEvents(t.db, id)).slice(1); // after "received"
+      expect(events.map((e) => e.type)).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 ? "assigned" : "routed")));
+      expect(events.map((e) => e.data)).toEqual(Array.from({ length: 12 }, (_, i) => (i === 5 ? {} : data(i))));
+      expect(events.every((e) => e.actorUserId === null)).toBe(true);
     });
 
     it("records each status change as an event in the same transaction", async () => {
@@ -184,6 +226,37 @@ describe.each(engines)("store repositories on $name", (engine) => {
       });
       expect(rows[0]?.requested_start.toISOString()).toBe("2025-09-13T23:00:00.000Z");
       expect(rows[0]?.local).toBe("2025-09-14 00:00"); // BST midnight, as the patient saw it
+    });
+  });
+
+  describe("patients", () => {
+    it("stores many patients in one statement, the last of a PKB user's winning, blanks as NULL", async () => {
+      const at = new Date("2025-09-02T12:12:01.459Z");
+      const patient = (id: string, firstName: string | null) => ({
+        pkbUserId: id,
+        nhsNumber: firstName ? "9434765919" : null,
+        title: null,
+        firstName,
+        lastName: firstName ? 'O"Brien' : null,
+        dob: firstName ? "1970-02-28" : null,
+        gender: null,
+        email: null,
+        phone: null,
+        raw: { id, names: [firstName] },
+        fetchedAt: at,
+      });
+      const a = randomUUID();
+      const b = randomUUID();
+      await upsertPatients(t.db, [patient(a, "Ann"), patient(b, null), patient(a, "Anne")]);
+      expect(await getPatient(t.db, a)).toMatchObject({
+        firstName: "Anne",
+        lastName: 'O"Brien',
+        nhsNumber: "9434765919",
+        dob: "1970-02-28",
+        raw: { id: a, names: ["Anne"] },
+      });
+      expect((await getPatient(t.db, a))?.fetchedAt.toISOString()).toBe(at.toISOString());
+      expect(await getPatient(t.db, b)).toMatchObject({ firstName: null, lastName: null, dob: null, nhsNumber: null });
     });
   });
 

@@ -33,6 +33,11 @@ describe("storable text", () => {
     expect(storableJson(clean)).toEqual({ value: clean, changed: false });
     // The exact original survives as JSON text (escapes are plain ASCII).
     expect(JSON.parse(JSON.stringify(value))).toEqual(value);
+    // A key "__proto__" (JSON.parse makes it an own key) stays a key of the copy, not its prototype.
+    const proto = storableJson(JSON.parse('{"__proto__":{"a":"x"},"b":"\\u0000"}') as object);
+    expect(proto.changed).toBe(true);
+    expect(Object.keys(proto.value)).toEqual(["__proto__", "b"]);
+    expect(JSON.stringify(proto.value)).toBe('{"__proto__":{"a":"x"},"b":"\ufffd"}');
   });
 });
 
