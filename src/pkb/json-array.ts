@@ -1,8 +1,8 @@
 // The elements of a JSON array read as its bytes arrive (GET messages: one array of conversations, as long as the
 // backlog). Each element's bytes are found by a scan that follows only strings and nesting, then parsed whole by
 // JSON.parse. A streaming tokenizer (@streamparser/json, used before) built every token as an object and was the
-// largest single source of garbage in a pass (12% of what the pipeline allocated; docs/performance.md, "The messages'
-// array split by element"). Only one element's bytes are ever held, so a backlog of any size is never held whole.
+// largest single source of garbage in a pass (12% of what the pipeline allocated; docs/performance.md, "Less of
+// Rebook's CPU per request"). Only one element's bytes are ever held, so a backlog of any size is never held whole.
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
