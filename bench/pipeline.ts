@@ -18,7 +18,16 @@ import { syncPass } from "../src/sync/run.ts";
 import { storedState } from "./chaos/database.ts";
 import { judge, type TruthEntry } from "./chaos/verdict.ts";
 import { startEmulator } from "./emulator.ts";
-import { countingDb, cpuMsSince, loadAverage, memorySampler, peakRssMb, pgBackendCpu, procCpuMs } from "./measure.ts";
+import {
+  countingDb,
+  cpuMsSince,
+  loadAverage,
+  memorySampler,
+  PassTimeline,
+  peakRssMb,
+  pgBackendCpu,
+  procCpuMs,
+} from "./measure.ts";
 import { freshPostgres, monitorConnection } from "./postgres.ts";
 
 /** One pipeline case. `concurrency` unset: the configured default. */
@@ -87,9 +96,11 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const cpu = process.cpuUsage();
     const pgCpu = monitor && pgStore ? pgBackendCpu(monitor, pgStore.name) : null;
     const emulatorCpu = procCpuMs(emulator.pid) ?? 0;
+    const started = performance.now();
+    // Allocated before the memory baseline below, as is everything the bench keeps.
+    const timeline = new PassTimeline(started);
     const rssBeforeMb = Math.round(process.memoryUsage().rss / 1048576); // MiB, as peakRssMb
     const memory = memorySampler();
-    const started = performance.now();
     let collected: number | null = null;
     let passProcessed: number | null = null;
     if (c.mode === "server") {
@@ -100,10 +111,14 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       await poller.stop();
       if (!pass) throw new Error(`the server's poll or processing failed: ${failed ?? "no summary"}`);
     } else {
-      const pass = await syncPass(deps, { onCollected: () => (collected = performance.now()) });
+      const pass = await syncPass(deps, {
+        onCollected: () => (collected = performance.now()),
+        onProcessed: () => timeline.done(),
+      });
       passProcessed = Object.values(pass.processed).reduce((a, b) => a + b, 0);
     }
     const seconds = (performance.now() - started) / 1000;
+    const shape = c.mode === "server" ? null : timeline.figures();
     const peaks = memory.stop();
     // The pass's peak, before the checks below read every message and request (and PKB's ground truth) into memory.
     const passPeakRssMb = peakRssMb();
@@ -144,6 +159,9 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       mode: c.mode ?? "pass",
       collectSeconds: collected === null ? "—" : Math.round((collected - started) / 10) / 100,
       requestsPerSecond: Math.round(processed / seconds),
+      // The server's loops tell no request's end (its runs give only the whole pass's rate).
+      firstRequestSeconds: shape?.firstRequestSeconds ?? "—",
+      secondHalfRequestsPerSecond: shape?.secondHalfRequestsPerSecond ?? "—",
       rebookCpuMs,
       rebookCpuMsPerRequest: per(rebookCpuMs),
       postgresCpuMs: postgresCpuMs ?? "in process (PGlite)",

@@ -38,6 +38,9 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     size: number;
     now: number[];
     before: number[];
+    /** The same runs' rates over each pass's second half (bench/measure.ts, PassTimeline), where they give one. */
+    nowSecondHalf: number[];
+    beforeSecondHalf: number[];
     revision?: string;
   }
   const groups = new Map<string, Group>();
@@ -45,12 +48,24 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     const pc = c as { engine: string; size: number; mode?: string; revision?: string };
     if (error || pc.mode === "server" || typeof f.requestsPerSecond !== "number") continue;
     const key = `${pc.engine} ${pc.size}`;
-    const g = groups.get(key) ?? { engine: pc.engine, size: pc.size, now: [], before: [] };
+    const g = groups.get(key) ?? {
+      engine: pc.engine,
+      size: pc.size,
+      now: [],
+      before: [],
+      nowSecondHalf: [],
+      beforeSecondHalf: [],
+    };
     groups.set(key, g);
+    const secondHalf = typeof f.secondHalfRequestsPerSecond === "number" ? [f.secondHalfRequestsPerSecond] : [];
     if (pc.revision) {
       g.revision = pc.revision;
       g.before.push(f.requestsPerSecond);
-    } else g.now.push(f.requestsPerSecond);
+      g.beforeSecondHalf.push(...secondHalf);
+    } else {
+      g.now.push(f.requestsPerSecond);
+      g.nowSecondHalf.push(...secondHalf);
+    }
   }
   const lines: string[] = [];
   for (const g of groups.values()) {
@@ -59,16 +74,27 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     // Shown whole (a median of an even number of runs may end in .5); the ratio is of the exact medians.
     const now = median(g.now);
     if (g.before.length === 0) {
-      lines.push(`${where} median ${fmt(Math.round(now))} requests/s (${range(g.now)} over ${g.now.length} runs)`);
+      const half = g.nowSecondHalf.length === g.now.length ? median(g.nowSecondHalf) : null;
+      lines.push(
+        `${where} median ${fmt(Math.round(now))} requests/s (${range(g.now)} over ${g.now.length} runs)` +
+          (half === null ? "" : `; over each pass's second half ${fmt(Math.round(half))}`),
+      );
       continue;
     }
     const before = median(g.before);
+    // Over each pass's second half (past the first poll's answer and a fresh process's warm-up), when every run of
+    // both codes gave it.
+    const halves =
+      g.nowSecondHalf.length === g.now.length && g.beforeSecondHalf.length === g.before.length
+        ? `; over each pass's second half ${per(median(g.nowSecondHalf), median(g.beforeSecondHalf), 1)}× ` +
+          `(${fmt(Math.round(median(g.nowSecondHalf)))} against ${fmt(Math.round(median(g.beforeSecondHalf)))})`
+        : "";
     lines.push(
       g.now.length === 1 && g.before.length === 1
-        ? `${where} ${per(now, before, 1)}× the requests/s of ${g.revision} (${fmt(now)} against ${fmt(before)})`
+        ? `${where} ${per(now, before, 1)}× the requests/s of ${g.revision} (${fmt(now)} against ${fmt(before)})${halves}`
         : `${where} ${per(now, before, 1)}× the requests/s of ${g.revision}, medians of alternated runs ` +
             `(${fmt(Math.round(now))} against ${fmt(Math.round(before))}; this code ${range(g.now)} over ${g.now.length} runs, ${g.revision} ` +
-            `${range(g.before)} over ${g.before.length})`,
+            `${range(g.before)} over ${g.before.length})${halves}`,
     );
   }
   return lines;
@@ -99,6 +125,8 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           "run",
           "requests/s",
           "wall s",
+          "first request done, s",
+          "second half, requests/s",
           "Rebook CPU ms/request",
           "PostgreSQL CPU ms/request",
           "emulator CPU ms/request",
@@ -113,6 +141,8 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           `${(c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass"}${revision(c)}${round(c)}`,
           fmt(f.requestsPerSecond),
           fmt(f.seconds),
+          fmt(f.firstRequestSeconds),
+          fmt(f.secondHalfRequestsPerSecond),
           fmt(f.rebookCpuMsPerRequest),
           typeof f.postgresCpuMs === "number" ? per(f.postgresCpuMs, f.requests) : "in process",
           f.emulatorCpuMsPerRequest === undefined ? "—" : fmt(f.emulatorCpuMsPerRequest),
