@@ -221,3 +221,23 @@ describe("state, reset and guard", () => {
     expect(ok.statusCode).toBe(200);
   });
 });
+
+describe("POST /_sandbox/users/{id}/rename", () => {
+  it("changes a patient's or staff member's name as PKB then serves it, any text included", async () => {
+    const { app } = await startSandbox();
+    const { access_token } = await getUserTokens(app);
+    const renamed = await post(app, `/_sandbox/users/${IDS.pat01}/rename`, { lastName: "O\u0000Brien \ud800" });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toMatchObject({ pkbId: IDS.pat01, lastName: "O\u0000Brien \ud800" });
+    const patient = (await getWith(app, `/json/v1/users/${IDS.pat01}`, access_token)).json<{ lastName: string }>();
+    expect(patient.lastName).toBe("O\u0000Brien \ud800");
+    expect(
+      (await post(app, `/_sandbox/users/${IDS.jack}/rename`, { title: "Prof", firstName: "Jac" })).statusCode,
+    ).toBe(200);
+    const self = (await getWith(app, "/json/users/self", access_token)).json<{ title: string; firstName: string }>();
+    expect(self).toMatchObject({ title: "Prof", firstName: "Jac", lastName: "Brown" });
+    expect((await post(app, `/_sandbox/users/${IDS.jack}/rename`, {})).statusCode).toBe(400);
+    expect((await post(app, `/_sandbox/users/${IDS.jack}/rename`, { email: "x@y" })).statusCode).toBe(400);
+    expect((await post(app, "/_sandbox/users/nope/rename", { lastName: "X" })).statusCode).toBe(404);
+  });
+});

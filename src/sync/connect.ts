@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import { UpstreamError } from "../errors.ts";
 import { createConnection, getConnection, saveTokens, type Connection } from "../store/connections.ts";
 import { resolveIncident } from "../store/incidents.ts";
+import { storableJson } from "../store/storable.ts";
 import type { SyncDeps } from "./deps.ts";
 import { wakeRequestsWaitingForAccess } from "./process.ts";
 
@@ -86,8 +87,8 @@ export async function completeGrant(
       true,
     );
   }
-  // Who granted access: PKB's signed-in user.
-  const self = await deps.rest.selfWithToken(tokens.accessToken);
+  // Who granted access: PKB's signed-in user, made storable (a name with U+0000 would fail the connection's write).
+  const self = storableJson(await deps.rest.selfWithToken(tokens.accessToken)).value;
   const name = [self.title, self.firstName, self.lastName].filter(Boolean).join(" ") || null;
   const granted = await deps.db.transaction(async (tx) => {
     const [existing] = await tx.query<{ id: string }>(

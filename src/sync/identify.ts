@@ -12,6 +12,7 @@ import {
 import { EXTERNAL_ID_SYSTEM } from "../pkb/fhir.ts";
 import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
 import { getPatient, type Patient } from "../store/patients.ts";
+import { storableJson } from "../store/storable.ts";
 import type { SyncDeps } from "./deps.ts";
 
 /** YYYY-MM-DD naming a real day (not 1980-02-30, which the store would refuse for the whole batch). */
@@ -52,7 +53,9 @@ export async function identifyPatient(
       fetched: null,
     };
   }
-  const user = await deps.rest.user(connectionId, pkbUserId);
+  // PKB's details made storable (src/store/storable.ts): a name with U+0000 or a lone surrogate would otherwise fail
+  // the patients' upsert, and with it every attempt at the request.
+  const user = storableJson(await deps.rest.user(connectionId, pkbUserId)).value;
   const { nhsNumber, problem } = nhsNumberOf(user);
   const patient: Patient = {
     pkbUserId,

@@ -1,4 +1,4 @@
-// No single PKB message may stop collection. A message whose text PostgreSQL cannot store (U+0000, lone surrogates) is
+// No single PKB message (nor a patient's or clinician's details) may stop collection or processing. A message whose text PostgreSQL cannot store (U+0000, lone surrogates) is
 // stored with that text made storable and the exact original kept; a message that still fails is set aside in the
 // error queue (admin API: list, reason, replay, discard, all audited) while the rest of the poll flows on and the
 // cursor moves; and a connection whose polls keep failing makes /health degraded, with the reason.
@@ -9,6 +9,7 @@ import { createLogger } from "../../src/log.ts";
 import { getConnection } from "../../src/store/connections.ts";
 import { connectedRebook, type Connected } from "../helpers/connected.ts";
 import { engines } from "../helpers/db.ts";
+import { grantThroughConsentPage } from "../helpers/emulator.ts";
 import { startWebhook } from "../helpers/webhook.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -60,6 +61,67 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
     const conn = await getConnection(c.t.db, c.connectionId);
     expect(conn!.messagesCursor!.getTime()).toBeGreaterThanOrEqual(after.timestamp);
     expect(conn!.lastSyncError).toBeNull();
+  });
+
+  it("stores a patient and a clinician whose names in PKB PostgreSQL cannot store, made storable, and works on", async () => {
+    const c = await connectedRebook(cleanups, { engine });
+    // A patient Rebook has not fetched yet (nothing cached), with an NHS number and an appointment PKB lets them change.
+    const fetched = new Set(
+      (await c.t.db.query<{ id: string }>("SELECT pkb_user_id AS id FROM patients")).map((r) => r.id),
+    );
+    const soon = Date.now() + 5 * 86_400_000;
+    const appointment = c.emu.world.dataset.appointments.find(
+      (a) =>
+        a.status === "booked" &&
+        Date.parse(a.start) > soon &&
+        !fetched.has(a.patientPkbId) &&
+        c.emu.world.patient(a.patientPkbId)?.nhsNumber,
+    );
+    expect(appointment).toBeDefined();
+    const patient = c.emu.world.patient(appointment!.patientPkbId)!;
+    await c.emu.control("POST", `users/${patient.pkbId}/rename`, {
+      firstName: "Ann\u0000",
+      lastName: "O'Brien \ud800",
+    });
+    await c.emu.control("POST", "messages", {
+      appointmentId: appointment!.id,
+      kind: "change",
+      content: "Later please",
+    });
+
+    const pass = await syncPass(c.rebook.sync);
+    expect(pass.processed).toMatchObject({ retry: 0, error: 0 });
+    const [request] = await c.t.db.query<{ status: string; nhs_number: string | null }>(
+      "SELECT status, nhs_number FROM appointment_requests WHERE patient_pkb_id = $1",
+      [patient.pkbId],
+    );
+    expect(request).toMatchObject({ nhs_number: patient.nhsNumber });
+    expect(request!.status).not.toBe("processing");
+    const [stored] = await c.t.db.query<{ first_name: string; last_name: string; raw: { firstName: string } }>(
+      "SELECT first_name, last_name, raw FROM patients WHERE pkb_user_id = $1",
+      [patient.pkbId],
+    );
+    expect(stored).toMatchObject({
+      first_name: "Ann\ufffd",
+      last_name: "O'Brien \ufffd",
+      raw: { firstName: "Ann\ufffd" },
+    });
+
+    // The clinician renamed in PKB grants access again (a second connection of the same PKB user joins the first).
+    const [connection] = await c.t.db.query<{ pkb_user_id: string }>(
+      "SELECT pkb_user_id FROM pkb_connections WHERE id = $1",
+      [c.connectionId],
+    );
+    await c.emu.control("POST", `users/${connection!.pkb_user_id}/rename`, { title: "Dr\u0000" });
+    const created = await c.rebook.app.inject({
+      method: "POST",
+      url: "/api/pkb/connections",
+      headers: c.admin,
+      payload: { label: "Again" },
+    });
+    const { authorizePath } = created.json<{ connection: { authorizePath: string } }>().connection;
+    expect((await grantThroughConsentPage(c.rebook.app, authorizePath, { headers: c.admin })).status).toBe(200);
+    expect((await getConnection(c.t.db, c.connectionId))!.pkbUserName).toMatch(/^Dr\ufffd \S+ \S+$/);
   });
 
   it("sets a message that still fails aside in the error queue, flows on, and lets an admin replay or discard it", async () => {

@@ -42,6 +42,11 @@ const freeBody = z.strictObject({
 
 const rescheduleBody = z.strictObject({ start: instant, end: instant.nullable().optional() });
 
+/** A user's name as the user (or an administrator) changes it in PKB: any text, as PKB does not restrict it. */
+const renameBody = z
+  .strictObject({ title: z.string().optional(), firstName: z.string().optional(), lastName: z.string().optional() })
+  .refine((b) => Object.keys(b).length > 0, "expected at least one of title, firstName, lastName");
+
 const sessionFilter = z.union([
   z.strictObject({ sessionId: z.string().min(1) }),
   z.strictObject({ username: z.string().min(1) }),
@@ -155,6 +160,19 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
   });
   appointmentAction("cancel", (id) => cancelAppointment(state, id));
   appointmentAction("withdraw-request", (id) => withdrawRequest(state, id));
+
+  // A patient's or staff member's name changed in PKB: served from then on by GET /json/v1/users/{id} and
+  // /json/users/self (a name can hold any text, U+0000 included).
+  app.post("/users/:id/rename", (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const parsed = renameBody.safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    const user = world.user(id);
+    if (!user) return reply.code(404).send({ error: "not_found", message: `no user with id ${id}` });
+    const person = user.kind === "patient" ? user.patient : user.staff;
+    Object.assign(person, parsed.data);
+    return { pkbId: person.pkbId, title: person.title, firstName: person.firstName, lastName: person.lastName };
+  });
 
   app.get("/sessions", () => sessions.list());
   for (const action of ["expire", "revoke"] as const) {
