@@ -26,6 +26,9 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
+/** The median of runs' second-half rates, when every one of `runs` runs gave one; else null. */
+const secondHalfMedian = (rates: number[], runs: number): number | null =>
+  rates.length > 0 && rates.length === runs ? median(rates) : null;
 const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
 
 /**
@@ -74,7 +77,7 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     // Shown whole (a median of an even number of runs may end in .5); the ratio is of the exact medians.
     const now = median(g.now);
     if (g.before.length === 0) {
-      const half = g.nowSecondHalf.length === g.now.length ? median(g.nowSecondHalf) : null;
+      const half = secondHalfMedian(g.nowSecondHalf, g.now.length);
       lines.push(
         `${where} median ${fmt(Math.round(now))} requests/s (${range(g.now)} over ${g.now.length} runs)` +
           (half === null ? "" : `; over each pass's second half ${fmt(Math.round(half))}`),
@@ -84,10 +87,12 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     const before = median(g.before);
     // Over each pass's second half (past the first poll's answer and a fresh process's warm-up), when every run of
     // both codes gave it.
+    const nowHalf = secondHalfMedian(g.nowSecondHalf, g.now.length);
+    const beforeHalf = secondHalfMedian(g.beforeSecondHalf, g.before.length);
     const halves =
-      g.nowSecondHalf.length === g.now.length && g.beforeSecondHalf.length === g.before.length
-        ? `; over each pass's second half ${per(median(g.nowSecondHalf), median(g.beforeSecondHalf), 1)}× ` +
-          `(${fmt(Math.round(median(g.nowSecondHalf)))} against ${fmt(Math.round(median(g.beforeSecondHalf)))})`
+      nowHalf !== null && beforeHalf !== null
+        ? `; over each pass's second half ${per(nowHalf, beforeHalf, 1)}× ` +
+          `(${fmt(Math.round(nowHalf))} against ${fmt(Math.round(beforeHalf))})`
         : "";
     lines.push(
       g.now.length === 1 && g.before.length === 1

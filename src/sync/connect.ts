@@ -87,7 +87,8 @@ export async function completeGrant(
       true,
     );
   }
-  // Who granted access: PKB's signed-in user, made storable (a name with U+0000 would fail the connection's write).
+  // Who granted access: PKB's signed-in user, made storable (a name with U+0000 would fail the connection's write; the
+  // original stays PKB's).
   const self = storableJson(await deps.rest.selfWithToken(tokens.accessToken)).value;
   const name = [self.title, self.firstName, self.lastName].filter(Boolean).join(" ") || null;
   const granted = await deps.db.transaction(async (tx) => {

@@ -54,7 +54,7 @@ export async function identifyPatient(
     };
   }
   // PKB's details made storable (src/store/storable.ts): a name with U+0000 or a lone surrogate would otherwise fail
-  // the patients' upsert, and with it every attempt at the request.
+  // the patients' upsert, and with it every attempt at the request. The original stays PKB's: the next fetch reads it.
   const user = storableJson(await deps.rest.user(connectionId, pkbUserId)).value;
   const { nhsNumber, problem } = nhsNumberOf(user);
   const patient: Patient = {

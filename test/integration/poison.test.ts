@@ -1,5 +1,5 @@
-// No single PKB message (nor a patient's or clinician's details) may stop collection or processing. A message whose text PostgreSQL cannot store (U+0000, lone surrogates) is
-// stored with that text made storable and the exact original kept; a message that still fails is set aside in the
+// No single PKB message (nor a patient's or clinician's details) may stop collection or processing. A message whose
+// text PostgreSQL cannot store (U+0000, lone surrogates) is stored with that text made storable and the exact original kept; a message that still fails is set aside in the
 // error queue (admin API: list, reason, replay, discard, all audited) while the rest of the poll flows on and the
 // cursor moves; and a connection whose polls keep failing makes /health degraded, with the reason.
 import { afterEach, describe, expect, it } from "vitest";
