@@ -22,6 +22,12 @@ export interface Candidate {
   specialtyCode: string | null;
   specialtyDisplay: string | null;
   location: string | null;
+  /**
+   * True when PKB's FHIR id or the trust's appointment id held text Rebook cannot store (U+0000, a lone surrogate), so
+   * the id shown is made storable and is not exactly PKB's or the PAS's: such an appointment is never linked without a
+   * person.
+   */
+  idNotExact?: boolean;
 }
 
 /** One reason a candidate gained (or did not gain) points. */
@@ -212,6 +218,11 @@ export function matchAppointment(
   if (!target.wallClock) {
     decision = "review";
     summary.push("The message's date and time could not be read, so a person must choose");
+  } else if (decision === "auto_link" && best.idNotExact) {
+    decision = "review";
+    summary.push(
+      "PKB sent this appointment's id with characters Rebook cannot store, so a person must check it in the PAS",
+    );
   } else if (decision === "review") {
     summary.push(
       `Confidence ${Math.round(confidence * 100)}% is below the ${Math.round(threshold * 100)}% needed to link it automatically`,

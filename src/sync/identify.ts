@@ -12,7 +12,7 @@ import {
 import { EXTERNAL_ID_SYSTEM } from "../pkb/fhir.ts";
 import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
 import { getPatient, type Patient } from "../store/patients.ts";
-import { storableJson } from "../store/storable.ts";
+import { storableJson, storableText } from "../store/storable.ts";
 import type { SyncDeps } from "./deps.ts";
 
 /** YYYY-MM-DD naming a real day (not 1980-02-30, which the store would refuse for the whole batch). */
@@ -73,20 +73,28 @@ export async function identifyPatient(
   return { patient, problem, fetched: patient };
 }
 
-/** Turns a FHIR Appointment into a match candidate. */
+/**
+ * Turns a FHIR Appointment into a match candidate, its text made storable (src/store/storable.ts): the trust's feed
+ * can put any text into PKB, and a U+0000 in a location would otherwise fail the request's write on every attempt. The
+ * original stays PKB's. An id that had to change is flagged (`idNotExact`), so it is never linked without a person.
+ */
 export function toCandidate(a: FhirAppointment): Candidate {
   const start = a.start ? new Date(a.start) : null;
-  return {
-    fhirId: a.id,
-    externalId: a.identifier?.find((i) => i.system === EXTERNAL_ID_SYSTEM)?.value ?? null,
+  const text = (s: string | null | undefined): string | null => (s == null ? null : storableText(s));
+  const externalId = a.identifier?.find((i) => i.system === EXTERNAL_ID_SYSTEM)?.value ?? null;
+  const candidate: Candidate = {
+    fhirId: storableText(a.id),
+    externalId: text(externalId),
     start: start && !Number.isNaN(start.getTime()) ? start : null,
-    status: a.status,
-    appointmentType: a.appointmentType?.coding?.[0]?.display ?? a.appointmentType?.text ?? null,
-    description: a.comment ?? a.description ?? null,
-    specialtyCode: a.specialty?.[0]?.coding?.[0]?.code ?? null,
-    specialtyDisplay: a.specialty?.[0]?.coding?.[0]?.display ?? null,
-    location: a.participant?.find((p) => p.actor?.type === "Location")?.actor?.display ?? null,
+    status: storableText(a.status),
+    appointmentType: text(a.appointmentType?.coding?.[0]?.display ?? a.appointmentType?.text),
+    description: text(a.comment ?? a.description),
+    specialtyCode: text(a.specialty?.[0]?.coding?.[0]?.code),
+    specialtyDisplay: text(a.specialty?.[0]?.coding?.[0]?.display),
+    location: text(a.participant?.find((p) => p.actor?.type === "Location")?.actor?.display),
   };
+  if (candidate.fhirId !== a.id || candidate.externalId !== externalId) candidate.idNotExact = true;
+  return candidate;
 }
 
 /** The UTC date of an instant (the FHIR search's date parameters are UTC dates). */

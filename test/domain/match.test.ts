@@ -40,6 +40,15 @@ describe("matchAppointment", () => {
     expect(r.confidence).toBeGreaterThanOrEqual(0.8);
   });
 
+  it("never links an appointment whose id had to be made storable, however well it scores", () => {
+    const r = matchAppointment(target, [appt({ externalId: "112431409\ufffd", idNotExact: true })]);
+    expect(r.decision).toBe("review");
+    expect(r.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(r.summary).toContain(
+      "PKB sent this appointment's id with characters Rebook cannot store, so a person must check it in the PAS",
+    );
+  });
+
   it("sends indistinguishable twins to review with both candidates", () => {
     const r = matchAppointment(target, [appt({}), appt({ fhirId: "a2", externalId: "X2", specialtyCode: "SPEC_07" })]);
     expect(r.decision).toBe("review");

@@ -124,6 +124,78 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
     expect((await getConnection(c.t.db, c.connectionId))!.pkbUserName).toMatch(/^Dr\ufffd \S+ \S+$/);
   });
 
+  it("stores an appointment whose details in PKB PostgreSQL cannot store, made storable, and never links it blind", async () => {
+    const c = await connectedRebook(cleanups, { engine });
+    const soon = Date.now() + 5 * 86_400_000;
+    const { appointments } = c.emu.world.dataset;
+    // Appointments with nothing else of their patient's within two days, so each match has one candidate.
+    const alone = appointments.filter(
+      (a) =>
+        a.status === "booked" &&
+        Date.parse(a.start) > soon &&
+        c.emu.world.patient(a.patientPkbId)?.nhsNumber &&
+        !appointments.some(
+          (b) =>
+            b !== a &&
+            b.patientPkbId === a.patientPkbId &&
+            Math.abs(Date.parse(b.start) - Date.parse(a.start)) < 2 * 86_400_000,
+        ),
+    );
+    const [textual, identified] = alone.filter(
+      (a, i) => alone.findIndex((b) => b.patientPkbId === a.patientPkbId) === i,
+    );
+    expect(identified).toBeDefined();
+    // The trust's feed put text into PKB that PostgreSQL cannot store: in the type (so in the message's subject too),
+    // the comment and the location of one; in the trust's own appointment id of the other.
+    await c.emu.control("POST", `appointments/${textual!.id}/details`, {
+      appointmentType: "Fracture\u0000 clinic",
+      comment: "Bring \ud800 letter",
+      locationDisplay: "Ward\u0000 7",
+    });
+    await c.emu.control("POST", `appointments/${identified!.id}/details`, { externalId: "RB\u00001" });
+    const sent = new Map<string, string>();
+    for (const a of [textual!, identified!]) {
+      const added = await c.emu.control<Added>("POST", "messages", {
+        appointmentId: a.id,
+        kind: "change",
+        content: "Later please",
+      });
+      sent.set(a.id, added.message.id);
+    }
+
+    const pass = await syncPass(c.rebook.sync);
+    expect(pass.processed).toMatchObject({ retry: 0, error: 0 });
+    const rows = await c.t.db.query<{
+      pkb_message_id: string;
+      status: string;
+      match_state: string;
+      appointment_fhir_id: string | null;
+      appointment_external_id: string | null;
+      appointment_type: string | null;
+      appointment_location: string | null;
+      candidates: { fhirId: string; externalId: string | null; description: string | null }[];
+    }>(
+      `SELECT pkb_message_id, status, match_state, appointment_fhir_id, appointment_external_id, appointment_type,
+         appointment_location, candidates
+       FROM appointment_requests WHERE pkb_message_id = ANY($1::text[])`,
+      [[...sent.values()]],
+    );
+    const of = (a: { id: string }) => rows.find((r) => r.pkb_message_id === sent.get(a.id))!;
+    // Text made storable links as any other: the subject and the type read the same.
+    expect(of(textual!)).toMatchObject({
+      status: "open",
+      match_state: "auto_linked",
+      appointment_fhir_id: textual!.id,
+      appointment_external_id: textual!.externalId,
+      appointment_type: "Fracture\ufffd clinic",
+      appointment_location: "Ward\ufffd 7",
+    });
+    expect(of(textual!).candidates[0]!.description).toBe("Bring \ufffd letter");
+    // An id Rebook cannot store exactly is not the PAS's id: shown made storable, for a person to check, never linked.
+    expect(of(identified!)).toMatchObject({ status: "open", match_state: "review", appointment_external_id: null });
+    expect(of(identified!).candidates[0]).toMatchObject({ fhirId: identified!.id, externalId: "RB\ufffd1" });
+  });
+
   it("sets a message that still fails aside in the error queue, flows on, and lets an admin replay or discard it", async () => {
     const c = await connectedRebook(cleanups, { engine });
     // Storage refuses some messages for a reason nobody foresaw (here: a trigger in the database itself).

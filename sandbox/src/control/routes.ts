@@ -13,6 +13,7 @@ import {
   addRequestMessage,
   cancelAppointment,
   rescheduleAppointment,
+  updateAppointmentDetails,
   withdrawRequest,
 } from "./mutations.ts";
 
@@ -46,6 +47,19 @@ const rescheduleBody = z.strictObject({ start: instant, end: instant.nullable().
 const renameBody = z
   .strictObject({ title: z.string().optional(), firstName: z.string().optional(), lastName: z.string().optional() })
   .refine((b) => Object.keys(b).length > 0, "expected at least one of title, firstName, lastName");
+
+/** An appointment's details as the trust's HL7 feed changes them: any text, as PKB stores what the feed sends. */
+const detailsBody = z
+  .strictObject({
+    externalId: z.string().min(1).optional(),
+    appointmentType: z.string().optional(),
+    comment: z.string().nullable().optional(),
+    locationDisplay: z.string().optional(),
+  })
+  .refine(
+    (b) => Object.keys(b).length > 0,
+    "expected at least one of externalId, appointmentType, comment, locationDisplay",
+  );
 
 const sessionFilter = z.union([
   z.strictObject({ sessionId: z.string().min(1) }),
@@ -160,6 +174,10 @@ export function registerControlRoutes(app: FastifyInstance, state: SandboxState)
   });
   appointmentAction("cancel", (id) => cancelAppointment(state, id));
   appointmentAction("withdraw-request", (id) => withdrawRequest(state, id));
+  appointmentAction("details", (id, body) => {
+    const parsed = detailsBody.safeParse(body);
+    return parsed.success ? updateAppointmentDetails(state, id, parsed.data) : parsed.error;
+  });
 
   // A patient's or staff member's name changed in PKB: served from then on by GET /json/v1/users/{id} and
   // /json/users/self (a name can hold any text, U+0000 included).
