@@ -168,18 +168,23 @@ export class PassTimeline {
   }
 
   /**
-   * Seconds to the first request done, and requests/s over the second half of those done: from the moment half were
-   * done to the last (null while fewer than 4 are done, or all in one instant).
+   * Seconds to the first request done, and requests/s over the second half of those done: from the instant half were
+   * done to the last, counting only the requests done after that instant (a batch's results finish together, so the
+   * rest of the half-way request's batch is not counted in a window that starts at its end). Null while fewer than 4
+   * are done, or all in one instant.
    */
   figures(): { firstRequestSeconds: number | null; secondHalfRequestsPerSecond: number | null } {
     if (this.n === 0) return { firstRequestSeconds: null, secondHalfRequestsPerSecond: null };
     const firstRequestSeconds = Math.round(this.at[0]! / 10) / 100;
     if (this.n < 4) return { firstRequestSeconds, secondHalfRequestsPerSecond: null };
-    const half = Math.floor(this.n / 2);
-    const ms = this.at[this.n - 1]! - this.at[half - 1]!;
+    const from = this.at[Math.floor(this.n / 2) - 1]!;
+    const ms = this.at[this.n - 1]! - from;
+    let after = this.n;
+    while (after > 0 && this.at[after - 1]! > from) after--;
+    const count = this.n - after;
     return {
       firstRequestSeconds,
-      secondHalfRequestsPerSecond: ms > 0 ? Math.round((this.n - half) / (ms / 1000)) : null,
+      secondHalfRequestsPerSecond: ms > 0 ? Math.round(count / (ms / 1000)) : null,
     };
   }
 }

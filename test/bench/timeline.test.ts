@@ -19,6 +19,15 @@ describe("a pass's timeline", () => {
     expect(t.figures()).toEqual({ firstRequestSeconds: 0.6, secondHalfRequestsPerSecond: 1_000 });
   });
 
+  it("counts only the requests done after the half-way instant, so a batch finishing at once does not inflate it", () => {
+    // 32 requests at 0 ms, then batches of 64 finishing together every 64 ms (1,000/s): 1,056 requests. The half-way
+    // request (the 528th) is inside the batch at 512 ms; after it, 8 batches (512 requests) in 512 ms.
+    const t = new PassTimeline(0);
+    for (let i = 0; i < 32; i++) t.done(0);
+    for (let k = 1; k <= 16; k++) for (let i = 0; i < 64; i++) t.done(64 * k);
+    expect(t.figures().secondHalfRequestsPerSecond).toBe(1_000);
+  });
+
   it("gives no rate for fewer than four requests, or for all done in one instant", () => {
     expect(new PassTimeline(0).figures()).toEqual({ firstRequestSeconds: null, secondHalfRequestsPerSecond: null });
     const few = new PassTimeline(0);
