@@ -171,7 +171,7 @@ export class PassTimeline {
    * Seconds to the first request done, and requests/s over the second half of those done: from the instant half were
    * done to the last, counting only the requests done after that instant (a batch's results finish together, so the
    * rest of the half-way request's batch is not counted in a window that starts at its end). Null while fewer than 4
-   * are done, or all in one instant.
+   * are done, or when the second half all finished at the half-way instant (no time to divide by).
    */
   figures(): { firstRequestSeconds: number | null; secondHalfRequestsPerSecond: number | null } {
     if (this.n === 0) return { firstRequestSeconds: null, secondHalfRequestsPerSecond: null };

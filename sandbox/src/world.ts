@@ -261,16 +261,6 @@ export class World {
     this.groundTruthByMessage.set(truth.messageId, truth);
   }
 
-  /** Files an appointment under a new external identifier (the PAS feed changed it); the new one must be free. */
-  reidentifyAppointment(a: SandboxAppointment, externalId: string): boolean {
-    const holder = this.appointmentsByExternalId.get(externalId);
-    if (holder && holder !== a) return false;
-    if (this.appointmentsByExternalId.get(a.externalId) === a) this.appointmentsByExternalId.delete(a.externalId);
-    a.externalId = externalId;
-    this.appointmentsByExternalId.set(externalId, a);
-    return true;
-  }
-
   /** Re-sorts a patient's appointments after a start time changed. */
   reindexAppointment(appointment: SandboxAppointment): void {
     this.appointmentsByPatient.get(appointment.patientPkbId)?.sort(byStart);

@@ -108,6 +108,37 @@ describe("PAS actions through the feed", () => {
     expect(list.actions[0]?.newAppointmentId).toBe(fresh?.id);
   });
 
+  it("a move fed as a new appointment takes the external identifier the PAS gave it (any text)", async () => {
+    const { app, clock } = await startSandbox({ pasDelaySeconds: 0 });
+    const res = await post(app, "/_sandbox/pas/actions", {
+      appointmentId: IDS.futureAppointment,
+      action: "move",
+      start: "2025-11-10T14:00:00Z",
+      delivery: "new-appointment",
+      newExternalId: "RB\u00001",
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json<PasAction>().newExternalId).toBe("RB\u00001");
+    clock.advance(1);
+    const fresh = (await patientAppointments(app, PATIENTS.pat01Nhs)).find(
+      (a) => a.start === "2025-11-10T14:00:00.000+00:00",
+    );
+    expect(externalId(fresh!)).toBe("RB\u00001");
+    // The PAS knows it by that identifier from then on; another booking cannot take it.
+    const again = await post(app, "/_sandbox/pas/actions", {
+      appointmentId: IDS.bstAppointment,
+      action: "move",
+      start: "2025-11-11T14:00:00Z",
+      delivery: "new-appointment",
+      newExternalId: "RB\u00001",
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json<{ error: string }>().error).toBe("external_id_taken");
+    expect((await post(app, "/_sandbox/pas/actions", { externalId: "RB\u00001", action: "cancel" })).statusCode).toBe(
+      201,
+    );
+  });
+
   it("a cancel fed as a removal: gone from the patient's appointments, a read answers 410", async () => {
     const { app, clock } = await startSandbox({ pasDelaySeconds: 0 });
     await post(app, "/_sandbox/pas/actions", {
@@ -190,6 +221,11 @@ describe("bad PAS actions get clear errors and change nothing", () => {
       "a cancel takes none",
     ],
     [{ appointmentId: IDS.futureAppointment, action: "cancel", delivery: "new-appointment" }, 400, "delivery"],
+    [
+      { appointmentId: IDS.futureAppointment, action: "move", start: "2025-11-01T10:00Z", newExternalId: "X-1" },
+      400,
+      "newExternalId",
+    ],
     // 01:30 on 29 March 2026 does not exist in the UK (the clocks go forward at 01:00).
     [{ appointmentId: IDS.futureAppointment, action: "move", start: "2026-03-29T01:30" }, 400, "UK wall-clock"],
     [{ appointmentId: IDS.futureAppointment, action: "move", start: "next Tuesday" }, 400, "start"],

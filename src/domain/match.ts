@@ -23,11 +23,11 @@ export interface Candidate {
   specialtyDisplay: string | null;
   location: string | null;
   /**
-   * True when PKB's FHIR id or the trust's appointment id held text Rebook cannot store (U+0000, a lone surrogate), so
-   * the id shown is made storable and is not exactly PKB's or the PAS's: such an appointment is never linked without a
-   * person.
+   * True when the trust's appointment id held text Rebook cannot store (U+0000, a lone surrogate), so the id shown is
+   * made storable and is not exactly the PAS's: such an appointment is never linked without a person, and a request
+   * linked to it holds no PAS id.
    */
-  idNotExact?: boolean;
+  externalIdNotExact?: boolean;
 }
 
 /** One reason a candidate gained (or did not gain) points. */
@@ -218,10 +218,10 @@ export function matchAppointment(
   if (!target.wallClock) {
     decision = "review";
     summary.push("The message's date and time could not be read, so a person must choose");
-  } else if (decision === "auto_link" && best.idNotExact) {
+  } else if (decision === "auto_link" && best.externalIdNotExact) {
     decision = "review";
     summary.push(
-      "PKB sent this appointment's id with characters Rebook cannot store, so a person must check it in the PAS",
+      "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date",
     );
   } else if (decision === "review") {
     summary.push(
@@ -246,6 +246,7 @@ export function candidateRecords(m: MatchResult): CandidateRecord[] {
     specialtyCode: c.specialtyCode,
     specialtyDisplay: c.specialtyDisplay,
     location: c.location,
+    ...(c.externalIdNotExact ? { externalIdNotExact: true } : {}),
     score: c.score,
     evidence: c.evidence,
   }));

@@ -17,16 +17,21 @@ export const storedCandidateSchema = z.object({
   specialtyCode: z.string().nullable(),
   specialtyDisplay: z.string().nullable(),
   location: z.string().nullable(),
+  /** The trust's id was made storable (domain/match.ts Candidate): shown, never stored as the request's PAS id. */
+  externalIdNotExact: z.boolean().optional(),
   score: z.number(),
   evidence: z.array(z.unknown()),
 });
 export type StoredCandidate = z.infer<typeof storedCandidateSchema>;
 
-/** The request's appointment fields from a candidate (all null: no linked appointment). */
+/**
+ * The request's appointment fields from a candidate (all null: no linked appointment). A trust id that had to be made
+ * storable is not the PAS's, so it is not stored as the request's: the candidate still shows it, flagged.
+ */
 export function appointmentPatch(c: StoredCandidate | CandidateRecord | null): RequestPatch {
   return {
     appointment_fhir_id: c?.fhirId ?? null,
-    appointment_external_id: c?.externalId ?? null,
+    appointment_external_id: c?.externalIdNotExact ? null : (c?.externalId ?? null),
     appointment_specialty_code: c?.specialtyCode ?? null,
     appointment_specialty_display: c?.specialtyDisplay ?? null,
     appointment_type: c?.appointmentType ?? null,

@@ -9,6 +9,7 @@ import {
   UK_ZONE,
   wallClockToInstant,
 } from "../domain/uk-time.ts";
+import { UpstreamError } from "../errors.ts";
 import { EXTERNAL_ID_SYSTEM } from "../pkb/fhir.ts";
 import type { FhirAppointment, PkbUser } from "../pkb/schemas.ts";
 import { getPatient, type Patient } from "../store/patients.ts";
@@ -76,14 +77,17 @@ export async function identifyPatient(
 /**
  * Turns a FHIR Appointment into a match candidate, its text made storable (src/store/storable.ts): the trust's feed
  * can put any text into PKB, and a U+0000 in a location would otherwise fail the request's write on every attempt. The
- * original stays PKB's. An id that had to change is flagged (`idNotExact`), so it is never linked without a person.
+ * original stays PKB's. A trust id that had to change is flagged (`externalIdNotExact`): never linked without a person,
+ * never stored as the request's PAS id. Null when PKB's own id cannot be stored exactly: Rebook reads a linked
+ * appointment back from PKB by that id (to settle and confirm a request), so an altered one would read as gone.
  */
-export function toCandidate(a: FhirAppointment): Candidate {
+export function toCandidate(a: FhirAppointment): Candidate | null {
+  if (storableText(a.id) !== a.id) return null;
   const start = a.start ? new Date(a.start) : null;
   const text = (s: string | null | undefined): string | null => (s == null ? null : storableText(s));
   const externalId = a.identifier?.find((i) => i.system === EXTERNAL_ID_SYSTEM)?.value ?? null;
   const candidate: Candidate = {
-    fhirId: storableText(a.id),
+    fhirId: a.id,
     externalId: text(externalId),
     start: start && !Number.isNaN(start.getTime()) ? start : null,
     status: storableText(a.status),
@@ -93,8 +97,44 @@ export function toCandidate(a: FhirAppointment): Candidate {
     specialtyDisplay: text(a.specialty?.[0]?.coding?.[0]?.display),
     location: text(a.participant?.find((p) => p.actor?.type === "Location")?.actor?.display),
   };
-  if (candidate.fhirId !== a.id || candidate.externalId !== externalId) candidate.idNotExact = true;
+  if (candidate.externalId !== externalId) candidate.externalIdNotExact = true;
   return candidate;
+}
+
+/**
+ * Scores a patient's appointments from PKB against the request (matchAppointment). With a start asked for, only
+ * appointments within 36 h of it count (the search is a little wider than the day, to be safe at the edges). An
+ * appointment left out by toCandidate may be the one asked about, so then nothing is linked without a person.
+ */
+export function matchFhirAppointments(
+  appointments: readonly FhirAppointment[],
+  p: { requestedStart: Date | null; requestedSubject: string | null },
+  threshold: number,
+): MatchResult {
+  const usable = appointments.map(toCandidate);
+  const candidates = usable.filter((c): c is Candidate => c !== null);
+  const leftOut = usable.length - candidates.length;
+  const near = p.requestedStart
+    ? candidates.filter((c) => c.start && Math.abs(c.start.getTime() - p.requestedStart!.getTime()) < 36 * 3_600_000)
+    : candidates;
+  const wallClock = p.requestedStart ? instantToWallClock(p.requestedStart, UK_ZONE) : null;
+  const result = matchAppointment({ wallClock, subject: p.requestedSubject ?? "" }, near, { threshold, zone: UK_ZONE });
+  if (leftOut === 0) return result;
+  const summary = [
+    ...result.summary,
+    `PKB sent ${leftOut} appointment${leftOut === 1 ? "" : "s"} of this patient's with an id Rebook cannot store, so ${leftOut === 1 ? "it is" : "they are"} not offered: find ${leftOut === 1 ? "it" : "them"} in the PAS by patient and date`,
+  ];
+  return { ...result, decision: result.decision === "auto_link" ? "review" : result.decision, summary };
+}
+
+/**
+ * The appointment PKB answered a read by id with, as a candidate. Not the one asked for (another id, or one Rebook
+ * cannot store) is a retryable PKB error, never read as the linked appointment's state.
+ */
+export function readBackCandidate(a: FhirAppointment, fhirId: string): Candidate {
+  const c = a.id === fhirId ? toCandidate(a) : null;
+  if (!c) throw new UpstreamError("pkb_fhir", "PKB answered the read of one appointment with another", null, true);
+  return c;
 }
 
 /** The UTC date of an instant (the FHIR search's date parameters are UTC dates). */
@@ -121,15 +161,5 @@ export async function findAppointment(
     to = utcDate(plusLocalDays(p.receivedAt, 400, UK_ZONE));
   }
   const appointments = await deps.fhir.appointmentsForPatient(p.nhsNumber, from, to);
-  const candidates = appointments.map(toCandidate);
-  const wallClock = p.requestedStart ? instantToWallClock(p.requestedStart, UK_ZONE) : null;
-  const result = matchAppointment(
-    { wallClock, subject: p.requestedSubject ?? "" },
-    // The search is a little wider than the day to be safe at the edges; nothing 36 h away can be the one asked for.
-    p.requestedStart
-      ? candidates.filter((c) => c.start && Math.abs(c.start.getTime() - p.requestedStart!.getTime()) < 36 * 3_600_000)
-      : candidates,
-    { threshold: deps.settings.autoLinkThreshold, zone: UK_ZONE },
-  );
-  return result;
+  return matchFhirAppointments(appointments, p, deps.settings.autoLinkThreshold);
 }

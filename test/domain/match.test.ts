@@ -40,12 +40,12 @@ describe("matchAppointment", () => {
     expect(r.confidence).toBeGreaterThanOrEqual(0.8);
   });
 
-  it("never links an appointment whose id had to be made storable, however well it scores", () => {
-    const r = matchAppointment(target, [appt({ externalId: "112431409\ufffd", idNotExact: true })]);
+  it("never links an appointment whose trust id had to be made storable, however well it scores", () => {
+    const r = matchAppointment(target, [appt({ externalId: "112431409\ufffd", externalIdNotExact: true })]);
     expect(r.decision).toBe("review");
     expect(r.confidence).toBeGreaterThanOrEqual(0.8);
     expect(r.summary).toContain(
-      "PKB sent this appointment's id with characters Rebook cannot store, so a person must check it in the PAS",
+      "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date",
     );
   });
 

@@ -146,15 +146,28 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
     );
     expect(identified).toBeDefined();
     // The trust's feed put text into PKB that PostgreSQL cannot store: in the type (so in the message's subject too),
-    // the comment and the location of one; in the trust's own appointment id of the other.
+    // the comment and the location of one; the other the PAS moved as a new booking, under an id holding a U+0000.
     await c.emu.control("POST", `appointments/${textual!.id}/details`, {
       appointmentType: "Fracture\u0000 clinic",
       comment: "Bring \ud800 letter",
       locationDisplay: "Ward\u0000 7",
     });
-    await c.emu.control("POST", `appointments/${identified!.id}/details`, { externalId: "RB\u00001" });
+    const moved = await c.emu.control<{ id: string }>("POST", "pas/actions", {
+      appointmentId: identified!.id,
+      action: "move",
+      start: new Date(Date.parse(identified!.start) + 86_400_000).toISOString(),
+      delivery: "new-appointment",
+      newExternalId: "RB\u00001",
+      delaySeconds: 0,
+    });
+    const { actions } = await c.emu.control<{ actions: { id: string; newAppointmentId: string | null }[] }>(
+      "GET",
+      "pas/actions",
+    );
+    const rebooked = c.emu.world.appointment(actions.find((a) => a.id === moved.id)!.newAppointmentId!)!;
+    expect(rebooked.externalId).toBe("RB\u00001");
     const sent = new Map<string, string>();
-    for (const a of [textual!, identified!]) {
+    for (const a of [textual!, rebooked]) {
       const added = await c.emu.control<Added>("POST", "messages", {
         appointmentId: a.id,
         kind: "change",
@@ -166,6 +179,7 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
     const pass = await syncPass(c.rebook.sync);
     expect(pass.processed).toMatchObject({ retry: 0, error: 0 });
     const rows = await c.t.db.query<{
+      id: string;
       pkb_message_id: string;
       status: string;
       match_state: string;
@@ -174,9 +188,10 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
       appointment_type: string | null;
       appointment_location: string | null;
       candidates: { fhirId: string; externalId: string | null; description: string | null }[];
+      match_evidence: { summary: string[] };
     }>(
-      `SELECT pkb_message_id, status, match_state, appointment_fhir_id, appointment_external_id, appointment_type,
-         appointment_location, candidates
+      `SELECT id, pkb_message_id, status, match_state, appointment_fhir_id, appointment_external_id, appointment_type,
+         appointment_location, candidates, match_evidence
        FROM appointment_requests WHERE pkb_message_id = ANY($1::text[])`,
       [[...sent.values()]],
     );
@@ -191,9 +206,40 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
       appointment_location: "Ward\ufffd 7",
     });
     expect(of(textual!).candidates[0]!.description).toBe("Bring \ufffd letter");
-    // An id Rebook cannot store exactly is not the PAS's id: shown made storable, for a person to check, never linked.
-    expect(of(identified!)).toMatchObject({ status: "open", match_state: "review", appointment_external_id: null });
-    expect(of(identified!).candidates[0]).toMatchObject({ fhirId: identified!.id, externalId: "RB\ufffd1" });
+    // A trust id Rebook cannot store exactly is not the PAS's id: shown made storable and flagged, never linked alone.
+    const review = of(rebooked);
+    expect(review).toMatchObject({ status: "open", match_state: "review", appointment_external_id: null });
+    expect(review.candidates[0]).toMatchObject({
+      fhirId: rebooked.id,
+      externalId: "RB\ufffd1",
+      externalIdNotExact: true,
+    });
+    expect(review.match_evidence.summary).toContain(
+      "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date",
+    );
+    // A person who chooses it links PKB's appointment (its PKB id is exact), but the request holds no PAS id it was not
+    // given; the page still shows the id, flagged.
+    const chosen = await c.rebook.app.inject({
+      method: "POST",
+      url: `/api/requests/${review.id}/match`,
+      headers: c.admin,
+      payload: { fhirId: rebooked.id },
+    });
+    expect(chosen.statusCode, chosen.body).toBe(200);
+    const detail = await c.rebook.app.inject({ url: `/api/requests/${review.id}`, headers: c.admin });
+    const shown = detail.json<{
+      appointment: { fhirId: string; externalId: string | null } | null;
+      match: {
+        state: string;
+        candidates: { fhirId: string; externalId: string | null; externalIdNotExact?: boolean }[];
+      };
+    }>();
+    expect(shown.match.state).toBe("manual");
+    expect(shown.appointment).toMatchObject({ fhirId: rebooked.id, externalId: null });
+    expect(shown.match.candidates.find((x) => x.fhirId === rebooked.id)).toMatchObject({
+      externalId: "RB\ufffd1",
+      externalIdNotExact: true,
+    });
   });
 
   it("sets a message that still fails aside in the error queue, flows on, and lets an admin replay or discard it", async () => {

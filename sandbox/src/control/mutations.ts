@@ -186,15 +186,14 @@ export function cancelAppointment(state: SandboxState, id: string): SandboxAppoi
   return a;
 }
 
-/** What the trust's HL7 feed can change of an appointment's details (any text, as PKB stores what the feed sends). */
+/** What the trust's feed can change of an appointment's details (any text, as PKB stores what the feed sends). */
 export interface AppointmentDetails {
-  externalId?: string | undefined;
   appointmentType?: string | undefined;
   comment?: string | null | undefined;
   locationDisplay?: string | undefined;
 }
 
-/** The PAS feed updates an appointment's details (HL7 S14): the given fields, versionId+1. */
+/** The trust's feed updates an appointment's details: the given fields, versionId+1 (its SCH-1.1, the key, is kept). */
 export function updateAppointmentDetails(
   state: SandboxState,
   id: string,
@@ -202,9 +201,6 @@ export function updateAppointmentDetails(
 ): SandboxAppointment | ControlError {
   const a = state.world.appointment(id);
   if (!a) return { status: 404, error: "unknown_appointment", message: `no appointment ${id}` };
-  if (details.externalId !== undefined && !state.world.reidentifyAppointment(a, details.externalId)) {
-    return { status: 409, error: "external_id_taken", message: "another appointment has that external identifier" };
-  }
   if (details.appointmentType !== undefined) a.appointmentType = details.appointmentType;
   if (details.comment !== undefined) a.comment = details.comment;
   if (details.locationDisplay !== undefined) a.locationDisplay = details.locationDisplay;

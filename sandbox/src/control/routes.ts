@@ -48,18 +48,17 @@ const renameBody = z
   .strictObject({ title: z.string().optional(), firstName: z.string().optional(), lastName: z.string().optional() })
   .refine((b) => Object.keys(b).length > 0, "expected at least one of title, firstName, lastName");
 
-/** An appointment's details as the trust's HL7 feed changes them: any text, as PKB stores what the feed sends. */
+/**
+ * An appointment's details as the trust's feed updates them: any text, as PKB stores what the feed sends, but never
+ * blank (the feed's blank fields leave PKB's unchanged; pkb-api.md). `comment: null` removes the comment.
+ */
 const detailsBody = z
   .strictObject({
-    externalId: z.string().min(1).optional(),
-    appointmentType: z.string().optional(),
-    comment: z.string().nullable().optional(),
-    locationDisplay: z.string().optional(),
+    appointmentType: z.string().min(1).optional(),
+    comment: z.string().min(1).nullable().optional(),
+    locationDisplay: z.string().min(1).optional(),
   })
-  .refine(
-    (b) => Object.keys(b).length > 0,
-    "expected at least one of externalId, appointmentType, comment, locationDisplay",
-  );
+  .refine((b) => Object.keys(b).length > 0, "expected at least one of appointmentType, comment, locationDisplay");
 
 const sessionFilter = z.union([
   z.strictObject({ sessionId: z.string().min(1) }),

@@ -22,6 +22,8 @@ export interface DeliverableAction {
   appointmentId: string;
   newStart: string | null;
   delivery: PasDelivery;
+  /** A new appointment's external identifier; null = `<old>-NNNN`. */
+  newExternalId: string | null;
 }
 
 function touch(a: SandboxAppointment, atMs: number): void {
@@ -48,6 +50,13 @@ export function deliver(
     return { newAppointmentId: null };
   }
   if (action.newStart === null) return { reason: "a move needs a new start" };
+  if (
+    action.delivery === "new-appointment" &&
+    action.newExternalId !== null &&
+    world.appointmentByExternalId(action.newExternalId)
+  ) {
+    return { reason: "another appointment has the new external identifier" };
+  }
   const start = Date.parse(action.newStart);
   const end = a.end === null ? null : isoUtc(start + (Date.parse(a.end) - Date.parse(a.start)));
   if (action.delivery === "same-identifier") {
@@ -68,7 +77,7 @@ export function deliver(
     id: stableUuid(`pas-appointment/${seed}`),
     legacyId: stableDigits(`pas-legacy/${seed}`, 9),
     commonId: stableUuid(`pas-common/${seed}`),
-    externalId: `${a.externalId}-${stableDigits(`pas-external/${seed}`, 4)}`,
+    externalId: action.newExternalId ?? `${a.externalId}-${stableDigits(`pas-external/${seed}`, 4)}`,
     status: "booked",
     statusBeforePending: null,
     start: isoUtc(start),

@@ -36,6 +36,11 @@ export interface PasAction {
   appliedAt: string | null;
   /** For a move delivered as a new appointment: the new appointment's FHIR id. */
   newAppointmentId: string | null;
+  /**
+   * For a move delivered as a new appointment: the external identifier the PAS gave the new booking (any text, as a
+   * PAS may send); null = `<old>-NNNN`.
+   */
+  newExternalId: string | null;
   /** Why a failed action could not be applied. */
   reason: string | null;
 }
@@ -59,6 +64,8 @@ export interface PasActionInput {
   delivery?: PasDelivery | undefined;
   /** Overrides the feed's delay for this action (seconds). */
   delaySeconds?: number | undefined;
+  /** For a move delivered as a new appointment: the new booking's external identifier. */
+  newExternalId?: string | undefined;
 }
 
 /** The PAS's recorded actions and the feed's state; lives with the world in SandboxState. */
@@ -124,6 +131,7 @@ export class PasFeed {
       state: dropped ? "dropped" : "queued",
       appliedAt: null,
       newAppointmentId: null,
+      newExternalId: input.newExternalId ?? null,
       reason: null,
     };
     this.actions.push(action);

@@ -22,6 +22,8 @@ const actionBody = z
     /** An instant with offset (JSON) or a UK wall-clock "YYYY-MM-DDTHH:mm" (the page's datetime-local). */
     start: z.string().min(1).optional(),
     delivery: z.enum(deliveries).optional(),
+    /** A move delivered as a new appointment: the PAS's id for the new booking (any text, as a PAS may send). */
+    newExternalId: z.string().min(1).optional(),
     delaySeconds: z.coerce
       .number()
       .int()
@@ -37,6 +39,9 @@ const actionBody = z
   })
   .refine((b) => b.delivery === undefined || DELIVERIES[b.action].includes(b.delivery), {
     message: "delivery: cancel takes cancelled|removed, move takes same-identifier|new-appointment",
+  })
+  .refine((b) => b.newExternalId === undefined || b.delivery === "new-appointment", {
+    message: "newExternalId is for a move delivered as a new appointment (delivery: new-appointment)",
   });
 
 const feedBody = z.strictObject({
@@ -109,6 +114,10 @@ export function registerPasRoutes(app: FastifyInstance, state: SandboxState): vo
     if (appointment.status === "cancelled") {
       return { ok: false, status: 409, error: "cancelled", message: "the appointment is already cancelled" };
     }
+    if (b.newExternalId !== undefined && world.appointmentByExternalId(b.newExternalId)) {
+      const message = "another appointment has that external identifier";
+      return { ok: false, status: 409, error: "external_id_taken", message };
+    }
     let newStartMs: number | undefined;
     if (b.start !== undefined) {
       const ms = parseStart(b.start);
@@ -126,6 +135,7 @@ export function registerPasRoutes(app: FastifyInstance, state: SandboxState): vo
         newStartMs,
         delivery: b.delivery,
         delaySeconds: b.delaySeconds,
+        newExternalId: b.newExternalId,
       },
       settings.clock(),
     );

@@ -288,6 +288,10 @@ const requestDetailSchema = z.object({
         specialtyCode: z.string().nullable(),
         specialtyDisplay: z.string().nullable(),
         location: z.string().nullable(),
+        externalIdNotExact: z
+          .boolean()
+          .optional()
+          .describe("True when the trust's id held characters Rebook cannot store: externalId is shown made storable"),
         score: z.number(),
         evidence: z.array(evidenceSchema),
       }),

@@ -48,7 +48,7 @@ export async function chooseCandidate(
     await w.event("appointment_linked", {
       manual: true,
       fhirId: chosen.fhirId,
-      externalId: chosen.externalId,
+      externalId: chosen.externalIdNotExact ? null : chosen.externalId,
       ...previous,
       ...how,
     });

@@ -27,7 +27,7 @@ import {
   type ConfirmationSubject,
 } from "../../store/pkb-confirmations.ts";
 import { cancelWork, scheduleWork } from "../../store/request-work.ts";
-import { toCandidate } from "../../sync/identify.ts";
+import { readBackCandidate, toCandidate } from "../../sync/identify.ts";
 import type { SyncDeps } from "../../sync/deps.ts";
 import { runSystemCommand, UNCHANGED } from "../command.ts";
 import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
@@ -86,7 +86,7 @@ async function readPkb(sync: SyncDeps, s: ConfirmationSubject): Promise<PkbView>
   let linked: Candidate | null | undefined;
   if (s.appointment.fhirId) {
     try {
-      linked = toCandidate(await sync.fhir.appointment(s.appointment.fhirId));
+      linked = readBackCandidate(await sync.fhir.appointment(s.appointment.fhirId), s.appointment.fhirId);
     } catch (err) {
       if (!(err instanceof UpstreamError) || (err.status !== 404 && err.status !== 410)) throw err;
       linked = null; // PKB no longer has it
@@ -100,7 +100,9 @@ async function readPkb(sync: SyncDeps, s: ConfirmationSubject): Promise<PkbView>
       for (const a of await sync.fhir.appointmentsForPatient(s.nhsNumber, from, to)) {
         if (seen.has(a.id)) continue;
         seen.add(a.id);
-        appointments.push(toCandidate(a));
+        // One Rebook cannot store the id of is never taken as the moved appointment: a person checks instead.
+        const c = toCandidate(a);
+        if (c) appointments.push(c);
       }
     }
   }

@@ -27,7 +27,7 @@ import {
   type SettleCheck,
   type SettleRow,
 } from "../../store/settle.ts";
-import { toCandidate } from "../../sync/identify.ts";
+import { readBackCandidate } from "../../sync/identify.ts";
 import { runSystemCommand, UNCHANGED, type RequestWriter } from "../command.ts";
 import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
 
@@ -85,7 +85,7 @@ async function reactMany(tx: Parameters<Processor["react"]>[0], es: readonly Req
 /** The linked appointment as PKB shows it now: read by id; 404/410 means PKB no longer has it. */
 async function readAppointment(ctx: WorkContext, fhirId: string): Promise<PkbAppointmentView> {
   try {
-    const c = toCandidate(await ctx.sync.fhir.appointment(fhirId));
+    const c = readBackCandidate(await ctx.sync.fhir.appointment(fhirId), fhirId);
     return { gone: false, status: c.status, start: c.start };
   } catch (err) {
     if (err instanceof UpstreamError && (err.status === 404 || err.status === 410)) return { gone: true };

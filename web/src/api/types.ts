@@ -174,6 +174,8 @@ export interface Candidate {
   specialtyCode: string | null;
   specialtyDisplay: string | null;
   location: string | null;
+  /** The trust's id held characters Rebook cannot store: externalId is shown made storable, not the PAS's exactly. */
+  externalIdNotExact?: boolean;
   score: number;
   evidence: Evidence[];
 }

@@ -9,6 +9,14 @@ import { SummaryList, Warning } from "../components/ui.tsx";
 import { confidenceText, matchText, ukDateTime } from "../format.ts";
 import { MatchTag } from "../worklist/cues.tsx";
 
+/** A candidate's trust id as shown: flagged when it had to be made storable (then it is not the PAS's exactly). */
+const trustId = (c: Pick<Candidate, "externalId" | "externalIdNotExact"> | undefined): string | null =>
+  c?.externalId == null
+    ? null
+    : c.externalIdNotExact
+      ? `${c.externalId} (not exact: PKB sent characters Rebook cannot store, shown as \ufffd)`
+      : c.externalId;
+
 function EvidenceList({ items }: { items: { factor: string; points: number; text: string }[] }) {
   if (items.length === 0) return null;
   return (
@@ -43,6 +51,7 @@ export function Match({
   const [error, setError] = useState<string | null>(null);
   const a = request.appointment;
   const others = request.match.candidates.filter((c) => c.fhirId !== a?.fhirId);
+  const linked = request.match.candidates.find((c) => c.fhirId === a?.fhirId);
   const workable = request.status === "open" || request.status === "in_progress";
 
   const run = async (key: string, fn: (override: boolean) => Promise<unknown>, message: string) => {
@@ -83,7 +92,7 @@ export function Match({
           <h3 className="nhsuk-heading-s">Matched appointment</h3>
           <SummaryList
             rows={[
-              ["Appointment ID", a.externalId ?? "No trust ID in PKB"],
+              ["Appointment ID", a.externalId ?? trustId(linked) ?? "No trust ID in PKB"],
               ["Date and time", a.start ? ukDateTime(a.start) : "Not known"],
               ["Specialty", a.specialtyDisplay ?? a.specialtyCode],
               ["Type", a.type],
@@ -129,7 +138,7 @@ export function Match({
                   noBorder
                   rows={[
                     ["Date and time", c.startUk ?? ukDateTime(c.start)],
-                    ["Appointment ID", c.externalId ?? "No trust ID in PKB"],
+                    ["Appointment ID", trustId(c) ?? "No trust ID in PKB"],
                     ["Type", c.appointmentType ?? c.description],
                     ["Specialty", c.specialtyDisplay ?? c.specialtyCode],
                     ["Location", c.location],

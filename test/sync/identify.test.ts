@@ -1,0 +1,97 @@
+// An appointment from PKB's Aggregated FHIR API as a match candidate: its text made storable, and its ids handled so
+// that nothing Rebook later reads back from PKB, or treats as the PAS's id, is an id PKB or the PAS never gave.
+import { describe, expect, it } from "vitest";
+import { EXTERNAL_ID_SYSTEM } from "../../src/pkb/fhir.ts";
+import type { FhirAppointment } from "../../src/pkb/schemas.ts";
+import { UpstreamError } from "../../src/errors.ts";
+import { matchFhirAppointments, readBackCandidate, toCandidate } from "../../src/sync/identify.ts";
+
+const START = "2025-10-24T15:00:00Z"; // 16:00 UK (BST)
+
+function fhir(p: { id: string; externalId?: string; start?: string; type?: string }): FhirAppointment {
+  return {
+    resourceType: "Appointment",
+    id: p.id,
+    status: "booked",
+    start: p.start ?? START,
+    appointmentType: { coding: [{ display: p.type ?? "Fracture clinic" }] },
+    identifier: [{ system: EXTERNAL_ID_SYSTEM, value: p.externalId ?? `X-${p.id}` }],
+    participant: [],
+  };
+}
+
+const asked = { requestedStart: new Date(START), requestedSubject: "Fracture clinic" };
+
+describe("toCandidate", () => {
+  it("keeps an appointment whose text and ids are storable exactly as PKB sent it", () => {
+    expect(toCandidate(fhir({ id: "a1", externalId: "RB1" }))).toMatchObject({
+      fhirId: "a1",
+      externalId: "RB1",
+      appointmentType: "Fracture clinic",
+    });
+    expect(toCandidate(fhir({ id: "a1" }))?.externalIdNotExact).toBeUndefined();
+  });
+
+  it("shows a trust id with characters Rebook cannot store made storable, and flags it as not the PAS's", () => {
+    const c = toCandidate(fhir({ id: "a1", externalId: "RB\u00001", type: "Fracture\u0000 clinic" }));
+    expect(c).toMatchObject({ fhirId: "a1", externalId: "RB\ufffd1", externalIdNotExact: true });
+    expect(c?.appointmentType).toBe("Fracture\ufffd clinic");
+  });
+
+  it("leaves out an appointment whose PKB id Rebook cannot store: it could never be read back from PKB", () => {
+    expect(toCandidate(fhir({ id: "a\u00001" }))).toBeNull();
+    expect(toCandidate(fhir({ id: "a\ud8001" }))).toBeNull();
+  });
+});
+
+describe("matchFhirAppointments", () => {
+  it("never offers an appointment whose PKB id Rebook cannot store, and says why none is offered", () => {
+    const r = matchFhirAppointments([fhir({ id: "a\u00001" })], asked, 0.8);
+    expect(r.decision).toBe("no_candidates");
+    expect(r.candidates).toEqual([]);
+    expect(r.summary).toContain(
+      "PKB sent 1 appointment of this patient's with an id Rebook cannot store, so it is not offered: find it in the PAS by patient and date",
+    );
+  });
+
+  it("links nothing without a person when an appointment had to be left out: it may be the one asked about", () => {
+    const r = matchFhirAppointments([fhir({ id: "a\u00001" }), fhir({ id: "a2" })], asked, 0.8);
+    expect(r.candidates.map((c) => c.fhirId)).toEqual(["a2"]);
+    expect(r.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(r.decision).toBe("review");
+  });
+
+  it("links a clear match as before when every appointment was storable", () => {
+    const r = matchFhirAppointments(
+      [fhir({ id: "a2" }), fhir({ id: "a3", start: "2025-10-24T08:00:00Z" })],
+      asked,
+      0.8,
+    );
+    expect(r.decision).toBe("auto_link");
+    expect(r.best?.fhirId).toBe("a2");
+  });
+
+  it("never links a trust id that had to be made storable: a person finds the appointment in the PAS", () => {
+    const r = matchFhirAppointments([fhir({ id: "a1", externalId: "RB\u00001" })], asked, 0.8);
+    expect(r.decision).toBe("review");
+    expect(r.summary).toContain(
+      "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date",
+    );
+  });
+});
+
+describe("readBackCandidate", () => {
+  it("takes PKB's answer to a read by id only when it is the appointment asked for", () => {
+    expect(readBackCandidate(fhir({ id: "a1" }), "a1").fhirId).toBe("a1");
+    for (const answer of [fhir({ id: "a2" }), fhir({ id: "a1\u0000" })]) {
+      let thrown: unknown;
+      try {
+        readBackCandidate(answer, "a1");
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(UpstreamError);
+      expect(thrown).toMatchObject({ service: "pkb_fhir", retryable: true });
+    }
+  });
+});
