@@ -213,6 +213,10 @@ describe("PAS feed actions", () => {
       (await post(app, `/_sandbox/appointments/${IDS.seedAppointment}/details`, { comment: null })).statusCode,
     ).toBe(200);
     expect((await readAppointment(app, IDS.seedAppointment)).comment).toBeUndefined();
+    // A partial update makes a cancelled appointment active again.
+    expect((await readAppointment(app, IDS.cancelledAppointment)).status).toBe("cancelled");
+    await post(app, `/_sandbox/appointments/${IDS.cancelledAppointment}/details`, { locationDisplay: "Ward 8" });
+    expect((await readAppointment(app, IDS.cancelledAppointment)).status).toBe("booked");
     // The feed's key is not a detail, and a blank field is ignored by the feed, so neither is accepted here.
     for (const body of [
       {},

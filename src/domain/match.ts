@@ -23,12 +23,30 @@ export interface Candidate {
   specialtyDisplay: string | null;
   location: string | null;
   /**
-   * True when the trust's appointment id held text Rebook cannot store (U+0000, a lone surrogate), so the id shown is
-   * made storable and is not exactly the PAS's: such an appointment is never linked without a person, and a request
-   * linked to it holds no PAS id.
+   * True when PKB's FHIR id held text Rebook cannot store (U+0000, a lone surrogate), so the id shown is made storable
+   * and is not PKB's: Rebook can neither link this appointment (it reads a linked one back from PKB by its id) nor
+   * check it in PKB. It stays a candidate, so that it still counts (a start two appointments share, what PKB shows when
+   * an outcome is confirmed), and a person acts on it in the PAS.
+   */
+  fhirIdNotExact?: boolean;
+  /**
+   * True when the trust's appointment id held text Rebook cannot store, so the id shown is made storable and is not
+   * exactly the PAS's: such an appointment is never linked without a person, and a request linked to it holds no PAS
+   * id (pasIdOf).
    */
   externalIdNotExact?: boolean;
 }
+
+/** The trust's (PAS's) id of a candidate as a request may hold it: none when the id shown had to be made storable. */
+export const pasIdOf = (c: { externalId: string | null; externalIdNotExact?: boolean | undefined }): string | null =>
+  c.externalIdNotExact ? null : c.externalId;
+
+/** Why a person must act on a candidate whose PKB id Rebook cannot store (match summary, refusal to link it). */
+export const FHIR_ID_NOT_EXACT =
+  "PKB's id for this appointment holds characters Rebook cannot store, so Rebook cannot link it or check it in PKB: act on it in the PAS and record the outcome here";
+/** Why a candidate whose trust id Rebook cannot store was not linked automatically. */
+export const EXTERNAL_ID_NOT_EXACT =
+  "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date";
 
 /** One reason a candidate gained (or did not gain) points. */
 export interface Evidence {
@@ -215,14 +233,15 @@ export function matchAppointment(
     summary.push(`Another appointment scores ${Math.round(second.score * 100)}%: too close to tell apart`);
   }
   let decision: MatchDecision = confidence >= threshold ? "auto_link" : "review";
-  if (!target.wallClock) {
+  if (best.fhirIdNotExact) {
+    decision = "review";
+    summary.push(FHIR_ID_NOT_EXACT);
+  } else if (!target.wallClock) {
     decision = "review";
     summary.push("The message's date and time could not be read, so a person must choose");
   } else if (decision === "auto_link" && best.externalIdNotExact) {
     decision = "review";
-    summary.push(
-      "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date",
-    );
+    summary.push(EXTERNAL_ID_NOT_EXACT);
   } else if (decision === "review") {
     summary.push(
       `Confidence ${Math.round(confidence * 100)}% is below the ${Math.round(threshold * 100)}% needed to link it automatically`,
@@ -246,6 +265,7 @@ export function candidateRecords(m: MatchResult): CandidateRecord[] {
     specialtyCode: c.specialtyCode,
     specialtyDisplay: c.specialtyDisplay,
     location: c.location,
+    ...(c.fhirIdNotExact ? { fhirIdNotExact: true } : {}),
     ...(c.externalIdNotExact ? { externalIdNotExact: true } : {}),
     score: c.score,
     evidence: c.evidence,

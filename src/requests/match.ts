@@ -1,7 +1,7 @@
 // Pure rules for writing a match onto a request: the appointment fields copied from a candidate, and what a match
 // result (the pipeline's, or a re-match's) sets.
 import { z } from "zod";
-import { candidateRecords, type CandidateRecord, type MatchResult } from "../domain/match.ts";
+import { candidateRecords, pasIdOf, type CandidateRecord, type MatchResult } from "../domain/match.ts";
 import type { RequestPatch } from "../store/requests.ts";
 import { matchStateOf } from "./state.ts";
 import type { MatchState } from "./vocabulary.ts";
@@ -17,7 +17,9 @@ export const storedCandidateSchema = z.object({
   specialtyCode: z.string().nullable(),
   specialtyDisplay: z.string().nullable(),
   location: z.string().nullable(),
-  /** The trust's id was made storable (domain/match.ts Candidate): shown, never stored as the request's PAS id. */
+  /** PKB's id was made storable (domain/match.ts Candidate): shown, never linked. */
+  fhirIdNotExact: z.boolean().optional(),
+  /** The trust's id was made storable: shown, never stored as the request's PAS id. */
   externalIdNotExact: z.boolean().optional(),
   score: z.number(),
   evidence: z.array(z.unknown()),
@@ -31,7 +33,7 @@ export type StoredCandidate = z.infer<typeof storedCandidateSchema>;
 export function appointmentPatch(c: StoredCandidate | CandidateRecord | null): RequestPatch {
   return {
     appointment_fhir_id: c?.fhirId ?? null,
-    appointment_external_id: c?.externalIdNotExact ? null : (c?.externalId ?? null),
+    appointment_external_id: c ? pasIdOf(c) : null,
     appointment_specialty_code: c?.specialtyCode ?? null,
     appointment_specialty_display: c?.specialtyDisplay ?? null,
     appointment_type: c?.appointmentType ?? null,

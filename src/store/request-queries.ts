@@ -462,6 +462,7 @@ const storedCandidateSchema = z.object({
   specialtyCode: z.string().nullable(),
   specialtyDisplay: z.string().nullable(),
   location: z.string().nullable(),
+  fhirIdNotExact: z.boolean().optional(),
   externalIdNotExact: z.boolean().optional(),
   score: z.number(),
   evidence: z.array(evidenceSchema),

@@ -77,17 +77,16 @@ export async function identifyPatient(
 /**
  * Turns a FHIR Appointment into a match candidate, its text made storable (src/store/storable.ts): the trust's feed
  * can put any text into PKB, and a U+0000 in a location would otherwise fail the request's write on every attempt. The
- * original stays PKB's. A trust id that had to change is flagged (`externalIdNotExact`): never linked without a person,
- * never stored as the request's PAS id. Null when PKB's own id cannot be stored exactly: Rebook reads a linked
- * appointment back from PKB by that id (to settle and confirm a request), so an altered one would read as gone.
+ * original stays PKB's. An id that had to change is flagged: PKB's (`fhirIdNotExact`: never linked, as Rebook reads a
+ * linked appointment back from PKB by its id) or the trust's (`externalIdNotExact`: never linked without a person,
+ * never stored as the request's PAS id).
  */
-export function toCandidate(a: FhirAppointment): Candidate | null {
-  if (storableText(a.id) !== a.id) return null;
+export function toCandidate(a: FhirAppointment): Candidate {
   const start = a.start ? new Date(a.start) : null;
   const text = (s: string | null | undefined): string | null => (s == null ? null : storableText(s));
   const externalId = a.identifier?.find((i) => i.system === EXTERNAL_ID_SYSTEM)?.value ?? null;
   const candidate: Candidate = {
-    fhirId: a.id,
+    fhirId: storableText(a.id),
     externalId: text(externalId),
     start: start && !Number.isNaN(start.getTime()) ? start : null,
     status: storableText(a.status),
@@ -97,44 +96,46 @@ export function toCandidate(a: FhirAppointment): Candidate | null {
     specialtyDisplay: text(a.specialty?.[0]?.coding?.[0]?.display),
     location: text(a.participant?.find((p) => p.actor?.type === "Location")?.actor?.display),
   };
+  if (candidate.fhirId !== a.id) candidate.fhirIdNotExact = true;
   if (candidate.externalId !== externalId) candidate.externalIdNotExact = true;
   return candidate;
 }
 
+/** PKB's code for an answer to a read by id that is another appointment (UpstreamError.upstreamCode). */
+export const ANOTHER_APPOINTMENT = "another_appointment";
+
+/**
+ * The appointment PKB answered a read by id with, as a candidate. Another one is a retryable PKB error
+ * (`ANOTHER_APPOINTMENT`), never read as the linked appointment's state.
+ */
+export function readBackCandidate(a: FhirAppointment, fhirId: string): Candidate {
+  if (a.id !== fhirId) {
+    throw new UpstreamError(
+      "pkb_fhir",
+      "PKB answered the read of one appointment with another",
+      null,
+      true,
+      ANOTHER_APPOINTMENT,
+    );
+  }
+  return toCandidate(a);
+}
+
 /**
  * Scores a patient's appointments from PKB against the request (matchAppointment). With a start asked for, only
- * appointments within 36 h of it count (the search is a little wider than the day, to be safe at the edges). An
- * appointment left out by toCandidate may be the one asked about, so then nothing is linked without a person.
+ * appointments within 36 h of it count (the search is a little wider than the day, to be safe at the edges).
  */
 export function matchFhirAppointments(
   appointments: readonly FhirAppointment[],
   p: { requestedStart: Date | null; requestedSubject: string | null },
   threshold: number,
 ): MatchResult {
-  const usable = appointments.map(toCandidate);
-  const candidates = usable.filter((c): c is Candidate => c !== null);
-  const leftOut = usable.length - candidates.length;
+  const candidates = appointments.map(toCandidate);
   const near = p.requestedStart
     ? candidates.filter((c) => c.start && Math.abs(c.start.getTime() - p.requestedStart!.getTime()) < 36 * 3_600_000)
     : candidates;
   const wallClock = p.requestedStart ? instantToWallClock(p.requestedStart, UK_ZONE) : null;
-  const result = matchAppointment({ wallClock, subject: p.requestedSubject ?? "" }, near, { threshold, zone: UK_ZONE });
-  if (leftOut === 0) return result;
-  const summary = [
-    ...result.summary,
-    `PKB sent ${leftOut} appointment${leftOut === 1 ? "" : "s"} of this patient's with an id Rebook cannot store, so ${leftOut === 1 ? "it is" : "they are"} not offered: find ${leftOut === 1 ? "it" : "them"} in the PAS by patient and date`,
-  ];
-  return { ...result, decision: result.decision === "auto_link" ? "review" : result.decision, summary };
-}
-
-/**
- * The appointment PKB answered a read by id with, as a candidate. Not the one asked for (another id, or one Rebook
- * cannot store) is a retryable PKB error, never read as the linked appointment's state.
- */
-export function readBackCandidate(a: FhirAppointment, fhirId: string): Candidate {
-  const c = a.id === fhirId ? toCandidate(a) : null;
-  if (!c) throw new UpstreamError("pkb_fhir", "PKB answered the read of one appointment with another", null, true);
-  return c;
+  return matchAppointment({ wallClock, subject: p.requestedSubject ?? "" }, near, { threshold, zone: UK_ZONE });
 }
 
 /** The UTC date of an instant (the FHIR search's date parameters are UTC dates). */

@@ -226,6 +226,11 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
       payload: { fhirId: rebooked.id },
     });
     expect(chosen.statusCode, chosen.body).toBe(200);
+    const [linkedEvent] = await c.t.db.query<{ data: { externalId: string | null; fhirId: string } }>(
+      "SELECT data FROM request_events WHERE request_id = $1 AND type = 'appointment_linked' ORDER BY id DESC LIMIT 1",
+      [review.id],
+    );
+    expect(linkedEvent!.data).toMatchObject({ fhirId: rebooked.id, externalId: null });
     const detail = await c.rebook.app.inject({ url: `/api/requests/${review.id}`, headers: c.admin });
     const shown = detail.json<{
       appointment: { fhirId: string; externalId: string | null } | null;

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { EXTERNAL_ID_SYSTEM } from "../../src/pkb/fhir.ts";
 import type { FhirAppointment } from "../../src/pkb/schemas.ts";
 import { UpstreamError } from "../../src/errors.ts";
-import { matchFhirAppointments, readBackCandidate, toCandidate } from "../../src/sync/identify.ts";
+import { candidateRecords, EXTERNAL_ID_NOT_EXACT, FHIR_ID_NOT_EXACT, pasIdOf } from "../../src/domain/match.ts";
+import { ANOTHER_APPOINTMENT, matchFhirAppointments, readBackCandidate, toCandidate } from "../../src/sync/identify.ts";
 
 const START = "2025-10-24T15:00:00Z"; // 16:00 UK (BST)
 
@@ -29,41 +30,41 @@ describe("toCandidate", () => {
       externalId: "RB1",
       appointmentType: "Fracture clinic",
     });
-    expect(toCandidate(fhir({ id: "a1" }))?.externalIdNotExact).toBeUndefined();
+    expect(toCandidate(fhir({ id: "a1" })).externalIdNotExact).toBeUndefined();
   });
 
   it("shows a trust id with characters Rebook cannot store made storable, and flags it as not the PAS's", () => {
     const c = toCandidate(fhir({ id: "a1", externalId: "RB\u00001", type: "Fracture\u0000 clinic" }));
     expect(c).toMatchObject({ fhirId: "a1", externalId: "RB\ufffd1", externalIdNotExact: true });
-    expect(c?.appointmentType).toBe("Fracture\ufffd clinic");
+    expect(c.appointmentType).toBe("Fracture\ufffd clinic");
   });
 
-  it("leaves out an appointment whose PKB id Rebook cannot store: it could never be read back from PKB", () => {
-    expect(toCandidate(fhir({ id: "a\u00001" }))).toBeNull();
-    expect(toCandidate(fhir({ id: "a\ud8001" }))).toBeNull();
+  it("flags an appointment whose PKB id Rebook cannot store, shown made storable", () => {
+    expect(toCandidate(fhir({ id: "a\u00001" }))).toMatchObject({ fhirId: "a\ufffd1", fhirIdNotExact: true });
+    expect(toCandidate(fhir({ id: "a\ud8001" }))).toMatchObject({ fhirId: "a\ufffd1", fhirIdNotExact: true });
+    expect(toCandidate(fhir({ id: "a1" })).fhirIdNotExact).toBeUndefined();
   });
 });
 
 describe("matchFhirAppointments", () => {
-  it("never offers an appointment whose PKB id Rebook cannot store, and says why none is offered", () => {
+  it("never links an appointment whose PKB id Rebook cannot store, and says what to do", () => {
     const r = matchFhirAppointments([fhir({ id: "a\u00001" })], asked, 0.8);
-    expect(r.decision).toBe("no_candidates");
-    expect(r.candidates).toEqual([]);
-    expect(r.summary).toContain(
-      "PKB sent 1 appointment of this patient's with an id Rebook cannot store, so it is not offered: find it in the PAS by patient and date",
-    );
+    expect(r.decision).toBe("review");
+    expect(r.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(r.candidates.map((c) => c.fhirIdNotExact)).toEqual([true]);
+    expect(r.summary).toContain(FHIR_ID_NOT_EXACT);
+    expect(candidateRecords(r)[0]).toMatchObject({ fhirId: "a\ufffd1", fhirIdNotExact: true });
   });
 
-  it("links nothing without a person when an appointment had to be left out: it may be the one asked about", () => {
+  it("scores such an appointment beside the others: a twin at the same start keeps both from being linked", () => {
     const r = matchFhirAppointments([fhir({ id: "a\u00001" }), fhir({ id: "a2" })], asked, 0.8);
-    expect(r.candidates.map((c) => c.fhirId)).toEqual(["a2"]);
-    expect(r.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(r.candidates.map((c) => c.fhirId).sort()).toEqual(["a2", "a\ufffd1"]);
     expect(r.decision).toBe("review");
   });
 
-  it("links a clear match as before when every appointment was storable", () => {
+  it("links a clear match as before", () => {
     const r = matchFhirAppointments(
-      [fhir({ id: "a2" }), fhir({ id: "a3", start: "2025-10-24T08:00:00Z" })],
+      [fhir({ id: "a2" }), fhir({ id: "a\u00003", start: "2025-10-24T08:00:00Z" })],
       asked,
       0.8,
     );
@@ -74,9 +75,8 @@ describe("matchFhirAppointments", () => {
   it("never links a trust id that had to be made storable: a person finds the appointment in the PAS", () => {
     const r = matchFhirAppointments([fhir({ id: "a1", externalId: "RB\u00001" })], asked, 0.8);
     expect(r.decision).toBe("review");
-    expect(r.summary).toContain(
-      "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date",
-    );
+    expect(r.summary).toContain(EXTERNAL_ID_NOT_EXACT);
+    expect(pasIdOf(r.best!)).toBeNull();
   });
 });
 
@@ -91,7 +91,7 @@ describe("readBackCandidate", () => {
         thrown = err;
       }
       expect(thrown).toBeInstanceOf(UpstreamError);
-      expect(thrown).toMatchObject({ service: "pkb_fhir", retryable: true });
+      expect(thrown).toMatchObject({ service: "pkb_fhir", retryable: true, upstreamCode: ANOTHER_APPOINTMENT });
     }
   });
 });

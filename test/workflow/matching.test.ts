@@ -114,6 +114,30 @@ describe("manual match and re-match against the PKB emulator", () => {
     });
   });
 
+  it("refuses to link a candidate whose PKB id Rebook cannot store, changing nothing", async () => {
+    const [r] = await t.db.query<Row>(
+      `SELECT * FROM appointment_requests WHERE status = 'open' AND match_state <> 'manual'
+         AND jsonb_array_length(candidates) >= 1 ORDER BY received_at DESC LIMIT 1`,
+    );
+    expect(r).toBeDefined();
+    // As the pipeline stores an appointment whose PKB id held a U+0000 (candidateRecords): shown made storable, flagged.
+    const flagged = { ...r!.candidates[0]!, fhirId: "pkb\ufffd1", fhirIdNotExact: true };
+    await t.db.query("UPDATE appointment_requests SET candidates = $2::jsonb WHERE id = $1", [
+      r!.id,
+      JSON.stringify([...r!.candidates, flagged]),
+    ]);
+    const before = await history(t.db, r!.id);
+    const refused = await post(`/api/requests/${r!.id}/match`, { fhirId: "pkb\ufffd1" });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: "appointment_id_not_exact" });
+    expect(refused.body.error?.message).toContain("act on it in the PAS");
+    expect(await row(r!.id)).toMatchObject({
+      match_state: r!.match_state,
+      appointment_fhir_id: r!.appointment_fhir_id,
+    });
+    expect(await history(t.db, r!.id)).toHaveLength(before.length);
+  });
+
   it("re-matches through the pipeline's code: the same answer from PKB, then a new one after PKB changed", async () => {
     const [r] = await t.db.query<Row>(
       "SELECT * FROM appointment_requests WHERE status = 'open' AND match_state = 'auto_linked' ORDER BY received_at LIMIT 1",

@@ -193,7 +193,10 @@ export interface AppointmentDetails {
   locationDisplay?: string | undefined;
 }
 
-/** The trust's feed updates an appointment's details: the given fields, versionId+1 (its SCH-1.1, the key, is kept). */
+/**
+ * The trust's feed updates an appointment's details (an S13/S14 partial update): the given fields, versionId+1, its
+ * SCH-1.1 (the key) kept; a cancelled or did-not-attend appointment becomes active again (pkb-api.md).
+ */
 export function updateAppointmentDetails(
   state: SandboxState,
   id: string,
@@ -204,6 +207,10 @@ export function updateAppointmentDetails(
   if (details.appointmentType !== undefined) a.appointmentType = details.appointmentType;
   if (details.comment !== undefined) a.comment = details.comment;
   if (details.locationDisplay !== undefined) a.locationDisplay = details.locationDisplay;
+  if (a.status === "cancelled" || a.status === "noshow") {
+    a.status = "booked";
+    a.statusBeforePending = null;
+  }
   bump(state, a);
   return a;
 }

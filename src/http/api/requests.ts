@@ -288,6 +288,12 @@ const requestDetailSchema = z.object({
         specialtyCode: z.string().nullable(),
         specialtyDisplay: z.string().nullable(),
         location: z.string().nullable(),
+        fhirIdNotExact: z
+          .boolean()
+          .optional()
+          .describe(
+            "True when PKB's id held characters Rebook cannot store: fhirId is shown made storable; never linkable",
+          ),
         externalIdNotExact: z
           .boolean()
           .optional()

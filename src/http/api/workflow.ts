@@ -204,7 +204,8 @@ export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         operationId: "matchRequest",
         summary: "Link the request to one of its stored candidates (manual match)",
         description:
-          "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again).",
+          "400 not_a_candidate when fhirId is not among the request's candidates (re-match to search again); 409 " +
+          "appointment_id_not_exact when PKB's id for that candidate held characters Rebook cannot store (fhirIdNotExact).",
         params: idParams,
         body: z.object({ fhirId: z.string().trim().min(1).max(200), override: overrideField }),
         response: { 200: workflowResultSchema, ...errors },

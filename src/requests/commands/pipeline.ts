@@ -1,7 +1,7 @@
 // The pipeline's steps 2–4 on a request, as system commands: record who the patient is and which appointment the
 // request is about, route it to a team (round robin within the team when it auto-assigns) and open it; or give up on
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
-import type { MatchResult } from "../../domain/match.ts";
+import { pasIdOf, type MatchResult } from "../../domain/match.ts";
 import { route, type RoutingDecision } from "../../domain/routing.ts";
 import { publishRequestState, publishRequestStates, publishRequestUpdated } from "../../events/publish.ts";
 import type { Db, Queryable } from "../../store/db.ts";
@@ -235,7 +235,7 @@ function sameKeyOf(r: PipelineResult): SameAppointmentKey {
     nhsNumber: r.nhsNumber,
     patientPkbId: r.pkbUserId,
     fhirId: linked?.fhirId ?? null,
-    externalId: linked?.externalId ?? null,
+    externalId: linked ? pasIdOf(linked) : null,
     requestedStart: r.requestedStart ?? null,
     requestedSubject: r.message.requestedSubject,
     startShared: startSharedByCandidates(r.match.candidates, r.requestedStart ?? null),
@@ -264,7 +264,7 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
   await w.event(matchEventOf(match.decision), {
     confidence: match.confidence,
     fhirId: linked?.fhirId ?? null,
-    externalId: linked?.externalId ?? null,
+    externalId: linked ? pasIdOf(linked) : null,
     candidates: match.candidates.length,
     summary: match.summary,
   });

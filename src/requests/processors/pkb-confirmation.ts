@@ -27,7 +27,7 @@ import {
   type ConfirmationSubject,
 } from "../../store/pkb-confirmations.ts";
 import { cancelWork, scheduleWork } from "../../store/request-work.ts";
-import { readBackCandidate, toCandidate } from "../../sync/identify.ts";
+import { ANOTHER_APPOINTMENT, readBackCandidate, toCandidate } from "../../sync/identify.ts";
 import type { SyncDeps } from "../../sync/deps.ts";
 import { runSystemCommand, UNCHANGED } from "../command.ts";
 import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
@@ -100,9 +100,8 @@ async function readPkb(sync: SyncDeps, s: ConfirmationSubject): Promise<PkbView>
       for (const a of await sync.fhir.appointmentsForPatient(s.nhsNumber, from, to)) {
         if (seen.has(a.id)) continue;
         seen.add(a.id);
-        // One Rebook cannot store the id of is never taken as the moved appointment: a person checks instead.
-        const c = toCandidate(a);
-        if (c) appointments.push(c);
+        // Kept when its id had to be made storable: it still shows what PKB holds at a start.
+        appointments.push(toCandidate(a));
       }
     }
   }
@@ -111,7 +110,9 @@ async function readPkb(sync: SyncDeps, s: ConfirmationSubject): Promise<PkbView>
 
 /** Why PKB could not be read, in a few words for the request page (no identifiers). */
 const readFailure = (err: unknown): string =>
-  `PKB could not be read at the last check (${err instanceof UpstreamError && err.status ? `HTTP ${err.status}` : "no answer"})`;
+  err instanceof UpstreamError && err.upstreamCode === ANOTHER_APPOINTMENT
+    ? "PKB answered the last check with a different appointment"
+    : `PKB could not be read at the last check (${err instanceof UpstreamError && err.status ? `HTTP ${err.status}` : "no answer"})`;
 
 async function work(ctx: WorkContext, item: { requestId: string }): Promise<WorkStep> {
   const s = await readConfirmationSubject(ctx.db, item.requestId);

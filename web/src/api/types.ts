@@ -174,6 +174,8 @@ export interface Candidate {
   specialtyCode: string | null;
   specialtyDisplay: string | null;
   location: string | null;
+  /** PKB's id held characters Rebook cannot store: it cannot be linked (a person acts on it in the PAS). */
+  fhirIdNotExact?: boolean;
   /** The trust's id held characters Rebook cannot store: externalId is shown made storable, not the PAS's exactly. */
   externalIdNotExact?: boolean;
   score: number;

@@ -146,7 +146,12 @@ export function Match({
                   ]}
                 />
                 <EvidenceList items={c.evidence} />
-                {canWork && workable ? (
+                {c.fhirIdNotExact ? (
+                  <p className="nhsuk-body-s nhsuk-u-margin-bottom-0">
+                    Rebook cannot link this appointment: PKB's id for it holds characters Rebook cannot store. Act on it
+                    in the PAS and record the outcome here.
+                  </p>
+                ) : canWork && workable ? (
                   <button
                     type="button"
                     className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
@@ -155,7 +160,7 @@ export function Match({
                       void run(
                         c.fhirId,
                         (o) => manualMatch(request.id, c.fhirId, o),
-                        `Appointment ${c.externalId ?? ""} linked.`,
+                        c.externalIdNotExact ? "Appointment linked." : `Appointment ${c.externalId ?? ""} linked.`,
                       )
                     }
                   >
