@@ -141,6 +141,21 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       .entries;
     const state = await storedState({ query: async <R>(sql: string) => ({ rows: await store.query<R>(sql) }) });
     const verdict = judge(truth, state.messages, state.requests);
+    // A figure with anything wrong says which, so the run can be followed up (synthetic PKB message ids and reasons).
+    const problems = [
+      ...verdict.lost.requests,
+      ...verdict.duplicated,
+      ...verdict.wronglyMatched,
+      ...verdict.stuck.requests,
+      ...verdict.stuck.messages,
+      ...verdict.inError,
+    ];
+    const storedMessage = new Map(state.messages.map((m) => [m.messageId, m]));
+    for (const p of problems.slice(0, 10)) {
+      const m = storedMessage.get(p.messageId);
+      const stored = m ? `; stored as ${m.kind ?? "unfiled"}, on request message ${m.requestMessageId ?? "none"}` : "";
+      process.stderr.write(`bench: not right: message ${p.messageId}: ${p.reason}${stored}\n`);
+    }
     // A rate is only a rate of work done: in the server's arrangement the count is of request messages stored, so
     // the run must also have left none of them unprocessed.
     if (c.mode === "server" && verdict.stuck.requests.length > 0)

@@ -163,6 +163,9 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
       },
     );
     if ("statements" in c && c.statements) process.stderr.write(stderr);
+    else
+      for (const line of stderr.split("\n"))
+        if (line.startsWith("bench: not right:")) process.stderr.write(`${line}\n`);
     return { case: c, figures: JSON.parse(stdout.trim().split("\n").at(-1)!) as CaseResult["figures"] };
   } catch (err) {
     const e = err as Error & { stderr?: string };

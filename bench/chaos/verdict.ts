@@ -86,6 +86,12 @@ export function judge(
     inError: [],
   };
   const wrong = (messageId: string, reason: string) => v.wronglyMatched.push({ messageId, reason });
+  // The request a request message is filed on: its own, or the open one it attached to as a repeat (whose row then
+  // holds its conversation's follow-ups too; whether that one is about the same appointment is judged on the repeat).
+  const filedOn = (requestMessageId: string | null): string | null => {
+    const m = requestMessageId === null ? undefined : messageById.get(requestMessageId);
+    return m?.kind === "request" && m.requestMessageId ? m.requestMessageId : requestMessageId;
+  };
 
   for (const t of truth) {
     const m = messageById.get(t.messageId);
@@ -119,7 +125,7 @@ export function judge(
       continue;
     }
     if (rows.length > 0) wrong(t.messageId, `a ${t.kind} message made into a request`);
-    else if (t.kind === "follow-up" && m.kind === "follow_up" && m.requestMessageId !== t.requestMessageId)
+    else if (t.kind === "follow-up" && m.kind === "follow_up" && m.requestMessageId !== filedOn(t.requestMessageId))
       wrong(t.messageId, "follow-up filed under another request");
     else if (t.kind === "follow-up" && m.kind === "unrelated") wrong(t.messageId, "follow-up filed as unrelated");
     else if (t.kind === "unrelated" && m.kind === "follow_up")

@@ -87,6 +87,27 @@ describe("judge", () => {
     ]);
   });
 
+  it("accepts a follow-up filed on the request its own request was folded into as a repeat, and no other", () => {
+    // The patient's later request (2) was matched first and opened; the earlier one (1) then attached to it as a
+    // repeat, and its conversation's follow-up (3) went with it (docs/settling.md).
+    const later = req("2");
+    const earlier: TruthEntry = { ...req("1"), nhsNumber: later.nhsNumber, appointmentId: later.appointmentId };
+    const elsewhere = req("5");
+    const truth = [earlier, later, elsewhere, other("3", "follow-up", "1"), other("4", "follow-up", "1")];
+    const v = judge(
+      truth,
+      [
+        stored("1", "request", "2"),
+        stored("2", "request", "2"),
+        stored("5", "request", "5"),
+        stored("3", "follow_up", "2"),
+        stored("4", "follow_up", "5"),
+      ],
+      [row(later), row(elsewhere)],
+    );
+    expect(v.wronglyMatched).toEqual([{ messageId: "4", reason: "follow-up filed under another request" }]);
+  });
+
   it("counts requests and other messages never stored, or stored but never classified, as lost", () => {
     const truth = [req("1"), req("2"), req("4"), other("3", "unrelated")];
     const v = judge(truth, [stored("2", null), stored("4", "request")], []);
