@@ -41,9 +41,19 @@ export interface Candidate {
 export const pasIdOf = (c: { externalId: string | null; externalIdNotExact?: boolean | undefined }): string | null =>
   c.externalIdNotExact ? null : c.externalId;
 
-/** Why a person must act on a candidate whose PKB id Rebook cannot store (match summary, refusal to link it). */
+/** Why a candidate whose PKB id Rebook cannot store is not linked (refusal to link it). */
 export const FHIR_ID_NOT_EXACT =
-  "PKB's id for this appointment holds characters Rebook cannot store, so Rebook cannot link it or check it in PKB: act on it in the PAS and record the outcome here";
+  "PKB's id for this appointment holds characters Rebook cannot store, so Rebook cannot link it or check it in PKB: if it is the one, act on it in the PAS and record the outcome here";
+/** The match summary's line when the best candidate cannot be linked for that reason. */
+export const BEST_FHIR_ID_NOT_EXACT =
+  "PKB's id for the best match holds characters Rebook cannot store, so Rebook cannot link it or check it in PKB: if it is the one, act on it in the PAS and record the outcome here";
+
+/**
+ * Whether a candidate may become a request's linked appointment: not when PKB's id had to be made storable (flagged,
+ * or holding U+FFFD, which no FHIR id can: ids are [A-Za-z0-9.-], and a flag may be missing from older stored data).
+ */
+export const linkable = (c: { fhirId: string; fhirIdNotExact?: boolean | undefined }): boolean =>
+  !c.fhirIdNotExact && !c.fhirId.includes("\ufffd");
 /** Why a candidate whose trust id Rebook cannot store was not linked automatically. */
 export const EXTERNAL_ID_NOT_EXACT =
   "The trust's appointment id reached PKB with characters Rebook cannot store (shown as \ufffd): find the appointment in the PAS by patient and date";
@@ -232,17 +242,20 @@ export function matchAppointment(
   if (second && margin < CLEAR_MARGIN) {
     summary.push(`Another appointment scores ${Math.round(second.score * 100)}%: too close to tell apart`);
   }
-  let decision: MatchDecision = confidence >= threshold ? "auto_link" : "review";
-  if (best.fhirIdNotExact) {
+  const confident = confidence >= threshold;
+  let decision: MatchDecision = confident ? "auto_link" : "review";
+  if (!linkable(best)) {
+    // Never linked; the usual reasons below still say how good a match it is.
     decision = "review";
-    summary.push(FHIR_ID_NOT_EXACT);
-  } else if (!target.wallClock) {
+    summary.push(BEST_FHIR_ID_NOT_EXACT);
+  }
+  if (!target.wallClock) {
     decision = "review";
     summary.push("The message's date and time could not be read, so a person must choose");
   } else if (decision === "auto_link" && best.externalIdNotExact) {
     decision = "review";
     summary.push(EXTERNAL_ID_NOT_EXACT);
-  } else if (decision === "review") {
+  } else if (!confident) {
     summary.push(
       `Confidence ${Math.round(confidence * 100)}% is below the ${Math.round(threshold * 100)}% needed to link it automatically`,
     );

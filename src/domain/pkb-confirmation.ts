@@ -91,9 +91,14 @@ export function formatShortUk(instant: Date, now: Date, zone = UK_ZONE): string 
  */
 function currentLinked(linked: LinkedAppointment, pkb: PkbView): Candidate | "gone" | null {
   if (pkb.linked) return pkb.linked;
-  const byExternal = linked.externalId ? pkb.appointments.find((a) => a.externalId === linked.externalId) : undefined;
+  // An id shown made storable is not PKB's or the PAS's: never the linked appointment's by id.
+  const byExternal = linked.externalId
+    ? pkb.appointments.find((a) => !a.externalIdNotExact && a.externalId === linked.externalId)
+    : undefined;
   if (pkb.linked === null) return byExternal ?? "gone";
-  const byId = linked.fhirId ? pkb.appointments.find((a) => a.fhirId === linked.fhirId) : undefined;
+  const byId = linked.fhirId
+    ? pkb.appointments.find((a) => !a.fhirIdNotExact && a.fhirId === linked.fhirId)
+    : undefined;
   if (byId ?? byExternal) return (byId ?? byExternal)!;
   if (linked.fhirId || linked.externalId || !linked.start) return null;
   const atStart = pkb.appointments.filter((a) => sameMinute(a.start, linked.start));

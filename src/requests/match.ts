@@ -1,7 +1,15 @@
 // Pure rules for writing a match onto a request: the appointment fields copied from a candidate, and what a match
 // result (the pipeline's, or a re-match's) sets.
 import { z } from "zod";
-import { candidateRecords, pasIdOf, type CandidateRecord, type MatchResult } from "../domain/match.ts";
+import {
+  candidateRecords,
+  FHIR_ID_NOT_EXACT,
+  linkable,
+  pasIdOf,
+  type CandidateRecord,
+  type MatchResult,
+} from "../domain/match.ts";
+import { AppError } from "../errors.ts";
 import type { RequestPatch } from "../store/requests.ts";
 import { matchStateOf } from "./state.ts";
 import type { MatchState } from "./vocabulary.ts";
@@ -31,6 +39,8 @@ export type StoredCandidate = z.infer<typeof storedCandidateSchema>;
  * storable is not the PAS's, so it is not stored as the request's: the candidate still shows it, flagged.
  */
 export function appointmentPatch(c: StoredCandidate | CandidateRecord | null): RequestPatch {
+  // The one place a candidate becomes the linked appointment: never one whose PKB id had to be made storable.
+  if (c && !linkable(c)) throw new AppError("appointment_id_not_exact", FHIR_ID_NOT_EXACT, 409);
   return {
     appointment_fhir_id: c?.fhirId ?? null,
     appointment_external_id: c ? pasIdOf(c) : null,

@@ -101,7 +101,7 @@ export function toCandidate(a: FhirAppointment): Candidate {
   return candidate;
 }
 
-/** PKB's code for an answer to a read by id that is another appointment (UpstreamError.upstreamCode). */
+/** Rebook's own code (not PKB's) in UpstreamError.upstreamCode for an answer to a read by id that is another appointment. */
 export const ANOTHER_APPOINTMENT = "another_appointment";
 
 /**

@@ -4,7 +4,17 @@ import { describe, expect, it } from "vitest";
 import { EXTERNAL_ID_SYSTEM } from "../../src/pkb/fhir.ts";
 import type { FhirAppointment } from "../../src/pkb/schemas.ts";
 import { UpstreamError } from "../../src/errors.ts";
-import { candidateRecords, EXTERNAL_ID_NOT_EXACT, FHIR_ID_NOT_EXACT, pasIdOf } from "../../src/domain/match.ts";
+import {
+  BEST_FHIR_ID_NOT_EXACT,
+  candidateRecords,
+  EXTERNAL_ID_NOT_EXACT,
+  FHIR_ID_NOT_EXACT,
+  linkable,
+  pasIdOf,
+} from "../../src/domain/match.ts";
+import { checkConfirmation } from "../../src/domain/pkb-confirmation.ts";
+import { pkbViewOf } from "../../src/requests/processors/pkb-confirmation.ts";
+import { appointmentPatch } from "../../src/requests/match.ts";
 import { ANOTHER_APPOINTMENT, matchFhirAppointments, readBackCandidate, toCandidate } from "../../src/sync/identify.ts";
 
 const START = "2025-10-24T15:00:00Z"; // 16:00 UK (BST)
@@ -52,8 +62,19 @@ describe("matchFhirAppointments", () => {
     expect(r.decision).toBe("review");
     expect(r.confidence).toBeGreaterThanOrEqual(0.8);
     expect(r.candidates.map((c) => c.fhirIdNotExact)).toEqual([true]);
-    expect(r.summary).toContain(FHIR_ID_NOT_EXACT);
+    expect(r.summary).toEqual(["Best match scores 95%", BEST_FHIR_ID_NOT_EXACT]);
     expect(candidateRecords(r)[0]).toMatchObject({ fhirId: "a\ufffd1", fhirIdNotExact: true });
+  });
+
+  it("keeps the usual reasons when such a best match is a weak one", () => {
+    const r = matchFhirAppointments(
+      [fhir({ id: "a\u00001", start: "2025-10-24T08:00:00Z", type: "Other" })],
+      asked,
+      0.8,
+    );
+    expect(r.decision).toBe("review");
+    expect(r.summary).toContain(BEST_FHIR_ID_NOT_EXACT);
+    expect(r.summary.some((line) => line.startsWith("Confidence "))).toBe(true);
   });
 
   it("scores such an appointment beside the others: a twin at the same start keeps both from being linked", () => {
@@ -93,5 +114,28 @@ describe("readBackCandidate", () => {
       expect(thrown).toBeInstanceOf(UpstreamError);
       expect(thrown).toMatchObject({ service: "pkb_fhir", retryable: true, upstreamCode: ANOTHER_APPOINTMENT });
     }
+  });
+});
+
+describe("an appointment whose PKB id Rebook cannot store, after the match", () => {
+  it("still shows what PKB holds at a start: a cancel is not confirmed while it stands", () => {
+    const view = pkbViewOf(undefined, [fhir({ id: "a\u00001" })]);
+    expect(view.appointments).toHaveLength(1);
+    const check = checkConfirmation(
+      { outcome: "cancelled" },
+      { fhirId: null, externalId: null, start: new Date(START) },
+      view,
+      new Date("2025-10-20T09:00:00Z"),
+    );
+    expect(check.confirmed).toBe(false);
+  });
+
+  it("is never written as a request's linked appointment, flagged or (in older stored data) not", () => {
+    const record = candidateRecords(matchFhirAppointments([fhir({ id: "a\u00001" })], asked, 0.8))[0]!;
+    expect(() => appointmentPatch(record)).toThrow(FHIR_ID_NOT_EXACT);
+    const { fhirIdNotExact: _flag, ...unflagged } = record;
+    expect(linkable(unflagged)).toBe(false);
+    expect(() => appointmentPatch(unflagged)).toThrow(FHIR_ID_NOT_EXACT);
+    expect(appointmentPatch({ ...unflagged, fhirId: "a1" }).appointment_fhir_id).toBe("a1");
   });
 });

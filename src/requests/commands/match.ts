@@ -2,7 +2,7 @@
 // again through the pipeline's own code and replace the candidates (re-match). Neither re-routes the request: it may
 // already be in someone's hands; the history says what changed.
 import { z } from "zod";
-import { FHIR_ID_NOT_EXACT, pasIdOf, type MatchResult } from "../../domain/match.ts";
+import { FHIR_ID_NOT_EXACT, linkable, pasIdOf, type MatchResult } from "../../domain/match.ts";
 import { AppError, UpstreamError } from "../../errors.ts";
 import { SessionEndedError } from "../../pkb/tokens.ts";
 import type { Db } from "../../store/db.ts";
@@ -42,7 +42,7 @@ export async function chooseCandidate(
         400,
       );
     }
-    if (chosen.fhirIdNotExact) throw new AppError("appointment_id_not_exact", FHIR_ID_NOT_EXACT, 409);
+    if (!linkable(chosen)) throw new AppError("appointment_id_not_exact", FHIR_ID_NOT_EXACT, 409);
     if (r.matchState === "manual" && r.appointmentFhirId === chosen.fhirId) return UNCHANGED;
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
     await w.update({ match_state: "manual", match_confidence: chosen.score, ...appointmentPatch(chosen) });

@@ -14,6 +14,7 @@ import {
   type PkbView,
 } from "../../domain/pkb-confirmation.ts";
 import type { Candidate } from "../../domain/match.ts";
+import type { FhirAppointment } from "../../pkb/schemas.ts";
 import { UpstreamError } from "../../errors.ts";
 import type { BackoffPolicy } from "../../jobs/due-work.ts";
 import {
@@ -92,20 +93,24 @@ async function readPkb(sync: SyncDeps, s: ConfirmationSubject): Promise<PkbView>
       linked = null; // PKB no longer has it
     }
   }
-  const appointments: Candidate[] = [];
+  const found = new Map<string, FhirAppointment>();
   const starts = [s.appointment.start, s.confirmation.newStart].filter((d): d is Date => d !== null);
   if (s.nhsNumber && starts.length > 0) {
-    const seen = new Set<string>();
     for (const [from, to] of searchWindows(starts)) {
       for (const a of await sync.fhir.appointmentsForPatient(s.nhsNumber, from, to)) {
-        if (seen.has(a.id)) continue;
-        seen.add(a.id);
-        // Kept when its id had to be made storable: it still shows what PKB holds at a start.
-        appointments.push(toCandidate(a));
+        if (!found.has(a.id)) found.set(a.id, a);
       }
     }
   }
-  return { linked, appointments };
+  return pkbViewOf(linked, [...found.values()]);
+}
+
+/**
+ * What a check saw: the linked appointment as read, and every appointment the search found, an id made storable
+ * included (flagged): it still shows what PKB holds at a start, so a cancel is never confirmed while it stands.
+ */
+export function pkbViewOf(linked: Candidate | null | undefined, found: readonly FhirAppointment[]): PkbView {
+  return { linked, appointments: found.map(toCandidate) };
 }
 
 /** Why PKB could not be read, in a few words for the request page (no identifiers). */

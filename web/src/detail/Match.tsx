@@ -115,9 +115,11 @@ export function Match({
       ) : (
         <Warning heading={others.length ? matchText.review : "No appointment linked yet"} level={3}>
           <p>
-            {others.length
-              ? "Choose the appointment this request is about from those below."
-              : "PKB has no appointment for this patient near the date asked about. Search PKB again later."}
+            {others.length && others.every((c) => c.fhirIdNotExact)
+              ? "None of the appointments below can be linked (PKB's ids for them hold characters Rebook cannot store). Find the appointment in the PAS and record the outcome here."
+              : others.length
+                ? "Choose the appointment this request is about from those below."
+                : "PKB has no appointment for this patient near the date asked about. Search PKB again later."}
           </p>
         </Warning>
       )}
@@ -132,8 +134,8 @@ export function Match({
         <>
           <h3 className="nhsuk-heading-s">{a ? "Other possible appointments" : "Possible appointments"}</h3>
           <ul className="nhsuk-list app-candidates" data-testid="candidates">
-            {others.map((c) => (
-              <li key={c.fhirId} className="app-card">
+            {others.map((c, i) => (
+              <li key={`${i}:${c.fhirId}`} className="app-card">
                 <SummaryList
                   noBorder
                   rows={[
