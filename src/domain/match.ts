@@ -37,9 +37,13 @@ export interface Candidate {
   externalIdNotExact?: boolean;
 }
 
-/** The trust's (PAS's) id of a candidate as a request may hold it: none when the id shown had to be made storable. */
-export const pasIdOf = (c: { externalId: string | null; externalIdNotExact?: boolean | undefined }): string | null =>
-  c.externalIdNotExact ? null : c.externalId;
+/**
+ * The trust's (PAS's) id of a candidate as a request may hold it: none when the id shown had to be made storable, or
+ * when there is no candidate.
+ */
+export const pasIdOf = (
+  c: { externalId: string | null; externalIdNotExact?: boolean | undefined } | null | undefined,
+): string | null => (!c || c.externalIdNotExact ? null : c.externalId);
 
 /** Why a candidate whose PKB id Rebook cannot store is not linked (refusal to link it). */
 export const FHIR_ID_NOT_EXACT =

@@ -43,7 +43,7 @@ export function appointmentPatch(c: StoredCandidate | CandidateRecord | null): R
   if (c && !linkable(c)) throw new AppError("appointment_id_not_exact", FHIR_ID_NOT_EXACT, 409);
   return {
     appointment_fhir_id: c?.fhirId ?? null,
-    appointment_external_id: c ? pasIdOf(c) : null,
+    appointment_external_id: pasIdOf(c),
     appointment_specialty_code: c?.specialtyCode ?? null,
     appointment_specialty_display: c?.specialtyDisplay ?? null,
     appointment_type: c?.appointmentType ?? null,

@@ -77,4 +77,38 @@ describe("a trust id Rebook cannot store (chromium)", { timeout: 90_000 }, () =>
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it("offers no link for an appointment whose PKB id Rebook cannot store, and says what to do instead", async () => {
+    // The emulator's ids are UUIDs, so an open request is given what the pipeline stores for such appointments:
+    // candidates with their ids made storable and flagged (candidateRecords), no appointment linked, a person to choose.
+    const [r] = await s.t.db.query<{ id: string; candidates: Record<string, unknown>[] }>(
+      `SELECT id, candidates FROM appointment_requests WHERE status = 'open' AND team_id = $1 AND id <> $2
+         AND jsonb_array_length(candidates) >= 1 ORDER BY received_at LIMIT 1`,
+      [s.teams.appointments, requestId],
+    );
+    expect(r, "an open request with candidates").toBeDefined();
+    const flagged = r!.candidates.map((c) => ({ ...c, fhirId: `${String(c.fhirId)}\ufffd`, fhirIdNotExact: true }));
+    await s.t.db.query(
+      `UPDATE appointment_requests SET candidates = $2::jsonb, match_state = 'review', appointment_fhir_id = NULL,
+         appointment_external_id = NULL, appointment_start = NULL, appointment_type = NULL, appointment_location = NULL,
+         appointment_status = NULL, appointment_specialty_code = NULL, appointment_specialty_display = NULL
+       WHERE id = $1`,
+      [r!.id, JSON.stringify(flagged)],
+    );
+    const { context, page, problems } = await s.newPage();
+    await signInByApi(context, s.url, s.staff.clerk.email);
+    await page.goto(`${s.url}/requests/${r!.id}`);
+    const candidates = page.getByTestId("candidates");
+    await candidates.waitFor();
+    await page.getByText(/None of the appointments below can be linked/).waitFor();
+    await candidates
+      .getByText(/Rebook cannot link this appointment/)
+      .first()
+      .waitFor();
+    expect(await candidates.getByRole("button", { name: /This is the appointment/ }).count()).toBe(0);
+    await expectNoAxeViolations(page, "request page, no candidate can be linked");
+    await screenshot(page, "pkb-id-not-exact");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

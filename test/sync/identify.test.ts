@@ -97,7 +97,7 @@ describe("matchFhirAppointments", () => {
     const r = matchFhirAppointments([fhir({ id: "a1", externalId: "RB\u00001" })], asked, 0.8);
     expect(r.decision).toBe("review");
     expect(r.summary).toContain(EXTERNAL_ID_NOT_EXACT);
-    expect(pasIdOf(r.best!)).toBeNull();
+    expect(pasIdOf(r.best)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@
 // again through the pipeline's own code and replace the candidates (re-match). Neither re-routes the request: it may
 // already be in someone's hands; the history says what changed.
 import { z } from "zod";
-import { FHIR_ID_NOT_EXACT, linkable, pasIdOf, type MatchResult } from "../../domain/match.ts";
+import { pasIdOf, type MatchResult } from "../../domain/match.ts";
 import { AppError, UpstreamError } from "../../errors.ts";
 import { SessionEndedError } from "../../pkb/tokens.ts";
 import type { Db } from "../../store/db.ts";
@@ -23,7 +23,8 @@ import { requireHolderOrOverride, requireWorkable } from "../state.ts";
 
 /**
  * Links the request to one of its stored candidates, by FHIR id (400 `not_a_candidate` otherwise): match state
- * `manual`, the appointment's fields copied from the candidate (so the deadline follows its start).
+ * `manual`, the appointment's fields copied from the candidate (so the deadline follows its start). One whose PKB id had
+ * to be made storable is refused by appointmentPatch (409 `appointment_id_not_exact`), nothing written.
  */
 export async function chooseCandidate(
   db: Db,
@@ -42,7 +43,6 @@ export async function chooseCandidate(
         400,
       );
     }
-    if (!linkable(chosen)) throw new AppError("appointment_id_not_exact", FHIR_ID_NOT_EXACT, 409);
     if (r.matchState === "manual" && r.appointmentFhirId === chosen.fhirId) return UNCHANGED;
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
     await w.update({ match_state: "manual", match_confidence: chosen.score, ...appointmentPatch(chosen) });
@@ -108,7 +108,7 @@ export async function rematchRequest(
       confidence: match.confidence,
       candidates: candidates.length,
       fhirId: linked?.fhirId ?? null,
-      externalId: linked ? pasIdOf(linked) : null,
+      externalId: pasIdOf(linked),
       ...previous,
       summary: match.summary,
       ...how,

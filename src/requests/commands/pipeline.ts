@@ -235,7 +235,7 @@ function sameKeyOf(r: PipelineResult): SameAppointmentKey {
     nhsNumber: r.nhsNumber,
     patientPkbId: r.pkbUserId,
     fhirId: linked?.fhirId ?? null,
-    externalId: linked ? pasIdOf(linked) : null,
+    externalId: pasIdOf(linked),
     requestedStart: r.requestedStart ?? null,
     requestedSubject: r.message.requestedSubject,
     startShared: startSharedByCandidates(r.match.candidates, r.requestedStart ?? null),
@@ -264,7 +264,7 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
   await w.event(matchEventOf(match.decision), {
     confidence: match.confidence,
     fhirId: linked?.fhirId ?? null,
-    externalId: linked ? pasIdOf(linked) : null,
+    externalId: pasIdOf(linked),
     candidates: match.candidates.length,
     summary: match.summary,
   });
