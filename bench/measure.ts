@@ -17,6 +17,14 @@ export function cpuMsSince(since: NodeJS.CpuUsage): number {
 }
 
 /** Peak resident memory of this process so far, in MiB (2^20 bytes; every memory figure of the bench is in MiB). */
+/**
+ * Starts the process's peak RSS again from its current RSS (Linux: `clear_refs` 5 resets the high-water mark that
+ * getrusage's maxRSS reads), so a case's figure is its pass's own and not earlier work's in the same process.
+ */
+export function resetPeakRss(): void {
+  fs.writeFileSync("/proc/self/clear_refs", "5");
+}
+
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }

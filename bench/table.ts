@@ -17,6 +17,9 @@ const load = (f: CaseResult["figures"]): string => `${fmt(f.load1)} → ${fmt(f.
 const store = (e: string): string => (e === "pglite" ? "PGlite" : "PostgreSQL");
 /** A case run with `--baseline`'s code names its revision. */
 const revision = (c: BenchCase): string => ("revision" in c && c.revision ? `, code of ${c.revision}` : "");
+/** A case whose process worked another backlog first says so (bench/pipeline.ts, `process: "running"`). */
+const running = (c: BenchCase): boolean => "process" in c && c.process === "running";
+const inProcess = (c: BenchCase): string => (running(c) ? ", in a running process" : "");
 /** One of a case's runs with `--repeat` says which. */
 const round = (c: BenchCase): string => ("round" in c && c.round ? `, run ${c.round.n} of ${c.round.of}` : "");
 
@@ -45,15 +48,17 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     nowSecondHalf: number[];
     beforeSecondHalf: number[];
     revision?: string;
+    running: boolean;
   }
   const groups = new Map<string, Group>();
   for (const { case: c, figures: f, error } of pipeline) {
     const pc = c as { engine: string; size: number; mode?: string; revision?: string };
     if (error || pc.mode === "server" || typeof f.requestsPerSecond !== "number") continue;
-    const key = `${pc.engine} ${pc.size}`;
+    const key = `${pc.engine} ${pc.size} ${running(c)}`;
     const g = groups.get(key) ?? {
       engine: pc.engine,
       size: pc.size,
+      running: running(c),
       now: [],
       before: [],
       nowSecondHalf: [],
@@ -73,7 +78,7 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
   const lines: string[] = [];
   for (const g of groups.values()) {
     if (g.now.length === 0 || (g.before.length === 0 && g.now.length < 2)) continue;
-    const where = `- ${store(g.engine)}, ${fmt(g.size)}:`;
+    const where = `- ${store(g.engine)}, ${fmt(g.size)}${g.running ? ", in a running process" : ""}:`;
     // Shown whole (a median of an even number of runs may end in .5); the ratio is of the exact medians.
     const now = median(g.now);
     if (g.before.length === 0) {
@@ -100,6 +105,36 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
         : `${where} ${per(now, before, 1)}× the requests/s of ${g.revision}, medians of alternated runs ` +
             `(${fmt(Math.round(now))} against ${fmt(Math.round(before))}; this code ${range(g.now)} over ${g.now.length} runs, ${g.revision} ` +
             `${range(g.before)} over ${g.before.length})${halves}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Lines saying how requests/s changes with the backlog: per store and process (fresh or running), this code's one-pass
+ * rate at each backlog (the median of its runs), and the lowest over the highest, where two or more backlogs ran.
+ */
+export function pipelineGrowth(pipeline: CaseResult[]): string[] {
+  const rates = new Map<string, { engine: string; running: boolean; bySize: Map<number, number[]> }>();
+  for (const { case: c, figures: f, error } of pipeline) {
+    const pc = c as { engine: string; size: number; mode?: string; revision?: string };
+    if (error || pc.mode === "server" || pc.revision || typeof f.requestsPerSecond !== "number") continue;
+    const key = `${pc.engine} ${running(c)}`;
+    const g = rates.get(key) ?? { engine: pc.engine, running: running(c), bySize: new Map<number, number[]>() };
+    rates.set(key, g);
+    g.bySize.set(pc.size, [...(g.bySize.get(pc.size) ?? []), f.requestsPerSecond]);
+  }
+  const lines: string[] = [];
+  for (const g of rates.values()) {
+    if (g.bySize.size < 2) continue;
+    const sizes = [...g.bySize.keys()].sort((a, b) => a - b);
+    const medians = sizes.map((size) => median(g.bySize.get(size)!));
+    const lowest = Math.min(...medians);
+    const highest = Math.max(...medians);
+    lines.push(
+      `- ${store(g.engine)}, ${g.running ? "in a running process" : "in a fresh process"}: ` +
+        sizes.map((size, i) => `${fmt(size)} ${fmt(Math.round(medians[i]!))}`).join(", ") +
+        ` requests/s; lowest ${per(lowest, highest)} of highest`,
     );
   }
   return lines;
@@ -143,7 +178,7 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         pipeline.map(({ case: c, figures: f }) => [
           store((c as { engine: string }).engine),
           fmt((c as { size: number }).size),
-          `${(c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass"}${revision(c)}${round(c)}`,
+          `${(c as { mode?: string }).mode === "server" ? "server (both loops)" : "one pass"}${inProcess(c)}${revision(c)}${round(c)}`,
           fmt(f.requestsPerSecond),
           fmt(f.seconds),
           fmt(f.firstRequestSeconds),
@@ -166,6 +201,12 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
       out.push(
         "**Against the baseline, and repeated runs** (the baseline's runs beside this code's, same machine)\n",
         `${ratios.join("\n")}\n`,
+      );
+    const growth = pipelineGrowth(pipeline);
+    if (growth.length > 0)
+      out.push(
+        "**Growth with the backlog** (this code's one-pass runs; medians where a case ran more than once)\n",
+        `${growth.join("\n")}\n`,
       );
   }
   const latency = of("latency");
