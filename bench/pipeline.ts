@@ -87,13 +87,19 @@ async function warmUp(c: PipelineCase): Promise<void> {
   const store: Db = pgStore ? pgStore.db : await openPglite(pgliteDir!);
   try {
     await migrate(store);
-    const deps = pipeline(benchConfig(c, emulator.base), store, new TokenCipher(randomBytes(32)), createLogger("silent"));
+    const deps = pipeline(
+      benchConfig(c, emulator.base),
+      store,
+      new TokenCipher(randomBytes(32)),
+      createLogger("silent"),
+    );
     await grant(deps);
     await syncPass(deps);
     const [open] = await store.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM appointment_requests WHERE status <> 'processing'",
     );
-    if ((open?.n ?? 0) < WARM_UP_SIZE) throw new Error(`the warm-up pass worked ${open?.n ?? 0} of ${WARM_UP_SIZE} requests`);
+    if ((open?.n ?? 0) < WARM_UP_SIZE)
+      throw new Error(`the warm-up pass worked ${open?.n ?? 0} of ${WARM_UP_SIZE} requests`);
   } finally {
     if (pgStore) await pgStore.drop();
     else await store.close();

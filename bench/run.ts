@@ -72,7 +72,8 @@ function casesOf(part: Part): BenchCase[] {
             : [{ part, engine, size: 20_000, mode: "server" as const }];
         // Each one-pass case again in a process that has already worked a backlog, as a Rebook that has been running
         // meets one (V8's code optimised), unless --fresh-only: a fresh process's first seconds weigh most at 2k.
-        const warm = values.server || values["fresh-only"] ? [] : pass.map((c) => ({ ...c, process: "running" as const }));
+        const warm =
+          values.server || values["fresh-only"] ? [] : pass.map((c) => ({ ...c, process: "running" as const }));
         // The baseline beside each case it can run: a revision from before issue 11 grows with the square of the
         // backlog (hours at 100k), and may not have the server's loops as the harness drives them. --repeat runs the
         // one-pass cases again, alternating which code goes first.
