@@ -25,10 +25,16 @@ export interface Emulator {
 }
 
 /**
- * Starts the emulator with `size` requests (seed 11, anchored at today's UTC midnight) and `latencyMs` per call, from
- * the checkout at `root` (the bench's own: a baseline revision's code is measured against today's emulator).
+ * Starts the emulator with `size` requests (seed 11 unless `seed` is given, anchored at today's UTC midnight) and
+ * `latencyMs` per call, from the checkout at `root` (the bench's own: a baseline revision's code is measured against
+ * today's emulator).
  */
-export async function startEmulator(opts: { size: number; latencyMs?: number; root: string }): Promise<Emulator> {
+export async function startEmulator(opts: {
+  size: number;
+  latencyMs?: number;
+  root: string;
+  seed?: number;
+}): Promise<Emulator> {
   const port = await freePort();
   const now = new Date();
   const anchor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
@@ -42,7 +48,7 @@ export async function startEmulator(opts: { size: number; latencyMs?: number; ro
         PATH: process.env.PATH,
         SANDBOX_PORT: String(port),
         SANDBOX_SIZE: String(opts.size),
-        SANDBOX_SEED: "11",
+        SANDBOX_SEED: String(opts.seed ?? 11),
         SANDBOX_ANCHOR: anchor,
         SANDBOX_LOG_LEVEL: "warn",
         // Tokens outlive the longest run, as a PKB session would.

@@ -16,17 +16,33 @@ export function cpuMsSince(since: NodeJS.CpuUsage): number {
   return Math.round((d.user + d.system) / 1000);
 }
 
-/** Peak resident memory of this process so far, in MiB (2^20 bytes; every memory figure of the bench is in MiB). */
 /**
- * Starts the process's peak RSS again from its current RSS (Linux: `clear_refs` 5 resets the high-water mark that
- * getrusage's maxRSS reads), so a case's figure is its pass's own and not earlier work's in the same process.
+ * Peak resident memory of this process so far, in MiB (2^20 bytes; every memory figure of the bench is in MiB): Linux's
+ * high-water mark (`VmHWM`), which `resetPeakRss` starts again; getrusage's maxRSS where /proc does not give it
+ * (maxRSS also keeps the largest of the process's exited threads and of what it exec'd from, which no reset clears).
  */
-export function resetPeakRss(): void {
-  fs.writeFileSync("/proc/self/clear_refs", "5");
+export function peakRssMb(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (kb) return Math.round(Number(kb) / 1024);
+  } catch {
+    // not Linux: below
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-export function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
+/**
+ * Starts the process's peak RSS again from its current RSS (Linux: `clear_refs` 5 resets `VmHWM`), so the peak of work
+ * done after it is measured from there and not from earlier work's peak. What earlier work left resident stays in it.
+ * False where it cannot (no such file, not allowed).
+ */
+export function resetPeakRss(): boolean {
+  try {
+    fs.writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const TICKS_PER_SECOND = 100; // Linux USER_HZ

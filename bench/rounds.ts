@@ -18,6 +18,21 @@ export function rounds<C extends PipelineCase>(c: C, repeat: number, baseline?: 
   }).flat();
 }
 
+/**
+ * A one-pass case's runs (`rounds`) and, beside them, the same case's runs in a process warmed by another backlog
+ * first (bench/pipeline.ts): each round's warmed run next to that round's fresh run (or baseline pair), going second in
+ * odd rounds and first in even ones, so both are taken under the same load.
+ */
+export function freshAndWarmed<C extends PipelineCase>(c: C, repeat: number, baseline?: string): C[] {
+  const fresh = rounds(c, repeat, baseline);
+  const warmed = rounds({ ...c, process: "warmed" as const }, repeat);
+  const perRound = fresh.length / repeat; // with a baseline, each round is a pair
+  return warmed.flatMap((w, i) => {
+    const f = fresh.slice(i * perRound, (i + 1) * perRound);
+    return i % 2 === 0 ? [...f, w] : [w, ...f];
+  });
+}
+
 /** `--repeat`'s value: a whole number of runs from 1 to 20 (1 when not given). */
 export function parseRepeat(value: string | undefined): number {
   if (value === undefined) return 1;

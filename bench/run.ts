@@ -3,8 +3,9 @@
 //   latency   the pipeline under 50 ms of PKB latency at concurrency 1, the default and 32 (PostgreSQL)
 //   reports   every report on a year of 100k generated requests (1M on PostgreSQL with --large), both stores
 //   worklist  the worklist over HTTP on 20k and 100k (1M with --large): one client, 50 clients, 25 pages/s (PostgreSQL)
-// Each one-pass pipeline case also runs "in a running process" (one that has first worked a 2,000-request backlog from
-// another emulator into another store, as a Rebook that has been running meets a backlog); --fresh-only skips those.
+// Each one-pass pipeline case also runs "after a warm-up": in a process that has first worked another 2,000-request
+// backlog (another seed) from another emulator into another store, as a Rebook that has been running meets a backlog,
+// beside the same case's fresh runs (--fresh-only skips it; --server cases and --baseline's code never run it).
 // Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres),
 // --statements (the pipeline cases print, on stderr, the statements per request by statement text), --server (the
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
@@ -25,7 +26,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import type { BenchCase } from "./case.ts";
 import { PACKAGE_ROOT } from "../src/paths.ts";
-import { parseRepeat, rounds } from "./rounds.ts";
+import { freshAndWarmed, parseRepeat, rounds } from "./rounds.ts";
 import { markdown, type CaseResult } from "./table.ts";
 
 const PARTS = ["pipeline", "latency", "reports", "worklist"] as const;
@@ -70,17 +71,17 @@ function casesOf(part: Part): BenchCase[] {
           sizesArg || values.server || !list.includes(20_000)
             ? []
             : [{ part, engine, size: 20_000, mode: "server" as const }];
-        // Each one-pass case again in a process that has already worked a backlog, as a Rebook that has been running
-        // meets one (V8's code optimised), unless --fresh-only: a fresh process's first seconds weigh most at 2k.
-        const warm =
-          values.server || values["fresh-only"] ? [] : pass.map((c) => ({ ...c, process: "running" as const }));
         // The baseline beside each case it can run: a revision from before issue 11 grows with the square of the
         // backlog (hours at 100k), and may not have the server's loops as the harness drives them. --repeat runs the
-        // one-pass cases again, alternating which code goes first.
-        const runs = pass.flatMap((c) =>
-          c.mode ? [c] : rounds(c, repeat, c.size <= BASELINE_MAX_SIZE ? values.baseline : undefined),
-        );
-        return [...runs, ...warm.flatMap((c) => rounds(c, repeat, undefined)), ...served];
+        // one-pass cases again, alternating which code goes first. Each one-pass case runs again in a process warmed
+        // by another backlog first (bench/pipeline.ts), unless --fresh-only or --server, beside the fresh runs of the
+        // same backlog and alternating with them round by round, so the two are taken under the same load.
+        const runs = pass.flatMap((c) => {
+          if (c.mode) return [c];
+          const baseline = c.size <= BASELINE_MAX_SIZE ? values.baseline : undefined;
+          return values["fresh-only"] ? rounds(c, repeat, baseline) : freshAndWarmed(c, repeat, baseline);
+        });
+        return [...runs, ...served];
       });
     case "latency":
       return sizes([300], [1_000]).flatMap((size) =>

@@ -17,9 +17,10 @@ const load = (f: CaseResult["figures"]): string => `${fmt(f.load1)} → ${fmt(f.
 const store = (e: string): string => (e === "pglite" ? "PGlite" : "PostgreSQL");
 /** A case run with `--baseline`'s code names its revision. */
 const revision = (c: BenchCase): string => ("revision" in c && c.revision ? `, code of ${c.revision}` : "");
-/** A case whose process worked another backlog first says so (bench/pipeline.ts, `process: "running"`). */
-const running = (c: BenchCase): boolean => "process" in c && c.process === "running";
-const inProcess = (c: BenchCase): string => (running(c) ? ", in a running process" : "");
+/** A case whose process worked another backlog first says so (bench/pipeline.ts, `process: "warmed"`). */
+const warmed = (c: BenchCase): boolean => "process" in c && c.process === "warmed";
+const WARMED = "after a warm-up pass";
+const inProcess = (c: BenchCase): string => (warmed(c) ? `, ${WARMED}` : "");
 /** One of a case's runs with `--repeat` says which. */
 const round = (c: BenchCase): string => ("round" in c && c.round ? `, run ${c.round.n} of ${c.round.of}` : "");
 
@@ -48,17 +49,17 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
     nowSecondHalf: number[];
     beforeSecondHalf: number[];
     revision?: string;
-    running: boolean;
+    warmed: boolean;
   }
   const groups = new Map<string, Group>();
   for (const { case: c, figures: f, error } of pipeline) {
     const pc = c as { engine: string; size: number; mode?: string; revision?: string };
     if (error || pc.mode === "server" || typeof f.requestsPerSecond !== "number") continue;
-    const key = `${pc.engine} ${pc.size} ${running(c)}`;
+    const key = `${pc.engine} ${pc.size} ${warmed(c)}`;
     const g = groups.get(key) ?? {
       engine: pc.engine,
       size: pc.size,
-      running: running(c),
+      warmed: warmed(c),
       now: [],
       before: [],
       nowSecondHalf: [],
@@ -78,7 +79,7 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
   const lines: string[] = [];
   for (const g of groups.values()) {
     if (g.now.length === 0 || (g.before.length === 0 && g.now.length < 2)) continue;
-    const where = `- ${store(g.engine)}, ${fmt(g.size)}${g.running ? ", in a running process" : ""}:`;
+    const where = `- ${store(g.engine)}, ${fmt(g.size)}${g.warmed ? `, ${WARMED}` : ""}:`;
     // Shown whole (a median of an even number of runs may end in .5); the ratio is of the exact medians.
     const now = median(g.now);
     if (g.before.length === 0) {
@@ -111,30 +112,50 @@ export function pipelineMedians(pipeline: CaseResult[]): string[] {
 }
 
 /**
- * Lines saying how requests/s changes with the backlog: per store and process (fresh or running), this code's one-pass
- * rate at each backlog (the median of its runs), and the lowest over the highest, where two or more backlogs ran.
+ * Lines saying how requests/s changes with the backlog: per store and process (fresh, or warmed by another backlog
+ * first), this code's one-pass rate at each backlog (the median of its runs) and, where two or more backlogs ran and
+ * none failed, the lowest over the highest. A backlog whose every run failed is named, and no ratio is given without it.
  */
 export function pipelineGrowth(pipeline: CaseResult[]): string[] {
-  const rates = new Map<string, { engine: string; running: boolean; bySize: Map<number, number[]> }>();
+  interface Rates {
+    engine: string;
+    warmed: boolean;
+    bySize: Map<number, number[]>;
+    failed: Set<number>;
+  }
+  const rates = new Map<string, Rates>();
   for (const { case: c, figures: f, error } of pipeline) {
     const pc = c as { engine: string; size: number; mode?: string; revision?: string };
-    if (error || pc.mode === "server" || pc.revision || typeof f.requestsPerSecond !== "number") continue;
-    const key = `${pc.engine} ${running(c)}`;
-    const g = rates.get(key) ?? { engine: pc.engine, running: running(c), bySize: new Map<number, number[]>() };
+    if (pc.mode === "server" || pc.revision) continue;
+    const key = `${pc.engine} ${warmed(c)}`;
+    const g: Rates = rates.get(key) ?? {
+      engine: pc.engine,
+      warmed: warmed(c),
+      bySize: new Map<number, number[]>(),
+      failed: new Set<number>(),
+    };
     rates.set(key, g);
-    g.bySize.set(pc.size, [...(g.bySize.get(pc.size) ?? []), f.requestsPerSecond]);
+    if (error || typeof f.requestsPerSecond !== "number") g.failed.add(pc.size);
+    else g.bySize.set(pc.size, [...(g.bySize.get(pc.size) ?? []), f.requestsPerSecond]);
   }
   const lines: string[] = [];
   for (const g of rates.values()) {
-    if (g.bySize.size < 2) continue;
-    const sizes = [...g.bySize.keys()].sort((a, b) => a - b);
-    const medians = sizes.map((size) => median(g.bySize.get(size)!));
+    const failed = [...g.failed].filter((size) => !g.bySize.has(size));
+    if (g.bySize.size + failed.length < 2) continue;
+    const sizes = [...new Set([...g.bySize.keys(), ...failed])].sort((a, b) => a - b);
+    const medians = [...g.bySize.values()].map(median);
     const lowest = Math.min(...medians);
     const highest = Math.max(...medians);
     lines.push(
-      `- ${store(g.engine)}, ${g.running ? "in a running process" : "in a fresh process"}: ` +
-        sizes.map((size, i) => `${fmt(size)} ${fmt(Math.round(medians[i]!))}`).join(", ") +
-        ` requests/s; lowest ${per(lowest, highest)} of highest`,
+      `- ${store(g.engine)}, ${g.warmed ? WARMED : "as the process's first work"}: ` +
+        sizes
+          .map((size) => {
+            const runs = g.bySize.get(size);
+            return `${fmt(size)} ${runs ? fmt(Math.round(median(runs))) : "failed"}`;
+          })
+          .join(", ") +
+        " requests/s" +
+        (failed.length === 0 ? `; lowest ${per(lowest, highest)} of highest` : ""),
     );
   }
   return lines;
@@ -187,7 +208,10 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
           typeof f.postgresCpuMs === "number" ? per(f.postgresCpuMs, f.requests) : "in process",
           f.emulatorCpuMsPerRequest === undefined ? "—" : fmt(f.emulatorCpuMsPerRequest),
           fmt(f.statementsPerRequest),
-          fmt(f.peakRssMb),
+          // A warmed process's peak counts what the warm-up left resident: it is given from its RSS before the pass.
+          warmed(c)
+            ? `${fmt(f.peakRssMb)} (from ${fmt(f.rssBeforeMb)}${f.peakRssNotReset ? "; not reset after the warm-up" : ""})`
+            : fmt(f.peakRssMb),
           f.truthRequests === undefined
             ? "—"
             : `${fmt(f.truthRequests)} requests: ${[f.lost, f.duplicated, f.wronglyMatched, f.stuck, f.inError].map(fmt).join(" / ")}`,
@@ -202,10 +226,12 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
         "**Against the baseline, and repeated runs** (the baseline's runs beside this code's, same machine)\n",
         `${ratios.join("\n")}\n`,
       );
-    const growth = pipelineGrowth(pipeline);
+    const growth = pipelineGrowth(results.filter((r) => r.case.part === "pipeline"));
     if (growth.length > 0)
       out.push(
-        "**Growth with the backlog** (this code's one-pass runs; medians where a case ran more than once)\n",
+        "**Growth with the backlog** (this code's one-pass runs, medians where a case ran more than once; " +
+          `"${WARMED}": the process first worked another 2,000-request backlog, from another emulator into another ` +
+          "store, as a Rebook that has been running has; else the pass is the process's first work after it starts)\n",
         `${growth.join("\n")}\n`,
       );
   }
