@@ -17,27 +17,50 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A running emulator: its base URL, its pid, and how to stop it. */
+/** A running emulator: its base URL, its pid, how to give it another backlog, and how to stop it. */
 export interface Emulator {
   base: string;
   pid: number;
+  /**
+   * Regenerates its world with `size` requests of `seed` (`PASS_SEED` unless given), as a fresh start with them would
+   * have it: the same anchor and settle scenarios, and `latencyMs` per call, else the latency it was started with (a
+   * reset clears faults).
+   */
+  reset(world: { size: number; seed?: number; latencyMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** The seed of the backlog a case measures (a warm-up's backlog has another). */
+export const PASS_SEED = 11;
+/** The emulator's own default, set explicitly so that a reset regenerates the same world. */
+const SETTLE_SCENARIOS = 4;
+
+/** Sends the emulator's control API `body` as JSON; `what` names the step in the error. */
+async function control(base: string, method: string, route: string, body: unknown, what: string): Promise<void> {
+  const res = await fetch(`${base}/_sandbox/${route}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${what} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
+}
+
 /**
- * Starts the emulator with `size` requests (seed 11 unless `seed` is given, anchored at today's UTC midnight) and
- * `latencyMs` per call, from the checkout at `root` (the bench's own: a baseline revision's code is measured against
- * today's emulator).
+ * Starts the emulator with `size` requests (seed `PASS_SEED` unless `seed` is given, anchored at `anchor` or else today's
+ * UTC midnight) and `latencyMs` per call, from the checkout at `root` (the bench's own: a baseline revision's code is
+ * measured against today's emulator).
  */
 export async function startEmulator(opts: {
   size: number;
   latencyMs?: number;
   root: string;
   seed?: number;
+  anchor?: string;
 }): Promise<Emulator> {
   const port = await freePort();
   const now = new Date();
-  const anchor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+  const anchor =
+    opts.anchor ?? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
   const child: ChildProcess = spawn(
     process.execPath,
     ["--import", "tsx", path.join(opts.root, "sandbox/src/main.ts")],
@@ -48,7 +71,8 @@ export async function startEmulator(opts: {
         PATH: process.env.PATH,
         SANDBOX_PORT: String(port),
         SANDBOX_SIZE: String(opts.size),
-        SANDBOX_SEED: String(opts.seed ?? 11),
+        SANDBOX_SEED: String(opts.seed ?? PASS_SEED),
+        SANDBOX_SETTLE_SCENARIOS: String(SETTLE_SCENARIOS),
         SANDBOX_ANCHOR: anchor,
         SANDBOX_LOG_LEVEL: "warn",
         // Tokens outlive the longest run, as a PKB session would.
@@ -78,17 +102,17 @@ export async function startEmulator(opts: {
     child.kill("SIGTERM");
     throw err;
   }
-  if (opts.latencyMs) {
-    const res = await fetch(`${base}/_sandbox/faults`, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ latencyMs: opts.latencyMs }),
-    });
-    if (!res.ok) throw new Error(`setting the emulator's latency failed: ${res.status}`);
-  }
-  return {
+  const latency = async (ms = opts.latencyMs): Promise<void> => {
+    if (ms) await control(base, "PUT", "faults", { latencyMs: ms }, "setting the emulator's latency");
+  };
+  const emulator: Emulator = {
     base,
     pid: child.pid!,
+    reset: async (world) => {
+      const body = { seed: world.seed ?? PASS_SEED, size: world.size, anchor, settleScenarios: SETTLE_SCENARIOS };
+      await control(base, "POST", "reset", body, "resetting the emulator's world");
+      await latency(world.latencyMs);
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       const gone = new Promise((r) => child.once("exit", r));
@@ -96,4 +120,11 @@ export async function startEmulator(opts: {
       await gone;
     },
   };
+  try {
+    await latency();
+  } catch (err) {
+    await emulator.stop();
+    throw err;
+  }
+  return emulator;
 }
