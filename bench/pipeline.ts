@@ -80,6 +80,37 @@ export async function grant(deps: SyncDeps): Promise<void> {
 }
 
 /**
+ * A fresh store of `engine` and how to remove it: a database of its own on PostgreSQL (`pgName`, whose backends' CPU the
+ * case measures), or PGlite in a directory of its own (`prefix`), as the server keeps it (in memory, the whole database
+ * would count in Rebook's memory, where PostgreSQL's data does not).
+ */
+async function freshStore(
+  engine: PipelineCase["engine"],
+  prefix: string,
+): Promise<{ store: Db; pgName: string | null; remove(): Promise<void> }> {
+  if (engine === "postgres") {
+    const pg = await freshPostgres();
+    return { store: pg.db, pgName: pg.name, remove: () => pg.drop() };
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const store = await openPglite(dir).catch(async (err: unknown) => {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    store,
+    pgName: null,
+    remove: async () => {
+      try {
+        await store.close();
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
  * A "warmed" case's earlier work: one pass over a backlog of `WARM_UP_SIZE` requests of another seed, from an emulator
  * into a store of the case's engine of its own. The store is removed; the emulator is returned reset to the case's
  * backlog (the case's pass and store are a fresh one's, its figures taken after this).
@@ -90,18 +121,11 @@ async function warmUp(c: PipelineCase): Promise<Emulator> {
     root: c.emulatorRoot ?? process.cwd(),
     seed: WARM_UP_SEED,
   });
-  let pgStore: Awaited<ReturnType<typeof freshPostgres>> | null = null;
-  let pgliteDir: string | null = null;
-  let store: Db | null = null;
+  let opened: Awaited<ReturnType<typeof freshStore>> | null = null;
   let failed = true;
   try {
-    if (c.engine === "postgres") {
-      pgStore = await freshPostgres();
-      store = pgStore.db;
-    } else {
-      pgliteDir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-bench-warm-up-"));
-      store = await openPglite(pgliteDir);
-    }
+    opened = await freshStore(c.engine, "rebook-bench-warm-up-");
+    const { store } = opened;
     await migrate(store);
     const deps = pipeline(
       benchConfig(c, emulator.base),
@@ -122,11 +146,7 @@ async function warmUp(c: PipelineCase): Promise<Emulator> {
     throw new Error(`warm-up: ${(err as Error).message}`, { cause: err });
   } finally {
     // Each step on its own, so one that fails neither hides the error above nor leaves the rest behind.
-    const steps = [
-      () => (pgStore ? pgStore.drop() : store?.close()),
-      () => (pgliteDir ? fs.rm(pgliteDir, { recursive: true, force: true }) : undefined),
-      () => (failed ? emulator.stop() : undefined),
-    ];
+    const steps = [() => opened?.remove(), () => (failed ? emulator.stop() : undefined)];
     for (const step of steps)
       await Promise.resolve()
         .then(step)
@@ -153,13 +173,14 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     : await startEmulator({ size: c.size, latencyMs: c.latencyMs ?? 0, root: c.emulatorRoot ?? process.cwd() });
   // A warmed case's peak is measured from what its process holds after the warm-up (rssBeforeMb says how much).
   const peakReset = warmed ? resetPeakRss() : null;
-  const pgStore = c.engine === "postgres" ? await freshPostgres() : null;
-  // PGlite in a directory, as the server keeps it (in memory, the whole database would count in Rebook's memory,
-  // where PostgreSQL's data does not).
-  const pgliteDir = pgStore ? null : await fs.mkdtemp(path.join(os.tmpdir(), "rebook-bench-"));
-  const store: Db = pgStore ? pgStore.db : await openPglite(pgliteDir!);
-  const monitor = pgStore ? await monitorConnection() : null;
+  const opened = await freshStore(c.engine, "rebook-bench-").catch(async (err: unknown) => {
+    await emulator.stop();
+    throw err;
+  });
+  const { store, pgName } = opened;
+  let monitor: Awaited<ReturnType<typeof monitorConnection>> | null = null;
   try {
+    if (pgName) monitor = await monitorConnection();
     await migrate(store);
     const config = benchConfig(c, emulator.base);
     const counted = countingDb(store);
@@ -168,7 +189,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const load = loadAverage();
     const statementsBefore = counted.statements();
     const cpu = process.cpuUsage();
-    const pgCpu = monitor && pgStore ? pgBackendCpu(monitor, pgStore.name) : null;
+    const pgCpu = monitor && pgName ? pgBackendCpu(monitor, pgName) : null;
     const emulatorCpu = procCpuMs(emulator.pid) ?? 0;
     const started = performance.now();
     // Allocated before the memory baseline below, as is everything the bench keeps.
@@ -277,9 +298,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     };
   } finally {
     await monitor?.end();
-    if (pgStore) await pgStore.drop();
-    else await store.close();
-    if (pgliteDir) await fs.rm(pgliteDir, { recursive: true, force: true });
+    await opened.remove();
     await emulator.stop();
   }
 }

@@ -13,7 +13,9 @@
 // first with that revision's code, in a git worktree with this checkout's bench harness and emulator, and its
 // node_modules when the revision locks the same packages (else the revision's own, by npm ci), then with this
 // checkout's: before and after in one run, on the same machine), --repeat N (each one-pass pipeline
-// case N times, with --baseline alternating which code goes first; the table gives the medians and their ratio).
+// case N times, with --baseline alternating which code goes first; the table gives the medians and their ratio),
+// --node <path> (every case's process, and the emulator it starts, on that Node.js, e.g. the Node 24 the image runs:
+// `--node "$(bash scripts/node24.sh)/node"`; the table names the version).
 // Each case runs in its own process, compiled to JavaScript as `npm start` runs Rebook (CPU and peak memory are its
 // own), with the emulator in another; the machine's load average is recorded beside every figure. Results:
 // bench/results/<time>.json and .md; the markdown table is printed.
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     "fresh-only": { type: "boolean", default: false },
     baseline: { type: "string" },
     repeat: { type: "string" },
+    node: { type: "string" },
   },
 });
 const only = (values.only?.split(",") ?? [...PARTS]) as Part[];
@@ -51,6 +54,18 @@ const sizesArg = values.sizes?.split(",").map(Number);
 const engines = (values.engines?.split(",") ?? ["pglite", "postgres"]) as ("pglite" | "postgres")[];
 const large = values.large ?? false;
 const repeat = parseRepeat(values.repeat);
+const run = promisify(execFile);
+
+/**
+ * The Node.js each case's process runs on (Rebook's code, and the emulator it starts): this one's, or `--node`'s (the
+ * Node 24 the image runs: `--node "$(bash scripts/node24.sh)/node"`), and its version for the table.
+ */
+const nodeBin = values.node ? path.resolve(values.node) : process.execPath;
+const nodeVersion = (
+  await run(nodeBin, ["-p", "process.versions.node"]).catch((e: Error) => {
+    throw new Error(`--node ${values.node}: not a Node.js that runs (${e.message.split("\n")[0]})`);
+  })
+).stdout.trim();
 
 /** The cases of a part, as configured by the flags. */
 function casesOf(part: Part): BenchCase[] {
@@ -106,8 +121,6 @@ function casesOf(part: Part): BenchCase[] {
   }
 }
 
-const run = promisify(execFile);
-
 /** The largest backlog run with `--baseline`'s code. */
 const BASELINE_MAX_SIZE = 20_000;
 const requireFrom = createRequire(import.meta.url).resolve;
@@ -151,7 +164,7 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
   const young = semiSpaceMb(code.settings, c);
   try {
     const { stdout, stderr } = await run(
-      process.execPath,
+      nodeBin,
       [
         ...(code.settings.heapMb ? [`--max-old-space-size=${code.settings.heapMb}`] : []),
         ...(young ? [`--max-semi-space-size=${young}`] : []),
@@ -281,13 +294,17 @@ try {
 } finally {
   await baseline?.remove();
 }
-const table = markdown(results, { cpus: os.cpus().length, at: startedAt });
+const table = markdown(results, { cpus: os.cpus().length, at: startedAt, node: nodeVersion });
 const dir = path.join(import.meta.dirname, "results");
 await fs.mkdir(dir, { recursive: true });
 const stem = path.join(dir, startedAt.toISOString().replace(/[:.]/g, "-"));
 await fs.writeFile(
   `${stem}.json`,
-  JSON.stringify({ at: startedAt.toISOString(), args: values, cpus: os.cpus().length, results }, null, 2),
+  JSON.stringify(
+    { at: startedAt.toISOString(), args: values, cpus: os.cpus().length, node: nodeVersion, results },
+    null,
+    2,
+  ),
 );
 await fs.writeFile(`${stem}.md`, table);
 process.stdout.write(`${table}\nwritten to ${stem}.json and .md\n`);

@@ -168,9 +168,9 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /** Markdown for every part that has results. */
-export function markdown(results: CaseResult[], machine: { cpus: number; at: Date }): string {
+export function markdown(results: CaseResult[], machine: { cpus: number; at: Date; node: string }): string {
   const out: string[] = [
-    `Benchmark of ${machine.at.toISOString().slice(0, 16)}Z on ${machine.cpus} cores. Load = the machine's 1-minute load average when the case started → when it ended.\n`,
+    `Benchmark of ${machine.at.toISOString().slice(0, 16)}Z on ${machine.cpus} cores, the cases (Rebook and the emulator) on Node ${machine.node}. Load = the machine's 1-minute load average when the case started → when it ended.\n`,
   ];
   const failed = results.filter((r) => r.error);
   const of = (part: string) => results.filter((r) => r.case.part === part && !r.error);
@@ -230,8 +230,9 @@ export function markdown(results: CaseResult[], machine: { cpus: number; at: Dat
     if (growth.length > 0)
       out.push(
         "**Growth with the backlog** (this code's one-pass runs, medians where a case ran more than once; " +
-          `"${WARMED}": the process first worked another 2,000-request backlog, from another emulator into another ` +
-          "store, as a Rebook that has been running has; else the pass is the process's first work after it starts)\n",
+          `"${WARMED}": the process first worked another 2,000-request backlog into another store, from the emulator ` +
+          "then reset to the backlog measured, as a Rebook that has been running has, and PKB's servers; else the " +
+          "pass is the process's first work after it starts, from an emulator just started)\n",
         `${growth.join("\n")}\n`,
       );
   }

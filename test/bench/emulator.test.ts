@@ -35,7 +35,11 @@ describe("bench emulator", () => {
     expect((got as { count: number }).count).toBeGreaterThanOrEqual(120);
     expect(got).toEqual(want);
     const state = async (e: Emulator) => {
-      const { faults: _faults, now: _now, ...rest } = (await json(e.base, "/_sandbox/state")) as Record<string, unknown>;
+      const {
+        faults: _faults,
+        now: _now,
+        ...rest
+      } = (await json(e.base, "/_sandbox/state")) as Record<string, unknown>;
       return rest;
     };
     expect(await state(reused)).toEqual(await state(fresh));

@@ -60,23 +60,27 @@ describe("growth with the backlog", () => {
       "- PostgreSQL, 2,000: median 430 requests/s (420–440 over 2 runs)",
       "- PostgreSQL, 2,000, after a warm-up pass: median 660 requests/s (650–670 over 2 runs)",
     ]);
-    const table = markdown(results, { cpus: 2, at: new Date("2026-12-02T03:00:00Z") });
+    const table = markdown(results, { cpus: 2, at: new Date("2026-12-02T03:00:00Z"), node: "24.21.0" });
+    expect(table).toContain("on 2 cores, the cases (Rebook and the emulator) on Node 24.21.0.");
     expect(table).toContain("| one pass, after a warm-up pass, run 2 of 2 | 670 |");
     // One backlog: nothing to say of growth.
     expect(table).not.toContain("**Growth with the backlog**");
     const grown = markdown([...results, result(pass("postgres", 20_000, true), 700)], {
       cpus: 2,
       at: new Date("2026-12-02T03:00:00Z"),
+      node: "20.20.2",
     });
     expect(grown).toContain("**Growth with the backlog**");
-    expect(grown).toContain('"after a warm-up pass": the process first worked another 2,000-request backlog');
+    expect(grown).toContain(
+      '"after a warm-up pass": the process first worked another 2,000-request backlog into another store, from the emulator then reset',
+    );
     expect(grown).toContain(
       "- PostgreSQL, after a warm-up pass: 2,000 660, 20,000 700 requests/s; lowest 0.94 of highest\n",
     );
     // The warmed rows' peak memory is given from what the warm-up left resident.
     const withMemory = markdown(
       [{ case: pass("postgres", 2_000, true), figures: { requestsPerSecond: 660, peakRssMb: 197, rssBeforeMb: 189 } }],
-      { cpus: 2, at: new Date("2026-12-02T03:00:00Z") },
+      { cpus: 2, at: new Date("2026-12-02T03:00:00Z"), node: "20.20.2" },
     );
     expect(withMemory).toContain("| 197 (from 189) |");
   });

@@ -53,7 +53,7 @@ describe("repeated bench runs", () => {
       "- PostgreSQL, 2,000: 4.3× the requests/s of c547cec (300 against 70)",
       "- PostgreSQL, 100,000: median 550 requests/s (540–560 over 2 runs)",
     ]);
-    const table = markdown(results, { cpus: 2, at: new Date("2026-11-30T17:00:00Z") });
+    const table = markdown(results, { cpus: 2, at: new Date("2026-11-30T17:00:00Z"), node: "20.20.2" });
     expect(table).toContain("| one pass, code of c547cec, run 2 of 3 |");
     expect(table).toContain("5.2× the requests/s of c547cec, medians of alternated runs");
   });

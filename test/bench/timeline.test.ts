@@ -63,7 +63,7 @@ describe("a pass's timeline", () => {
     expect(pipelineMedians(alone)).toEqual([
       "- PostgreSQL, 2,000: median 490 requests/s (480–500 over 2 runs); over each pass's second half 730",
     ]);
-    const table = markdown(withHalves, { cpus: 2, at: new Date("2026-12-01T08:00:00Z") });
+    const table = markdown(withHalves, { cpus: 2, at: new Date("2026-12-01T08:00:00Z"), node: "20.20.2" });
     expect(table).toContain("| first request done, s | second half, requests/s |");
     expect(table).toContain("| one pass, run 1 of 2 | 720 | — | 1.2 | 900 |");
   });
