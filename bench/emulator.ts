@@ -32,7 +32,10 @@ export interface Emulator {
 
 /** The seed of the backlog a case measures (a warm-up's backlog has another). */
 export const PASS_SEED = 11;
-/** The emulator's own default, set explicitly so that a reset regenerates the same world. */
+/**
+ * Settle scenarios in the world: SANDBOX_SETTLE_SCENARIOS's default at start, but a reset's own default is none, so the
+ * bench sets it both ways and a reset regenerates the same world.
+ */
 const SETTLE_SCENARIOS = 4;
 
 /** Sends the emulator's control API `body` as JSON; `what` names the step in the error. */
@@ -114,7 +117,7 @@ export async function startEmulator(opts: {
       await latency(world.latencyMs);
     },
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await gone;

@@ -51,16 +51,17 @@ export interface PipelineCase {
   /** Set by `npm run bench -- --repeat N` on each of a case's runs: which run this is, of how many (for the table). */
   round?: { n: number; of: number };
   /**
-   * "fresh" (default): the pass is the process's first work, as just after Rebook starts. "warmed": the process has
-   * first worked a backlog of `WARM_UP_SIZE` other requests (another seed's patients, appointments and messages) from
-   * another emulator into another store, as a Rebook that has been running has when a backlog arrives (V8 has compiled
-   * and optimised its code). PKB's servers are not fresh either: the warm-up's emulator, as warm as the process, is
-   * reset to the backlog measured (the world a fresh one would serve). The pass is then the same, on a fresh store.
+   * "fresh" (default): the pass is the process's first work, as just after Rebook starts, from an emulator just
+   * started. "warmed": the process has first worked a backlog of `WARM_UP_SIZE` other requests (another seed's
+   * patients, appointments and messages) into another store, as a Rebook that has been running has when a backlog
+   * arrives (V8 has compiled and optimised its code). PKB's servers are not fresh either: the warm-up's emulator, as warm
+   * as the process, is then reset to the backlog measured (the world a fresh one would serve). The pass is then the
+   * same, on a fresh store.
    */
   process?: "fresh" | "warmed";
 }
 
-/** The backlog a "warmed" case's process works before the pass measured, and its emulator's seed (the pass's is 11). */
+/** The backlog a "warmed" case's process works before the pass measured, and its seed (the pass's is `PASS_SEED`). */
 export const WARM_UP_SIZE = 2_000;
 const WARM_UP_SEED = 29;
 
@@ -77,6 +78,17 @@ export async function grant(deps: SyncDeps): Promise<void> {
   });
   const back = new URL(consent.headers.get("location") ?? "");
   await completeGrant(deps, back.searchParams, { userId: null });
+}
+
+/**
+ * Runs each clean-up step on its own, so one that fails neither hides the case's own error nor leaves the rest behind
+ * (an emulator left running would keep the case's process, and so the bench, from ending).
+ */
+async function cleanUp(what: string, steps: (() => unknown)[]): Promise<void> {
+  for (const step of steps)
+    await Promise.resolve()
+      .then(step)
+      .catch((e: Error) => process.stderr.write(`bench: ${what} clean-up failed: ${e.message}\n`));
 }
 
 /**
@@ -145,12 +157,7 @@ async function warmUp(c: PipelineCase): Promise<Emulator> {
   } catch (err) {
     throw new Error(`warm-up: ${(err as Error).message}`, { cause: err });
   } finally {
-    // Each step on its own, so one that fails neither hides the error above nor leaves the rest behind.
-    const steps = [() => opened?.remove(), () => (failed ? emulator.stop() : undefined)];
-    for (const step of steps)
-      await Promise.resolve()
-        .then(step)
-        .catch((e: Error) => process.stderr.write(`bench: warm-up clean-up failed: ${e.message}\n`));
+    await cleanUp("warm-up", [() => opened?.remove(), () => (failed ? emulator.stop() : undefined)]);
   }
 }
 
@@ -297,8 +304,6 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       loadAfter1: loadAverage()[0],
     };
   } finally {
-    await monitor?.end();
-    await opened.remove();
-    await emulator.stop();
+    await cleanUp("case", [() => monitor?.end(), () => opened.remove(), () => emulator.stop()]);
   }
 }

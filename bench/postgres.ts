@@ -13,11 +13,26 @@ export async function freshPostgres(
   const name = `rebook_bench_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const dropDatabase = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  };
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString(), opts.max ? { max: opts.max } : {});
+  const db = await openPostgres(url.toString(), opts.max ? { max: opts.max } : {}).catch(async (err: unknown) => {
+    await dropDatabase();
+    throw err;
+  });
   return {
     db,
     name,
@@ -30,10 +45,7 @@ export async function freshPostgres(
         process.stderr.write(`bench: kept database ${name}\n`);
         return;
       }
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await dropDatabase();
     },
   };
 }

@@ -4,8 +4,9 @@
 //   reports   every report on a year of 100k generated requests (1M on PostgreSQL with --large), both stores
 //   worklist  the worklist over HTTP on 20k and 100k (1M with --large): one client, 50 clients, 25 pages/s (PostgreSQL)
 // Each one-pass pipeline case also runs "after a warm-up": in a process that has first worked another 2,000-request
-// backlog (another seed) from another emulator into another store, as a Rebook that has been running meets a backlog,
-// beside the same case's fresh runs (--fresh-only skips it; --server cases and --baseline's code never run it).
+// backlog (another seed) into another store, as a Rebook that has been running meets a backlog, from the emulator then
+// reset to the backlog measured, beside the same case's fresh runs (--fresh-only skips it; --server cases and
+// --baseline's code never run it).
 // Other flags: --sizes 2000,20000 (override the backlog/row counts), --engines postgres (pglite,postgres),
 // --statements (the pipeline cases print, on stderr, the statements per request by statement text), --server (the
 // pipeline cases run as the server runs them: processing starts on what the poll stores while the poll goes on; by
@@ -280,6 +281,14 @@ if (
   );
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 
+/** The commit measured, and whether the code the cases run (src/, bench/, the emulator, the packages) differed from it. */
+const git = async (args: string[]): Promise<string> => (await run("git", args, { cwd: PACKAGE_ROOT })).stdout.trim();
+const code = `${await git(["rev-parse", "--short", "HEAD"])}${
+  (await git(["status", "--porcelain", "--", "src", "bench", "sandbox", "package.json", "package-lock.json"])) === ""
+    ? ""
+    : " with uncommitted changes"
+}`;
+
 const results: CaseResult[] = [];
 const startedAt = new Date();
 try {
@@ -294,7 +303,7 @@ try {
 } finally {
   await baseline?.remove();
 }
-const table = markdown(results, { cpus: os.cpus().length, at: startedAt, node: nodeVersion });
+const table = markdown(results, { cpus: os.cpus().length, at: startedAt, node: nodeVersion, code });
 const dir = path.join(import.meta.dirname, "results");
 await fs.mkdir(dir, { recursive: true });
 const stem = path.join(dir, startedAt.toISOString().replace(/[:.]/g, "-"));

@@ -168,9 +168,12 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /** Markdown for every part that has results. */
-export function markdown(results: CaseResult[], machine: { cpus: number; at: Date; node: string }): string {
+export function markdown(
+  results: CaseResult[],
+  machine: { cpus: number; at: Date; node: string; code?: string },
+): string {
   const out: string[] = [
-    `Benchmark of ${machine.at.toISOString().slice(0, 16)}Z on ${machine.cpus} cores, the cases (Rebook and the emulator) on Node ${machine.node}. Load = the machine's 1-minute load average when the case started → when it ended.\n`,
+    `Benchmark of ${machine.at.toISOString().slice(0, 16)}Z${machine.code ? ` (code at ${machine.code})` : ""} on ${machine.cpus} cores, each case's process on Node ${machine.node}. Load = the machine's 1-minute load average when the case started → when it ended.\n`,
   ];
   const failed = results.filter((r) => r.error);
   const of = (part: string) => results.filter((r) => r.case.part === part && !r.error);

@@ -60,8 +60,15 @@ describe("growth with the backlog", () => {
       "- PostgreSQL, 2,000: median 430 requests/s (420–440 over 2 runs)",
       "- PostgreSQL, 2,000, after a warm-up pass: median 660 requests/s (650–670 over 2 runs)",
     ]);
-    const table = markdown(results, { cpus: 2, at: new Date("2026-12-02T03:00:00Z"), node: "24.21.0" });
-    expect(table).toContain("on 2 cores, the cases (Rebook and the emulator) on Node 24.21.0.");
+    const table = markdown(results, {
+      cpus: 2,
+      at: new Date("2026-12-02T03:00:00Z"),
+      node: "24.21.0",
+      code: "290fa8d with uncommitted changes",
+    });
+    expect(table).toContain(
+      "Benchmark of 2026-12-02T03:00Z (code at 290fa8d with uncommitted changes) on 2 cores, each case's process on Node 24.21.0.",
+    );
     expect(table).toContain("| one pass, after a warm-up pass, run 2 of 2 | 670 |");
     // One backlog: nothing to say of growth.
     expect(table).not.toContain("**Growth with the backlog**");
