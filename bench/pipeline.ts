@@ -197,6 +197,11 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const statementsBefore = counted.statements();
     const cpu = process.cpuUsage();
     const pgCpu = monitor && pgName ? pgBackendCpu(monitor, pgName) : null;
+    // The WAL the server wrote during the pass (its whole cluster's: nothing else runs during a bench), from its
+    // position rather than pg_stat_wal, which backends update at most once a second.
+    const walFrom = monitor
+      ? (await monitor.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))[0]!.lsn
+      : null;
     const emulatorCpu = procCpuMs(emulator.pid) ?? 0;
     const started = performance.now();
     // Allocated before the memory baseline below, as is everything the bench keeps.
@@ -226,6 +231,15 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const passPeakRssMb = peakRssMb();
     const rebookCpuMs = cpuMsSince(cpu);
     const postgresCpuMs = pgCpu ? await pgCpu.stop() : null;
+    const walBytes =
+      monitor && walFrom
+        ? (
+            await monitor.query<{ bytes: number }>(
+              "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS bytes",
+              [walFrom],
+            )
+          )[0]!.bytes
+        : null;
     const emulatorCpuMs = (procCpuMs(emulator.pid) ?? emulatorCpu) - emulatorCpu;
     // The server's loops return no count: every request message is one request processed (a repeat is merged into
     // the open request after its look-ups).
@@ -285,6 +299,8 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       postgresCpuMs: postgresCpuMs ?? "in process (PGlite)",
       postgresCpuMsPerRequest: postgresCpuMs === null ? "in process (PGlite)" : per(postgresCpuMs),
       emulatorCpuMsPerRequest: per(emulatorCpuMs),
+      walKbPerRequest:
+        walBytes === null ? "in process (PGlite)" : Math.round(walBytes / Math.max(processed, 1) / 100) / 10,
       truthRequests: verdict.truthRequests,
       // Requests only: which other messages the clinician can see is the chaos run's to judge (a second grant).
       lost: verdict.lost.requests.length,

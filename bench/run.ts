@@ -56,6 +56,8 @@ const engines = (values.engines?.split(",") ?? ["pglite", "postgres"]) as ("pgli
 const large = values.large ?? false;
 const repeat = parseRepeat(values.repeat);
 const run = promisify(execFile);
+/** A git command in this checkout; its output, trimmed. */
+const git = async (args: string[]): Promise<string> => (await run("git", args, { cwd: PACKAGE_ROOT })).stdout.trim();
 
 /**
  * The Node.js each case's process runs on (Rebook's code, and the emulator it starts): this one's, or `--node`'s (the
@@ -206,12 +208,9 @@ async function runCase(c: BenchCase): Promise<CaseResult> {
 async function prepareBaseline(
   rev: string,
 ): Promise<{ dir: string; label: string; settings: RunSettings; remove(): Promise<void> }> {
-  const git = (args: string[]) => run("git", args, { cwd: PACKAGE_ROOT });
-  const label = (
-    await git(["rev-parse", "--short", `${rev}^{commit}`]).catch(() => {
-      throw new Error(`--baseline ${rev}: not a commit of this checkout's git repository`);
-    })
-  ).stdout.trim();
+  const label = await git(["rev-parse", "--short", `${rev}^{commit}`]).catch(() => {
+    throw new Error(`--baseline ${rev}: not a commit of this checkout's git repository`);
+  });
   // A run interrupted earlier (Ctrl-C skips the clean-up below) left its worktree: forget the ones whose folder is gone.
   await git(["worktree", "prune"]);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `rebook-baseline-${label}-`));
@@ -282,7 +281,6 @@ if (
 const baseline = values.baseline ? await prepareBaseline(values.baseline) : null;
 
 /** The commit measured, and whether the code the cases run (src/, bench/, the emulator, the packages) differed from it. */
-const git = async (args: string[]): Promise<string> => (await run("git", args, { cwd: PACKAGE_ROOT })).stdout.trim();
 const code = `${await git(["rev-parse", "--short", "HEAD"])}${
   (await git(["status", "--porcelain", "--", "src", "bench", "sandbox", "package.json", "package-lock.json"])) === ""
     ? ""

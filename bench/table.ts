@@ -195,6 +195,7 @@ export function markdown(
           "PostgreSQL CPU ms/request",
           "emulator CPU ms/request",
           "statements/request",
+          "WAL kB/request",
           "peak RSS MiB",
           "right (lost / duplicated / wrong / stuck / in error)",
           "load",
@@ -211,6 +212,11 @@ export function markdown(
           typeof f.postgresCpuMs === "number" ? per(f.postgresCpuMs, f.requests) : "in process",
           f.emulatorCpuMsPerRequest === undefined ? "—" : fmt(f.emulatorCpuMsPerRequest),
           fmt(f.statementsPerRequest),
+          typeof f.walKbPerRequest === "number"
+            ? fmt(f.walKbPerRequest)
+            : f.walKbPerRequest === undefined
+              ? "—"
+              : "in process",
           // A warmed process's peak counts what the warm-up left resident: it is given from its RSS before the pass.
           warmed(c)
             ? `${fmt(f.peakRssMb)} (from ${fmt(f.rssBeforeMb)}${f.peakRssNotReset ? "; not reset after the warm-up" : ""})`
