@@ -47,7 +47,7 @@ export function resetPeakRss(): boolean {
 
 const TICKS_PER_SECOND = 100; // Linux USER_HZ
 /** A process's CPU time so far in milliseconds (user + system, from /proc), or null once it has gone. */
-export const procCpuMs = (pid: number): number | null => {
+export const procCpuMs = (pid: number | string): number | null => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -57,6 +57,38 @@ export const procCpuMs = (pid: number): number | null => {
     return null; // the backend has gone (its last reading stands)
   }
 };
+
+/**
+ * This process's CPU so far per thread, in milliseconds (Linux's /proc/self/task: the main thread, whose id is the
+ * process's, and the others: V8's workers, which compile optimised code and collect garbage beside it, and libuv's),
+ * or null where /proc does not give it. A thread that ends between two readings takes its CPU with it.
+ */
+export function threadCpuMs(): { main: number; others: number; byThread: Map<string, number> } | null {
+  try {
+    const byThread = new Map<string, number>();
+    for (const tid of fs.readdirSync("/proc/self/task")) {
+      const ms = procCpuMs(`self/task/${tid}`);
+      if (ms !== null) byThread.set(tid, ms);
+    }
+    const main = byThread.get(String(process.pid)) ?? 0;
+    const all = [...byThread.values()].reduce((a, b) => a + b, 0);
+    return { main, others: all - main, byThread };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The CPU of this process's threads other than the main one since `since` (threadCpuMs), ms: threads that ended meanwhile
+ * are not counted, threads started meanwhile count from zero.
+ */
+export function otherThreadsCpuMsSince(since: ReturnType<typeof threadCpuMs>): number | null {
+  const now = threadCpuMs();
+  if (!since || !now) return null;
+  let ms = 0;
+  for (const [tid, cpu] of now.byThread) if (tid !== String(process.pid)) ms += cpu - (since.byThread.get(tid) ?? 0);
+  return Math.round(ms);
+}
 
 /**
  * Samples the CPU of every backend connected to `database` (pg_stat_activity, then /proc/<pid>/stat: the server runs

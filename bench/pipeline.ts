@@ -27,6 +27,8 @@ import {
   peakRssMb,
   pgBackendCpu,
   procCpuMs,
+  otherThreadsCpuMsSince,
+  threadCpuMs,
   resetPeakRss,
 } from "./measure.ts";
 import { freshPostgres, monitorConnection } from "./postgres.ts";
@@ -193,12 +195,17 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const counted = countingDb(store);
     const deps = pipeline(config, counted.db, new TokenCipher(randomBytes(32)), createLogger("silent"));
     await grant(deps);
+    // A checkpoint first, so every pass starts as the first after one (each page's first change after a checkpoint
+    // logs the whole page), with the checkpoint timer (5 minutes by default) started again.
+    if (monitor) await monitor.query("CHECKPOINT");
     const load = loadAverage();
     const statementsBefore = counted.statements();
     const cpu = process.cpuUsage();
+    const threads = threadCpuMs();
     const pgCpu = monitor && pgName ? pgBackendCpu(monitor, pgName) : null;
-    // The WAL the server wrote during the pass (its whole cluster's: nothing else runs during a bench), from its
-    // position rather than pg_stat_wal, which backends update at most once a second.
+    // The WAL the server wrote during the pass (the whole server's: the bench runs nothing else beside a pass, but a
+    // server that runs autovacuum counts its writes too), from its position rather than pg_stat_wal, which backends
+    // update at most once a second.
     const walFrom = monitor
       ? (await monitor.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))[0]!.lsn
       : null;
@@ -230,6 +237,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     // The pass's peak, before the checks below read every message and request (and PKB's ground truth) into memory.
     const passPeakRssMb = peakRssMb();
     const rebookCpuMs = cpuMsSince(cpu);
+    const otherThreadsMs = otherThreadsCpuMsSince(threads);
     const postgresCpuMs = pgCpu ? await pgCpu.stop() : null;
     const walBytes =
       monitor && walFrom
@@ -296,11 +304,13 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       secondHalfRequestsPerSecond: shape?.secondHalfRequestsPerSecond ?? "—",
       rebookCpuMs,
       rebookCpuMsPerRequest: per(rebookCpuMs),
+      // Of which threads other than the main one (V8 compiling optimised code and collecting garbage, libuv's pool).
+      rebookOtherThreadsCpuMsPerRequest: otherThreadsMs === null ? "not measured" : per(otherThreadsMs),
       postgresCpuMs: postgresCpuMs ?? "in process (PGlite)",
       postgresCpuMsPerRequest: postgresCpuMs === null ? "in process (PGlite)" : per(postgresCpuMs),
       emulatorCpuMsPerRequest: per(emulatorCpuMs),
       walKbPerRequest:
-        walBytes === null ? "in process (PGlite)" : Math.round(walBytes / Math.max(processed, 1) / 100) / 10,
+        walBytes === null ? "not measured (PGlite)" : Math.round(walBytes / Math.max(processed, 1) / 100) / 10,
       truthRequests: verdict.truthRequests,
       // Requests only: which other messages the clinician can see is the chaos run's to judge (a second grant).
       lost: verdict.lost.requests.length,
