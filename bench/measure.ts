@@ -63,16 +63,14 @@ export const procCpuMs = (pid: number | string): number | null => {
  * process's, and the others: V8's workers, which compile optimised code and collect garbage beside it, and libuv's),
  * or null where /proc does not give it. A thread that ends between two readings takes its CPU with it.
  */
-export function threadCpuMs(): { main: number; others: number; byThread: Map<string, number> } | null {
+export function threadCpuMs(): { main: number; byThread: Map<string, number> } | null {
   try {
     const byThread = new Map<string, number>();
     for (const tid of fs.readdirSync("/proc/self/task")) {
       const ms = procCpuMs(`self/task/${tid}`);
       if (ms !== null) byThread.set(tid, ms);
     }
-    const main = byThread.get(String(process.pid)) ?? 0;
-    const all = [...byThread.values()].reduce((a, b) => a + b, 0);
-    return { main, others: all - main, byThread };
+    return { main: byThread.get(String(process.pid)) ?? 0, byThread };
   } catch {
     return null;
   }
