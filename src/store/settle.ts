@@ -139,6 +139,8 @@ export interface SameAppointmentRequest {
   type: RequestType | null;
   outcome: Outcome | null;
   askedCount: number;
+  /** When the patient first asked about the appointment in this request. */
+  receivedAt: Date;
 }
 
 /**
@@ -242,6 +244,7 @@ export async function findSameAppointment(
     type: RequestType | null;
     outcome: Outcome | null;
     asked_count: number;
+    received_at: Date;
   };
   const toItem = (r: Row | undefined): SameAppointmentRequest | null =>
     r
@@ -252,11 +255,12 @@ export async function findSameAppointment(
           type: r.type,
           outcome: r.outcome,
           askedCount: r.asked_count,
+          receivedAt: r.received_at,
         }
       : null;
   // One statement: the oldest open or in progress one if any (locked), else the latest done one.
   const [found] = await tx.query<Row>(
-    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count FROM appointment_requests r
+    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count, r.received_at FROM appointment_requests r
      WHERE ${same} AND r.status IN ('open', 'in_progress', 'done')
      ORDER BY r.status = 'done', CASE WHEN r.status <> 'done' THEN r.received_at END,
        r.received_at DESC, r.id

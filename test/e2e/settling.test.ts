@@ -6,13 +6,19 @@ import type { BrowserContext, Page } from "playwright-core";
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthHeaders } from "../helpers/app.ts";
+import { applyMatchResult } from "../../src/requests/commands/pipeline.ts";
 import { expectNoAxeViolations, screenshot, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
+import { processingRequest } from "../helpers/requests.ts";
 
 interface Row {
   id: string;
   type: string;
   appointment_fhir_id: string;
   appointment_start: Date;
+  appointment_external_id: string | null;
+  nhs_number: string;
+  patient_pkb_id: string;
+  received_at: Date;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,7 +26,8 @@ describe("settling what PKB shows, on the worklist and the request page (chromiu
   let s: Stack;
   let admin: AuthHeaders;
   let c: { context: BrowserContext; page: Page; problems: string[] };
-  const ids: Record<"closed" | "moved" | "repeated" | "again" | "passed", string> = {
+  const ids: Record<"closed" | "moved" | "repeated" | "again" | "passed" | "firstAskLater", string> = {
+    firstAskLater: "",
     closed: "",
     moved: "",
     repeated: "",
@@ -48,7 +55,8 @@ describe("settling what PKB shows, on the worklist and the request page (chromiu
     admin = await s.connectAndSync();
     await s.rebook.poller.runNow();
     const future = await s.t.db.query<Row>(
-      `SELECT DISTINCT ON (appointment_fhir_id) id, type, appointment_fhir_id, appointment_start FROM appointment_requests
+      `SELECT DISTINCT ON (appointment_fhir_id) id, type, appointment_fhir_id, appointment_start, appointment_external_id,
+         nhs_number, patient_pkb_id, received_at FROM appointment_requests
        WHERE match_state = 'auto_linked' AND status = 'open' AND appointment_start > now() + interval '5 days'
        ORDER BY appointment_fhir_id, received_at`,
     );
@@ -75,6 +83,35 @@ describe("settling what PKB shows, on the worklist and the request page (chromiu
       appointmentId: repeated.appointment_fhir_id,
       kind: "cancel",
       force: true,
+    });
+    // Asked first, matched second (retried after a fault, say): the open request counts from this earlier ask.
+    const open = pick("change");
+    ids.firstAskLater = open.id;
+    const firstAsk = await processingRequest(s.t.db, {
+      patientPkbId: open.patient_pkb_id,
+      receivedAt: new Date(open.received_at.getTime() - 26 * 3_600_000),
+      requestedStart: open.appointment_start,
+    });
+    const candidate = {
+      fhirId: open.appointment_fhir_id,
+      externalId: open.appointment_external_id,
+      start: open.appointment_start,
+      status: "booked",
+      appointmentType: "Eye clinic",
+      description: null,
+      specialtyCode: null,
+      specialtyDisplay: null,
+      location: null,
+      score: 1,
+      evidence: [],
+    };
+    await applyMatchResult(s.t.db, {
+      requestId: firstAsk.id,
+      nhsNumber: open.nhs_number,
+      pkbUserId: open.patient_pkb_id,
+      match: { decision: "auto_link", best: candidate, confidence: 1, candidates: [candidate], summary: ["test"] },
+      message: { type: "change", pkbTeamName: null, patientNote: "", requestedSubject: "Eye clinic" },
+      requestedStart: open.appointment_start,
     });
     // Asked again after an outcome.
     const earlier = pick("change");
@@ -162,6 +199,14 @@ describe("settling what PKB shows, on the worklist and the request page (chromiu
     expect(await page.getByTestId("asked-count").textContent()).toMatch(/asked about this appointment 2 times/);
     await page.getByText(/Request type changed from change to cancel/).waitFor();
     await screenshot(page, "settling-request-repeated");
+
+    await page.goto(`${s.url}/requests/${ids.firstAskLater}`);
+    await page.getByTestId("asked-count").waitFor();
+    await page
+      .getByText(/this message came first, so the request now counts from it \(received \w{3} \d{1,2} \w{3}/)
+      .waitFor();
+    await expectNoAxeViolations(page, "request: the first ask matched second");
+    await screenshot(page, "settling-request-first-ask-later");
 
     await page.goto(`${s.url}/requests/${ids.again}`);
     await page.getByTestId("asked-again").waitFor();

@@ -196,6 +196,58 @@ describe.each(engines)("one work item per appointment on $name", { timeout: 60_0
     await t.db.query("DELETE FROM routing_rules");
   });
 
+  // Whichever of two requests is matched first opens (docs/settling.md). When the later ask is matched first (the
+  // earlier one was retried after a fault, or both came in one big poll), the work item must still count from the
+  // patient's first ask: its received time, deadline and report day are those the other order gives.
+  it("the earlier ask matched second moves the open request's received time, deadline and report day back to it", async () => {
+    // Monday and Wednesday of a week without bank holidays, 10:00 and 16:00 in London (GMT).
+    const earlier = new Date("2031-02-24T10:00:00Z");
+    const later = new Date("2031-02-26T16:00:00Z");
+    const inOrder = async (first: Date, second: Date) => {
+      const p = nhs();
+      const a = (await processingRequest(t.db, { patientPkbId: `pkb-${p}`, receivedAt: first, requestedStart: start }))
+        .id;
+      const b = (await processingRequest(t.db, { patientPkbId: `pkb-${p}`, receivedAt: second, requestedStart: start }))
+        .id;
+      // `second` is matched first.
+      await match(t.db, b, p, `appt-${p}`, "change");
+      await match(t.db, a, p, `appt-${p}`, "change");
+      const rows = await t.db.query<{ id: string; received_at: Date; deadline_at: Date; asked_count: number }>(
+        "SELECT id, received_at, deadline_at, asked_count FROM appointment_requests WHERE nhs_number = $1",
+        [p],
+      );
+      expect(rows).toHaveLength(1);
+      return { ...rows[0]!, opened: b };
+    };
+    const matchedFirstLater = await inOrder(earlier, later);
+    const matchedFirstEarlier = await inOrder(later, earlier);
+    // The later ask's request stayed the work item; the earlier one folded into it.
+    expect(matchedFirstLater.id).toBe(matchedFirstLater.opened);
+    expect(matchedFirstLater.asked_count).toBe(2);
+    expect(matchedFirstLater.received_at.toISOString()).toBe(earlier.toISOString());
+    expect(matchedFirstEarlier.received_at.toISOString()).toBe(earlier.toISOString());
+    // The deadline counts from the first ask, as in the other order: earlier than it would be from Wednesday.
+    expect(matchedFirstLater.deadline_at.toISOString()).toBe(matchedFirstEarlier.deadline_at.toISOString());
+    const [fromLater] = await t.db.query<{ at: Date }>(
+      `SELECT request_deadline(team_id, $2, appointment_start, sla_paused_ms, snoozed_at, snoozed_until) AS at
+       FROM appointment_requests WHERE id = $1`,
+      [matchedFirstLater.id, later],
+    );
+    expect(matchedFirstLater.deadline_at.getTime()).toBeLessThan(fromLater!.at.getTime());
+    // The reports count both work items on Monday, none on Wednesday.
+    const counted = await t.db.query<{ day: string; received: number }>(
+      `SELECT day::text AS day, sum(received)::int AS received FROM report_counts
+       WHERE day IN ('2031-02-24', '2031-02-26') GROUP BY day HAVING sum(received) <> 0 ORDER BY day`,
+    );
+    expect(counted).toEqual([{ day: "2031-02-24", received: 2 }]);
+    // The history says so.
+    const [event] = await t.db.query<{ data: { receivedAt?: string; receivedMovedFrom?: string } }>(
+      "SELECT data FROM request_events WHERE request_id = $1 AND type = 'repeat_received'",
+      [matchedFirstLater.id],
+    );
+    expect(event!.data).toMatchObject({ receivedAt: earlier.toISOString(), receivedMovedFrom: later.toISOString() });
+  });
+
   it.runIf(engine.name === "postgres")(
     "two repeats handled at once by two instances open exactly one work item",
     async () => {

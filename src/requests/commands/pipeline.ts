@@ -142,9 +142,16 @@ async function attachOrLink(
     // What the patient writes this time may make it more urgent (a rule on "chest pain"): never less urgent.
     const routed = await routeRepeat();
     const raise = PRIORITIES.indexOf(routed.priority) > PRIORITIES.indexOf(open.priority);
+    // Whichever is matched first opens: when it is the later ask, the work item still counts from the patient's
+    // first one (its deadline and report day too, by the store's triggers), as it would in the other order.
+    const earlier = repeat.receivedAt.getTime() < open.receivedAt.getTime();
     await systemCommandIn(tx, open.id, async (o) => {
       const askedCount = open.askedCount + 1;
-      await o.update({ asked_count: askedCount, ...(raise ? { priority: routed.priority } : {}) });
+      await o.update({
+        asked_count: askedCount,
+        ...(raise ? { priority: routed.priority } : {}),
+        ...(earlier ? { received_at: repeat.receivedAt } : {}),
+      });
       await o.event("repeat_received", {
         pkbMessageId: repeat.pkbMessageId,
         conversationId: repeat.conversationId,
@@ -154,6 +161,7 @@ async function attachOrLink(
         requestedSubject: repeat.requestedSubject,
         askedCount,
         ...(raise ? { priorityRaised: { from: open.priority, to: routed.priority, reason: routed.reason } } : {}),
+        ...(earlier ? { receivedMovedFrom: open.receivedAt.toISOString() } : {}),
       });
       const type = typeAfterRepeat(open.type, repeat.type);
       if (type !== open.type) {

@@ -61,7 +61,12 @@ const DESCRIBE: Record<EventType, Describe> = {
       raised && typeof raised.to === "string"
         ? `; priority raised to ${raised.to}${typeof raised.reason === "string" ? ` (${raised.reason})` : ""}`
         : "";
-    return `The patient asked again${type ? ` (${type === "cancel" ? "to cancel" : "to change"})` : ""}${typeof d.askedCount === "number" ? `: asked ${plural(d.askedCount, "time")}` : ""}${priority}`;
+    // An earlier ask matched after the later one: the request now counts from it (received time and deadline).
+    const earlier =
+      str(d.receivedMovedFrom) && str(d.receivedAt)
+        ? `; this message came first, so the request now counts from it (received ${ukDateTime(String(d.receivedAt))})`
+        : "";
+    return `The patient asked again${type ? ` (${type === "cancel" ? "to cancel" : "to change"})` : ""}${typeof d.askedCount === "number" ? `: asked ${plural(d.askedCount, "time")}` : ""}${priority}${earlier}`;
   },
   type_changed: (d) =>
     `Request type changed${str(d.from) ? ` from ${String(d.from)}` : ""}${str(d.to) ? ` to ${String(d.to)}` : ""}${str(d.reason) ? `: ${String(d.reason)}` : ""}`,
