@@ -31,7 +31,7 @@ import {
   threadCpuMs,
   resetPeakRss,
 } from "./measure.ts";
-import { freshPostgres, monitorConnection } from "./postgres.ts";
+import { freshPostgres, monitorConnection, rowsRead } from "./postgres.ts";
 
 /** One pipeline case. `concurrency` unset: the configured default. */
 export interface PipelineCase {
@@ -101,10 +101,10 @@ async function cleanUp(what: string, steps: (() => unknown)[]): Promise<void> {
 async function freshStore(
   engine: PipelineCase["engine"],
   prefix: string,
-): Promise<{ store: Db; pgName: string | null; remove(): Promise<void> }> {
+): Promise<{ store: Db; pgName: string | null; reopen: (() => Promise<Db>) | null; remove(): Promise<void> }> {
   if (engine === "postgres") {
     const pg = await freshPostgres();
-    return { store: pg.db, pgName: pg.name, remove: () => pg.drop() };
+    return { store: pg.db, pgName: pg.name, reopen: pg.reopen, remove: () => pg.drop() };
   }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
   const store = await openPglite(dir).catch(async (err: unknown) => {
@@ -114,6 +114,7 @@ async function freshStore(
   return {
     store,
     pgName: null,
+    reopen: null,
     remove: async () => {
       try {
         await store.close();
@@ -209,6 +210,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     const walFrom = monitor
       ? (await monitor.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))[0]!.lsn
       : null;
+    const rowsBefore = pgName ? await rowsRead(store) : null;
     const emulatorCpu = procCpuMs(emulator.pid) ?? 0;
     const started = performance.now();
     // Allocated before the memory baseline below, as is everything the bench keeps.
@@ -249,13 +251,18 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
           )[0]!.bytes
         : null;
     const emulatorCpuMs = (procCpuMs(emulator.pid) ?? emulatorCpu) - emulatorCpu;
+    // The rows PostgreSQL read for the pass (the issue's measure of growth): counted once Rebook's connections have
+    // ended, each reporting its last counts as it ends; the checks below use the new pool and are not counted.
+    const checked = opened.reopen ? await opened.reopen() : store;
+    const rowsReadInPass = rowsBefore === null ? null : (await rowsRead(checked)) - rowsBefore;
     // The server's loops return no count: every request message is one request processed (a repeat is merged into
     // the open request after its look-ups).
     const processed =
       passProcessed ??
-      (await store.query<{ n: number }>("SELECT count(*)::int AS n FROM pkb_messages WHERE kind = 'request'"))[0]?.n ??
+      (await checked.query<{ n: number }>("SELECT count(*)::int AS n FROM pkb_messages WHERE kind = 'request'"))[0]
+        ?.n ??
       0;
-    const [stored] = await store.query<{ n: number; open: number }>(
+    const [stored] = await checked.query<{ n: number; open: number }>(
       "SELECT count(*)::int AS n, count(*) FILTER (WHERE status <> 'processing')::int AS open FROM appointment_requests",
     );
     const statements = counted.statements() - statementsBefore;
@@ -263,7 +270,7 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
     // appointment the emulator's ground truth gives, and nothing filed as the wrong kind (the chaos run's judgement).
     const truth = ((await (await fetch(`${emulator.base}/_sandbox/ground-truth`)).json()) as { entries: TruthEntry[] })
       .entries;
-    const state = await storedState({ query: async <R>(sql: string) => ({ rows: await store.query<R>(sql) }) });
+    const state = await storedState({ query: async <R>(sql: string) => ({ rows: await checked.query<R>(sql) }) });
     const verdict = judge(truth, state.messages, state.requests);
     // A figure with anything wrong says which, so the run can be followed up (synthetic PKB message ids and reasons).
     const problems = [
@@ -309,6 +316,8 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
       postgresCpuMs: postgresCpuMs ?? "in process (PGlite)",
       postgresCpuMsPerRequest: postgresCpuMs === null ? "in process (PGlite)" : per(postgresCpuMs),
       emulatorCpuMsPerRequest: per(emulatorCpuMs),
+      rowsReadPerRequest:
+        rowsReadInPass === null ? "not measured (PGlite)" : Math.round(rowsReadInPass / Math.max(processed, 1)),
       walKbPerRequest:
         walBytes === null ? "not measured (PGlite)" : Math.round(walBytes / Math.max(processed, 1) / 100) / 10,
       truthRequests: verdict.truthRequests,

@@ -195,6 +195,7 @@ export function markdown(
           "PostgreSQL CPU ms/request",
           "emulator CPU ms/request",
           "statements/request",
+          "rows read/request",
           "WAL kB/request",
           "peak RSS MiB",
           "right (lost / duplicated / wrong / stuck / in error)",
@@ -214,6 +215,8 @@ export function markdown(
           typeof f.postgresCpuMs === "number" ? per(f.postgresCpuMs, f.requests) : "in process",
           f.emulatorCpuMsPerRequest === undefined ? "—" : fmt(f.emulatorCpuMsPerRequest),
           fmt(f.statementsPerRequest),
+          // Rows PostgreSQL read from Rebook's tables (bench/postgres.ts, rowsRead): the measure of growth.
+          typeof f.rowsReadPerRequest === "number" ? fmt(f.rowsReadPerRequest) : "—",
           // PGlite's WAL is not measured (it writes it in Rebook's process, in its own files).
           typeof f.walKbPerRequest === "number" ? fmt(f.walKbPerRequest) : "—",
           // A warmed process's peak counts what the warm-up left resident: it is given from its RSS before the pass.

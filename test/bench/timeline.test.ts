@@ -68,26 +68,35 @@ describe("a pass's timeline", () => {
     expect(table).toContain("| one pass, run 1 of 2 | 720 | — | 1.2 | 900 |");
   });
 
-  it("gives PostgreSQL's WAL per request (none for the embedded store) and Rebook's CPU beside the main thread", () => {
+  it("gives PostgreSQL's rows read and WAL per request (neither for the embedded store) and Rebook's CPU beside the main thread", () => {
     const figures = { requestsPerSecond: 700, statementsPerRequest: 2.1, rebookCpuMsPerRequest: 1.1 };
     const table = markdown(
       [
         {
           case: { part: "pipeline", engine: "postgres", size: 20_000 },
-          figures: { ...figures, walKbPerRequest: 13.9, rebookOtherThreadsCpuMsPerRequest: 0.25 },
+          figures: {
+            ...figures,
+            rowsReadPerRequest: 29,
+            walKbPerRequest: 13.9,
+            rebookOtherThreadsCpuMsPerRequest: 0.25,
+          },
         },
         {
           case: { part: "pipeline", engine: "pglite", size: 20_000 },
-          figures: { ...figures, walKbPerRequest: "not measured (PGlite)" },
+          figures: {
+            ...figures,
+            rowsReadPerRequest: "not measured (PGlite)",
+            walKbPerRequest: "not measured (PGlite)",
+          },
         },
       ],
       { cpus: 2, at: new Date("2026-12-02T09:00:00Z"), node: "20.20.2" },
     );
-    expect(table).toContain("| statements/request | WAL kB/request | peak RSS MiB |");
-    expect(table).toContain("| 2.1 | 13.9 |");
+    expect(table).toContain("| statements/request | rows read/request | WAL kB/request | peak RSS MiB |");
+    expect(table).toContain("| 2.1 | 29 | 13.9 |");
     // Rebook's CPU with its threads beside the main one (V8's compiler and collector), where measured.
     expect(table).toContain("| 1.1 (0.25) |");
     expect(table).toContain("| 1.1 | in process |");
-    expect(table).toContain("| 2.1 | — |");
+    expect(table).toContain("| 2.1 | — | — |");
   });
 });
