@@ -9,7 +9,7 @@ const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1
 /**
  * Creates an empty database and opens it; `name` is the database's name, `drop` closes and removes it. `reopen` closes
  * the pool, waits until its server processes have ended (each reports its statistics as it ends: see `rowsRead`), and
- * opens a new pool on the same database, which `drop` then closes.
+ * opens a new pool on the same database, which `drop` then closes. It throws if they have not ended within 10 s.
  */
 export async function freshPostgres(
   opts: { max?: number } = {},
@@ -47,10 +47,16 @@ export async function freshPostgres(
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       try {
-        for (let i = 0; i < 250; i++) {
-          const [left] = (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]))
-            .rows as { n: number }[];
+        // Client processes only: an autovacuum worker on the database is not the pool's.
+        for (let i = 0; ; i++) {
+          const [left] = (
+            await c.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+              [name],
+            )
+          ).rows as { n: number }[];
           if (left!.n === 0) break;
+          if (i >= 500) throw new Error(`the pool's ${left!.n} server processes on ${name} did not end within 10 s`);
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       } finally {
@@ -83,25 +89,15 @@ export async function monitorConnection(): Promise<Queryable & { end: () => Prom
 }
 
 /**
- * Rows PostgreSQL has read from the database's own tables: by sequential scans, and fetched through indexes
- * (`pg_stat_user_tables`; the statements inside triggers and foreign-key checks included, the system catalogs not).
- * A server process reports its counts at most once a second and as it ends, so read this after `reopen` for a pass's
- * whole count: read until two reads 100 ms apart agree (an ended process's last report can land just after it has left
- * `pg_stat_activity`).
+ * Rows PostgreSQL has read from the database's own tables: by sequential scans, and fetched from the table through
+ * indexes (`pg_stat_user_tables`; the statements inside triggers and foreign-key checks included, the system catalogs
+ * not; an index-only scan that does not visit the table counts no row fetched). A server process reports its counts
+ * when a transaction ends at least a second after its last report, after 10 s idle, and as it ends (before it leaves
+ * `pg_stat_activity`, PostgreSQL 15), so read this after `reopen` for a pass's whole count.
  */
 export async function rowsRead(db: Queryable): Promise<number> {
-  const read = async () =>
-    (
-      await db.query<{ n: number }>(
-        "SELECT coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0)::float8 AS n FROM pg_stat_user_tables",
-      )
-    )[0]!.n;
-  let last = await read();
-  for (let i = 0; i < 20; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = await read();
-    if (now === last) return now;
-    last = now;
-  }
-  return last;
+  const [row] = await db.query<{ n: number }>(
+    "SELECT coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0)::float8 AS n FROM pg_stat_user_tables",
+  );
+  return row!.n;
 }

@@ -225,8 +225,6 @@ export interface RequestPatch {
   pkb_flag_text?: string | null;
   pkb_moved_to?: Date | null;
   appointment_passed_at?: Date | null;
-  /** When the patient first asked: moved back only when an earlier ask folds into the request (docs/settling.md). */
-  received_at?: Date;
 }
 
 const JSON_COLUMNS = new Set(["outcome_details", "match_evidence", "candidates"]);
@@ -263,7 +261,6 @@ const PATCH_COLUMNS = new Set<string>([
   "pkb_flag_text",
   "pkb_moved_to",
   "appointment_passed_at",
-  "received_at",
 ]);
 
 /** Sets the given columns of one request (and updated_at). `next_attempt_at: "now"` is not a thing: pass a Date. */
