@@ -50,28 +50,20 @@ const message = (type: "change" | "cancel"): MessageFacts => ({
   patientNote: "",
   requestedSubject: "Eye clinic",
 });
+/** The patient identified and the appointment linked, as the pipeline finds them. */
+const linkedResult = (requestId: string, nhs: string, fhirId: string, type: "change" | "cancel") => ({
+  requestId,
+  nhsNumber: nhs,
+  pkbUserId: `pkb-${nhs}`,
+  match: linkedTo(fhirId),
+  message: message(type),
+  requestedStart: start,
+});
 const match = (db: Db, requestId: string, nhs: string, fhirId: string, type: "change" | "cancel") =>
-  applyMatchResult(db, {
-    requestId,
-    nhsNumber: nhs,
-    pkbUserId: `pkb-${nhs}`,
-    match: linkedTo(fhirId),
-    message: message(type),
-    requestedStart: start,
-  });
+  applyMatchResult(db, linkedResult(requestId, nhs, fhirId, type));
 /** The same result, written as the pipeline writes its results: in a batch (here a batch of one). */
 const matchInBatch = (db: Db, requestId: string, nhs: string, fhirId: string, type: "change" | "cancel") =>
-  applyPipelineResults(db, [
-    {
-      kind: "matched",
-      requestId,
-      nhsNumber: nhs,
-      pkbUserId: `pkb-${nhs}`,
-      match: linkedTo(fhirId),
-      message: message(type),
-      requestedStart: start,
-    },
-  ]);
+  applyPipelineResults(db, [{ kind: "matched", ...linkedResult(requestId, nhs, fhirId, type) }]);
 const requestsOf = (db: Db, nhs: string) =>
   db.query<{ id: string; status: string; asked_count: number; type: string }>(
     "SELECT id, status, asked_count, type FROM appointment_requests WHERE nhs_number = $1 OR patient_pkb_id = $2",
