@@ -107,6 +107,22 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
   return decision;
 }
 
+/**
+ * What the pipeline settles as it links a request to an appointment, from PKB's answer to the match (the appointment as
+ * PKB's search showed it moments before, `pkb`): nothing, or "appointment passed", is written with the link, and the
+ * first re-read comes at the recheck; a decision to close or flag (null here) is left to a read of the appointment by
+ * its id straight away, as when a person links one. `s` is the request as it is being opened.
+ */
+export function decideAtLink(
+  s: SettleSubject,
+  pkb: PkbAppointmentView,
+  now: Date,
+  zone = UK_ZONE,
+): SettleDecision | null {
+  const d = decideSettle(s, pkb, now, zone);
+  return d.close || d.flag ? null : d;
+}
+
 /** Whether a decision changes anything. */
 export const decidesSomething = (d: SettleDecision): boolean =>
   d.close !== null || d.flag !== null || d.passed !== null || d.start !== null;

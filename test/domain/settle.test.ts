@@ -1,6 +1,12 @@
 // The pure rules of settling what PKB already shows (src/domain/settle.ts) and of repeats (src/requests/repeats.ts).
 import { describe, expect, it } from "vitest";
-import { decideSettle, decidesSomething, nextRecheckDelayMs, type SettleSubject } from "../../src/domain/settle.ts";
+import {
+  decideAtLink,
+  decideSettle,
+  decidesSomething,
+  nextRecheckDelayMs,
+  type SettleSubject,
+} from "../../src/domain/settle.ts";
 import { typeAfterRepeat } from "../../src/requests/repeats.ts";
 
 const now = new Date("2025-10-10T09:00:00Z");
@@ -137,5 +143,30 @@ describe("a repeat's type", () => {
     expect(typeAfterRepeat("change", "change")).toBe("change");
     expect(typeAfterRepeat(null, "change")).toBe("change");
     expect(typeAfterRepeat("change", null)).toBe("change");
+  });
+});
+
+describe("as the pipeline links a request, from PKB's answer to the match", () => {
+  it("settles nothing for an appointment ahead and as asked: its first re-read waits for the recheck", () => {
+    const d = decideAtLink(subject({ type: "change" }), booked(), now);
+    expect(d).not.toBeNull();
+    expect(decidesSomething(d!)).toBe(false);
+  });
+
+  it("marks an appointment that started before the request came, or has passed since, with the link", () => {
+    const before = new Date("2025-10-08T10:00:00Z");
+    const early = decideAtLink(subject({ requestedStart: before, appointmentStart: before }), booked(before), now);
+    expect(early?.passed).toEqual({ before: "received", start: before });
+    const since = new Date("2025-10-09T10:00:00Z");
+    expect(decideAtLink(subject({ appointmentStart: since }), booked(since), now)?.passed).toEqual({
+      before: "action",
+      start: since,
+    });
+  });
+
+  it("leaves a close or a flag to a read of the appointment straight away", () => {
+    expect(decideAtLink(subject(), { gone: false, status: "cancelled", start: requested }, now)).toBeNull();
+    const moved = new Date("2025-10-14T10:30:00Z");
+    expect(decideAtLink(subject({ type: "change", appointmentStart: moved }), booked(moved), now)).toBeNull();
   });
 });

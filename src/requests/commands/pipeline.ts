@@ -1,7 +1,8 @@
 // The pipeline's steps 2–4 on a request, as system commands: record who the patient is and which appointment the
 // request is about, route it to a team (round robin within the team when it auto-assigns) and open it; or give up on
 // it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
-import { pasIdOf, type MatchResult } from "../../domain/match.ts";
+import { pasIdOf, type CandidateRecord, type MatchResult } from "../../domain/match.ts";
+import { decideAtLink, type SettleDecision } from "../../domain/settle.ts";
 import { route, type RoutingDecision } from "../../domain/routing.ts";
 import { publishRequestState, publishRequestStates, publishRequestUpdated } from "../../events/publish.ts";
 import type { Db, Queryable } from "../../store/db.ts";
@@ -22,6 +23,7 @@ import { nextAutoAssignee } from "../assignment.ts";
 import { runSystemCommand, systemCommandIn, UNCHANGED, WriteBatch, type RequestWriter } from "../command.ts";
 import { startSharedByCandidates, typeAfterRepeat } from "../repeats.ts";
 import { matchResultPatch } from "../match.ts";
+import { applySettleDecision } from "./settle.ts";
 import { matchEventOf } from "../state.ts";
 import { PRIORITIES, type MatchState, type RequestType } from "../vocabulary.ts";
 
@@ -266,6 +268,8 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
   }
   const { match } = r;
   const { patch, linked } = matchResultPatch(match);
+  const now = new Date();
+  const settled = settledAtLink(r, linked, now);
   await w.event("patient_identified", { pkbUserId: r.pkbUserId });
   await w.event(matchEventOf(match.decision), {
     confidence: match.confidence,
@@ -273,6 +277,10 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
     externalId: pasIdOf(linked),
     candidates: match.candidates.length,
     summary: match.summary,
+    // Tells the settle processor that PKB's answer to the match was looked at: its first re-read is at the recheck.
+    ...(settled && linked
+      ? { settledAtLink: { pkbStatus: linked.status, start: linked.start, passed: settled.passed !== null } }
+      : {}),
   });
   await routeAndOpen(w, router, r.message, facts, {
     patient_state: "identified",
@@ -280,6 +288,37 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
     attempts: w.request.attempts + 1,
     ...patch,
   });
+  if (settled) await applySettleDecision(w, settled, now);
+}
+
+/**
+ * What the settle rules decide, as the request opens linked, from PKB's answer to the match (docs/settling.md):
+ * `decideAtLink`'s decision, or null when there is none to take here (not linked; a close or a flag, left to a read of
+ * the appointment straight away; or a caller that did not give when the message came or what start it named).
+ */
+function settledAtLink(
+  r: Extract<PipelineResult, { kind: "matched" }>,
+  linked: CandidateRecord | null,
+  now: Date,
+): SettleDecision | null {
+  if (r.match.decision !== "auto_link" || !linked || r.receivedAt === undefined || r.requestedStart === undefined)
+    return null;
+  const start = linked.start === null ? null : new Date(linked.start);
+  // A request in processing was never linked, flagged, marked passed or reopened (the pipeline opens it now).
+  return decideAtLink(
+    {
+      type: r.message.type,
+      status: "open",
+      receivedAt: r.receivedAt,
+      requestedStart: r.requestedStart,
+      appointmentStart: start,
+      flag: null,
+      passed: false,
+      autoCloseAllowed: true,
+    },
+    { gone: false, status: linked.status, start },
+    now,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // The settle processor (docs/settling.md): while a request is open, re-reads its linked appointment from PKB's
-// Aggregated FHIR API — as soon as it is linked (by the pipeline or a person), then every PKB_RECHECK_MINUTES and as the
-// appointment starts — and settles what PKB already shows, deciding with the pure rules of src/domain/settle.ts:
+// Aggregated FHIR API — as soon as a person links it, then every PKB_RECHECK_MINUTES and as the appointment starts — and
+// settles what PKB already shows, deciding with the pure rules of src/domain/settle.ts (when the pipeline links a
+// request it decides on PKB's answer to the match itself, and leaves only a close or a flag to a read straight away):
 // a cancel request PKB already shows cancelled (or gone) is closed with outcome "already done in PKB"; a change request
 // whose appointment PKB shows moved or cancelled since the request is flagged for a person; a request whose appointment
 // started before it was received, or before anyone recorded an outcome, is marked "appointment passed".
@@ -11,9 +12,7 @@ import {
   decidesSomething,
   isOpenWork,
   nextRecheckDelayMs,
-  passedText,
   type PkbAppointmentView,
-  type SettleDecision,
 } from "../../domain/settle.ts";
 import { UpstreamError } from "../../errors.ts";
 import type { BackoffPolicy } from "../../jobs/due-work.ts";
@@ -28,7 +27,8 @@ import {
   type SettleRow,
 } from "../../store/settle.ts";
 import { readBackCandidate } from "../../sync/identify.ts";
-import { runSystemCommand, UNCHANGED, type RequestWriter } from "../command.ts";
+import { runSystemCommand, UNCHANGED } from "../command.ts";
+import { applySettleDecision } from "../commands/settle.ts";
 import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../processors.ts";
 
 /** The processor's name: its request_work kind. */
@@ -60,8 +60,34 @@ async function react(tx: Parameters<Processor["react"]>[0], e: RequestEventNotic
     );
   }
   if (CHECK_NOW.includes(e.type)) {
-    await scheduleWork(tx, { requestId: e.requestId, kind: PKB_SETTLE, dueAt: "now" });
+    const [dueAt] = await firstChecks(tx, [e]);
+    await scheduleWork(tx, { requestId: e.requestId, kind: PKB_SETTLE, dueAt: dueAt! });
   }
+}
+
+/** What the pipeline settled as it linked the request from PKB's answer to the match (commands/pipeline.ts), if so. */
+function settledAtLink(e: RequestEventNotice): { start: Date | null; passed: boolean } | null {
+  if (e.type !== "appointment_linked" || e.actorUserId !== null) return null;
+  const s = e.data.settledAtLink as { start?: unknown; passed?: unknown } | undefined;
+  if (typeof s !== "object" || s === null) return null;
+  return { start: typeof s.start === "string" ? new Date(s.start) : null, passed: s.passed === true };
+}
+
+/**
+ * When each event's check is due: now, but for a link the pipeline settled from PKB's answer to the match, whose
+ * first re-read comes at the recheck (or as the appointment starts, if sooner). Reads the recheck interval only then.
+ */
+async function firstChecks(tx: Queryable, es: readonly RequestEventNotice[]): Promise<(Date | "now")[]> {
+  const settled = es.map(settledAtLink);
+  if (settled.every((s) => s === null)) return es.map(() => "now");
+  const [policy] = await tx.query<{ recheck_ms: number }>(
+    "SELECT recheck_ms::float8 AS recheck_ms FROM pkb_settle_policy",
+  );
+  if (!policy) throw new Error("pkb_settle_policy has no row");
+  const now = new Date();
+  return settled.map((s) =>
+    s ? new Date(now.getTime() + nextRecheckDelayMs(now, s.start, s.passed, policy.recheck_ms)) : "now",
+  );
 }
 
 /**
@@ -76,9 +102,10 @@ async function reactMany(tx: Parameters<Processor["react"]>[0], es: readonly Req
     for (const e of es) await react(tx, e);
     return;
   }
+  const due = await firstChecks(tx, es);
   await scheduleWorkMany(
     tx,
-    es.map((e) => ({ requestId: e.requestId, kind: PKB_SETTLE, dueAt: "now" as const })),
+    es.map((e, i) => ({ requestId: e.requestId, kind: PKB_SETTLE, dueAt: due[i]! })),
   );
 }
 
@@ -90,42 +117,6 @@ async function readAppointment(ctx: WorkContext, fhirId: string): Promise<PkbApp
   } catch (err) {
     if (err instanceof UpstreamError && (err.status === 404 || err.status === 410)) return { gone: true };
     throw err;
-  }
-}
-
-/** Writes a decision through the writer (the row is locked and was re-read: the decision still applies). */
-async function apply(w: RequestWriter, d: SettleDecision, now: Date): Promise<void> {
-  if (d.close) {
-    await w.update({
-      outcome: "already_done_in_pkb",
-      outcome_details: { shows: d.close.shows, auto: true },
-      pkb_flag: null,
-      pkb_flag_text: null,
-      pkb_moved_to: null,
-    });
-    await w.event("pkb_already_done", { outcome: "already_done_in_pkb", shows: d.close.shows });
-    await w.moveStatus("done", { outcome: "already_done_in_pkb" });
-    return;
-  }
-  if (d.start) await w.update({ appointment_start: d.start });
-  if (d.flag === "clear") {
-    await w.update({ pkb_flag: null, pkb_flag_text: null, pkb_moved_to: null });
-    await w.event("pkb_flag_cleared", { shows: "PKB shows the appointment as the patient asked about it again" });
-  } else if (d.flag) {
-    await w.update({ pkb_flag: d.flag.kind, pkb_flag_text: d.flag.text, pkb_moved_to: d.flag.movedTo });
-    await w.event("pkb_flagged", {
-      flag: d.flag.kind,
-      shows: d.flag.text,
-      movedTo: d.flag.movedTo?.toISOString() ?? null,
-    });
-  }
-  if (d.passed) {
-    await w.update({ appointment_passed_at: now });
-    await w.event("appointment_passed", {
-      before: d.passed.before,
-      start: d.passed.start.toISOString(),
-      shows: passedText(d.passed, now),
-    });
   }
 }
 
@@ -142,7 +133,7 @@ async function settle(ctx: WorkContext, s: SettleRow, view: PkbAppointmentView, 
     if (!checkable(current) || current.appointmentFhirId !== s.appointmentFhirId) return UNCHANGED;
     const d = decideSettle(current, view, now);
     if (!decidesSomething(d)) return UNCHANGED;
-    await apply(w, d, now);
+    await applySettleDecision(w, d, now);
     after = await readSettleRow(w.tx, s.id);
   });
   return after;

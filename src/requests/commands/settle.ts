@@ -1,0 +1,42 @@
+// Writing what the settle rules decided (docs/settling.md) through a request's writer: closing a request PKB shows
+// already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed". Used by
+// the settle processor's checks (src/requests/processors/settle.ts) and by the pipeline as it links a request
+// (src/requests/commands/pipeline.ts). The decisions are the pure rules of src/domain/settle.ts.
+import { passedText, type SettleDecision } from "../../domain/settle.ts";
+import type { RequestWriter } from "../command.ts";
+
+/** Writes a decision through the writer (its caller made sure it still applies to the request as it is now). */
+export async function applySettleDecision(w: RequestWriter, d: SettleDecision, now: Date): Promise<void> {
+  if (d.close) {
+    await w.update({
+      outcome: "already_done_in_pkb",
+      outcome_details: { shows: d.close.shows, auto: true },
+      pkb_flag: null,
+      pkb_flag_text: null,
+      pkb_moved_to: null,
+    });
+    await w.event("pkb_already_done", { outcome: "already_done_in_pkb", shows: d.close.shows });
+    await w.moveStatus("done", { outcome: "already_done_in_pkb" });
+    return;
+  }
+  if (d.start) await w.update({ appointment_start: d.start });
+  if (d.flag === "clear") {
+    await w.update({ pkb_flag: null, pkb_flag_text: null, pkb_moved_to: null });
+    await w.event("pkb_flag_cleared", { shows: "PKB shows the appointment as the patient asked about it again" });
+  } else if (d.flag) {
+    await w.update({ pkb_flag: d.flag.kind, pkb_flag_text: d.flag.text, pkb_moved_to: d.flag.movedTo });
+    await w.event("pkb_flagged", {
+      flag: d.flag.kind,
+      shows: d.flag.text,
+      movedTo: d.flag.movedTo?.toISOString() ?? null,
+    });
+  }
+  if (d.passed) {
+    await w.update({ appointment_passed_at: now });
+    await w.event("appointment_passed", {
+      before: d.passed.before,
+      start: d.passed.start.toISOString(),
+      shows: passedText(d.passed, now),
+    });
+  }
+}
