@@ -168,5 +168,21 @@ describe("as the pipeline links a request, from PKB's answer to the match", () =
     expect(decideAtLink(subject(), { gone: false, status: "cancelled", start: requested }, now)).toBeNull();
     const moved = new Date("2025-10-14T10:30:00Z");
     expect(decideAtLink(subject({ type: "change", appointmentStart: moved }), booked(moved), now)).toBeNull();
+    const cancelled = { gone: false as const, status: "cancelled", start: requested };
+    expect(decideAtLink(subject({ type: "change" }), cancelled, now)).toBeNull();
+    // Moved and passed: the mark waits for the read by id too.
+    const movedPast = new Date("2025-10-09T10:30:00Z");
+    expect(decideAtLink(subject({ type: "change", appointmentStart: movedPast }), booked(movedPast), now)).toBeNull();
+  });
+
+  it("settles nothing for an appointment PKB holds no start for, or a request whose type could not be read", () => {
+    const noStart = decideAtLink(
+      subject({ appointmentStart: null }),
+      { gone: false, status: "booked", start: null },
+      now,
+    );
+    expect(noStart && decidesSomething(noStart)).toBe(false);
+    const untyped = decideAtLink(subject({ type: null }), booked(), now);
+    expect(untyped && decidesSomething(untyped)).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ const HOUR_MS = 3_600_000;
 
 interface Linked {
   id: string;
+  appointment_fhir_id: string;
   status: string;
   outcome: string | null;
   pkb_flag: string | null;
@@ -24,6 +25,8 @@ interface Linked {
   settled: { pkbStatus: string; start: string | null; passed: boolean } | null;
   due_at: Date | null;
   checked: Date;
+  /** Another event asked for a read straight away since (the patient asked again, the type changed). */
+  asked_again: boolean;
 }
 
 describe.each(engines)(
@@ -34,6 +37,8 @@ describe.each(engines)(
     let emu: Emulator;
     let rebook: TestApp;
     let linked: Linked[];
+    /** The FHIR ids of the appointments the settle processor read by id during the pass. */
+    const readById: string[] = [];
 
     beforeAll(async () => {
       const today = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
@@ -52,11 +57,19 @@ describe.each(engines)(
       expect((await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers: admin })).status).toBe(
         200,
       );
+      const fhir = rebook.sync.fhir;
+      const read = fhir.appointment.bind(fhir);
+      fhir.appointment = (id) => {
+        readById.push(id);
+        return read(id);
+      };
       // A pass polls, works the requests and then the follow-up work due (the server's processing loop).
       await rebook.poller.runNow();
       linked = await t.db.query<Linked>(
-        `SELECT r.id, r.status, r.outcome, r.pkb_flag, r.appointment_start, r.appointment_passed_at, e.at AS linked_at,
-         e.data->'settledAtLink' AS settled, w.due_at, now() AS checked
+        `SELECT r.id, r.appointment_fhir_id, r.status, r.outcome, r.pkb_flag, r.appointment_start, r.appointment_passed_at, e.at AS linked_at,
+         e.data->'settledAtLink' AS settled, w.due_at, now() AS checked,
+           EXISTS (SELECT 1 FROM request_events x WHERE x.request_id = r.id
+                   AND x.type IN ('repeat_received', 'type_changed', 'rematched', 'reopened')) AS asked_again
        FROM appointment_requests r
        JOIN request_events e ON e.request_id = r.id AND e.type = 'appointment_linked'
        LEFT JOIN request_work w ON w.request_id = r.id AND w.kind = $1
@@ -85,6 +98,11 @@ describe.each(engines)(
         expect(Math.abs(r.due_at!.getTime() - expected), `request ${r.id}`).toBeLessThan(60_000);
         expect(r.due_at!.getTime()).toBeGreaterThan(r.checked.getTime());
       }
+      // PKB's answer to the match was the first look: none was read by id in the pass (but those the patient asked
+      // about again, which a repeat's check reads straight away).
+      const once = ahead.filter((r) => !r.asked_again);
+      expect(once.length).toBeGreaterThanOrEqual(10);
+      expect(readById.filter((id) => once.some((r) => r.appointment_fhir_id === id))).toEqual([]);
     });
 
     it("a request whose appointment has passed is marked as the pipeline links it, with its history row", async () => {
@@ -102,6 +120,8 @@ describe.each(engines)(
         expect(types.indexOf("appointment_passed")).toBeGreaterThan(types.indexOf("status_changed"));
         expect(types.filter((x) => x === "appointment_passed")).toHaveLength(1);
       }
+      const once = passed.filter((r) => !r.asked_again);
+      expect(readById.filter((id) => once.some((r) => r.appointment_fhir_id === id))).toEqual([]);
     });
 
     it("a close or a flag is left to a read of the appointment straight away, which the pass's follow-up work did", async () => {
@@ -109,6 +129,7 @@ describe.each(engines)(
       // The emulator's settle scenarios: a cancel request whose appointment the PAS already cancelled, and a change
       // request whose appointment it moved.
       expect(checkedNow.some((r) => r.outcome === "already_done_in_pkb")).toBe(true);
+      for (const r of checkedNow) expect(readById, `request ${r.id}`).toContain(r.appointment_fhir_id);
       for (const r of checkedNow)
         expect(r.outcome === "already_done_in_pkb" || r.pkb_flag !== null, `request ${r.id}`).toBe(true);
       // Nothing is due now: no other request was read again from PKB.

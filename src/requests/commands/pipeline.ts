@@ -1,6 +1,7 @@
 // The pipeline's steps 2–4 on a request, as system commands: record who the patient is and which appointment the
-// request is about, route it to a team (round robin within the team when it auto-assigns) and open it; or give up on
-// it (status error). src/sync/process.ts does the PKB calls and the retries and calls these to write.
+// request is about, route it to a team (round robin within the team when it auto-assigns) and open it, settling what
+// PKB's answer to the match shows of a linked appointment (docs/settling.md); or give up on it (status error).
+// src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import { pasIdOf, type CandidateRecord, type MatchResult } from "../../domain/match.ts";
 import { decideAtLink, type SettleDecision } from "../../domain/settle.ts";
 import { route, type RoutingDecision } from "../../domain/routing.ts";
@@ -269,7 +270,7 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
   const { match } = r;
   const { patch, linked } = matchResultPatch(match);
   const now = new Date();
-  const settled = settledAtLink(r, linked, now);
+  const settled = settledAtLink(w.request, r, linked, now);
   await w.event("patient_identified", { pkbUserId: r.pkbUserId });
   await w.event(matchEventOf(match.decision), {
     confidence: match.confidence,
@@ -297,10 +298,12 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
  * the appointment straight away; or a caller that did not give when the message came or what start it named).
  */
 function settledAtLink(
+  request: RequestState,
   r: Extract<PipelineResult, { kind: "matched" }>,
   linked: CandidateRecord | null,
   now: Date,
 ): SettleDecision | null {
+  if (request.status !== "processing") return null;
   if (r.match.decision !== "auto_link" || !linked || r.receivedAt === undefined || r.requestedStart === undefined)
     return null;
   const start = linked.start === null ? null : new Date(linked.start);

@@ -34,7 +34,10 @@ import type { Processor, RequestEventNotice, WorkContext, WorkStep } from "../pr
 /** The processor's name: its request_work kind. */
 export const PKB_SETTLE = "pkb_settle";
 
-/** Events after which PKB's view of the appointment must be read (again) straight away. */
+/**
+ * Events after which PKB's view of the appointment must be read (again): straight away, but for a link the pipeline
+ * settled from PKB's answer to the match (`firstChecks`).
+ */
 const CHECK_NOW: readonly RequestEventNotice["type"][] = [
   "appointment_linked",
   "rematched",
@@ -75,7 +78,9 @@ function settledAtLink(e: RequestEventNotice): { start: Date | null; passed: boo
 
 /**
  * When each event's check is due: now, but for a link the pipeline settled from PKB's answer to the match, whose
- * first re-read comes at the recheck (or as the appointment starts, if sooner). Reads the recheck interval only then.
+ * first re-read comes at the recheck (or as the appointment starts, if sooner). An appointment that started after the
+ * pipeline decided and before this (a batch is written a little later) is read now, so "passed" is not an hour late.
+ * Reads the recheck interval only when some link was settled.
  */
 async function firstChecks(tx: Queryable, es: readonly RequestEventNotice[]): Promise<(Date | "now")[]> {
   const settled = es.map(settledAtLink);
@@ -85,14 +90,15 @@ async function firstChecks(tx: Queryable, es: readonly RequestEventNotice[]): Pr
   );
   if (!policy) throw new Error("pkb_settle_policy has no row");
   const now = new Date();
-  return settled.map((s) =>
-    s ? new Date(now.getTime() + nextRecheckDelayMs(now, s.start, s.passed, policy.recheck_ms)) : "now",
-  );
+  return settled.map((s) => {
+    if (!s || (s.start && !s.passed && s.start.getTime() <= now.getTime())) return "now";
+    return new Date(now.getTime() + nextRecheckDelayMs(now, s.start, s.passed, policy.recheck_ms));
+  });
 }
 
 /**
- * `react` for many events: when every one only asks for a check now (none closes, none is a person's relinking), one
- * statement schedules them all; otherwise each in turn.
+ * `react` for many events: when every one only asks for a check (none closes, none is a person's relinking), one
+ * statement schedules them all, each at its `firstChecks` time; otherwise each in turn.
  */
 async function reactMany(tx: Parameters<Processor["react"]>[0], es: readonly RequestEventNotice[]): Promise<void> {
   const onlyChecks = es.every(
