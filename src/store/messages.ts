@@ -94,8 +94,8 @@ export async function insertMessagesIfNew(
 /** What filing new messages needs to know of their conversations already stored. */
 export interface ConversationsSoFar {
   /**
-   * Per conversation, its requests, when each was received and by which PKB message (a repeat's message counts for the
-   * request it joined).
+   * Per conversation, its requests, when each one's request message came and which message it is (a repeat's message
+   * counts for the request it joined).
    */
   requests: Map<string, { id: string; at: Date; messageId: string }[]>;
   /** Per conversation, the latest unrelated message's time (a request before it adopts it as a follow-up). */
@@ -118,10 +118,13 @@ export async function readConversationsSoFar(
   }>(
     // Per conversation, through the conversation indexes (OFFSET 0 keeps each a look-up: never a scan of every
     // request or message, which PostgreSQL may prefer for a long list of conversations).
-    `SELECT 'request' AS what, c.id AS conversation_id, r.id::text AS id, r.received_at AS at, r.pkb_message_id AS message
+    // A request counts from when its own request message came, not its received time (which moves back to the
+    // patient's first ask when an earlier one folds into it, docs/settling.md).
+    `SELECT 'request' AS what, c.id AS conversation_id, r.id::text AS id, r.sent_at AS at, r.pkb_message_id AS message
      FROM unnest($1::text[]) AS c(id)
-     CROSS JOIN LATERAL (SELECT id, received_at, pkb_message_id FROM appointment_requests
-                         WHERE conversation_id = c.id OFFSET 0) r
+     CROSS JOIN LATERAL (SELECT r.id, m.sent_at, r.pkb_message_id FROM appointment_requests r
+                         JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id
+                         WHERE r.conversation_id = c.id OFFSET 0) r
      UNION ALL
      SELECT 'request', c.id, m.request_id::text, m.sent_at, m.pkb_message_id
      FROM unnest($1::text[]) AS c(id)

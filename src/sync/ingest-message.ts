@@ -129,12 +129,15 @@ export async function ingestMessage(
   const sentAt = new Date(m.timestamp);
   const stored = await insertMessageIfNew(tx, storedMessageOf(prepared), connectionId);
   if (!stored) return null;
-  // The conversation's latest request before this message; a request that attached to another as a repeat
-  // (docs/settling.md) has no row of its own any more: its request message is filed on the request it attached to.
+  // The conversation's latest request before this message, by when its own request message came (not its received
+  // time, which moves back to the patient's first ask when an earlier one folds into it); a request that attached to
+  // another as a repeat (docs/settling.md) has no row of its own any more: its request message is filed on the request
+  // it attached to.
   const [latest] = await tx.query<{ id: string }>(
     `SELECT id FROM (
-       SELECT id, received_at AS at, pkb_message_id AS message FROM appointment_requests
-       WHERE conversation_id = $1 AND received_at <= $2
+       SELECT r.id, m.sent_at AS at, r.pkb_message_id AS message FROM appointment_requests r
+       JOIN pkb_messages m ON m.pkb_message_id = r.pkb_message_id
+       WHERE r.conversation_id = $1 AND m.sent_at <= $2
        UNION ALL
        SELECT request_id, sent_at, pkb_message_id FROM pkb_messages
        WHERE conversation_id = $1 AND kind = 'request' AND request_id IS NOT NULL AND sent_at <= $2
