@@ -29,6 +29,8 @@ export async function connectedRebook(
     engine?: (typeof engines)[number];
     emulator?: Parameters<typeof startEmulator>[0];
     env?: Record<string, string>;
+    /** Called with the app before Grant Access (whose pass then runs): to watch what the first pass does. */
+    beforeGrant?: (rebook: TestApp, t: TestDb) => Promise<void> | void;
   } = {},
 ): Promise<Connected> {
   const emu = await startEmulator({ size: 20, anchor: today(), ...opts.emulator });
@@ -40,6 +42,7 @@ export async function connectedRebook(
     await rebook.poller.stop();
     await rebook.app.close();
   });
+  await opts.beforeGrant?.(rebook, t);
   const admin = await rebook.signIn("admin");
   const created = await rebook.app.inject({
     method: "POST",

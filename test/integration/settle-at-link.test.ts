@@ -7,9 +7,9 @@ import { runRequestWork } from "../../src/jobs/request-work.ts";
 import { createLogger } from "../../src/log.ts";
 import { PKB_SETTLE } from "../../src/requests/processors/settle.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
+import { connectedRebook } from "../helpers/connected.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
-import { grantThroughConsentPage, startEmulator, type Emulator } from "../helpers/emulator.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -34,40 +34,32 @@ describe.each(engines)(
   { timeout: 90_000 },
   (engine) => {
     let t: TestDb;
-    let emu: Emulator;
     let rebook: TestApp;
     let linked: Linked[];
     /** The FHIR ids of the appointments the settle processor read by id during the pass. */
     const readById: string[] = [];
+    const cleanups: (() => Promise<void>)[] = [];
 
     beforeAll(async () => {
-      const today = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
-      emu = await startEmulator({ size: 60, anchor: today, settleScenarios: 3 });
-      t = await engine.open();
-      await createTeamExclusive(t.db, { name: "Appointments", description: "", isDefault: true });
-      rebook = await buildTestApp(t.db, { ...emu.env, SYNC_INITIAL_LOOKBACK_DAYS: "1000" });
-      const admin = await rebook.signIn("admin");
-      const created = await rebook.app.inject({
-        method: "POST",
-        url: "/api/pkb/connections",
-        headers: admin,
-        payload: { label: "Appointments" },
+      const c = await connectedRebook(cleanups, {
+        engine,
+        emulator: { size: 60, settleScenarios: 3 },
+        // The settle processor's reads by id, from the pass Grant Access starts (it polls, works the requests and
+        // then the follow-up work due, as the server's processing loop does).
+        beforeGrant: async (app, store) => {
+          await createTeamExclusive(store.db, { name: "Appointments", description: "", isDefault: true });
+          const fhir = app.sync.fhir;
+          const read = fhir.appointment.bind(fhir);
+          fhir.appointment = (id) => {
+            readById.push(id);
+            return read(id);
+          };
+        },
       });
-      const { connection } = created.json<{ connection: { authorizePath: string } }>();
-      expect((await grantThroughConsentPage(rebook.app, connection.authorizePath, { headers: admin })).status).toBe(
-        200,
-      );
-      const fhir = rebook.sync.fhir;
-      const read = fhir.appointment.bind(fhir);
-      fhir.appointment = (id) => {
-        readById.push(id);
-        return read(id);
-      };
-      // A pass polls, works the requests and then the follow-up work due (the server's processing loop).
-      await rebook.poller.runNow();
+      ({ t, rebook } = c);
       linked = await t.db.query<Linked>(
-        `SELECT r.id, r.appointment_fhir_id, r.status, r.outcome, r.pkb_flag, r.appointment_start, r.appointment_passed_at, e.at AS linked_at,
-         e.data->'settledAtLink' AS settled, w.due_at, now() AS checked,
+        `SELECT r.id, r.appointment_fhir_id, r.status, r.outcome, r.pkb_flag, r.appointment_start,
+           r.appointment_passed_at, e.at AS linked_at, e.data->'settledAtLink' AS settled, w.due_at, now() AS checked,
            EXISTS (SELECT 1 FROM request_events x WHERE x.request_id = r.id
                    AND x.type IN ('repeat_received', 'type_changed', 'rematched', 'reopened')) AS asked_again
        FROM appointment_requests r
@@ -78,9 +70,7 @@ describe.each(engines)(
       );
     }, 240_000);
     afterAll(async () => {
-      await rebook?.app.close();
-      await t?.dispose();
-      await emu?.stop();
+      for (const clean of cleanups.reverse()) await clean();
     });
 
     it("a request linked to an appointment ahead, as asked, is first read again at the recheck, not straight away", () => {

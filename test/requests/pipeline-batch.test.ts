@@ -6,7 +6,7 @@
 // that cannot be written is written again one result at a time, so the result at fault fails alone.
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { MatchResult, ScoredCandidate } from "../../src/domain/match.ts";
+import type { MatchResult } from "../../src/domain/match.ts";
 import {
   applyPipelineResult,
   applyPipelineResults,
@@ -19,6 +19,7 @@ import { createTeam, createUser, upsertMember } from "../../src/store/people.ts"
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { ResultWriter } from "../../src/sync/process.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
+import { eyeClinic, linkedTo } from "../helpers/match.ts";
 import { processingRequest } from "../helpers/requests.ts";
 
 const start = new Date("2031-03-04T10:30:00Z");
@@ -28,26 +29,11 @@ let clock = Date.parse("2031-01-10T09:00:00Z");
 const newRequest = (db: Db, messageId: string, patientPkbId: string) =>
   processingRequest(db, { messageId, patientPkbId, receivedAt: new Date((clock += 60_000)), requestedStart: start });
 
-const candidate = (fhirId: string, specialtyCode = "130"): ScoredCandidate => ({
-  fhirId,
-  externalId: `EXT-${fhirId}`,
-  start,
-  status: "booked",
-  appointmentType: "Eye clinic",
-  description: null,
-  specialtyCode,
-  specialtyDisplay: specialtyCode === "130" ? "Ophthalmology" : "Cardiology",
-  location: null,
-  score: 1,
-  evidence: [],
-});
-const linked = (fhirId: string, specialtyCode?: string): MatchResult => ({
-  decision: "auto_link",
-  best: candidate(fhirId, specialtyCode),
-  confidence: 1,
-  candidates: [candidate(fhirId, specialtyCode)],
-  summary: ["test"],
-});
+const otherSpecialty = (specialtyCode = "130") =>
+  specialtyCode === "130" ? {} : { specialtyCode, specialtyDisplay: "Cardiology" };
+const candidate = (fhirId: string, specialtyCode?: string) => eyeClinic(fhirId, start, otherSpecialty(specialtyCode));
+const linked = (fhirId: string, specialtyCode?: string): MatchResult =>
+  linkedTo(fhirId, start, otherSpecialty(specialtyCode));
 const review: MatchResult = {
   decision: "review",
   best: candidate("rv-1"),

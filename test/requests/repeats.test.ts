@@ -2,12 +2,13 @@
 // already has an open request attaches to it; and on PostgreSQL, two repeats handled at the same moment by two
 // instances (two pools) never open two work items — the patient's lock makes the second one see the first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MatchResult, ScoredCandidate } from "../../src/domain/match.ts";
+import type { MatchResult } from "../../src/domain/match.ts";
 import { applyMatchResult, applyPipelineResults, type MessageFacts } from "../../src/requests/commands/pipeline.ts";
 import { openPostgres, type Db } from "../../src/store/db.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
+import { eyeClinic, linkedTo as linkedToAt } from "../helpers/match.ts";
 import { processingRequest } from "../helpers/requests.ts";
 
 const start = new Date("2031-03-04T10:30:00Z");
@@ -16,26 +17,8 @@ const start = new Date("2031-03-04T10:30:00Z");
 const newRequest = async (db: Db, type: "change" | "cancel", patientPkbId: string): Promise<string> =>
   (await processingRequest(db, { patientPkbId, type, requestedStart: start })).id;
 
-const candidate = (fhirId: string): ScoredCandidate => ({
-  fhirId,
-  externalId: `EXT-${fhirId}`,
-  start,
-  status: "pending",
-  appointmentType: "Eye clinic",
-  description: null,
-  specialtyCode: "130",
-  specialtyDisplay: "Ophthalmology",
-  location: null,
-  score: 1,
-  evidence: [],
-});
-const linkedTo = (fhirId: string): MatchResult => ({
-  decision: "auto_link",
-  best: candidate(fhirId),
-  confidence: 1,
-  candidates: [candidate(fhirId)],
-  summary: ["test"],
-});
+const candidate = (fhirId: string) => eyeClinic(fhirId, start, { status: "pending" });
+const linkedTo = (fhirId: string) => linkedToAt(fhirId, start, { status: "pending" });
 /** Two appointments of the patient at the same start with the same subject: a person must choose (review). */
 const ambiguous = (a: string, b: string): MatchResult => ({
   decision: "review",

@@ -3,38 +3,17 @@
 // its own request message came, as before the fold — one sent before that message is unrelated, one after it a
 // follow-up on the request — whether filed one at a time (ingestMessage) or in a batch (ingestMessages), on both engines.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MatchResult, ScoredCandidate } from "../../src/domain/match.ts";
 import type { PkbConversation, PkbMessage } from "../../src/pkb/schemas.ts";
 import { applyMatchResult } from "../../src/requests/commands/pipeline.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
 import { ingestMessage, ingestMessages, prepareMessage } from "../../src/sync/ingest-message.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
+import { linkedTo } from "../helpers/match.ts";
 
 const t0 = Date.parse("2031-05-01T09:00:00Z");
 const at = (minutes: number) => t0 + minutes * 60_000;
 const start = new Date("2031-05-15T09:30:00Z"); // Thursday 15 May 2031, 10:30 BST
 const change = "Request to change appointment: Thursday 15 May 2031 10:30am - Eye clinic";
-
-const candidate = (fhirId: string): ScoredCandidate => ({
-  fhirId,
-  externalId: `EXT-${fhirId}`,
-  start,
-  status: "booked",
-  appointmentType: "Eye clinic",
-  description: null,
-  specialtyCode: "130",
-  specialtyDisplay: "Ophthalmology",
-  location: null,
-  score: 1,
-  evidence: [],
-});
-const linkedTo = (fhirId: string): MatchResult => ({
-  decision: "auto_link",
-  best: candidate(fhirId),
-  confidence: 1,
-  candidates: [candidate(fhirId)],
-  summary: ["test"],
-});
 
 describe.each(engines)(
   "a message filed after a repeat folded into its request, on $name",
@@ -93,7 +72,7 @@ describe.each(engines)(
         requestId,
         nhsNumber: nhs,
         pkbUserId: `${p}patient`,
-        match: linkedTo(`${p}appointment`),
+        match: linkedTo(`${p}appointment`, start),
         message: { type: "change" as const, pkbTeamName: null, patientNote: "", requestedSubject: "Eye clinic" },
         requestedStart: start,
       });
