@@ -252,8 +252,9 @@ export async function runPipelineCase(c: PipelineCase): Promise<Record<string, n
         : null;
     const emulatorCpuMs = (procCpuMs(emulator.pid) ?? emulatorCpu) - emulatorCpu;
     // The rows PostgreSQL read for the pass (the measure of growth): counted once Rebook's connections have
-    // ended, each reporting its last counts as it ends (what the migration and the grant read and had
-    // not reported before the pass is in it: the migration reads none of Rebook's rows); the checks below use the new pool and are not counted.
+    // ended, each reporting its last counts as it ends (what the migration and the grant read and had not reported
+    // before the pass is in it: the migration reads none of Rebook's rows); the checks below use the new pool and are
+    // not counted.
     const checked = opened.reopen ? await opened.reopen() : store;
     const rowsReadInPass = rowsBefore === null ? null : (await rowsRead(checked)) - rowsBefore;
     // The server's loops return no count: every request message is one request processed (a repeat is merged into

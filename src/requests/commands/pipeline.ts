@@ -270,7 +270,7 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
   const { match } = r;
   const { patch, linked } = matchResultPatch(match);
   const now = new Date();
-  const settled = settledAtLink(w.request, r, linked, now);
+  const settled = linkDecision(w.request, r, linked, now);
   await w.event("patient_identified", { pkbUserId: r.pkbUserId });
   await w.event(matchEventOf(match.decision), {
     confidence: match.confidence,
@@ -297,7 +297,7 @@ async function openWith(w: RequestWriter, router: Router, r: PipelineResult): Pr
  * `decideAtLink`'s decision, or null when there is none to take here (not linked; a close or a flag, left to a read of
  * the appointment straight away; or a caller that did not give when the message came or what start it named).
  */
-function settledAtLink(
+function linkDecision(
   request: RequestState,
   r: Extract<PipelineResult, { kind: "matched" }>,
   linked: CandidateRecord | null,
