@@ -4,9 +4,8 @@
 // does and the old start no longer stands. The checks start CONFIRM_CHECK_SECONDS after the outcome and back off
 // (doubling up to CONFIRM_MAX_INTERVAL_SECONDS); past CONFIRM_WITHIN_HOURS the request is not confirmed, and checks go
 // on at the longest interval until CONFIRM_CHECK_FOR_HOURS so that a late confirmation still moves it on.
-import { DateTime } from "luxon";
 import type { Candidate } from "./match.ts";
-import { UK_ZONE } from "./uk-time.ts";
+import { formatShortUk, UK_ZONE } from "./uk-time.ts";
 
 /** The confirmation schedule, in milliseconds. */
 export interface ConfirmationPolicy {
@@ -70,19 +69,6 @@ const GONE_STATUSES = new Set(["cancelled", "entered-in-error"]);
 const stands = (c: Candidate): boolean => !GONE_STATUSES.has(c.status);
 const sameMinute = (a: Date | null, b: Date | null): boolean =>
   a !== null && b !== null && Math.floor(a.getTime() / 60_000) === Math.floor(b.getTime() / 60_000);
-
-/**
- * "Mon 12 Oct 16:00" in UK time; the year is added when it is not the current UK year at `now`, and "BST"/"GMT" when
- * the time is in the hour the clocks repeat (01:30 on the last Sunday of October happens twice).
- */
-export function formatShortUk(instant: Date, now: Date, zone = UK_ZONE): string {
-  const dt = DateTime.fromJSDate(instant, { zone }).setLocale("en-GB");
-  const thisYear = DateTime.fromJSDate(now, { zone }).year;
-  const text = dt.toFormat(dt.year === thisYear ? "ccc d LLL HH:mm" : "ccc d LLL yyyy HH:mm");
-  const sameDial = (o: DateTime) => o.toFormat("yyyy-LL-dd HH:mm") === dt.toFormat("yyyy-LL-dd HH:mm");
-  const repeated = sameDial(dt.minus({ hours: 1 })) || sameDial(dt.plus({ hours: 1 }));
-  return repeated ? `${text} ${dt.offsetNameShort ?? dt.toFormat("ZZ")}` : text;
-}
 
 /**
  * The linked appointment as PKB holds it now: the one read by id; else the one with the same external identifier (or

@@ -5,8 +5,7 @@
 //   person, never closed: the patient may not have been asked.
 // - A request whose appointment started before it was received, or before anyone recorded an outcome, is marked
 //   "appointment passed": not overdue work, its own filter, counted in reports.
-import { formatShortUk } from "./pkb-confirmation.ts";
-import { UK_ZONE } from "./uk-time.ts";
+import { formatShortUk, UK_ZONE } from "./uk-time.ts";
 
 /** Statuses PKB uses for an appointment that no longer stands. */
 const GONE_STATUSES = new Set(["cancelled", "entered-in-error"]);

@@ -8,12 +8,12 @@ import {
   checkConfirmation,
   confirmationDue,
   firstCheckAt,
-  formatShortUk,
   needsConfirmation,
   nextCheckAt,
   type ConfirmationPolicy,
   type LinkedAppointment,
 } from "../../src/domain/pkb-confirmation.ts";
+import { formatShortUk } from "../../src/domain/uk-time.ts";
 
 const at = (iso: string) => new Date(iso);
 const NOW = at("2026-10-12T09:00:00Z");

@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import {
+  formatShortUk,
   formatUkDateTime,
   instantToWallClock,
   localDate,
@@ -129,6 +130,35 @@ describe("the same answers as Luxon", () => {
       const expected = `${dt.toFormat("ccc d LLL yyyy, HH:mm")} (${dt.offsetNameShort ?? dt.toFormat("ZZ")})`;
       expect(formatUkDateTime(new Date(ms))).toBe(expected);
     }
+  });
+
+  it("writes the short form as Luxon did (the year when not this year, the zone in the repeated hour)", () => {
+    // The form's Luxon implementation before issue 11's change, as the oracle.
+    const luxon = (ms: number, now: number) => {
+      const dt = DateTime.fromMillis(ms, { zone: "Europe/London" }).setLocale("en-GB");
+      const thisYear = DateTime.fromMillis(now, { zone: "Europe/London" }).year;
+      const text = dt.toFormat(dt.year === thisYear ? "ccc d LLL HH:mm" : "ccc d LLL yyyy HH:mm");
+      const sameDial = (o: DateTime) => o.toFormat("yyyy-LL-dd HH:mm") === dt.toFormat("yyyy-LL-dd HH:mm");
+      const repeated = sameDial(dt.minus({ hours: 1 })) || sameDial(dt.plus({ hours: 1 }));
+      return repeated ? `${text} ${dt.offsetNameShort ?? dt.toFormat("ZZ")}` : text;
+    };
+    let repeated = 0;
+    for (const ms of instants) {
+      // "now" in the instant's UK year, and in the year before (the UK year, not the UTC one, at New Year).
+      for (const now of [ms + 3_600_000, ms - 366 * 86_400_000]) {
+        const got = formatShortUk(new Date(ms), new Date(now));
+        expect(got, new Date(ms).toISOString()).toBe(luxon(ms, now));
+        if (/ (BST|GMT)$/.test(got)) repeated++;
+      }
+    }
+    expect(repeated).toBeGreaterThan(100); // the repeated hours were exercised
+    // The autumn change's repeated 01:30, first in BST and then in GMT.
+    expect(formatShortUk(new Date("2026-10-25T00:30:00Z"), new Date("2026-10-01T00:00:00Z"))).toBe(
+      "Sun 25 Oct 01:30 BST",
+    );
+    expect(formatShortUk(new Date("2026-10-25T01:30:00Z"), new Date("2026-10-01T00:00:00Z"))).toBe(
+      "Sun 25 Oct 01:30 GMT",
+    );
   });
 
   it("holds a day's offset only for days without a clock change, whatever order the times come in", () => {
