@@ -1,0 +1,41 @@
+// The history's words for what Rebook did, where they carry more than the event's name. Runs in both zones.
+import { describe, expect, it } from "vitest";
+import type { HistoryEvent } from "../../web/src/api/types.ts";
+import { describeEvent } from "../../web/src/detail/history-words.ts";
+
+const event = (type: HistoryEvent["type"], data: Record<string, unknown>): HistoryEvent => ({
+  id: 1,
+  at: "2026-12-02T10:00:00.000Z",
+  type,
+  data,
+  actor: null,
+});
+
+describe("the link's history row", () => {
+  it("says what PKB showed of the appointment when the match's answer was the first look", () => {
+    const linked = event("appointment_linked", {
+      externalId: "112513674a",
+      settledAtLink: { pkbStatus: "pending", start: "2026-12-04T08:15:00.000Z", passed: false },
+    });
+    expect(describeEvent(linked, new Map())).toBe(
+      "Appointment matched automatically: 112513674a; PKB showed it pending, Fri 4 Dec 2026, 08:15",
+    );
+    // In summer time the UK clock is an hour ahead of UTC.
+    const summer = event("appointment_linked", {
+      externalId: "A1",
+      settledAtLink: { pkbStatus: "booked", start: "2027-06-01T08:15:00.000Z", passed: true },
+    });
+    expect(describeEvent(summer, new Map())).toBe(
+      "Appointment matched automatically: A1; PKB showed it booked, Tue 1 Jun 2027, 09:15",
+    );
+  });
+
+  it("says nothing of PKB when the link was read back at once or chosen by hand", () => {
+    expect(describeEvent(event("appointment_linked", { externalId: "A1" }), new Map())).toBe(
+      "Appointment matched automatically: A1",
+    );
+    expect(describeEvent(event("appointment_linked", { manual: true, externalId: "A1" }), new Map())).toBe(
+      "Appointment chosen by hand: A1",
+    );
+  });
+});
