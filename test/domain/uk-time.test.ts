@@ -134,9 +134,9 @@ describe("the same answers as Luxon", () => {
 
   it("writes the short form as Luxon did (the year when not this year, the zone in the repeated hour)", () => {
     // The form's Luxon implementation before issue 11's change, as the oracle.
-    const luxon = (ms: number, now: number) => {
-      const dt = DateTime.fromMillis(ms, { zone: "Europe/London" }).setLocale("en-GB");
-      const thisYear = DateTime.fromMillis(now, { zone: "Europe/London" }).year;
+    const luxon = (ms: number, now: number, zone = "Europe/London") => {
+      const dt = DateTime.fromMillis(ms, { zone }).setLocale("en-GB");
+      const thisYear = DateTime.fromMillis(now, { zone }).year;
       const text = dt.toFormat(dt.year === thisYear ? "ccc d LLL HH:mm" : "ccc d LLL yyyy HH:mm");
       const sameDial = (o: DateTime) => o.toFormat("yyyy-LL-dd HH:mm") === dt.toFormat("yyyy-LL-dd HH:mm");
       const repeated = sameDial(dt.minus({ hours: 1 })) || sameDial(dt.plus({ hours: 1 }));
@@ -158,6 +158,23 @@ describe("the same answers as Luxon", () => {
     );
     expect(formatShortUk(new Date("2026-10-25T01:30:00Z"), new Date("2026-10-01T00:00:00Z"))).toBe(
       "Sun 25 Oct 01:30 GMT",
+    );
+    // "This year" is the zone's year at `now`, not UTC's: at 00:30 on 1 January in Auckland it is still 2026 in UTC.
+    const aucklandNewYear = new Date("2026-12-31T11:30:00Z");
+    expect(formatShortUk(new Date("2026-12-31T12:00:00Z"), aucklandNewYear, "Pacific/Auckland")).toBe(
+      "Fri 1 Jan 01:00",
+    );
+    expect(formatShortUk(new Date("2026-12-31T10:00:00Z"), aucklandNewYear, "Pacific/Auckland")).toBe(
+      "Thu 31 Dec 2026 23:00",
+    );
+    for (const ms of instants.slice(0, 500)) {
+      for (const now of [ms + 3_600_000, ms - 366 * 86_400_000, aucklandNewYear.getTime()]) {
+        expect(formatShortUk(new Date(ms), new Date(now), "Pacific/Auckland")).toBe(luxon(ms, now, "Pacific/Auckland"));
+      }
+    }
+    // New Year's Eve on the UK clock: an appointment just after midnight is next year's.
+    expect(formatShortUk(new Date("2027-01-01T00:30:00Z"), new Date("2026-12-31T23:30:00Z"))).toBe(
+      "Fri 1 Jan 2027 00:30",
     );
   });
 

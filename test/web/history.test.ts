@@ -18,7 +18,7 @@ describe("the link's history row", () => {
       settledAtLink: { pkbStatus: "pending", start: "2026-12-04T08:15:00.000Z", passed: false },
     });
     expect(describeEvent(linked, new Map())).toBe(
-      "Appointment matched automatically: 112513674a; PKB showed it pending, Fri 4 Dec 2026, 08:15",
+      "Appointment matched automatically: 112513674a; PKB then showed it as pending, starting Fri 4 Dec 2026, 08:15",
     );
     // In summer time the UK clock is an hour ahead of UTC.
     const summer = event("appointment_linked", {
@@ -26,7 +26,7 @@ describe("the link's history row", () => {
       settledAtLink: { pkbStatus: "booked", start: "2027-06-01T08:15:00.000Z", passed: true },
     });
     expect(describeEvent(summer, new Map())).toBe(
-      "Appointment matched automatically: A1; PKB showed it booked, Tue 1 Jun 2027, 09:15",
+      "Appointment matched automatically: A1; PKB then showed it as booked, starting Tue 1 Jun 2027, 09:15",
     );
   });
 
@@ -37,5 +37,21 @@ describe("the link's history row", () => {
     expect(describeEvent(event("appointment_linked", { manual: true, externalId: "A1" }), new Map())).toBe(
       "Appointment chosen by hand: A1",
     );
+  });
+
+  it("keeps the row readable when what PKB showed is partial or not what the server writes", () => {
+    const linked = (settledAtLink: unknown) =>
+      describeEvent(event("appointment_linked", { externalId: "A1", settledAtLink }), new Map());
+    expect(linked({ pkbStatus: "pending" })).toBe(
+      "Appointment matched automatically: A1; PKB then showed it as pending",
+    );
+    // A start that is not a date is left out rather than breaking the whole history table.
+    expect(linked({ pkbStatus: "pending", start: "not a date" })).toBe(
+      "Appointment matched automatically: A1; PKB then showed it as pending",
+    );
+    // Without PKB's status there is nothing to say of what PKB showed.
+    expect(linked({ start: "2026-12-04T08:15:00.000Z" })).toBe("Appointment matched automatically: A1");
+    expect(linked("pending")).toBe("Appointment matched automatically: A1");
+    expect(linked(null)).toBe("Appointment matched automatically: A1");
   });
 });

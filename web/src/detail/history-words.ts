@@ -10,15 +10,19 @@ const status = (v: unknown): string => statusText[v as keyof typeof statusText] 
 
 /**
  * What PKB showed of the linked appointment when it was matched, when that answer was the link's first look at it
- * (`settledAtLink`, docs/settling.md): "; PKB showed it pending, Fri 4 Dec 2026, 08:15". The status is PKB's own word,
- * as the match panel shows it.
+ * (`settledAtLink`, docs/settling.md): "; PKB then showed it as pending, starting Fri 4 Dec 2026, 08:15". The status is
+ * PKB's own word, as the match panel shows it. A start that is not a date is left out: one odd row must not break the
+ * whole history.
  */
 function shownAtLink(d: Record<string, unknown>): string {
-  const s = d.settledAtLink as { pkbStatus?: unknown; start?: unknown } | undefined;
-  const pkbStatus = str(s?.pkbStatus);
-  if (!pkbStatus) return "";
-  const start = str(s?.start);
-  return `; PKB showed it ${pkbStatus}${start ? `, ${ukDateTime(start)}` : ""}`;
+  const s = d.settledAtLink;
+  if (!s || typeof s !== "object") return "";
+  const { pkbStatus, start } = s as { pkbStatus?: unknown; start?: unknown };
+  const status = str(pkbStatus);
+  if (!status) return "";
+  const at = str(start);
+  const when = at && Number.isFinite(Date.parse(at)) ? `, starting ${ukDateTime(at)}` : "";
+  return `; PKB then showed it as ${status}${when}`;
 }
 
 /**
