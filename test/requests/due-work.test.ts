@@ -535,6 +535,8 @@ describe.each(engines)("due work on $name", (engine) => {
   // The chaos run's 15 requests left processing: a killed instance's claims stayed hidden for the whole two-minute
   // lease. The lease is now short and renewed by the live worker, so a dead one's rows come back within seconds while
   // a slow row of a live one is never taken by another worker.
+  // The lease is 900 ms, renewed every 300: a renewal held up by a loaded machine (CI runs test files side by side) for
+  // up to 600 ms still keeps it; with 300 ms leases a CI run once saw both rows taken by the other worker.
   it("renews the lease of rows in flight and claimed ahead while it works; a dead worker's rows are due after the lease", async () => {
     const [slow, ahead] = await seed(t.db, [
       { kind: "i", dueInMs: -2_000 },
@@ -545,7 +547,7 @@ describe.each(engines)("due work on $name", (engine) => {
     const drain = drainDue(t.db, queue("i"), {
       batchSize: 10,
       concurrency: 1,
-      leaseMs: 300,
+      leaseMs: 900,
       work: async (id) => {
         if (id === slow) await gate;
         await t.db.query("UPDATE due_test SET due_at = NULL WHERE id = $1", [id]);
@@ -553,7 +555,7 @@ describe.each(engines)("due work on $name", (engine) => {
       },
     });
     // Three leases later, another worker still finds neither row due (the one in flight, the one claimed ahead).
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, 2_800));
     expect(await claimDue(t.db, queue("i"), { limit: 10, leaseMs: 60_000 })).toEqual([]);
     release();
     await drain;
@@ -563,9 +565,9 @@ describe.each(engines)("due work on $name", (engine) => {
     expect(row!.open).toBe(0);
     // A worker that claims and dies renews nothing: its row is due again once the lease has run out.
     const [orphan] = await seed(t.db, [{ kind: "i", dueInMs: -1_000 }]);
-    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 300 })).toEqual([orphan]);
-    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 300 })).toEqual([]);
-    await new Promise((r) => setTimeout(r, 400));
+    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 900 })).toEqual([orphan]);
+    expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 900 })).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_000));
     expect(await claimDue(t.db, queue("i"), { limit: 1, leaseMs: 60_000 })).toEqual([orphan]);
     void ahead;
   });
