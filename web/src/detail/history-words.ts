@@ -15,14 +15,12 @@ const status = (v: unknown): string => statusText[v as keyof typeof statusText] 
  * whole history.
  */
 function shownAtLink(d: Record<string, unknown>): string {
-  const s = d.settledAtLink;
-  if (!s || typeof s !== "object") return "";
-  const { pkbStatus, start } = s as { pkbStatus?: unknown; start?: unknown };
-  const status = str(pkbStatus);
-  if (!status) return "";
-  const at = str(start);
-  const when = at && Number.isFinite(Date.parse(at)) ? `, starting ${ukDateTime(at)}` : "";
-  return `; PKB then showed it as ${status}${when}`;
+  const s = d.settledAtLink as { pkbStatus?: unknown; start?: unknown } | null | undefined;
+  const pkbStatus = str(s?.pkbStatus);
+  if (!pkbStatus) return "";
+  const start = str(s?.start);
+  const when = start && Number.isFinite(Date.parse(start)) ? `, starting ${ukDateTime(start)}` : "";
+  return `; PKB then showed it as ${pkbStatus}${when}`;
 }
 
 /**
