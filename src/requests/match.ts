@@ -1,6 +1,6 @@
 // Pure rules for writing a match onto a request: the appointment fields copied from a candidate, and what a match
 // result (the pipeline's, or a re-match's) sets.
-import { z } from "zod";
+import type { z } from "zod";
 import {
   candidateRecords,
   FHIR_ID_NOT_EXACT,
@@ -10,28 +10,12 @@ import {
   type MatchResult,
 } from "../domain/match.ts";
 import { AppError } from "../errors.ts";
+import type { storedCandidateSchema } from "../store/request-queries.ts";
 import type { RequestPatch } from "../store/requests.ts";
 import { matchStateOf } from "./state.ts";
 import type { MatchState } from "./vocabulary.ts";
 
-/** A candidate as the pipeline stores it in appointment_requests.candidates (parsed when read back). */
-export const storedCandidateSchema = z.object({
-  fhirId: z.string(),
-  externalId: z.string().nullable(),
-  start: z.string().nullable(),
-  status: z.string(),
-  appointmentType: z.string().nullable(),
-  description: z.string().nullable(),
-  specialtyCode: z.string().nullable(),
-  specialtyDisplay: z.string().nullable(),
-  location: z.string().nullable(),
-  /** PKB's id was made storable (domain/match.ts Candidate): shown, never linked. */
-  fhirIdNotExact: z.boolean().optional(),
-  /** The trust's id was made storable: shown, never stored as the request's PAS id. */
-  externalIdNotExact: z.boolean().optional(),
-  score: z.number(),
-  evidence: z.array(z.unknown()),
-});
+/** A candidate as the pipeline stored it, parsed when read back (store/request-queries.ts keeps its schema). */
 export type StoredCandidate = z.infer<typeof storedCandidateSchema>;
 
 /**

@@ -451,8 +451,11 @@ export async function listRequests(
 // ---- One request in full ----
 
 const evidenceSchema = z.object({ factor: z.string(), points: z.number(), text: z.string() });
-/** A scored candidate as the pipeline stores it in appointment_requests.candidates. */
-const storedCandidateSchema = z.object({
+/**
+ * A scored candidate as the pipeline stores it in appointment_requests.candidates (parsed when read back: the request
+ * page, and linking one by hand in src/requests/commands/match.ts).
+ */
+export const storedCandidateSchema = z.object({
   fhirId: z.string(),
   externalId: z.string().nullable(),
   start: z.string().nullable(),
@@ -462,7 +465,9 @@ const storedCandidateSchema = z.object({
   specialtyCode: z.string().nullable(),
   specialtyDisplay: z.string().nullable(),
   location: z.string().nullable(),
+  /** PKB's id was made storable (domain/match.ts Candidate): shown, never linked. */
   fhirIdNotExact: z.boolean().optional(),
+  /** The trust's id was made storable: shown, never stored as the request's PAS id. */
   externalIdNotExact: z.boolean().optional(),
   score: z.number(),
   evidence: z.array(evidenceSchema),

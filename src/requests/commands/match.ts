@@ -18,7 +18,8 @@ import {
   type CommandResult,
   type WriteOptions,
 } from "../command.ts";
-import { appointmentPatch, matchResultPatch, storedCandidateSchema } from "../match.ts";
+import { storedCandidateSchema } from "../../store/request-queries.ts";
+import { appointmentPatch, matchResultPatch } from "../match.ts";
 import { requireHolderOrOverride, requireWorkable } from "../state.ts";
 
 /**
