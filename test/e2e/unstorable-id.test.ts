@@ -59,6 +59,16 @@ describe("a trust id Rebook cannot store (chromium)", { timeout: 90_000 }, () =>
     await page.getByText(/The trust's appointment id reached PKB with characters Rebook cannot store/).waitFor();
     await expectNoAxeViolations(page, "request page, trust id not exact");
     await screenshot(page, "trust-id-not-exact");
+    // Each candidate's button stands clear of the evidence above it (it once sat flush against the last line).
+    const first = candidates
+      .locator("li")
+      .filter({ has: page.getByRole("button", { name: /This is the appointment/ }) });
+    const evidence = await first.first().locator(".app-evidence").boundingBox();
+    const button = await first
+      .first()
+      .getByRole("button", { name: /This is the appointment/ })
+      .boundingBox();
+    expect(button!.y - (evidence!.y + evidence!.height)).toBeGreaterThanOrEqual(16);
 
     await candidates
       .getByRole("button", { name: /This is the appointment/ })
