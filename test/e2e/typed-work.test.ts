@@ -137,6 +137,10 @@ describe("typed work is kept (chromium)", { timeout: 90_000 }, () => {
     await expect.poll(() => status.textContent()).toBe("You have 0 characters remaining");
     await page.getByRole("button", { name: "Add note" }).click();
     await page.getByTestId("notes").locator("li").first().waitFor();
+    // A note with no spaces (a pasted link) wraps inside its column: the page does not grow sideways.
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth")).toBeLessThanOrEqual(
+      0,
+    );
 
     // A note being typed is kept through a reload too.
     await box.fill("Patient prefers a call after 4pm");
