@@ -280,6 +280,12 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     ).toBe(true);
     const scrollWidth = await page.evaluate<number>("document.documentElement.scrollWidth");
     expect(scrollWidth).toBeLessThanOrEqual(390);
+    // A card's lines run on in one line each: the received time and its age, the specialty and the trust's id stay
+    // apart ("12:54 · 53 days ago", never "12:5453 days ago"; "Cardiology · ID 112000151e").
+    const request = await card.locator("td.app-col-request").innerText();
+    expect(request).toMatch(/\d\d:\d\d · (\d+ (days?|hours?|mins?) ago|just now)/);
+    const withId = page.locator("tbody tr[data-request-id] td", { hasText: / ID / }).first();
+    expect(await withId.innerText()).toMatch(/[a-z] · ID \w+/i);
     await expectNoAxeViolations(page, "worklist cards at 390 px");
     await screenshot(page, "density-390-worklist");
 
