@@ -138,6 +138,11 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
     if (/\bfor\s*$/i.test(lead) && /\b(?:days?|weeks?|months?|years?)\b/i.test(text)) continue;
     // "in the day" is not "in a day"; "today" alone is when the patient writes, not a day they offer.
     if (/^in the \w+$/i.test(text) || (/^today$/i.test(text) && !r.start.isCertain("hour"))) continue;
+    // "I'm now being seen elsewhere": "now" is when the patient writes, never a time they offer. "would prefer a day
+    // when…": a length of time alone ("a day", "two weeks") is no day, unless it moves the appointment ("by a week").
+    if (/^(?:right |just )?now$/i.test(text)) continue;
+    if (/^(?:a|an|one|two|three|four|\d+)\s+(?:day|week|fortnight|month)s?$/i.test(text) && !/\bby\s*$/i.test(lead))
+      continue;
     let start = r.start;
     // "a week later", "two weeks after": later than the appointment, when the request names one.
     // "move it by a week", "the following Tuesday": from the appointment, when the request names one.
