@@ -102,8 +102,12 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     await page.keyboard.type("Left a voicemail");
     await page.keyboard.press("Enter");
     await page.getByTestId("waiting-text").waitFor();
+    // The notice writes the day as the rest of the page does ("Sun 6 Dec, 10:30"), not as typed ("2026-12-06").
+    expect(await page.locator(".app-notice").innerText()).toMatch(
+      /Waiting for the patient until \w{3} \d+ \w{3}( \d{4})?, 10:30:/,
+    );
     expect(await page.getByTestId("waiting-text").innerText()).toMatch(
-      /^Waiting for patient until \w{3} \d+ \w{3}, 10:30\./,
+      /^Waiting for patient until \w{3} \d+ \w{3}( \d{4})?, 10:30\./,
     );
     expect(await page.getByRole("list", { name: "Request summary" }).innerText()).toContain(
       "Waiting for patient until",

@@ -6,6 +6,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, get, post } from "../api/client.ts";
 import type { RequestDetail } from "../api/types.ts";
 import { ErrorSummary, FieldError } from "../components/ui.tsx";
+import { dayText } from "../format.ts";
 
 type Held = <T>(
   write: (override: boolean) => Promise<T>,
@@ -66,7 +67,7 @@ export function WaitPanel({
           ...(override ? { override: true } : {}),
         }),
       "wait for the patient",
-      `Waiting for the patient until ${date} at ${time}: the deadline is paused and the request comes back then.`,
+      `Waiting for the patient until ${dayText(date)}, ${time}: the deadline is paused and the request comes back then.`,
     );
   };
 
