@@ -155,6 +155,10 @@ describe("settling what PKB shows, on the worklist and the request page (chromiu
     await page.goto(`${s.url}/requests?flag=repeated&status=all`);
     await row(page, ids.repeated).getByText("Asked 2 times").waitFor();
     await row(page, ids.again).getByText("Asked again after an outcome").waitFor();
+    // The tags stacked in the Request cell stand apart: "Change" does not sit on "Asked 2 times" (they shared a border).
+    const type = await row(page, ids.repeated).locator("td.app-col-request .nhsuk-tag").first().boundingBox();
+    const asked = await row(page, ids.repeated).getByText("Asked 2 times").boundingBox();
+    expect(asked!.y - (type!.y + type!.height)).toBeGreaterThanOrEqual(4);
     await expectNoAxeViolations(page, "worklist: asked more than once");
     await screenshot(page, "settling-worklist-repeated");
 

@@ -44,7 +44,7 @@ export function SettleTags({ r }: { r: RequestItem }) {
   return (
     <>
       {tags.map((t) => (
-        <span key={t.key}>
+        <span key={t.key} className="app-settle-tag">
           <br />
           {t.node}
         </span>
