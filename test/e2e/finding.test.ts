@@ -184,6 +184,12 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
     expect(await page.getByLabel("Month").inputValue()).toBe(String(target.m));
     expect(await page.getByLabel("Year").inputValue()).toBe(String(target.y));
     await page.getByTestId("suggested-start").waitFor();
+    // The fields revealed under "Rebooked" stand clear of the next option, as the design system spaces them.
+    const revealed = await page.locator(".nhsuk-radios__conditional").boundingBox();
+    const next = await page
+      .locator(".nhsuk-radios__item", { has: page.getByRole("radio", { name: "Cancelled" }) })
+      .boundingBox();
+    expect(next!.y - (revealed!.y + revealed!.height)).toBeGreaterThanOrEqual(8);
     await expectNoAxeViolations(page, "rebook form pre-filled");
     await screenshot(page, "rebook-prefilled");
     await page.getByRole("button", { name: "Cancel" }).click();

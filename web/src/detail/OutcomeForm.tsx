@@ -3,7 +3,7 @@
 // What is typed is kept as a draft in this tab (through a session that ends, a reload, leaving the page) until it is
 // saved or cancelled. A new time already past must be confirmed as a change made in the past. "Save and next" goes on
 // to the next request of the worklist view the request was opened from.
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Fragment, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { PersonOutcome as Outcome, Proposal } from "../api/types.ts";
 import { recordOutcome, type OutcomeInput } from "../api/workflow.ts";
@@ -186,7 +186,8 @@ export function OutcomeForm({
           <FieldError id="outcome-error">{errors.outcome}</FieldError>
           <div className="nhsuk-radios nhsuk-radios--conditional">
             {OUTCOMES.map((o, i) => (
-              <div key={o.value}>
+              // No wrapper element: the design system spaces a revealed block from the option after it as siblings.
+              <Fragment key={o.value}>
                 <div className="nhsuk-radios__item">
                   <input
                     ref={i === 0 ? first : undefined}
@@ -263,7 +264,7 @@ export function OutcomeForm({
                     />
                   </div>
                 ) : null}
-              </div>
+              </Fragment>
             ))}
           </div>
         </fieldset>
