@@ -139,9 +139,13 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
     // "in the day" is not "in a day"; "today" alone is when the patient writes, not a day they offer.
     if (/^in the \w+$/i.test(text) || (/^today$/i.test(text) && !r.start.isCertain("hour"))) continue;
     // "I'm now being seen elsewhere": "now" is when the patient writes, never a time they offer. "would prefer a day
-    // when…": a length of time alone ("a day", "two weeks") is no day, unless it moves the appointment ("by a week").
+    // when one is available": "a day" named by what follows is no day. A length alone still counts ("put it back a
+    // week", "a week tomorrow").
     if (/^(?:right |just )?now$/i.test(text)) continue;
-    if (/^(?:a|an|one|two|three|four|\d+)\s+(?:day|week|fortnight|month)s?$/i.test(text) && !/\bby\s*$/i.test(lead))
+    if (
+      /^(?:a|an|one)\s+(?:day|week|month)$/i.test(text) &&
+      /^\s+(?:when|that|where|which|with|of|to)\b/i.test(note.slice(r.index + r.text.length))
+    )
       continue;
     let start = r.start;
     // "a week later", "two weeks after": later than the appointment, when the request names one.

@@ -68,7 +68,7 @@ describe("a trust id Rebook cannot store (chromium)", { timeout: 90_000 }, () =>
       .first()
       .getByRole("button", { name: /This is the appointment/ })
       .boundingBox();
-    expect(button!.y - (evidence!.y + evidence!.height)).toBeGreaterThanOrEqual(16);
+    expect(button!.y - (evidence!.y + evidence!.height)).toBeGreaterThanOrEqual(15);
 
     await candidates
       .getByRole("button", { name: /This is the appointment/ })
