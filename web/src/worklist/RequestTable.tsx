@@ -184,25 +184,27 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
     {
       id: "appointment",
       header: "Appointment",
-      cell: ({ row: { original: r } }) =>
-        r.appointment ? (
+      cell: ({ row: { original: r } }) => {
+        const a = r.appointment;
+        if (!a) return <span className="app-muted">Not linked</span>;
+        const specialty = a.specialtyDisplay ?? a.specialtyCode;
+        return (
           <>
-            {r.appointment.start ? ukShort(r.appointment.start) : "Time not known"}
+            {a.start ? ukShort(a.start) : "Time not known"}
             <br />
             <span className="app-secondary">
-              {r.appointment.specialtyDisplay ?? r.appointment.specialtyCode ?? ""}
-              {r.appointment.externalId ? (
+              {specialty ?? ""}
+              {a.externalId ? (
                 <>
                   <br />
-                  {(r.appointment.specialtyDisplay ?? r.appointment.specialtyCode) ? <CardSeparator /> : null}
-                  ID {r.appointment.externalId}
+                  {specialty ? <CardSeparator /> : null}
+                  ID {a.externalId}
                 </>
               ) : null}
             </span>
           </>
-        ) : (
-          <span className="app-muted">Not linked</span>
-        ),
+        );
+      },
     },
     {
       id: "priority",
