@@ -314,6 +314,29 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     expect(await csv.text()).toContain("user.signed_in");
   });
 
+  it("names each team action for what it does, and lines the Add button up with the person it adds", async () => {
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(`${s.url}/admin/teams`);
+    const team = page.getByTestId("team").first();
+    await team.locator("tbody tr").first().waitFor();
+    // The button toggles the role: it says what pressing it does, as its neighbours do ("Mark as away").
+    const lead = await s.t.db.query<{ display_name: string }>(
+      `SELECT u.display_name FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.is_lead LIMIT 1`,
+    );
+    expect(lead[0], "a team lead in the seeded teams").toBeDefined();
+    await page.getByRole("button", { name: new RegExp(`^Remove as lead\\W+${lead[0]!.display_name}$`) }).waitFor();
+    expect(await page.getByRole("button", { name: /Not a lead/ }).count()).toBe(0);
+    // The Add button stands level with the select beside it: neither sticks up or down past the other by more than a
+    // few pixels, and their middles line up.
+    const form = team.locator("form").filter({ has: page.getByRole("combobox") });
+    const select = (await form.getByRole("combobox").boundingBox())!;
+    const add = (await form.getByRole("button", { name: "Add" }).boundingBox())!;
+    const middle = (b: { y: number; height: number }) => b.y + b.height / 2;
+    expect(Math.abs(middle(add) - middle(select)), "Add's middle against the select's").toBeLessThanOrEqual(2);
+    expect(Math.abs(add.height - select.height), "Add's height against the select's").toBeLessThanOrEqual(6);
+    await screenshot(page, "admin-teams-add-person");
+  });
+
   it("re-authorises after PKB revokes the session, from the banner shown on every page", async () => {
     await s.emu.control("POST", "sessions/revoke", { username: "jack.brown" });
     await syncPass(s.rebook.sync);

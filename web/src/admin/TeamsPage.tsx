@@ -89,7 +89,7 @@ function MemberRow({
               className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
               onClick={() => void onSave(m, { capacity: m.capacity, available: m.available, isLead: !m.isLead })}
             >
-              {m.isLead ? "Not a lead" : "Make lead"}
+              {m.isLead ? "Remove as lead" : "Make lead"}
               <span className="nhsuk-u-visually-hidden">: {m.displayName}</span>
             </button>
             <button
@@ -283,7 +283,7 @@ export function TeamsPage() {
             )}
             {editable && candidates.length ? (
               <form
-                className="app-bulk__form"
+                className="app-bulk__form app-bulk__form--level"
                 onSubmit={(e) => {
                   e.preventDefault();
                   const userId = adding[t.id];
@@ -314,7 +314,7 @@ export function TeamsPage() {
                 </select>
                 <button
                   type="submit"
-                  className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
+                  className="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-bottom-0"
                   disabled={!adding[t.id]}
                 >
                   Add
