@@ -68,6 +68,37 @@ function buildParser(): chrono.Chrono {
       return null;
     },
   });
+  // British English counts on from a day: "a week tomorrow", "a week on Friday", "Thursday week" (the Thursday after the
+  // coming one), "a fortnight on Monday"; and "(in) a fortnight", two weeks. en-GB chrono reads "a week" and "tomorrow"
+  // apart (two wrong days) and has no fortnight; the longer match here wins over both.
+  const day = `today|tomorrow|${WEEKDAYS.map((d) => `${d}[a-z]*`).join("|")}`;
+  const span = "(a|one|two)\\s+(week|fortnight)s?";
+  parser.parsers.unshift({
+    pattern: () =>
+      new RegExp(
+        `\\b(?:${span}\\s+(?:on\\s+)?(${day})|(${day})\\s+(week|fortnight)|(?:in\\s+)?${span}(?:'s|s')?(?:\\s+time)?(?:\\s+(?:later|after(?:wards)?))?)\\b`,
+        "i",
+      ),
+    extract: (context, match) => {
+      const [, count1, unit1, from1, from2, unit2, count3, unit3] = match;
+      const count = count1 ?? (from2 ? "a" : count3)!;
+      const unit = (unit1 ?? unit2 ?? unit3)!.toLowerCase();
+      const from = (from1 ?? from2)?.toLowerCase();
+      // "a week" alone is chrono's own reading; a fortnight alone, or any span counted on from a day, is this one's.
+      if (!from && unit === "week") return null;
+      const weeks = (count.toLowerCase() === "two" ? 2 : 1) * (unit === "fortnight" ? 2 : 1);
+      const today = DateTime.fromJSDate(context.reference.instant, { zone: UK_ZONE }).startOf("day");
+      let d = today;
+      if (from === "tomorrow") d = today.plus({ days: 1 });
+      else if (from && from !== "today") {
+        // The coming one of that weekday (never today's): "a week on Friday" is the Friday after it.
+        const weekday = WEEKDAYS.indexOf(from.slice(0, 3)) + 1;
+        d = today.plus({ days: ((weekday - today.weekday + 6) % 7) + 1 });
+      }
+      d = d.plus({ weeks });
+      return { day: d.day, month: d.month, year: d.year };
+    },
+  });
   return parser;
 }
 
@@ -142,6 +173,9 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
     // when one is available": "a day" named by what follows is no day. A length alone still counts ("put it back a
     // week", "a week tomorrow").
     if (/^(?:right |just )?now$/i.test(text)) continue;
+    // "a few days' notice", "a couple of days notice": how much warning the patient needs, not when.
+    if (/\b(?:days?|weeks?)$/i.test(text) && /^(?:'s|s'|')?\s+notice\b/i.test(note.slice(r.index + r.text.length)))
+      continue;
     if (
       /^(?:a|an|one)\s+(?:day|week|month)$/i.test(text) &&
       /^\s+(?:when|that|where|which|with|of|to)\b/i.test(note.slice(r.index + r.text.length))
