@@ -42,6 +42,10 @@ describe("error queue (chromium)", { timeout: 60_000 }, () => {
     const warning = page.getByTestId("sync-problems");
     await warning.waitFor();
     expect(await warning.textContent()).toContain("2 PKB messages set aside in the error queue");
+    // The line every page shows while messages wait: it follows the queue as the admin works it (not a minute later).
+    const waiting = page.getByTestId("set-aside");
+    await waiting.waitFor();
+    expect(await waiting.textContent()).toContain("2 messages from PKB could not be read");
     await warning.getByRole("link", { name: "Open the error queue" }).click();
     await page.waitForURL(/\/admin\/error-queue$/);
     const table = page.getByTestId("error-queue");
@@ -68,6 +72,7 @@ describe("error queue (chromium)", { timeout: 60_000 }, () => {
     await s.t.db.query("DROP TRIGGER refuse_poison ON pkb_messages");
     await table.getByRole("button", { name: `Replay message ${first}` }).click();
     await expect.poll(() => table.textContent()).not.toContain(first);
+    await expect.poll(() => waiting.textContent()).toContain("1 message from PKB could not be read");
 
     await table.getByRole("button", { name: `Discard message ${second}` }).click();
     await page.getByRole("button", { name: "Discard message", exact: true }).click();
@@ -76,6 +81,8 @@ describe("error queue (chromium)", { timeout: 60_000 }, () => {
     await page.getByLabel("Why is it discarded?").fill("A test message PKB support sent");
     await page.getByRole("button", { name: "Discard message", exact: true }).click();
     await page.getByTestId("queue-empty").waitFor();
+    await expect.poll(() => waiting.count()).toBe(0); // the set-aside line goes once none wait
+    await screenshot(page, "admin-error-queue-emptied");
 
     await page.getByLabel("Show").selectOption("all");
     await expect.poll(() => table.textContent()).toContain("A test message PKB support sent");

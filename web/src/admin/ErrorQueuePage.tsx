@@ -17,6 +17,7 @@ import {
   type TagColour,
 } from "../components/ui.tsx";
 import { ukDateTime } from "../format.ts";
+import { collectionChanged } from "../layout/Collection.tsx";
 
 type Filter = ErrorQueueStatus | "all";
 
@@ -81,6 +82,8 @@ export function ErrorQueuePage() {
     } finally {
       setBusy(null);
       load();
+      // The "messages could not be read" line on every page counts the waiting entries: it follows at once.
+      collectionChanged();
     }
   };
 
@@ -103,6 +106,8 @@ export function ErrorQueuePage() {
     } finally {
       setBusy(null);
       load();
+      // The "messages could not be read" line on every page counts the waiting entries: it follows at once.
+      collectionChanged();
     }
   };
 

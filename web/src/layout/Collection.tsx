@@ -1,5 +1,5 @@
 // Whether new requests are arriving from PKB, for everyone signed in (GET /api/collection, re-checked every minute,
-// when the window regains focus and when an admin changes a connection). When they are not, every page says so, since
+// when the window regains focus, when an admin changes a connection and when an admin works the error queue). When they are not, every page says so, since
 // when, and that the admins know; the worklist's "Live" line says so too. Admins also keep the re-authorise banner.
 import { Link } from "react-router";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
@@ -8,7 +8,13 @@ import type { Collection } from "../api/types.ts";
 import { ukDateTime } from "../format.ts";
 
 const POLL_MS = 60_000;
+const CHANGED = "rebook:collection-changed";
 const Ctx = createContext<Collection | null>(null);
+
+/** Re-reads the collection status now: call after a change it reports (a message replayed or discarded). */
+export function collectionChanged(): void {
+  window.dispatchEvent(new Event(CHANGED));
+}
 
 /** Loads and keeps the collection status for the signed-in pages. */
 export function CollectionProvider({ children }: { children: ReactNode }) {
@@ -26,11 +32,13 @@ export function CollectionProvider({ children }: { children: ReactNode }) {
     const t = window.setInterval(load, POLL_MS);
     window.addEventListener("focus", load);
     window.addEventListener("rebook:connections-changed", load);
+    window.addEventListener(CHANGED, load);
     return () => {
       stopped = true;
       window.clearInterval(t);
       window.removeEventListener("focus", load);
       window.removeEventListener("rebook:connections-changed", load);
+      window.removeEventListener(CHANGED, load);
     };
   }, []);
   return <Ctx.Provider value={status}>{children}</Ctx.Provider>;
