@@ -96,6 +96,7 @@ export async function replayErrorQueueItem(
       if (!read.conversation || !m) throw new Error(read.malformed[0]?.reason ?? "the message cannot be read");
       const kind = await ingestMessage(tx, prepareMessage(m, read.conversation), item.connectionId);
       await tx.query("RELEASE SAVEPOINT replay");
+      // The note is a MessageKind or "already stored"; the web app words it (web/src/admin/error-queue-words.ts).
       await resolveErrorQueueItem(tx, id, { status: "replayed", by: by.userId, note: kind ?? "already stored" });
       await recordAudit(tx, { ...audit, action: "error_queue.replayed", details: { entryId: id, filedAs: kind } });
       return { ok: true as const, created: kind === "request" ? m.id : null };

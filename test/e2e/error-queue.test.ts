@@ -87,6 +87,9 @@ describe("error queue (chromium)", { timeout: 60_000 }, () => {
     await page.getByLabel("Show").selectOption("all");
     await expect.poll(() => table.textContent()).toContain("A test message PKB support sent");
     expect(await table.textContent()).toContain("Replayed");
+    // What the replay filed the message as, in words (the message "Hello" is not a request): not the code "unrelated".
+    expect(await table.textContent()).toContain("Stored as a message that is not a change or cancel request");
+    expect(await table.textContent()).not.toMatch(/unrelated|follow_up/);
     await screenshot(page, "admin-error-queue-resolved");
     const [stored] = await s.t.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM pkb_messages WHERE pkb_message_id = ANY($1)",

@@ -18,6 +18,7 @@ import {
 } from "../components/ui.tsx";
 import { ukDateTime } from "../format.ts";
 import { collectionChanged } from "../layout/Collection.tsx";
+import { resolutionText } from "./error-queue-words.ts";
 
 type Filter = ErrorQueueStatus | "all";
 
@@ -167,6 +168,7 @@ export function ErrorQueuePage() {
             <tbody className="nhsuk-table__body">
               {items.map((e) => {
                 const [text, colour] = statusTag[e.status];
+                const note = resolutionText(e);
                 const name = `message ${e.pkbMessageId ?? "without an id"}`;
                 return (
                   <tr className="nhsuk-table__row" key={e.id}>
@@ -189,10 +191,10 @@ export function ErrorQueuePage() {
                     <td className="nhsuk-table__cell">{e.reason}</td>
                     <td className="nhsuk-table__cell">
                       <Tag colour={colour}>{text}</Tag>
-                      {e.resolutionNote ? (
+                      {note ? (
                         <>
                           <br />
-                          <span className="app-secondary">{e.resolutionNote}</span>
+                          <span className="app-secondary">{note}</span>
                         </>
                       ) : null}
                     </td>
