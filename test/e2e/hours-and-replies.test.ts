@@ -4,7 +4,10 @@
 // copies it and records "patient answered". Keyboard only where a person would type; axe on each new state.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRequestWork } from "../../src/jobs/request-work.ts";
+import { createLogger } from "../../src/log.ts";
 import { endDueWaits } from "../../src/requests/commands/snooze.ts";
+import { PKB_CONFIRMATION } from "../../src/requests/processors/pkb-confirmation.ts";
 import type { AuthHeaders } from "../helpers/app.ts";
 import { expectNoAxeViolations, screenshot, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
 
@@ -144,10 +147,37 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
       /^Not offered yet: PKB does not show the new appointment yet/,
     );
     await expectNoAxeViolations(page, "request: reply not offered yet");
-    await s.t.db.query("UPDATE pkb_confirmations SET state = 'confirmed', confirmed_at = now() WHERE request_id = $1", [
+    // The trust's PAS moves the appointment and its feed carries the move into PKB at once; Rebook's check, made due
+    // now, reads it back and confirms the rebooking, recording what the server records (not a row written by hand).
+    const [linked] = await s.t.db.query<{ fhir: string }>(
+      "SELECT appointment_fhir_id AS fhir FROM appointment_requests WHERE id = $1",
+      [id],
+    );
+    await s.emu.control("POST", "pas/actions", {
+      appointmentId: linked!.fhir,
+      action: "move",
+      start: `${next}T14:15`,
+      delaySeconds: 0,
+    });
+    await s.t.db.query("UPDATE request_work SET due_at = now() WHERE request_id = $1 AND kind = $2", [
       id,
+      PKB_CONFIRMATION,
     ]);
+    await runRequestWork({ db: s.t.db, sync: s.rebook.sync, logger: createLogger("silent"), now: () => new Date() });
+    const [confirmed] = await s.t.db.query<{ state: string }>(
+      "SELECT state FROM pkb_confirmations WHERE request_id = $1",
+      [id],
+    );
+    expect(confirmed?.state).toBe("confirmed");
     await page.reload();
+    // The "In PKB" panel of a confirmed request says when PKB was checked and showed it, never "Not yet".
+    const inPkb = page.getByTestId("pkb-confirmation");
+    await inPkb.waitFor();
+    const panel = await inPkb.innerText();
+    expect(panel).toMatch(/Confirmed\s+\w{3} \d+ \w{3}( \d{4})?, \d{2}:\d{2}/);
+    expect(panel).not.toContain("Not yet");
+    expect(await inPkb.getByTestId("pkb-shows").innerText()).toMatch(/^PKB shows .*14:15/);
+    await screenshot(page, "request-pkb-confirmed");
     const text = page.getByLabel("Reply to the patient (you can change it before copying)");
     await text.waitFor();
     const reply = await text.inputValue();

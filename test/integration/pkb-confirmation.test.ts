@@ -165,6 +165,8 @@ describe.each(engines)("PKB confirmation against the emulator on $name", { timeo
     const shown = await confirmationOf(r.id);
     expect(shown.state).toBe("confirmed");
     expect(Date.parse(shown.confirmedAt!)).toBeLessThanOrEqual(Date.parse(shown.due!));
+    // The check that confirmed it is the last check: the request page never says "not checked yet" beside it.
+    expect(shown.checkedAt).toBe(shown.confirmedAt);
     expect((await eventsOf(r.id, "pkb_confirmed")).map((e) => e.data)).toEqual([
       expect.objectContaining({ outcome: "cancelled", late: false }),
     ]);

@@ -1,9 +1,10 @@
 // On the request page: whether PKB shows the outcome recorded, what PKB showed at the last check in words a clerk can
-// act on ("PKB still shows Mon 12 Oct 16:00"), when it was checked, and by when it should show.
+// act on ("PKB still shows Mon 12 Oct 16:00"), when it was checked (or confirmed), and by when it should show.
 import type { PkbConfirmation } from "../api/types.ts";
 import { SummaryList } from "../components/ui.tsx";
 import { ukDateTime } from "../format.ts";
 import { ConfirmationTag } from "../worklist/confirmation.tsx";
+import { lastCheckedText } from "./pkb-confirmation-words.ts";
 
 type Checked = PkbConfirmation & { state: Exclude<PkbConfirmation["state"], "not_needed"> };
 
@@ -39,7 +40,7 @@ export function PkbConfirmationPanel({ confirmation }: { confirmation: PkbConfir
             c.state === "confirmed" ? "PKB showed" : "PKB shows",
             c.shows ? <span data-testid="pkb-shows">{c.shows}</span> : null,
           ],
-          ["Last checked", c.checkedAt ? ukDateTime(c.checkedAt) : "Not yet"],
+          ["Last checked", lastCheckedText(c)],
           ["Confirmed", c.confirmedAt ? ukDateTime(c.confirmedAt) : null],
           ["Should show by", c.state === "confirmed" ? null : ukDateTime(c.due)],
         ]}
