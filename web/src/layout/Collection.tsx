@@ -1,6 +1,7 @@
 // Whether new requests are arriving from PKB, for everyone signed in (GET /api/collection, re-checked every minute,
-// when the window regains focus, when an admin changes a connection and when an admin works the error queue). When they are not, every page says so, since
-// when, and that the admins know; the worklist's "Live" line says so too. Admins also keep the re-authorise banner.
+// when the window regains focus, when an admin changes a connection and when an admin works the error queue). When
+// they are not, every page says so, since when, and that the admins know; the worklist's "Live" line says so too.
+// Admins also keep the re-authorise banner.
 import { Link } from "react-router";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { get } from "../api/client.ts";
