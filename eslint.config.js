@@ -46,7 +46,8 @@ export default tseslint.config(
   },
   {
     // The web app (web/tsconfig.json: DOM and JSX) runs in the browser and talks to the server over HTTP only; the
-    // one module of src/ it shares is the request vocabulary, which imports nothing (test/boundaries.test.ts).
+    // modules of src/ it shares are the request vocabulary and the audit actions, which import nothing
+    // (test/boundaries.test.ts).
     files: ["web/**/*.{ts,tsx}"],
     rules: {
       "no-restricted-imports": [
@@ -54,8 +55,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "(^|/)\\.\\./src/(?!requests/vocabulary\\.ts$)",
-              message: "The web app uses the HTTP API, not server code (only src/requests/vocabulary.ts is shared).",
+              regex: "(^|/)\\.\\./src/(?!requests/vocabulary\\.ts$|audit-actions\\.ts$)",
+              message:
+                "The web app uses the HTTP API, not server code (only src/requests/vocabulary.ts and src/audit-actions.ts are shared).",
             },
             { group: ["**/sandbox/**"], message: "The web app uses the HTTP API, not server code." },
           ],

@@ -1,6 +1,7 @@
 // src/ and the sandbox emulator must stay independent: the emulator is an honest stand-in for PKB only if neither
-// side can reach into the other. The web app shares the request's vocabulary with the server, and nothing else: it
-// may import src/requests/vocabulary.ts (which imports nothing) and no other module of src/.
+// side can reach into the other. The web app shares the request's vocabulary and the audit log's actions with the
+// server, and nothing else: it may import src/requests/vocabulary.ts and src/audit-actions.ts (each imports nothing)
+// and no other module of src/.
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -41,15 +42,17 @@ describe("module boundaries", () => {
   it("the sandbox emulator never imports src/", async () => {
     expect(await importsOutside("sandbox", "src")).toEqual([]);
   });
-  it("the web app imports nothing of src/ but the request vocabulary", async () => {
-    expect(await importsOutside("web", "src", ["src/requests/vocabulary.ts"])).toEqual([]);
+  it("the web app imports nothing of src/ but the request vocabulary and the audit actions", async () => {
+    expect(await importsOutside("web", "src", ["src/requests/vocabulary.ts", "src/audit-actions.ts"])).toEqual([]);
   });
   it("the web app does import the vocabulary (no hand-kept mirror)", async () => {
     const types = await fs.readFile(path.join(root, "web/src/api/types.ts"), "utf8");
     expect(specifiers(types)).toContain("../../../src/requests/vocabulary.ts");
   });
-  it("the request vocabulary imports nothing (so the browser bundle gets no server code)", async () => {
-    const text = await fs.readFile(path.join(root, "src/requests/vocabulary.ts"), "utf8");
-    expect(specifiers(text)).toEqual([]);
+  it("the request vocabulary and the audit actions import nothing (so the browser bundle gets no server code)", async () => {
+    for (const file of ["src/requests/vocabulary.ts", "src/audit-actions.ts"]) {
+      const text = await fs.readFile(path.join(root, file), "utf8");
+      expect(specifiers(text), file).toEqual([]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 // The audit log: who saw or changed what. Every view of a patient's request writes a row here.
+import type { AuditAction } from "../audit-actions.ts";
 import type { Queryable } from "./db.ts";
 import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
 
@@ -24,13 +25,13 @@ export interface AuditRequest {
   appointmentExternalId: string | null;
 }
 
-/** Writes one audit entry. */
+/** Writes one audit entry; `action` is one of AUDIT_ACTIONS (src/audit-actions.ts). */
 export async function recordAudit(
   db: Queryable,
   e: {
     actorUserId: string | null;
     actorLabel: string;
-    action: string;
+    action: AuditAction;
     requestId?: string | null;
     details?: Record<string, unknown>;
     ip?: string | null;

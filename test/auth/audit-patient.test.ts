@@ -1,7 +1,9 @@
 // The audit log found by patient (name without accents or case, or NHS number with spaces or dashes), each entry
-// showing the request's patient and appointment, over HTTP on both engines; viewing it is itself audited.
+// showing the request's patient and appointment, over HTTP on both engines; viewing it is itself audited. The action
+// filter takes every action Rebook writes and nothing else.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_ACTIONS } from "../../src/audit-actions.ts";
 import { createFromMessage } from "../../src/requests/commands/create.ts";
 import { recordAudit } from "../../src/store/audit.ts";
 import type { Db } from "../../src/store/db.ts";
@@ -142,6 +144,29 @@ describe.each(engines)("the audit log by patient on $name", (engine) => {
       headers: admin,
     });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it("filters by an action the audit page did not name before, and refuses an action Rebook never writes", async () => {
+    await recordAudit(t.db, {
+      actorUserId: null,
+      actorLabel: "Clerk",
+      action: "request.reply_prepared",
+      requestId: zofia,
+      details: { offered: true },
+    });
+    expect(await list("action=request.reply_prepared")).toMatchObject([{ requestId: zofia }]);
+    expect(await list("action=error_queue.discarded")).toEqual([]);
+    // Every action Rebook writes can be chosen, in the list and in the export.
+    for (const action of AUDIT_ACTIONS) {
+      for (const url of [`/api/audit?action=${action}`, `/api/audit/export.csv?action=${action}`]) {
+        expect((await rebook.app.inject({ method: "GET", url, headers: admin })).statusCode, url).toBe(200);
+      }
+    }
+    for (const url of ["/api/audit?action=request.vewed", "/api/audit/export.csv?action=request.vewed"]) {
+      const res = await rebook.app.inject({ method: "GET", url, headers: admin });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toMatchObject({ error: { code: "fst_err_validation" } });
+    }
   });
 
   it("shows each entry's patient and appointment, and audits the viewing", async () => {

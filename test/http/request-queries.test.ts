@@ -264,7 +264,7 @@ describe.each(engines)("API queries on $name", (engine) => {
     for (let i = 0; i < 5; i++) {
       await recordAudit(t.db, { actorUserId: null, actorLabel: "local API", action: "request.viewed", requestId });
     }
-    await recordAudit(t.db, { actorUserId: null, actorLabel: "local API", action: "other", requestId });
+    await recordAudit(t.db, { actorUserId: null, actorLabel: "local API", action: "request.note_added", requestId });
     const seen: number[] = [];
     let cursor: string | null = null;
     do {

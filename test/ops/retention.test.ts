@@ -5,6 +5,7 @@
 // skipped rather than waited for.
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AuditAction } from "../../src/audit-actions.ts";
 import { recordAudit } from "../../src/store/audit.ts";
 import { createConnection } from "../../src/store/connections.ts";
 import type { Db } from "../../src/store/db.ts";
@@ -58,7 +59,7 @@ async function ago(db: Db, age: string): Promise<Date> {
   return (await db.query<{ t: Date }>("SELECT now() - $1::interval AS t", [age]))[0]!.t;
 }
 
-async function auditAged(db: Db, action: string, age: string, n: number): Promise<number[]> {
+async function auditAged(db: Db, action: AuditAction, age: string, n: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
     await recordAudit(db, { actorUserId: null, actorLabel: "test", action, details: { requestIds: [randomUUID()] } });

@@ -2,6 +2,7 @@
 import { Readable } from "node:stream";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { AUDIT_ACTIONS } from "../../audit-actions.ts";
 import { adminOnly, requireUser } from "../../auth/guard.ts";
 import { AUDIT_PATIENT_MAX_LENGTH, listAudit, recordAudit } from "../../store/audit.ts";
 import type { Db } from "../../store/db.ts";
@@ -20,7 +21,7 @@ const filterQuery = {
     .describe(
       "The patient's name (every word begins the first or last name, accents and case ignored) or NHS number (spaces or dashes allowed): the entries about their requests and the worklists those were shown in",
     ),
-  action: z.string().trim().min(1).max(100).optional().describe("e.g. request.viewed"),
+  action: z.enum(AUDIT_ACTIONS).optional().describe("One of the actions Rebook writes (src/audit-actions.ts)"),
 };
 
 /** The whole log (newest first) as CSV lines, read a page at a time. */

@@ -8,34 +8,7 @@ import type { AuditEntry } from "../api/types.ts";
 import { Pagination } from "../components/Pagination.tsx";
 import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
 import { nhsNumber, ukDateTime } from "../format.ts";
-
-const ACTIONS: [string, string][] = [
-  ["", "Any action"],
-  ["request.viewed", "Request viewed"],
-  ["requests.listed", "Worklist viewed or searched"],
-  ["request.outcome_recorded", "Outcome recorded"],
-  ["request.claimed", "Request claimed"],
-  ["request.assigned", "Request assigned"],
-  ["request.status_changed", "Status changed"],
-  ["request.unassigned", "Request unassigned"],
-  ["request.manually_matched", "Appointment chosen by hand"],
-  ["request.rematched", "PKB searched again"],
-  ["request.note_added", "Note added"],
-  ["request.notes_viewed", "Notes viewed"],
-  ["request.retried", "Request retried"],
-  ["user.signed_in", "Signed in"],
-  ["user.signed_out", "Signed out"],
-  ["user.password_changed", "Password changed"],
-  ["user.sign_in_unlocked", "Sign-in delay lifted"],
-  ["report.rows_exported", "Report rows exported"],
-  ["audit.viewed", "Audit log viewed"],
-  ["audit.exported", "Audit log exported"],
-  ["view.created", "Worklist view saved"],
-  ["view.updated", "Worklist view changed"],
-  ["view.deleted", "Worklist view deleted"],
-];
-
-const actionText = new Map(ACTIONS.filter(([v]) => v));
+import { auditActionChoices, auditActionLabel } from "./audit-actions.ts";
 
 /** The details in a few words: "outcome: rebooked, method: password". */
 function detailsText(d: Record<string, unknown>): string {
@@ -147,7 +120,7 @@ export function AuditPage() {
             value={action}
             onChange={(e) => go({ action: e.target.value })}
           >
-            {ACTIONS.map(([v, label]) => (
+            {auditActionChoices.map(([v, label]) => (
               <option key={v} value={v}>
                 {label}
               </option>
@@ -229,7 +202,7 @@ export function AuditPage() {
                     <td className="nhsuk-table__cell app-nowrap">{ukDateTime(e.at)}</td>
                     <td className="nhsuk-table__cell">{e.actorLabel}</td>
                     <td className="nhsuk-table__cell">
-                      {actionText.get(e.action) ?? e.action}
+                      {auditActionLabel(e.action)}
                       {detailsText(e.details) ? (
                         <>
                           <br />

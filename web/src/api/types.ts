@@ -1,7 +1,7 @@
 // The JSON shapes of Rebook's API as the browser receives them (instants are ISO 8601 strings). They mirror the zod
 // schemas beside each route in src/http/api/; the server whitelists fields, so optional ones may be absent on older
-// servers. The request's vocabulary is not mirrored: it comes from the server's single definition (the only module of
-// src/ the web app may import; test/boundaries.test.ts).
+// servers. The request's vocabulary and the audit log's actions are not mirrored: they come from the server's single
+// definitions (the only modules of src/ the web app may import; test/boundaries.test.ts).
 import type {
   EventType,
   MatchState,
@@ -42,6 +42,7 @@ export {
   REQUEST_TYPES,
   WORK_STATUSES,
 } from "../../../src/requests/vocabulary.ts";
+export { AUDIT_ACTIONS, type AuditAction } from "../../../src/audit-actions.ts";
 export type Role = "admin" | "team_lead" | "clerk" | "viewer";
 export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done" | "waiting";
 export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
@@ -408,6 +409,7 @@ export interface AuditEntry {
   at: string;
   actorUserId: string | null;
   actorLabel: string;
+  /** One of AUDIT_ACTIONS, or an action an older Rebook wrote. */
   action: string;
   requestId: string | null;
   details: Record<string, unknown>;
