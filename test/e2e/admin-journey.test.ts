@@ -3,8 +3,29 @@
 // re-authorising after PKB revokes the session. axe runs on every page; screenshots go to test-results/screenshots.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordAudit } from "../../src/store/audit.ts";
 import { syncPass } from "../../src/sync/run.ts";
-import { expectNoAxeViolations, PASSWORD, screenshot, signIn, startStack, type Stack } from "../helpers/browser.ts";
+import {
+  expectNoAxeViolations,
+  PASSWORD,
+  screenshot,
+  signIn,
+  signInByApi,
+  startStack,
+  type Stack,
+} from "../helpers/browser.ts";
+
+/** The Action select's width and the width it needs: the same select sized to its content (text, arrow, padding). */
+const SELECT_WIDTHS = `(() => {
+  const el = document.getElementById("audit-action");
+  const probe = el.cloneNode(true);
+  probe.removeAttribute("id");
+  probe.style.cssText = "position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none";
+  el.parentElement.append(probe);
+  const needed = probe.getBoundingClientRect().width;
+  probe.remove();
+  return { box: el.getBoundingClientRect().width, needed };
+})()`;
 
 describe("admin journey (chromium)", { timeout: 60_000 }, () => {
   let s: Stack;
@@ -335,6 +356,49 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     expect(Math.abs(middle(add) - middle(select)), "Add's middle against the select's").toBeLessThanOrEqual(2);
     expect(Math.abs(add.height - select.height), "Add's height against the select's").toBeLessThanOrEqual(6);
     await screenshot(page, "admin-teams-add-person");
+  });
+
+  it("names every action in the audit log and its Action filter, the longest in full at 1366 px and on a phone", async () => {
+    await recordAudit(s.t.db, {
+      actorUserId: null,
+      actorLabel: "Casey Clerk",
+      action: "request.reply_prepared",
+      details: { offered: true },
+    });
+    for (const [width, height, name] of [
+      [1366, 900, "admin-audit-action-filter"],
+      [390, 844, "admin-audit-action-filter-phone"],
+    ] as const) {
+      const { context, page: p, problems: pp } = await s.newPage({ width, height });
+      await signInByApi(context, s.url, s.staff.adminEmail);
+      await p.goto(`${s.url}/admin/audit`);
+      const select = p.getByLabel("Action", { exact: true });
+      // An action the page used to show as its code: chosen by its words, filtered by the server, shown in words.
+      await select.selectOption({ label: "Reply to the patient prepared" });
+      await p.waitForURL(/action=request\.reply_prepared/);
+      const table = p.getByTestId("audit");
+      await expect.poll(() => table.textContent()).toContain("Casey Clerk");
+      expect(await table.textContent()).toContain("Reply to the patient prepared");
+      expect(await table.textContent()).not.toContain("request.reply_prepared");
+      await screenshot(p, `${name}-reply-prepared`);
+
+      // The longest choice, chosen and filtered by the server; the box is as wide as its widest choice needs (the same
+      // select sized to its content: text, arrow and padding).
+      const labels = await select.locator("option").allTextContents();
+      const longest = labels.reduce((a, b) => (b.length > a.length ? b : a));
+      await select.selectOption({ label: longest });
+      await p.waitForURL((u) => u.searchParams.get("action") !== "request.reply_prepared");
+      await p.getByText("Nothing matches.").or(table).first().waitFor();
+      expect(await p.getByRole("alert").count(), "the server took the filter").toBe(0);
+      await screenshot(p, name);
+      const widths = await p.evaluate<{ box: number; needed: number }>(SELECT_WIDTHS);
+      expect(widths.box, `${width} px: the Action box is wide enough for its longest choice`).toBeGreaterThanOrEqual(
+        widths.needed - 0.5,
+      );
+      await expectNoAxeViolations(p, `audit log filtered by ${longest} at ${width} px`);
+      expect(pp).toEqual([]);
+      await context.close();
+    }
   });
 
   it("re-authorises after PKB revokes the session, from the banner shown on every page", async () => {

@@ -109,8 +109,8 @@ export function AuditPage() {
       <PageHeading>Audit log</PageHeading>
       <p className="nhsuk-body">Every view of a patient's request and every change, with who did it and when.</p>
       {error ? <ErrorSummary problems={[{ text: error }]} /> : null}
-      <form className="app-filters app-filters__grid" noValidate onSubmit={submit} aria-label="Filter the audit log">
-        <div className="nhsuk-form-group">
+      <form className="app-filters app-filters__row" noValidate onSubmit={submit} aria-label="Filter the audit log">
+        <div className="nhsuk-form-group app-filters__fit">
           <label className="nhsuk-label" htmlFor="audit-action">
             Action
           </label>
@@ -158,7 +158,7 @@ export function AuditPage() {
             onChange={(e) => setRequestField(e.target.value)}
           />
         </div>
-        <div className="nhsuk-form-group">
+        <div className="nhsuk-form-group app-filters__submit">
           <button className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit">
             Apply
           </button>

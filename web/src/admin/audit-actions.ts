@@ -33,12 +33,12 @@ export const auditActionText: Record<AuditAction, string> = {
   "pkb.connection_removed": "PKB connection removed",
   "error_queue.viewed": "Error queue message opened",
   "error_queue.replayed": "Error queue message replayed",
-  "error_queue.replay_failed": "Error queue message replay failed",
+  "error_queue.replay_failed": "Error queue replay failed",
   "error_queue.discarded": "Error queue message discarded",
   "report.rows_exported": "Report rows exported",
   "audit.viewed": "Audit log viewed",
   "audit.exported": "Audit log exported",
-  "retention.purged": "Old records deleted (retention)",
+  "retention.purged": "Old records deleted",
   "tokens.rekeyed": "PKB tokens re-encrypted",
 };
 
