@@ -161,7 +161,7 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     await clerk.page.getByRole("button", { name: "Record an outcome" }).click();
     await liveRow.getByTestId("presence").getByText("Cara Clerk is working on this").waitFor({ timeout: 15_000 });
     await screenshot(lp, "worklist-live-presence");
-    await clerk.page.getByRole("button", { name: "Cancel" }).click();
+    await clerk.page.getByRole("button", { name: "Close without saving" }).click();
 
     // A patient asks for a change in PKB: the next collection brings it to the top, announced politely. It is about an
     // appointment whose request was done (the first test's), so it is a new work item ("asked again"), not a repeat

@@ -192,7 +192,18 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
     expect(next!.y - (revealed!.y + revealed!.height)).toBeGreaterThanOrEqual(8);
     await expectNoAxeViolations(page, "rebook form pre-filled");
     await screenshot(page, "rebook-prefilled");
-    await page.getByRole("button", { name: "Cancel" }).click();
+    // The form's dismiss button says it closes the form: a bare "Cancel" beside "Cancelled" reads as cancelling the
+    // appointment. It closes the form with the keyboard too, and the request stays as it was.
+    const form = page.getByTestId("outcome-form");
+    await page.getByRole("radio", { name: "Cancelled" }).check();
+    expect(await form.getByRole("button", { name: /cancel/i }).allTextContents()).toEqual([]);
+    await screenshot(page, "outcome-form-cancelled-chosen");
+    await form.getByRole("button", { name: "Close without saving" }).focus();
+    await page.keyboard.press("Enter");
+    await form.waitFor({ state: "detached" });
+    expect(
+      (await s.t.db.query<{ status: string }>("SELECT status FROM appointment_requests WHERE id = $1", [requestId]))[0],
+    ).toEqual({ status: "open" });
   });
 
   it("claims with c: focus stays in the list and the request is in progress; one load and one audit entry per view", async () => {

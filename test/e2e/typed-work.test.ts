@@ -111,8 +111,8 @@ describe("typed work is kept (chromium)", { timeout: 90_000 }, () => {
     await page.waitForURL(/\/requests(\?|$)/);
     await page.goto(`${s.url}/requests/${id}`);
     expect(await page.getByLabel("Reason for rejecting").inputValue()).toBe("Duplicate of the request sent last week");
-    // Cancel discards it.
-    await page.getByRole("button", { name: "Cancel" }).click();
+    // Closing without saving discards it.
+    await page.getByRole("button", { name: "Close without saving" }).click();
     await page.getByTestId("outcome-form").waitFor({ state: "detached" });
     await page.reload();
     await page.getByRole("heading", { level: 2, name: "Actions" }).waitFor();
@@ -182,7 +182,7 @@ describe("typed work is kept (chromium)", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Record an outcome" }).click();
     await page.getByRole("button", { name: "Save and next" }).waitFor();
     await screenshot(page, "save-and-next");
-    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Close without saving" }).click();
     await page.getByRole("link", { name: "Back to the worklist" }).click();
     await page.waitForURL(/\/requests\?mine=1&sort=received_asc$/);
   });

@@ -1,7 +1,8 @@
 // Record what was done: rebooked (to a new UK date and time), cancelled, rejected (with a reason) or needs patient
 // contact (with a note). Radios with conditional follow-up questions, an error summary, and the server's own problems.
 // What is typed is kept as a draft in this tab (through a session that ends, a reload, leaving the page) until it is
-// saved or cancelled. A new time already past must be confirmed as a change made in the past. "Save and next" goes on
+// saved or discarded ("Close without saving": never a bare "Cancel", which beside "Cancelled" would read as cancelling
+// the appointment). A new time already past must be confirmed as a change made in the past. "Save and next" goes on
 // to the next request of the worklist view the request was opened from.
 import { Fragment, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
@@ -174,7 +175,8 @@ export function OutcomeForm({
       {draft.restored ? (
         <Inset>
           <p data-testid="draft-restored">
-            Your unsaved draft from {ukDateTime(draft.restored)} has been restored. Save it, or cancel to discard it.
+            Your unsaved draft from {ukDateTime(draft.restored)} has been restored. Save it, or close without saving to
+            discard it.
           </p>
         </Inset>
       ) : null}
@@ -291,7 +293,7 @@ export function OutcomeForm({
             onCancel();
           }}
         >
-          Cancel
+          Close without saving
         </button>
       </div>
     </form>
