@@ -204,11 +204,24 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     expect(
       (await s.t.db.query<{ status: string }>("SELECT status FROM appointment_requests WHERE id = $1", [id]))[0],
     ).toEqual({ status: "in_progress" }); // claimed by the clerk
+    // The form says it is saving only while a save is on its way, not while the dialog says nothing has changed.
+    const submit = page.getByTestId("outcome-form").locator("button[type=submit]");
+    expect(await submit.textContent()).toBe("Save outcome");
     expect(await page.evaluate("document.activeElement.textContent")).toBe("Do not change it");
     await page.keyboard.press("Shift+Tab");
     expect(await page.evaluate("document.activeElement.textContent")).toBe("Save the outcome anyway");
+    // Hold the write that goes ahead, to see the form say "Saving…" while it is in flight.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/requests/${id}/outcome`, async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.keyboard.press("Enter");
+    await expect.poll(() => submit.textContent()).toBe("Saving…");
+    release();
     await page.getByTestId("outcome").getByText("Cancelled").waitFor();
+    await page.unroute(`**/api/requests/${id}/outcome`);
     await page
       .getByTestId("history")
       .getByText(/Outcome recorded: Cancelled \(while Cara Clerk held it\)/)

@@ -18,6 +18,24 @@ export function holderName(err: ApiError): string {
   return typeof h?.displayName === "string" ? h.displayName : "Someone else";
 }
 
+/**
+ * Wraps a write so that `sending(true)` is called only while it is on its way to the server: a form says "Saving…" then,
+ * not while the person is being asked (when nothing has been sent, and the dialog says nothing has changed).
+ */
+export function whileSending<T>(
+  write: (override: boolean) => Promise<T>,
+  sending: (on: boolean) => void,
+): (override: boolean) => Promise<T> {
+  return async (override) => {
+    sending(true);
+    try {
+      return await write(override);
+    } finally {
+      sending(false);
+    }
+  };
+}
+
 /** Whether an error is the API's "someone else holds this request". */
 export const isHeldByOther = (err: unknown): err is ApiError => err instanceof ApiError && err.code === "held_by_other";
 

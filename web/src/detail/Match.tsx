@@ -4,7 +4,7 @@ import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Candidate, RequestDetail } from "../api/types.ts";
 import { manualMatch, rematch } from "../api/workflow.ts";
-import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
+import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { SummaryList, Warning } from "../components/ui.tsx";
 import { confidenceText, matchText, ukDateTime } from "../format.ts";
 import { MatchTag } from "../worklist/cues.tsx";
@@ -48,6 +48,8 @@ export function Match({
   onChanged: (message: string) => void;
 }) {
   const [busy, setBusy] = useState<string | null>(null);
+  // Which write is on its way to PKB (not while the person is asked about a held request).
+  const [sending, setSending] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const a = request.appointment;
   const others = request.match.candidates.filter((c) => c.fhirId !== a?.fhirId);
@@ -58,7 +60,8 @@ export function Match({
     setBusy(key);
     setError(null);
     try {
-      if ((await held(fn, { action: "Change the appointment", mayOverride })) === null) return;
+      const write = whileSending(fn, (on) => setSending(on ? key : null));
+      if ((await held(write, { action: "Change the appointment", mayOverride })) === null) return;
       onChanged(message);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
@@ -181,7 +184,7 @@ export function Match({
           disabled={busy !== null}
           onClick={() => void run("rematch", (o) => rematch(request.id, o), "PKB searched again for the appointment.")}
         >
-          {busy === "rematch" ? "Searching PKB…" : "Search PKB again"}
+          {sending === "rematch" ? "Searching PKB…" : "Search PKB again"}
         </button>
       ) : null}
     </section>

@@ -6,7 +6,7 @@ import { ApiError } from "../api/client.ts";
 import type { Note } from "../api/types.ts";
 import { addNote, listNotes } from "../api/workflow.ts";
 import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
-import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
+import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { ukDateTime } from "../format.ts";
 import { useDraft } from "../components/drafts.ts";
 
@@ -41,6 +41,8 @@ export function Notes({
   const text = draft.value;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Only while the note is on its way to the server (not while the person is asked about a held request).
+  const [sending, setSending] = useState(false);
 
   const load = useCallback(() => {
     listNotes(requestId)
@@ -74,10 +76,13 @@ export function Notes({
     setBusy(true);
     setError(null);
     try {
-      const added = await held((override) => addNote(requestId, body, override), {
-        action: "Add the note",
-        mayOverride: true,
-      });
+      const added = await held(
+        whileSending((override) => addNote(requestId, body, override), setSending),
+        {
+          action: "Add the note",
+          mayOverride: true,
+        },
+      );
       if (added === null) return;
       draft.discard();
       load();
@@ -128,7 +133,7 @@ export function Notes({
             }}
           />
           <button className="nhsuk-button nhsuk-button--secondary" type="submit" disabled={busy}>
-            {busy ? "Saving…" : "Add note"}
+            {sending ? "Saving…" : "Add note"}
           </button>
         </form>
       ) : null}

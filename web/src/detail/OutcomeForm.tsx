@@ -17,7 +17,7 @@ import {
   toIsoParts,
   type DateTimeValue,
 } from "../components/DateTimeInput.tsx";
-import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
+import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { ErrorSummary, FieldError, Inset, type Problem } from "../components/ui.tsx";
 import { outcomeText, ukDateTime } from "../format.ts";
 import { useDraft } from "../components/drafts.ts";
@@ -92,6 +92,8 @@ export function OutcomeForm({
   const [serverProblems, setServerProblems] = useState<Problem[]>([]);
   const [pastFromServer, setPastFromServer] = useState(false);
   const [busy, setBusy] = useState(false);
+  // Only while the outcome is on its way to the server (not while the person is asked about a held request).
+  const [sending, setSending] = useState(false);
   const first = useRef<HTMLInputElement>(null);
   const suggestion = suggestedStart(proposals);
 
@@ -135,10 +137,10 @@ export function OutcomeForm({
     else input = { outcome };
     setBusy(true);
     try {
-      const saved = await held((override) => recordOutcome(requestId, input, override), {
-        action: "Save the outcome",
-        mayOverride,
-      });
+      const saved = await held(
+        whileSending((override) => recordOutcome(requestId, input, override), setSending),
+        { action: "Save the outcome", mayOverride },
+      );
       if (saved === null) return;
       draft.discard();
       onDone(`Outcome recorded: ${outcomeText[outcome]}.`, next);
@@ -273,7 +275,7 @@ export function OutcomeForm({
       </div>
       <div className="app-button-row">
         <button className="nhsuk-button" type="submit" disabled={busy}>
-          {busy ? "Saving…" : "Save outcome"}
+          {sending ? "Saving…" : "Save outcome"}
         </button>
         {hasNext ? (
           <button
