@@ -214,6 +214,10 @@ describe("settling what PKB shows, on the worklist and the request page (chromiu
 
     await page.goto(`${s.url}/requests/${ids.again}`);
     await page.getByTestId("asked-again").waitFor();
+    // The earlier request was rejected: the notice says so in words that fit (not "done (Rejected): the change …").
+    expect(await page.getByTestId("asked-again").innerText()).toMatch(
+      /, was rejected: the patient may not have been told, or may want it looked at again\./,
+    );
     await page.getByRole("link", { name: "See the earlier request" }).waitFor();
     await expectNoAxeViolations(page, "request: asked again");
     await screenshot(page, "settling-request-asked-again");

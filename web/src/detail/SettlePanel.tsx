@@ -3,7 +3,8 @@
 // attached to this request, or an earlier request for the same appointment that was already done.
 import { Link } from "react-router";
 import type { RequestDetail } from "../api/types.ts";
-import { outcomeText, plural, ukDateTime } from "../format.ts";
+import { plural, ukDateTime } from "../format.ts";
+import { earlierRequestText } from "./settle-words.ts";
 
 /** The "What PKB shows" and "Asked before" notices (nothing when there is nothing to say). */
 export function SettlePanel({ request: r }: { request: RequestDetail }) {
@@ -50,8 +51,7 @@ export function SettlePanel({ request: r }: { request: RequestDetail }) {
       {previous ? (
         <p className="nhsuk-body" data-testid="asked-again">
           <strong>Asked again after an outcome.</strong> An earlier request for this appointment, received{" "}
-          {ukDateTime(previous.receivedAt)}, was done
-          {previous.outcome ? ` (${outcomeText[previous.outcome]})` : ""}: the change may not have reached the patient.{" "}
+          {ukDateTime(previous.receivedAt)}, {earlierRequestText(previous.outcome)}{" "}
           <Link to={`/requests/${previous.id}`}>See the earlier request</Link>
         </p>
       ) : null}
