@@ -93,13 +93,39 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
       note: "Call to agree a time",
     });
     await page.goto(`${s.url}/requests/${id}`);
-    const date = page.getByLabel("Wait until (date)");
-    await date.focus();
-    const until = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(
-      new Date(Date.now() + 3 * 86_400_000),
+    // The date in Day, Month and Year boxes, as every other date in the app, with the same checks and messages.
+    const panel = page.getByTestId("wait-panel");
+    const wait = panel.getByRole("group", { name: "Wait until" });
+    await wait.waitFor();
+    expect(await panel.getByText(/YYYY/).count()).toBe(0);
+    await wait.getByLabel("Day").fill("31");
+    await wait.getByLabel("Month").fill("2");
+    await panel.getByRole("button", { name: "Wait for the patient" }).click();
+    const fieldError = panel.locator("#wait-until-date-error");
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toBe(
+      "Error: The date to wait until must be a real date, for example 27 3 2026",
     );
-    await date.fill(until);
+    expect(await page.locator(".nhsuk-error-summary").innerText()).toContain(
+      "The date to wait until must be a real date, for example 27 3 2026",
+    );
+    await expectNoAxeViolations(page, "request: waiting for the patient, a date that does not exist");
+    await screenshot(page, "request-wait-date-error");
+    const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" })
+      .format(new Date(Date.now() + 3 * 86_400_000))
+      .split("-")
+      .map(Number) as [number, number, number];
+    await wait.getByLabel("Day").focus();
+    await page.keyboard.press("Control+a");
+    await page.keyboard.type(String(d));
     await page.keyboard.press("Tab");
+    await page.keyboard.press("Control+a");
+    await page.keyboard.type(String(m));
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Control+a");
+    await page.keyboard.type(String(y));
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Control+a");
     await page.keyboard.type("10:30");
     await page.keyboard.press("Tab");
     await page.keyboard.type("Left a voicemail");

@@ -10,23 +10,34 @@ export interface DateTimeValue {
 
 export const emptyDateTime: DateTimeValue = { day: "", month: "", year: "", time: "" };
 
+/**
+ * What is wrong with a day, month and year as typed, naming the field ("new appointment date", "date to wait
+ * until"); undefined when it is a real date.
+ */
+export function checkDate(v: DateValue, name: string): string | undefined {
+  const [d, m, y] = [Number(v.day), Number(v.month), Number(v.year)];
+  if (!v.day || !v.month || !v.year) return `Enter the ${name}, including a day, month and year`;
+  const real = `The ${name} must be a real date, for example 27 3 2026`;
+  if (!Number.isInteger(d) || !Number.isInteger(m) || !Number.isInteger(y) || v.year.length !== 4) return real;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return real;
+  return undefined;
+}
+
+/** What is wrong with a 24-hour time as typed ("14:30", "9.05"); undefined when it is one. Blank is the caller's. */
+export function checkTime(time: string): string | undefined {
+  return /^([01]?\d|2[0-3])[:.]([0-5]\d)$/.test(time.trim())
+    ? undefined
+    : "Enter the time in 24-hour format, for example 14:30";
+}
+
 /** Problems with a date and time as typed, or null when it is a real date and a valid 24-hour time. */
 export function checkDateTime(v: DateTimeValue): { date?: string; time?: string } | null {
   const problems: { date?: string; time?: string } = {};
-  const [d, m, y] = [Number(v.day), Number(v.month), Number(v.year)];
-  if (!v.day || !v.month || !v.year) {
-    problems.date = "Enter the new appointment date, including a day, month and year";
-  } else if (!Number.isInteger(d) || !Number.isInteger(m) || !Number.isInteger(y) || v.year.length !== 4) {
-    problems.date = "The new appointment date must be a real date, for example 27 3 2026";
-  } else {
-    const date = new Date(Date.UTC(y, m - 1, d));
-    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
-      problems.date = "The new appointment date must be a real date, for example 27 3 2026";
-    }
-  }
-  if (!v.time.trim()) problems.time = "Enter the new appointment time";
-  else if (!/^([01]?\d|2[0-3])[:.]([0-5]\d)$/.test(v.time.trim()))
-    problems.time = "Enter the time in 24-hour format, for example 14:30";
+  const date = checkDate(v, "new appointment date");
+  if (date) problems.date = date;
+  const time = v.time.trim() ? checkTime(v.time) : "Enter the new appointment time";
+  if (time) problems.time = time;
   return problems.date || problems.time ? problems : null;
 }
 

@@ -5,7 +5,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, get, post } from "../api/client.ts";
 import type { RequestDetail } from "../api/types.ts";
-import { ErrorSummary, FieldError } from "../components/ui.tsx";
+import { checkDate, checkTime, DateInput, toIsoParts, type DateValue } from "../components/DateTimeInput.tsx";
+import { ErrorSummary, FieldError, type Problem } from "../components/ui.tsx";
 import { dayText } from "../format.ts";
 
 type Held = <T>(
@@ -15,11 +16,15 @@ type Held = <T>(
 
 const base = (id: string) => `/api/requests/${encodeURIComponent(id)}`;
 
-/** Today + n days as YYYY-MM-DD on the UK clock. */
-function ukDatePlus(days: number): string {
+/** Today + n days on the UK clock, as the date input's day, month and year. */
+function ukDatePlus(days: number): DateValue {
   const d = new Date(Date.now() + days * 86_400_000);
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d);
+  const [year, month, day] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d).split("-");
+  return { day: String(Number(day)), month: String(Number(month)), year: year! };
 }
+
+/** API errors about the date or time itself: shown beside the date as well as in the summary. */
+const DATE_CODES = new Set(["invalid_date", "wait_not_in_future", "wait_too_long"]);
 
 /** Wait for the patient until a date, or stop waiting. */
 export function WaitPanel({
@@ -34,9 +39,10 @@ export function WaitPanel({
   onChanged: (message: string) => void;
 }) {
   const waitingUntil = request.deadline?.state === "waiting" ? request.deadline : null;
-  const [date, setDate] = useState(ukDatePlus(7));
+  const [date, setDate] = useState<DateValue>(() => ukDatePlus(7));
   const [time, setTime] = useState("09:00");
   const [note, setNote] = useState("");
+  const [errors, setErrors] = useState<{ date?: string; time?: string }>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -48,6 +54,7 @@ export function WaitPanel({
       if (r !== null) onChanged(message);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
+      if (err instanceof ApiError && DATE_CODES.has(err.code)) setErrors({ date: err.message });
     } finally {
       setBusy(false);
     }
@@ -55,21 +62,29 @@ export function WaitPanel({
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-      setError("Enter the date as YYYY-MM-DD, for example 2026-12-07");
-      return;
-    }
+    // The same checks and messages as the app's other dates; no time means 09:00.
+    const errs = { date: checkDate(date, "date to wait until"), time: time ? checkTime(time) : undefined };
+    setErrors(errs);
+    setError(null);
+    if (errs.date || errs.time) return;
+    const until = toIsoParts({ ...date, time: time || "09:00" });
     void run(
       (override) =>
         post(`${base(request.id)}/wait`, {
-          until: { date, time },
+          until,
           ...(note.trim() ? { note: note.trim() } : {}),
           ...(override ? { override: true } : {}),
         }),
       "wait for the patient",
-      `Waiting for the patient until ${dayText(date)}, ${time}: the deadline is paused and the request comes back then.`,
+      `Waiting for the patient until ${dayText(until.date)}, ${until.time}: the deadline is paused and the request comes back then.`,
     );
   };
+
+  const problems: Problem[] = [
+    ...(errors.date ? [{ href: "#wait-until-day", text: errors.date }] : []),
+    ...(errors.time ? [{ href: "#wait-time", text: errors.time }] : []),
+    ...(error && error !== errors.date ? [{ text: error }] : []),
+  ];
 
   return (
     <section className="app-section app-panel" aria-labelledby="wait-heading" data-testid="wait-panel">
@@ -100,33 +115,32 @@ export function WaitPanel({
         </>
       ) : (
         <form noValidate onSubmit={submit}>
+          <ErrorSummary problems={problems} />
           <p className="nhsuk-body">
             Put this request aside until the patient has had time to answer. Its deadline pauses while you wait.
           </p>
-          <div className={`nhsuk-form-group${error ? " nhsuk-form-group--error" : ""}`}>
-            <label className="nhsuk-label" htmlFor="wait-date">
-              Wait until (date)
-            </label>
-            <div className="nhsuk-hint" id="wait-date-hint">
-              UK date, YYYY-MM-DD, at most 90 days ahead
-            </div>
-            <FieldError id="wait-date-error">{error}</FieldError>
-            <input
-              className="nhsuk-input nhsuk-input--width-10"
-              id="wait-date"
-              aria-describedby={`wait-date-hint${error ? " wait-date-error" : ""}`}
-              value={date}
-              onChange={(e) => setDate(e.target.value.trim())}
-            />
-          </div>
-          <div className="nhsuk-form-group">
+          <DateInput
+            idPrefix="wait-until"
+            legend="Wait until"
+            hint="UK date, at most 90 days ahead, for example 27 3 2026"
+            value={date}
+            onChange={setDate}
+            error={errors.date}
+          />
+          <div className={`nhsuk-form-group${errors.time ? " nhsuk-form-group--error" : ""}`}>
             <label className="nhsuk-label" htmlFor="wait-time">
               Remind at (time, 24-hour)
             </label>
+            <div className="nhsuk-hint" id="wait-time-hint">
+              UK time, for example 14:30; 09:00 when left blank
+            </div>
+            <FieldError id="wait-time-error">{errors.time}</FieldError>
             <input
-              className="nhsuk-input nhsuk-input--width-5"
+              className={`nhsuk-input nhsuk-input--width-5${errors.time ? " nhsuk-input--error" : ""}`}
               id="wait-time"
               inputMode="numeric"
+              autoComplete="off"
+              aria-describedby={`wait-time-hint${errors.time ? " wait-time-error" : ""}`}
               value={time}
               onChange={(e) => setTime(e.target.value.trim())}
             />
