@@ -4,7 +4,15 @@
 // the shortcuts; no mouse). axe runs on every page; screenshots go to test-results/screenshots.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectNoAxeViolations, screenshot, signIn, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
+import {
+  expectNoAxeViolations,
+  screenshot,
+  SCREENSHOTS,
+  signIn,
+  signInByApi,
+  startStack,
+  type Stack,
+} from "../helpers/browser.ts";
 
 /** The UK date (d, m, yyyy) a few days from now. */
 function daysAhead(n: number): { day: string; month: string; year: string } {
@@ -307,6 +315,29 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     }
     await expectNoAxeViolations(page, "keyboard shortcuts dialog");
     await screenshot(page, "keyboard-shortcuts");
+    // The dialog fits the window: its list scrolls inside it and Close is always on screen, on a laptop and a phone.
+    const close = dialog.getByRole("button", { name: "Close" });
+    for (const [width, height, name] of [
+      [1366, 900, "keyboard-shortcuts-1366x900"],
+      [1366, 768, "keyboard-shortcuts-1366x768"],
+      [390, 664, "keyboard-shortcuts-phone"],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await expect
+        .poll(
+          async () => {
+            const box = await close.boundingBox();
+            return box ? Math.round(box.y + box.height) : Infinity;
+          },
+          { message: `Close's bottom edge at ${width}×${height}`, timeout: 5_000 },
+        )
+        .toBeLessThanOrEqual(height);
+      expect((await close.boundingBox())!.y).toBeGreaterThanOrEqual(0);
+      // The window as it is (not the full page): what the person sees.
+      await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
+    }
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await expectNoAxeViolations(page, "keyboard shortcuts dialog, after resizing");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "hidden" });
 

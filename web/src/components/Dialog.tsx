@@ -1,6 +1,8 @@
 // An accessible modal dialog on the native <dialog> element: showModal() makes the rest of the page inert, Tab cycles
-// within it, Escape closes it, and focus returns to where it was when it closes.
-import { useEffect, useId, useRef, type ReactNode } from "react";
+// within it, Escape closes it, and focus returns to where it was when it closes. It never grows past the window: the
+// title and the Close button stay in view and the content between them scrolls (and can then be focused to scroll it
+// with the keyboard).
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
@@ -21,7 +23,10 @@ export function Dialog({
   closeButton?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const body = useRef<HTMLDivElement>(null);
   const titleId = useId();
+  // Whether the content is taller than the room the window leaves it (it then scrolls, and takes focus to scroll).
+  const [scrolls, setScrolls] = useState(false);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -36,6 +41,19 @@ export function Dialog({
       };
     }
     return undefined;
+  }, [open]);
+  useEffect(() => {
+    const el = body.current;
+    if (!open || !el) return;
+    const measure = () => setScrolls(el.scrollHeight > el.clientHeight + 1);
+    measure();
+    const watch = new ResizeObserver(measure);
+    watch.observe(el);
+    window.addEventListener("resize", measure);
+    return () => {
+      watch.disconnect();
+      window.removeEventListener("resize", measure);
+    };
   }, [open]);
   return (
     <dialog
@@ -73,15 +91,24 @@ export function Dialog({
           <h2 className="nhsuk-heading-m" id={titleId}>
             {title}
           </h2>
-          {children}
+          <div
+            ref={body}
+            className={`app-dialog__body${scrolls ? " app-dialog__body--scrolls" : ""}`}
+            // Only a body that scrolls is a stop for Tab (so the keyboard can scroll it), named by the title.
+            {...(scrolls ? { tabIndex: 0, role: "region", "aria-labelledby": titleId } : {})}
+          >
+            {children}
+          </div>
           {closeButton ? (
-            <button
-              type="button"
-              className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
-              onClick={onClose}
-            >
-              Close
-            </button>
+            <div className="app-dialog__footer">
+              <button
+                type="button"
+                className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
+                onClick={onClose}
+              >
+                Close
+              </button>
+            </div>
           ) : null}
         </div>
       ) : null}
