@@ -168,6 +168,13 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     for (const name of names) expect(await dialog.getByTestId("bulk-confirm").textContent()).toContain(name);
     await expectNoAxeViolations(page, "bulk outcome confirmation");
     await screenshot(page, "bulk-outcome-confirm");
+    // The way out says it changes nothing: a bare "Cancel" beside "Record cancelled" reads as cancelling them.
+    const buttons = await dialog.getByRole("button").allTextContents();
+    expect(buttons.filter((b) => /cancel/i.test(b) && !b.startsWith("Record"))).toEqual([]);
+    await dialog.getByRole("button", { name: "Go back, change nothing" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await bar.getByRole("button", { name: "Record outcome" }).click();
+    await dialog.waitFor();
     await dialog.getByRole("button", { name: "Record cancelled for 2 requests" }).click();
     await page.locator("#maincontent").getByText("Outcome recorded (Cancelled): 2 requests updated.").waitFor();
     const rows = await s.t.db.query<{ status: string; outcome: string }>(

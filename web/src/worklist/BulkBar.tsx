@@ -246,7 +246,7 @@ export function BulkBar({
                 data-autofocus
                 onClick={() => setPending(null)}
               >
-                Cancel
+                Go back, change nothing
               </button>
             </div>
           </div>
