@@ -36,6 +36,35 @@ const MEASURE = `(() => {
   };
 })()`;
 
+interface Fit {
+  pageWidth: number;
+  viewWidth: number;
+  tableWidth: number;
+  regionWidth: number;
+  /** The header cells (by column) whose right edge is past the table's region or the window. */
+  offScreen: string[];
+  /** Each column's width, for the log. */
+  columns: Record<string, number>;
+}
+
+// Whether the worklist fits its window: no sideways scroll of the page or of the table's region, every header on screen.
+const FIT = `(() => {
+  window.scrollTo(0, 0);
+  const doc = document.documentElement;
+  const region = document.querySelector(".app-worklist-scroll");
+  const edge = Math.min(region.getBoundingClientRect().right, doc.clientWidth);
+  const heads = [...document.querySelectorAll("table.app-worklist thead th")];
+  const col = (th) => (th.className.match(/app-col-(\\w+)/) || [])[1];
+  return {
+    pageWidth: doc.scrollWidth,
+    viewWidth: doc.clientWidth,
+    tableWidth: region.scrollWidth,
+    regionWidth: region.clientWidth,
+    offScreen: heads.filter((th) => th.getBoundingClientRect().right > edge + 0.5).map(col),
+    columns: Object.fromEntries(heads.map((th) => [col(th), Math.round(th.getBoundingClientRect().width)])),
+  };
+})()`;
+
 const ROW_IDS = `[...document.querySelectorAll("tbody tr[data-request-id]")].map((r) => r.getAttribute("data-request-id"))`;
 const ACTIVE_ROW = `document.querySelector("tr.app-row--active")?.getAttribute("data-request-id") ?? null`;
 
@@ -110,6 +139,41 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     expect(compact.rowHeight).toBeLessThanOrEqual(50);
     expect(compact.aboveFold).toBeGreaterThanOrEqual(9);
     await expectNoAxeViolations(page, "worklist, compact rows");
+  });
+
+  it("fits every column on screen at 1366×768 (a common NHS laptop) and at 1920, in both densities", async () => {
+    const laptop = await s.newPage({ width: 1366, height: 768 });
+    laptop.page.setDefaultTimeout(30_000);
+    await signInByApi(laptop.context, s.url, s.staff.clerk.email);
+    const { page } = laptop;
+    await page.goto(`${s.url}/requests`);
+    await page.locator("tbody tr[data-request-id]").first().waitFor();
+    for (const [width, height] of [
+      [1366, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      for (const density of ["comfortable", "compact"] as const) {
+        const compact = density === "compact";
+        if ((await page.getByTestId("toggle-compact").getAttribute("aria-pressed")) !== String(compact)) {
+          await page.getByTestId("toggle-compact").click();
+        }
+        await page
+          .locator(`table.app-worklist${compact ? "" : ":not(.app-worklist--compact)"} tbody tr`)
+          .first()
+          .waitFor();
+        const fit = await page.evaluate<Fit>(FIT);
+        console.log(`density fit ${width} ${density}: ${JSON.stringify(fit)}`);
+        expect.soft(fit.pageWidth, `${width} ${density}: the page scrolls sideways`).toBeLessThanOrEqual(fit.viewWidth);
+        expect
+          .soft(fit.tableWidth, `${width} ${density}: the table is wider than its region`)
+          .toBeLessThanOrEqual(fit.regionWidth);
+        expect.soft(fit.offScreen, `${width} ${density}: columns off-screen`).toEqual([]);
+        await screenshot(page, `density-${width}x${height}-${density}`);
+      }
+    }
+    expect(laptop.problems).toEqual([]);
+    await laptop.context.close();
   });
 
   it("triages with the keyboard in the preview pane: j/k and arrows move, each request shown is audited, c claims", async () => {
