@@ -65,6 +65,24 @@ const FIT = `(() => {
   };
 })()`;
 
+// The top of each header's label (its first text shown, not the screen reader's words) and the sort icons' text.
+const HEAD_LABELS = `(() => {
+  const out = [];
+  for (const th of document.querySelectorAll("table.app-worklist thead th")) {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      if (!node.textContent.trim() || node.parentElement.closest(".nhsuk-u-visually-hidden, [aria-hidden=true]")) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      out.push({ label: node.textContent.trim(), top: range.getBoundingClientRect().top });
+      break;
+    }
+  }
+  const icons = [...document.querySelectorAll("table.app-worklist thead .app-sort-button__icon")].map((i) => i.textContent);
+  return { labels: out, icons };
+})()`;
+
 const ROW_IDS = `[...document.querySelectorAll("tbody tr[data-request-id]")].map((r) => r.getAttribute("data-request-id"))`;
 const ACTIVE_ROW = `document.querySelector("tr.app-row--active")?.getAttribute("data-request-id") ?? null`;
 
@@ -174,6 +192,34 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     }
     expect(laptop.problems).toEqual([]);
     await laptop.context.close();
+  });
+
+  it("sets every header label on one line, sortable or not, with a sort icon that reads as no digit", async () => {
+    const { page } = clerk;
+    await page.goto(`${s.url}/requests`);
+    await page.locator("tbody tr[data-request-id]").first().waitFor();
+    for (const compact of [false, true]) {
+      if ((await page.getByTestId("toggle-compact").getAttribute("aria-pressed")) !== String(compact)) {
+        await page.getByTestId("toggle-compact").click();
+      }
+      await page
+        .locator(`table.app-worklist${compact ? "" : ":not(.app-worklist--compact)"} tbody tr`)
+        .first()
+        .waitFor();
+      const { labels, icons } = await page.evaluate<{ labels: { label: string; top: number }[]; icons: string[] }>(
+        HEAD_LABELS,
+      );
+      const tops = labels.map((l) => l.top);
+      console.log(`density header labels (${compact ? "compact" : "comfortable"}): ${JSON.stringify(labels)}`);
+      expect(labels.map((l) => l.label)).toEqual(expect.arrayContaining(["Patient", "Priority", "Deadline", "Match"]));
+      expect(Math.max(...tops) - Math.min(...tops), JSON.stringify(labels)).toBeLessThanOrEqual(1);
+      // The inactive icon is drawn, not a character ("↕" reads as "1" at this size); none is read out.
+      expect(icons.filter((t) => t.trim() !== "")).toEqual([]);
+      expect(await page.getByRole("button", { name: /^Priority/ }).textContent()).not.toMatch(/[↕▲▼]/);
+    }
+    expect(await page.locator("th.app-col-deadline").getAttribute("aria-sort")).toBe("ascending");
+    expect(await page.locator("th.app-col-priority").getAttribute("aria-sort")).toBeNull();
+    await screenshot(page, "density-1366-headers-compact");
   });
 
   it("triages with the keyboard in the preview pane: j/k and arrows move, each request shown is audited, c claims", async () => {

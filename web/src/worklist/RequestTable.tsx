@@ -42,17 +42,39 @@ const SORTS: Record<string, { sort: SortChoice; order: "ascending" | "descending
   deadline: { sort: "deadline", order: "ascending", text: "most urgent first" },
 };
 
-/** A header that sorts by its column (a button; the current sort is said, not only shown). */
+/** The sort icons, drawn (a "↕" character read as the digit 1): one arrow for the sort in force, two for the others. */
+function SortIcon({ state }: { state: "ascending" | "descending" | "none" }) {
+  return (
+    <svg
+      className="app-sort-button__icon"
+      viewBox="0 0 12 16"
+      width="12"
+      height="16"
+      aria-hidden="true"
+      focusable="false"
+    >
+      {state !== "descending" ? <path d="M6 1 11 7H1Z" /> : null}
+      {state !== "ascending" ? <path d="M6 15 1 9h10Z" /> : null}
+    </svg>
+  );
+}
+
+/**
+ * A header that sorts by its column: a button saying what it does; the sort in force is the header's aria-sort (set
+ * on the th below), so the button has no pressed state of its own to announce.
+ */
 function SortHeader({ ctx, column, label }: { ctx: Ctx; column: string; label: string }) {
   const s = SORTS[column]!;
   const active = ctx.sort === s.sort;
   return (
-    <button type="button" className="app-sort-button" onClick={() => ctx.onSort(s.sort)} aria-pressed={active}>
+    <button
+      type="button"
+      className={`app-sort-button${active ? " app-sort-button--active" : ""}`}
+      onClick={() => ctx.onSort(s.sort)}
+    >
       {label}
-      <span className="nhsuk-u-visually-hidden">{active ? `, sorted ${s.text}` : `: sort ${s.text}`}</span>
-      <span className="app-sort-button__icon" aria-hidden="true">
-        {active ? (s.order === "ascending" ? "▲" : "▼") : "↕"}
-      </span>
+      {active ? null : <span className="nhsuk-u-visually-hidden">: sort {s.text}</span>}
+      <SortIcon state={active ? s.order : "none"} />
     </button>
   );
 }
