@@ -110,6 +110,20 @@ describe("clerk journey (chromium)", { timeout: 60_000 }, () => {
     await page.getByTestId("history").getByText("Request received from PKB").waitFor();
     await expectNoAxeViolations(page, "request detail");
     await screenshot(page, "request-detail");
+    // The summary under the heading: "Team: …" and "Assigned to: …" side by side, their words on one line.
+    const tops = await page.evaluate<Record<string, number>>(`(() => {
+      const out = {};
+      for (const li of document.querySelectorAll('ul[aria-label="Request summary"] > li')) {
+        const text = [...li.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+        if (!text) continue;
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        out[text.textContent.trim().split(":")[0]] = range.getBoundingClientRect().top;
+      }
+      return out;
+    })()`);
+    expect(Object.keys(tops)).toEqual(expect.arrayContaining(["Team", "Assigned to"]));
+    expect(Math.abs(tops["Team"]! - tops["Assigned to"]!), JSON.stringify(tops)).toBeLessThanOrEqual(1);
 
     await page.getByRole("button", { name: "Record an outcome" }).click();
     await page.getByRole("radio", { name: "Rebooked" }).check();
