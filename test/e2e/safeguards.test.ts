@@ -173,6 +173,11 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     expect(buttons.filter((b) => /cancel/i.test(b) && !b.startsWith("Record"))).toEqual([]);
     await dialog.getByRole("button", { name: "Go back, change nothing" }).click();
     await dialog.waitFor({ state: "hidden" });
+    const untouched = await s.t.db.query<{ status: string }>(
+      "SELECT status FROM appointment_requests WHERE id = ANY($1::uuid[])",
+      [ids],
+    );
+    expect(untouched.map((r) => r.status)).toEqual(["open", "open"]);
     await bar.getByRole("button", { name: "Record outcome" }).click();
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Record cancelled for 2 requests" }).click();
