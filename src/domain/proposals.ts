@@ -24,6 +24,8 @@ export interface Proposal {
 
 const MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/** How many weeks (or fortnights) a patient counts on by, in words or digits. */
+const COUNTS: Record<string, number> = { a: 1, one: 1, two: 2, three: 3, four: 4, "2": 2, "3": 3, "4": 4 };
 
 /** en-GB chrono plus a day of the month on its own ("the 20th", "Thursday 22nd"), which chrono leaves unread. */
 function buildParser(): chrono.Chrono {
@@ -69,14 +71,16 @@ function buildParser(): chrono.Chrono {
     },
   });
   // British English counts on from a day: "a week tomorrow", "a week on Friday", "Thursday week" (the Thursday after the
-  // coming one), "a fortnight on Monday"; and "(in) a fortnight", two weeks. en-GB chrono reads "a week" and "tomorrow"
-  // apart (two wrong days) and has no fortnight; the longer match here wins over both.
-  const day = `today|tomorrow|${WEEKDAYS.map((d) => `${d}[a-z]*`).join("|")}`;
-  const span = "(a|one|two)\\s+(week|fortnight)s?";
+  // coming one), "a fortnight on Monday", "three weeks on Friday"; and "(in) a fortnight", two weeks. en-GB chrono reads
+  // "a week" and "tomorrow" apart (two wrong days) and has no fortnight; the longer match here wins over both. Day
+  // names are whole words ("wedding week" is no Wednesday; "Tuesdays", a habit, no day).
+  const day =
+    "today|tomorrow|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?";
+  const span = `(${Object.keys(COUNTS).join("|")})\\s+(week|fortnight)s?`;
   parser.parsers.unshift({
     pattern: () =>
       new RegExp(
-        `\\b(?:${span}\\s+(?:on\\s+)?(${day})|(${day})\\s+(week|fortnight)|(?:in\\s+)?${span}(?:'s|s')?(?:\\s+time)?(?:\\s+(?:later|after(?:wards)?))?)\\b`,
+        `\\b(?:${span}\\s+(?:on\\s+)?(${day})|(${day})\\s+(week|fortnight)|(?:in\\s+)?${span}(?:['’]s|s['’])?(?:\\s+time)?(?:\\s+(?:later|after(?:wards)?))?)\\b`,
         "i",
       ),
     extract: (context, match) => {
@@ -86,7 +90,11 @@ function buildParser(): chrono.Chrono {
       const from = (from1 ?? from2)?.toLowerCase();
       // "a week" alone is chrono's own reading; a fortnight alone, or any span counted on from a day, is this one's.
       if (!from && unit === "week") return null;
-      const weeks = (count.toLowerCase() === "two" ? 2 : 1) * (unit === "fortnight" ? 2 : 1);
+      // "a fortnight ago" is gone; "once a fortnight", "every fortnight" are how often, not when.
+      const at = match.index ?? 0;
+      if (/^\s+ago\b/i.test(context.text.slice(at + match[0].length))) return null;
+      if (/\b(?:once|every|each|per)\s+$/i.test(context.text.slice(0, at))) return null;
+      const weeks = COUNTS[count.toLowerCase()]! * (unit === "fortnight" ? 2 : 1);
       const today = DateTime.fromJSDate(context.reference.instant, { zone: UK_ZONE }).startOf("day");
       let d = today;
       if (from === "tomorrow") d = today.plus({ days: 1 });
@@ -166,15 +174,18 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
       continue;
     // "for two weeks": how long, not when.
     const lead = note.slice(0, r.index);
-    if (/\bfor\s*$/i.test(lead) && /\b(?:days?|weeks?|months?|years?)\b/i.test(text)) continue;
+    if (/\bfor\s*$/i.test(lead) && /\b(?:days?|weeks?|fortnights?|months?|years?)\b/i.test(text)) continue;
     // "in the day" is not "in a day"; "today" alone is when the patient writes, not a day they offer.
     if (/^in the \w+$/i.test(text) || (/^today$/i.test(text) && !r.start.isCertain("hour"))) continue;
     // "I'm now being seen elsewhere": "now" is when the patient writes, never a time they offer. "would prefer a day
     // when one is available": "a day" named by what follows is no day. A length alone still counts ("put it back a
     // week", "a week tomorrow").
     if (/^(?:right |just )?now$/i.test(text)) continue;
-    // "a few days' notice", "a couple of days notice": how much warning the patient needs, not when.
-    if (/\b(?:days?|weeks?)$/i.test(text) && /^(?:'s|s'|')?\s+notice\b/i.test(note.slice(r.index + r.text.length)))
+    // "a few days' notice", "a fortnight's notice": how much warning the patient needs, not when (’ too, as phones type).
+    if (
+      /\b(?:days?|weeks?|fortnights?)(?:['’]s|s['’])?$/i.test(text) &&
+      /^(?:['’]s|s['’]|['’])?\s+notice\b/i.test(note.slice(r.index + r.text.length))
+    )
       continue;
     if (
       /^(?:a|an|one)\s+(?:day|week|month)$/i.test(text) &&
