@@ -33,8 +33,9 @@ describe("the audit log's actions", () => {
     expect(writtenActions()).toEqual(expect.arrayContaining(["request.claimed", "user.signed_in", "retention.purged"]));
   });
 
-  it("lists exactly the actions the server writes, once each", () => {
-    expect([...AUDIT_ACTIONS].sort()).toEqual(writtenActions());
+  it("lists every action the server writes, once each", () => {
+    // A superset: an action no longer written stays listed, for the older rows that carry it (docs/architecture.md).
+    expect(writtenActions().filter((a) => !(AUDIT_ACTIONS as readonly string[]).includes(a))).toEqual([]);
     expect(new Set(AUDIT_ACTIONS).size).toBe(AUDIT_ACTIONS.length);
   });
 
@@ -43,7 +44,7 @@ describe("the audit log's actions", () => {
     const words = AUDIT_ACTIONS.map((a) => auditActionLabel(a));
     expect(words.filter((w) => /^[a-z_]+\.[a-z_]+$/.test(w))).toEqual([]);
     expect(new Set(words).size).toBe(words.length);
-    expect(auditActionLabel("backup.restored")).toBe("backup.restored"); // an older Rebook's action, as stored
+    expect(auditActionLabel("backup.restored")).toBe("backup.restored"); // an action not listed shows as stored
   });
 
   it("offers every action the server writes in the Action filter", () => {
