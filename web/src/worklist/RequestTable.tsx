@@ -60,8 +60,8 @@ function SortIcon({ state }: { state: "ascending" | "descending" | "none" }) {
 }
 
 /**
- * A header that sorts by its column: a button saying what it does; the sort in force is the header's aria-sort (set
- * on the th below), so the button has no pressed state of its own to announce.
+ * A header that sorts by its column: a button saying what it does, or for the sort in force that it is sorted (a
+ * screen reader on the button does not always read the header's aria-sort, set on the th below). No pressed state.
  */
 function SortHeader({ ctx, column, label }: { ctx: Ctx; column: string; label: string }) {
   const s = SORTS[column]!;
@@ -73,7 +73,7 @@ function SortHeader({ ctx, column, label }: { ctx: Ctx; column: string; label: s
       onClick={() => ctx.onSort(s.sort)}
     >
       {label}
-      {active ? null : <span className="nhsuk-u-visually-hidden">: sort {s.text}</span>}
+      <span className="nhsuk-u-visually-hidden">{active ? `, sorted ${s.text}` : `: sort ${s.text}`}</span>
       <SortIcon state={active ? s.order : "none"} />
     </button>
   );
