@@ -240,7 +240,14 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     expect(await page.getByTestId("preview").getByTestId("patient-banner").textContent()).toMatch(/NHS number/);
     await screenshot(page, "density-1366-preview");
     const f = await measure(page, "preview");
-    expect(f.aboveFold).toBeGreaterThanOrEqual(10);
+    // One line a request beside the pane (33 px before compact rows took two lines: the pane's list keeps one), and
+    // nothing off to the side.
+    expect(f.rowHeight, "the preview list's row height").toBeLessThanOrEqual(36);
+    expect(f.aboveFold).toBeGreaterThanOrEqual(12);
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+      "the page scrolls sideways beside the preview pane",
+    ).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page, "worklist with the preview pane");
     // Every request the pane showed was viewed: audited as on the request page.
     const viewed = await s.t.db.query<{ request_id: string }>(
