@@ -152,6 +152,12 @@ describe("finding and reading (chromium)", { timeout: 90_000 }, () => {
     expect(await page.locator(".nhsuk-error-summary").textContent()).toContain(
       "Search must be 100 characters or fewer",
     );
+    // The summary heads the page, above the search it links to (the design system's place for it), not below it.
+    const summaryBox = (await page.locator(".nhsuk-error-summary").boundingBox())!;
+    const searchBox = (await page.getByLabel(/Search by patient name/).boundingBox())!;
+    expect(summaryBox.y + summaryBox.height, "the error summary's bottom against the search box's top").toBeLessThan(
+      searchBox.y,
+    );
     expect(await page.locator("tbody tr").count(), "no rows of the earlier search beneath the error").toBe(0);
     expect(await page.getByLabel(/Search by patient name/).getAttribute("aria-invalid")).toBe("true");
     await expectNoAxeViolations(page, "search too long");

@@ -346,6 +346,14 @@ export function Worklist() {
 
   return (
     <div className="app-worklist-page">
+      {/* At the top of the page, above the search it links to (the design system's place for an error summary). */}
+      {badSearch ? (
+        <ErrorSummary problems={[{ text: badSearch, href: "#worklist-search" }]} />
+      ) : error && searchFieldError(error) ? (
+        <ErrorSummary problems={[{ text: searchFieldError(error)!, href: "#worklist-search" }]} />
+      ) : error ? (
+        <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" />
+      ) : null}
       <WorklistHeader live={live} onShowKeys={() => setShowKeys(true)} />
       <Filters
         view={view}
@@ -386,13 +394,6 @@ export function Worklist() {
             Go to the first page
           </a>
         </p>
-      ) : null}
-      {badSearch ? (
-        <ErrorSummary problems={[{ text: badSearch, href: "#worklist-search" }]} />
-      ) : error && searchFieldError(error) ? (
-        <ErrorSummary problems={[{ text: searchFieldError(error)!, href: "#worklist-search" }]} />
-      ) : error ? (
-        <ErrorSummary problems={[{ text: error.message }]} title="The requests could not be loaded" />
       ) : null}
       {canBulk(me) && selectedIds.length > 0 ? (
         <BulkBar
