@@ -203,6 +203,8 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     expect(panel).toMatch(/Confirmed\s+\w{3} \d+ \w{3}( \d{4})?, \d{2}:\d{2}/);
     expect(panel).not.toContain("Not yet");
     expect(await inPkb.getByTestId("pkb-shows").innerText()).toMatch(/^PKB shows .*14:15/);
+    // The row's label says when PKB showed it, not "PKB showed" again before "PKB shows …".
+    expect(panel).toMatch(/At confirmation\s+PKB shows /);
     await screenshot(page, "request-pkb-confirmed");
     const text = page.getByLabel("Reply to the patient (you can change it before copying)");
     await text.waitFor();

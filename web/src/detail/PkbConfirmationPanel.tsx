@@ -37,7 +37,8 @@ export function PkbConfirmationPanel({ confirmation }: { confirmation: PkbConfir
       <SummaryList
         rows={[
           [
-            c.state === "confirmed" ? "PKB showed" : "PKB shows",
+            // When: the words themselves say what PKB shows ("PKB still shows Mon 12 Oct 16:00").
+            c.state === "confirmed" ? "At confirmation" : "At the last check",
             c.shows ? <span data-testid="pkb-shows">{c.shows}</span> : null,
           ],
           ["Last checked", lastCheckedText(c)],
