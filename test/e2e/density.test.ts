@@ -245,7 +245,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     expect(f.rowHeight, "the preview list's row height").toBeLessThanOrEqual(36);
     expect(f.aboveFold).toBeGreaterThanOrEqual(12);
     expect(
-      await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+      await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
       "the page scrolls sideways beside the preview pane",
     ).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page, "worklist with the preview pane");
