@@ -82,6 +82,17 @@ const HEAD_LABELS = `(() => {
   return out;
 })()`;
 
+/** Switches the worklist to compact rows or back, and waits for the rows in that density. */
+async function setDensity(page: Page, compact: boolean): Promise<void> {
+  if ((await page.getByTestId("toggle-compact").getAttribute("aria-pressed")) !== String(compact)) {
+    await page.getByTestId("toggle-compact").click();
+  }
+  await page
+    .locator(`table.app-worklist${compact ? "" : ":not(.app-worklist--compact)"} tbody tr`)
+    .first()
+    .waitFor();
+}
+
 const ROW_IDS = `[...document.querySelectorAll("tbody tr[data-request-id]")].map((r) => r.getAttribute("data-request-id"))`;
 const ACTIVE_ROW = `document.querySelector("tr.app-row--active")?.getAttribute("data-request-id") ?? null`;
 
@@ -172,13 +183,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
       await page.setViewportSize({ width, height });
       for (const density of ["comfortable", "compact"] as const) {
         const compact = density === "compact";
-        if ((await page.getByTestId("toggle-compact").getAttribute("aria-pressed")) !== String(compact)) {
-          await page.getByTestId("toggle-compact").click();
-        }
-        await page
-          .locator(`table.app-worklist${compact ? "" : ":not(.app-worklist--compact)"} tbody tr`)
-          .first()
-          .waitFor();
+        await setDensity(page, compact);
         const fit = await page.evaluate<Fit>(FIT);
         console.log(`density fit ${width} ${density}: ${JSON.stringify(fit)}`);
         expect.soft(fit.pageWidth, `${width} ${density}: the page scrolls sideways`).toBeLessThanOrEqual(fit.viewWidth);
@@ -198,13 +203,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     await page.goto(`${s.url}/requests`);
     await page.locator("tbody tr[data-request-id]").first().waitFor();
     for (const compact of [false, true]) {
-      if ((await page.getByTestId("toggle-compact").getAttribute("aria-pressed")) !== String(compact)) {
-        await page.getByTestId("toggle-compact").click();
-      }
-      await page
-        .locator(`table.app-worklist${compact ? "" : ":not(.app-worklist--compact)"} tbody tr`)
-        .first()
-        .waitFor();
+      await setDensity(page, compact);
       const labels = await page.evaluate<{ label: string; top: number }[]>(HEAD_LABELS);
       const tops = labels.map((l) => l.top);
       console.log(`density header labels (${compact ? "compact" : "comfortable"}): ${JSON.stringify(labels)}`);
