@@ -174,3 +174,17 @@ export const TYPE_CHOICES: readonly (readonly ["" | RequestType, string])[] = [
   ["change", "Change"],
   ["cancel", "Cancel"],
 ];
+
+/** A date as typed in the NHS date input (day, month and year fields). */
+export interface DateParts {
+  day: string;
+  month: string;
+  year: string;
+}
+
+/** The fields of a YYYY-MM-DD date ("2026-08-07" → 7, 8, 2026); empty fields for anything else. */
+export function partsOf(date: string): DateParts {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { day: "", month: "", year: "" };
+  const [y, m, d] = date.split("-");
+  return { day: String(Number(d)), month: String(Number(m)), year: y! };
+}

@@ -19,7 +19,7 @@ import {
 } from "../components/DateTimeInput.tsx";
 import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { ErrorSummary, FieldError, Inset, type Problem } from "../components/ui.tsx";
-import { outcomeText, ukDateTime } from "../format.ts";
+import { outcomeText, partsOf, ukDateTime } from "../format.ts";
 import { useDraft } from "../components/drafts.ts";
 
 const OUTCOMES: { value: Outcome; hint: string }[] = [
@@ -51,11 +51,7 @@ export function suggestedStart(
 ): { value: DateTimeValue; text: string } | null {
   const p = proposals?.find((x) => x.date && !x.week);
   if (!p?.date) return null;
-  const [year, month, day] = p.date.split("-");
-  return {
-    value: { day: String(Number(day)), month: String(Number(month)), year: year!, time: p.time ?? "" },
-    text: p.text,
-  };
+  return { value: { ...partsOf(p.date), time: p.time ?? "" }, text: p.text };
 }
 
 export function OutcomeForm({

@@ -7,7 +7,7 @@ import { ApiError, get, post } from "../api/client.ts";
 import type { RequestDetail } from "../api/types.ts";
 import { checkDate, checkTime, DateInput, toIsoParts, type DateValue } from "../components/DateTimeInput.tsx";
 import { ErrorSummary, FieldError, type Problem } from "../components/ui.tsx";
-import { dayText } from "../format.ts";
+import { dayText, partsOf } from "../format.ts";
 
 type Held = <T>(
   write: (override: boolean) => Promise<T>,
@@ -19,8 +19,7 @@ const base = (id: string) => `/api/requests/${encodeURIComponent(id)}`;
 /** Today + n days on the UK clock, as the date input's day, month and year. */
 function ukDatePlus(days: number): DateValue {
   const d = new Date(Date.now() + days * 86_400_000);
-  const [year, month, day] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d).split("-");
-  return { day: String(Number(day)), month: String(Number(month)), year: year! };
+  return partsOf(new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d));
 }
 
 /** API errors about the date or time itself: shown beside the date as well as in the summary. */

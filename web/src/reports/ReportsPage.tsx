@@ -10,7 +10,7 @@ import { canReadReports } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { DateInput } from "../components/DateTimeInput.tsx";
 import { ErrorSummary, Inset, Loading, PageHeading, SelectField, useTitle, type Problem } from "../components/ui.tsx";
-import { plural, TYPE_CHOICES, ukDateTime } from "../format.ts";
+import { partsOf, plural, TYPE_CHOICES, ukDateTime, type DateParts } from "../format.ts";
 import { ChartView } from "./Chart.tsx";
 import { ConfirmationSection } from "./ConfirmationSection.tsx";
 import { SettlingSection } from "./SettlingSection.tsx";
@@ -28,7 +28,6 @@ import {
   longDate,
   numberText,
   OUTCOME_LABELS,
-  partsOf,
   percentText,
   presets,
   rangeProblems,
@@ -38,7 +37,6 @@ import {
   SPLITS,
   volumeSeries,
   writeReportView,
-  type DateParts,
   type ReportView,
   type Split,
 } from "./model.ts";

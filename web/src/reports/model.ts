@@ -1,7 +1,7 @@
 // The reports page's view as it lives in the URL (local date range, bucket, team, specialty, type, how volume is
 // split), its checks, and the pure shaping of report answers into chart series and table rows.
 import type { RequestType } from "../api/types.ts";
-import { LONG_MONTHS, MONTHS } from "../format.ts";
+import { LONG_MONTHS, MONTHS, type DateParts } from "../format.ts";
 import type { BucketFields, BucketUnit, OutcomeCounts, VolumeReport } from "./types.ts";
 
 export type Split = "specialty" | "type" | "team";
@@ -129,20 +129,6 @@ export function rangeProblems(from: string, to: string): { from?: string; to?: s
   if (from > to) out.to = "The last date must be the same as or after the first date";
   else if (to >= addYears(from, MAX_YEARS)) out.to = `The range must be shorter than ${MAX_YEARS} years`;
   return out;
-}
-
-/** A date as typed in the NHS date input. */
-export interface DateParts {
-  day: string;
-  month: string;
-  year: string;
-}
-
-/** The fields of a YYYY-MM-DD date ("2026-08-07" → 7, 8, 2026); empty fields for anything else. */
-export function partsOf(date: string): DateParts {
-  if (!ISO_DATE.test(date)) return { day: "", month: "", year: "" };
-  const [y, m, d] = date.split("-");
-  return { day: String(Number(d)), month: String(Number(m)), year: y! };
 }
 
 /** The date the fields make (YYYY-MM-DD), or what is wrong with them, naming the field ("first" or "last" date). */
