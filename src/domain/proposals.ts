@@ -24,8 +24,23 @@ export interface Proposal {
 
 const MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/** A day by its name, or today or tomorrow (as an alternation for a regular expression, to be used as whole words). */
+const DAY_WORDS =
+  "today|tomorrow|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?";
+/** A named day within a found text: "Thursday week", "a week tomorrow" name a day, "a month" none. */
+const NAMES_A_DAY = new RegExp(`\\b(?:${DAY_WORDS})\\b`, "i");
 /** How many weeks (or fortnights) a patient counts on by, in words or digits. */
-const COUNTS: Record<string, number> = { a: 1, one: 1, two: 2, three: 3, four: 4, "2": 2, "3": 3, "4": 4 };
+const COUNTS: Record<string, number> = {
+  a: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  "2": 2,
+  "3": 3,
+  "4": 4,
+  "a couple of": 2,
+};
 
 /** en-GB chrono plus a day of the month on its own ("the 20th", "Thursday 22nd"), which chrono leaves unread. */
 function buildParser(): chrono.Chrono {
@@ -74,9 +89,13 @@ function buildParser(): chrono.Chrono {
   // coming one), "a fortnight on Monday", "three weeks on Friday"; and "(in) a fortnight", two weeks. en-GB chrono reads
   // "a week" and "tomorrow" apart (two wrong days) and has no fortnight; the longer match here wins over both. Day
   // names are whole words ("wedding week" is no Wednesday; "Tuesdays", a habit, no day).
-  const day =
-    "today|tomorrow|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?";
-  const span = `(${Object.keys(COUNTS).join("|")})\\s+(week|fortnight)s?`;
+  const day = DAY_WORDS;
+  // The longest count first ("a couple of" before "a"), its spaces any run of white space.
+  const counts = Object.keys(COUNTS)
+    .sort((a, b) => b.length - a.length)
+    .map((c) => c.replace(/ /g, "\\s+"))
+    .join("|");
+  const span = `(${counts})\\s+(week|fortnight)s?`;
   parser.parsers.unshift({
     pattern: () =>
       new RegExp(
@@ -94,7 +113,7 @@ function buildParser(): chrono.Chrono {
       const at = match.index ?? 0;
       if (/^\s+ago\b/i.test(context.text.slice(at + match[0].length))) return null;
       if (/\b(?:once|every|each|per)\s+$/i.test(context.text.slice(0, at))) return null;
-      const weeks = COUNTS[count.toLowerCase()]! * (unit === "fortnight" ? 2 : 1);
+      const weeks = COUNTS[count.toLowerCase().replace(/\s+/g, " ")]! * (unit === "fortnight" ? 2 : 1);
       const today = DateTime.fromJSDate(context.reference.instant, { zone: UK_ZONE }).startOf("day");
       let d = today;
       if (from === "tomorrow") d = today.plus({ days: 1 });
@@ -172,9 +191,15 @@ export function proposalsIn(note: string, sentAt: Date, appointmentStart: Date |
     const text = r.text.trim();
     if (NEGATION.test(clauseBefore(note, r.index)) || NEGATION_AFTER.test(note.slice(r.index + r.text.length)))
       continue;
-    // "for two weeks": how long, not when.
+    // "for two weeks", "for a couple of weeks" (chrono may take the "for" into its text): how long, not when. A day counted on names a day, after "for" too
+    // ("book me in for Thursday week", "for a week tomorrow").
     const lead = note.slice(0, r.index);
-    if (/\bfor\s*$/i.test(lead) && /\b(?:days?|weeks?|fortnights?|months?|years?)\b/i.test(text)) continue;
+    if (
+      (/\bfor(?:\s+a)?\s*$/i.test(lead) || /^for\s/i.test(text)) &&
+      /\b(?:days?|weeks?|fortnights?|months?|years?)\b/i.test(text) &&
+      !NAMES_A_DAY.test(text)
+    )
+      continue;
     // "in the day" is not "in a day"; "today" alone is when the patient writes, not a day they offer.
     if (/^in the \w+$/i.test(text) || (/^today$/i.test(text) && !r.start.isCertain("hour"))) continue;
     // "I'm now being seen elsewhere": "now" is when the patient writes, never a time they offer. "would prefer a day
