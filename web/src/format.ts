@@ -117,6 +117,39 @@ export function proposalText(p: Proposal, now = new Date()): string {
   return when ? `${day}, ${when}` : day;
 }
 
+/** Today's date on the UK clock, YYYY-MM-DD. */
+export function ukToday(now = new Date()): string {
+  const p = ukParts(now);
+  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+}
+
+/**
+ * Whether a proposed day has gone by on the UK clock: a day once it has ended, a week once its last day has. What the
+ * patient proposes is read from when they wrote; a clerk may act weeks later. A part of the day alone never passes.
+ */
+export function proposalPassed(p: Proposal, now = new Date()): boolean {
+  if (!p.date) return false;
+  const [y, m, d] = p.date.split("-").map(Number) as [number, number, number];
+  const last = new Date(Date.UTC(y, m - 1, d + (p.week ? 6 : 0))).toISOString().slice(0, 10);
+  return last < ukToday(now);
+}
+
+/**
+ * What the worklist row says of the patient's proposals: the first still to come ("Patient suggests Fri 16 Oct"); when
+ * every one has gone by, the first, said to have passed ("Patient suggested Wed 7 Oct, now passed", shown quieter);
+ * null for none.
+ */
+export function proposalSummary(
+  proposals: readonly Proposal[] | undefined,
+  now = new Date(),
+): { text: string; passed: boolean } | null {
+  if (!proposals?.length) return null;
+  const coming = proposals.find((p) => !proposalPassed(p, now));
+  return coming
+    ? { text: `Patient suggests ${proposalText(coming, now)}`, passed: false }
+    : { text: `Patient suggested ${proposalText(proposals[0]!, now)}, now passed`, passed: true };
+}
+
 /** How sure the match is, the one way Rebook writes it: "95% (high)". 0..1 in, null when there is none. */
 export function confidenceText(c: number | null): string | null {
   if (c === null) return null;
@@ -187,4 +220,18 @@ export function partsOf(date: string): DateParts {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { day: "", month: "", year: "" };
   const [y, m, d] = date.split("-");
   return { day: String(Number(d)), month: String(Number(m)), year: y! };
+}
+
+/**
+ * The first day the patient proposes (not a week) that has not gone by, as the rebook form's starting value (the date
+ * input's parts, and its time when named). A day already gone is never filled in: it would lead to a rebooking in the
+ * past.
+ */
+export function suggestedStart(
+  proposals: readonly Proposal[] | undefined,
+  now = new Date(),
+): { value: DateParts & { time: string }; text: string } | null {
+  const p = proposals?.find((x) => x.date && !x.week && !proposalPassed(x, now));
+  if (!p?.date) return null;
+  return { value: { ...partsOf(p.date), time: p.time ?? "" }, text: p.text };
 }

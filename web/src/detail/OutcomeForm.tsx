@@ -19,7 +19,7 @@ import {
 } from "../components/DateTimeInput.tsx";
 import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { ErrorSummary, FieldError, Inset, type Problem } from "../components/ui.tsx";
-import { outcomeText, partsOf, ukDateTime } from "../format.ts";
+import { outcomeText, suggestedStart, ukDateTime } from "../format.ts";
 import { useDraft } from "../components/drafts.ts";
 
 const OUTCOMES: { value: Outcome; hint: string }[] = [
@@ -44,15 +44,6 @@ const isEmpty = (d: Draft): boolean =>
   !d.outcome && !d.reason.trim() && !d.note.trim() && !Object.values(d.when).some((v: string) => v.trim());
 
 type Errors = { outcome?: string; date?: string; time?: string; reason?: string; note?: string; past?: string };
-
-/** The first day the patient proposes (not a week), as the rebook form's starting value; its time when named. */
-export function suggestedStart(
-  proposals: readonly Proposal[] | undefined,
-): { value: DateTimeValue; text: string } | null {
-  const p = proposals?.find((x) => x.date && !x.week);
-  if (!p?.date) return null;
-  return { value: { ...partsOf(p.date), time: p.time ?? "" }, text: p.text };
-}
 
 export function OutcomeForm({
   requestId,

@@ -1,7 +1,7 @@
 // The patient's messages about this request, oldest first, follow-ups included.
 import type { RequestDetail } from "../api/types.ts";
 import { Tag } from "../components/ui.tsx";
-import { proposalText, ukDateTime } from "../format.ts";
+import { proposalPassed, proposalText, ukDateTime } from "../format.ts";
 
 export function Thread({ request }: { request: RequestDetail }) {
   const messages = [...request.messages].sort((a, b) => a.sentAt.localeCompare(b.sentAt));
@@ -42,7 +42,8 @@ export function Thread({ request }: { request: RequestDetail }) {
                   <ul className="nhsuk-list nhsuk-u-margin-bottom-0">
                     {m.proposals.map((p, i) => (
                       <li key={i}>
-                        <strong>{proposalText(p)}</strong>{" "}
+                        <strong>{proposalText(p)}</strong>
+                        {proposalPassed(p) ? ", now passed" : ""}{" "}
                         <span className="app-secondary">
                           (“<bdi>{p.text}</bdi>”)
                         </span>

@@ -14,7 +14,7 @@ import { presenceText, type Presence } from "../api/events.tsx";
 import type { Me, RequestItem } from "../api/types.ts";
 import { canWork } from "../auth/permissions.ts";
 import { Tag } from "../components/ui.tsx";
-import { age, nhsNumber, proposalText, ukShort } from "../format.ts";
+import { age, nhsNumber, proposalSummary, ukShort } from "../format.ts";
 import { ConfirmationTag } from "./confirmation.tsx";
 import { SettleTags } from "./settle.tsx";
 import { DeadlineTag, MatchTag, PriorityTag, StatusTag, TypeTag } from "./cues.tsx";
@@ -178,30 +178,33 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
     {
       id: "request",
       header: "Request",
-      cell: ({ row: { original: r } }) => (
-        <>
-          <TypeTag type={r.type} />
-          <SettleTags r={r} />
-          <br />
-          <span className="app-secondary">
-            <span className="app-received">
-              <span className="nhsuk-u-visually-hidden">Received </span>
-              {ukShort(r.receivedAt)}
-              <br />
-              <CardSeparator />
-            </span>
-            <span className="app-age">{age(r.receivedAt)}</span>
-          </span>
-          {r.proposals?.length ? (
-            <>
-              <br />
-              <span className="app-proposal" data-testid="row-proposal">
-                Patient suggests {proposalText(r.proposals[0]!)}
+      cell: ({ row: { original: r } }) => {
+        const suggests = proposalSummary(r.proposals);
+        return (
+          <>
+            <TypeTag type={r.type} />
+            <SettleTags r={r} />
+            <br />
+            <span className="app-secondary">
+              <span className="app-received">
+                <span className="nhsuk-u-visually-hidden">Received </span>
+                {ukShort(r.receivedAt)}
+                <br />
+                <CardSeparator />
               </span>
-            </>
-          ) : null}
-        </>
-      ),
+              <span className="app-age">{age(r.receivedAt)}</span>
+            </span>
+            {suggests ? (
+              <>
+                <br />
+                <span className={suggests.passed ? "app-secondary" : "app-proposal"} data-testid="row-proposal">
+                  {suggests.text}
+                </span>
+              </>
+            ) : null}
+          </>
+        );
+      },
     },
     {
       id: "appointment",
