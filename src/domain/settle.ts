@@ -136,6 +136,46 @@ export function nextRecheckDelayMs(now: Date, start: Date | null, passed: boolea
   return untilStart >= 0 && untilStart < recheckMs ? untilStart + 1_000 : recheckMs;
 }
 
+/** A "passed" mark's reason corrected: the request now counts from an earlier time (see passedOnceReceivedBack). */
+export interface PassedCorrection {
+  /** What the mark says now, and what it said. */
+  before: "action";
+  correctedFrom: "received";
+  /** The appointment's start (as stored: the start the settling report compares) and the request's new received time. */
+  start: Date;
+  receivedAt: Date;
+}
+
+/**
+ * Whether moving a request's received time back to `receivedAt` (an earlier ask of the patient folded into it,
+ * docs/settling.md) changes why it is marked "appointment passed": a mark made because the appointment started
+ * before the request was received no longer holds when the request now counts from before the start. The appointment
+ * still passed with no outcome recorded (the request is open), so the mark stands, before action. Null when nothing
+ * changes: not marked, no start, not moved back, or the start still before the new time. (Moving back never makes an
+ * appointment start before the request was received.)
+ */
+export function passedOnceReceivedBack(
+  s: Pick<SettleSubject, "passed" | "appointmentStart" | "receivedAt">,
+  receivedAt: Date,
+): PassedCorrection | null {
+  const start = s.appointmentStart;
+  if (!s.passed || !start || receivedAt.getTime() >= s.receivedAt.getTime()) return null;
+  const wasBeforeReceived = start.getTime() < s.receivedAt.getTime();
+  const isBeforeReceived = start.getTime() < receivedAt.getTime();
+  if (!wasBeforeReceived || isBeforeReceived) return null;
+  return { before: "action", correctedFrom: "received", start, receivedAt };
+}
+
+/** The words for a corrected "passed" mark, for history. */
+export function passedCorrectionText(c: PassedCorrection, now: Date, zone = UK_ZONE): string {
+  const received = formatShortUk(c.receivedAt, now, zone);
+  const at = formatShortUk(c.start, now, zone);
+  return (
+    `The request now counts from an earlier message (received ${received}), before the appointment (${at}) ` +
+    "started: it passed before anyone recorded an outcome, not before the request was received"
+  );
+}
+
 /** The words for a "passed" mark, for history and the request page. */
 export function passedText(p: { before: "received" | "action"; start: Date }, now: Date, zone = UK_ZONE): string {
   const at = formatShortUk(p.start, now, zone);

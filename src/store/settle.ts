@@ -141,6 +141,9 @@ export interface SameAppointmentRequest {
   askedCount: number;
   /** When the patient first asked about the appointment in this request. */
   receivedAt: Date;
+  /** The linked appointment's start as stored, and whether the request is marked "appointment passed". */
+  appointmentStart: Date | null;
+  passed: boolean;
 }
 
 /**
@@ -245,6 +248,8 @@ export async function findSameAppointment(
     outcome: Outcome | null;
     asked_count: number;
     received_at: Date;
+    appointment_start: Date | null;
+    appointment_passed_at: Date | null;
   };
   const toItem = (r: Row | undefined): SameAppointmentRequest | null =>
     r
@@ -256,11 +261,14 @@ export async function findSameAppointment(
           outcome: r.outcome,
           askedCount: r.asked_count,
           receivedAt: r.received_at,
+          appointmentStart: r.appointment_start,
+          passed: r.appointment_passed_at !== null,
         }
       : null;
   // One statement: the oldest open or in progress one if any (locked), else the latest done one.
   const [found] = await tx.query<Row>(
-    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count, r.received_at FROM appointment_requests r
+    `SELECT r.id, r.status, r.priority, r.type, r.outcome, r.asked_count, r.received_at, r.appointment_start,
+       r.appointment_passed_at FROM appointment_requests r
      WHERE ${same} AND r.status IN ('open', 'in_progress', 'done')
      ORDER BY r.status = 'done', CASE WHEN r.status <> 'done' THEN r.received_at END,
        r.received_at DESC, r.id

@@ -5,6 +5,8 @@ import {
   decideSettle,
   decidesSomething,
   nextRecheckDelayMs,
+  passedCorrectionText,
+  passedOnceReceivedBack,
   type SettleSubject,
 } from "../../src/domain/settle.ts";
 import { typeAfterRepeat } from "../../src/requests/repeats.ts";
@@ -123,6 +125,48 @@ describe("appointment passed", () => {
     const s = subject({ type: "change", requestedStart: firstHalfPast, appointmentStart: firstHalfPast });
     expect(decideSettle(s, booked(firstHalfPast), new Date("2025-10-26T00:29:00Z")).passed).toBeNull();
     expect(decideSettle(s, booked(firstHalfPast), new Date("2025-10-26T00:30:00Z")).passed?.before).toBe("action");
+  });
+});
+
+describe("a passed mark when an earlier ask moves the received time back", () => {
+  // Asked Mon 2 Jun 2025 10:00 and Thu 5 Jun 09:00 (BST) about an appointment on Wed 4 Jun at 10:30.
+  const monday = new Date("2025-06-02T09:00:00Z");
+  const start = new Date("2025-06-04T09:30:00Z");
+  const thursday = new Date("2025-06-05T08:00:00Z");
+  const marked = { passed: true, appointmentStart: start, receivedAt: thursday };
+
+  it("corrects 'before it was received' to 'before action' when the request now counts from before the start", () => {
+    const c = passedOnceReceivedBack(marked, monday);
+    expect(c).toEqual({ before: "action", correctedFrom: "received", start, receivedAt: monday });
+    expect(passedCorrectionText(c!, new Date("2025-06-10T09:00:00Z"))).toBe(
+      "The request now counts from an earlier message (received Mon 2 Jun 10:00), before the appointment " +
+        "(Wed 4 Jun 10:30) started: it passed before anyone recorded an outcome, not before the request was received",
+    );
+    // Received at the start itself: it had not started before (as the rules and the report compare).
+    expect(passedOnceReceivedBack(marked, start)?.before).toBe("action");
+  });
+
+  it("changes nothing when the start is still before the new time, or the mark was before action, or there is none", () => {
+    // Moved back to Wednesday 11:00: the appointment had still started.
+    expect(passedOnceReceivedBack(marked, new Date("2025-06-04T10:00:00Z"))).toBeNull();
+    expect(passedOnceReceivedBack({ ...marked, receivedAt: start }, monday)).toBeNull();
+    expect(passedOnceReceivedBack({ ...marked, passed: false }, monday)).toBeNull();
+    expect(passedOnceReceivedBack({ ...marked, appointmentStart: null }, monday)).toBeNull();
+    // Not moved back.
+    expect(passedOnceReceivedBack(marked, thursday)).toBeNull();
+    expect(passedOnceReceivedBack(marked, new Date("2025-06-06T08:00:00Z"))).toBeNull();
+  });
+
+  it("in the clocks-go-back night: asked at 01:20 BST and again at 01:10 GMT about the first 01:30 (BST)", () => {
+    const firstHalfPast = new Date("2025-10-26T00:30:00Z"); // 01:30 BST
+    const later = new Date("2025-10-26T01:10:00Z"); // 01:10 GMT: after the start, though it reads earlier
+    const earlier = new Date("2025-10-26T00:20:00Z"); // 01:20 BST
+    const c = passedOnceReceivedBack({ passed: true, appointmentStart: firstHalfPast, receivedAt: later }, earlier);
+    expect(c?.before).toBe("action");
+    expect(passedCorrectionText(c!, new Date("2025-10-27T09:00:00Z"))).toBe(
+      "The request now counts from an earlier message (received Sun 26 Oct 01:20 BST), before the appointment " +
+        "(Sun 26 Oct 01:30 BST) started: it passed before anyone recorded an outcome, not before the request was received",
+    );
   });
 });
 

@@ -3,13 +3,21 @@
 // instances (two pools) never open two work items — the patient's lock makes the second one see the first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MatchResult } from "../../src/domain/match.ts";
-import { applyMatchResult, applyPipelineResults, type MessageFacts } from "../../src/requests/commands/pipeline.ts";
+import {
+  applyMatchResult,
+  applyPipelineResult,
+  applyPipelineResults,
+  type MessageFacts,
+  type PipelineResult,
+} from "../../src/requests/commands/pipeline.ts";
+import { settlingReport } from "../../src/reports/settling.ts";
 import { openPostgres, type Db } from "../../src/store/db.ts";
 import { appendRule } from "../../src/store/routing-rules.ts";
 import { createTeamExclusive } from "../../src/store/teams.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
 import { eyeClinic, linkedTo as linkedToAt } from "../helpers/match.ts";
 import { processingRequest } from "../helpers/requests.ts";
+import { describeEvent } from "../../web/src/detail/history-words.ts";
 
 const start = new Date("2031-03-04T10:30:00Z");
 
@@ -244,6 +252,99 @@ describe.each(engines)("one work item per appointment on $name", { timeout: 60_0
         [matchedFirstLater.id],
       );
       expect(event!.data).toMatchObject({ receivedAt: earlier.toISOString(), receivedMovedFrom: later.toISOString() });
+    },
+  );
+
+  // A patient asks before the appointment (Monday) and again after it started (Thursday); the Thursday ask is matched
+  // first, so its request opens marked "appointment passed" before it was received. When the Monday ask folds into it,
+  // the request counts from Monday, before the appointment started: the settling report counts it as passed before
+  // action, not before receipt, and the history a clerk reads must not go on saying the appointment had already
+  // started when the request was received. Its earlier row stays as written (history is append-only); a new row says
+  // what changed. Both orders end the same. Written one result at a time and in batches (each ask in its own).
+  it.each([
+    { how: "one result at a time", week: 0, write: (db: Db, r: PipelineResult) => applyPipelineResult(db, r) },
+    { how: "in batches", week: -1, write: (db: Db, r: PipelineResult) => applyPipelineResults(db, [r]) },
+  ])(
+    "an earlier ask folded in after a 'passed before it was received' mark: the history, the request and the report agree ($how)",
+    async ({ week, write }) => {
+      const days = (n: number) => n * 86_400_000;
+      const at = (iso: string) => new Date(Date.parse(iso) + days(7 * week));
+      // UK summer time (BST): Mon 2 Jun 2025 10:00, the appointment Wed 4 Jun 10:30, Thu 5 Jun 09:00.
+      const monday = at("2025-06-02T09:00:00Z");
+      const appointment = at("2025-06-04T09:30:00Z");
+      const thursday = at("2025-06-05T08:00:00Z");
+      const inOrder = async (first: Date, second: Date) => {
+        const p = nhs();
+        const ask = async (receivedAt: Date) =>
+          (await processingRequest(t.db, { patientPkbId: `pkb-${p}`, receivedAt, requestedStart: appointment })).id;
+        const result = (requestId: string, receivedAt: Date): PipelineResult => ({
+          kind: "matched",
+          ...linkedResult(requestId, p, `appt-${p}`, "change"),
+          match: linkedToAt(`appt-${p}`, appointment, { status: "booked" }),
+          requestedStart: appointment,
+          receivedAt,
+        });
+        const a = await ask(first);
+        const b = await ask(second);
+        // `second` is matched first.
+        await write(t.db, result(b, second));
+        await write(t.db, result(a, first));
+        const [row] = await t.db.query<{
+          id: string;
+          received_at: Date;
+          appointment_start: Date;
+          appointment_passed_at: Date | null;
+        }>(
+          "SELECT id, received_at, appointment_start, appointment_passed_at FROM appointment_requests WHERE nhs_number = $1",
+          [p],
+        );
+        const history = await t.db.query<{ id: number; type: string; data: Record<string, unknown> }>(
+          "SELECT id, type, data FROM request_events WHERE request_id = $1 ORDER BY at, id",
+          [row!.id],
+        );
+        const words = history.map((e) =>
+          describeEvent({ id: e.id, at: "", type: e.type as never, data: e.data, actor: null }, new Map()),
+        );
+        return { row: row!, history, words };
+      };
+      for (const [first, second] of [
+        [thursday, monday],
+        [monday, thursday],
+      ] as const) {
+        const order = first === monday ? "the later ask matched first" : "in the order they came";
+        const { row, history, words } = await inOrder(first, second);
+        // The request counts from Monday and is marked passed: before anyone acted, since it was received before the
+        // appointment started.
+        expect(row.received_at.toISOString(), order).toBe(monday.toISOString());
+        expect(row.appointment_passed_at, order).not.toBeNull();
+        expect(row.appointment_start.getTime(), order).toBeGreaterThan(row.received_at.getTime());
+        // What the history says last of the mark is what the request says now.
+        const marks = history.filter((e) => e.type === "appointment_passed");
+        expect(marks.at(-1)?.data.before, `${order}: ${words.join(" / ")}`).toBe("action");
+        const lastMark = words[history.lastIndexOf(marks.at(-1)!)]!;
+        expect(lastMark, order).not.toMatch(/already started when the request was received/);
+        expect(lastMark, order).toMatch(/passed before anyone recorded an outcome/);
+        if (first === monday) {
+          // The mark made with the Thursday ask stays as written; the correction follows the row that moved the time.
+          expect(marks.map((e) => [e.data.before, e.data.correctedFrom ?? null])).toEqual([
+            ["received", null],
+            ["action", "received"],
+          ]);
+          expect(history.map((e) => e.type).slice(-2)).toEqual(["repeat_received", "appointment_passed"]);
+          const [received, starts] = week === 0 ? ["Mon 2 Jun", "Wed 4 Jun"] : ["Mon 26 May", "Wed 28 May"];
+          expect(lastMark).toBe(
+            `Appointment passed, reason corrected: The request now counts from an earlier message (received ${received} ` +
+              `2025 10:00), before the appointment (${starts} 2025 10:30) started: it passed before anyone recorded an ` +
+              "outcome, not before the request was received",
+          );
+        } else {
+          expect(marks.map((e) => e.data.before)).toEqual(["action"]);
+        }
+      }
+      // The settling report counts both as passed before action, neither as passed before it was received.
+      const day = (d: Date) => d.toISOString().slice(0, 10);
+      const report = await settlingReport(t.db, { from: day(monday), to: day(thursday), zone: "Europe/London" });
+      expect(report.overall).toMatchObject({ requests: 2, passedBeforeAction: 2, passedBeforeReceived: 0, repeats: 2 });
     },
   );
 

@@ -55,3 +55,28 @@ describe("the link's history row", () => {
     expect(linked(null)).toBe("Appointment matched automatically: A1");
   });
 });
+
+describe("the appointment passed rows", () => {
+  it("word a mark, and a later correction of why, each as written", () => {
+    const shows = "The appointment (Wed 4 Jun 10:30) had already started when the request was received";
+    expect(describeEvent(event("appointment_passed", { before: "received", shows }), new Map())).toBe(
+      `Marked as appointment passed: ${shows}`,
+    );
+    const corrected =
+      "The request now counts from an earlier message (received Mon 2 Jun 10:00), before the appointment " +
+      "(Wed 4 Jun 10:30) started: it passed before anyone recorded an outcome, not before the request was received";
+    expect(
+      describeEvent(
+        event("appointment_passed", { before: "action", correctedFrom: "received", shows: corrected }),
+        new Map(),
+      ),
+    ).toBe(`Appointment passed, reason corrected: ${corrected}`);
+    // Without the server's words: what the mark says now.
+    expect(describeEvent(event("appointment_passed", { before: "received" }), new Map())).toBe(
+      "Marked as appointment passed before the request was received",
+    );
+    expect(describeEvent(event("appointment_passed", { before: "action", correctedFrom: "received" }), new Map())).toBe(
+      "Appointment passed, reason corrected: passed before action",
+    );
+  });
+});

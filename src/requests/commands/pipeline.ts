@@ -3,7 +3,7 @@
 // PKB's answer to the match shows of a linked appointment (docs/settling.md); or give up on it (status error).
 // src/sync/process.ts does the PKB calls and the retries and calls these to write.
 import { pasIdOf, type CandidateRecord, type MatchResult } from "../../domain/match.ts";
-import { decideAtLink, type SettleDecision } from "../../domain/settle.ts";
+import { decideAtLink, passedOnceReceivedBack, type SettleDecision } from "../../domain/settle.ts";
 import { route, type RoutingDecision } from "../../domain/routing.ts";
 import { publishRequestState, publishRequestStates, publishRequestUpdated } from "../../events/publish.ts";
 import type { Db, Queryable } from "../../store/db.ts";
@@ -24,7 +24,7 @@ import { nextAutoAssignee } from "../assignment.ts";
 import { runSystemCommand, systemCommandIn, UNCHANGED, WriteBatch, type RequestWriter } from "../command.ts";
 import { startSharedByCandidates, typeAfterRepeat } from "../repeats.ts";
 import { matchResultPatch } from "../match.ts";
-import { applySettleDecision } from "./settle.ts";
+import { applySettleDecision, correctPassedMark } from "./settle.ts";
 import { matchEventOf } from "../state.ts";
 import { PRIORITIES, type MatchState, type RequestType } from "../vocabulary.ts";
 
@@ -126,7 +126,8 @@ async function routeAndOpen(
  * One work item per appointment (docs/settling.md): before a request is opened, looks for another request of the same
  * patient about the same appointment, holding the patient's lock so two repeats handled at once cannot both open.
  * An open one → this request attaches to it as a repeat (its messages and a `repeat_received` row go to the open one, a
- * cancel after a change updates the type, and this row goes): returns the open one's id. A done one → this request
+ * cancel after a change updates the type, an earlier ask moves its received time back — and with it, when so, why it
+ * is marked "appointment passed" — and this row goes): returns the open one's id. A done one → this request
  * opens normally, linked to it (`asked_again`): returns null.
  */
 async function attachOrLink(
@@ -164,6 +165,10 @@ async function attachOrLink(
         ...(raise ? { priorityRaised: { from: open.priority, to: routed.priority, reason: routed.reason } } : {}),
         ...(earlier ? { receivedMovedFrom: open.receivedAt.toISOString() } : {}),
       });
+      // Counting from the earlier ask, an appointment marked passed before the request was received may have started
+      // after it: the mark stands (no outcome yet), before action, and a row says so (the earlier row stays).
+      const corrected = earlier ? passedOnceReceivedBack(open, repeat.receivedAt) : null;
+      if (corrected) await correctPassedMark(o, corrected, new Date());
       const type = typeAfterRepeat(open.type, repeat.type);
       if (type !== open.type) {
         await o.update({ type });

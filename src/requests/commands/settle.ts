@@ -1,8 +1,9 @@
 // Writing what the settle rules decided (docs/settling.md) through a request's writer: closing a request PKB shows
-// already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed". Used by
-// the settle processor's checks (src/requests/processors/settle.ts) and by the pipeline as it links a request
+// already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed" (or
+// correcting why, when a repeat moves the received time back). Used by the settle processor's checks
+// (src/requests/processors/settle.ts) and by the pipeline as it links a request or folds a repeat into one
 // (src/requests/commands/pipeline.ts). The decisions are the pure rules of src/domain/settle.ts.
-import { passedText, type SettleDecision } from "../../domain/settle.ts";
+import { passedCorrectionText, passedText, type PassedCorrection, type SettleDecision } from "../../domain/settle.ts";
 import type { RequestWriter } from "../command.ts";
 
 /** Writes a decision through the writer (its caller made sure it still applies to the request as it is now). */
@@ -39,4 +40,19 @@ export async function applySettleDecision(w: RequestWriter, d: SettleDecision, n
       shows: passedText(d.passed, now),
     });
   }
+}
+
+/**
+ * Writes that a "passed" mark's reason changed (passedOnceReceivedBack): a new `appointment_passed` row saying what it
+ * is now and what it was corrected from. The mark itself (appointment_passed_at, when it was made) stands, and the
+ * earlier row stays as written: history is only added to.
+ */
+export async function correctPassedMark(w: RequestWriter, c: PassedCorrection, now: Date): Promise<void> {
+  await w.event("appointment_passed", {
+    before: c.before,
+    correctedFrom: c.correctedFrom,
+    start: c.start.toISOString(),
+    receivedAt: c.receivedAt.toISOString(),
+    shows: passedCorrectionText(c, now),
+  });
 }

@@ -67,8 +67,13 @@ const DESCRIBE: Record<EventType, Describe> = {
   pkb_already_done: (d) => `Closed automatically, already done in PKB${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
   pkb_flagged: (d) => `Flagged for a person${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
   pkb_flag_cleared: (d) => `Flag cleared${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
-  appointment_passed: (d) =>
-    `Marked as appointment passed${str(d.shows) ? `: ${String(d.shows)}` : d.before === "received" ? " before the request was received" : " before action"}`,
+  // A row with `correctedFrom` says why the mark now stands (the request counts from an earlier ask); the row it
+  // corrects stays in the history as it was written.
+  appointment_passed: (d) => {
+    const before = d.before === "received" ? " before the request was received" : " before action";
+    if (str(d.correctedFrom)) return `Appointment passed, reason corrected: ${str(d.shows) ?? `passed${before}`}`;
+    return `Marked as appointment passed${str(d.shows) ? `: ${String(d.shows)}` : before}`;
+  },
   repeat_received: (d) => {
     const type = str(d.type);
     const raised = d.priorityRaised as { to?: unknown; reason?: unknown } | undefined;
