@@ -103,15 +103,20 @@ describe("labels and figures as text", () => {
     expect(axisLabel(b("2025-10-01", "2025-10-01", "2025-10-31"), "month", false)).toBe("Oct 2025");
   });
 
+  it('never splits a duration\'s number from its unit across lines ("2 days 15" then "h" alone)', () => {
+    for (const minutes of [45, 200, 1500, 2 * 1440 + 15 * 60]) expect(durationText(minutes)).not.toMatch(/\d /);
+    expect(durationText(2 * 1440 + 15 * 60)).toBe("2\u00a0days 15\u00a0h");
+  });
+
   it("writes durations and shares for people", () => {
     expect(durationText(null)).toBe("None yet");
-    expect(durationText(0)).toBe("0 min");
-    expect(durationText(44.6)).toBe("45 min");
-    expect(durationText(60)).toBe("1 h");
-    expect(durationText(200)).toBe("3 h 20 min");
-    expect(durationText(1440)).toBe("1 day");
-    expect(durationText(1500)).toBe("1 day 1 h");
-    expect(durationText(2 * 1440 + 23.8 * 60)).toBe("3 days");
+    expect(durationText(0)).toBe("0\u00a0min");
+    expect(durationText(44.6)).toBe("45\u00a0min");
+    expect(durationText(60)).toBe("1\u00a0h");
+    expect(durationText(200)).toBe("3\u00a0h 20\u00a0min");
+    expect(durationText(1440)).toBe("1\u00a0day");
+    expect(durationText(1500)).toBe("1\u00a0day 1\u00a0h");
+    expect(durationText(2 * 1440 + 23.8 * 60)).toBe("3\u00a0days");
     expect(durationScale(120)).toEqual({ title: "Minutes", divisor: 1 });
     expect(durationScale(3 * 60)).toEqual({ title: "Hours", divisor: 60 });
     expect(durationScale(3 * 24 * 60)).toEqual({ title: "Days", divisor: 1440 });

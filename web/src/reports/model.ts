@@ -191,20 +191,23 @@ export function spansYears(buckets: BucketFields[]): boolean {
   return buckets.length > 0 && buckets[0]!.from.slice(0, 4) !== buckets.at(-1)!.to.slice(0, 4);
 }
 
-/** Minutes for people: "45 min", "3 h 20 min", "2 days 4 h"; "None yet" for null. */
+/** A number and its unit, joined by a no-break space so that a line never ends between them ("15" then "h" alone). */
+const unit = (n: number, u: string): string => `${n}\u00a0${u}`;
+
+/** Minutes for people: "45 min", "3 h 20 min", "2 days 4 h"; "None yet" for null. Each number keeps to its unit. */
 export function durationText(minutes: number | null): string {
   if (minutes === null) return "None yet";
   const m = Math.round(minutes);
-  if (m < 60) return `${m} min`;
+  if (m < 60) return unit(m, "min");
   if (m < 24 * 60) {
     const h = Math.floor(m / 60);
     const rest = m % 60;
-    return rest ? `${h} h ${rest} min` : `${h} h`;
+    return rest ? `${unit(h, "h")} ${unit(rest, "min")}` : unit(h, "h");
   }
   const days = Math.floor(m / (24 * 60));
   const h = Math.round((m - days * 24 * 60) / 60);
-  if (h === 24) return `${days + 1} days`;
-  return `${days} ${days === 1 ? "day" : "days"}${h ? ` ${h} h` : ""}`;
+  if (h === 24) return unit(days + 1, "days");
+  return `${unit(days, days === 1 ? "day" : "days")}${h ? ` ${unit(h, "h")}` : ""}`;
 }
 
 /** The unit a chart of durations reads best in, from its largest value (minutes). */
