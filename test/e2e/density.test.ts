@@ -402,6 +402,12 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     expect(request).toMatch(/\d\d:\d\d · (\d+ (days?|hours?|mins?) ago|just now)/);
     const withId = page.locator("tbody tr[data-request-id] td", { hasText: / ID / }).first();
     expect(await withId.innerText()).toMatch(/[a-z] · ID \w+/i);
+    // The live line's link to the keyboard shortcuts wraps onto a line of its own, with no "·" left at the end of the
+    // line above it.
+    const live = page.getByTestId("live-status");
+    expect(await live.innerText()).not.toContain("·");
+    const keys = page.getByRole("button", { name: "Keyboard shortcuts" });
+    expect(Math.round((await keys.boundingBox())!.x)).toBe(Math.round((await live.boundingBox())!.x));
     await expectNoAxeViolations(page, "worklist cards at 390 px");
     await screenshot(page, "density-390-worklist");
 

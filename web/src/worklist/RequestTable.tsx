@@ -197,7 +197,10 @@ function columns(ctx: Ctx, selectable: boolean): ColumnDef<typeof features, Requ
             {suggests ? (
               <>
                 <br />
-                <span className={suggests.passed ? "app-secondary" : "app-proposal"} data-testid="row-proposal">
+                <span
+                  className={suggests.passed ? "app-proposal app-proposal--passed" : "app-proposal"}
+                  data-testid="row-proposal"
+                >
                   {suggests.text}
                 </span>
               </>

@@ -18,7 +18,9 @@ export function WorklistHeader({ live, onShowKeys }: { live: boolean; onShowKeys
           : live
             ? "Live: updates appear as they happen"
             : "Live updates paused: reconnecting"}
-        {" · "}
+        <span className="app-live__sep" aria-hidden="true">
+          {" · "}
+        </span>
         <button type="button" className="app-link-button" onClick={onShowKeys} aria-keyshortcuts="?">
           Keyboard shortcuts
         </button>
