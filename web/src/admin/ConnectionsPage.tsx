@@ -258,7 +258,7 @@ export function ConnectionsPage() {
             className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
             onClick={() => setRemoving(null)}
           >
-            Cancel
+            Keep the connection
           </button>
         </div>
       </Dialog>

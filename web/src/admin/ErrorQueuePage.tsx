@@ -283,7 +283,7 @@ export function ErrorQueuePage() {
             Discard message
           </button>{" "}
           <button className="nhsuk-button nhsuk-button--secondary" type="button" onClick={() => setDiscarding(null)}>
-            Cancel
+            Keep the message
           </button>
         </form>
       </Dialog>

@@ -213,7 +213,7 @@ export function HoursEditor({
               className="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0"
               onClick={() => setOpen(false)}
             >
-              Cancel
+              Close without saving
             </button>
           </div>
         </form>

@@ -118,7 +118,7 @@ function EditUser({
           Save changes
         </button>
         <button className="nhsuk-button nhsuk-button--secondary" type="button" onClick={() => onDone(null)}>
-          Cancel
+          Close without saving
         </button>
       </div>
     </form>

@@ -19,7 +19,7 @@ export function Dialog({
   onClose: () => void;
   children: ReactNode;
   wide?: boolean;
-  /** Show a Close button under the content (off when the content has its own Cancel). */
+  /** Show a Close button under the content (off when the content has its own way out). */
   closeButton?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);

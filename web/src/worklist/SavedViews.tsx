@@ -286,7 +286,7 @@ export function SavedViews({
               className="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-bottom-0"
               onClick={() => setMode({ kind: "closed" })}
             >
-              Cancel
+              Close without saving
             </button>
           </div>
         </form>
@@ -318,7 +318,7 @@ export function SavedViews({
               className="nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-bottom-0"
               onClick={() => setMode({ kind: "closed" })}
             >
-              Cancel
+              Keep the view
             </button>
           </div>
         </div>
