@@ -111,6 +111,25 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     );
     await expectNoAxeViolations(page, "request: waiting for the patient, a date that does not exist");
     await screenshot(page, "request-wait-date-error");
+    // The outcome form open with an error too: two error summaries on the page, each named by its own title (a shared
+    // id would name both by the first).
+    await page.getByRole("button", { name: "Record an outcome" }).click();
+    const outcomeForm = page.getByTestId("outcome-form");
+    await outcomeForm.getByRole("button", { name: "Save outcome" }).click();
+    await outcomeForm.getByText("Select what happened to the request").first().waitFor();
+    expect(await page.locator(".nhsuk-error-summary").count()).toBe(2);
+    const labels = await page.evaluate<{ id: string | null; own: boolean }[]>(`[
+      ...document.querySelectorAll(".nhsuk-error-summary"),
+    ].map((summary) => {
+      const id = summary.getAttribute("aria-labelledby");
+      return { id, own: Boolean(id && summary.contains(document.getElementById(id))) };
+    })`);
+    expect(new Set(labels.map((l) => l.id)).size, JSON.stringify(labels)).toBe(2);
+    expect(labels.map((l) => l.own)).toEqual([true, true]);
+    await expectNoAxeViolations(page, "request: the outcome form and the wait form, both with errors");
+    await screenshot(page, "request-two-error-summaries");
+    await outcomeForm.getByRole("button", { name: "Close without saving" }).click();
+    await outcomeForm.waitFor({ state: "detached" });
     const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" })
       .format(new Date(Date.now() + 3 * 86_400_000))
       .split("-")

@@ -1,5 +1,5 @@
 // Small NHS design system pieces as React components (markup and classes from nhsuk-frontend).
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { Link } from "react-router";
 
 export type TagColour =
@@ -37,17 +37,21 @@ export interface Problem {
   text: string;
 }
 
-/** The error summary: focused when it appears, links to each field. */
+/**
+ * The error summary: focused when it appears, links to each field. Named by its own title: the id is this summary's
+ * (two may be on a page at once, such as the outcome form's and the wait form's).
+ */
 export function ErrorSummary({ problems, title = "There is a problem" }: { problems: Problem[]; title?: string }) {
   const ref = useRef<HTMLDivElement>(null);
+  const titleId = useId();
   const key = problems.map((p) => p.text).join("|");
   useEffect(() => {
     if (problems.length > 0) ref.current?.focus();
   }, [key, problems.length]);
   if (problems.length === 0) return null;
   return (
-    <div className="nhsuk-error-summary" aria-labelledby="error-summary-title" role="alert" tabIndex={-1} ref={ref}>
-      <h2 className="nhsuk-error-summary__title" id="error-summary-title">
+    <div className="nhsuk-error-summary" aria-labelledby={titleId} role="alert" tabIndex={-1} ref={ref}>
+      <h2 className="nhsuk-error-summary__title" id={titleId}>
         {title}
       </h2>
       <div className="nhsuk-error-summary__body">
