@@ -130,6 +130,48 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     await screenshot(page, "request-two-error-summaries");
     await outcomeForm.getByRole("button", { name: "Close without saving" }).click();
     await outcomeForm.waitFor({ state: "detached" });
+
+    // 01:30 on the last Sunday of March never happens in the UK (the clocks go from 01:00 to 02:00): the server's
+    // message is about the time, so it stands beside the time (and links to it), not beside the date, which is fine.
+    const spring = new Date().getUTCFullYear() + 1;
+    const springDay = 31 - new Date(Date.UTC(spring, 2, 31)).getUTCDay();
+    const skipped = `01:30 on ${spring}-03-${springDay} does not exist in the UK`;
+    await wait.getByLabel("Day").fill(String(springDay));
+    await wait.getByLabel("Month").fill("3");
+    await wait.getByLabel("Year").fill(String(spring));
+    await panel.getByLabel("Remind at (time, 24-hour)").fill("01:30");
+    await panel.getByRole("button", { name: "Wait for the patient" }).click();
+    const summary = panel.locator(".nhsuk-error-summary");
+    await summary.getByText(skipped).waitFor();
+    expect(await panel.locator("#wait-time-error").allTextContents()).toEqual([expect.stringContaining(skipped)]);
+    expect(await panel.locator("#wait-until-date-error").count()).toBe(0);
+    expect(await summary.getByRole("listitem").allTextContents()).toEqual([expect.stringContaining(skipped)]);
+    expect(await summary.getByRole("link", { name: new RegExp(skipped) }).getAttribute("href")).toBe("#wait-time");
+    await expectNoAxeViolations(page, "request: waiting for the patient, a time the clocks skip");
+    await screenshot(page, "request-wait-time-skipped");
+    // The rebook form says the same of its new time.
+    await page.getByRole("button", { name: "Record an outcome" }).click();
+    await outcomeForm.getByRole("radio", { name: "Rebooked" }).check();
+    const newStart = outcomeForm.getByRole("group", { name: "New appointment date" });
+    await newStart.getByLabel("Day").fill(String(springDay));
+    await newStart.getByLabel("Month").fill("3");
+    await newStart.getByLabel("Year").fill(String(spring));
+    await outcomeForm.getByLabel("New appointment time").fill("01:30");
+    await outcomeForm.getByRole("button", { name: "Save outcome" }).click();
+    const outcomeSummary = outcomeForm.locator(".nhsuk-error-summary");
+    await outcomeSummary.getByText(skipped).waitFor();
+    expect(await outcomeForm.locator("#new-start-time-error").allTextContents()).toEqual([
+      expect.stringContaining(skipped),
+    ]);
+    expect(await outcomeForm.locator("#new-start-date-error").count()).toBe(0);
+    expect(await outcomeSummary.getByRole("listitem").allTextContents()).toEqual([expect.stringContaining(skipped)]);
+    expect(await outcomeSummary.getByRole("link", { name: new RegExp(skipped) }).getAttribute("href")).toBe(
+      "#new-start-time",
+    );
+    await expectNoAxeViolations(page, "request: rebooking to a time the clocks skip");
+    await screenshot(page, "request-rebook-time-skipped");
+    await outcomeForm.getByRole("button", { name: "Close without saving" }).click();
+    await outcomeForm.waitFor({ state: "detached" });
     const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" })
       .format(new Date(Date.now() + 3 * 86_400_000))
       .split("-")

@@ -2,6 +2,7 @@
 // both zones (vitest.config.ts): no rule may depend on the host's.
 import { describe, expect, it } from "vitest";
 import type { SessionUser } from "../../src/auth/permissions.ts";
+import { decideWaitUntil } from "../../src/requests/commands/snooze.ts";
 import { decideOutcome } from "../../src/requests/outcome.ts";
 import {
   canMove,
@@ -143,5 +144,22 @@ describe("outcome", () => {
       status: "in_progress",
     });
     expect(decideOutcome({ outcome: "cancelled" })).toMatchObject({ details: {}, status: "done" });
+  });
+});
+
+describe("waiting for the patient until a UK date and time", () => {
+  const now = new Date("2027-03-01T12:00:00Z"); // four weeks before the clocks go forward (Sunday 28 March 2027)
+
+  it("reads the UK clock either side of the spring change: GMT before it, BST after", () => {
+    expect(decideWaitUntil({ date: "2027-03-28", time: "00:30" }, now).toISOString()).toBe("2027-03-28T00:30:00.000Z");
+    expect(decideWaitUntil({ date: "2027-03-28", time: "02:30" }, now).toISOString()).toBe("2027-03-28T01:30:00.000Z");
+    expect(decideWaitUntil({ date: "2027-03-29" }, now).toISOString()).toBe("2027-03-29T08:00:00.000Z"); // 09:00 BST
+  });
+
+  it("refuses a time the clocks skip as a time that does not exist (the date is fine), and a date that does not exist", () => {
+    expect(code(() => decideWaitUntil({ date: "2027-03-28", time: "01:30" }, now))).toBe("nonexistent_time");
+    expect(code(() => decideWaitUntil({ date: "2027-03-28", time: "01:00" }, now))).toBe("nonexistent_time");
+    expect(code(() => decideWaitUntil({ date: "2027-04-31", time: "10:00" }, now))).toBe("invalid_date");
+    expect(code(() => decideWaitUntil({ date: "2027-03-32" }, now))).toBe("invalid_date");
   });
 });

@@ -102,6 +102,13 @@ describe("working hours, waiting for the patient and replies over HTTP", () => {
     const before = await deadlineAt(id);
     const past = await call(clerk, `/api/requests/${id}/wait`, { until: { date: "2020-01-01" } });
     expect(code(past)).toBe("wait_not_in_future");
+    // A time the clocks skip (01:30 on the last Sunday of March) is the time's fault, not the date's; nothing is written.
+    const skipped = await call(clerk, `/api/requests/${id}/wait`, { until: { date: "2027-03-28", time: "01:30" } });
+    expect([skipped.status, code(skipped)]).toEqual([400, "nonexistent_time"]);
+    expect((await call(clerk, `/api/requests/${id}/wait`, { until: { date: "2027-04-31" } })).body).toMatchObject({
+      error: { code: "invalid_date" },
+    });
+    expect((await history(db, id)).map((h) => h.type)).not.toContain("snoozed");
     const until = new Date(now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
     const waited = await call(clerk, `/api/requests/${id}/wait`, {
       until: { date: until, time: "10:00" },

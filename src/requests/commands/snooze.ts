@@ -23,8 +23,9 @@ export const MAX_WAIT_DAYS = 90;
 
 /**
  * The instant a wait ends, from its UK date ("YYYY-MM-DD") and time ("HH:mm", 09:00 when not given): 400
- * `invalid_date` for a date or time that does not exist, 400 `wait_not_in_future` unless after `now`, 400
- * `wait_too_long` past MAX_WAIT_DAYS.
+ * `invalid_date` for a date that does not exist, 400 `nonexistent_time` for a time skipped when the clocks go forward
+ * (the date is fine; as the outcome's new start), 400 `wait_not_in_future` unless after `now`, 400 `wait_too_long`
+ * past MAX_WAIT_DAYS.
  */
 export function decideWaitUntil(until: { date: string; time?: string }, now: Date, zone = UK_ZONE): Date {
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until.date);
@@ -41,8 +42,8 @@ export function decideWaitUntil(until: { date: string; time?: string }, now: Dat
   }
   if (converted.issue === "gap") {
     throw new AppError(
-      "invalid_date",
-      `${until.time} on ${until.date} does not exist in the UK (the clocks go forward)`,
+      "nonexistent_time",
+      `${until.time ?? "09:00"} on ${until.date} does not exist in the UK: the clocks go forward that night. Choose another time.`,
       400,
     );
   }

@@ -138,6 +138,12 @@ export function OutcomeForm({
         setErrors({ past: ae.message });
         return;
       }
+      // The server's word on the new start, beside the field it is about: a time the clocks skip that night is the
+      // time's fault (the date is fine), a date that does not exist the date's.
+      if (ae?.code === "nonexistent_time" || ae?.code === "invalid_date") {
+        setErrors(ae.code === "nonexistent_time" ? { time: ae.message } : { date: ae.message });
+        return;
+      }
       setServerProblems(
         ae?.problems.length
           ? ae.problems.map((p) => ({ text: p.message }))

@@ -22,8 +22,10 @@ function ukDatePlus(days: number): DateValue {
   return partsOf(new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d));
 }
 
-/** API errors about the date or time itself: shown beside the date as well as in the summary. */
+/** API errors about the date itself (or the date and time together): shown beside the date as well as in the summary. */
 const DATE_CODES = new Set(["invalid_date", "wait_not_in_future", "wait_too_long"]);
+/** API errors about the time alone (one the clocks skip on that date): shown beside the time. */
+const TIME_CODES = new Set(["nonexistent_time"]);
 
 /** Wait for the patient until a date, or stop waiting. */
 export function WaitPanel({
@@ -54,6 +56,7 @@ export function WaitPanel({
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
       if (err instanceof ApiError && DATE_CODES.has(err.code)) setErrors({ date: err.message });
+      if (err instanceof ApiError && TIME_CODES.has(err.code)) setErrors({ time: err.message });
     } finally {
       setBusy(false);
     }
@@ -82,7 +85,7 @@ export function WaitPanel({
   const problems: Problem[] = [
     ...(errors.date ? [{ href: "#wait-until-day", text: errors.date }] : []),
     ...(errors.time ? [{ href: "#wait-time", text: errors.time }] : []),
-    ...(error && error !== errors.date ? [{ text: error }] : []),
+    ...(error && error !== errors.date && error !== errors.time ? [{ text: error }] : []),
   ];
 
   return (
