@@ -92,7 +92,7 @@ async function seed(db: Db, cipher: TokenCipher): Promise<string> {
     actorUserId: user.id,
     actorLabel: "A Clerk",
     action: "requests.listed",
-    details: { requestIds: [randomUUID()] },
+    details: { shown: 1, requestIds: [randomUUID()] },
   });
   return conn.id;
 }

@@ -4,7 +4,7 @@
 // `runCommand` runs it for a person, `runSystemCommand` for the pipeline and jobs (no access check, no audit entry:
 // the audit log records what people do), and `RequestWriter` is the only way a command writes: every event it appends
 // goes to the processors that react to it (./processors.ts) in the same transaction.
-import type { AuditAction } from "../audit-actions.ts";
+import type { AuditAction, AuditDetails, AuditHow } from "../audit-actions.ts";
 import { canViewRequest, canWorkRequest, type SessionUser } from "../auth/permissions.ts";
 import { AppError, notFound } from "../errors.ts";
 import { eventBus, type RequestChange } from "../events/bus.ts";
@@ -40,7 +40,7 @@ export interface WriteOptions {
 }
 
 /** The history data that says how a write was made. */
-export const howMade = (held: { holderId: string } | null, o: WriteOptions): Record<string, unknown> => ({
+export const howMade = (held: { holderId: string } | null, o: WriteOptions): AuditHow => ({
   ...(held ? { override: held } : {}),
   ...(o.bulk ? { bulk: true } : {}),
 });
@@ -139,7 +139,7 @@ export class RequestWriter {
   }
 
   /** Writes the command's audit entry (people only; the system's actions are in the history). */
-  async audit(action: AuditAction, details: Record<string, unknown> = {}): Promise<void> {
+  async audit<A extends AuditAction>(action: A, details?: AuditDetails[A]): Promise<void> {
     if (!this.who) return;
     await recordAudit(this.tx, {
       actorUserId: this.who.actor.id,

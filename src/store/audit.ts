@@ -1,5 +1,5 @@
 // The audit log: who saw or changed what. Every view of a patient's request writes a row here.
-import type { AuditAction } from "../audit-actions.ts";
+import type { AuditAction, AuditDetails } from "../audit-actions.ts";
 import type { Queryable } from "./db.ts";
 import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
 
@@ -25,15 +25,18 @@ export interface AuditRequest {
   appointmentExternalId: string | null;
 }
 
-/** Writes one audit entry; `action` is one of AUDIT_ACTIONS (src/audit-actions.ts). */
-export async function recordAudit(
+/**
+ * Writes one audit entry; `action` is one of AUDIT_ACTIONS, and `details` the keys that action writes (AuditDetails,
+ * src/audit-actions.ts; the audit page words each).
+ */
+export async function recordAudit<A extends AuditAction>(
   db: Queryable,
   e: {
     actorUserId: string | null;
     actorLabel: string;
-    action: AuditAction;
+    action: A;
     requestId?: string | null;
-    details?: Record<string, unknown>;
+    details?: AuditDetails[A];
     ip?: string | null;
   },
 ): Promise<void> {

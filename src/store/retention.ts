@@ -3,6 +3,7 @@
 // writes, in its own transaction, an audit entry of what it removed: the record class, counts and id/time ranges —
 // never content. Requests are purged only when closed (status done) and untouched for the whole period; open,
 // in-progress, processing and error requests are never purged, however old.
+import type { AuditDetails } from "../audit-actions.ts";
 import type { Db, Queryable } from "./db.ts";
 import { recordAudit } from "./audit.ts";
 import { acquireLease, releaseLease } from "./leases.ts";
@@ -70,7 +71,8 @@ export const SCRUB_REQUESTS_MESSAGES = `UPDATE pkb_messages SET ${SCRUB_MESSAGE}
 
 interface Batch {
   rows: number;
-  details: Record<string, unknown>;
+  /** What the batch's audit entry says beyond its class, rows and cutoff. */
+  details: Omit<AuditDetails["retention.purged"], "class" | "rows" | "olderThan">;
 }
 
 /** One batch of one class, inside `tx`: removes up to `limit` rows older than `before`; returns what it did. */

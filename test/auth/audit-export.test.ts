@@ -81,8 +81,8 @@ describe("audit log export", () => {
     await recordAudit(t.db, {
       actorUserId: null,
       actorLabel: '=HYPERLINK("http://evil.example","click")',
-      action: "request.viewed",
-      details: { note: "a, b\nc" },
+      action: "error_queue.discarded",
+      details: { entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05", reason: "a, b\nc" },
       ip: "10.0.0.9",
     });
     const res = await rebook.app.inject({ method: "GET", url: "/api/audit/export.csv", headers: admin });
@@ -97,22 +97,22 @@ describe("audit log export", () => {
     expect(data).toHaveLength(n);
     const times = data.map((r) => Date.parse(r[0]!));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    const hostile = data.find((r) => r[3] === "request.viewed")!;
+    const hostile = data.find((r) => r[3] === "error_queue.discarded")!;
     expect(hostile[2]).toBe(`'=HYPERLINK("http://evil.example","click")`);
-    expect(JSON.parse(hostile[6]!)).toEqual({ note: "a, b\nc" });
+    expect(JSON.parse(hostile[6]!)).toEqual({ entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05", reason: "a, b\nc" });
     expect(hostile[5]).toBe("10.0.0.9");
     for (const r of data) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
 
     const filtered = await rebook.app.inject({
       method: "GET",
-      url: "/api/audit/export.csv?action=request.viewed",
+      url: "/api/audit/export.csv?action=error_queue.discarded",
       headers: admin,
     });
     expect(
       parseCsv(filtered.body.slice(1))
         .slice(1)
         .map((r) => r[3]),
-    ).toEqual(["request.viewed"]);
+    ).toEqual(["error_queue.discarded"]);
     const exports = await t.db.query<{ actor_label: string }>(
       "SELECT actor_label FROM audit_log WHERE action = 'audit.exported'",
     );

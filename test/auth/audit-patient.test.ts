@@ -112,7 +112,7 @@ describe.each(engines)("the audit log by patient on $name", (engine) => {
       actorUserId: null,
       actorLabel: "Clerk",
       action: "requests.listed",
-      details: { requestIds: [other, zofia] },
+      details: { shown: 2, requestIds: [other, zofia] },
     });
     await recordAudit(t.db, { actorUserId: null, actorLabel: "Ada", action: "user.signed_in" });
   });

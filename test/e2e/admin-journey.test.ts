@@ -401,6 +401,71 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     }
   });
 
+  it("words each entry's details for a reader, never as stored keys and values, at 1366 px", async () => {
+    // Several kinds of entry, written oldest first (the log lists them newest first), and a row an older Rebook wrote.
+    const [request] = await s.t.db.query<{ id: string }>("SELECT id FROM appointment_requests LIMIT 1");
+    const by = { actorUserId: null, actorLabel: "Dana Details" };
+    const clerk = s.staff.clerk;
+    await s.t.db.query(
+      `INSERT INTO audit_log (actor_user_id, actor_label, action, details) VALUES (NULL, 'Dana Details', $1, $2)`,
+      ["request.escalated", JSON.stringify({ escalatedTo: "Duty manager", urgent: true })], // an older Rebook's row
+    );
+    await recordAudit(s.t.db, {
+      ...by,
+      action: "retention.purged",
+      details: { class: "audit", rows: 5000, olderThan: "2018-12-03T00:00:00.000Z", fromId: 1, toId: 5000 },
+    });
+    await recordAudit(s.t.db, {
+      ...by,
+      action: "request.transferred",
+      requestId: request!.id,
+      details: { fromTeamId: s.teams.appointments, toTeamId: s.teams.cancellations, reason: "Asks to cancel" },
+    });
+    await recordAudit(s.t.db, {
+      ...by,
+      action: "request.outcome_recorded",
+      requestId: request!.id,
+      details: { outcome: "rebooked", override: { holderId: clerk.id } },
+    });
+    await recordAudit(s.t.db, {
+      ...by,
+      action: "error_queue.replayed",
+      details: { entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05", filedAs: "unrelated" },
+    });
+    await recordAudit(s.t.db, {
+      ...by,
+      action: "request.reply_prepared",
+      requestId: request!.id,
+      details: { offered: true },
+    });
+    await recordAudit(s.t.db, { ...by, action: "user.signed_in", details: { method: "password" } });
+
+    const { context, page: p, problems: pp } = await s.newPage({ width: 1366, height: 900 });
+    await signInByApi(context, s.url, s.staff.adminEmail);
+    await p.goto(`${s.url}/admin/audit`);
+    const table = p.getByTestId("audit");
+    await expect.poll(() => table.textContent()).toContain("Dana Details");
+    const rows = table.locator("tbody tr").filter({ hasText: "Dana Details" });
+    const details: string[] = [];
+    for (let i = 0; i < (await rows.count()); i++) details.push(await rows.nth(i).locator("td").nth(2).innerText());
+    expect(details).toEqual([
+      "Signed in\nWith a password",
+      "Reply to the patient prepared\nReply ready to send to the patient",
+      "Error queue message replayed\nStored as a message that is not a change or cancel request: no request was made\nError queue entry 5d1c0f2a",
+      `Outcome recorded\nOutcome: Rebooked\nWhile ${clerk.displayName} held it`,
+      "Request moved to another team\nFrom Appointments to Cancellations\nReason: Asks to cancel",
+      "Old records deleted\n5,000 audit entries deleted\nOlder than 3 December 2018\nEntries 1 to 5,000",
+      "request.escalated\nEscalated to: Duty manager\nUrgent: yes",
+    ]);
+    expect(await table.textContent()).not.toMatch(/\b(offered|filedAs|method|outcome|fromTeamId|class|entryId): /);
+    // The page does not scroll sideways at 1366 px.
+    expect(await p.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1366);
+    await expectNoAxeViolations(p, "audit log with details in words");
+    await screenshot(p, "admin-audit-details");
+    expect(pp).toEqual([]);
+    await context.close();
+  });
+
   it("re-authorises after PKB revokes the session, from the banner shown on every page", async () => {
     await s.emu.control("POST", "sessions/revoke", { username: "jack.brown" });
     await syncPass(s.rebook.sync);

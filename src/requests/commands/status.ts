@@ -77,7 +77,7 @@ export async function recordOutcome(
     await w.update({ outcome: decision.outcome, outcome_details: decision.details });
     await w.event("outcome_recorded", { outcome: decision.outcome, ...decision.details, ...how });
     await w.moveStatus(decision.status, { outcome: decision.outcome });
-    const inPast = decision.details.inPast === true ? { inPast: true } : {};
+    const inPast = decision.details.inPast === true ? { inPast: true as const } : {};
     await w.audit("request.outcome_recorded", { outcome: decision.outcome, ...inPast, ...how });
     for (const warning of decision.warnings) w.warn(warning);
   });

@@ -1,21 +1,30 @@
 // The audit log: who viewed or changed what, newest first; filter by action, patient (name or NHS number) or request,
-// page through, export as CSV. Each entry about a request shows its patient and appointment. The filters and page
-// live in the URL; the API audits each page shown.
-import { useEffect, useState, type FormEvent } from "react";
+// page through, export as CSV. Each entry's details are in plain words, naming the people and teams they refer to
+// (audit-details.ts); each entry about a request shows its patient and appointment. The filters and page live in the
+// URL; the API audits each page shown.
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ApiError, get, qs } from "../api/client.ts";
+import { useDirectory } from "../api/directory.ts";
 import type { AuditEntry } from "../api/types.ts";
+import { useMe } from "../auth/AuthContext.tsx";
 import { Pagination } from "../components/Pagination.tsx";
 import { ErrorSummary, Loading, PageHeading, useTitle } from "../components/ui.tsx";
 import { nhsNumber, ukDateTime } from "../format.ts";
 import { auditActionChoices, auditActionLabel } from "./audit-actions.ts";
+import { auditDetailsWords, type AuditNames } from "./audit-details.ts";
 
-/** The details in a few words: "outcome: rebooked, method: password". */
-function detailsText(d: Record<string, unknown>): string {
-  return Object.entries(d)
-    .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
-    .map(([k, v]) => `${k}: ${String(v)}`)
-    .join(", ");
+/** The entry's details, a line each ("Outcome: Rebooked", "While Cara Clerk held it"); nothing when it has none. */
+function Details({ entry, names }: { entry: AuditEntry; names: AuditNames }) {
+  const words = auditDetailsWords(entry.action, entry.details, names);
+  if (words.length === 0) return null;
+  return (
+    <ul className="app-audit-details">
+      {words.map((w, i) => (
+        <li key={i}>{w}</li>
+      ))}
+    </ul>
+  );
 }
 
 /** "3 requests in a list" for a worklist view; "None shown" for a search that found nothing. */
@@ -54,6 +63,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function AuditPage() {
   useTitle("Audit log");
+  const dir = useDirectory(useMe());
+  const names = useMemo<AuditNames | null>(
+    () => (dir ? { people: dir.names, teams: new Map(dir.teams.map((t) => [t.id, t.name])) } : null),
+    [dir],
+  );
   const [params, setParams] = useSearchParams();
   const action = params.get("action") ?? "";
   const requestId = params.get("request") ?? "";
@@ -169,8 +183,8 @@ export function AuditPage() {
           Export as CSV
         </a>
       </p>
-      {page === null && !error ? <Loading what="Loading the audit log" /> : null}
-      {page ? (
+      {(page === null || names === null) && !error ? <Loading what="Loading the audit log" /> : null}
+      {page && names ? (
         page.items.length === 0 ? (
           <p className="nhsuk-body">Nothing matches.</p>
         ) : (
@@ -203,12 +217,7 @@ export function AuditPage() {
                     <td className="nhsuk-table__cell">{e.actorLabel}</td>
                     <td className="nhsuk-table__cell">
                       {auditActionLabel(e.action)}
-                      {detailsText(e.details) ? (
-                        <>
-                          <br />
-                          <span className="app-secondary">{detailsText(e.details)}</span>
-                        </>
-                      ) : null}
+                      <Details entry={e} names={names} />
                     </td>
                     <td className="nhsuk-table__cell">
                       {e.requestId ? (
