@@ -166,6 +166,10 @@ export function countingDb(db: Db): { db: Db; statements: () => number; byText: 
           },
         }),
       ),
+    readSnapshot: (sql, params, opts) => {
+      count(sql); // the read's BEGIN, DECLARE, FETCHes and COMMIT are not counted one by one
+      return db.readSnapshot(sql, params, opts);
+    },
     close: () => db.close(),
   };
   return { db: counted, statements: () => n, byText: () => [...texts].sort((a, b) => b[1] - a[1]) };

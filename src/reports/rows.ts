@@ -1,7 +1,7 @@
-// Row-level report data: one row per request received in the range, with its timings, outcome and deadline. Read in
-// keyset pages over (received_at, id), so a year of rows streams in chunks and is never held in memory at once. No
-// patient identifiers: only the request's own id.
-import type { Queryable } from "../store/db.ts";
+// Row-level report data: one row per request received in the range, with its timings, outcome and deadline. The API
+// reads keyset pages over (received_at, id); the export reads the whole range as one snapshot in chunks, so a year of
+// rows streams and is never held in memory at once. No patient identifiers: only the request's own id.
+import type { Db, Queryable } from "../store/db.ts";
 import { decodeCursor, encodeCursor } from "../store/keyset.ts";
 import type { MatchState, RequestStatus } from "../requests/vocabulary.ts";
 import {
@@ -62,17 +62,19 @@ interface Row {
   deadline_met: boolean | null;
 }
 
-/** One page of rows, oldest first (then by id); `nextCursor` null on the last page. */
-export async function reportRowsPage(
-  db: Queryable,
+/**
+ * The statement of the rows of `f`, oldest first (then by id): after `after` and at most `limit` of them when given
+ * (a page), else all of them (an export).
+ */
+function rowsStatement(
   f: ReportFilter,
-  page: RowsOptions & { cursor: string | null; limit: number },
-): Promise<{ items: ReportRow[]; nextCursor: string | null }> {
+  now: Date,
+  page: { after: { key: string | null; id: string } | null; limit: number } | null,
+): { sql: string; values: unknown[] } {
   const { values, p } = params();
-  const after = page.cursor ? decodeCursor(page.cursor, SORT) : null;
-  const now = p(page.now);
-  const rows = await db.query<Row>(
-    `WITH f AS (
+  const after = page?.after;
+  const nowParam = p(now);
+  const sql = `WITH f AS (
        SELECT r.id, r.received_at, r.received_at::text AS key, r.type, r.status, r.match_state,
          r.appointment_specialty_code AS specialty_code, r.appointment_specialty_display AS specialty_name,
          r.team_id, t.name AS team_name, r.outcome, rt.first_action_at AS first_action_at,
@@ -80,56 +82,66 @@ export async function reportRowsPage(
        FROM appointment_requests r LEFT JOIN teams t ON t.id = r.team_id ${TIMINGS_JOIN_SQL}
        WHERE ${receivedConditions(f, p)}
          ${after ? `AND (r.received_at, r.id) > (${p(after.key)}::timestamptz, ${p(after.id)}::uuid)` : ""}
-       ORDER BY r.received_at, r.id LIMIT ${p(page.limit + 1)}
+       ORDER BY r.received_at, r.id ${page ? `LIMIT ${p(page.limit + 1)}` : ""}
      )
      SELECT f.*,
        round(extract(epoch FROM first_action_at - received_at) / 60, 2) AS minutes_to_first_action,
        round(extract(epoch FROM outcome_at - received_at) / 60, 2) AS minutes_to_outcome,
        CASE WHEN outcome_at IS NOT NULL THEN outcome_at <= deadline_at
-            WHEN deadline_at < ${now} THEN false END AS deadline_met
-     FROM f ORDER BY received_at, id`,
-    values,
-  );
+            WHEN deadline_at < ${nowParam} THEN false END AS deadline_met
+     FROM f ORDER BY received_at, id`;
+  return { sql, values };
+}
+
+const toReportRow = (r: Row): ReportRow => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  type: r.type,
+  status: r.status,
+  matchState: r.match_state,
+  specialtyCode: r.specialty_code,
+  specialtyName: r.specialty_name,
+  teamId: r.team_id,
+  teamName: r.team_name,
+  firstActionAt: r.first_action_at,
+  minutesToFirstAction: r.minutes_to_first_action,
+  outcome: r.outcome,
+  outcomeAt: r.outcome_at,
+  minutesToOutcome: r.minutes_to_outcome,
+  deadlineAt: r.deadline_at,
+  deadlineMet: r.deadline_met,
+});
+
+/** One page of rows, oldest first (then by id); `nextCursor` null on the last page. */
+export async function reportRowsPage(
+  db: Queryable,
+  f: ReportFilter,
+  page: RowsOptions & { cursor: string | null; limit: number },
+): Promise<{ items: ReportRow[]; nextCursor: string | null }> {
+  const after = page.cursor ? decodeCursor(page.cursor, SORT) : null;
+  const { sql, values } = rowsStatement(f, page.now, { after, limit: page.limit });
+  const rows = await db.query<Row>(sql, values);
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
   const last = items.at(-1);
   return {
-    items: items.map((r) => ({
-      id: r.id,
-      receivedAt: r.received_at,
-      type: r.type,
-      status: r.status,
-      matchState: r.match_state,
-      specialtyCode: r.specialty_code,
-      specialtyName: r.specialty_name,
-      teamId: r.team_id,
-      teamName: r.team_name,
-      firstActionAt: r.first_action_at,
-      minutesToFirstAction: r.minutes_to_first_action,
-      outcome: r.outcome,
-      outcomeAt: r.outcome_at,
-      minutesToOutcome: r.minutes_to_outcome,
-      deadlineAt: r.deadline_at,
-      deadlineMet: r.deadline_met,
-    })),
+    items: items.map(toReportRow),
     nextCursor: more && last ? encodeCursor({ sort: SORT, key: last.key, id: last.id }) : null,
   };
 }
 
-/** Every row of the filter, in chunks of `chunk` rows read one keyset page at a time. */
+/**
+ * Every row of the filter as the store stood when the first chunk was read, oldest first, in chunks of `chunk` rows
+ * (Db.readSnapshot: a request changed, folded or received while the rows stream is shown once, as it was then; never
+ * twice, left out or added). Close it early (`return()`) to end the read.
+ */
 export async function* streamReportRows(
-  db: Queryable,
+  db: Db,
   f: ReportFilter,
   opts: RowsOptions & { chunk?: number },
 ): AsyncGenerator<ReportRow[]> {
-  let cursor: string | null = null;
-  do {
-    const page: { items: ReportRow[]; nextCursor: string | null } = await reportRowsPage(db, f, {
-      ...opts,
-      cursor,
-      limit: opts.chunk ?? 1000,
-    });
-    if (page.items.length > 0) yield page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
+  const { sql, values } = rowsStatement(f, opts.now, null);
+  for await (const rows of db.readSnapshot<Row>(sql, values, { chunk: opts.chunk ?? 1000 })) {
+    yield rows.map(toReportRow);
+  }
 }

@@ -26,6 +26,17 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs fn on one dedicated connection (session-level locks live as long as it does). */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /**
+   * The rows of one SELECT (its own ORDER BY) as the store stood at one moment, `chunk` rows at a time, for an export
+   * streamed over a while: whatever is written meanwhile, each row comes once, none is missed and none added. The
+   * moment is the first `next()`; the read ends (everything it holds given back) when the rows run out, a chunk fails,
+   * or the consumer stops early (`return()`, as a destroyed stream does). See snapshotCursor and heldCursor.
+   */
+  readSnapshot<T = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[],
+    opts: { chunk: number },
+  ): AsyncGenerator<T[]>;
   close(): Promise<void>;
 }
 
@@ -220,6 +231,43 @@ function chooseWebAssemblyCompiler(): void {
   v8.setFlagsFromString(webAssemblyCompilerFlags(process.versions.v8));
 }
 
+/** The number of rows a snapshot read fetches at a time, checked: it is written into the FETCH statement. */
+function chunkSize(chunk: number): number {
+  if (!Number.isSafeInteger(chunk) || chunk < 1)
+    throw new Error(`a snapshot's chunk must be a positive integer: ${chunk}`);
+  return chunk;
+}
+
+// Names of the embedded store's export cursors: its one session holds every export's cursor at once.
+let heldCursors = 0;
+
+/**
+ * The embedded store's readSnapshot. PGlite has one connection, so a transaction held open while a download streams
+ * would hold up every other statement until the download ended. Instead the SELECT is declared as a cursor WITH HOLD
+ * in a short transaction: at its COMMIT the engine runs the query to its end and keeps the result (in its temporary
+ * files past work_mem, 4 MB, not in this process's heap), and the rows are then fetched `chunk` at a time, each FETCH
+ * one short statement between the others, and the cursor is closed when the read ends. The price is that first
+ * statement: every row of the export is read at the start, and nothing else runs meanwhile (docs/reports.md gives
+ * the figures).
+ */
+async function* heldCursor<T>(db: PGlite, sql: string, params: readonly unknown[], chunk: number): AsyncGenerator<T[]> {
+  const size = chunkSize(chunk);
+  const name = `rebook_snapshot_${++heldCursors}`;
+  await db.transaction(async (tx) => {
+    await tx.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, [...params]);
+  });
+  try {
+    for (;;) {
+      const { rows } = await db.query<T>(`FETCH FORWARD ${size} FROM ${name}`);
+      if (rows.length > 0) yield rows;
+      if (rows.length < size) return;
+    }
+  } finally {
+    // A store closed meanwhile took the cursor with it.
+    await db.query(`CLOSE ${name}`).catch(() => undefined);
+  }
+}
+
 /** Opens the embedded PGlite store persisted in dataDir (or in memory when dataDir is "memory://"). */
 export async function openPglite(dataDir: string): Promise<Db> {
   let unlock = async (): Promise<void> => undefined;
@@ -265,6 +313,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
     // PGlite has a single connection; PGlite itself serialises queries on it.
     withSession: (fn) => fn(session),
+    readSnapshot: (sql, params, opts) => heldCursor(db, sql, params, opts.chunk),
     close: async () => {
       await db.close();
       await unlock();
@@ -295,6 +344,69 @@ function watchClient(client: pg.PoolClient): { fail(err: unknown): void; release
   };
 }
 
+/** At most `n` holders at a time; the others wait their turn, in order. Entering gives the function that leaves. */
+function turns(n: number): () => Promise<() => void> {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    };
+  };
+}
+
+// A snapshot read's transaction that waits longer than this for its consumer's next FETCH (a download stalled) is
+// ended by the server: its connection is dropped, the read fails and the download is cut.
+const SNAPSHOT_IDLE_TIMEOUT = "10min";
+
+/**
+ * PostgreSQL's readSnapshot: a cursor in a READ ONLY REPEATABLE READ transaction on a pooled connection of its own,
+ * held while the rows are fetched `chunk` at a time. Every FETCH reads the snapshot the transaction took at its first
+ * statement, and under MVCC it holds up no writer. It ends with COMMIT when the rows run out, and with ROLLBACK when
+ * a chunk fails or the consumer stops early; the connection goes back to the pool then (destroyed if it is broken).
+ * `enter` bounds how many reads hold connections at once, so downloads cannot take the whole pool.
+ */
+async function* snapshotCursor<T>(
+  pool: pg.Pool,
+  enter: () => Promise<() => void>,
+  sql: string,
+  params: readonly unknown[],
+  chunk: number,
+): AsyncGenerator<T[]> {
+  const size = chunkSize(chunk);
+  const leave = await enter();
+  try {
+    const client = await pool.connect();
+    const watch = watchClient(client);
+    let committed = false;
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query(`SET LOCAL idle_in_transaction_session_timeout = '${SNAPSHOT_IDLE_TIMEOUT}'`);
+      await client.query(`DECLARE snapshot NO SCROLL CURSOR FOR ${sql}`, [...params]);
+      for (;;) {
+        const rows = (await client.query(`FETCH FORWARD ${size} FROM snapshot`)).rows as T[];
+        if (rows.length > 0) yield rows;
+        if (rows.length < size) break;
+      }
+      await client.query("COMMIT");
+      committed = true;
+    } finally {
+      // A client that cannot even roll back is broken: destroyed rather than pooled again.
+      if (!committed) await client.query("ROLLBACK").catch((err: unknown) => watch.fail(err));
+      watch.release();
+    }
+  } finally {
+    leave();
+  }
+}
+
 /** Connects a pool to a real PostgreSQL server. Every connection uses UTC as its session time zone. */
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
   const typeParsers = {
@@ -305,9 +417,10 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       return pg.types.getTypeParser(oid, format as "text") as (v: string) => unknown;
     }) as typeof pg.types.getTypeParser,
   };
+  const max = opts.max ?? 10;
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.max ?? 10,
+    max,
     types: typeParsers,
     // No JIT: Rebook's statements are short look-ups and batch writes. On tables not yet analysed (a backlog arriving)
     // PostgreSQL's estimates pass jit_above_cost and it compiled them on every call: 20 ms a call to read 0.1 ms.
@@ -316,6 +429,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   // An idle client's error (server restart) must not crash the process; the pool replaces the client.
   pool.on("error", () => undefined);
   await pool.query("SELECT 1"); // fail fast with a clear connection error
+  // Exports streaming at once hold a connection each: a quarter of the pool at most (2 of 10), the rest wait.
+  const snapshotTurns = turns(Math.max(1, Math.floor(max / 4)));
   const run = async <T>(c: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<T[]> =>
     (await c.query(sql, params ? [...params] : undefined)).rows as T[];
   return {
@@ -354,6 +469,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         watch.release();
       }
     },
+    readSnapshot: (sql, params, opts) => snapshotCursor(pool, snapshotTurns, sql, params, opts.chunk),
     close: () => pool.end(),
   };
 }

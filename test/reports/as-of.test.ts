@@ -1,6 +1,6 @@
 // Report figures that depend on `now`, read at fixed instants on both engines: deadlines not yet passed are pending
 // (neither met nor missed), the backlog of the bucket in progress is measured now and future buckets have none, and
-// row-level data streams in keyset chunks.
+// row-level data streams in chunks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backlogReport } from "../../src/reports/backlog.ts";
 import { reportRowsPage, streamReportRows } from "../../src/reports/rows.ts";
@@ -59,7 +59,7 @@ describe.each(engines)("reports as of a given instant on $name", (engine) => {
     ]);
   });
 
-  it("streams rows in keyset chunks that join up to the whole range", async () => {
+  it("streams rows in chunks that join up to the whole range", async () => {
     const all = { from: "2025-01-01", to: "2025-12-31", zone: Z };
     const chunks: string[][] = [];
     for await (const chunk of streamReportRows(t.db, all, { now: new Date(), chunk: 3 })) {

@@ -131,6 +131,10 @@ function recording(db: Db): { db: Db; statements: { sql: string; params: readonl
     query: (sql, params) => wrap(db).query(sql, params),
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     withSession: (fn) => db.withSession(fn),
+    readSnapshot: (sql, params, opts) => {
+      statements.push({ sql, params });
+      return db.readSnapshot(sql, params, opts);
+    },
     close: () => db.close(),
   };
   return { db: recorded, statements };

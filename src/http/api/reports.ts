@@ -358,7 +358,7 @@ export const reportRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
         tags,
         operationId: "exportReportRowsCsv",
         summary: "Row-level data (CSV, the whole range, streamed)",
-        description: `${DEFINITIONS.rows} Read from the store in chunks as it is sent.${CSV_NOTE}`,
+        description: `${DEFINITIONS.rows} One snapshot: the rows as they stood when the download began (a request changed meanwhile is shown once, as it was then), read from the store in chunks as it is sent.${CSV_NOTE}`,
         querystring: filterQuery,
         produces: ["text/csv"],
         response: errors,

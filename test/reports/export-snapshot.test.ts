@@ -1,0 +1,200 @@
+// The row-level export (rows.csv) is one view of the requests as of one moment, on both engines: a change while it
+// streams — a repeat folded into its open request, which moves the open one's received time back past the rows already
+// sent, a request received meanwhile, an outcome recorded — neither doubles, drops nor adds a row, nor changes one.
+// A download the client abandons ends the export's read at once (on PostgreSQL its transaction and connection).
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reportRowsPage, streamReportRows, type ReportRow } from "../../src/reports/rows.ts";
+import type { Db } from "../../src/store/db.ts";
+import { foldRepeatInto, receivedBackTo } from "../../src/store/settle.ts";
+import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { createStaff, sessionHeaders } from "../helpers/auth.ts";
+import { engines, type TestDb } from "../helpers/db.ts";
+import { clearRequests, parseCsv, seedRequest } from "./fixtures.ts";
+
+const Z = "Europe/London";
+const MARCH = { from: "2025-03-01", to: "2025-03-31", zone: Z };
+const NOW = new Date("2025-03-20T12:00:00Z");
+
+/** Requests received an hour apart from 09:00 UTC on 1 March 2025; their ids, oldest first. */
+async function seedHours(db: Db, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const receivedAt = new Date(Date.UTC(2025, 2, 1, 9 + i)).toISOString();
+    ids.push(
+      await seedRequest(db, {
+        receivedAt,
+        type: "change",
+        teamId: null,
+        specialty: null,
+        status: "open",
+        matchState: "auto_linked",
+      }),
+    );
+  }
+  return ids;
+}
+
+/** Every row of March as it stands now, in the export's order. */
+async function rowsNow(db: Db): Promise<ReportRow[]> {
+  return (await reportRowsPage(db, MARCH, { now: NOW, cursor: null, limit: 1000 })).items;
+}
+
+describe.each(engines)("the row-level export on $name", (engine) => {
+  let t: TestDb;
+
+  beforeAll(async () => {
+    t = await engine.open();
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("shows every row once, as it was when the export began, whatever changes while it streams", async () => {
+    await clearRequests(t.db);
+    const ids = await seedHours(t.db, 8);
+    const atStart = await rowsNow(t.db);
+    expect(atStart.map((r) => r.id)).toEqual(ids);
+
+    const stream = streamReportRows(t.db, MARCH, { now: NOW, chunk: 2 });
+    const seen: ReportRow[] = [];
+    for (let i = 0; i < 2; i++) {
+      const chunk = await stream.next();
+      if (!chunk.done) seen.push(...chunk.value);
+    }
+    expect(seen.map((r) => r.id)).toEqual(ids.slice(0, 4));
+
+    // While it streams: the request received at 10:00 (sent already) turns out to be a repeat of the open one received
+    // at 15:00 (not sent yet) and is folded into it, as the pipeline does (src/requests/commands/pipeline.ts): the open
+    // one now counts from 10:00, behind the rows already sent, and the repeat's row goes.
+    const [repeat, open] = [ids[1]!, ids[6]!];
+    await t.db.transaction(async (tx) => {
+      await receivedBackTo(tx, open, atStart[1]!.receivedAt);
+      await foldRepeatInto(tx, repeat, open);
+    });
+    // A request received meanwhile (a message of 13:30 collected late), and an outcome recorded on one not yet sent.
+    await seedRequest(t.db, {
+      receivedAt: "2025-03-01T13:30:00Z",
+      type: "cancel",
+      teamId: null,
+      specialty: null,
+      status: "open",
+      matchState: "auto_linked",
+    });
+    await t.db.query("UPDATE appointment_requests SET status = 'done', outcome = 'cancelled' WHERE id = $1", [ids[5]]);
+
+    for await (const chunk of stream) seen.push(...chunk);
+    // Every row of the moment it began, each once, in its place and with the values it had then.
+    expect(seen.map((r) => r.id)).toEqual(ids);
+    expect(seen).toEqual(atStart);
+    // The store did change: the next export shows the fold, the new request and the outcome.
+    const after = await rowsNow(t.db);
+    expect(after.map((r) => r.id)).not.toContain(repeat);
+    expect(after).toHaveLength(8);
+  });
+});
+
+/**
+ * A store whose exports read `chunk` rows at a time with a pause after each, so a download is still streaming when
+ * the test lets go of it. `ended` says how the last export's read ended: "all" (read to the end) or "early".
+ */
+function slowExports(db: Db, chunk: number): { db: Db; ended: () => "all" | "early" | null } {
+  let ended: "all" | "early" | null = null;
+  return {
+    ended: () => ended,
+    db: {
+      ...db,
+      async *readSnapshot<T>(sql: string, params: readonly unknown[]): AsyncGenerator<T[]> {
+        ended = null;
+        let all = false;
+        try {
+          for await (const rows of db.readSnapshot<T>(sql, params, { chunk })) {
+            yield rows;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          all = true;
+        } finally {
+          ended = all ? "all" : "early";
+        }
+      },
+    },
+  };
+}
+
+/** The transactions open on the store other than the asker's (PostgreSQL), or its cursors held (PGlite). */
+async function heldReads(db: Db): Promise<number> {
+  const [row] =
+    db.engine === "postgres"
+      ? await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
+        )
+      : await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_cursors WHERE is_holdable");
+  return row!.n;
+}
+
+describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
+  let t: TestDb;
+  let rebook: TestApp;
+  let slow: ReturnType<typeof slowExports>;
+  let base: string;
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await engine.open();
+    slow = slowExports(t.db, 2);
+    rebook = await buildTestApp(slow.db);
+    await rebook.app.listen({ host: "127.0.0.1", port: 0 });
+    const address = rebook.app.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const viewer = await createStaff(t.db, "viewer");
+    headers = await sessionHeaders(t.db, viewer.id, rebook.config.session);
+  });
+  afterAll(async () => {
+    await rebook?.app.close();
+    await t?.dispose();
+  });
+
+  const url = () => `${base}/api/reports/rows.csv?from=${MARCH.from}&to=${MARCH.to}`;
+
+  it("ends the export's read (transaction, connection, cursor) when the client goes, and the next export runs", async () => {
+    await clearRequests(t.db);
+    const ids = await seedHours(t.db, 20);
+    expect(await heldReads(t.db)).toBe(0);
+
+    // Start a download, take its first bytes, then drop the connection.
+    const req = http.get(url(), { headers });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.once("response", resolve);
+      req.once("error", reject);
+    });
+    expect(res.statusCode).toBe(200);
+    await new Promise((resolve) => res.once("data", resolve));
+    res.pause();
+    // Mid-stream the export holds its one view of the store: a transaction on PostgreSQL, a cursor on PGlite.
+    expect(await heldReads(t.db)).toBe(1);
+    req.on("error", () => undefined);
+    req.destroy();
+
+    await expect.poll(() => slow.ended(), { timeout: 5_000 }).toBe("early");
+    await expect.poll(() => heldReads(t.db), { timeout: 5_000 }).toBe(0);
+
+    // The next download has the store to itself again and gets every row.
+    const whole = await new Promise<string>((resolve, reject) => {
+      http
+        .get(url(), { headers }, (r) => {
+          let body = "";
+          r.setEncoding("utf8");
+          r.on("data", (d: string) => (body += d));
+          r.on("end", () => resolve(body));
+        })
+        .on("error", reject);
+    });
+    expect(slow.ended()).toBe("all");
+    expect(
+      parseCsv(whole)
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(ids);
+  });
+});
