@@ -101,26 +101,25 @@ function patientName(first: string | null, last: string | null): string | null {
   return name || null;
 }
 
-/**
- * One page of the audit log, newest first, optionally for one request, one patient (name or NHS number: the entries
- * about any of their requests, and the worklists those were shown in) and/or one action. Each entry about a request
- * still held carries its patient and appointment.
- */
-export async function listAudit(
-  db: Queryable,
-  opts: { requestId?: string; patient?: string; action?: string; cursor?: string | null; limit: number },
-): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-  const { params, p } = paramList();
+/** Which entries: one request's, one patient's (name or NHS number), one action's; all of them when empty. */
+export interface AuditFilter {
+  requestId?: string;
+  patient?: string;
+  action?: string;
+}
+
+/** The SQL conditions on `audit_log a` of a filter (none: every entry). Values go in as parameters. */
+function filterConditions(f: AuditFilter, p: (v: unknown) => string): string[] {
   const where: string[] = [];
-  if (opts.requestId) {
+  if (f.requestId) {
     // The request's own entries, and the lists it was shown in (a partial GIN index serves the second).
-    const id = p(opts.requestId);
+    const id = p(f.requestId);
     where.push(
       `(a.request_id = ${id}::uuid OR (a.action = 'requests.listed' AND a.details->'requestIds' ? ${id}::text))`,
     );
   }
-  if (opts.patient !== undefined) {
-    const ids = patientRequestIds(opts.patient, p);
+  if (f.patient !== undefined) {
+    const ids = patientRequestIds(f.patient, p);
     if (ids === null) where.push("false");
     else {
       // The ids of the patient's entries first (InitPlans: their requests by the patients' indexes, then their own
@@ -133,7 +132,21 @@ export async function listAudit(
       );
     }
   }
-  if (opts.action) where.push(`a.action = ${p(opts.action)}`);
+  if (f.action) where.push(`a.action = ${p(f.action)}`);
+  return where;
+}
+
+/**
+ * One page of the audit log, newest first, optionally for one request, one patient (name or NHS number: the entries
+ * about any of their requests, and the worklists those were shown in) and/or one action. Each entry about a request
+ * still held carries its patient and appointment.
+ */
+export async function listAudit(
+  db: Queryable,
+  opts: AuditFilter & { cursor?: string | null; limit: number },
+): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  const { params, p } = paramList();
+  const where = filterConditions(opts, p);
   if (opts.cursor) {
     const c = decodeCursor(opts.cursor, "at_desc");
     where.push(`(a.at, a.id) < (${p(c.key)}::timestamptz, ${p(Number(c.id))}::int8)`);
@@ -152,14 +165,7 @@ export async function listAudit(
   const last = page[page.length - 1];
   return {
     items: page.map((r) => ({
-      id: r.id,
-      at: r.at,
-      actorUserId: r.actor_user_id,
-      actorLabel: r.actor_label,
-      action: r.action,
-      requestId: r.request_id,
-      details: r.details,
-      ip: r.ip,
+      ...ownFields(r),
       request: r.r_id
         ? {
             patientName: patientName(r.first_name, r.last_name),
@@ -174,4 +180,49 @@ export async function listAudit(
         ? encodeCursor({ sort: "at_desc", key: last.sort_key, id: String(last.id) })
         : null,
   };
+}
+
+/** An entry's own fields: what the export writes (no patient data). */
+export type AuditExportEntry = Omit<AuditEntry, "request">;
+
+type OwnRow = Pick<Row, "id" | "at" | "actor_user_id" | "actor_label" | "action" | "request_id" | "details" | "ip">;
+
+const ownFields = (r: OwnRow): AuditExportEntry => ({
+  id: r.id,
+  at: r.at,
+  actorUserId: r.actor_user_id,
+  actorLabel: r.actor_label,
+  action: r.action,
+  requestId: r.request_id,
+  details: r.details,
+  ip: r.ip,
+});
+
+/**
+ * Every entry of the filter, newest first, in chunks of `chunk` (1,000 by default) read one keyset page over
+ * (at, id) at a time, for the export: the entries' own fields, without their patients.
+ */
+export async function* streamAuditEntries(
+  db: Queryable,
+  f: AuditFilter,
+  opts: { chunk?: number } = {},
+): AsyncGenerator<AuditExportEntry[]> {
+  const chunk = opts.chunk ?? 1000;
+  let after: { key: string; id: number } | null = null;
+  for (;;) {
+    const { params, p } = paramList();
+    const where = filterConditions(f, p);
+    if (after) where.push(`(a.at, a.id) < (${p(after.key)}::timestamptz, ${p(after.id)}::int8)`);
+    const rows: (OwnRow & { sort_key: string })[] = await db.query(
+      `SELECT a.id, a.at, a.actor_user_id, a.actor_label, a.action, a.request_id, a.details, a.ip,
+         a.at::text AS sort_key
+       FROM audit_log a ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY a.at DESC, a.id DESC LIMIT ${p(chunk)}`,
+      params,
+    );
+    if (rows.length > 0) yield rows.map(ownFields);
+    const last = rows.at(-1);
+    if (rows.length < chunk || !last) return;
+    after = { key: last.sort_key, id: last.id };
+  }
 }

@@ -4,7 +4,13 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AUDIT_ACTIONS } from "../../audit-actions.ts";
 import { adminOnly, requireUser } from "../../auth/guard.ts";
-import { AUDIT_PATIENT_MAX_LENGTH, listAudit, recordAudit } from "../../store/audit.ts";
+import {
+  AUDIT_PATIENT_MAX_LENGTH,
+  listAudit,
+  recordAudit,
+  streamAuditEntries,
+  type AuditFilter,
+} from "../../store/audit.ts";
 import type { Db } from "../../store/db.ts";
 import { CSV_BOM, csvLine } from "../csv.ts";
 import type { AppDeps } from "../server.ts";
@@ -24,20 +30,14 @@ const filterQuery = {
   action: z.enum(AUDIT_ACTIONS).optional().describe("One of the actions Rebook writes (src/audit-actions.ts)"),
 };
 
-/** The whole log (newest first) as CSV lines, read a page at a time. */
-async function* auditCsv(
-  db: Db,
-  filter: { requestId?: string; patient?: string; action?: string },
-): AsyncGenerator<string> {
+/** The whole log of the filter (newest first) as CSV lines, read a chunk at a time. */
+async function* auditCsv(db: Db, filter: AuditFilter): AsyncGenerator<string> {
   yield CSV_BOM + csvLine(["at", "actor_user_id", "actor", "action", "request_id", "ip", "details"]);
-  let cursor: string | null = null;
-  do {
-    const page: Awaited<ReturnType<typeof listAudit>> = await listAudit(db, { ...filter, cursor, limit: 1000 });
-    yield page.items
+  for await (const entries of streamAuditEntries(db, filter)) {
+    yield entries
       .map((e) => csvLine([e.at, e.actorUserId, e.actorLabel, e.action, e.requestId, e.ip, e.details]))
       .join("");
-    cursor = page.nextCursor;
-  } while (cursor);
+  }
 }
 
 const auditEntrySchema = z.object({
