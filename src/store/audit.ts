@@ -1,6 +1,6 @@
 // The audit log: who saw or changed what. Every view of a patient's request writes a row here.
 import type { AuditAction, AuditDetails } from "../audit-actions.ts";
-import type { Queryable } from "./db.ts";
+import type { Db, Queryable } from "./db.ts";
 import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
 
 /** One audit entry. `actorUserId` null: the actor is only known by `actorLabel`. */
@@ -198,28 +198,49 @@ const ownFields = (r: OwnRow): AuditExportEntry => ({
   ip: r.ip,
 });
 
+/** The statement of an export's entries, newest first, with `more` conditions besides the filter's. */
+function exportStatement(f: AuditFilter, more: (p: (v: unknown) => string) => string[]) {
+  const { params, p } = paramList();
+  const where = [...filterConditions(f, p), ...more(p)];
+  const sql = `SELECT a.id, a.at, a.actor_user_id, a.actor_label, a.action, a.request_id, a.details, a.ip,
+       a.at::text AS sort_key
+     FROM audit_log a ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY a.at DESC, a.id DESC`;
+  return { sql, params, p };
+}
+
 /**
- * Every entry of the filter, newest first, in chunks of `chunk` (1,000 by default) read one keyset page over
- * (at, id) at a time, for the export: the entries' own fields, without their patients.
+ * Every entry of the filter as the log stood when the export began, newest first, in chunks of `chunk` (1,000 by
+ * default): the entries' own fields, without their patients. Close it early (`return()`) to end the read.
+ * - PostgreSQL: one snapshot (Db.readSnapshot), as rows.csv.
+ * - PGlite: a snapshot would be read whole at the start (the log holds every view of a request for years), so the
+ *   entries are read in keyset pages over (at, id), which never change, up to the newest id at the start: one
+ *   session writes the log in id order, so an entry written meanwhile, whatever its `at`, is left out. An entry
+ *   deleted meanwhile (retention, years old) is not shown, and a patient filter finds the patient's requests as
+ *   each page is read.
  */
 export async function* streamAuditEntries(
-  db: Queryable,
+  db: Db,
   f: AuditFilter,
   opts: { chunk?: number } = {},
 ): AsyncGenerator<AuditExportEntry[]> {
   const chunk = opts.chunk ?? 1000;
+  if (db.engine === "postgres") {
+    const { sql, params } = exportStatement(f, () => []);
+    for await (const rows of db.readSnapshot<OwnRow>(sql, params, { chunk })) yield rows.map(ownFields);
+    return;
+  }
+  const [newest] = await db.query<{ id: number | null }>("SELECT max(id) AS id FROM audit_log");
+  if (newest?.id == null) return;
+  const upTo = newest.id;
   let after: { key: string; id: number } | null = null;
   for (;;) {
-    const { params, p } = paramList();
-    const where = filterConditions(f, p);
-    if (after) where.push(`(a.at, a.id) < (${p(after.key)}::timestamptz, ${p(after.id)}::int8)`);
-    const rows: (OwnRow & { sort_key: string })[] = await db.query(
-      `SELECT a.id, a.at, a.actor_user_id, a.actor_label, a.action, a.request_id, a.details, a.ip,
-         a.at::text AS sort_key
-       FROM audit_log a ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY a.at DESC, a.id DESC LIMIT ${p(chunk)}`,
-      params,
-    );
+    const from: typeof after = after;
+    const { sql, params, p } = exportStatement(f, (p) => [
+      `a.id <= ${p(upTo)}::int8`,
+      ...(from ? [`(a.at, a.id) < (${p(from.key)}::timestamptz, ${p(from.id)}::int8)`] : []),
+    ]);
+    const rows = await db.query<OwnRow & { sort_key: string }>(`${sql} LIMIT ${p(chunk)}`, params);
     if (rows.length > 0) yield rows.map(ownFields);
     const last = rows.at(-1);
     if (rows.length < chunk || !last) return;

@@ -114,7 +114,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
         operationId: "exportAuditCsv",
         summary: "The audit log as CSV (for a spreadsheet), newest first",
         description:
-          "Columns: at (ISO 8601, UTC), actor_user_id, actor, action, request_id, ip, details (JSON). Cells that a spreadsheet would read as a formula are prefixed with '. The export itself is audited (audit.exported).",
+          "Columns: at (ISO 8601, UTC), actor_user_id, actor, action, request_id, ip, details (JSON). Cells that a spreadsheet would read as a formula are prefixed with '. It shows the entries of the moment the download began, each once, none written meanwhile. The export itself is audited (audit.exported).",
         querystring: z.object(filterQuery),
         produces: ["text/csv"],
       },
