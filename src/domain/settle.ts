@@ -4,7 +4,9 @@
 // - A change request whose appointment PKB shows moved (or cancelled) since the request was sent is flagged for a
 //   person, never closed: the patient may not have been asked.
 // - A request whose appointment started before it was received, or before anyone recorded an outcome, is marked
-//   "appointment passed": not overdue work, its own filter, counted in reports.
+//   "appointment passed": not overdue work, its own filter, counted in reports. The mark follows the start PKB shows:
+//   moved to a time ahead, the appointment has not passed (the mark is cleared: deadline work again); moved across the
+//   request's receipt, why it passed is corrected.
 import { formatShortUk, UK_ZONE } from "./uk-time.ts";
 
 /** Statuses PKB uses for an appointment that no longer stands. */
@@ -41,6 +43,10 @@ export interface SettleDecision {
   flag: { kind: "moved" | "cancelled"; movedTo: Date | null; text: string } | "clear" | null;
   /** Mark "appointment passed": before it was received, or before anyone acted. Null: leave as is. */
   passed: { before: "received" | "action"; start: Date } | null;
+  /** Clear the "passed" mark: PKB shows the appointment ahead, so it has not passed (deadline work again). */
+  unpassed: PassedCleared | null;
+  /** Correct why the mark stands: PKB shows the appointment moved to the other side of the request's receipt. */
+  passedCorrected: PassedCorrection | null;
   /** The appointment's start as PKB shows it now, to store on the request (null: unchanged or unknown). */
   start: Date | null;
 }
@@ -55,7 +61,14 @@ export const isOpenWork = (status: SettleSubject["status"]): boolean => status =
  * work (processing, done, error) gets no decision (everything null).
  */
 export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Date, zone = UK_ZONE): SettleDecision {
-  const none: SettleDecision = { close: null, flag: null, passed: null, start: null };
+  const none: SettleDecision = {
+    close: null,
+    flag: null,
+    passed: null,
+    unpassed: null,
+    passedCorrected: null,
+    start: null,
+  };
   if (!isOpenWork(s.status)) return none;
   const gone = pkb.gone || GONE_STATUSES.has(pkb.status);
   const start = pkb.gone ? null : pkb.start;
@@ -102,9 +115,33 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
   if (!s.passed && effective) {
     if (effective.getTime() < s.receivedAt.getTime()) decision.passed = { before: "received", start: effective };
     else if (effective.getTime() <= now.getTime()) decision.passed = { before: "action", start: effective };
+  } else if (s.passed && effective) {
+    // Marked: the mark must still say what the request's start says (the worklist reads the mark, the settling report
+    // the start against the received time).
+    const movedFrom = decision.start && s.appointmentStart ? s.appointmentStart : null;
+    if (effective.getTime() > now.getTime()) {
+      // Ahead: it has not passed. Kept marked, the request would be hidden from deadline work.
+      decision.unpassed = { start: effective, movedFrom };
+    } else if (movedFrom) {
+      const was = passedBefore(movedFrom, s.receivedAt);
+      const is = passedBefore(effective, s.receivedAt);
+      if (was !== is) {
+        decision.passedCorrected = {
+          before: is,
+          correctedFrom: was,
+          start: effective,
+          receivedAt: s.receivedAt,
+          movedFrom,
+        };
+      }
+    }
   }
   return decision;
 }
+
+/** Why an appointment that started at `start` passed, for a request received at `receivedAt` (as the report counts). */
+const passedBefore = (start: Date, receivedAt: Date): "received" | "action" =>
+  start.getTime() < receivedAt.getTime() ? "received" : "action";
 
 /**
  * What the pipeline settles as it links a request to an appointment, from PKB's answer to the match (the appointment as
@@ -124,7 +161,12 @@ export function decideAtLink(
 
 /** Whether a decision changes anything. */
 export const decidesSomething = (d: SettleDecision): boolean =>
-  d.close !== null || d.flag !== null || d.passed !== null || d.start !== null;
+  d.close !== null ||
+  d.flag !== null ||
+  d.passed !== null ||
+  d.unpassed !== null ||
+  d.passedCorrected !== null ||
+  d.start !== null;
 
 /**
  * When to look at PKB again: after `recheckMs`, or as the appointment starts when that is sooner (so "passed" is marked
@@ -136,14 +178,37 @@ export function nextRecheckDelayMs(now: Date, start: Date | null, passed: boolea
   return untilStart >= 0 && untilStart < recheckMs ? untilStart + 1_000 : recheckMs;
 }
 
-/** A "passed" mark's reason corrected: the request now counts from an earlier time (see passedOnceReceivedBack). */
+/**
+ * A "passed" mark's reason corrected: the request now counts from an earlier time (see passedOnceReceivedBack), or PKB
+ * shows the appointment moved to the other side of the request's receipt (`movedFrom` set; decideSettle).
+ */
 export interface PassedCorrection {
   /** What the mark says now, and what it said. */
-  before: "action";
-  correctedFrom: "received";
-  /** The appointment's start (as stored: the start the settling report compares) and the request's new received time. */
+  before: "received" | "action";
+  correctedFrom: "received" | "action";
+  /** The appointment's start (as stored: the start the settling report compares) and the request's received time. */
   start: Date;
   receivedAt: Date;
+  /** The start as stored before PKB showed it moved; absent when the received time moved back instead. */
+  movedFrom?: Date;
+}
+
+/**
+ * A "passed" mark cleared: PKB shows the appointment at `start`, ahead, so it has not passed. `movedFrom`: the start as
+ * stored before, when PKB shows it moved (null: the stored start was already ahead).
+ */
+export interface PassedCleared {
+  start: Date;
+  movedFrom: Date | null;
+}
+
+/** The words for a cleared "passed" mark, for history ("Appointment no longer passed: …"). */
+export function passedClearedText(c: PassedCleared, now: Date, zone = UK_ZONE): string {
+  const at = formatShortUk(c.start, now, zone);
+  const shows = c.movedFrom
+    ? `PKB shows it moved to ${at}, from ${formatShortUk(c.movedFrom, now, zone)}`
+    : `PKB shows it at ${at}`;
+  return `${shows}: it has not started yet, so the request is deadline work again`;
 }
 
 /**
@@ -170,6 +235,14 @@ export function passedOnceReceivedBack(
 export function passedCorrectionText(c: PassedCorrection, now: Date, zone = UK_ZONE): string {
   const received = formatShortUk(c.receivedAt, now, zone);
   const at = formatShortUk(c.start, now, zone);
+  if (c.movedFrom) {
+    const moved = `PKB shows the appointment moved to ${at}, from ${formatShortUk(c.movedFrom, now, zone)}`;
+    return c.before === "action"
+      ? `${moved}, after the request was received (${received}): it passed before anyone recorded an outcome, not ` +
+          "before the request was received"
+      : `${moved}, before the request was received (${received}): it had already started when the request was ` +
+          "received";
+  }
   return (
     `The request now counts from an earlier message (received ${received}), before the appointment (${at}) ` +
     "started: it passed before anyone recorded an outcome, not before the request was received"

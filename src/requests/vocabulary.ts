@@ -94,6 +94,7 @@ export const EVENT_TYPES = [
   "pkb_flagged",
   "pkb_flag_cleared",
   "appointment_passed",
+  "appointment_passed_cleared",
   // One work item per appointment (src/requests/commands/pipeline.ts)
   "repeat_received",
   "type_changed",

@@ -5,6 +5,7 @@ import {
   decideSettle,
   decidesSomething,
   nextRecheckDelayMs,
+  passedClearedText,
   passedCorrectionText,
   passedOnceReceivedBack,
   type SettleSubject,
@@ -125,6 +126,106 @@ describe("appointment passed", () => {
     const s = subject({ type: "change", requestedStart: firstHalfPast, appointmentStart: firstHalfPast });
     expect(decideSettle(s, booked(firstHalfPast), new Date("2025-10-26T00:29:00Z")).passed).toBeNull();
     expect(decideSettle(s, booked(firstHalfPast), new Date("2025-10-26T00:30:00Z")).passed?.before).toBe("action");
+  });
+});
+
+describe("a passed mark when PKB shows the appointment moved", () => {
+  // Received Wed 8 Oct 13:00 BST; marked passed, now Fri 10 Oct 10:00 BST.
+  const received = new Date("2025-10-08T12:00:00Z");
+  const wasBefore = new Date("2025-10-01T08:00:00Z"); // Wed 1 Oct 09:00 BST: before the request was received
+  const marked = (over: Partial<SettleSubject> = {}) =>
+    subject({ requestedStart: wasBefore, appointmentStart: wasBefore, passed: true, ...over });
+
+  it("moved to a time ahead: clears the mark (it has not passed: deadline work again), in words", () => {
+    const ahead = new Date("2025-10-14T09:30:00Z"); // Tue 14 Oct 10:30 BST
+    const d = decideSettle(marked(), booked(ahead), now);
+    expect(d.unpassed).toEqual({ start: ahead, movedFrom: wasBefore });
+    expect(d.passed).toBeNull();
+    expect(d.passedCorrected).toBeNull();
+    expect(d.start).toEqual(ahead);
+    expect(passedClearedText(d.unpassed!, now)).toBe(
+      "PKB shows it moved to Tue 14 Oct 10:30, from Wed 1 Oct 09:00: it has not started yet, so the request is " +
+        "deadline work again",
+    );
+    // A change request is flagged as well, as PKB shows it moved since the request.
+    const change = decideSettle(marked({ type: "change" }), booked(ahead), now);
+    expect(change.unpassed).toEqual({ start: ahead, movedFrom: wasBefore });
+    expect(change.flag).toMatchObject({ kind: "moved", movedTo: ahead });
+  });
+
+  it("clears a mark whose stored start is ahead though PKB shows no move (a mark made before this rule)", () => {
+    const ahead = new Date("2025-10-14T09:30:00Z");
+    const d = decideSettle(marked({ appointmentStart: ahead }), booked(ahead), now);
+    expect(d.unpassed).toEqual({ start: ahead, movedFrom: null });
+    expect(d.start).toBeNull();
+    expect(passedClearedText(d.unpassed!, now)).toBe(
+      "PKB shows it at Tue 14 Oct 10:30: it has not started yet, so the request is deadline work again",
+    );
+  });
+
+  it("moved to the minute now: still passed (an appointment passes at its start); a minute later: cleared", () => {
+    expect(decideSettle(marked(), booked(now), now).unpassed).toBeNull();
+    const inAMinute = new Date(now.getTime() + 60_000);
+    expect(decideSettle(marked(), booked(inAMinute), now).unpassed?.start).toEqual(inAMinute);
+  });
+
+  it("moved across the request's receipt: corrects why it passed, either way, in words", () => {
+    const after = new Date("2025-10-09T09:30:00Z"); // Thu 9 Oct 10:30 BST: after it was received, before now
+    const d = decideSettle(marked(), booked(after), now);
+    expect(d.unpassed).toBeNull();
+    expect(d.passedCorrected).toEqual({
+      before: "action",
+      correctedFrom: "received",
+      start: after,
+      receivedAt: received,
+      movedFrom: wasBefore,
+    });
+    expect(passedCorrectionText(d.passedCorrected!, now)).toBe(
+      "PKB shows the appointment moved to Thu 9 Oct 10:30, from Wed 1 Oct 09:00, after the request was received " +
+        "(Wed 8 Oct 13:00): it passed before anyone recorded an outcome, not before the request was received",
+    );
+    const back = decideSettle(marked({ appointmentStart: after }), booked(wasBefore), now);
+    expect(back.passedCorrected).toMatchObject({ before: "received", correctedFrom: "action", start: wasBefore });
+    expect(passedCorrectionText(back.passedCorrected!, now)).toBe(
+      "PKB shows the appointment moved to Wed 1 Oct 09:00, from Thu 9 Oct 10:30, before the request was received " +
+        "(Wed 8 Oct 13:00): it had already started when the request was received",
+    );
+    // Received at the new start itself: it had not started before (as the rules and the report compare).
+    expect(decideSettle(marked(), booked(received), now).passedCorrected?.before).toBe("action");
+  });
+
+  it("moved on the same side of the receipt, or cancelled: the mark stands as it is (the start follows PKB)", () => {
+    const earlier = new Date("2025-09-30T08:00:00Z");
+    const d = decideSettle(marked(), booked(earlier), now);
+    expect(d.start).toEqual(earlier);
+    expect([d.passed, d.unpassed, d.passedCorrected]).toEqual([null, null, null]);
+    const later = new Date("2025-10-09T12:00:00Z");
+    const afterReceipt = decideSettle(
+      marked({ appointmentStart: new Date("2025-10-09T08:00:00Z") }),
+      booked(later),
+      now,
+    );
+    expect([afterReceipt.unpassed, afterReceipt.passedCorrected]).toEqual([null, null]);
+    const cancelled = decideSettle(marked({ type: "change" }), { gone: false, status: "cancelled", start: null }, now);
+    expect([cancelled.unpassed, cancelled.passedCorrected]).toEqual([null, null]);
+  });
+
+  it("in the clocks-go-back night: received at 01:20 GMT, moved from the first 01:30 (BST) to the second (GMT)", () => {
+    const firstHalfPast = new Date("2025-10-26T00:30:00Z"); // 01:30 BST, before the request came
+    const secondHalfPast = new Date("2025-10-26T01:30:00Z"); // 01:30 GMT, after it
+    const at = new Date("2025-10-26T01:20:00Z"); // 01:20 GMT
+    const later = new Date("2025-10-26T09:00:00Z");
+    const s = marked({ receivedAt: at, requestedStart: firstHalfPast, appointmentStart: firstHalfPast });
+    const d = decideSettle(s, booked(secondHalfPast), later);
+    expect(d.passedCorrected).toMatchObject({ before: "action", correctedFrom: "received" });
+    expect(passedCorrectionText(d.passedCorrected!, later)).toBe(
+      "PKB shows the appointment moved to Sun 26 Oct 01:30 GMT, from Sun 26 Oct 01:30 BST, after the request was " +
+        "received (Sun 26 Oct 01:20 GMT): it passed before anyone recorded an outcome, not before the request was received",
+    );
+    // Before the second 01:30 came, the same move is ahead: the mark is cleared.
+    expect(decideSettle(s, booked(secondHalfPast), new Date("2025-10-26T01:25:00Z")).unpassed?.start).toEqual(
+      secondHalfPast,
+    );
   });
 });
 

@@ -29,6 +29,7 @@ interface Row {
   outcome: string | null;
   appointment_fhir_id: string;
   appointment_start: Date;
+  received_at: Date;
   asked_count: number;
   pkb_flag: string | null;
   pkb_flag_text: string | null;
@@ -285,6 +286,124 @@ describe.each(engines)(
       const year = (n: number) => new Date(Date.now() + n * 300 * DAY_MS).toISOString().slice(0, 10);
       const report = await api("GET", `/api/reports/settling?from=${year(-1)}&to=${year(1)}`);
       expect((report.overall as { passedBeforeAction: number }).passedBeforeAction).toBeGreaterThanOrEqual(past.length);
+    });
+
+    /** Moves a request's appointment in the emulator's PAS (its feed into PKB applies it at once in tests). */
+    const reschedule = (r: Row, start: string) =>
+      emu.control("POST", `appointments/${r.appointment_fhir_id}/reschedule`, { start });
+    /** A team of their own for `rs`, so the settling report of that team counts these requests only. */
+    async function ownTeam(name: string, rs: Row[]) {
+      const teamId = await createTeamExclusive(t.db, { name: `${name} (${engine.name})` });
+      for (const r of rs) {
+        await api("POST", `/api/requests/${r.id}/transfer`, { teamId, reason: "Counted on their own in this test" });
+      }
+      const year = (n: number) => new Date(Date.now() + n * 300 * DAY_MS).toISOString().slice(0, 10);
+      const report = async () => {
+        const r = await api("GET", `/api/reports/settling?from=${year(-1)}&to=${year(1)}&team_id=${teamId}`);
+        const o = r.overall as { requests: number; passedBeforeAction: number; passedBeforeReceived: number };
+        return { passedBeforeAction: o.passedBeforeAction, passedBeforeReceived: o.passedBeforeReceived };
+      };
+      return { teamId, report };
+    }
+    const deadlineOf = async (id: string) =>
+      ((await api("GET", `/api/requests/${id}`)).deadline as { state: string }).state;
+    /** The request's "passed" history rows: why each says it passed, and what it corrects. */
+    const passedRows = async (id: string) =>
+      (await eventsOf(id, "appointment_passed")).map((e) => ({
+        before: e.data.before,
+        correctedFrom: e.data.correctedFrom,
+      }));
+
+    it("an appointment marked passed that PKB then shows moved to a future date is live work again: the mark is cleared with a history row, and the worklist and the settling report agree (a change request stays flagged)", async () => {
+      // The booking office moves an appointment that had "passed" (the patient phoned, say) to a date ahead. Kept as
+      // passed, the request would be hidden from deadline work ("Appointment passed", never overdue) though the
+      // appointment is ahead and the patient still wants it changed or cancelled.
+      const cancel = take("cancel");
+      const change = take("change");
+      const { teamId, report } = await ownTeam("Moved ahead by the booking office", [cancel, change]);
+      // Moved to two days before each request was received: marked passed before it was received.
+      await reschedule(cancel, ukAt1030(cancel.received_at, -2));
+      await reschedule(change, ukAt1030(change.received_at, -2));
+      await workUntil(cancel.id, (x) => x?.appointment_passed_at != null);
+      await workUntil(change.id, (x) => x?.appointment_passed_at != null && x.pkb_flag === "moved");
+      expect(await passedRows(cancel.id)).toEqual([{ before: "received", correctedFrom: undefined }]);
+      expect(await ids(`/api/requests?due=passed&team_id=${teamId}&limit=200`)).toHaveLength(2);
+      expect(await report()).toEqual({ passedBeforeAction: 2, passedBeforeReceived: 2 });
+
+      // Both moved to a date ahead: the appointment has not passed. The mark is cleared with a row saying why; the
+      // worklist shows the deadline (the requests were received days ago: overdue); the report no longer counts them;
+      // the change request is still flagged, as PKB shows its appointment moved since the request.
+      const ahead = { cancel: ukAt1030(new Date(), 10), change: ukAt1030(new Date(), 11) };
+      await reschedule(cancel, ahead.cancel);
+      await reschedule(change, ahead.change);
+      await workUntil(cancel.id, (x) => x?.appointment_start.toISOString() === ahead.cancel);
+      await workUntil(change.id, (x) => x?.appointment_start.toISOString() === ahead.change);
+      for (const [r, at] of [
+        [cancel, ahead.cancel],
+        [change, ahead.change],
+      ] as const) {
+        expect(await row(r.id), r.type).toMatchObject({ appointment_passed_at: null, status: "open" });
+        expect(await deadlineOf(r.id), r.type).not.toBe("passed");
+        const cleared = await eventsOf(r.id, "appointment_passed_cleared");
+        expect(cleared.map((e) => e.data.start)).toEqual([at]);
+        expect(String(cleared[0]!.data.shows)).toMatch(
+          /^PKB shows it moved to \w{3} \d{1,2} \w+( \d{4})? 10:30, from .+: it has not started yet, so the request is deadline work again$/,
+        );
+        // The earlier row stays as written: history is only added to.
+        expect(await passedRows(r.id)).toEqual([{ before: "received", correctedFrom: undefined }]);
+      }
+      expect(await ids(`/api/requests?due=passed&team_id=${teamId}&limit=200`)).toEqual([]);
+      expect((await ids(`/api/requests?due=overdue,due_soon,on_track&team_id=${teamId}&limit=200`)).sort()).toEqual(
+        [cancel.id, change.id].sort(),
+      );
+      expect(await report()).toEqual({ passedBeforeAction: 0, passedBeforeReceived: 0 });
+      const flagged = await row(change.id);
+      expect(flagged?.pkb_flag).toBe("moved");
+      expect(flagged?.pkb_flag_text).toMatch(
+        /^PKB shows this appointment moved to \w{3} \d{1,2} \w+( \d{4})? 10:30 since the request$/,
+      );
+      expect((await eventsOf(change.id, "pkb_flagged")).at(-1)?.data.movedTo).toBe(ahead.change);
+    });
+
+    it("an appointment marked passed that PKB shows moved in the past: the mark stands; moved across the request's receipt, a new history row corrects why, as the settling report counts it", async () => {
+      const r = take("cancel");
+      const { report } = await ownTeam("Moved back by the booking office", [r]);
+      await reschedule(r, ukAt1030(r.received_at, -2));
+      await workUntil(r.id, (x) => x?.appointment_passed_at != null);
+      expect(await passedRows(r.id)).toEqual([{ before: "received", correctedFrom: undefined }]);
+      expect(await report()).toEqual({ passedBeforeAction: 1, passedBeforeReceived: 1 });
+
+      // Moved to another time still before it was received: the reason holds and nothing more is said of the mark.
+      const earlier = ukAt1030(r.received_at, -3);
+      await reschedule(r, earlier);
+      await workUntil(r.id, (x) => x?.appointment_start.toISOString() === earlier);
+      expect((await row(r.id))?.appointment_passed_at).not.toBeNull();
+      expect(await passedRows(r.id)).toEqual([{ before: "received", correctedFrom: undefined }]);
+      expect(await report()).toEqual({ passedBeforeAction: 1, passedBeforeReceived: 1 });
+      expect(await deadlineOf(r.id)).toBe("passed");
+
+      // Moved to just after it was received, still past: it passed before anyone acted, not before it was received,
+      // as the report now counts it. A new row says so; the earlier one stays as written.
+      const afterReceipt = new Date(Math.ceil((r.received_at.getTime() + 60_000) / 60_000) * 60_000);
+      expect(afterReceipt.getTime()).toBeLessThan(Date.now());
+      await reschedule(r, afterReceipt.toISOString());
+      await workUntil(r.id, (x) => x?.appointment_start.getTime() === afterReceipt.getTime());
+      expect(await report()).toEqual({ passedBeforeAction: 1, passedBeforeReceived: 0 });
+      expect(await passedRows(r.id)).toEqual([
+        { before: "received", correctedFrom: undefined },
+        { before: "action", correctedFrom: "received" },
+      ]);
+      expect(await deadlineOf(r.id)).toBe("passed");
+
+      // And back to before it was received: corrected again, the other way.
+      await reschedule(r, earlier);
+      await workUntil(r.id, (x) => x?.appointment_start.toISOString() === earlier);
+      expect(await report()).toEqual({ passedBeforeAction: 1, passedBeforeReceived: 1 });
+      expect((await eventsOf(r.id, "appointment_passed")).at(-1)?.data).toMatchObject({
+        before: "received",
+        correctedFrom: "action",
+        start: earlier,
+      });
     });
 
     it("repeats attach to the open request (a cancel after a change updates the type); after an outcome a new request links the earlier one", async () => {

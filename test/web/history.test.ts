@@ -79,4 +79,28 @@ describe("the appointment passed rows", () => {
       "Appointment passed, reason corrected: passed before action",
     );
   });
+
+  it("word a correction as PKB shows the appointment moved across the request's receipt, and a mark cleared", () => {
+    const moved =
+      "PKB shows the appointment moved to Thu 5 Jun 10:30, from Mon 2 Jun 10:30, after the request was received " +
+      "(Wed 4 Jun 09:00): it passed before anyone recorded an outcome, not before the request was received";
+    expect(
+      describeEvent(
+        event("appointment_passed", { before: "action", correctedFrom: "received", movedFrom: "x", shows: moved }),
+        new Map(),
+      ),
+    ).toBe(`Appointment passed, reason corrected: ${moved}`);
+    expect(describeEvent(event("appointment_passed", { before: "received", correctedFrom: "action" }), new Map())).toBe(
+      "Appointment passed, reason corrected: passed before the request was received",
+    );
+    const ahead =
+      "PKB shows it moved to Tue 14 Oct 10:30, from Wed 1 Oct 09:00: it has not started yet, so the request is " +
+      "deadline work again";
+    expect(describeEvent(event("appointment_passed_cleared", { shows: ahead }), new Map())).toBe(
+      `Appointment no longer passed: ${ahead}`,
+    );
+    expect(describeEvent(event("appointment_passed_cleared", {}), new Map())).toBe(
+      "Appointment no longer passed: PKB shows it has not started yet, so the request is deadline work again",
+    );
+  });
 });

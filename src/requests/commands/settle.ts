@@ -1,9 +1,16 @@
 // Writing what the settle rules decided (docs/settling.md) through a request's writer: closing a request PKB shows
-// already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed" (or
-// correcting why, when a repeat moves the received time back). Used by the settle processor's checks
+// already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed" (clearing
+// the mark when PKB shows the appointment ahead, or correcting why, when PKB shows it moved across the request's
+// receipt or a repeat moves the received time back). Used by the settle processor's checks
 // (src/requests/processors/settle.ts) and by the pipeline as it links a request or folds a repeat into one
 // (src/requests/commands/pipeline.ts). The decisions are the pure rules of src/domain/settle.ts.
-import { passedCorrectionText, passedText, type PassedCorrection, type SettleDecision } from "../../domain/settle.ts";
+import {
+  passedClearedText,
+  passedCorrectionText,
+  passedText,
+  type PassedCorrection,
+  type SettleDecision,
+} from "../../domain/settle.ts";
 import type { RequestWriter } from "../command.ts";
 
 /** Writes a decision through the writer (its caller made sure it still applies to the request as it is now). */
@@ -40,12 +47,23 @@ export async function applySettleDecision(w: RequestWriter, d: SettleDecision, n
       shows: passedText(d.passed, now),
     });
   }
+  if (d.unpassed) {
+    // The appointment is ahead: deadline work again. The row that marked it stays as written.
+    await w.update({ appointment_passed_at: null });
+    await w.event("appointment_passed_cleared", {
+      start: d.unpassed.start.toISOString(),
+      movedFrom: d.unpassed.movedFrom?.toISOString() ?? null,
+      shows: passedClearedText(d.unpassed, now),
+    });
+  }
+  if (d.passedCorrected) await correctPassedMark(w, d.passedCorrected, now);
 }
 
 /**
- * Writes that a "passed" mark's reason changed (passedOnceReceivedBack): a new `appointment_passed` row saying what it
- * is now and what it was corrected from. The mark itself (appointment_passed_at, when it was made) stands, and the
- * earlier row stays as written: history is only added to.
+ * Writes that a "passed" mark's reason changed (passedOnceReceivedBack, or decideSettle when PKB shows the appointment
+ * moved across the request's receipt): a new `appointment_passed` row saying what it is now and what it was corrected
+ * from. The mark itself (appointment_passed_at, when it was made) stands, and the earlier row stays as written: history
+ * is only added to.
  */
 export async function correctPassedMark(w: RequestWriter, c: PassedCorrection, now: Date): Promise<void> {
   await w.event("appointment_passed", {
@@ -53,6 +71,7 @@ export async function correctPassedMark(w: RequestWriter, c: PassedCorrection, n
     correctedFrom: c.correctedFrom,
     start: c.start.toISOString(),
     receivedAt: c.receivedAt.toISOString(),
+    ...(c.movedFrom ? { movedFrom: c.movedFrom.toISOString() } : {}),
     shows: passedCorrectionText(c, now),
   });
 }
