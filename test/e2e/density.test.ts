@@ -441,7 +441,7 @@ describe("density and flow (chromium)", { timeout: 120_000 }, () => {
     const banner = page.getByTestId("collection-banner");
     await banner.waitFor();
     const text = (await banner.textContent()) ?? "";
-    expect(text).toMatch(/New requests from PKB are not arriving \(since \w{3} \d{1,2} \w{3}/);
+    expect(text).toMatch(/New requests from PKB are not arriving \(since \w{3} \d{1,2} \w{3,4}/);
     expect(text).toContain("Rebook's calls to PKB keep failing");
     expect(text).toContain("administrators");
     expect(await page.getByTestId("live-status").textContent()).toContain("An administrator has been told.");

@@ -194,10 +194,10 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     await page.getByTestId("waiting-text").waitFor();
     // The notice writes the day as the rest of the page does ("Sun 6 Dec, 10:30"), not as typed ("2026-12-06").
     expect(await page.locator(".app-notice").innerText()).toMatch(
-      /Waiting for the patient until \w{3} \d+ \w{3}( \d{4})?, 10:30:/,
+      /Waiting for the patient until \w{3} \d+ \w{3,4}( \d{4})?, 10:30:/,
     );
     expect(await page.getByTestId("waiting-text").innerText()).toMatch(
-      /^Waiting for patient until \w{3} \d+ \w{3}( \d{4})?, 10:30\./,
+      /^Waiting for patient until \w{3} \d+ \w{3,4}( \d{4})?, 10:30\./,
     );
     expect(await page.getByRole("list", { name: "Request summary" }).innerText()).toContain(
       "Waiting for patient until",
@@ -261,7 +261,7 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     const inPkb = page.getByTestId("pkb-confirmation");
     await inPkb.waitFor();
     const panel = await inPkb.innerText();
-    expect(panel).toMatch(/Confirmed\s+\w{3} \d+ \w{3}( \d{4})?, \d{2}:\d{2}/);
+    expect(panel).toMatch(/Confirmed\s+\w{3} \d+ \w{3,4}( \d{4})?, \d{2}:\d{2}/);
     expect(panel).not.toContain("Not yet");
     expect(await inPkb.getByTestId("pkb-shows").innerText()).toMatch(/^PKB shows .*14:15/);
     // The row's label says when PKB showed it, not "PKB showed" again before "PKB shows …".

@@ -333,7 +333,7 @@ describe("safeguards (chromium)", { timeout: 90_000 }, () => {
     await page.goto(`${s.url}/requests`);
     const banner = page.getByTestId("collection-banner");
     await banner.waitFor();
-    expect(await banner.textContent()).toMatch(/New requests from PKB are not arriving \(since \w{3} \d{1,2} \w{3}/);
+    expect(await banner.textContent()).toMatch(/New requests from PKB are not arriving \(since \w{3} \d{1,2} \w{3,4}/);
     expect(await banner.textContent()).toContain("PKB ended Rebook's access");
     expect(await banner.textContent()).toContain("administrators");
     const live = await page.getByTestId("live-status").textContent();

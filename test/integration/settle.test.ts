@@ -237,7 +237,7 @@ describe.each(engines)(
       expect(flagged.status).toBe("open");
       expect(flagged.outcome).toBeNull();
       expect(flagged.pkb_flag_text).toMatch(
-        /^PKB shows this appointment moved to \w{3} \d{1,2} \w{3}( \d{4})? 10:30 since the request$/,
+        /^PKB shows this appointment moved to \w{3} \d{1,2} \w{3,4}( \d{4})? 10:30 since the request$/,
       );
       const detail = await api("GET", `/api/requests/${r.id}`);
       expect(detail.pkbFlag).toMatchObject({ kind: "moved", text: flagged.pkb_flag_text });

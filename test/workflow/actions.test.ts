@@ -532,7 +532,7 @@ describe("workflow actions over HTTP", () => {
       ["overdue", "Overdue by 28 hours"],
       ["due_soon", expect.stringMatching(/^Due in (1|2) hours?$/)],
       ["due_soon", expect.stringMatching(/^Due in 1[12] hours$/)],
-      ["on_track", expect.stringMatching(/^Due \w{3} \d{1,2} \w{3}( \d{4})?, \d{2}:\d{2}/)],
+      ["on_track", expect.stringMatching(/^Due \w{3} \d{1,2} \w{3,4}( \d{4})?, \d{2}:\d{2}/)],
       ["done", "Done"],
     ]);
     expect(Date.parse(sorted[1]!.deadline.at)).toBe(now + 2 * H);

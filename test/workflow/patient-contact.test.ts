@@ -123,7 +123,7 @@ describe("working hours, waiting for the patient and replies over HTTP", () => {
       "GET",
     );
     expect(detail.body.deadline.state).toBe("waiting");
-    expect(detail.body.deadline.text).toMatch(/^Waiting for patient until \w{3} \d+ \w{3}.*, 10:00$/);
+    expect(detail.body.deadline.text).toMatch(/^Waiting for patient until \w{3} \d+ \w{3,4}.*, 10:00$/);
     const list = await call<{ items: { id: string; deadline: { state: string } }[] }>(
       clerk,
       `/api/requests?team=${office.id}`,
