@@ -15,6 +15,7 @@ export interface WorkflowResult {
   matchState: string;
   /** False when the request already was as asked. */
   changed: boolean;
+  /** What the person should know about the change (e.g. a time the autumn night repeats): shown with its confirmation. */
   warnings: string[];
 }
 
@@ -48,7 +49,7 @@ export const transfer = (id: string, teamId: string, reason: string, override?: 
 
 export const listNotes = (id: string) => get<{ items: Note[] }>(`${base(id)}/notes`);
 export const addNote = (id: string, body: string, override?: boolean) =>
-  post<{ note: Note }>(`${base(id)}/notes`, { body, ...ov(override) });
+  post<{ note: Note; request: WorkflowResult }>(`${base(id)}/notes`, { body, ...ov(override) });
 
 export const manualMatch = (id: string, fhirId: string, override?: boolean) =>
   post<WorkflowResult>(`${base(id)}/match`, { fhirId, ...ov(override) });
@@ -77,7 +78,10 @@ export type BulkAction =
   | { action: "transfer"; teamId: string; reason: string };
 
 export interface BulkResult {
-  results: ({ id: string; ok: true } | { id: string; ok: false; error: { code: string; message: string } })[];
+  results: (
+    | { id: string; ok: true; result: WorkflowResult }
+    | { id: string; ok: false; error: { code: string; message: string } }
+  )[];
   succeeded: number;
   failed: number;
 }

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Directory } from "../api/directory.ts";
 import type { Me, RequestDetail } from "../api/types.ts";
+import { warningsOf } from "../api/warnings.ts";
 import { assign, claim, retry, setStatus, unassign } from "../api/workflow.ts";
 import { canAssignOthers, canView, canWork } from "../auth/permissions.ts";
 import type { useHeldConfirm } from "../components/HeldConfirm.tsx";
@@ -26,9 +27,10 @@ export function Actions({
   dir: Directory | null;
   /** Asks before writing to a request someone else holds. */
   held: ReturnType<typeof useHeldConfirm>["run"];
-  onChanged: (message: string) => void;
+  /** Done: the confirmation, and what the API warned about the change. */
+  onChanged: (message: string, warnings: string[]) => void;
   /** The request left this person's sight (transferred to a team they are not in): back to the worklist. */
-  onLeft: (message: string) => void;
+  onLeft: (message: string, warnings: string[]) => void;
   onRecordOutcome: () => void;
 }) {
   const [assignee, setAssignee] = useState("");
@@ -46,13 +48,14 @@ export function Actions({
     fn: (override: boolean) => Promise<unknown>,
     message: string,
     action = "Change it",
-    after: (message: string) => void = onChanged,
+    after: (message: string, warnings: string[]) => void = onChanged,
   ) => {
     setBusy(true);
     setError(null);
     try {
-      if ((await held(fn, { action, mayOverride: lead })) === null) return false;
-      after(message);
+      const done = await held(fn, { action, mayOverride: lead });
+      if (done === null) return false;
+      after(message, warningsOf(done));
       return true;
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");

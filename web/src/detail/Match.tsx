@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Candidate, RequestDetail } from "../api/types.ts";
+import { warningsOf } from "../api/warnings.ts";
 import { manualMatch, rematch } from "../api/workflow.ts";
 import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { SummaryList, Warning } from "../components/ui.tsx";
@@ -45,7 +46,8 @@ export function Match({
   /** Asks before writing to a request someone else holds. */
   held: ReturnType<typeof useHeldConfirm>["run"];
   mayOverride: boolean;
-  onChanged: (message: string) => void;
+  /** Done: the confirmation, and what the API warned about the change. */
+  onChanged: (message: string, warnings: string[]) => void;
 }) {
   const [busy, setBusy] = useState<string | null>(null);
   // Which write is on its way to PKB (not while the person is asked about a held request).
@@ -61,8 +63,9 @@ export function Match({
     setError(null);
     try {
       const write = whileSending(fn, (on) => setSending(on ? key : null));
-      if ((await held(write, { action: "Change the appointment", mayOverride })) === null) return;
-      onChanged(message);
+      const done = await held(write, { action: "Change the appointment", mayOverride });
+      if (done === null) return;
+      onChanged(message, warningsOf(done));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
     } finally {

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Note } from "../api/types.ts";
+import { warningsOf } from "../api/warnings.ts";
 import { addNote, listNotes } from "../api/workflow.ts";
 import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
 import { whileSending, type useHeldConfirm } from "../components/HeldConfirm.tsx";
@@ -31,7 +32,8 @@ export function Notes({
   held: ReturnType<typeof useHeldConfirm>["run"];
   /** Changes when the request changed elsewhere, to reload. */
   version: number;
-  onAdded: () => void;
+  /** Added: with what the API warned about the change. */
+  onAdded: (warnings: string[]) => void;
   /** Whether a note is being typed (presence, and the warning before leaving). */
   onEditing: (editing: boolean) => void;
 }) {
@@ -86,7 +88,7 @@ export function Notes({
       if (added === null) return;
       draft.discard();
       load();
-      onAdded();
+      onAdded(warningsOf(added));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "The note could not be saved.");
     } finally {

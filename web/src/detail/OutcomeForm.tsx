@@ -7,6 +7,7 @@
 import { Fragment, useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { PersonOutcome as Outcome, Proposal } from "../api/types.ts";
+import { warningsOf } from "../api/warnings.ts";
 import { recordOutcome, type OutcomeInput } from "../api/workflow.ts";
 import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
 import {
@@ -67,7 +68,8 @@ export function OutcomeForm({
   mayOverride: boolean;
   /** Whether there is a next request to go on to ("Save and next"). */
   hasNext: boolean;
-  onDone: (text: string, next: boolean) => void;
+  /** Saved: the confirmation, whether to go on to the next request, and what the API warned about the outcome. */
+  onDone: (text: string, next: boolean, warnings: string[]) => void;
   onCancel: () => void;
   onEditing: (editing: boolean) => void;
   onDirty: (dirty: boolean) => void;
@@ -130,7 +132,7 @@ export function OutcomeForm({
       );
       if (saved === null) return;
       draft.discard();
-      onDone(`Outcome recorded: ${outcomeText[outcome]}.`, next);
+      onDone(`Outcome recorded: ${outcomeText[outcome]}.`, next, warningsOf(saved));
     } catch (err) {
       const ae = err instanceof ApiError ? err : null;
       if (ae?.code === "new_start_in_past") {

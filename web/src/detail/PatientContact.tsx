@@ -5,6 +5,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, get, post } from "../api/client.ts";
 import type { RequestDetail } from "../api/types.ts";
+import { warningsOf } from "../api/warnings.ts";
+import type { WorkflowResult } from "../api/workflow.ts";
 import { checkDate, checkTime, DateInput, toIsoParts, type DateValue } from "../components/DateTimeInput.tsx";
 import { ErrorSummary, FieldError, type Problem } from "../components/ui.tsx";
 import { dayText, partsOf } from "../format.ts";
@@ -37,7 +39,8 @@ export function WaitPanel({
   request: RequestDetail;
   held: Held;
   mayOverride: boolean;
-  onChanged: (message: string) => void;
+  /** Done: the confirmation, and what the API warned about the change. */
+  onChanged: (message: string, warnings: string[]) => void;
 }) {
   const waitingUntil = request.deadline?.state === "waiting" ? request.deadline : null;
   const [date, setDate] = useState<DateValue>(() => ukDatePlus(7));
@@ -52,7 +55,7 @@ export function WaitPanel({
     setError(null);
     try {
       const r = await held(write, { action, mayOverride });
-      if (r !== null) onChanged(message);
+      if (r !== null) onChanged(message, warningsOf(r));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");
       if (err instanceof ApiError && DATE_CODES.has(err.code)) setErrors({ date: err.message });
@@ -72,7 +75,7 @@ export function WaitPanel({
     const until = toIsoParts({ ...date, time: time || "09:00" });
     void run(
       (override) =>
-        post(`${base(request.id)}/wait`, {
+        post<WorkflowResult>(`${base(request.id)}/wait`, {
           until,
           ...(note.trim() ? { note: note.trim() } : {}),
           ...(override ? { override: true } : {}),
@@ -106,7 +109,7 @@ export function WaitPanel({
             disabled={busy}
             onClick={() =>
               void run(
-                (override) => post(`${base(request.id)}/wait/end`, override ? { override: true } : {}),
+                (override) => post<WorkflowResult>(`${base(request.id)}/wait/end`, override ? { override: true } : {}),
                 "stop waiting for the patient",
                 "Stopped waiting for the patient: the deadline is running again.",
               )
@@ -191,7 +194,8 @@ export function ReplyPanel({
 }: {
   request: RequestDetail;
   canWork: boolean;
-  onChanged: (message: string) => void;
+  /** Done: the confirmation, and what the API warned about the change. */
+  onChanged: (message: string, warnings: string[]) => void;
 }) {
   const [reply, setReply] = useState<Reply | null>(null);
   const [text, setText] = useState("");
@@ -233,8 +237,8 @@ export function ReplyPanel({
   const answered = async () => {
     setError(null);
     try {
-      await post(`${base(request.id)}/patient-answered`, {});
-      onChanged("Recorded that the patient was answered.");
+      const done = await post<WorkflowResult>(`${base(request.id)}/patient-answered`, {});
+      onChanged("Recorded that the patient was answered.", warningsOf(done));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be recorded.");
     }

@@ -3,16 +3,20 @@
 // live updates, and opens the outcome form straight away when reached with ?action=outcome (the "r" shortcut) or when
 // an unsaved outcome draft is waiting. Warns before leaving with unsaved typing, asks before changing a request
 // someone else holds, and after an outcome "Save and next" opens the next request of the worklist view it came from.
+// Each change is confirmed at the top of the page with what the API warned about it (read out too); after "Save and
+// next" the confirmation and its warnings come along to the next request's page, naming the patient they are about.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, get } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { presenceText, useEvents } from "../api/events.tsx";
 import type { RequestDetail } from "../api/types.ts";
+import { carriedNotice, spokenNotice, type ChangeNotice as Notice } from "../api/warnings.ts";
 import { leavePresence, sendPresence } from "../api/workflow.ts";
 import { useMe } from "../auth/AuthContext.tsx";
 import { canAssignOthers, canWork } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
+import { ChangeNotice } from "../components/ChangeNotice.tsx";
 import { useHeldConfirm } from "../components/HeldConfirm.tsx";
 import { useLeaveGuard } from "../components/LeaveGuard.tsx";
 import { BackLink, Inset, Loading, PageHeading, SummaryList, useTitle } from "../components/ui.tsx";
@@ -63,7 +67,8 @@ export function RequestPage() {
   const dir = useDirectory(me);
   const [request, setRequest] = useState<RequestDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  // The last change's confirmation, shown only on the page of the request it was made on (`on`).
+  const [notice, setNotice] = useState<(Notice & { on: string }) | null>(null);
   const [version, setVersion] = useState(0);
   const [editingOutcome, setEditingOutcome] = useState(false);
   const [editingNote, setEditingNote] = useState(false);
@@ -76,6 +81,19 @@ export function RequestPage() {
   const queue = Array.isArray(nav?.queue) ? nav.queue : [];
   const nextId = queue.indexOf(id) >= 0 ? (queue[queue.indexOf(id) + 1] ?? null) : null;
   const showOutcome = params.get("action") === "outcome" || hasDraft(me.id, "outcome", id);
+  // A confirmation brought from the request before ("Save and next"): shown and read out here, once (a reload or a
+  // return to this entry does not bring it back).
+  const carried = carriedNotice(location.state);
+  useEffect(() => {
+    if (!carried) return;
+    setNotice({ ...carried, on: id });
+    announce(spokenNotice(carried));
+    void navigate(
+      { pathname: location.pathname, search: location.search },
+      { replace: true, state: { backTo, queue } },
+    );
+    // Once per navigation that brought one (its key); the rest is read from that navigation.
+  }, [location.key]);
   const heldConfirm = useHeldConfirm();
   const leave = useLeaveGuard(outcomeDirty || editingNote, "an outcome or a note");
   useTitle(request ? `${request.patient.name ?? "Request"}` : "Request");
@@ -135,9 +153,10 @@ export function RequestPage() {
     if (request?.presence) setPresenceFor(id, request.presence);
   }, [request, id, setPresenceFor]);
 
-  const changed = (message: string) => {
-    setNotice(message);
-    announce(message);
+  const changed = (message: string, warnings: string[] = []) => {
+    const n = { text: message, warnings };
+    setNotice({ ...n, on: id });
+    announce(spokenNotice(n));
     void load();
     setVersion((v) => v + 1);
   };
@@ -197,11 +216,7 @@ export function RequestPage() {
           to confirm first.
         </div>
       ) : null}
-      {notice ? (
-        <div className="app-notice app-notice--ok" role="status">
-          <p className="nhsuk-body nhsuk-u-margin-bottom-0">{notice}</p>
-        </div>
-      ) : null}
+      {notice?.on === r.id ? <ChangeNotice notice={notice} /> : null}
       <ul className="app-tag-row" aria-label="Request summary">
         <li>
           <span className="nhsuk-u-visually-hidden">Status: </span>
@@ -239,9 +254,9 @@ export function RequestPage() {
             dir={dir}
             held={heldConfirm.run}
             onChanged={changed}
-            onLeft={(message) => {
-              announce(message);
-              void navigate(backTo, { state: { notice: message } });
+            onLeft={(message, warnings) => {
+              announce(spokenNotice({ text: message, warnings }));
+              void navigate(backTo, { state: { notice: message, warnings } });
             }}
             onRecordOutcome={openOutcome}
           />
@@ -259,15 +274,16 @@ export function RequestPage() {
               onEditing={setEditingOutcome}
               onDirty={setOutcomeDirty}
               onCancel={closeOutcome}
-              onDone={(text, next) => {
+              onDone={(text, next, warnings) => {
                 leave.release();
                 if (next && nextId) {
-                  announce(`${text} Opening the next request.`);
-                  void navigate(`/requests/${nextId}`, { state: { backTo, queue } });
+                  // Said and shown on the next request's page (said here, the move to that page would cut it off).
+                  const carry: Notice = { text, warnings, about: r.patient.name ?? "patient not identified" };
+                  void navigate(`/requests/${nextId}`, { state: { backTo, queue, notice: carry } });
                   return;
                 }
                 closeOutcome();
-                changed(text);
+                changed(text, warnings);
               }}
             />
           ) : null}
@@ -344,7 +360,7 @@ export function RequestPage() {
             canAdd={work}
             version={version}
             onEditing={setEditingNote}
-            onAdded={() => announce("Note added")}
+            onAdded={(warnings) => (warnings.length ? changed("Note added.", warnings) : announce("Note added"))}
           />
         </div>
       </div>

@@ -5,14 +5,18 @@
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import type { RequestItem, Team } from "../api/types.ts";
+import { bulkWarnings } from "../api/warnings.ts";
 import { bulk, type BulkAction, type BulkOutcomeInput, type BulkResult } from "../api/workflow.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import { nhsNumber, plural } from "../format.ts";
 import { assignableFor } from "./assignable.ts";
 import { BulkOutcomeForm, BulkTransferForm } from "./BulkForms.tsx";
 
-/** What a bulk action did: a sentence, and each request that could not be changed (patient and reason). */
-export type BulkReport = (message: string, failed: { id: string; message: string }[]) => void;
+/**
+ * What a bulk action did: a sentence, each request that could not be changed (patient and reason), and what the API
+ * warned about those changed (each after its patient).
+ */
+export type BulkReport = (message: string, failed: { id: string; message: string }[], warnings: string[]) => void;
 
 const patientLabel = (r: RequestItem | undefined): string =>
   r
@@ -89,6 +93,7 @@ export function BulkBar({
           left ? `, ${left} left as they are because someone else has them` : ""
         }.`,
         failed,
+        bulkWarnings(results, (id) => patientLabel(byId.get(id))),
       );
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "That could not be done.");

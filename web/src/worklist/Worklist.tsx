@@ -7,10 +7,12 @@ import { ApiError, get } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { useEvents } from "../api/events.tsx";
 import type { RequestItem, RequestPage } from "../api/types.ts";
+import { spokenNotice, warningsOf } from "../api/warnings.ts";
 import { claim } from "../api/workflow.ts";
 import { useMe } from "../auth/AuthContext.tsx";
 import { canBulk, canWork } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
+import { ChangeNotice } from "../components/ChangeNotice.tsx";
 import { Pagination } from "../components/Pagination.tsx";
 import { ErrorSummary, Loading, useTitle } from "../components/ui.tsx";
 import { plural } from "../format.ts";
@@ -86,11 +88,13 @@ export function Worklist() {
   const [notice, setNotice] = useState<{
     ok: boolean;
     text: string;
+    /** What the API warned about the change (a bulk action's: each after its patient). */
+    warnings: string[];
     failed?: { id: string; message: string }[];
   } | null>(() => {
     // A message from the page that sent the person here (e.g. a request transferred out of their sight).
     const text = (location.state as { notice?: unknown } | null)?.notice;
-    return typeof text === "string" ? { ok: true, text } : null;
+    return typeof text === "string" ? { ok: true, text, warnings: warningsOf(location.state) } : null;
   });
   // Shown once: a reload or a return to this entry must not show it again.
   useEffect(() => {
@@ -244,16 +248,17 @@ export function Worklist() {
       pendingFocus.current = { id: r.id, index: rowsRef.current.findIndex((x) => x.id === r.id), armed: false };
       setBusyId(r.id);
       try {
-        await claim(r.id);
+        const done = await claim(r.id);
         const who = r.patient.name ?? "the patient";
-        setNotice({ ok: true, text: `You have claimed the request from ${who}.` });
-        announce(`You have claimed the request from ${who}`);
+        const claimed = { text: `You have claimed the request from ${who}.`, warnings: warningsOf(done) };
+        setNotice({ ok: true, ...claimed });
+        announce(spokenNotice(claimed));
         if (pendingFocus.current) pendingFocus.current.armed = true; // the reloaded rows put focus back
         refresh();
       } catch (err) {
         pendingFocus.current = null;
         const text = err instanceof ApiError ? err.message : "The request could not be claimed.";
-        setNotice({ ok: false, text });
+        setNotice({ ok: false, text, warnings: [] });
         announce(text, true);
       } finally {
         setBusyId(null);
@@ -367,11 +372,7 @@ export function Worklist() {
         searchError={badSearch ?? searchFieldError(error)}
       />
       {notice ? (
-        <div
-          className={`app-notice${notice.ok ? " app-notice--ok" : " app-notice--error"}`}
-          role={notice.ok ? "status" : "alert"}
-        >
-          <p className="nhsuk-body nhsuk-u-margin-bottom-0">{notice.text}</p>
+        <ChangeNotice notice={notice} ok={notice.ok}>
           {notice.failed?.length ? (
             <ul className="nhsuk-list nhsuk-list--bullet nhsuk-u-margin-bottom-0">
               {notice.failed.map((f) => (
@@ -379,7 +380,7 @@ export function Worklist() {
               ))}
             </ul>
           ) : null}
-        </div>
+        </ChangeNotice>
       ) : null}
       {waiting.size > 0 ? (
         <p className="nhsuk-body app-notice" role="status">
@@ -401,9 +402,9 @@ export function Worklist() {
           teams={dir?.teams ?? []}
           names={dir?.names ?? new Map<string, string>()}
           onClear={() => setSelection({})}
-          onDone={(text, failed) => {
-            setNotice({ ok: failed.length === 0, text, failed });
-            announce(text);
+          onDone={(text, failed, warnings) => {
+            setNotice({ ok: failed.length === 0, text, failed, warnings });
+            announce(spokenNotice({ text, warnings }));
             setSelection({});
             refresh();
           }}
