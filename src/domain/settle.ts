@@ -249,6 +249,22 @@ export function passedCorrectionText(c: PassedCorrection, now: Date, zone = UK_Z
   );
 }
 
+/**
+ * The words for the flag (`"flag"`) or the "passed" mark (`"passed"`) cleared as a person links the request to an
+ * appointment (from `from` to `to`, FHIR ids; `to` null: a re-match left it unlinked), for history ("Flag cleared: …",
+ * "Appointment no longer passed: …"): what was flagged or marked was about the appointment linked before.
+ */
+export function relinkClearedText(what: "flag" | "passed", link: { from: string | null; to: string | null }): string {
+  const it = what === "flag" ? "the flag" : "the mark";
+  if (link.to === null) {
+    return `the request was matched again and is no longer linked to an appointment, and ${it} was about the one linked before`;
+  }
+  if (link.to !== link.from) return `another appointment was linked, and ${it} was about the one linked before`;
+  return what === "flag"
+    ? "the appointment was linked again, so PKB is read again and the request flagged again if it still shows a change"
+    : "the appointment was linked again, so PKB is read again and the request marked again if the appointment has started";
+}
+
 /** The words for a "passed" mark, for history and the request page. */
 export function passedText(p: { before: "received" | "action"; start: Date }, now: Date, zone = UK_ZONE): string {
   const at = formatShortUk(p.start, now, zone);

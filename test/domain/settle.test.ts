@@ -8,6 +8,7 @@ import {
   passedClearedText,
   passedCorrectionText,
   passedOnceReceivedBack,
+  relinkClearedText,
   type SettleSubject,
 } from "../../src/domain/settle.ts";
 import { typeAfterRepeat } from "../../src/requests/repeats.ts";
@@ -329,5 +330,25 @@ describe("as the pipeline links a request, from PKB's answer to the match", () =
     expect(noStart && decidesSomething(noStart)).toBe(false);
     const untyped = decideAtLink(subject({ type: null }), booked(), now);
     expect(untyped && decidesSomething(untyped)).toBe(false);
+  });
+});
+
+describe("the flag and the passed mark cleared as a person links the request", () => {
+  it("says why: another appointment linked, none linked after a re-match, or the same one linked again", () => {
+    expect(relinkClearedText("flag", { from: "a", to: "b" })).toBe(
+      "another appointment was linked, and the flag was about the one linked before",
+    );
+    expect(relinkClearedText("passed", { from: null, to: "b" })).toBe(
+      "another appointment was linked, and the mark was about the one linked before",
+    );
+    expect(relinkClearedText("passed", { from: "a", to: null })).toBe(
+      "the request was matched again and is no longer linked to an appointment, and the mark was about the one linked before",
+    );
+    expect(relinkClearedText("flag", { from: "a", to: "a" })).toBe(
+      "the appointment was linked again, so PKB is read again and the request flagged again if it still shows a change",
+    );
+    expect(relinkClearedText("passed", { from: "a", to: "a" })).toBe(
+      "the appointment was linked again, so PKB is read again and the request marked again if the appointment has started",
+    );
   });
 });

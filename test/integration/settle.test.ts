@@ -33,6 +33,7 @@ interface Row {
   asked_count: number;
   pkb_flag: string | null;
   pkb_flag_text: string | null;
+  pkb_moved_to: Date | null;
   appointment_passed_at: Date | null;
   previous_request_id: string | null;
   nhs_number: string;
@@ -404,6 +405,91 @@ describe.each(engines)(
         correctedFrom: "action",
         start: earlier,
       });
+    });
+
+    it("a person linking another appointment clears the flag and the passed mark through the request's writer, with a history row for each saying why; nothing is written when neither was set, and the new link is checked as before", async () => {
+      // A change request whose appointment PKB shows moved to before the request was received: flagged as moved and
+      // marked passed. A clerk then links it to another of the patient's appointments: what was flagged and marked
+      // was about the old one, and the history must say why both went.
+      type Candidate = { fhirId: string; start: string | null; status: string; fhirIdNotExact?: boolean };
+      let picked: { r: Row; other: Candidate } | null = null;
+      for (const [i, r] of future.entries()) {
+        if (r.type !== "change") continue;
+        const [c] = await t.db.query<{ candidates: Candidate[] }>(
+          "SELECT candidates FROM appointment_requests WHERE id = $1",
+          [r.id],
+        );
+        const other = c?.candidates.find(
+          (x) =>
+            x.fhirId !== r.appointment_fhir_id &&
+            !x.fhirIdNotExact &&
+            x.status !== "cancelled" &&
+            x.start !== null &&
+            new Date(x.start).getTime() > Date.now() + DAY_MS,
+        );
+        if (other) {
+          future.splice(i, 1);
+          picked = { r, other };
+          break;
+        }
+      }
+      expect(picked, "an open change request with another appointment ahead among its candidates").not.toBeNull();
+      const { r, other } = picked!;
+      await reschedule(r, ukAt1030(r.received_at, -2));
+      await workUntil(r.id, (x) => x?.appointment_passed_at != null && x.pkb_flag === "moved");
+      const lastEventId = async () =>
+        (
+          await t.db.query<{ n: number }>(
+            "SELECT coalesce(max(id), 0)::int AS n FROM request_events WHERE request_id = $1",
+            [r.id],
+          )
+        )[0]!.n;
+      const since = (id: number) =>
+        t.db.query<{ type: string; actor_user_id: string | null; data: Record<string, unknown> }>(
+          "SELECT type, actor_user_id, data FROM request_events WHERE request_id = $1 AND id > $2 ORDER BY id",
+          [r.id, id],
+        );
+
+      const before = await lastEventId();
+      await api("POST", `/api/requests/${r.id}/match`, { fhirId: other.fhirId });
+      // Straight after the person's link, before any check has run.
+      expect(await row(r.id)).toMatchObject({
+        appointment_fhir_id: other.fhirId,
+        pkb_flag: null,
+        pkb_flag_text: null,
+        pkb_moved_to: null,
+        appointment_passed_at: null,
+      });
+      const written = await since(before);
+      // A row for each, by the person who linked, then the link's own row (the command's last, as always).
+      expect(written.map((e) => e.type)).toEqual([
+        "pkb_flag_cleared",
+        "appointment_passed_cleared",
+        "appointment_linked",
+      ]);
+      const [flagRow, passedRow, linkRow] = written;
+      expect(linkRow!.actor_user_id).not.toBeNull();
+      expect(flagRow!.actor_user_id).toBe(linkRow!.actor_user_id);
+      expect(passedRow!.actor_user_id).toBe(linkRow!.actor_user_id);
+      const link = { relinked: true, previousFhirId: r.appointment_fhir_id, fhirId: other.fhirId };
+      expect(flagRow!.data).toEqual({
+        ...link,
+        shows: "another appointment was linked, and the flag was about the one linked before",
+      });
+      expect(passedRow!.data).toEqual({
+        ...link,
+        shows: "another appointment was linked, and the mark was about the one linked before",
+      });
+
+      // Linked back to the first appointment before any check: nothing was flagged or marked, so only the link is
+      // written.
+      const relinked = await lastEventId();
+      await api("POST", `/api/requests/${r.id}/match`, { fhirId: r.appointment_fhir_id });
+      expect((await since(relinked)).map((e) => e.type)).toEqual(["appointment_linked"]);
+
+      // The link is still checked straight away: PKB shows that appointment moved to before the request was
+      // received, so it is flagged and marked again.
+      await workUntil(r.id, (x) => x?.appointment_passed_at != null && x.pkb_flag === "moved");
     });
 
     it("repeats attach to the open request (a cancel after a change updates the type); after an outcome a new request links the earlier one", async () => {

@@ -102,5 +102,30 @@ describe("the appointment passed rows", () => {
     expect(describeEvent(event("appointment_passed_cleared", {}), new Map())).toBe(
       "Appointment no longer passed: PKB shows it has not started yet, so the request is deadline work again",
     );
+    // A person linked another appointment: the flag and the mark were about the one linked before.
+    const relinked = { relinked: true, previousFhirId: "a", fhirId: "b" };
+    expect(
+      describeEvent(
+        event("pkb_flag_cleared", {
+          ...relinked,
+          shows: "another appointment was linked, and the flag was about the one linked before",
+        }),
+        new Map(),
+      ),
+    ).toBe("Flag cleared: another appointment was linked, and the flag was about the one linked before");
+    expect(
+      describeEvent(
+        event("appointment_passed_cleared", {
+          ...relinked,
+          shows: "another appointment was linked, and the mark was about the one linked before",
+        }),
+        new Map(),
+      ),
+    ).toBe(
+      "Appointment no longer passed: another appointment was linked, and the mark was about the one linked before",
+    );
+    expect(describeEvent(event("appointment_passed_cleared", relinked), new Map())).toBe(
+      "Appointment no longer passed: another appointment was linked",
+    );
   });
 });

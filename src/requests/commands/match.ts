@@ -1,6 +1,7 @@
 // A person fixing a request's appointment match: choose one of the stored candidates (manual match), or search PKB
 // again through the pipeline's own code and replace the candidates (re-match). Neither re-routes the request: it may
-// already be in someone's hands; the history says what changed.
+// already be in someone's hands; the history says what changed. Either clears the PKB flag and the "appointment
+// passed" mark, which were about the appointment linked before, each with a history row (clearOnRelink).
 import { z } from "zod";
 import { pasIdOf, type MatchResult } from "../../domain/match.ts";
 import { AppError, UpstreamError } from "../../errors.ts";
@@ -20,6 +21,7 @@ import {
 } from "../command.ts";
 import { storedCandidateSchema } from "../../store/request-queries.ts";
 import { appointmentPatch, matchResultPatch } from "../match.ts";
+import { clearOnRelink } from "./settle.ts";
 import { requireHolderOrOverride, requireWorkable } from "../state.ts";
 
 /**
@@ -47,6 +49,8 @@ export async function chooseCandidate(
     if (r.matchState === "manual" && r.appointmentFhirId === chosen.fhirId) return UNCHANGED;
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
     await w.update({ match_state: "manual", match_confidence: chosen.score, ...appointmentPatch(chosen) });
+    // The flag's and the mark's rows (when set) come before the link's, which stays the command's last.
+    await clearOnRelink(w, { from: previous.previousFhirId, to: chosen.fhirId });
     await w.event("appointment_linked", {
       manual: true,
       fhirId: chosen.fhirId,
@@ -104,6 +108,7 @@ export async function rematchRequest(
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
     const { patch, state, linked, candidates } = matchResultPatch(match);
     await w.update(patch);
+    await clearOnRelink(w, { from: previous.previousFhirId, to: linked?.fhirId ?? null });
     await w.event("rematched", {
       decision: state,
       confidence: match.confidence,

@@ -1,16 +1,19 @@
 // Writing what the settle rules decided (docs/settling.md) through a request's writer: closing a request PKB shows
 // already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed" (clearing
 // the mark when PKB shows the appointment ahead, or correcting why, when PKB shows it moved across the request's
-// receipt or a repeat moves the received time back). Used by the settle processor's checks
-// (src/requests/processors/settle.ts) and by the pipeline as it links a request or folds a repeat into one
-// (src/requests/commands/pipeline.ts). The decisions are the pure rules of src/domain/settle.ts.
+// receipt or a repeat moves the received time back), and clearing the flag and the mark as a person links the request to
+// an appointment. Used by the settle processor's checks (src/requests/processors/settle.ts), by the pipeline as it links
+// a request or folds a repeat into one (src/requests/commands/pipeline.ts), and by a person's manual match and re-match
+// (src/requests/commands/match.ts). The decisions are the pure rules of src/domain/settle.ts.
 import {
   passedClearedText,
   passedCorrectionText,
   passedText,
+  relinkClearedText,
   type PassedCorrection,
   type SettleDecision,
 } from "../../domain/settle.ts";
+import { readSettleRow } from "../../store/settle.ts";
 import type { RequestWriter } from "../command.ts";
 
 /** Writes a decision through the writer (its caller made sure it still applies to the request as it is now). */
@@ -74,4 +77,25 @@ export async function correctPassedMark(w: RequestWriter, c: PassedCorrection, n
     ...(c.movedFrom ? { movedFrom: c.movedFrom.toISOString() } : {}),
     shows: passedCorrectionText(c, now),
   });
+}
+
+/**
+ * Clears the flag and the "passed" mark as a person links the request (locked by the writer's command) to an
+ * appointment, manually or by re-matching (`from` → `to`, FHIR ids; `to` null: left unlinked): what was flagged or
+ * marked was about the appointment linked before. A history row for each that was set says why (`relinked`); nothing
+ * is written when neither was. The settle processor reads the new link from PKB straight away (its reaction to the
+ * link event), and flags or marks it again if PKB shows so.
+ */
+export async function clearOnRelink(w: RequestWriter, link: { from: string | null; to: string | null }): Promise<void> {
+  const s = await readSettleRow(w.tx, w.request.id);
+  if (!s) return;
+  const data = { relinked: true, previousFhirId: link.from, fhirId: link.to };
+  if (s.flag) {
+    await w.update({ pkb_flag: null, pkb_flag_text: null, pkb_moved_to: null });
+    await w.event("pkb_flag_cleared", { ...data, shows: relinkClearedText("flag", link) });
+  }
+  if (s.passed) {
+    await w.update({ appointment_passed_at: null });
+    await w.event("appointment_passed_cleared", { ...data, shows: relinkClearedText("passed", link) });
+  }
 }

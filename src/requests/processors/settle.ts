@@ -45,22 +45,12 @@ const CHECK_NOW: readonly RequestEventNotice["type"][] = [
   "type_changed",
   "repeat_received",
 ];
-/** Events that link the request to another appointment: what was flagged or marked was about the old one. */
-const RELINKED: readonly RequestEventNotice["type"][] = ["appointment_linked", "rematched"];
 
 async function react(tx: Parameters<Processor["react"]>[0], e: RequestEventNotice): Promise<void> {
   if (e.type === "outcome_recorded" || e.type === "pkb_already_done") {
     // Done: nothing to settle any more (a reopening schedules it again).
     await cancelWork(tx, { requestId: e.requestId, kind: PKB_SETTLE });
     return;
-  }
-  if (RELINKED.includes(e.type) && e.actorUserId !== null) {
-    // A person linked another appointment: the flag and the "passed" mark described the old one.
-    await tx.query(
-      `UPDATE appointment_requests SET pkb_flag = NULL, pkb_flag_text = NULL, pkb_moved_to = NULL,
-         appointment_passed_at = NULL WHERE id = $1`,
-      [e.requestId],
-    );
   }
   if (CHECK_NOW.includes(e.type)) {
     const [dueAt] = await firstChecks(tx, [e]);
@@ -97,13 +87,11 @@ async function firstChecks(tx: Queryable, es: readonly RequestEventNotice[]): Pr
 }
 
 /**
- * `react` for many events: when every one only asks for a check (none closes, none is a person's relinking), one
- * statement schedules them all, each at its `firstChecks` time; otherwise each in turn.
+ * `react` for many events: when every one only asks for a check (none closes), one statement schedules them all, each
+ * at its `firstChecks` time; otherwise each in turn.
  */
 async function reactMany(tx: Parameters<Processor["react"]>[0], es: readonly RequestEventNotice[]): Promise<void> {
-  const onlyChecks = es.every(
-    (e) => CHECK_NOW.includes(e.type) && !(RELINKED.includes(e.type) && e.actorUserId !== null),
-  );
+  const onlyChecks = es.every((e) => CHECK_NOW.includes(e.type));
   if (!onlyChecks) {
     for (const e of es) await react(tx, e);
     return;

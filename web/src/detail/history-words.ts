@@ -74,9 +74,15 @@ const DESCRIBE: Record<EventType, Describe> = {
     if (str(d.correctedFrom)) return `Appointment passed, reason corrected: ${str(d.shows) ?? `passed${before}`}`;
     return `Marked as appointment passed${str(d.shows) ? `: ${String(d.shows)}` : before}`;
   },
-  // PKB showed the appointment ahead: it had not passed after all, and the request is deadline work again.
+  // PKB showed the appointment ahead: it had not passed after all, and the request is deadline work again. Or
+  // (`relinked`) a person linked the request to an appointment: the mark was about the one linked before.
   appointment_passed_cleared: (d) =>
-    `Appointment no longer passed: ${str(d.shows) ?? "PKB shows it has not started yet, so the request is deadline work again"}`,
+    `Appointment no longer passed: ${
+      str(d.shows) ??
+      (d.relinked === true
+        ? "another appointment was linked"
+        : "PKB shows it has not started yet, so the request is deadline work again")
+    }`,
   repeat_received: (d) => {
     const type = str(d.type);
     const raised = d.priorityRaised as { to?: unknown; reason?: unknown } | undefined;
