@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refuseMessagesSayingRefuseMe } from "../helpers/db.ts";
 import { syncPass } from "../../src/sync/run.ts";
 import type { AuthHeaders } from "../helpers/app.ts";
 import { expectNoAxeViolations, SCREENSHOTS, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
@@ -48,12 +49,7 @@ describe("dialogs in the middle of the window (chromium)", { timeout: 90_000 }, 
 
   it("centres the error queue's Discard confirmation, the last element of its page", async () => {
     // A message the store refuses waits in the error queue.
-    await s.t.db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.content LIKE '%refuse me%' THEN RAISE EXCEPTION 'storage refused this message'; END IF;
-      RETURN NEW; END $$`);
-    await s.t.db.query(
-      "CREATE TRIGGER refuse_poison BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
-    );
+    await refuseMessagesSayingRefuseMe(s.t.db);
     const truth = await s.emu.control<{ entries: { patientPkbId: string }[] }>("GET", "ground-truth");
     const { message } = await s.emu.control<{ message: { id: string } }>("POST", "messages", {
       patientPkbId: truth.entries[0]!.patientPkbId,

@@ -3,6 +3,7 @@
 // reason. axe runs on each state; screenshots go to test-results/screenshots.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refuseMessagesSayingRefuseMe } from "../helpers/db.ts";
 import { syncPass } from "../../src/sync/run.ts";
 import { expectNoAxeViolations, PASSWORD, screenshot, signIn, startStack, type Stack } from "../helpers/browser.ts";
 
@@ -23,12 +24,7 @@ describe("error queue (chromium)", { timeout: 60_000 }, () => {
 
   it("shows messages set aside, their message as received, and replays or discards them", async () => {
     // The store refuses some messages for a reason nobody foresaw (a trigger in the database itself).
-    await s.t.db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.content LIKE '%refuse me%' THEN RAISE EXCEPTION 'storage refused this message'; END IF;
-      RETURN NEW; END $$`);
-    await s.t.db.query(
-      "CREATE TRIGGER refuse_poison BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
-    );
+    await refuseMessagesSayingRefuseMe(s.t.db);
     const truth = await s.emu.control<{ entries: { patientPkbId: string }[] }>("GET", "ground-truth");
     const patientPkbId = truth.entries[0]!.patientPkbId;
     const send = (content: string) =>

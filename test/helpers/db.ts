@@ -63,3 +63,29 @@ export const engines = [
     },
   },
 ] as const;
+
+/**
+ * Makes the store refuse every PKB message whose content contains "refuse me" (a trigger in the database itself: a
+ * reason for storage to fail that nobody foresaw), as the poison-message tests need. `DROP TRIGGER refuse_poison ON
+ * pkb_messages` lifts it.
+ */
+export async function refuseMessagesSayingRefuseMe(db: Pick<Db, "query">): Promise<void> {
+  await db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.content LIKE '%refuse me%' THEN RAISE EXCEPTION 'storage refused this message'; END IF;
+    RETURN NEW; END $$`);
+  await db.query(
+    "CREATE TRIGGER refuse_poison BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+  );
+}
+
+/** What snapshot reads hold on the store: other sessions' open transactions (PostgreSQL), or held cursors (PGlite). */
+export async function heldSnapshotReads(db: Db): Promise<number> {
+  const [row] =
+    db.engine === "postgres"
+      ? await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
+        )
+      : await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_cursors WHERE is_holdable");
+  return row!.n;
+}

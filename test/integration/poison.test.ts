@@ -8,7 +8,7 @@ import { syncPass } from "../../src/sync/run.ts";
 import { createLogger } from "../../src/log.ts";
 import { getConnection } from "../../src/store/connections.ts";
 import { connectedRebook, type Connected } from "../helpers/connected.ts";
-import { engines } from "../helpers/db.ts";
+import { engines, refuseMessagesSayingRefuseMe } from "../helpers/db.ts";
 import { grantThroughConsentPage } from "../helpers/emulator.ts";
 import { startWebhook } from "../helpers/webhook.ts";
 
@@ -250,12 +250,7 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
   it("sets a message that still fails aside in the error queue, flows on, and lets an admin replay or discard it", async () => {
     const c = await connectedRebook(cleanups, { engine });
     // Storage refuses some messages for a reason nobody foresaw (here: a trigger in the database itself).
-    await c.t.db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.content LIKE '%refuse me%' THEN RAISE EXCEPTION 'storage refused this message'; END IF;
-      RETURN NEW; END $$`);
-    await c.t.db.query(
-      "CREATE TRIGGER refuse_poison BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
-    );
+    await refuseMessagesSayingRefuseMe(c.t.db);
     const bad = await sendFree(c, "Hello", "please refuse me");
     const good = await sendFree(c, "Hello again", "a normal message");
     const worse = await sendFree(c, "Third", "refuse me too");

@@ -11,7 +11,7 @@ import type { Db } from "../../src/store/db.ts";
 import { foldRepeatInto, receivedBackTo } from "../../src/store/settle.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { createStaff, sessionHeaders } from "../helpers/auth.ts";
-import { engines, type TestDb } from "../helpers/db.ts";
+import { engines, heldSnapshotReads, type TestDb } from "../helpers/db.ts";
 import { clearRequests, parseCsv, seedRequest } from "./fixtures.ts";
 
 const Z = "Europe/London";
@@ -123,18 +123,6 @@ function slowExports(db: Db, chunk: number): { db: Db; ended: () => "all" | "ear
   };
 }
 
-/** The transactions open on the store other than the asker's (PostgreSQL), or its cursors held (PGlite). */
-async function heldReads(db: Db): Promise<number> {
-  const [row] =
-    db.engine === "postgres"
-      ? await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
-        )
-      : await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_cursors WHERE is_holdable");
-  return row!.n;
-}
-
 describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
   let t: TestDb;
   let rebook: TestApp;
@@ -162,7 +150,7 @@ describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
   it("ends the export's read (transaction, connection, cursor) when the client goes, and the next export runs", async () => {
     await clearRequests(t.db);
     const ids = await seedHours(t.db, 20);
-    expect(await heldReads(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
 
     // Start a download, take its first bytes, then drop the connection.
     const req = http.get(url(), { headers });
@@ -174,12 +162,12 @@ describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
     await new Promise((resolve) => res.once("data", resolve));
     res.pause();
     // Mid-stream the export holds its one view of the store: a transaction on PostgreSQL, a cursor on PGlite.
-    expect(await heldReads(t.db)).toBe(1);
+    expect(await heldSnapshotReads(t.db)).toBe(1);
     req.on("error", () => undefined);
     req.destroy();
 
     await expect.poll(() => slow.ended(), { timeout: 5_000 }).toBe("early");
-    await expect.poll(() => heldReads(t.db), { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => heldSnapshotReads(t.db), { timeout: 5_000 }).toBe(0);
 
     // The next download has the store to itself again and gets every row.
     const whole = await new Promise<string>((resolve, reject) => {

@@ -2,20 +2,7 @@
 // everything it holds given back however it ends (read to the end, stopped early, failed). On PostgreSQL it holds up
 // no writer, and the reads holding connections at once are bounded so downloads cannot take the whole pool.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/store/db.ts";
-import { engines, type TestDb } from "../helpers/db.ts";
-
-/** What a snapshot read holds on the store: its transaction (PostgreSQL, other sessions') or its cursor (PGlite). */
-async function held(db: Db): Promise<number> {
-  const [row] =
-    db.engine === "postgres"
-      ? await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
-        )
-      : await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_cursors WHERE is_holdable");
-  return row!.n;
-}
+import { engines, heldSnapshotReads, type TestDb } from "../helpers/db.ts";
 
 describe.each(engines)("readSnapshot on $name", (engine) => {
   let t: TestDb;
@@ -45,7 +32,7 @@ describe.each(engines)("readSnapshot on $name", (engine) => {
       [4, 5],
       [6, 7],
     ]);
-    expect(await held(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
   });
 
   it("shows the rows as they were at its first chunk: later inserts, updates and deletes are not seen", async () => {
@@ -56,7 +43,7 @@ describe.each(engines)("readSnapshot on $name", (engine) => {
       { id: 1, v: "v1" },
       { id: 2, v: "v2" },
     ]);
-    expect(await held(t.db)).toBe(1);
+    expect(await heldSnapshotReads(t.db)).toBe(1);
     // Writers are not held up by the read (each of these would wait for a lock if it were).
     await t.db.query("UPDATE snap SET v = 'changed' WHERE id IN (1, 4)");
     await t.db.query("DELETE FROM snap WHERE id = 5");
@@ -64,19 +51,19 @@ describe.each(engines)("readSnapshot on $name", (engine) => {
     const rest: { id: number; v: string }[] = [];
     for await (const rows of read) rest.push(...rows);
     expect(rest).toEqual([3, 4, 5, 6].map((id) => ({ id, v: `v${id}` })));
-    expect(await held(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
   });
 
   it("gives back what it holds when the consumer stops early, or before it ever starts", async () => {
     await fill(6);
     const read = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 2 });
     await read.next();
-    expect(await held(t.db)).toBe(1);
+    expect(await heldSnapshotReads(t.db)).toBe(1);
     await read.return(undefined);
-    expect(await held(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
     // Never started: nothing was taken.
     await t.db.readSnapshot("SELECT id FROM snap", [], { chunk: 2 }).return(undefined);
-    expect(await held(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
   });
 
   it("fails with the statement's error mid-way and gives back what it holds; the store reads on", async () => {
@@ -86,14 +73,14 @@ describe.each(engines)("readSnapshot on $name", (engine) => {
     // start: the first chunk does.
     if (engine.name === "postgres") expect((await read.next()).value).toHaveLength(2);
     await expect(read.next()).rejects.toThrow(/division by zero/);
-    expect(await held(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
     const [{ n }] = (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM snap")) as [{ n: number }];
     expect(n).toBe(6);
   });
 
   it("refuses a chunk that is not a positive whole number", async () => {
     await expect(t.db.readSnapshot("SELECT 1", [], { chunk: 0 }).next()).rejects.toThrow(/positive integer/);
-    expect(await held(t.db)).toBe(0);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
   });
 });
 
@@ -122,10 +109,10 @@ describe("readSnapshot on postgres: how many at once", () => {
     expect(secondStarted).toBe(false);
     // Everything else still gets connections meanwhile.
     expect(await Promise.all([1, 2, 3].map((i) => t.db.query("SELECT $1::int AS i", [i])))).toHaveLength(3);
-    expect(await held(t.db)).toBe(1);
+    expect(await heldSnapshotReads(t.db)).toBe(1);
     await first.return(undefined);
     expect((await secondChunk).value).toEqual([{ id: 1 }]);
     await second.return(undefined);
-    await expect.poll(() => held(t.db)).toBe(0);
+    await expect.poll(() => heldSnapshotReads(t.db)).toBe(0);
   });
 });
