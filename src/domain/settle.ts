@@ -121,7 +121,7 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
     const movedFrom = decision.start && s.appointmentStart ? s.appointmentStart : null;
     if (effective.getTime() > now.getTime()) {
       // Ahead: it has not passed. Kept marked, the request would be hidden from deadline work.
-      decision.unpassed = { start: effective, movedFrom };
+      decision.unpassed = { start: effective, movedFrom, shownByPkb: start !== null };
     } else if (movedFrom) {
       const was = passedBefore(movedFrom, s.receivedAt);
       const is = passedBefore(effective, s.receivedAt);
@@ -194,20 +194,25 @@ export interface PassedCorrection {
 }
 
 /**
- * A "passed" mark cleared: PKB shows the appointment at `start`, ahead, so it has not passed. `movedFrom`: the start as
- * stored before, when PKB shows it moved (null: the stored start was already ahead).
+ * A "passed" mark cleared: PKB shows the appointment at `start`, ahead, so it has not passed (or PKB's answer gives no
+ * start and the one last stored is ahead: `shownByPkb` false, and the words do not say PKB showed it). `movedFrom`: the
+ * start as stored before, when PKB shows it moved (null: the stored start was already ahead).
  */
 export interface PassedCleared {
   start: Date;
   movedFrom: Date | null;
+  /** Whether PKB's answer gave the start; false: it gave none, and `start` is the one last stored (read from PKB). */
+  shownByPkb: boolean;
 }
 
 /** The words for a cleared "passed" mark, for history ("Appointment no longer passed: …"). */
 export function passedClearedText(c: PassedCleared, now: Date, zone = UK_ZONE): string {
   const at = formatShortUk(c.start, now, zone);
-  const shows = c.movedFrom
-    ? `PKB shows it moved to ${at}, from ${formatShortUk(c.movedFrom, now, zone)}`
-    : `PKB shows it at ${at}`;
+  const shows = !c.shownByPkb
+    ? `Its start as last read from PKB, ${at}, is ahead (PKB's answer now gives no start)`
+    : c.movedFrom
+      ? `PKB shows it moved to ${at}, from ${formatShortUk(c.movedFrom, now, zone)}`
+      : `PKB shows it at ${at}`;
   return `${shows}: it has not started yet, so the request is deadline work again`;
 }
 

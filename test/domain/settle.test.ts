@@ -140,7 +140,7 @@ describe("a passed mark when PKB shows the appointment moved", () => {
   it("moved to a time ahead: clears the mark (it has not passed: deadline work again), in words", () => {
     const ahead = new Date("2025-10-14T09:30:00Z"); // Tue 14 Oct 10:30 BST
     const d = decideSettle(marked(), booked(ahead), now);
-    expect(d.unpassed).toEqual({ start: ahead, movedFrom: wasBefore });
+    expect(d.unpassed).toEqual({ start: ahead, movedFrom: wasBefore, shownByPkb: true });
     expect(d.passed).toBeNull();
     expect(d.passedCorrected).toBeNull();
     expect(d.start).toEqual(ahead);
@@ -150,17 +150,31 @@ describe("a passed mark when PKB shows the appointment moved", () => {
     );
     // A change request is flagged as well, as PKB shows it moved since the request.
     const change = decideSettle(marked({ type: "change" }), booked(ahead), now);
-    expect(change.unpassed).toEqual({ start: ahead, movedFrom: wasBefore });
+    expect(change.unpassed).toEqual({ start: ahead, movedFrom: wasBefore, shownByPkb: true });
     expect(change.flag).toMatchObject({ kind: "moved", movedTo: ahead });
   });
 
   it("clears a mark whose stored start is ahead though PKB shows no move (a mark made before this rule)", () => {
     const ahead = new Date("2025-10-14T09:30:00Z");
     const d = decideSettle(marked({ appointmentStart: ahead }), booked(ahead), now);
-    expect(d.unpassed).toEqual({ start: ahead, movedFrom: null });
+    expect(d.unpassed).toEqual({ start: ahead, movedFrom: null, shownByPkb: true });
     expect(d.start).toBeNull();
     expect(passedClearedText(d.unpassed!, now)).toBe(
       "PKB shows it at Tue 14 Oct 10:30: it has not started yet, so the request is deadline work again",
+    );
+  });
+
+  it("clears a mark whose stored start is ahead when PKB's answer gives no start, without saying PKB showed one", () => {
+    const ahead = new Date("2025-10-14T09:30:00Z");
+    const d = decideSettle(
+      marked({ appointmentStart: ahead }),
+      { gone: false as const, status: "booked", start: null },
+      now,
+    );
+    expect(d.unpassed).toEqual({ start: ahead, movedFrom: null, shownByPkb: false });
+    expect(passedClearedText(d.unpassed!, now)).toBe(
+      "Its start as last read from PKB, Tue 14 Oct 10:30, is ahead (PKB's answer now gives no start): it has not " +
+        "started yet, so the request is deadline work again",
     );
   });
 

@@ -127,5 +127,8 @@ describe("the appointment passed rows", () => {
     expect(describeEvent(event("appointment_passed_cleared", relinked), new Map())).toBe(
       "Appointment no longer passed: another appointment was linked",
     );
+    expect(describeEvent(event("pkb_flag_cleared", relinked), new Map())).toBe(
+      "Flag cleared: another appointment was linked",
+    );
   });
 });

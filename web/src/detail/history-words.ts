@@ -66,7 +66,9 @@ const DESCRIBE: Record<EventType, Describe> = {
   pkb_not_confirmed: (d) => `Not confirmed in PKB in time${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
   pkb_already_done: (d) => `Closed automatically, already done in PKB${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
   pkb_flagged: (d) => `Flagged for a person${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
-  pkb_flag_cleared: (d) => `Flag cleared${str(d.shows) ? `: ${String(d.shows)}` : ""}`,
+  // A row of a person's re-link without its words (as appointment_passed_cleared's) still says why.
+  pkb_flag_cleared: (d) =>
+    `Flag cleared${str(d.shows) ? `: ${String(d.shows)}` : d.relinked === true ? ": another appointment was linked" : ""}`,
   // A row with `correctedFrom` says why the mark now stands (the request counts from an earlier ask); the row it
   // corrects stays in the history as it was written.
   appointment_passed: (d) => {
