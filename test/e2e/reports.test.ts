@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addDays, londonToday } from "../../web/src/reports/model.ts";
+import { addDays, ukToday } from "../../web/src/format.ts";
 import { expectNoAxeViolations, screenshot, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
 import { parseCsv } from "../reports/fixtures.ts";
 
@@ -13,7 +13,7 @@ describe("reports page (chromium)", { timeout: 90_000 }, () => {
   let s: Stack;
   let page: Page;
   let problems: string[];
-  const to = londonToday();
+  const to = ukToday();
   let from: string;
   let received: number;
   let cancels: number;

@@ -10,7 +10,6 @@ import {
   durationScale,
   durationText,
   inUnit,
-  londonToday,
   MAX_SERIES,
   percentText,
   presets,
@@ -22,6 +21,7 @@ import {
   writeReportView,
 } from "../../web/src/reports/model.ts";
 import type { VolumeReport } from "../../web/src/reports/types.ts";
+import { ukToday } from "../../web/src/format.ts";
 
 describe("report view in the URL", () => {
   it("defaults to the last 3 months by week, and reads back what it writes", () => {
@@ -49,9 +49,9 @@ describe("report view in the URL", () => {
   });
 
   it("takes today from the UK clock, across midnight in BST and GMT", () => {
-    expect(londonToday(new Date("2025-03-30T23:30:00Z"))).toBe("2025-03-31"); // 00:30 BST
-    expect(londonToday(new Date("2025-10-26T23:30:00Z"))).toBe("2025-10-26"); // 23:30 GMT
-    expect(londonToday(new Date("2025-06-30T23:00:00Z"))).toBe("2025-07-01");
+    expect(ukToday(new Date("2025-03-30T23:30:00Z"))).toBe("2025-03-31"); // 00:30 BST
+    expect(ukToday(new Date("2025-10-26T23:30:00Z"))).toBe("2025-10-26"); // 23:30 GMT
+    expect(ukToday(new Date("2025-06-30T23:00:00Z"))).toBe("2025-07-01");
   });
 
   it("offers presets that end today with a suitable bucket", () => {

@@ -117,10 +117,16 @@ export function proposalText(p: Proposal, now = new Date()): string {
   return when ? `${day}, ${when}` : day;
 }
 
-/** Today's date on the UK clock, YYYY-MM-DD. */
+/** Today's date on the UK clock, YYYY-MM-DD, whatever the browser's zone. */
 export function ukToday(now = new Date()): string {
-  const p = ukParts(now);
-  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+  return new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(now);
+}
+
+/** `days` after (or before, when negative) a calendar date, YYYY-MM-DD. */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 /**
@@ -129,9 +135,7 @@ export function ukToday(now = new Date()): string {
  */
 export function proposalPassed(p: Proposal, now = new Date()): boolean {
   if (!p.date) return false;
-  const [y, m, d] = p.date.split("-").map(Number) as [number, number, number];
-  const last = new Date(Date.UTC(y, m - 1, d + (p.week ? 6 : 0))).toISOString().slice(0, 10);
-  return last < ukToday(now);
+  return addDays(p.date, p.week ? 6 : 0) < ukToday(now);
 }
 
 /**

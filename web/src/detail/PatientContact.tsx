@@ -9,7 +9,7 @@ import { warningsOf } from "../api/warnings.ts";
 import type { WorkflowResult } from "../api/workflow.ts";
 import { checkDate, checkTime, DateInput, toIsoParts, type DateValue } from "../components/DateTimeInput.tsx";
 import { ErrorSummary, FieldError, type Problem } from "../components/ui.tsx";
-import { dayText, partsOf } from "../format.ts";
+import { dayText, partsOf, ukToday } from "../format.ts";
 
 type Held = <T>(
   write: (override: boolean) => Promise<T>,
@@ -21,7 +21,7 @@ const base = (id: string) => `/api/requests/${encodeURIComponent(id)}`;
 /** Today + n days on the UK clock, as the date input's day, month and year. */
 function ukDatePlus(days: number): DateValue {
   const d = new Date(Date.now() + days * 86_400_000);
-  return partsOf(new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(d));
+  return partsOf(ukToday(d));
 }
 
 /** API errors about the date itself (or the date and time together): shown beside the date as well as in the summary. */

@@ -10,7 +10,7 @@ import { canReadReports } from "../auth/permissions.ts";
 import { useAnnouncer } from "../components/Announcer.tsx";
 import { DateInput } from "../components/DateTimeInput.tsx";
 import { ErrorSummary, Inset, Loading, PageHeading, SelectField, useTitle, type Problem } from "../components/ui.tsx";
-import { partsOf, plural, TYPE_CHOICES, ukDateTime, type DateParts } from "../format.ts";
+import { partsOf, plural, TYPE_CHOICES, ukDateTime, ukToday, type DateParts } from "../format.ts";
 import { ChartView } from "./Chart.tsx";
 import { ConfirmationSection } from "./ConfirmationSection.tsx";
 import { SettlingSection } from "./SettlingSection.tsx";
@@ -24,7 +24,6 @@ import {
   durationScale,
   durationText,
   inUnit,
-  londonToday,
   longDate,
   numberText,
   OUTCOME_LABELS,
@@ -90,7 +89,7 @@ function Reports() {
   const dir = useDirectory(me);
   const { announce } = useAnnouncer();
   const [params, setParams] = useSearchParams();
-  const today = useMemo(() => londonToday(), []);
+  const today = useMemo(() => ukToday(), []);
   const view = useMemo(() => readReportView(params, today), [params, today]);
   const fieldProblems = rangeProblems(view.from, view.to);
   const valid = !fieldProblems.from && !fieldProblems.to;

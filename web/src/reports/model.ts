@@ -1,7 +1,7 @@
 // The reports page's view as it lives in the URL (local date range, bucket, team, specialty, type, how volume is
 // split), its checks, and the pure shaping of report answers into chart series and table rows.
 import type { RequestType } from "../api/types.ts";
-import { LONG_MONTHS, MONTHS, type DateParts } from "../format.ts";
+import { addDays, LONG_MONTHS, MONTHS, type DateParts } from "../format.ts";
 import type { BucketFields, BucketUnit, OutcomeCounts, VolumeReport } from "./types.ts";
 
 export type Split = "specialty" | "type" | "team";
@@ -43,24 +43,12 @@ export function isIsoDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-/** `days` after (or before, when negative) a local date. */
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** The same day `years` later (29 February → 28 February). */
 export function addYears(date: string, years: number): string {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   const t = new Date(Date.UTC(y + years, m - 1, d));
   if (t.getUTCMonth() !== m - 1) t.setUTCDate(0);
   return t.toISOString().slice(0, 10);
-}
-
-/** Today's date on the UK clock, whatever the browser's zone. */
-export function londonToday(now = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(now);
 }
 
 /** Ready-made ranges ending today, each with the bucket that suits it. */
