@@ -24,6 +24,8 @@ export interface AppDeps {
   cipher: TokenCipher;
   sync: SyncDeps;
   poller: Poller;
+  /** How long a CSV export may wait for a client that stopped reading before it is cut (tests only; else 10 minutes). */
+  exportStallMs?: number;
 }
 
 /** The Rebook HTTP application. */

@@ -248,23 +248,34 @@ let heldCursors = 0;
  * files past work_mem, 4 MB, not in this process's heap), and the rows are then fetched `chunk` at a time, each FETCH
  * one short statement between the others, and the cursor is closed when the read ends. The price is that first
  * statement: every row of the export is read at the start, and nothing else runs meanwhile (docs/reports.md gives
- * the figures).
+ * the figures). `enter` lets one read hold a cursor at a time; the next waits until it ends.
  */
-async function* heldCursor<T>(db: PGlite, sql: string, params: readonly unknown[], chunk: number): AsyncGenerator<T[]> {
+async function* heldCursor<T>(
+  db: PGlite,
+  enter: () => Promise<() => void>,
+  sql: string,
+  params: readonly unknown[],
+  chunk: number,
+): AsyncGenerator<T[]> {
   const size = chunkSize(chunk);
-  const name = `rebook_snapshot_${++heldCursors}`;
-  await db.transaction(async (tx) => {
-    await tx.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, [...params]);
-  });
+  const leave = await enter();
   try {
-    for (;;) {
-      const { rows } = await db.query<T>(`FETCH FORWARD ${size} FROM ${name}`);
-      if (rows.length > 0) yield rows;
-      if (rows.length < size) return;
+    const name = `rebook_snapshot_${++heldCursors}`;
+    await db.transaction(async (tx) => {
+      await tx.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, [...params]);
+    });
+    try {
+      for (;;) {
+        const { rows } = await db.query<T>(`FETCH FORWARD ${size} FROM ${name}`);
+        if (rows.length > 0) yield rows;
+        if (rows.length < size) return;
+      }
+    } finally {
+      // A store closed meanwhile took the cursor with it.
+      await db.query(`CLOSE ${name}`).catch(() => undefined);
     }
   } finally {
-    // A store closed meanwhile took the cursor with it.
-    await db.query(`CLOSE ${name}`).catch(() => undefined);
+    leave();
   }
 }
 
@@ -301,6 +312,8 @@ export async function openPglite(dataDir: string): Promise<Db> {
   }
   const run = async <T>(q: { query: PGlite["query"] }, sql: string, params?: readonly unknown[]): Promise<T[]> =>
     (await q.query<T>(sql, params ? [...params] : undefined)).rows;
+  // One export holds a cursor at a time (each reads its whole range into it up front); the others wait their turn.
+  const snapshotTurns = turns(1);
   const session: Session = {
     query: (sql, params) => run(db, sql, params),
     exec: async (sql) => {
@@ -313,7 +326,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
     // PGlite has a single connection; PGlite itself serialises queries on it.
     withSession: (fn) => fn(session),
-    readSnapshot: (sql, params, opts) => heldCursor(db, sql, params, opts.chunk),
+    readSnapshot: (sql, params, opts) => heldCursor(db, snapshotTurns, sql, params, opts.chunk),
     close: async () => {
       await db.close();
       await unlock();
@@ -362,9 +375,13 @@ function turns(n: number): () => Promise<() => void> {
   };
 }
 
-// A snapshot read's transaction that waits longer than this for its consumer's next FETCH (a download stalled) is
-// ended by the server: its connection is dropped, the read fails and the download is cut.
-const SNAPSHOT_IDLE_TIMEOUT = "10min";
+/**
+ * How long a snapshot read may wait for its consumer (a download whose client stopped reading) before it is ended: the
+ * export routes cut such a download, which ends the read and gives back its connection or cursor and its turn; on
+ * PostgreSQL the server also ends the read's transaction after this long idle, as a backstop.
+ */
+export const SNAPSHOT_IDLE_MS = 10 * 60_000;
+const SNAPSHOT_IDLE_TIMEOUT = `${SNAPSHOT_IDLE_MS}ms`;
 
 /**
  * PostgreSQL's readSnapshot: a cursor in a READ ONLY REPEATABLE READ transaction on a pooled connection of its own,

@@ -29,12 +29,12 @@ export interface TestApp {
 
 /**
  * A Rebook app on `db`, configured from `env` (e.g. the emulator's URLs); `opts.logger` to read its logs, `opts.cipher`
- * to restart an instance with the same token key.
+ * to restart an instance with the same token key, `opts.exportStallMs` to make the CSV exports' stall limit short.
  */
 export async function buildTestApp(
   db: Db,
   env: Record<string, string> = {},
-  opts: { logger?: Logger; cipher?: TokenCipher } = {},
+  opts: { logger?: Logger; cipher?: TokenCipher; exportStallMs?: number } = {},
 ): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: "silent", SYNC_INTERVAL_SECONDS: "0", ...env });
   // A restarted instance keeps its token key (opts.cipher); a new one gets its own.
@@ -42,7 +42,7 @@ export async function buildTestApp(
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sync = pipeline(config, db, cipher, logger);
   const poller = startPoller(sync, 0, logger);
-  const app = await buildApp({ config, db, logger, cipher, sync, poller });
+  const app = await buildApp({ config, db, logger, cipher, sync, poller, exportStallMs: opts.exportStallMs });
   return {
     app,
     sync,

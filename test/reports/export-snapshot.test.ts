@@ -1,8 +1,8 @@
 // The row-level export (rows.csv) is one view of the requests as of one moment, on both engines: a change while it
 // streams — a repeat folded into its open request, which moves the open one's received time back past the rows already
 // sent, a request received meanwhile, an outcome recorded — neither doubles, drops nor adds a row, nor changes one.
-// A download the client abandons ends the export's read at once (on PostgreSQL its transaction and connection). The
-// audit log's export shows the entries of the moment it began, none written meanwhile.
+// A download the client abandons ends the export's read at once (on PostgreSQL its transaction and connection), and so
+// does one whose client stops reading without going, once it has not read for the stall limit. The audit log's export shows the entries of the moment it began, none written meanwhile.
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportRowsPage, streamReportRows, type ReportRow } from "../../src/reports/rows.ts";
@@ -98,9 +98,10 @@ describe.each(engines)("the row-level export on $name", (engine) => {
 
 /**
  * A store whose exports read `chunk` rows at a time with a pause after each, so a download is still streaming when
- * the test lets go of it. `ended` says how the last export's read ended: "all" (read to the end) or "early".
+ * the test lets go of it; each chunk is sent `copies` times, so that a download can be bigger than the socket buffers
+ * between server and client hold. `ended` says how the last export's read ended: "all" (read to the end) or "early".
  */
-function slowExports(db: Db, chunk: number): { db: Db; ended: () => "all" | "early" | null } {
+function slowExports(db: Db, chunk: number, copies = 1): { db: Db; ended: () => "all" | "early" | null } {
   let ended: "all" | "early" | null = null;
   return {
     ended: () => ended,
@@ -111,7 +112,7 @@ function slowExports(db: Db, chunk: number): { db: Db; ended: () => "all" | "ear
         let all = false;
         try {
           for await (const rows of db.readSnapshot<T>(sql, params, { chunk })) {
-            yield rows;
+            for (let i = 0; i < copies; i++) yield rows;
             await new Promise((r) => setTimeout(r, 50));
           }
           all = true;
@@ -186,6 +187,80 @@ describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
         .slice(1)
         .map((r) => r[0]),
     ).toEqual(ids);
+  });
+});
+
+describe.each(engines)("a stalled rows.csv download on $name", (engine) => {
+  let t: TestDb;
+  let rebook: TestApp;
+  let slow: ReturnType<typeof slowExports>;
+  let base: string;
+  let headers: Record<string, string>;
+  // Each row sent this many times: some MB, more than the socket buffers hold, so the server has to wait for the client.
+  const COPIES = 2_000;
+
+  beforeAll(async () => {
+    t = await engine.open();
+    slow = slowExports(t.db, 2, COPIES);
+    // The stall limit (10 minutes in service) made short.
+    rebook = await buildTestApp(slow.db, {}, { exportStallMs: 500 });
+    await rebook.app.listen({ host: "127.0.0.1", port: 0 });
+    const address = rebook.app.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const viewer = await createStaff(t.db, "viewer");
+    headers = await sessionHeaders(t.db, viewer.id, rebook.config.session);
+  });
+  afterAll(async () => {
+    await rebook?.app.close();
+    await t?.dispose();
+  });
+
+  const url = () => `${base}/api/reports/rows.csv?from=${MARCH.from}&to=${MARCH.to}`;
+
+  it("ends the download and its read when the client stops reading but stays connected, and the next export runs", async () => {
+    await clearRequests(t.db);
+    const ids = await seedHours(t.db, 20);
+
+    // Start a download, take its first bytes, then stop reading, the connection left open (a laptop asleep).
+    const req = http.get(url(), { headers });
+    req.on("error", () => undefined);
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.once("response", resolve);
+      req.once("error", reject);
+    });
+    expect(res.statusCode).toBe(200);
+    await new Promise((resolve) => res.once("data", resolve));
+    res.pause();
+    res.on("error", () => undefined);
+    const cut = new Promise((resolve) => res.once("close", resolve));
+    // Mid-stream the export holds its one view of the store: a transaction on PostgreSQL, a cursor on PGlite.
+    expect(await heldSnapshotReads(t.db)).toBe(1);
+
+    // The server ends it once the client has not read for the stall limit, and gives back what the read held.
+    await expect.poll(() => slow.ended(), { timeout: 5_000 }).toBe("early");
+    await expect.poll(() => heldSnapshotReads(t.db), { timeout: 5_000 }).toBe(0);
+    // The client, reading again, finds the download cut short.
+    res.resume();
+    await cut;
+    expect(res.complete).toBe(false);
+
+    // The next download runs and gets every row.
+    const whole = await new Promise<string>((resolve, reject) => {
+      http
+        .get(url(), { headers }, (r) => {
+          let body = "";
+          r.setEncoding("utf8");
+          r.on("data", (d: string) => (body += d));
+          r.on("end", () => resolve(body));
+        })
+        .on("error", reject);
+    });
+    expect(slow.ended()).toBe("all");
+    const sent = parseCsv(whole)
+      .slice(1)
+      .map((r) => r[0]);
+    expect(sent).toHaveLength(ids.length * COPIES);
+    expect([...new Set(sent)]).toEqual(ids);
   });
 });
 

@@ -116,3 +116,35 @@ describe("readSnapshot on postgres: how many at once", () => {
     await expect.poll(() => heldSnapshotReads(t.db)).toBe(0);
   });
 });
+
+describe("readSnapshot on pglite: how many at once", () => {
+  let t: TestDb;
+
+  beforeAll(async () => {
+    t = await engines[0].open(); // one connection: one snapshot read at a time
+    await t.db.query("CREATE TABLE snap (id int PRIMARY KEY)");
+    await t.db.query("INSERT INTO snap SELECT generate_series(1, 4)");
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("lets one read hold a cursor at a time; the next waits its turn, and other statements still run", async () => {
+    const first = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 1 });
+    await first.next();
+    const second = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 1 });
+    let secondStarted = false;
+    const secondChunk = second.next().then((r) => {
+      secondStarted = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(secondStarted).toBe(false);
+    expect(await t.db.query("SELECT 1 AS i")).toEqual([{ i: 1 }]);
+    expect(await heldSnapshotReads(t.db)).toBe(1);
+    await first.return(undefined);
+    expect((await secondChunk).value).toEqual([{ id: 1 }]);
+    await second.return(undefined);
+    expect(await heldSnapshotReads(t.db)).toBe(0);
+  });
+});

@@ -14,7 +14,7 @@ import {
 import type { Db } from "../../store/db.ts";
 import { CSV_BOM, csvLine } from "../csv.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { endStalledDownload, errorSchema } from "./common.ts";
 
 const filterQuery = {
   request_id: z.uuid().optional(),
@@ -130,6 +130,7 @@ export const auditRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
         ip: req.ip,
       });
       const day = new Date().toISOString().slice(0, 10);
+      endStalledDownload(reply, deps.exportStallMs);
       return reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", `attachment; filename="rebook-audit-${day}.csv"`)

@@ -29,7 +29,7 @@ import { timingsReport } from "../../reports/timings.ts";
 import { volumeReport } from "../../reports/volume.ts";
 import { MATCH_STATES, REQUEST_STATUSES } from "../../requests/vocabulary.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { endStalledDownload, errorSchema } from "./common.ts";
 
 const MAX_YEARS = 2;
 
@@ -386,6 +386,7 @@ export const reportRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
         yield CSV_BOM + csvLine(ROWS_HEADER);
         for await (const chunk of rows) yield chunk.map((r) => csvLine(rowCells(r, filter.zone))).join("");
       }
+      endStalledDownload(reply, deps.exportStallMs);
       return sendCsv(reply, "rows", req.query, Readable.from(lines()));
     },
   );
