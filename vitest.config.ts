@@ -21,7 +21,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: "utc",
-          include: ["test/domain/**/*.test.ts", "test/requests/rules.test.ts", "test/web/**/*.test.ts"],
+          include: [
+            "test/domain/**/*.test.ts",
+            "test/requests/rules.test.ts",
+            "test/workflow/wait-clock-changes.test.ts",
+            "test/web/**/*.test.ts",
+          ],
           env: { TZ: "UTC" },
         },
       },

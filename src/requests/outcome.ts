@@ -1,9 +1,10 @@
-// Pure rules for recording an outcome: the new appointment's instant from the UK wall clock, and the details and
-// warnings an outcome is stored with. `zone` is passed in (Europe/London by default).
-import { formatUkDateTime, UK_ZONE, wallClockToInstant } from "../domain/uk-time.ts";
+// Pure rules for recording an outcome: the new appointment's instant from the UK wall clock (wall-clock-input.ts), and
+// the details and warnings an outcome is stored with. `zone` is passed in (Europe/London by default).
+import { formatUkDateTime, UK_ZONE } from "../domain/uk-time.ts";
 import { AppError } from "../errors.ts";
 import { statusAfterOutcome } from "./state.ts";
 import type { Outcome, WorkStatus } from "./vocabulary.ts";
+import { instantOfWallClock, repeatedHourWarning } from "./wall-clock-input.ts";
 
 /**
  * What became of a request. `newStart` is the UK wall clock of the new appointment; `confirmPast` says a new start
@@ -14,35 +15,6 @@ export type OutcomeInput =
   | { outcome: "cancelled" }
   | { outcome: "rejected"; reason: string }
   | { outcome: "needs_patient_contact"; note: string };
-
-/**
- * The new appointment's instant from its UK wall-clock date ("YYYY-MM-DD") and time ("HH:mm"): 400 `invalid_date` for
- * a date that does not exist, 400 `nonexistent_time` for a time skipped when the clocks go forward; a time in the
- * repeated autumn hour is taken as the first (BST) one and flagged.
- */
-function newStartInstant(
-  newStart: { date: string; time: string },
-  zone = UK_ZONE,
-): { instant: Date; repeated: boolean } {
-  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(newStart.date);
-  const t = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(newStart.time);
-  if (!d || !t) throw new AppError("invalid_date", "Give the date as YYYY-MM-DD and the time as HH:mm (24-hour)", 400);
-  const w = { year: Number(d[1]), month: Number(d[2]), day: Number(d[3]), hour: Number(t[1]), minute: Number(t[2]) };
-  let converted: ReturnType<typeof wallClockToInstant>;
-  try {
-    converted = wallClockToInstant(w, zone);
-  } catch {
-    throw new AppError("invalid_date", `${newStart.date} is not a date`, 400);
-  }
-  if (converted.issue === "gap") {
-    throw new AppError(
-      "nonexistent_time",
-      `${newStart.time} on ${newStart.date} does not exist in the UK: the clocks go forward that night. Choose another time.`,
-      400,
-    );
-  }
-  return { instant: converted.instant, repeated: converted.issue === "repeated" };
-}
 
 /** An outcome as it is stored: the outcome, its details, the status it leaves the request in, and warnings. */
 export interface OutcomeDecision {
@@ -64,7 +36,7 @@ export function decideOutcome(o: OutcomeInput, zone = UK_ZONE, now = new Date())
   const warnings: string[] = [];
   let details: Record<string, unknown>;
   if (o.outcome === "rebooked") {
-    const { instant, repeated } = newStartInstant(o.newStart, zone);
+    const { instant, repeated } = instantOfWallClock(o.newStart, zone);
     const inPast = instant.getTime() < now.getTime();
     if (inPast && !o.confirmPast) {
       throw new AppError(
@@ -79,11 +51,7 @@ export function decideOutcome(o: OutcomeInput, zone = UK_ZONE, now = new Date())
       ...(repeated ? { repeatedHour: true } : {}),
       ...(inPast ? { inPast: true } : {}),
     };
-    if (repeated) {
-      warnings.push(
-        `${o.newStart.time} on ${o.newStart.date} happens twice in the UK (the clocks go back that night); recorded as the first, ${formatUkDateTime(instant)}`,
-      );
-    }
+    if (repeated) warnings.push(repeatedHourWarning(o.newStart, instant, zone));
   } else if (o.outcome === "rejected") {
     details = { reason: o.reason.trim() };
   } else if (o.outcome === "needs_patient_contact") {

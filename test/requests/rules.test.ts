@@ -151,9 +151,10 @@ describe("waiting for the patient until a UK date and time", () => {
   const now = new Date("2027-03-01T12:00:00Z"); // four weeks before the clocks go forward (Sunday 28 March 2027)
 
   it("reads the UK clock either side of the spring change: GMT before it, BST after", () => {
-    expect(decideWaitUntil({ date: "2027-03-28", time: "00:30" }, now).toISOString()).toBe("2027-03-28T00:30:00.000Z");
-    expect(decideWaitUntil({ date: "2027-03-28", time: "02:30" }, now).toISOString()).toBe("2027-03-28T01:30:00.000Z");
-    expect(decideWaitUntil({ date: "2027-03-29" }, now).toISOString()).toBe("2027-03-29T08:00:00.000Z"); // 09:00 BST
+    const until = (u: { date: string; time?: string }) => decideWaitUntil(u, now).until.toISOString();
+    expect(until({ date: "2027-03-28", time: "00:30" })).toBe("2027-03-28T00:30:00.000Z");
+    expect(until({ date: "2027-03-28", time: "02:30" })).toBe("2027-03-28T01:30:00.000Z");
+    expect(until({ date: "2027-03-29" })).toBe("2027-03-29T08:00:00.000Z"); // 09:00 BST
   });
 
   it("refuses a time the clocks skip as a time that does not exist (the date is fine), and a date that does not exist", () => {
@@ -161,5 +162,25 @@ describe("waiting for the patient until a UK date and time", () => {
     expect(code(() => decideWaitUntil({ date: "2027-03-28", time: "01:00" }, now))).toBe("nonexistent_time");
     expect(code(() => decideWaitUntil({ date: "2027-04-31", time: "10:00" }, now))).toBe("invalid_date");
     expect(code(() => decideWaitUntil({ date: "2027-03-32" }, now))).toBe("invalid_date");
+  });
+
+  it("takes a time the clocks repeat as the first (BST) and warns in the outcome's words, naming the one taken", () => {
+    const october = new Date("2026-10-01T12:00:00Z"); // the clocks go back on Sunday 25 October 2026
+    const until = { date: "2026-10-25", time: "01:30" };
+    const rebooked = decideOutcome({ outcome: "rebooked", newStart: { ...until } }, undefined, october);
+    expect(decideWaitUntil(until, october)).toEqual({
+      until: new Date("2026-10-25T00:30:00.000Z"),
+      warnings: [
+        "01:30 on 2026-10-25 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)",
+      ],
+    });
+    expect(decideWaitUntil(until, october).warnings).toEqual(rebooked.warnings);
+    // Either side of the repeated hour, and on other days, nothing to say.
+    expect(decideWaitUntil({ date: "2026-10-25", time: "00:30" }, october).warnings).toEqual([]);
+    expect(decideWaitUntil({ date: "2026-10-25", time: "02:00" }, october)).toEqual({
+      until: new Date("2026-10-25T02:00:00.000Z"),
+      warnings: [],
+    });
+    expect(decideWaitUntil({ date: "2026-10-18", time: "01:30" }, october).warnings).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ export const patientContactRoutes: FastifyPluginAsyncZod<AppDeps & { replyChanne
         operationId: "waitForPatient",
         summary: "Wait for the patient until a date (snooze): the deadline pauses, a reminder brings it back",
         description:
-          "For a request whose outcome is needs_patient_contact (409 not_waiting_for_patient otherwise). until is a UK date and time (09:00 when no time): a real date (400 invalid_date), a time that happens on it (400 nonexistent_time for one skipped when the clocks go forward, such as 01:30 on the last Sunday of March), in the future (400 wait_not_in_future) and at most 90 days away (400 wait_too_long). When it comes, the request's assignee is told (live event) and the deadline runs again. Waiting again moves the end.",
+          "For a request whose outcome is needs_patient_contact (409 not_waiting_for_patient otherwise). until is a UK date and time (09:00 when no time): a real date (400 invalid_date), a time that happens on it (400 nonexistent_time for one skipped when the clocks go forward, such as 01:30 on the last Sunday of March; one in the repeated autumn hour is taken as the first, BST, and the answer's warnings say so, as a rebooking's do), in the future (400 wait_not_in_future) and at most 90 days away (400 wait_too_long). When it comes, the request's assignee is told (live event) and the deadline runs again. Waiting again moves the end.",
         params: idParams,
         body: z.object({
           until: z.object({

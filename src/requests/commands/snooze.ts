@@ -1,7 +1,7 @@
 // Waiting for the patient: a request whose outcome is "needs patient contact" is put aside until a date (snoozed), its
 // deadline paused meanwhile; when the date comes the reminder job brings it back to the worklist and tells its
 // assignee (a live event), or a person ends the wait early (the patient answered). Recording a final outcome ends it.
-import { formatUkDateTime, UK_ZONE, wallClockToInstant } from "../../domain/uk-time.ts";
+import { formatUkDateTime, UK_ZONE } from "../../domain/uk-time.ts";
 import { AppError } from "../../errors.ts";
 import { eventBus, type RequestChange } from "../../events/bus.ts";
 import type { Db } from "../../store/db.ts";
@@ -17,37 +17,28 @@ import {
   type WriteOptions,
 } from "../command.ts";
 import { requireHolderOrOverride, requireWorkable } from "../state.ts";
+import { instantOfWallClock, repeatedHourWarning } from "../wall-clock-input.ts";
 
 /** The longest wait for a patient, in days. */
 export const MAX_WAIT_DAYS = 90;
 
+/** When a wait ends, and what the person is told about it. */
+export interface WaitDecision {
+  until: Date;
+  /** Non-fatal things the person should know: today the repeated autumn hour's, as a rebooking's. */
+  warnings: string[];
+}
+
 /**
- * The instant a wait ends, from its UK date ("YYYY-MM-DD") and time ("HH:mm", 09:00 when not given): 400
- * `invalid_date` for a date that does not exist, 400 `nonexistent_time` for a time skipped when the clocks go forward
- * (the date is fine; as the outcome's new start), 400 `wait_not_in_future` unless after `now`, 400 `wait_too_long`
- * past MAX_WAIT_DAYS.
+ * The instant a wait ends, from its UK date ("YYYY-MM-DD") and time ("HH:mm", 09:00 when not given), read as the
+ * outcome's new start is (wall-clock-input.ts): 400 `invalid_date` for a date that does not exist, 400
+ * `nonexistent_time` for a time skipped when the clocks go forward (the date is fine), a time in the repeated autumn
+ * hour taken as the first (BST) one with a warning that says so; then 400 `wait_not_in_future` unless after `now`, 400
+ * `wait_too_long` past MAX_WAIT_DAYS.
  */
-export function decideWaitUntil(until: { date: string; time?: string }, now: Date, zone = UK_ZONE): Date {
-  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until.date);
-  const t = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(until.time ?? "09:00");
-  if (!d || !t) throw new AppError("invalid_date", "Give the date as YYYY-MM-DD and the time as HH:mm (24-hour)", 400);
-  let converted: ReturnType<typeof wallClockToInstant>;
-  try {
-    converted = wallClockToInstant(
-      { year: Number(d[1]), month: Number(d[2]), day: Number(d[3]), hour: Number(t[1]), minute: Number(t[2]) },
-      zone,
-    );
-  } catch {
-    throw new AppError("invalid_date", `${until.date} is not a date`, 400);
-  }
-  if (converted.issue === "gap") {
-    throw new AppError(
-      "nonexistent_time",
-      `${until.time ?? "09:00"} on ${until.date} does not exist in the UK: the clocks go forward that night. Choose another time.`,
-      400,
-    );
-  }
-  const instant = converted.instant;
+export function decideWaitUntil(until: { date: string; time?: string }, now: Date, zone = UK_ZONE): WaitDecision {
+  const input = { date: until.date, time: until.time ?? "09:00" };
+  const { instant, repeated } = instantOfWallClock(input, zone);
   if (instant.getTime() <= now.getTime()) {
     throw new AppError("wait_not_in_future", "Choose a date and time in the future to wait until", 400);
   }
@@ -58,7 +49,7 @@ export function decideWaitUntil(until: { date: string; time?: string }, now: Dat
       400,
     );
   }
-  return instant;
+  return { until: instant, warnings: repeated ? [repeatedHourWarning(input, instant, zone)] : [] };
 }
 
 /** Ends the request's wait, if any, recording why and how long the deadline stood still. False when not waiting. */
@@ -76,9 +67,10 @@ export async function endWait(
 }
 
 /**
- * Waits for the patient until `until` (UK date, time 09:00 unless given): only for a request whose outcome is "needs
- * patient contact" (409 `not_waiting_for_patient` otherwise) that is open or in progress. Waiting again moves the end
- * of the wait. Someone else's request needs override (409 `held_by_other`).
+ * Waits for the patient until `until` (UK date, time 09:00 unless given; a time in the repeated autumn hour is the first
+ * and the result warns so): only for a request whose outcome is "needs patient contact" (409 `not_waiting_for_patient`
+ * otherwise) that is open or in progress. Waiting again moves the end of the wait. Someone else's request needs
+ * override (409 `held_by_other`).
  */
 export async function waitForPatient(
   db: Db,
@@ -86,7 +78,8 @@ export async function waitForPatient(
     WriteOptions & { requestId: string; until: { date: string; time?: string }; note?: string | null; now?: Date },
 ): Promise<CommandResult> {
   const now = props.now ?? new Date();
-  const until = decideWaitUntil(props.until, now);
+  // Decided before the request is loaded: a time that does not exist is a 400 whoever asks.
+  const { until, warnings } = decideWaitUntil(props.until, now);
   const note = props.note?.trim() || null;
   return runCommand(db, props, async (w) => {
     requireWorkable(w.request);
@@ -98,6 +91,8 @@ export async function waitForPatient(
       );
     }
     const how = howMade(requireHolderOrOverride(props.actor, w.request, props.override), props);
+    // Said even when the wait already ends then: the person asked again and is told again which 01:30 it is.
+    for (const warning of warnings) w.warn(warning);
     const current = await readSnooze(w.tx, w.request.id);
     if (current.snoozedUntil?.getTime() === until.getTime()) return UNCHANGED;
     await setSnooze(w.tx, w.request.id, { since: now, until, byUserId: props.actor.id });
