@@ -208,13 +208,22 @@ const zoneName = perClockPeriod((start, zone): string | null => {
   return f.formatToParts(start).find((p) => p.type === "timeZoneName")?.value ?? null;
 });
 
+/** The date of a dial time (a wall clock read as UTC) as staff read it: "Sun 14 Sep 2025". */
+const dayOfDial = (dial: Date): string =>
+  `${WEEKDAYS[dial.getUTCDay()]} ${dial.getUTCDate()} ${MONTHS[dial.getUTCMonth()]} ${dial.getUTCFullYear()}`;
+
 /** Formats an instant for staff: "Sun 14 Sep 2025, 00:00 (BST)". */
 export function formatUkDateTime(instant: Date, zone = UK_ZONE): string {
   const dial = new Date(wallMs(instant.getTime(), zone));
   const name = zoneName(instant.getTime(), zone);
   const pad = (n: number) => String(n).padStart(2, "0");
-  const when = `${WEEKDAYS[dial.getUTCDay()]} ${dial.getUTCDate()} ${MONTHS[dial.getUTCMonth()]} ${dial.getUTCFullYear()}, ${pad(dial.getUTCHours())}:${pad(dial.getUTCMinutes())}`;
+  const when = `${dayOfDial(dial)}, ${pad(dial.getUTCHours())}:${pad(dial.getUTCMinutes())}`;
   return `${when} (${name ?? offsetLabel(offsetMs(instant.getTime(), zone))})`;
+}
+
+/** A calendar date (month 1–12) for staff, as formatUkDateTime writes its date: "Sun 28 Mar 2027". */
+export function formatUkDate(date: Pick<WallClock, "year" | "month" | "day">): string {
+  return dayOfDial(new Date(Date.UTC(date.year, date.month - 1, date.day)));
 }
 
 /**

@@ -1,6 +1,6 @@
 // A UK date and time as a person gives them ("YYYY-MM-DD", "HH:mm") read as an instant, with the refusals and the
 // warning the outcome's new start and the wait for the patient share. `zone` is passed in (Europe/London by default).
-import { formatUkDateTime, UK_ZONE, wallClockToInstant } from "../domain/uk-time.ts";
+import { formatUkDate, formatUkDateTime, UK_ZONE, wallClockToInstant } from "../domain/uk-time.ts";
 import { AppError } from "../errors.ts";
 
 /** A UK wall-clock date ("YYYY-MM-DD") and time ("HH:mm", 24-hour), as a person gives them. */
@@ -11,8 +11,8 @@ export interface WallClockInput {
 
 /**
  * The instant of a UK date and time: 400 `invalid_date` for text that is not one or a date that does not exist, 400
- * `nonexistent_time` for a time skipped when the clocks go forward; a time in the repeated autumn hour is taken as the
- * first (BST) one, and `repeated` says so.
+ * `nonexistent_time` for a time skipped when the clocks go forward ("01:30 on Sun 28 Mar 2027 does not exist in the
+ * UK: …"); a time in the repeated autumn hour is taken as the first (BST) one, and `repeated` says so.
  */
 export function instantOfWallClock(input: WallClockInput, zone = UK_ZONE): { instant: Date; repeated: boolean } {
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date);
@@ -28,7 +28,7 @@ export function instantOfWallClock(input: WallClockInput, zone = UK_ZONE): { ins
   if (converted.issue === "gap") {
     throw new AppError(
       "nonexistent_time",
-      `${input.time} on ${input.date} does not exist in the UK: the clocks go forward that night. Choose another time.`,
+      `${input.time} on ${formatUkDate(w)} does not exist in the UK: the clocks go forward that night. Choose another time.`,
       400,
     );
   }

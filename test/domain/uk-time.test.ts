@@ -2,6 +2,7 @@ import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import {
   formatShortUk,
+  formatUkDate,
   formatUkDateTime,
   instantToWallClock,
   localDate,
@@ -34,6 +35,16 @@ describe("UK wall clock ↔ instant", () => {
     expect(instantToWallClock(lateBst)).toEqual({ year: 2025, month: 7, day: 1, hour: 0, minute: 30 });
     expect(formatUkDateTime(lateBst)).toBe("Tue 1 Jul 2025, 00:30 (BST)");
     expect(formatUkDateTime(new Date("2025-12-01T09:00:00Z"))).toBe("Mon 1 Dec 2025, 09:00 (GMT)");
+  });
+
+  it("writes a UK calendar date as staff read it, the date formatUkDateTime writes", () => {
+    expect(formatUkDate({ year: 2027, month: 3, day: 28 })).toBe("Sun 28 Mar 2027");
+    expect(formatUkDate({ year: 2026, month: 10, day: 25 })).toBe("Sun 25 Oct 2026");
+    for (let day = 0; day < 400; day++) {
+      const noon = new Date(Date.UTC(2026, 0, 1 + day, 12));
+      const [year, month, date] = localDate(noon).split("-").map(Number) as [number, number, number];
+      expect(formatUkDate({ year, month, day: date })).toBe(formatUkDateTime(noon).split(",")[0]);
+    }
   });
 
   it("does not depend on the process time zone", () => {

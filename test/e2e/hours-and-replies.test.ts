@@ -132,10 +132,11 @@ describe("working hours, waiting for the patient and replies (chromium)", { time
     await outcomeForm.waitFor({ state: "detached" });
 
     // 01:30 on the last Sunday of March never happens in the UK (the clocks go from 01:00 to 02:00): the server's
-    // message is about the time, so it stands beside the time (and links to it), not beside the date, which is fine.
+    // message is about the time, so it stands beside the time (and links to it), not beside the date, which is fine; it
+    // names the day in words, as staff read dates elsewhere.
     const spring = new Date().getUTCFullYear() + 1;
     const springDay = 31 - new Date(Date.UTC(spring, 2, 31)).getUTCDay();
-    const skipped = `01:30 on ${spring}-03-${springDay} does not exist in the UK`;
+    const skipped = `01:30 on Sun ${springDay} Mar ${spring} does not exist in the UK`;
     await wait.getByLabel("Day").fill(String(springDay));
     await wait.getByLabel("Month").fill("3");
     await wait.getByLabel("Year").fill(String(spring));

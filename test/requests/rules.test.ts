@@ -40,6 +40,14 @@ const code = (fn: () => void): string | null => {
     return (err as { code: string }).code;
   }
 };
+const message = (fn: () => void): string | null => {
+  try {
+    fn();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
 
 describe("state machine", () => {
   it("lets people move open ↔ in progress → done and reopen done; the pipeline's states are not theirs", () => {
@@ -127,6 +135,14 @@ describe("outcome", () => {
     expect(repeated.warnings).toHaveLength(1);
   });
 
+  it("names the day in words when it refuses a time the clocks skip, as staff read dates elsewhere", () => {
+    expect(
+      message(() =>
+        decideOutcome({ outcome: "rebooked", newStart: { date: "2025-03-30", time: "01:30" } }, undefined, before),
+      ),
+    ).toBe("01:30 on Sun 30 Mar 2025 does not exist in the UK: the clocks go forward that night. Choose another time.");
+  });
+
   it("refuses a rebooking in the past unless the change is confirmed as made in the past, and records that", () => {
     const after = new Date("2025-07-02T00:00:00Z");
     const past = { outcome: "rebooked" as const, newStart: { date: "2025-07-01", time: "09:30" } };
@@ -162,6 +178,9 @@ describe("waiting for the patient until a UK date and time", () => {
     expect(code(() => decideWaitUntil({ date: "2027-03-28", time: "01:00" }, now))).toBe("nonexistent_time");
     expect(code(() => decideWaitUntil({ date: "2027-04-31", time: "10:00" }, now))).toBe("invalid_date");
     expect(code(() => decideWaitUntil({ date: "2027-03-32" }, now))).toBe("invalid_date");
+    expect(message(() => decideWaitUntil({ date: "2027-03-28", time: "01:30" }, now))).toBe(
+      "01:30 on Sun 28 Mar 2027 does not exist in the UK: the clocks go forward that night. Choose another time.",
+    );
   });
 
   it("takes a time the clocks repeat as the first (BST) and warns in the outcome's words, naming the one taken", () => {

@@ -1,7 +1,8 @@
 // Waiting for the patient on the nights the UK clocks change, on both engines and (vitest.config.ts) in both zones: a
 // wait until 01:30 on the night the clocks go back (01:30 happens twice) is stored as the first, BST, one and the
-// answer says so in the outcome's words, as a rebooking's does. The wait's limits are read against `now`, which the
-// command takes (the route uses the system clock): the autumn night is rarely within 90 days of the day the tests run.
+// answer says so in the outcome's words, as a rebooking's does; a time the clocks skip in spring is refused, the wait's
+// and the rebooking's refusal naming the day in words. The wait's limits are read against `now`, which the command takes
+// (the route uses the system clock): the autumn night is rarely within 90 days of the day the tests run.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionUser } from "../../src/auth/permissions.ts";
 import { recordOutcome } from "../../src/requests/commands/status.ts";
@@ -10,7 +11,7 @@ import { decideOutcome } from "../../src/requests/outcome.ts";
 import type { Db } from "../../src/store/db.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
-import { history, person, seedRequest, team } from "./helpers.ts";
+import { history, person, seedRequest, team, type Person } from "./helpers.ts";
 
 describe.each(engines)("waiting for the patient on a clock-change night on $name", (engine) => {
   let t: TestDb;
@@ -18,6 +19,7 @@ describe.each(engines)("waiting for the patient on a clock-change night on $name
   let rebook: TestApp;
   let teamId: string;
   let clerk: SessionUser;
+  let clerkPerson: Person;
 
   beforeAll(async () => {
     t = await engine.open();
@@ -25,6 +27,7 @@ describe.each(engines)("waiting for the patient on a clock-change night on $name
     rebook = await buildTestApp(db);
     teamId = (await team(db, "Outpatients")).id;
     const p = await person(db, rebook.config, { role: "clerk", teams: [{ teamId }], name: "Cara Clerk" });
+    clerkPerson = p;
     clerk = {
       id: p.user.id,
       email: p.user.email,
@@ -82,5 +85,36 @@ describe.each(engines)("waiting for the patient on a clock-change night on $name
       now: october,
     });
     expect({ changed: later.changed, warnings: later.warnings }).toEqual({ changed: true, warnings: [] });
+  });
+
+  it("refuses a time the clocks skip naming the day in words, for the wait and for the rebooking", async () => {
+    const id = await seedRequest(db, { teamId, status: "in_progress", assignedUserId: clerk.id });
+    const post = async (url: string, payload: Record<string, unknown>) => {
+      const res = await rebook.app.inject({ method: "POST", url, payload, headers: clerkPerson.headers });
+      return { status: res.statusCode, error: res.json<{ error?: { code: string; message: string } }>().error };
+    };
+    const rebooked = await post(`/api/requests/${id}/outcome`, {
+      outcome: "rebooked",
+      newStart: { date: "2027-03-28", time: "01:30" },
+    });
+    expect(rebooked).toEqual({
+      status: 400,
+      error: expect.objectContaining({
+        code: "nonexistent_time",
+        message:
+          "01:30 on Sun 28 Mar 2027 does not exist in the UK: the clocks go forward that night. Choose another time.",
+      }),
+    });
+    await post(`/api/requests/${id}/outcome`, { outcome: "needs_patient_contact", note: "Phone to agree a time" });
+    const waited = await post(`/api/requests/${id}/wait`, { until: { date: "2027-03-28", time: "01:30" } });
+    expect(waited).toEqual({
+      status: 400,
+      error: expect.objectContaining({
+        code: "nonexistent_time",
+        message:
+          "01:30 on Sun 28 Mar 2027 does not exist in the UK: the clocks go forward that night. Choose another time.",
+      }),
+    });
+    expect((await history(db, id)).map((h) => h.type)).not.toContain("snoozed");
   });
 });
