@@ -37,9 +37,10 @@ export function instantOfWallClock(input: WallClockInput, zone = UK_ZONE): { ins
 
 /**
  * What a person is told when their time happens twice (the night the clocks go back) and `instant`, the first, was
- * taken: "01:30 on 2026-10-25 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25
- * Oct 2026, 01:30 (BST)".
+ * taken, the day in words as the refusals name it: "01:30 on Sun 25 Oct 2026 happens twice in the UK (the clocks go
+ * back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)".
  */
 export function repeatedHourWarning(input: WallClockInput, instant: Date, zone = UK_ZONE): string {
-  return `${input.time} on ${input.date} happens twice in the UK (the clocks go back that night); recorded as the first, ${formatUkDateTime(instant, zone)}`;
+  const [year, month, day] = input.date.split("-").map(Number) as [number, number, number];
+  return `${input.time} on ${formatUkDate({ year, month, day })} happens twice in the UK (the clocks go back that night); recorded as the first, ${formatUkDateTime(instant, zone)}`;
 }

@@ -7,6 +7,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthHeaders } from "../helpers/app.ts";
 import { expectNoAxeViolations, screenshot, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
+import { formatUkDate } from "../../src/domain/uk-time.ts";
 
 /** The next night the UK clocks go back (the last Sunday of October) whose 01:30 is still ahead, as YYYY-MM-DD. */
 function nextAutumnChange(now = new Date()): { date: string; day: number; month: number; year: number } {
@@ -47,7 +48,7 @@ describe("warnings shown (chromium)", { timeout: 90_000 }, () => {
     await page.getByLabel("Year").fill(String(autumn.year));
     await page.getByLabel("New appointment time").fill("01:30");
   };
-  const warningText = `01:30 on ${autumn.date} happens twice in the UK (the clocks go back that night); recorded as the first`;
+  const warningText = `01:30 on ${formatUkDate(autumn)} happens twice in the UK (the clocks go back that night); recorded as the first`;
   /** The texts of the page's status messages (the confirmation of a change, and what is said with it). */
   const statuses = (page: Page) => page.locator("#maincontent [role=status]").allTextContents();
   /**

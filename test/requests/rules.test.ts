@@ -190,7 +190,7 @@ describe("waiting for the patient until a UK date and time", () => {
     expect(decideWaitUntil(until, october)).toEqual({
       until: new Date("2026-10-25T00:30:00.000Z"),
       warnings: [
-        "01:30 on 2026-10-25 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)",
+        "01:30 on Sun 25 Oct 2026 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)",
       ],
     });
     expect(decideWaitUntil(until, october).warnings).toEqual(rebooked.warnings);

@@ -6,7 +6,7 @@ import { bulkWarnings, carriedNotice, spokenNotice, warningsOf } from "../../web
 import type { BulkResult, WorkflowResult } from "../../web/src/api/workflow.ts";
 
 const repeated =
-  "01:30 on 2026-10-25 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)";
+  "01:30 on Sun 25 Oct 2026 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)";
 const result = (id: string, warnings: string[] = []): WorkflowResult => ({
   id,
   status: "done",

@@ -58,7 +58,7 @@ describe.each(engines)("waiting for the patient on a clock-change night on $name
     });
     const until = { date: "2026-10-25", time: "01:30" };
     const warning =
-      "01:30 on 2026-10-25 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)";
+      "01:30 on Sun 25 Oct 2026 happens twice in the UK (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)";
     // The same words as the outcome's rebooking to the same time.
     expect(decideOutcome({ outcome: "rebooked", newStart: until }, undefined, october).warnings).toEqual([warning]);
 

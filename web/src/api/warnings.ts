@@ -1,5 +1,5 @@
 // What the API warns about a change. Every action on a request answers `warnings` (src/requests/command.ts; today a
-// rebooking or a wait for the patient at a time the autumn night repeats: "01:30 on 2026-10-25 happens twice in the UK
+// rebooking or a wait for the patient at a time the autumn night repeats: "01:30 on Sun 25 Oct 2026 happens twice in the UK
 // (the clocks go back that night); recorded as the first, Sun 25 Oct 2026, 01:30 (BST)"). Read here from each kind of
 // answer, to be shown with the confirmation the person reads (components/ChangeNotice.tsx) and said with it.
 import type { BulkResult } from "./workflow.ts";
