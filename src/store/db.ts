@@ -238,6 +238,23 @@ function chunkSize(chunk: number): number {
   return chunk;
 }
 
+/**
+ * The FETCH loop of both engines' snapshot reads (heldCursor, snapshotCursor): the rows of the open cursor `cursor`,
+ * `size` at a time, each chunk one `FETCH FORWARD` run by `run`, until a FETCH returns fewer than `size` (an empty last
+ * chunk is not yielded). Closing the cursor, however the loop ends, is the caller's.
+ */
+async function* fetchChunks<T>(
+  cursor: string,
+  size: number,
+  run: (fetch: string) => Promise<T[]>,
+): AsyncGenerator<T[]> {
+  for (;;) {
+    const rows = await run(`FETCH FORWARD ${size} FROM ${cursor}`);
+    if (rows.length > 0) yield rows;
+    if (rows.length < size) return;
+  }
+}
+
 // Names of the embedded store's export cursors: its one session holds every export's cursor at once.
 let heldCursors = 0;
 
@@ -265,11 +282,7 @@ async function* heldCursor<T>(
       await tx.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, [...params]);
     });
     try {
-      for (;;) {
-        const { rows } = await db.query<T>(`FETCH FORWARD ${size} FROM ${name}`);
-        if (rows.length > 0) yield rows;
-        if (rows.length < size) return;
-      }
+      yield* fetchChunks(name, size, async (fetch) => (await db.query<T>(fetch)).rows);
     } finally {
       // A store closed meanwhile took the cursor with it.
       await db.query(`CLOSE ${name}`).catch(() => undefined);
@@ -407,11 +420,7 @@ async function* snapshotCursor<T>(
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       await client.query(`SET LOCAL idle_in_transaction_session_timeout = '${SNAPSHOT_IDLE_TIMEOUT}'`);
       await client.query(`DECLARE snapshot NO SCROLL CURSOR FOR ${sql}`, [...params]);
-      for (;;) {
-        const rows = (await client.query(`FETCH FORWARD ${size} FROM snapshot`)).rows as T[];
-        if (rows.length > 0) yield rows;
-        if (rows.length < size) break;
-      }
+      yield* fetchChunks("snapshot", size, async (fetch) => (await client.query(fetch)).rows as T[]);
       await client.query("COMMIT");
       committed = true;
     } finally {
