@@ -84,11 +84,26 @@ describe.each(engines)("readSnapshot on $name", (engine) => {
   });
 });
 
-describe("readSnapshot on postgres: how many at once", () => {
+// How many reads hold the store at once, per engine: on PostgreSQL a quarter of the pool's connections, the rest of the
+// pool serving everything else; on PGlite one cursor at a time, other statements running between its FETCHes.
+const atOnce = [
+  {
+    ...engines[0], // one connection: one snapshot read at a time
+    rule: "lets one read hold a cursor at a time; the next waits its turn, and other statements still run",
+    others: [1],
+  },
+  {
+    ...engines[1], // a pool of 5: one snapshot read at a time, the others run at once meanwhile
+    rule: "lets a quarter of the pool's connections hold reads; the next read waits its turn, and the pool serves the rest",
+    others: [1, 2, 3],
+  },
+];
+
+describe.each(atOnce)("readSnapshot on $name: how many at once", (engine) => {
   let t: TestDb;
 
   beforeAll(async () => {
-    t = await engines[1].open(); // a pool of 5: one snapshot read at a time
+    t = await engine.open();
     await t.db.query("CREATE TABLE snap (id int PRIMARY KEY)");
     await t.db.query("INSERT INTO snap SELECT generate_series(1, 4)");
   });
@@ -96,7 +111,7 @@ describe("readSnapshot on postgres: how many at once", () => {
     await t?.dispose();
   });
 
-  it("lets a quarter of the pool's connections hold reads; the next read waits its turn, and the pool serves the rest", async () => {
+  it(engine.rule, async () => {
     const first = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 1 });
     await first.next();
     const second = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 1 });
@@ -107,44 +122,13 @@ describe("readSnapshot on postgres: how many at once", () => {
     });
     await new Promise((r) => setTimeout(r, 200));
     expect(secondStarted).toBe(false);
-    // Everything else still gets connections meanwhile.
-    expect(await Promise.all([1, 2, 3].map((i) => t.db.query("SELECT $1::int AS i", [i])))).toHaveLength(3);
+    // Everything else still runs meanwhile.
+    const others = await Promise.all(engine.others.map((i) => t.db.query("SELECT $1::int AS i", [i])));
+    expect(others).toEqual(engine.others.map((i) => [{ i }]));
     expect(await heldSnapshotReads(t.db)).toBe(1);
     await first.return(undefined);
     expect((await secondChunk).value).toEqual([{ id: 1 }]);
     await second.return(undefined);
     await expect.poll(() => heldSnapshotReads(t.db)).toBe(0);
-  });
-});
-
-describe("readSnapshot on pglite: how many at once", () => {
-  let t: TestDb;
-
-  beforeAll(async () => {
-    t = await engines[0].open(); // one connection: one snapshot read at a time
-    await t.db.query("CREATE TABLE snap (id int PRIMARY KEY)");
-    await t.db.query("INSERT INTO snap SELECT generate_series(1, 4)");
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
-
-  it("lets one read hold a cursor at a time; the next waits its turn, and other statements still run", async () => {
-    const first = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 1 });
-    await first.next();
-    const second = t.db.readSnapshot("SELECT id FROM snap ORDER BY id", [], { chunk: 1 });
-    let secondStarted = false;
-    const secondChunk = second.next().then((r) => {
-      secondStarted = true;
-      return r;
-    });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(secondStarted).toBe(false);
-    expect(await t.db.query("SELECT 1 AS i")).toEqual([{ i: 1 }]);
-    expect(await heldSnapshotReads(t.db)).toBe(1);
-    await first.return(undefined);
-    expect((await secondChunk).value).toEqual([{ id: 1 }]);
-    await second.return(undefined);
-    expect(await heldSnapshotReads(t.db)).toBe(0);
   });
 });
