@@ -124,64 +124,113 @@ function slowExports(db: Db, chunk: number, copies = 1): { db: Db; ended: () => 
   };
 }
 
-describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
-  let t: TestDb;
-  let rebook: TestApp;
-  let slow: ReturnType<typeof slowExports>;
-  let base: string;
-  let headers: Record<string, string>;
+/** An app listening on a free port, on a new store of `engine` whose exports are slowExports(chunk, copies). */
+interface ListeningExportApp {
+  /** The store itself (not slowed). */
+  db: Db;
+  /** How the last export's read ended (slowExports). */
+  ended: () => "all" | "early" | null;
+  /** March's rows.csv. */
+  rowsUrl: string;
+  /** A viewer's session. */
+  headers: Record<string, string>;
+  /** Closes the app, then the store. */
+  close(): Promise<void>;
+}
 
-  beforeAll(async () => {
-    t = await engine.open();
-    slow = slowExports(t.db, 2);
-    rebook = await buildTestApp(slow.db);
+/** Opens a store on `engine` and an app on it, listening; `exportStallMs` shortens the stall limit (10 minutes). */
+async function listeningExportApp(
+  engine: (typeof engines)[number],
+  exports: { chunk: number; copies?: number; exportStallMs?: number },
+): Promise<ListeningExportApp> {
+  const t = await engine.open();
+  let rebook: TestApp | undefined;
+  const close = async () => {
+    await rebook?.app.close();
+    await t.dispose();
+  };
+  try {
+    const slow = slowExports(t.db, exports.chunk, exports.copies);
+    rebook = await buildTestApp(slow.db, {}, { exportStallMs: exports.exportStallMs });
     await rebook.app.listen({ host: "127.0.0.1", port: 0 });
     const address = rebook.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
     const viewer = await createStaff(t.db, "viewer");
-    headers = await sessionHeaders(t.db, viewer.id, rebook.config.session);
+    return {
+      db: t.db,
+      ended: slow.ended,
+      rowsUrl: `${base}/api/reports/rows.csv?from=${MARCH.from}&to=${MARCH.to}`,
+      headers: await sessionHeaders(t.db, viewer.id, rebook.config.session),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * Starts a download and takes its first bytes, then stops reading, the connection left open. Errors after that (the
+ * test's own destroy, the server cutting the download) are what the test is about, so they are not thrown.
+ */
+async function startDownload(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+  const req = http.get(url, { headers });
+  req.on("error", () => undefined);
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    req.once("response", resolve);
+    req.once("error", reject);
+  });
+  await new Promise((resolve) => res.once("data", resolve));
+  res.pause();
+  res.on("error", () => undefined);
+  return { req, res };
+}
+
+/** A whole download: its body. */
+function download(url: string, headers: Record<string, string>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    http
+      .get(url, { headers }, (r) => {
+        let body = "";
+        r.setEncoding("utf8");
+        r.on("data", (d: string) => (body += d));
+        r.on("end", () => resolve(body));
+      })
+      .on("error", reject);
+  });
+}
+
+describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
+  let x: ListeningExportApp;
+
+  beforeAll(async () => {
+    x = await listeningExportApp(engine, { chunk: 2 });
   });
   afterAll(async () => {
-    await rebook?.app.close();
-    await t?.dispose();
+    await x?.close();
   });
 
-  const url = () => `${base}/api/reports/rows.csv?from=${MARCH.from}&to=${MARCH.to}`;
-
   it("ends the export's read (transaction, connection, cursor) when the client goes, and the next export runs", async () => {
-    await clearRequests(t.db);
-    const ids = await seedHours(t.db, 20);
-    expect(await heldSnapshotReads(t.db)).toBe(0);
+    await clearRequests(x.db);
+    const ids = await seedHours(x.db, 20);
+    expect(await heldSnapshotReads(x.db)).toBe(0);
 
     // Start a download, take its first bytes, then drop the connection.
-    const req = http.get(url(), { headers });
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      req.once("response", resolve);
-      req.once("error", reject);
-    });
+    const { req, res } = await startDownload(x.rowsUrl, x.headers);
     expect(res.statusCode).toBe(200);
-    await new Promise((resolve) => res.once("data", resolve));
-    res.pause();
     // Mid-stream the export holds its one view of the store: a transaction on PostgreSQL, a cursor on PGlite.
-    expect(await heldSnapshotReads(t.db)).toBe(1);
-    req.on("error", () => undefined);
+    expect(await heldSnapshotReads(x.db)).toBe(1);
     req.destroy();
 
-    await expect.poll(() => slow.ended(), { timeout: 5_000 }).toBe("early");
-    await expect.poll(() => heldSnapshotReads(t.db), { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => x.ended(), { timeout: 5_000 }).toBe("early");
+    await expect.poll(() => heldSnapshotReads(x.db), { timeout: 5_000 }).toBe(0);
 
     // The next download has the store to itself again and gets every row.
-    const whole = await new Promise<string>((resolve, reject) => {
-      http
-        .get(url(), { headers }, (r) => {
-          let body = "";
-          r.setEncoding("utf8");
-          r.on("data", (d: string) => (body += d));
-          r.on("end", () => resolve(body));
-        })
-        .on("error", reject);
-    });
-    expect(slow.ended()).toBe("all");
+    const whole = await download(x.rowsUrl, x.headers);
+    expect(x.ended()).toBe("all");
     expect(
       parseCsv(whole)
         .slice(1)
@@ -191,71 +240,40 @@ describe.each(engines)("an abandoned rows.csv download on $name", (engine) => {
 });
 
 describe.each(engines)("a stalled rows.csv download on $name", (engine) => {
-  let t: TestDb;
-  let rebook: TestApp;
-  let slow: ReturnType<typeof slowExports>;
-  let base: string;
-  let headers: Record<string, string>;
+  let x: ListeningExportApp;
   // Each row sent this many times: some MB, more than the socket buffers hold, so the server has to wait for the client.
   const COPIES = 2_000;
 
   beforeAll(async () => {
-    t = await engine.open();
-    slow = slowExports(t.db, 2, COPIES);
     // The stall limit (10 minutes in service) made short.
-    rebook = await buildTestApp(slow.db, {}, { exportStallMs: 500 });
-    await rebook.app.listen({ host: "127.0.0.1", port: 0 });
-    const address = rebook.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    const viewer = await createStaff(t.db, "viewer");
-    headers = await sessionHeaders(t.db, viewer.id, rebook.config.session);
+    x = await listeningExportApp(engine, { chunk: 2, copies: COPIES, exportStallMs: 500 });
   });
   afterAll(async () => {
-    await rebook?.app.close();
-    await t?.dispose();
+    await x?.close();
   });
 
-  const url = () => `${base}/api/reports/rows.csv?from=${MARCH.from}&to=${MARCH.to}`;
-
   it("ends the download and its read when the client stops reading but stays connected, and the next export runs", async () => {
-    await clearRequests(t.db);
-    const ids = await seedHours(t.db, 20);
+    await clearRequests(x.db);
+    const ids = await seedHours(x.db, 20);
 
     // Start a download, take its first bytes, then stop reading, the connection left open (a laptop asleep).
-    const req = http.get(url(), { headers });
-    req.on("error", () => undefined);
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      req.once("response", resolve);
-      req.once("error", reject);
-    });
+    const { res } = await startDownload(x.rowsUrl, x.headers);
     expect(res.statusCode).toBe(200);
-    await new Promise((resolve) => res.once("data", resolve));
-    res.pause();
-    res.on("error", () => undefined);
     const cut = new Promise((resolve) => res.once("close", resolve));
     // Mid-stream the export holds its one view of the store: a transaction on PostgreSQL, a cursor on PGlite.
-    expect(await heldSnapshotReads(t.db)).toBe(1);
+    expect(await heldSnapshotReads(x.db)).toBe(1);
 
     // The server ends it once the client has not read for the stall limit, and gives back what the read held.
-    await expect.poll(() => slow.ended(), { timeout: 5_000 }).toBe("early");
-    await expect.poll(() => heldSnapshotReads(t.db), { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => x.ended(), { timeout: 5_000 }).toBe("early");
+    await expect.poll(() => heldSnapshotReads(x.db), { timeout: 5_000 }).toBe(0);
     // The client, reading again, finds the download cut short.
     res.resume();
     await cut;
     expect(res.complete).toBe(false);
 
     // The next download runs and gets every row.
-    const whole = await new Promise<string>((resolve, reject) => {
-      http
-        .get(url(), { headers }, (r) => {
-          let body = "";
-          r.setEncoding("utf8");
-          r.on("data", (d: string) => (body += d));
-          r.on("end", () => resolve(body));
-        })
-        .on("error", reject);
-    });
-    expect(slow.ended()).toBe("all");
+    const whole = await download(x.rowsUrl, x.headers);
+    expect(x.ended()).toBe("all");
     const sent = parseCsv(whole)
       .slice(1)
       .map((r) => r[0]);
