@@ -101,11 +101,17 @@ export interface AuditDetails {
   /** The PersonOutcome whose reply changed, and its text before (null: none) and after. */
   "reply_template.changed": { outcome: string; before: string | null; after: string };
   "pkb.connection_removed": { connectionId: string; label: string | null };
-  "error_queue.viewed": { entryId: string };
-  /** `filedAs`: the MessageKind the replay filed, or null when the message was already stored. */
-  "error_queue.replayed": { entryId: string; filedAs: string | null };
-  "error_queue.replay_failed": { entryId: string; reason: string };
-  "error_queue.discarded": { entryId: string; reason: string };
+  /** `pkbMessageId`: PKB's id of the message set aside (null: it had none); never the message's text. */
+  "error_queue.viewed": { entryId: string; pkbMessageId: string | null };
+  /**
+   * `heldFor`: why the message was set aside (the entry's reason before the replay); `filedAs`: the MessageKind the
+   * replay filed, or null when the message was already stored. Either way the message is stored now.
+   */
+  "error_queue.replayed": { entryId: string; pkbMessageId: string | null; heldFor: string; filedAs: string | null };
+  /** `reason`: why the replay failed; the message is still not stored. */
+  "error_queue.replay_failed": { entryId: string; pkbMessageId: string | null; heldFor: string; reason: string };
+  /** `reason`: the admin's, as written. */
+  "error_queue.discarded": { entryId: string; pkbMessageId: string | null; heldFor: string; reason: string };
   /** UK dates (YYYY-MM-DD); a team id or "none", a specialty code or "none", a RequestType; null: any. */
   "report.rows_exported": {
     from: string;

@@ -201,6 +201,15 @@ export async function listConversation(db: Queryable, conversationId: string): P
   ).map(toMessage);
 }
 
+/** The request a stored message is filed on (its own, or the one it follows up); null when none or not stored. */
+export async function requestOfMessage(db: Queryable, pkbMessageId: string): Promise<string | null> {
+  const [row] = await db.query<{ request_id: string | null }>(
+    "SELECT request_id FROM pkb_messages WHERE pkb_message_id = $1",
+    [pkbMessageId],
+  );
+  return row?.request_id ?? null;
+}
+
 /** Records what the pipeline decided a message is. */
 export async function classifyMessage(
   db: Queryable,

@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import { readConversation } from "../pkb/rest.ts";
 import { recordAudit } from "../store/audit.ts";
 import type { Db, Queryable } from "../store/db.ts";
+import { requestOfMessage } from "../store/messages.ts";
 import {
   getErrorQueueItem,
   recordReplayFailure,
@@ -16,10 +17,26 @@ import { errorFirstLine, isTransientStoreError } from "../store/pg-errors.ts";
 import { isStorableText } from "../store/storable.ts";
 import { ingestMessage, prepareMessage } from "./ingest-message.ts";
 
+/** How the key of a message without a PKB id begins. */
+const DIGEST = "sha256:";
+
 /** The queue's key for a message: its PKB id (JSON text if not storable), or a digest of it when it has none. */
 export function messageKey(messageId: string | null, original: string): string {
-  if (messageId === null) return `sha256:${createHash("sha256").update(original).digest("hex")}`;
+  if (messageId === null) return `${DIGEST}${createHash("sha256").update(original).digest("hex")}`;
   return isStorableText(messageId) ? messageId : JSON.stringify(messageId);
+}
+
+/** PKB's id of a queued message, from its key (messageKey): null when it had none (the key is a digest of it). */
+export function pkbMessageIdOf(key: string | null): string | null {
+  return key === null || key.startsWith(DIGEST) ? null : key;
+}
+
+/**
+ * Which message an admin acted on, and why it was set aside, for the audit log: PKB's id and the entry's reason, never
+ * the message's text (patient data).
+ */
+function queuedMessageDetails(item: ErrorQueueEntry): { pkbMessageId: string | null; heldFor: string } {
+  return { pkbMessageId: pkbMessageIdOf(item.pkbMessageId), heldFor: item.reason };
 }
 
 /** What the queue keeps of a message: JSON text of {conversation without its messages, message}, as received. */
@@ -88,6 +105,7 @@ export async function replayErrorQueueItem(
   const result = await db.transaction(async (tx) => {
     const item = await openItem(tx, id);
     const audit = { actorUserId: by.userId, actorLabel: by.label, ip: by.ip };
+    const about = { entryId: id, ...queuedMessageDetails(item) };
     await tx.query("SAVEPOINT replay");
     try {
       const { conversation, message } = JSON.parse(item.original) as { conversation: object; message: unknown };
@@ -98,14 +116,20 @@ export async function replayErrorQueueItem(
       await tx.query("RELEASE SAVEPOINT replay");
       // The note is a MessageKind or "already stored"; the web app words it (web/src/admin/error-queue-words.ts).
       await resolveErrorQueueItem(tx, id, { status: "replayed", by: by.userId, note: kind ?? "already stored" });
-      await recordAudit(tx, { ...audit, action: "error_queue.replayed", details: { entryId: id, filedAs: kind } });
+      // The entry is about the request the message is filed on, if any: the audit page shows and links it.
+      await recordAudit(tx, {
+        ...audit,
+        action: "error_queue.replayed",
+        requestId: await requestOfMessage(tx, m.id),
+        details: { ...about, filedAs: kind },
+      });
       return { ok: true as const, created: kind === "request" ? m.id : null };
     } catch (err) {
       if (isTransientStoreError(err) || err instanceof AppError) throw err;
       await tx.query("ROLLBACK TO SAVEPOINT replay");
       const reason = reasonOf(err);
       await recordReplayFailure(tx, id, reason);
-      await recordAudit(tx, { ...audit, action: "error_queue.replay_failed", details: { entryId: id, reason } });
+      await recordAudit(tx, { ...audit, action: "error_queue.replay_failed", details: { ...about, reason } });
       return { ok: false as const, reason };
     }
   });
@@ -122,14 +146,14 @@ export async function discardErrorQueueItem(
   reason: string,
 ): Promise<ErrorQueueEntry> {
   await db.transaction(async (tx) => {
-    await openItem(tx, id);
+    const item = await openItem(tx, id);
     await resolveErrorQueueItem(tx, id, { status: "discarded", by: by.userId, note: reason });
     await recordAudit(tx, {
       actorUserId: by.userId,
       actorLabel: by.label,
       ip: by.ip,
       action: "error_queue.discarded",
-      details: { entryId: id, reason },
+      details: { entryId: id, ...queuedMessageDetails(item), reason },
     });
   });
   return (await getErrorQueueItem(db, id))!;

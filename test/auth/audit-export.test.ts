@@ -82,7 +82,12 @@ describe("audit log export", () => {
       actorUserId: null,
       actorLabel: '=HYPERLINK("http://evil.example","click")',
       action: "error_queue.discarded",
-      details: { entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05", reason: "a, b\nc" },
+      details: {
+        entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05",
+        pkbMessageId: "4821",
+        heldFor: "storage refused this message (SQLSTATE P0001)",
+        reason: "a, b\nc",
+      },
       ip: "10.0.0.9",
     });
     const res = await rebook.app.inject({ method: "GET", url: "/api/audit/export.csv", headers: admin });
@@ -99,7 +104,12 @@ describe("audit log export", () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     const hostile = data.find((r) => r[3] === "error_queue.discarded")!;
     expect(hostile[2]).toBe(`'=HYPERLINK("http://evil.example","click")`);
-    expect(JSON.parse(hostile[6]!)).toEqual({ entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05", reason: "a, b\nc" });
+    expect(JSON.parse(hostile[6]!)).toEqual({
+      entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05",
+      pkbMessageId: "4821",
+      heldFor: "storage refused this message (SQLSTATE P0001)",
+      reason: "a, b\nc",
+    });
     expect(hostile[5]).toBe("10.0.0.9");
     for (const r of data) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
 

@@ -430,7 +430,12 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     await recordAudit(s.t.db, {
       ...by,
       action: "error_queue.replayed",
-      details: { entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05", filedAs: "unrelated" },
+      details: {
+        entryId: "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05",
+        pkbMessageId: "4821",
+        heldFor: "storage refused this message (SQLSTATE P0001)",
+        filedAs: "unrelated",
+      },
     });
     await recordAudit(s.t.db, {
       ...by,
@@ -451,13 +456,15 @@ describe("admin journey (chromium)", { timeout: 60_000 }, () => {
     expect(details).toEqual([
       "Signed in\nWith a password",
       "Reply to the patient prepared\nReply ready to send to the patient",
-      "Error queue message replayed\nStored as a message that is not a change or cancel request: no request was made\nError queue entry 5d1c0f2a",
+      "Error queue message replayed\nPKB message 4821: stored now\nWhy it was set aside: storage refused this message (SQLSTATE P0001)\nStored as a message that is not a change or cancel request: no request was made",
       `Outcome recorded\nOutcome: Rebooked\nWhile ${clerk.displayName} held it`,
       "Request moved to another team\nFrom Appointments to Cancellations\nReason: Asks to cancel",
       "Old records deleted\n5,000 audit entries deleted\nOlder than 3 December 2018\nEntries 1 to 5,000",
       "request.escalated\nEscalated to: Duty manager\nUrgent: yes",
     ]);
-    expect(await table.textContent()).not.toMatch(/\b(offered|filedAs|method|outcome|fromTeamId|class|entryId): /);
+    expect(await table.textContent()).not.toMatch(
+      /\b(offered|filedAs|method|outcome|fromTeamId|class|entryId|pkbMessageId|heldFor): /,
+    );
     // The page does not scroll sideways at 1366 px.
     expect(await p.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1366);
     await expectNoAxeViolations(p, "audit log with details in words");

@@ -12,6 +12,8 @@ const APPOINTMENTS = "2d7a7caa-5e3b-4f9c-9c73-2f8b9a3e4c03";
 const CANCELLATIONS = "3e8b8dbb-6f4c-4a0d-8d84-3a9cab4f5d04";
 const ENTRY = "5d1c0f2a-7a5d-4b1e-9e95-4bad0c5a6e05";
 const REQUEST = "6e2d1a3b-8b6e-4c2f-af06-5cbe1d6b7f06";
+/** Why a message was set aside, as the poll records it (src/sync/error-queue.ts reasonOf). */
+const HELD_FOR = "storage refused this message (SQLSTATE P0001)";
 
 const names: AuditNames = {
   people: new Map([
@@ -83,10 +85,15 @@ const SAMPLES: { [A in AuditAction]: Required<AuditDetails[A]> } = {
     after: "Dear {firstName},\n\nNew",
   },
   "pkb.connection_removed": { connectionId: ENTRY, label: "Appointments team" },
-  "error_queue.viewed": { entryId: ENTRY },
-  "error_queue.replayed": { entryId: ENTRY, filedAs: "unrelated" },
-  "error_queue.replay_failed": { entryId: ENTRY, reason: "the message cannot be read" },
-  "error_queue.discarded": { entryId: ENTRY, reason: "A test message" },
+  "error_queue.viewed": { entryId: ENTRY, pkbMessageId: "4821" },
+  "error_queue.replayed": { entryId: ENTRY, pkbMessageId: "4821", heldFor: HELD_FOR, filedAs: "unrelated" },
+  "error_queue.replay_failed": {
+    entryId: ENTRY,
+    pkbMessageId: "4821",
+    heldFor: HELD_FOR,
+    reason: "the message cannot be read",
+  },
+  "error_queue.discarded": { entryId: ENTRY, pkbMessageId: null, heldFor: HELD_FOR, reason: "A test message" },
   "report.rows_exported": { from: "2026-11-01", to: "2026-11-30", teamId: null, specialtyCode: "none", type: "cancel" },
   "audit.viewed": { requestIds: [REQUEST, ENTRY], search: "smith" },
   "audit.exported": { filter: { action: "request.viewed", patient: "smith", requestId: REQUEST } },
@@ -133,6 +140,51 @@ describe("the audit log's details in words", () => {
     // Under the action's own words, "Signed in".
     expect(words("user.signed_in", { method: "password" })).toEqual(["With a password"]);
     expect(words("user.signed_in", { method: "oidc" })).toEqual(["With single sign-on"]);
+  });
+
+  it("says which error queue message was opened, replayed or discarded, why it was set aside, and whether it is stored now", () => {
+    const message = { entryId: ENTRY, pkbMessageId: "4821", heldFor: HELD_FOR };
+    // Never the entry's id, which the error queue page does not show: PKB's id of the message, as that page lists it.
+    expect(words("error_queue.viewed", { entryId: ENTRY, pkbMessageId: "4821" })).toEqual(["PKB message 4821"]);
+    expect(words("error_queue.replayed", { ...message, filedAs: "request" })).toEqual([
+      "PKB message 4821: stored now",
+      "Why it was set aside: storage refused this message (SQLSTATE P0001)",
+      "Filed as a new request on the worklist",
+    ]);
+    expect(words("error_queue.replayed", { ...message, filedAs: null })).toEqual([
+      "PKB message 4821: stored now",
+      "Why it was set aside: storage refused this message (SQLSTATE P0001)",
+      "It was already stored (PKB sent it again): nothing more to file",
+    ]);
+    expect(words("error_queue.replay_failed", { ...message, reason: HELD_FOR })).toEqual([
+      "PKB message 4821: still not stored; it waits in the error queue",
+      "Why it was set aside: storage refused this message (SQLSTATE P0001)",
+      "Still could not be filed, for the same reason",
+    ]);
+    expect(
+      words("error_queue.replay_failed", { ...message, reason: "unexpected message shape (timestamp: Required)" }),
+    ).toEqual([
+      "PKB message 4821: still not stored; it waits in the error queue",
+      "Why it was set aside: storage refused this message (SQLSTATE P0001)",
+      "Still could not be filed: unexpected message shape (timestamp: Required)",
+    ]);
+    expect(words("error_queue.discarded", { ...message, reason: "Test message\nfrom PKB support" })).toEqual([
+      "PKB message 4821: never stored or worked on",
+      "Why it was set aside: storage refused this message (SQLSTATE P0001)",
+      "Why it was discarded: “Test message from PKB support”",
+    ]);
+    // A message without a PKB id: the entry's id (in the CSV export) is all there is to find it by.
+    expect(words("error_queue.discarded", { ...message, pkbMessageId: null, reason: "Unreadable" })).toEqual([
+      "A PKB message without an id: never stored or worked on",
+      "Why it was set aside: storage refused this message (SQLSTATE P0001)",
+      "Why it was discarded: “Unreadable”",
+      "Error queue entry 5d1c0f2a",
+    ]);
+    // An entry an older Rebook wrote names the entry only.
+    expect(words("error_queue.discarded", { entryId: ENTRY, reason: "A test message" })).toEqual([
+      "Why it was discarded: “A test message”",
+      "Error queue entry 5d1c0f2a",
+    ]);
   });
 
   it("names people and teams, and says so when one is not listed", () => {

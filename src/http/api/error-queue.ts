@@ -8,7 +8,12 @@ import { AppError } from "../../errors.ts";
 import { publishRequestsCreated } from "../../events/publish.ts";
 import { recordAudit } from "../../store/audit.ts";
 import { getErrorQueueItem, listErrorQueue, type ErrorQueueEntry } from "../../store/error-queue.ts";
-import { discardErrorQueueItem, replayErrorQueueItem, type QueueActor } from "../../sync/error-queue.ts";
+import {
+  discardErrorQueueItem,
+  pkbMessageIdOf,
+  replayErrorQueueItem,
+  type QueueActor,
+} from "../../sync/error-queue.ts";
 import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 
@@ -92,7 +97,7 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
         actorLabel: by.label,
         ip: by.ip,
         action: "error_queue.viewed",
-        details: { entryId: item.id },
+        details: { entryId: item.id, pkbMessageId: pkbMessageIdOf(item.pkbMessageId) },
       });
       return { ...present(item), original: item.original };
     },

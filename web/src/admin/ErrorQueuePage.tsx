@@ -18,7 +18,7 @@ import {
 } from "../components/ui.tsx";
 import { ukDateTime } from "../format.ts";
 import { collectionChanged } from "../layout/Collection.tsx";
-import { resolutionText } from "./error-queue-words.ts";
+import { resolutionText, setAsideText } from "./error-queue-words.ts";
 
 type Filter = ErrorQueueStatus | "all";
 
@@ -239,7 +239,7 @@ export function ErrorQueuePage() {
       <Dialog open={viewing !== null} title="Message as PKB sent it" onClose={() => setViewing(null)} wide>
         {viewing ? (
           <>
-            <p className="nhsuk-body">Why it was set aside: {viewing.reason}</p>
+            <p className="nhsuk-body">{setAsideText(viewing.reason)}</p>
             <pre
               className="app-pre"
               data-testid="queue-original"

@@ -17,7 +17,7 @@ import {
   viewFromQuery,
 } from "../worklist/view.ts";
 import { auditActionLabel } from "./audit-actions.ts";
-import { filedAsText } from "./error-queue-words.ts";
+import { filedAsText, queuedMessageText, setAsideText, type QueuedMessageFate } from "./error-queue-words.ts";
 
 /** Names of the people and teams that details name by id (the directory). */
 export interface AuditNames {
@@ -131,7 +131,14 @@ const HOW: { [K in keyof AuditHow]-?: Word } = {
 
 const reason: Word = (v) => (str(v) ? `Reason: ${v}` : undefined);
 const outcome = (v: unknown): string | undefined => (str(v) ? inWords<Outcome>(outcomeText, v) : undefined);
-const entry: Word = (v) => (str(v) ? `Error queue entry ${shortId(v)}` : undefined);
+/** The error queue's message by PKB's id, and what became of it, in the queue's words (error-queue-words.ts). */
+const queued =
+  (fate: QueuedMessageFate): Word =>
+  (v) =>
+    v === null || str(v) ? queuedMessageText(v, fate) : undefined;
+/** The entry's id, which the error queue page does not show, only when the row names no PKB id (an older Rebook's). */
+const entry: Word = (v, r) => (str(r.d.pkbMessageId) ? null : str(v) ? `Error queue entry ${shortId(v)}` : undefined);
+const heldFor: Word = (v) => (str(v) ? setAsideText(v) : undefined);
 const teamOrNone = (v: unknown, r: Reading): string | undefined =>
   v === null ? "no team" : str(v) ? r.team(v) : undefined;
 
@@ -324,17 +331,31 @@ const DETAIL_WORDS: DetailWords = {
     connectionId: (v, r) => (str(r.d.label) ? null : str(v) ? `Connection ${shortId(v)}` : undefined),
     label: (v) => (v === null ? null : str(v) ? `Connection ${quoted(v)} (access was never granted)` : undefined),
   },
-  "error_queue.viewed": { entryId: entry },
+  "error_queue.viewed": { pkbMessageId: queued("opened"), entryId: entry },
   "error_queue.replayed": {
+    pkbMessageId: queued("stored"),
+    heldFor,
     // The error queue's own words (web/src/admin/error-queue-words.ts).
     filedAs: (v) => (v === null || str(v) ? filedAsText(v) : undefined),
     entryId: entry,
   },
   "error_queue.replay_failed": {
-    reason: (v) => (str(v) ? `Still could not be filed: ${v}` : undefined),
+    pkbMessageId: queued("waiting"),
+    heldFor,
+    reason: (v, r) =>
+      v === r.d.heldFor && str(v)
+        ? "Still could not be filed, for the same reason"
+        : str(v)
+          ? `Still could not be filed: ${v}`
+          : undefined,
     entryId: entry,
   },
-  "error_queue.discarded": { reason, entryId: entry },
+  "error_queue.discarded": {
+    pkbMessageId: queued("discarded"),
+    heldFor,
+    reason: (v) => (str(v) ? `Why it was discarded: ${quoted(v)}` : undefined),
+    entryId: entry,
+  },
   "report.rows_exported": {
     from: exportFrom,
     to: exportTo,

@@ -1,7 +1,28 @@
-// The error queue's resolution notes in words an admin reads (the audit log words its replays with them too). A replay
-// stores what it filed the message as: a MessageKind, or "already stored" when the message was stored meanwhile
-// (src/sync/error-queue.ts). A discard stores the admin's own reason, shown as written.
+// The error queue's words for why a message was set aside and what became of it, as an admin reads them (the audit log
+// words the queue's entries with them too). A replay stores what it filed the message as: a MessageKind, or "already
+// stored" when the message was stored meanwhile (src/sync/error-queue.ts). A discard stores the admin's own reason,
+// shown as written.
 import type { ErrorQueueEntry, MessageKind } from "../api/types.ts";
+
+/** Why a message was set aside: the reason the poll (or the last failed replay) recorded. */
+export function setAsideText(reason: string): string {
+  return `Why it was set aside: ${reason}`;
+}
+
+/** What became of a set-aside message after an admin acted on it ("opened": nothing, it was only looked at). */
+export type QueuedMessageFate = "opened" | "stored" | "waiting" | "discarded";
+
+const FATE: Record<QueuedMessageFate, string> = {
+  opened: "",
+  stored: ": stored now",
+  waiting: ": still not stored; it waits in the error queue",
+  discarded: ": never stored or worked on",
+};
+
+/** The message by PKB's id, as the queue lists it, and what became of it: "PKB message 4821: stored now". */
+export function queuedMessageText(pkbMessageId: string | null, fate: QueuedMessageFate): string {
+  return `${pkbMessageId === null ? "A PKB message without an id" : `PKB message ${pkbMessageId}`}${FATE[fate]}`;
+}
 
 /** What a replay filed the message as. A Record over the server's MessageKind: a new kind fails the typecheck. */
 const FILED_AS: Record<MessageKind, string> = {
