@@ -34,6 +34,11 @@ export const busEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.enum(["request.updated", "request.created"]),
     ...requestFields,
+    /**
+     * Who made the change: a person's user id, null for the system (the pipeline, jobs). Their own screens take it as
+     * theirs (confirmed where they made it), not as news. An instance of an earlier version does not say: null.
+     */
+    actorUserId: z.uuid().nullable().default(null),
     /** The team it belonged to before this change (a transfer): that team's people hear of it leaving. */
     previousTeamId: z.uuid().nullable().optional(),
     /** A reminder for the assignee: the wait for the patient ended (src/requests/commands/snooze.ts). */

@@ -20,6 +20,7 @@ async function publishRows(db: Db, type: RequestChange["type"], rows: Row[]): Pr
       teamId: r.team_id,
       status: r.status,
       assignedUserId: r.assigned_user_id,
+      actorUserId: null, // the pipeline's changes
       at,
     })),
   );

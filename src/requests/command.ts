@@ -233,10 +233,13 @@ export interface CommandResult {
   event: RequestChange | null;
 }
 
-/** Reads the request's state after a command; `changed` decides whether there is an event to publish. */
+/**
+ * Reads the request's state after a command by `actorUserId`; `changed` decides whether there is an event to publish.
+ */
 async function resultOf(
   tx: Queryable,
   requestId: string,
+  actorUserId: string,
   changed: boolean,
   warnings: string[] = [],
   previousTeamId?: string | null,
@@ -260,6 +263,7 @@ async function resultOf(
           teamId: r.team_id,
           status: r.status,
           assignedUserId: r.assigned_user_id,
+          actorUserId,
           at: new Date().toISOString(),
           ...(previousTeamId !== undefined && previousTeamId !== r.team_id ? { previousTeamId } : {}),
         }
@@ -295,7 +299,7 @@ export async function runCommand(
     const w = new RequestWriter(tx, r, { actor: spec.actor, ip: spec.ip ?? null });
     const done = await body(w);
     await w.flush();
-    return resultOf(tx, r.id, done !== UNCHANGED, w.warnings, teamBefore);
+    return resultOf(tx, r.id, spec.actor.id, done !== UNCHANGED, w.warnings, teamBefore);
   });
   await publishResult(db, result);
   return result;
@@ -334,6 +338,7 @@ export async function runSystemCommand(db: Db, requestId: string, body: CommandB
       teamId: r.teamId,
       status: r.status,
       assignedUserId: r.assignedUserId,
+      actorUserId: null,
       at,
     };
   });

@@ -1,6 +1,6 @@
 // Live updates over a real HTTP connection (app.listen on port 0, fetch streaming): an event arrives after a claim for
-// a member of the team and never for another team's clerk; presence is broadcast; heartbeats flow; the stream follows
-// team changes and ends at sign-out. Presence entries expire after 60 s without a heartbeat.
+// a member of the team (naming who made it) and never for another team's clerk; presence is broadcast; heartbeats
+// flow; the stream follows team changes and ends at sign-out. Presence entries expire after 60 s without a heartbeat.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endSession } from "../../src/auth/sessions.ts";
 import { EventBus, type BusEvent } from "../../src/events/bus.ts";
@@ -126,6 +126,8 @@ describe("live updates over SSE", () => {
         teamId: teamA.id,
         status: "in_progress", // claiming means working on it
         assignedUserId: clerkA.user.id,
+        // Who made it: their own screens do not read it out as someone else's change.
+        actorUserId: clerkA.user.id,
         at: expect.any(String),
       });
     // B's own team's change arrives after A's would have (events go out in order): B never saw A's.
@@ -136,6 +138,7 @@ describe("live updates over SSE", () => {
     // The pipeline's publisher reaches the stream too.
     await publishRequestUpdated(t.db, inA);
     await expect.poll(() => a.events().filter((e) => e.requestId === inA).length).toBe(2);
+    expect(a.events().filter((e) => e.requestId === inA)[1]).toMatchObject({ actorUserId: null }); // the system
     // Heartbeats are comments.
     await expect.poll(() => a.frames.some((f) => f.comment?.startsWith("heartbeat"))).toBe(true);
   });

@@ -156,6 +156,7 @@ describe("event relay on postgres", () => {
         teamId: null,
         status: "open",
         assignedUserId: null,
+        actorUserId: "6c4b8f0e-2a1d-4e3f-9b5c-7d8e9f0a1b2c",
         at: new Date().toISOString(),
       };
       await here.publish(event);
@@ -182,6 +183,11 @@ describe("event relay on postgres", () => {
         batch.map((e) => e.requestId),
       );
       expect(heardHere.length).toBe(123);
+      // From an instance of an earlier version, which does not say who made a change: heard as nobody's (the system's).
+      const { actorUserId: _unsaid, ...older } = event;
+      await other.query("SELECT pg_notify('rebook_events', $1)", [JSON.stringify({ origin: "older", event: older })]);
+      await expect.poll(() => heardHere.length, { timeout: 5_000 }).toBe(124);
+      expect(heardHere.at(-1)).toEqual({ ...older, actorUserId: null });
       expect(here.relayFailures + there.relayFailures).toBe(0);
     } finally {
       await relayHere.stop();

@@ -13,8 +13,10 @@ import type { AppDeps } from "../server.ts";
 import { errorSchema } from "./common.ts";
 
 const DESCRIPTION = `text/event-stream. Each change is a default (unnamed) event whose data is JSON:
-{"type": "request.created" | "request.updated", "requestId", "teamId", "status", "assignedUserId", "at"}, or
-{"type": "presence", …the same fields…, "presence": {"userId", "displayName", "state": "viewing" | "editing" | "left", "since"}}.
+{"type": "request.created" | "request.updated", "requestId", "teamId", "status", "assignedUserId", "actorUserId", "at"}
+(actorUserId: the person who made the change, null for the system), or
+{"type": "presence", "requestId", "teamId", "status", "assignedUserId", "at",
+"presence": {"userId", "displayName", "state": "viewing" | "editing" | "left", "since"}}.
 Only events about requests the user may see are sent. The stream starts with a named "ready" event, sends a comment
 line as a heartbeat, and ends with a named "session_ended" event when the session ends. Events are not replayed after
 a reconnect: refetch what is on screen when the stream (re)opens.`;

@@ -134,6 +134,7 @@ export async function endDueWaits(db: Db, now = new Date(), batch = 100): Promis
             teamId: w.request.teamId,
             status: w.request.status,
             assignedUserId: w.request.assignedUserId,
+            actorUserId: null,
             at: new Date().toISOString(),
             reminder: "waiting_ended" as const,
           });

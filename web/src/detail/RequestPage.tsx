@@ -73,7 +73,6 @@ export function RequestPage() {
   const [editingOutcome, setEditingOutcome] = useState(false);
   const [editingNote, setEditingNote] = useState(false);
   const [outcomeDirty, setOutcomeDirty] = useState(false);
-  const lastLoad = useRef(0);
   const navigate = useNavigate();
   const nav = location.state as { backTo?: string; queue?: string[] } | null;
   const backTo = nav?.backTo ?? "/requests";
@@ -99,7 +98,6 @@ export function RequestPage() {
   useTitle(request ? `${request.patient.name ?? "Request"}` : "Request");
 
   const load = useCallback(() => {
-    lastLoad.current = Date.now();
     return get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
       .then((r) => {
         setRequest(r);
@@ -115,18 +113,20 @@ export function RequestPage() {
     void load();
   }, [load]);
 
-  // Live: someone else changed it (our own changes reload anyway), or the stream reopened after missing events.
+  // Live: a change to it is reloaded, and read out unless the user made it. Their own change (here, where its
+  // confirmation is said, or in another tab) is not news, however late its event comes; it is reloaded all the same,
+  // for one made in another tab. Or the stream reopened after missing events.
   useEffect(
     () =>
       subscribe((e) => {
         if (e.type !== "request.updated" || e.requestId !== id) return;
-        if (Date.now() - lastLoad.current < 1500) return;
+        const theirs = e.actorUserId !== me.id;
         void load().then(() => {
           setVersion((v) => v + 1);
-          announce("This request has just been updated");
+          if (theirs) announce("This request has just been updated");
         });
       }),
-    [subscribe, id, load, announce],
+    [subscribe, id, load, announce, me.id],
   );
   const firstEpoch = useRef(epoch);
   useEffect(() => {

@@ -183,7 +183,8 @@ export function Worklist() {
   }, [query, announce]);
   useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
 
-  // On the first page new arrivals slot in (and are announced); further on they are counted with a link to the top.
+  // On the first page new arrivals slot in (and are announced); further on they are counted with a link to the top. A
+  // request the user changed themselves (in another tab, say) is no arrival: the first page takes it in quietly.
   const firstPage = view.pages.length === 0;
   useEffect(
     () =>
@@ -191,7 +192,9 @@ export function Worklist() {
         if (rowsRef.current.some((r) => r.id === e.requestId)) {
           refresh();
         } else if (statusInView(view, e.status) && (e.type === "request.created" || e.status !== "processing")) {
-          if (firstPage) {
+          if (e.actorUserId === me.id) {
+            if (firstPage) refresh();
+          } else if (firstPage) {
             newIds.current.add(e.requestId);
             refresh();
           } else {
@@ -199,7 +202,7 @@ export function Worklist() {
           }
         }
       }),
-    [subscribe, refresh, firstPage, view],
+    [subscribe, refresh, firstPage, view, me.id],
   );
   // The stream reopened: events may have been missed. Its first opening is not one (the page has just loaded what there
   // is): reloading then would load, and audit, every view twice.

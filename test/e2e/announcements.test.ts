@@ -1,0 +1,179 @@
+// What the polite live region says about live updates, in chromium: a change the clerk made themselves is confirmed
+// and never read out as "This request has just been updated" (nor as a new request on the worklist), however late its
+// live event comes; a change another person made is still read out, and a second message soon after a confirmation
+// does not erase the confirmation before it is read.
+//
+// The live events are held in the page (the app's own EventSource, wrapped before the app starts, keeps the messages
+// about one request back until the test lets them go), so "the event came late" does not depend on the machine's speed.
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AuthHeaders } from "../helpers/app.ts";
+import { expectNoAxeViolations, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
+
+const UPDATED = "This request has just been updated";
+// Longer than the 1.5 s after a load in which the request page used to take any event for its own change.
+const PAST_THE_OLD_WINDOW_MS = 1_600;
+
+// Runs in the page before the app (a string: the tests' TypeScript has no DOM types). Messages about the request whose
+// id is in window.__holdFor (request.updated, not presence) are kept back (the app's handler never sees them) until window.__release() delivers them.
+const HOLD_EVENTS = `(() => {
+  const Real = window.EventSource;
+  window.__holdFor = null;
+  window.__held = [];
+  window.__live = false;
+  class HoldingEventSource extends Real {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => (window.__live = true));
+      // Added before the app sets onmessage, so it runs first and can stop it.
+      this.addEventListener("message", (m) => {
+        if (!window.__holdFor || m.__released) return;
+        let d = null;
+        try { d = JSON.parse(m.data); } catch { return; }
+        if (d && d.type === "request.updated" && d.requestId === window.__holdFor) {
+          m.stopImmediatePropagation();
+          window.__held.push({ source: this, data: m.data });
+        }
+      });
+    }
+  }
+  window.EventSource = HoldingEventSource;
+  window.__release = () => {
+    window.__holdFor = null;
+    for (const h of window.__held.splice(0)) {
+      const m = new MessageEvent("message", { data: h.data });
+      m.__released = true;
+      h.source.dispatchEvent(m);
+    }
+  };
+})()`;
+
+/** Starts recording every message added to the polite live region, in order. */
+const listen = (page: Page) =>
+  page.evaluate(`(() => {
+    const el = document.querySelector('[data-testid="live-polite"]');
+    window.__said = [];
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of r.addedNodes) {
+          const text = (n.textContent || "").trim();
+          if (text) window.__said.push(text);
+        }
+    }).observe(el, { childList: true, subtree: true, characterData: true });
+  })()`);
+const said = (page: Page) => page.evaluate<string[]>("window.__said");
+const region = (page: Page) => page.getByTestId("live-polite").textContent();
+const held = (page: Page) => page.evaluate<number>("window.__held.length");
+const hold = (page: Page, id: string) => page.evaluate(`window.__holdFor = ${JSON.stringify(id)}`);
+const release = (page: Page) => page.evaluate("window.__release()");
+/** Waits until the page's live stream is open. */
+const live = (page: Page) => page.waitForFunction("window.__live === true");
+
+describe("live updates read out (chromium)", { timeout: 90_000 }, () => {
+  let s: Stack;
+  let lead: AuthHeaders;
+  let clerkElsewhere: AuthHeaders;
+  let c: { context: BrowserContext; page: Page; problems: string[] };
+
+  /** Open, unassigned requests of the Appointments team, oldest first. */
+  const freeRequests = async (n: number): Promise<string[]> =>
+    (
+      await s.t.db.query<{ id: string }>(
+        `SELECT id FROM appointment_requests WHERE team_id = $1 AND status = 'open' AND assigned_user_id IS NULL
+         ORDER BY received_at, id LIMIT $2`,
+        [s.teams.appointments, n],
+      )
+    ).map((r) => r.id);
+  const post = async (headers: AuthHeaders, url: string, payload: Record<string, unknown> = {}) => {
+    const r = await s.rebook.app.inject({ method: "POST", url, headers, payload });
+    expect(r.statusCode, r.body).toBeLessThan(300);
+  };
+  /** The page's next load of request `id` (GET /api/requests/:id). */
+  const nextLoad = (page: Page, id: string) =>
+    page.waitForResponse((r) => r.request().method() === "GET" && r.url().endsWith(`/api/requests/${id}`));
+
+  beforeAll(async () => {
+    s = await startStack({ size: 24 });
+    await s.connectAndSync();
+    lead = await s.rebook.signIn({ id: s.staff.lead.id });
+    // The same clerk signed in elsewhere (another tab or computer): their own changes, made away from this page.
+    clerkElsewhere = await s.rebook.signIn({ id: s.staff.clerk.id });
+    c = await s.newPage();
+    await c.context.addInitScript(HOLD_EVENTS);
+    await signInByApi(c.context, s.url, s.staff.clerk.email);
+  }, 120_000);
+  afterAll(async () => {
+    expect(c?.problems ?? [], "no CSP violations or page errors").toEqual([]);
+    await s?.stop();
+  });
+
+  it("keeps the confirmation of the clerk's own outcome when its live event comes late, and never calls it an update", async () => {
+    const [id] = await freeRequests(1);
+    const { page } = c;
+    await page.goto(`${s.url}/requests/${id}?action=outcome`);
+    await page.getByTestId("outcome-form").waitFor();
+    await live(page);
+    await hold(page, id!);
+    await listen(page);
+    await page.getByRole("radio", { name: "Rejected" }).check();
+    await page.getByLabel("Reason for rejecting").fill("Asked for a clinic we do not run");
+    await page.getByRole("button", { name: "Save outcome" }).click();
+    await page.getByTestId("change-notice").getByText("Outcome recorded: Rejected.").waitFor();
+    await page.getByTestId("outcome").waitFor();
+    await expect.poll(() => said(page)).toContain("Outcome recorded: Rejected.");
+    // The live event of the clerk's own change has come, and is held back until well after the page reloaded.
+    await expect.poll(() => held(page), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.waitForTimeout(PAST_THE_OLD_WINDOW_MS);
+    const reloaded = nextLoad(page, id!);
+    await release(page);
+    await reloaded; // the page follows the change (made here or in another tab of theirs), without a word
+    expect(await region(page)).toContain("Outcome recorded: Rejected.");
+    // Then someone else changes it, long enough after for the page to take it as news: that is read out, once.
+    await page.waitForTimeout(PAST_THE_OLD_WINDOW_MS);
+    await post(lead, `/api/requests/${id}/notes`, { body: "Checked with the clinic", override: true });
+    await expect.poll(() => said(page), { timeout: 10_000 }).toContain(UPDATED);
+    expect(await said(page)).toEqual(["Outcome recorded: Rejected.", UPDATED]);
+    await expectNoAxeViolations(page, "request page after live updates");
+  });
+
+  it("reads out another person's change that comes straight after the clerk's own, without cutting off its confirmation", async () => {
+    const [id] = await freeRequests(1);
+    const { page } = c;
+    await page.goto(`${s.url}/requests/${id}`);
+    await page.getByRole("button", { name: "Claim" }).waitFor();
+    await live(page);
+    await hold(page, id!);
+    await listen(page);
+    await page.getByRole("button", { name: "Claim" }).click();
+    await page.getByTestId("change-notice").getByText("You have claimed this request.").waitFor();
+    await expect.poll(() => held(page), { timeout: 10_000 }).toBe(1);
+    // A team lead adds a note at the same moment: both events arrive together, the clerk's first.
+    await post(lead, `/api/requests/${id}/notes`, { body: "The patient rang again", override: true });
+    await expect.poll(() => held(page), { timeout: 10_000 }).toBe(2);
+    await release(page);
+    await expect.poll(() => said(page), { timeout: 10_000 }).toContain(UPDATED);
+    expect(await said(page)).toEqual(["You have claimed this request.", UPDATED]);
+    // Both are in the region: the update came after the confirmation, it did not take its place.
+    const text = await region(page);
+    expect(text).toContain("You have claimed this request.");
+    expect(text).toContain(UPDATED);
+    await page.getByTestId("notes").getByText("The patient rang again").waitFor();
+  });
+
+  it("does not call a request the clerk claimed elsewhere a new request on the worklist; one assigned to them is", async () => {
+    const [mineElsewhere, assignedByLead] = await freeRequests(2);
+    const { page } = c;
+    await page.goto(`${s.url}/requests?mine=1&sort=received_asc`);
+    await page.getByTestId("result-count").waitFor();
+    await page.getByTestId("live-status").getByText("Live:").waitFor();
+    // What the page said on loading is said: record from here on.
+    await expect.poll(() => region(page)).toMatch(/shown|No requests match/);
+    await listen(page);
+    await post(clerkElsewhere, `/api/requests/${mineElsewhere}/claim`);
+    await page.locator(`tr[data-request-id="${mineElsewhere}"]`).waitFor();
+    await post(lead, `/api/requests/${assignedByLead}/assign`, { userId: s.staff.clerk.id });
+    await page.locator(`tr[data-request-id="${assignedByLead}"]`).waitFor();
+    await expect.poll(() => said(page), { timeout: 10_000 }).toContain("1 new request in the worklist");
+    expect(await said(page)).toEqual(["1 new request in the worklist"]);
+  });
+});
