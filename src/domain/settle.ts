@@ -4,9 +4,10 @@
 // - A change request whose appointment PKB shows moved (or cancelled) since the request was sent is flagged for a
 //   person, never closed: the patient may not have been asked.
 // - A request whose appointment started before it was received, or before anyone recorded an outcome, is marked
-//   "appointment passed": not overdue work, its own filter, counted in reports. The mark follows the start PKB shows:
-//   moved to a time ahead, the appointment has not passed (the mark is cleared: deadline work again); moved across the
-//   request's receipt, why it passed is corrected.
+//   "appointment passed": not overdue work, its own filter, counted in reports. The mark follows what PKB shows:
+//   moved to a time ahead, the appointment has not passed, and cancelled (or no longer listed) it is no longer booked
+//   (either way the mark is cleared: deadline work again); moved across the request's receipt, why it passed is
+//   corrected.
 import { formatShortUk, UK_ZONE } from "./uk-time.ts";
 
 /** Statuses PKB uses for an appointment that no longer stands. */
@@ -43,7 +44,10 @@ export interface SettleDecision {
   flag: { kind: "moved" | "cancelled"; movedTo: Date | null; text: string } | "clear" | null;
   /** Mark "appointment passed": before it was received, or before anyone acted. Null: leave as is. */
   passed: { before: "received" | "action"; start: Date } | null;
-  /** Clear the "passed" mark: PKB shows the appointment ahead, so it has not passed (deadline work again). */
+  /**
+   * Clear the "passed" mark: PKB shows the appointment ahead, so it has not passed, or cancelled (or no longer lists
+   * it), so it is no longer booked (deadline work again).
+   */
   unpassed: PassedCleared | null;
   /** Correct why the mark stands: PKB shows the appointment moved to the other side of the request's receipt. */
   passedCorrected: PassedCorrection | null;
@@ -112,7 +116,12 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
   }
   // Passed: the start as PKB shows it now (else as stored). A cancelled appointment has no start to pass.
   const effective = gone ? null : (start ?? s.appointmentStart);
-  if (!s.passed && effective) {
+  if (s.passed && gone) {
+    // Marked, and PKB shows it cancelled or no longer lists it (a cancel request was closed above): the request was
+    // about an appointment no longer booked. Kept marked, it would stay hidden from deadline work, though a person
+    // must act on it (a change request is flagged as well).
+    decision.unpassed = { pkbShows: pkb.gone ? "not_listed" : "cancelled", start: s.appointmentStart };
+  } else if (!s.passed && effective) {
     if (effective.getTime() < s.receivedAt.getTime()) decision.passed = { before: "received", start: effective };
     else if (effective.getTime() <= now.getTime()) decision.passed = { before: "action", start: effective };
   } else if (s.passed && effective) {
@@ -196,17 +205,38 @@ export interface PassedCorrection {
 /**
  * A "passed" mark cleared: PKB shows the appointment at `start`, ahead, so it has not passed (or PKB's answer gives no
  * start and the one last stored is ahead: `shownByPkb` false, and the words do not say PKB showed it). `movedFrom`: the
- * start as stored before, when PKB shows it moved (null: the stored start was already ahead).
+ * start as stored before, when PKB shows it moved (null: the stored start was already ahead). Or (PassedClearedGone)
+ * PKB shows the appointment cancelled or no longer lists it.
  */
-export interface PassedCleared {
+export type PassedCleared = PassedClearedAhead | PassedClearedGone;
+
+/** A "passed" mark cleared as PKB shows the appointment ahead. */
+export interface PassedClearedAhead {
   start: Date;
   movedFrom: Date | null;
   /** Whether PKB's answer gave the start; false: it gave none, and `start` is the one last stored (read from PKB). */
   shownByPkb: boolean;
 }
 
+/**
+ * A "passed" mark cleared as PKB shows the appointment cancelled (or entered in error: `cancelled`, as its flag says)
+ * or no longer lists it (`not_listed`): it is no longer booked. `start`: the start last stored (null: none).
+ */
+export interface PassedClearedGone {
+  pkbShows: "cancelled" | "not_listed";
+  start: Date | null;
+}
+
 /** The words for a cleared "passed" mark, for history ("Appointment no longer passed: …"). */
 export function passedClearedText(c: PassedCleared, now: Date, zone = UK_ZONE): string {
+  if ("pkbShows" in c) {
+    const at = c.start ? ` (${formatShortUk(c.start, now, zone)})` : "";
+    const shows =
+      c.pkbShows === "cancelled"
+        ? `PKB shows the appointment${at} cancelled`
+        : `PKB no longer lists the appointment${at}`;
+    return `${shows}: it is no longer booked, so the request is deadline work again`;
+  }
   const at = formatShortUk(c.start, now, zone);
   const shows = !c.shownByPkb
     ? `Its start as last read from PKB, ${at}, is ahead (PKB's answer now gives no start)`

@@ -209,7 +209,7 @@ describe("a passed mark when PKB shows the appointment moved", () => {
     expect(decideSettle(marked(), booked(received), now).passedCorrected?.before).toBe("action");
   });
 
-  it("moved on the same side of the receipt, or cancelled: the mark stands as it is (the start follows PKB)", () => {
+  it("moved on the same side of the receipt: the mark stands as it is (the start follows PKB)", () => {
     const earlier = new Date("2025-09-30T08:00:00Z");
     const d = decideSettle(marked(), booked(earlier), now);
     expect(d.start).toEqual(earlier);
@@ -221,8 +221,61 @@ describe("a passed mark when PKB shows the appointment moved", () => {
       now,
     );
     expect([afterReceipt.unpassed, afterReceipt.passedCorrected]).toEqual([null, null]);
-    const cancelled = decideSettle(marked({ type: "change" }), { gone: false, status: "cancelled", start: null }, now);
-    expect([cancelled.unpassed, cancelled.passedCorrected]).toEqual([null, null]);
+  });
+
+  it("cancelled, or no longer listed: clears the mark (it is no longer booked: deadline work again), in words", () => {
+    const cancelled = { gone: false as const, status: "cancelled", start: wasBefore };
+    const change = decideSettle(marked({ type: "change" }), cancelled, now);
+    expect(change.unpassed).toEqual({ pkbShows: "cancelled", start: wasBefore });
+    expect([change.passed, change.passedCorrected]).toEqual([null, null]);
+    // Flagged as well, as PKB shows it cancelled since the request.
+    expect(change.flag).toMatchObject({ kind: "cancelled" });
+    expect(passedClearedText(change.unpassed!, now)).toBe(
+      "PKB shows the appointment (Wed 1 Oct 09:00) cancelled: it is no longer booked, so the request is deadline " +
+        "work again",
+    );
+    const gone = decideSettle(marked({ type: "change" }), { gone: true }, now);
+    expect(gone.unpassed).toEqual({ pkbShows: "not_listed", start: wasBefore });
+    expect(passedClearedText(gone.unpassed!, now)).toBe(
+      "PKB no longer lists the appointment (Wed 1 Oct 09:00): it is no longer booked, so the request is deadline " +
+        "work again",
+    );
+    // Entered in error, as its flag says: cancelled.
+    const error = decideSettle(
+      marked({ type: "change" }),
+      { gone: false, status: "entered-in-error", start: null },
+      now,
+    );
+    expect(error.unpassed).toEqual({ pkbShows: "cancelled", start: wasBefore });
+    // Already flagged cancelled (a mark kept before this rule): the flag stands, the mark is cleared.
+    const flagged = decideSettle(
+      marked({ type: "change", flag: { kind: "cancelled", movedTo: null } }),
+      cancelled,
+      now,
+    );
+    expect(flagged.flag).toBeNull();
+    expect(flagged.unpassed).toEqual({ pkbShows: "cancelled", start: wasBefore });
+    // A request whose type could not be read: the same. No start stored: the words name none.
+    const untyped = decideSettle(marked({ type: null, appointmentStart: null }), cancelled, now);
+    expect(untyped.unpassed).toEqual({ pkbShows: "cancelled", start: null });
+    expect(passedClearedText(untyped.unpassed!, now)).toBe(
+      "PKB shows the appointment cancelled: it is no longer booked, so the request is deadline work again",
+    );
+    // A cancel request is closed as already done instead; one a person reopened is theirs (nothing decided).
+    const cancel = decideSettle(marked(), cancelled, now);
+    expect(cancel.close).not.toBeNull();
+    expect(cancel.unpassed).toBeNull();
+    expect(decidesSomething(decideSettle(marked({ autoCloseAllowed: false }), cancelled, now))).toBe(false);
+  });
+
+  it("cancelled in the clocks-go-back night: the words name which 01:30", () => {
+    const firstHalfPast = new Date("2025-10-26T00:30:00Z"); // 01:30 BST
+    const s = marked({ type: "change", receivedAt: new Date("2025-10-26T01:20:00Z"), appointmentStart: firstHalfPast });
+    const d = decideSettle(s, { gone: true }, new Date("2025-10-27T09:00:00Z"));
+    expect(passedClearedText(d.unpassed!, new Date("2025-10-27T09:00:00Z"))).toBe(
+      "PKB no longer lists the appointment (Sun 26 Oct 01:30 BST): it is no longer booked, so the request is " +
+        "deadline work again",
+    );
   });
 
   it("in the clocks-go-back night: received at 01:20 GMT, moved from the first 01:30 (BST) to the second (GMT)", () => {

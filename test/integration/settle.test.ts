@@ -407,6 +407,48 @@ describe.each(engines)(
       });
     });
 
+    it("a change request marked passed whose appointment PKB then shows cancelled is flagged and live work again: the mark is cleared with a history row saying what PKB shows, and the worklist and the settling report agree", async () => {
+      // Kept as passed, the request would stay hidden as "Appointment passed" (after the deadline work, never overdue)
+      // though PKB shows the appointment it was about no longer booked, and the patient may need a new one.
+      const r = take("change");
+      const { teamId, report } = await ownTeam("Cancelled after it passed", [r]);
+      await reschedule(r, ukAt1030(r.received_at, -2));
+      await workUntil(r.id, (x) => x?.appointment_passed_at != null && x.pkb_flag === "moved");
+      expect(await report()).toEqual({ passedBeforeAction: 1, passedBeforeReceived: 1 });
+      const start = (await row(r.id))!.appointment_start;
+
+      await emu.control("POST", `appointments/${r.appointment_fhir_id}/cancel`);
+      await workUntil(r.id, (x) => x?.pkb_flag === "cancelled");
+      expect(await row(r.id)).toMatchObject({ status: "open", appointment_passed_at: null, appointment_start: start });
+      expect(await deadlineOf(r.id)).not.toBe("passed");
+      const cleared = await eventsOf(r.id, "appointment_passed_cleared");
+      expect(cleared.map((e) => e.data)).toEqual([
+        {
+          start: start.toISOString(),
+          pkbShows: "cancelled",
+          shows: expect.stringMatching(
+            /^PKB shows the appointment \(\w{3} \d{1,2} \w+( \d{4})? 10:30\) cancelled: it is no longer booked, so the request is deadline work again$/,
+          ),
+        },
+      ]);
+      // The flag comes first, then the mark's row; the row that made the mark stays as written.
+      const order = await t.db.query<{ type: string }>(
+        `SELECT type FROM request_events WHERE request_id = $1 AND type IN ('pkb_flagged', 'appointment_passed_cleared')
+         ORDER BY id DESC LIMIT 2`,
+        [r.id],
+      );
+      expect(order.map((e) => e.type)).toEqual(["appointment_passed_cleared", "pkb_flagged"]);
+      expect(await passedRows(r.id)).toEqual([{ before: "received", correctedFrom: undefined }]);
+      expect(await ids(`/api/requests?due=passed&team_id=${teamId}&limit=200`)).toEqual([]);
+      expect(await ids(`/api/requests?pkb_flag=cancelled&team_id=${teamId}&limit=200`)).toEqual([r.id]);
+      expect(await report()).toEqual({ passedBeforeAction: 0, passedBeforeReceived: 0 });
+      // Later checks leave it so: a cancelled appointment has no start to pass.
+      await sleep(800);
+      await work();
+      expect((await row(r.id))?.appointment_passed_at).toBeNull();
+      expect(await eventsOf(r.id, "appointment_passed_cleared")).toHaveLength(1);
+    });
+
     it("a person linking another appointment clears the flag and the passed mark through the request's writer, with a history row for each saying why; nothing is written when neither was set, and the new link is checked as before", async () => {
       // A change request whose appointment PKB shows moved to before the request was received: flagged as moved and
       // marked passed. A clerk then links it to another of the patient's appointments: what was flagged and marked

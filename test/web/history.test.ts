@@ -102,6 +102,19 @@ describe("the appointment passed rows", () => {
     expect(describeEvent(event("appointment_passed_cleared", {}), new Map())).toBe(
       "Appointment no longer passed: PKB shows it has not started yet, so the request is deadline work again",
     );
+    // PKB shows the appointment cancelled, or no longer lists it: no longer booked.
+    const cancelled =
+      "PKB shows the appointment (Wed 1 Oct 09:00) cancelled: it is no longer booked, so the request is deadline " +
+      "work again";
+    expect(
+      describeEvent(event("appointment_passed_cleared", { pkbShows: "cancelled", shows: cancelled }), new Map()),
+    ).toBe(`Appointment no longer passed: ${cancelled}`);
+    expect(describeEvent(event("appointment_passed_cleared", { pkbShows: "cancelled" }), new Map())).toBe(
+      "Appointment no longer passed: PKB shows it cancelled, so the request is deadline work again",
+    );
+    expect(describeEvent(event("appointment_passed_cleared", { pkbShows: "not_listed" }), new Map())).toBe(
+      "Appointment no longer passed: PKB no longer lists it, so the request is deadline work again",
+    );
     // A person linked another appointment: the flag and the mark were about the one linked before.
     const relinked = { relinked: true, previousFhirId: "a", fhirId: "b" };
     expect(

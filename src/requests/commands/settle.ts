@@ -1,10 +1,10 @@
 // Writing what the settle rules decided (docs/settling.md) through a request's writer: closing a request PKB shows
 // already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed" (clearing
-// the mark when PKB shows the appointment ahead, or correcting why, when PKB shows it moved across the request's
-// receipt or a repeat moves the received time back), and clearing the flag and the mark as a person links the request to
-// an appointment. Used by the settle processor's checks (src/requests/processors/settle.ts), by the pipeline as it links
-// a request or folds a repeat into one (src/requests/commands/pipeline.ts), and by a person's manual match and re-match
-// (src/requests/commands/match.ts). The decisions are the pure rules of src/domain/settle.ts.
+// the mark when PKB shows the appointment ahead or no longer booked, or correcting why, when PKB shows it moved across
+// the request's receipt or a repeat moves the received time back), and clearing the flag and the mark as a person links
+// the request to an appointment. Used by the settle processor's checks (src/requests/processors/settle.ts), by the
+// pipeline as it links a request or folds a repeat into one (src/requests/commands/pipeline.ts), and by a person's
+// manual match and re-match (src/requests/commands/match.ts). The decisions are the pure rules of src/domain/settle.ts.
 import {
   passedClearedText,
   passedCorrectionText,
@@ -51,12 +51,13 @@ export async function applySettleDecision(w: RequestWriter, d: SettleDecision, n
     });
   }
   if (d.unpassed) {
-    // The appointment is ahead: deadline work again. The row that marked it stays as written.
+    // The appointment is ahead, or no longer booked: deadline work again. The row that marked it stays as written.
+    const u = d.unpassed;
     await w.update({ appointment_passed_at: null });
     await w.event("appointment_passed_cleared", {
-      start: d.unpassed.start.toISOString(),
-      movedFrom: d.unpassed.movedFrom?.toISOString() ?? null,
-      shows: passedClearedText(d.unpassed, now),
+      start: u.start?.toISOString() ?? null,
+      ...("pkbShows" in u ? { pkbShows: u.pkbShows } : { movedFrom: u.movedFrom?.toISOString() ?? null }),
+      shows: passedClearedText(u, now),
     });
   }
   if (d.passedCorrected) await correctPassedMark(w, d.passedCorrected, now);

@@ -76,14 +76,19 @@ const DESCRIBE: Record<EventType, Describe> = {
     if (str(d.correctedFrom)) return `Appointment passed, reason corrected: ${str(d.shows) ?? `passed${before}`}`;
     return `Marked as appointment passed${str(d.shows) ? `: ${String(d.shows)}` : before}`;
   },
-  // PKB showed the appointment ahead: it had not passed after all, and the request is deadline work again. Or
-  // (`relinked`) a person linked the request to an appointment: the mark was about the one linked before.
+  // PKB showed the appointment ahead: it had not passed after all, and the request is deadline work again; or
+  // (`pkbShows`) cancelled or no longer listed: no longer booked. Or (`relinked`) a person linked the request to an
+  // appointment: the mark was about the one linked before.
   appointment_passed_cleared: (d) =>
     `Appointment no longer passed: ${
       str(d.shows) ??
       (d.relinked === true
         ? "another appointment was linked"
-        : "PKB shows it has not started yet, so the request is deadline work again")
+        : d.pkbShows === "cancelled"
+          ? "PKB shows it cancelled, so the request is deadline work again"
+          : d.pkbShows === "not_listed"
+            ? "PKB no longer lists it, so the request is deadline work again"
+            : "PKB shows it has not started yet, so the request is deadline work again")
     }`,
   repeat_received: (d) => {
     const type = str(d.type);
