@@ -53,6 +53,11 @@ export interface SettleDecision {
   passedCorrected: PassedCorrection | null;
   /** The appointment's start as PKB shows it now, to store on the request (null: unchanged or unknown). */
   start: Date | null;
+  /**
+   * The stored start moves (`from` → `to`, the start PKB shows) and no other row of this decision says so (the flag's
+   * or the mark's): a history row of its own says it moved. A cancel request is never flagged, so it always has one.
+   */
+  moved: { from: Date; to: Date } | null;
 }
 
 const sameMinute = (a: Date, b: Date): boolean => Math.floor(a.getTime() / 60_000) === Math.floor(b.getTime() / 60_000);
@@ -72,6 +77,7 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
     unpassed: null,
     passedCorrected: null,
     start: null,
+    moved: null,
   };
   if (!isOpenWork(s.status)) return none;
   const gone = pkb.gone || GONE_STATUSES.has(pkb.status);
@@ -144,6 +150,16 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
         };
       }
     }
+  }
+  // The history says every move of the stored start: the flag's row says where a change request's appointment moved,
+  // a cleared or corrected mark's row where from; otherwise (a cancel request, a change request that named no start,
+  // a mark that stands or is made) a row of its own. Not for an appointment PKB shows cancelled: its flag says that.
+  const said =
+    decision.flag !== null ||
+    (decision.unpassed !== null && "movedFrom" in decision.unpassed && decision.unpassed.movedFrom !== null) ||
+    decision.passedCorrected?.movedFrom !== undefined;
+  if (decision.start && s.appointmentStart && !gone && !said) {
+    decision.moved = { from: s.appointmentStart, to: decision.start };
   }
   return decision;
 }
@@ -298,6 +314,11 @@ export function relinkClearedText(what: "flag" | "passed", link: { from: string 
   return what === "flag"
     ? "the appointment was linked again, so PKB is read again and the request flagged again if it still shows a change"
     : "the appointment was linked again, so PKB is read again and the request marked again if the appointment has started";
+}
+
+/** The words for a start PKB shows moved (SettleDecision.moved), for history. */
+export function movedText(m: { from: Date; to: Date }, now: Date, zone = UK_ZONE): string {
+  return `PKB shows this appointment moved to ${formatShortUk(m.to, now, zone)}, from ${formatShortUk(m.from, now, zone)}`;
 }
 
 /** The words for a "passed" mark, for history and the request page. */

@@ -95,6 +95,7 @@ export const EVENT_TYPES = [
   "pkb_flag_cleared",
   "appointment_passed",
   "appointment_passed_cleared",
+  "appointment_moved",
   // One work item per appointment (src/requests/commands/pipeline.ts)
   "repeat_received",
   "type_changed",

@@ -4,6 +4,7 @@ import {
   decideAtLink,
   decideSettle,
   decidesSomething,
+  movedText,
   nextRecheckDelayMs,
   passedClearedText,
   passedCorrectionText,
@@ -57,6 +58,55 @@ describe("a cancel request", () => {
     expect(d.flag).toBeNull();
     expect(d.close).toBeNull();
     expect(d.start).toEqual(moved);
+  });
+});
+
+describe("a start PKB shows moved, in the history", () => {
+  const moved = new Date("2025-10-14T09:30:00Z"); // Tue 14 Oct 10:30 BST, from 09:30
+
+  it("a cancel request (never flagged) says it moved, from and to, in words", () => {
+    const d = decideSettle(subject(), booked(moved), now);
+    expect(d.moved).toEqual({ from: requested, to: moved });
+    expect(movedText(d.moved!, now)).toBe(
+      "PKB shows this appointment moved to Tue 14 Oct 10:30, from Tue 14 Oct 09:30",
+    );
+    // Moved to a time that has passed: it says so as well as marking it passed.
+    const past = new Date("2025-10-09T09:30:00Z");
+    const passed = decideSettle(subject(), booked(past), now);
+    expect(passed.moved).toEqual({ from: requested, to: past });
+    expect(passed.passed).toEqual({ before: "action", start: past });
+  });
+
+  it("says nothing more when the flag or the passed mark's row says it, or nothing moved", () => {
+    expect(decideSettle(subject({ type: "change" }), booked(moved), now).moved).toBeNull();
+    // A change request that named no start is not flagged: its row says the move.
+    expect(decideSettle(subject({ type: "change", requestedStart: null }), booked(moved), now).moved).toEqual({
+      from: requested,
+      to: moved,
+    });
+    // Marked passed, then moved ahead, or across the receipt: the mark's row says where from.
+    const before = new Date("2025-10-01T08:00:00Z");
+    const marked = subject({ requestedStart: before, appointmentStart: before, passed: true });
+    expect(decideSettle(marked, booked(moved), now).moved).toBeNull();
+    expect(decideSettle(marked, booked(new Date("2025-10-09T09:30:00Z")), now).moved).toBeNull();
+    // Moved on the same side of the receipt: the mark says nothing of it, so this row does.
+    const earlier = new Date("2025-09-30T08:00:00Z");
+    expect(decideSettle(marked, booked(earlier), now).moved).toEqual({ from: before, to: earlier });
+    // No start stored before, the same minute, or PKB gives none: nothing moved.
+    expect(decideSettle(subject({ appointmentStart: null }), booked(moved), now).moved).toBeNull();
+    expect(decideSettle(subject(), booked(new Date(requested.getTime() + 30_000)), now).moved).toBeNull();
+    expect(decideSettle(subject(), { gone: false, status: "booked", start: null }, now).moved).toBeNull();
+  });
+
+  it("in the clocks-go-back night: from the first 01:30 (BST) to the second (GMT)", () => {
+    const firstHalfPast = new Date("2025-10-26T00:30:00Z");
+    const secondHalfPast = new Date("2025-10-26T01:30:00Z");
+    const at = new Date("2025-10-20T09:00:00Z");
+    const s = subject({ receivedAt: new Date("2025-10-18T09:00:00Z"), appointmentStart: firstHalfPast });
+    const d = decideSettle(s, booked(secondHalfPast), at);
+    expect(movedText(d.moved!, at)).toBe(
+      "PKB shows this appointment moved to Sun 26 Oct 01:30 GMT, from Sun 26 Oct 01:30 BST",
+    );
   });
 });
 

@@ -449,6 +449,32 @@ describe.each(engines)(
       expect(await eventsOf(r.id, "appointment_passed_cleared")).toHaveLength(1);
     });
 
+    it("a cancel request whose appointment PKB shows moved says so in its history, and is not flagged", async () => {
+      // A change request's flag row says where its appointment moved; a cancel request is never flagged (the patient
+      // wants it cancelled either way), and its stored start changed with nothing in the history to say so.
+      const r = take("cancel");
+      const to = ukAt1030(r.appointment_start, 3);
+      await reschedule(r, to);
+      const moved = await workUntil(r.id, (x) => x?.appointment_start.toISOString() === to);
+      expect(moved).toMatchObject({ status: "open", pkb_flag: null, appointment_passed_at: null });
+      expect((await eventsOf(r.id, "appointment_moved")).map((e) => e.data)).toEqual([
+        {
+          from: r.appointment_start.toISOString(),
+          to,
+          shows: expect.stringMatching(
+            /^PKB shows this appointment moved to \w{3} \d{1,2} \w+( \d{4})? 10:30, from \w{3} \d{1,2} \w+( \d{4})? \d\d:\d\d$/,
+          ),
+        },
+      ]);
+      // The request page's history carries it.
+      const history = (await api("GET", `/api/requests/${r.id}`)).history as { type: string }[];
+      expect(history.map((e) => e.type)).toContain("appointment_moved");
+      // Checked again with nothing moved: nothing more is written.
+      await sleep(800);
+      await work();
+      expect(await eventsOf(r.id, "appointment_moved")).toHaveLength(1);
+    });
+
     it("a person linking another appointment clears the flag and the passed mark through the request's writer, with a history row for each saying why; nothing is written when neither was set, and the new link is checked as before", async () => {
       // A change request whose appointment PKB shows moved to before the request was received: flagged as moved and
       // marked passed. A clerk then links it to another of the patient's appointments: what was flagged and marked

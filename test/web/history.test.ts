@@ -145,3 +145,20 @@ describe("the appointment passed rows", () => {
     );
   });
 });
+
+describe("a start PKB shows moved", () => {
+  it("says where to and from, as written; without the server's words, from its times on the UK clock", () => {
+    const shows = "PKB shows this appointment moved to Tue 14 Oct 10:30, from Tue 14 Oct 09:30";
+    expect(describeEvent(event("appointment_moved", { shows }), new Map())).toBe(`Appointment start updated: ${shows}`);
+    // Summer time: the UK clock is an hour ahead of UTC; winter: the same.
+    expect(
+      describeEvent(
+        event("appointment_moved", { from: "2027-06-01T08:15:00.000Z", to: "2027-12-01T08:15:00.000Z" }),
+        new Map(),
+      ),
+    ).toBe("Appointment start updated: PKB shows it moved to Wed 1 Dec 2027, 08:15, from Tue 1 Jun 2027, 09:15");
+    expect(describeEvent(event("appointment_moved", { from: "not a date" }), new Map())).toBe(
+      "Appointment start updated",
+    );
+  });
+});

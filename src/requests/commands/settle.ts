@@ -1,11 +1,13 @@
 // Writing what the settle rules decided (docs/settling.md) through a request's writer: closing a request PKB shows
-// already done, setting or clearing the flag, storing the start PKB shows and marking "appointment passed" (clearing
-// the mark when PKB shows the appointment ahead or no longer booked, or correcting why, when PKB shows it moved across
-// the request's receipt or a repeat moves the received time back), and clearing the flag and the mark as a person links
-// the request to an appointment. Used by the settle processor's checks (src/requests/processors/settle.ts), by the
-// pipeline as it links a request or folds a repeat into one (src/requests/commands/pipeline.ts), and by a person's
-// manual match and re-match (src/requests/commands/match.ts). The decisions are the pure rules of src/domain/settle.ts.
+// already done, setting or clearing the flag, storing the start PKB shows (saying it moved when nothing else does) and
+// marking "appointment passed" (clearing the mark when PKB shows the appointment ahead or no longer booked, or
+// correcting why, when PKB shows it moved across the request's receipt or a repeat moves the received time back), and
+// clearing the flag and the mark as a person links the request to an appointment. Used by the settle processor's checks
+// (src/requests/processors/settle.ts), by the pipeline as it links a request or folds a repeat into one
+// (src/requests/commands/pipeline.ts), and by a person's manual match and re-match (src/requests/commands/match.ts).
+// The decisions are the pure rules of src/domain/settle.ts.
 import {
+  movedText,
   passedClearedText,
   passedCorrectionText,
   passedText,
@@ -31,6 +33,13 @@ export async function applySettleDecision(w: RequestWriter, d: SettleDecision, n
     return;
   }
   if (d.start) await w.update({ appointment_start: d.start });
+  if (d.moved) {
+    await w.event("appointment_moved", {
+      from: d.moved.from.toISOString(),
+      to: d.moved.to.toISOString(),
+      shows: movedText(d.moved, now),
+    });
+  }
   if (d.flag === "clear") {
     await w.update({ pkb_flag: null, pkb_flag_text: null, pkb_moved_to: null });
     await w.event("pkb_flag_cleared", { shows: "PKB shows the appointment as the patient asked about it again" });

@@ -90,6 +90,16 @@ const DESCRIBE: Record<EventType, Describe> = {
             ? "PKB no longer lists it, so the request is deadline work again"
             : "PKB shows it has not started yet, so the request is deadline work again")
     }`,
+  // PKB shows the linked appointment moved, and no other row of the check said so (a cancel request is never flagged).
+  appointment_moved: (d) => {
+    const when = (v: unknown): string | null => {
+      const at = str(v);
+      return at && Number.isFinite(Date.parse(at)) ? ukDateTime(at) : null;
+    };
+    const [to, from] = [when(d.to), when(d.from)];
+    const shows = str(d.shows) ?? (to && from ? `PKB shows it moved to ${to}, from ${from}` : null);
+    return `Appointment start updated${shows ? `: ${shows}` : ""}`;
+  },
   repeat_received: (d) => {
     const type = str(d.type);
     const raised = d.priorityRaised as { to?: unknown; reason?: unknown } | undefined;
