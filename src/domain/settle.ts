@@ -301,19 +301,17 @@ export function passedCorrectionText(c: PassedCorrection, now: Date, zone = UK_Z
 }
 
 /**
- * The words for the flag (`"flag"`) or the "passed" mark (`"passed"`) cleared as a person links the request to an
+ * The words for the flag (`"flag"`) or the "passed" mark (`"passed"`) cleared as a person links the request to another
  * appointment (from `from` to `to`, FHIR ids; `to` null: a re-match left it unlinked), for history ("Flag cleared: …",
- * "Appointment no longer passed: …"): what was flagged or marked was about the appointment linked before.
+ * "Appointment no longer passed: …"): what was flagged or marked was about the appointment linked before. (Linking the
+ * same appointment again clears neither.)
  */
 export function relinkClearedText(what: "flag" | "passed", link: { from: string | null; to: string | null }): string {
   const it = what === "flag" ? "the flag" : "the mark";
   if (link.to === null) {
     return `the request was matched again and is no longer linked to an appointment, and ${it} was about the one linked before`;
   }
-  if (link.to !== link.from) return `another appointment was linked, and ${it} was about the one linked before`;
-  return what === "flag"
-    ? "the appointment was linked again, so PKB is read again and the request flagged again if it still shows a change"
-    : "the appointment was linked again, so PKB is read again and the request marked again if the appointment has started";
+  return `another appointment was linked, and ${it} was about the one linked before`;
 }
 
 /** The words for a start PKB shows moved (SettleDecision.moved), for history. */

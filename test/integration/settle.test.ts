@@ -560,6 +560,56 @@ describe.each(engines)(
       await workUntil(r.id, (x) => x?.appointment_passed_at != null && x.pkb_flag === "moved");
     });
 
+    it("a person linking the appointment already linked writes the link only: the flag, the passed mark and the start PKB showed stay, and the check after it finds nothing to write", async () => {
+      // Choosing the linked appointment by hand (confirming the match) changes no appointment: what was flagged and
+      // marked was about this very one. Clearing both wrote two history rows for a non-change, left the request without
+      // its flag and shown as deadline work until PKB was read again, and the check then flagged and marked it anew.
+      type Candidate = { fhirId: string; fhirIdNotExact?: boolean };
+      let r: Row | null = null;
+      for (const [i, x] of future.entries()) {
+        if (x.type !== "change") continue;
+        const [c] = await t.db.query<{ candidates: Candidate[] }>(
+          "SELECT candidates FROM appointment_requests WHERE id = $1",
+          [x.id],
+        );
+        if (c?.candidates.some((y) => y.fhirId === x.appointment_fhir_id && !y.fhirIdNotExact)) {
+          r = future.splice(i, 1)[0]!;
+          break;
+        }
+      }
+      expect(r, "an open change request linked automatically to one of its candidates").not.toBeNull();
+      await reschedule(r!, ukAt1030(r!.received_at, -2));
+      const marked = await workUntil(r!.id, (x) => x?.appointment_passed_at != null && x.pkb_flag === "moved");
+      const [{ n: before }] = (await t.db.query<{ n: number }>(
+        "SELECT coalesce(max(id), 0)::int AS n FROM request_events WHERE request_id = $1",
+        [r!.id],
+      )) as [{ n: number }];
+
+      await api("POST", `/api/requests/${r!.id}/match`, { fhirId: r!.appointment_fhir_id });
+      const since = async () =>
+        (
+          await t.db.query<{ type: string }>(
+            "SELECT type FROM request_events WHERE request_id = $1 AND id > $2 ORDER BY id",
+            [r!.id, before],
+          )
+        ).map((e) => e.type);
+      expect(await since()).toEqual(["appointment_linked"]);
+      const kept = {
+        pkb_flag: "moved",
+        pkb_flag_text: marked.pkb_flag_text,
+        pkb_moved_to: marked.pkb_moved_to,
+        appointment_passed_at: marked.appointment_passed_at,
+        appointment_start: marked.appointment_start,
+      };
+      expect(await row(r!.id)).toMatchObject({ ...kept, appointment_fhir_id: r!.appointment_fhir_id });
+      // The link is read from PKB straight away, as for any person's link: PKB shows what the request already says.
+      await work();
+      await sleep(800);
+      await work();
+      expect(await since()).toEqual(["appointment_linked"]);
+      expect(await row(r!.id)).toMatchObject(kept);
+    });
+
     it("repeats attach to the open request (a cancel after a change updates the type); after an outcome a new request links the earlier one", async () => {
       const r = take("change");
       const before = await countRequests();

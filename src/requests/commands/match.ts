@@ -1,7 +1,8 @@
 // A person fixing a request's appointment match: choose one of the stored candidates (manual match), or search PKB
 // again through the pipeline's own code and replace the candidates (re-match). Neither re-routes the request: it may
 // already be in someone's hands; the history says what changed. Either clears the PKB flag and the "appointment
-// passed" mark, which were about the appointment linked before, each with a history row (clearOnRelink).
+// passed" mark, which were about the appointment linked before, each with a history row (clearOnRelink); linking the
+// same appointment again leaves both.
 import { z } from "zod";
 import { pasIdOf, type MatchResult } from "../../domain/match.ts";
 import { AppError, UpstreamError } from "../../errors.ts";
@@ -48,7 +49,16 @@ export async function chooseCandidate(
     }
     if (r.matchState === "manual" && r.appointmentFhirId === chosen.fhirId) return UNCHANGED;
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
-    await w.update({ match_state: "manual", match_confidence: chosen.score, ...appointmentPatch(chosen) });
+    // The linked appointment chosen again (a match confirmed by hand): its start as stored follows what PKB last
+    // showed (the settle processor), and the candidate's is the search's, older; the flag and the mark stay with it.
+    const { appointment_start: candidateStart, ...fields } = appointmentPatch(chosen);
+    const same = chosen.fhirId === r.appointmentFhirId;
+    await w.update({
+      match_state: "manual",
+      match_confidence: chosen.score,
+      ...fields,
+      ...(same ? {} : { appointment_start: candidateStart }),
+    });
     // The flag's and the mark's rows (when set) come before the link's, which stays the command's last.
     await clearOnRelink(w, { from: previous.previousFhirId, to: chosen.fhirId });
     await w.event("appointment_linked", {

@@ -90,13 +90,15 @@ export async function correctPassedMark(w: RequestWriter, c: PassedCorrection, n
 }
 
 /**
- * Clears the flag and the "passed" mark as a person links the request (locked by the writer's command) to an
+ * Clears the flag and the "passed" mark as a person links the request (locked by the writer's command) to another
  * appointment, manually or by re-matching (`from` → `to`, FHIR ids; `to` null: left unlinked): what was flagged or
  * marked was about the appointment linked before. A history row for each that was set says why (`relinked`); nothing
  * is written when neither was. The settle processor reads the new link from PKB straight away (its reaction to the
- * link event), and flags or marks it again if PKB shows so.
+ * link event), and flags or marks it again if PKB shows so. Linked to the same appointment again, nothing changed:
+ * both stay, and that read clears either, with its own row, if PKB no longer shows what they say.
  */
 export async function clearOnRelink(w: RequestWriter, link: { from: string | null; to: string | null }): Promise<void> {
+  if (link.to !== null && link.to === link.from) return;
   const s = await readSettleRow(w.tx, w.request.id);
   if (!s) return;
   const data = { relinked: true, previousFhirId: link.from, fhirId: link.to };
