@@ -1,7 +1,7 @@
 // src/ and the sandbox emulator must stay independent: the emulator is an honest stand-in for PKB only if neither
 // side can reach into the other. The web app shares the request's vocabulary and the audit log's actions with the
 // server, and nothing else: it may import src/requests/vocabulary.ts and src/audit-actions.ts (each imports nothing)
-// and no other module of src/.
+// and no other module of src/. And a request's received time is written by its one owner of writes only.
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,7 +35,30 @@ async function importsOutside(dir: string, forbidden: string, allowed: string[] 
   return bad;
 }
 
+/**
+ * The SET clauses of every `UPDATE appointment_requests` written out in src/ (a string or template literal: up to its
+ * closing quote), with the file each is in.
+ */
+async function requestUpdates(): Promise<{ file: string; set: string }[]> {
+  const found: { file: string; set: string }[] = [];
+  for (const file of await tsFiles(path.join(root, "src"))) {
+    const text = await fs.readFile(file, "utf8");
+    for (const m of text.matchAll(/UPDATE\s+appointment_requests\b(?:\s+(?:AS\s+)?\w+)?\s+SET\b([^`"]*)/g)) {
+      found.push({ file: path.relative(root, file), set: m[1]! });
+    }
+  }
+  return found;
+}
+
 describe("module boundaries", () => {
+  it("a request's received time is written through its writer only (ARCHITECTURE.md: one owner of a request's writes)", async () => {
+    // Moving it back as a repeat folds in (docs/settling.md) is a write to the request like any other: through
+    // RequestWriter.update in the fold's command, beside its repeat_received row, never by an UPDATE of its own.
+    const updates = await requestUpdates();
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.filter((u) => /\breceived_at\s*=/.test(u.set)).map((u) => u.file)).toEqual([]);
+  });
+
   it("src/ never imports the sandbox emulator", async () => {
     expect(await importsOutside("src", "sandbox")).toEqual([]);
   });

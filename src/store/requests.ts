@@ -220,6 +220,11 @@ export interface RequestPatch {
   next_attempt_at?: Date | null;
   type?: RequestType | null;
   asked_count?: number;
+  /**
+   * Only ever moved back, to an earlier ask of the patient folded into the request (attachOrLink, docs/settling.md):
+   * the work item counts from the first ask, its deadline and report day following by the store's triggers.
+   */
+  received_at?: Date;
   previous_request_id?: string | null;
   pkb_flag?: PkbFlag | null;
   pkb_flag_text?: string | null;
@@ -256,6 +261,7 @@ const PATCH_COLUMNS = new Set<string>([
   "next_attempt_at",
   "type",
   "asked_count",
+  "received_at",
   "previous_request_id",
   "pkb_flag",
   "pkb_flag_text",

@@ -316,18 +316,6 @@ export async function readRepeatFacts(tx: Queryable, requestId: string): Promise
 }
 
 /**
- * Moves a request's received time back to `at`, an earlier ask of the patient folded into it (never forward): the
- * work item counts from the patient's first ask (docs/settling.md), its deadline and report day following by the
- * store's triggers. Nothing else changes a request's received time.
- */
-export async function receivedBackTo(tx: Queryable, requestId: string, at: Date): Promise<void> {
-  await tx.query(
-    "UPDATE appointment_requests SET received_at = $2, updated_at = now() WHERE id = $1 AND received_at > $2",
-    [requestId, at],
-  );
-}
-
-/**
  * Folds a repeat into the open request: its PKB messages (the request message and any follow-ups) are filed on the
  * open one, and the repeat's own row goes (its history is summed up in the open one's `repeat_received` row). Call in
  * the transaction that writes that row.

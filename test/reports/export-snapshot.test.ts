@@ -6,9 +6,10 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportRowsPage, streamReportRows, type ReportRow } from "../../src/reports/rows.ts";
+import { systemCommandIn } from "../../src/requests/command.ts";
 import { listAudit, recordAudit, streamAuditEntries, type AuditExportEntry } from "../../src/store/audit.ts";
 import type { Db } from "../../src/store/db.ts";
-import { foldRepeatInto, receivedBackTo } from "../../src/store/settle.ts";
+import { foldRepeatInto } from "../../src/store/settle.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { createStaff, sessionHeaders } from "../helpers/auth.ts";
 import { engines, heldSnapshotReads, type TestDb } from "../helpers/db.ts";
@@ -71,7 +72,7 @@ describe.each(engines)("the row-level export on $name", (engine) => {
     // one now counts from 10:00, behind the rows already sent, and the repeat's row goes.
     const [repeat, open] = [ids[1]!, ids[6]!];
     await t.db.transaction(async (tx) => {
-      await receivedBackTo(tx, open, atStart[1]!.receivedAt);
+      await systemCommandIn(tx, open, (w) => w.update({ received_at: atStart[1]!.receivedAt }));
       await foldRepeatInto(tx, repeat, open);
     });
     // A request received meanwhile (a message of 13:30 collected late), and an outcome recorded on one not yet sent.

@@ -16,7 +16,6 @@ import {
   lockManyPatientsRequests,
   lockPatientRequests,
   readRepeatFacts,
-  receivedBackTo,
   requestsWithSameAppointment,
   type SameAppointmentKey,
 } from "../../store/settle.ts";
@@ -152,8 +151,13 @@ async function attachOrLink(
     const earlier = repeat.receivedAt.getTime() < open.receivedAt.getTime();
     await systemCommandIn(tx, open.id, async (o) => {
       const askedCount = open.askedCount + 1;
-      await o.update({ asked_count: askedCount, ...(raise ? { priority: routed.priority } : {}) });
-      if (earlier) await receivedBackTo(tx, open.id, repeat.receivedAt);
+      // The received time moves back through the writer, as every write to the request does; the repeat_received row
+      // below says so (receivedMovedFrom).
+      await o.update({
+        asked_count: askedCount,
+        ...(raise ? { priority: routed.priority } : {}),
+        ...(earlier ? { received_at: repeat.receivedAt } : {}),
+      });
       await o.event("repeat_received", {
         pkbMessageId: repeat.pkbMessageId,
         conversationId: repeat.conversationId,
