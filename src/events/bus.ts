@@ -20,6 +20,12 @@ const requestFields = {
   at: z.iso.datetime(),
 };
 
+/**
+ * A browser tab's id, as the web app sends it with each write (header x-rebook-tab): random, made when the tab opens
+ * the app. Nothing else about the tab or the person.
+ */
+export const tabIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+
 /** Someone's presence on a request: "left" when they closed it or their heartbeat stopped. */
 export const presenceChangeSchema = z.object({
   userId: z.uuid(),
@@ -39,6 +45,11 @@ export const busEventSchema = z.discriminatedUnion("type", [
      * theirs (confirmed where they made it), not as news. An instance of an earlier version does not say: null.
      */
     actorUserId: z.uuid().nullable().default(null),
+    /**
+     * The browser tab the change was made from, when its write said (x-rebook-tab): that tab loaded the request after
+     * the answer, so it need not load it again for this event; the person's other tabs do.
+     */
+    tabId: tabIdSchema.optional(),
     /** The team it belonged to before this change (a transfer): that team's people hear of it leaving. */
     previousTeamId: z.uuid().nullable().optional(),
     /** A reminder for the assignee: the wait for the patient ended (src/requests/commands/snooze.ts). */

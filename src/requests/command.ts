@@ -26,6 +26,8 @@ import type { EventType, MatchState, Outcome, RequestStatus } from "./vocabulary
 export interface ActionContext {
   actor: SessionUser;
   ip?: string | null;
+  /** The browser tab the person acted from (x-rebook-tab), named in the change's live event; null when not said. */
+  tab?: string | null;
 }
 
 /**
@@ -234,12 +236,13 @@ export interface CommandResult {
 }
 
 /**
- * Reads the request's state after a command by `actorUserId`; `changed` decides whether there is an event to publish.
+ * Reads the request's state after a command by `actorUserId` (from browser tab `tabId`, when known); `changed` decides
+ * whether there is an event to publish.
  */
 async function resultOf(
   tx: Queryable,
   requestId: string,
-  actorUserId: string,
+  by: { actorUserId: string; tabId: string | null },
   changed: boolean,
   warnings: string[] = [],
   previousTeamId?: string | null,
@@ -263,7 +266,8 @@ async function resultOf(
           teamId: r.team_id,
           status: r.status,
           assignedUserId: r.assigned_user_id,
-          actorUserId,
+          actorUserId: by.actorUserId,
+          ...(by.tabId ? { tabId: by.tabId } : {}),
           at: new Date().toISOString(),
           ...(previousTeamId !== undefined && previousTeamId !== r.team_id ? { previousTeamId } : {}),
         }
@@ -299,7 +303,8 @@ export async function runCommand(
     const w = new RequestWriter(tx, r, { actor: spec.actor, ip: spec.ip ?? null });
     const done = await body(w);
     await w.flush();
-    return resultOf(tx, r.id, spec.actor.id, done !== UNCHANGED, w.warnings, teamBefore);
+    const by = { actorUserId: spec.actor.id, tabId: spec.tab ?? null };
+    return resultOf(tx, r.id, by, done !== UNCHANGED, w.warnings, teamBefore);
   });
   await publishResult(db, result);
   return result;

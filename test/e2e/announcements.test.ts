@@ -1,7 +1,9 @@
 // What the polite live region says about live updates, in chromium: a change the clerk made themselves is confirmed
 // and never read out as "This request has just been updated" (nor as a new request on the worklist), however late its
 // live event comes; a change another person made is still read out, and a second message soon after a confirmation
-// does not erase the confirmation before it is read.
+// does not erase the confirmation before it is read. The tab that made a change loads the request once for it (after
+// the answer), not again for its live event (each load is a request.viewed row in the audit log); the person's other
+// tab follows it.
 //
 // The live events are held in the page (the app's own EventSource, wrapped before the app starts, keeps the messages
 // about one request back until the test lets them go), so "the event came late" does not depend on the machine's speed.
@@ -88,9 +90,20 @@ describe("live updates read out (chromium)", { timeout: 90_000 }, () => {
     const r = await s.rebook.app.inject({ method: "POST", url, headers, payload });
     expect(r.statusCode, r.body).toBeLessThan(300);
   };
-  /** The page's next load of request `id` (GET /api/requests/:id). */
+  /** Whether `url` loads request `id` itself (GET /api/requests/:id, audited as request.viewed; not its notes). */
+  const loadsRequest = (method: string, url: string, id: string) =>
+    method === "GET" && new URL(url).pathname === `/api/requests/${id}`;
+  /** The page's next load of request `id`. */
   const nextLoad = (page: Page, id: string) =>
-    page.waitForResponse((r) => r.request().method() === "GET" && r.url().endsWith(`/api/requests/${id}`));
+    page.waitForResponse((r) => loadsRequest(r.request().method(), r.url(), id));
+  /** Counts the page's loads of request `id` from now on. */
+  const countLoads = (page: Page, id: string): (() => number) => {
+    let n = 0;
+    page.on("request", (r) => {
+      if (loadsRequest(r.method(), r.url(), id)) n++;
+    });
+    return () => n;
+  };
 
   beforeAll(async () => {
     s = await startStack({ size: 24 });
@@ -107,33 +120,76 @@ describe("live updates read out (chromium)", { timeout: 90_000 }, () => {
     await s?.stop();
   });
 
-  it("keeps the confirmation of the clerk's own outcome when its live event comes late, and never calls it an update", async () => {
+  it("keeps the confirmation of the clerk's own outcome when its live event comes late, never calls it an update and loads the request once for it; their other tab follows it", async () => {
     const [id] = await freeRequests(1);
     const { page } = c;
-    await page.goto(`${s.url}/requests/${id}?action=outcome`);
-    await page.getByTestId("outcome-form").waitFor();
+    // The same clerk has the request open in another tab too.
+    const otherTab = await c.context.newPage();
+    try {
+      await otherTab.goto(`${s.url}/requests/${id}`);
+      await otherTab.getByRole("button", { name: "Claim" }).waitFor();
+      await live(otherTab);
+      await page.goto(`${s.url}/requests/${id}?action=outcome`);
+      await page.getByTestId("outcome-form").waitFor();
+      await live(page);
+      await hold(page, id!);
+      await listen(page);
+      const loadsHere = countLoads(page, id!);
+      const loadsThere = countLoads(otherTab, id!);
+      const otherTabFollows = nextLoad(otherTab, id!);
+      await page.getByRole("radio", { name: "Rejected" }).check();
+      await page.getByLabel("Reason for rejecting").fill("Asked for a clinic we do not run");
+      await page.getByRole("button", { name: "Save outcome" }).click();
+      await page.getByTestId("change-notice").getByText("Outcome recorded: Rejected.").waitFor();
+      await page.getByTestId("outcome").waitFor();
+      await expect.poll(() => said(page)).toContain("Outcome recorded: Rejected.");
+      // The other tab heard the change (its event is not held there) and follows it.
+      await otherTabFollows;
+      await otherTab.getByTestId("outcome").waitFor();
+      expect(loadsThere()).toBe(1);
+      // The live event of the clerk's own change has come, and is held back until well after the page reloaded.
+      await expect.poll(() => held(page), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(loadsHere()).toBe(1); // after the answer
+      await page.waitForTimeout(PAST_THE_OLD_WINDOW_MS);
+      await release(page);
+      expect(await region(page)).toContain("Outcome recorded: Rejected.");
+      // Then someone else changes it, long enough after for the page to take it as news: that is read out, once.
+      await page.waitForTimeout(PAST_THE_OLD_WINDOW_MS);
+      await post(lead, `/api/requests/${id}/notes`, { body: "Checked with the clinic", override: true });
+      await expect.poll(() => said(page), { timeout: 10_000 }).toContain(UPDATED);
+      expect(await said(page)).toEqual(["Outcome recorded: Rejected.", UPDATED]);
+      await page.getByTestId("notes").getByText("Checked with the clinic").waitFor();
+      // Loaded (and audited as viewed) once for the clerk's outcome and once for the lead's note: not again when the
+      // outcome's own live event came (it was released before the lead's change, so its load would have come first).
+      expect(loadsHere()).toBe(2);
+      await expect.poll(() => loadsThere()).toBe(2); // the other tab followed the lead's note too
+      await expectNoAxeViolations(page, "request page after live updates");
+    } finally {
+      await otherTab.close();
+    }
+  });
+
+  it("shows the clerk's own note in the history as soon as it is added, without waiting for its live event, and loads the request once for it", async () => {
+    const [id] = await freeRequests(1);
+    const { page } = c;
+    await page.goto(`${s.url}/requests/${id}`);
+    await page.getByRole("button", { name: "Claim" }).waitFor();
     await live(page);
     await hold(page, id!);
     await listen(page);
-    await page.getByRole("radio", { name: "Rejected" }).check();
-    await page.getByLabel("Reason for rejecting").fill("Asked for a clinic we do not run");
-    await page.getByRole("button", { name: "Save outcome" }).click();
-    await page.getByTestId("change-notice").getByText("Outcome recorded: Rejected.").waitFor();
-    await page.getByTestId("outcome").waitFor();
-    await expect.poll(() => said(page)).toContain("Outcome recorded: Rejected.");
-    // The live event of the clerk's own change has come, and is held back until well after the page reloaded.
-    await expect.poll(() => held(page), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.waitForTimeout(PAST_THE_OLD_WINDOW_MS);
-    const reloaded = nextLoad(page, id!);
+    const loads = countLoads(page, id!);
+    await page.getByLabel("Add a note").fill("Rang the patient back");
+    await page.getByRole("button", { name: "Add note" }).click();
+    await page.getByTestId("notes").getByText("Rang the patient back").waitFor();
+    await expect.poll(() => held(page), { timeout: 10_000 }).toBe(1);
+    // Its event is still held back: the history shows the note from the answer.
+    await page.getByTestId("history").getByText("Internal note added").waitFor();
+    expect(loads()).toBe(1);
     await release(page);
-    await reloaded; // the page follows the change (made here or in another tab of theirs), without a word
-    expect(await region(page)).toContain("Outcome recorded: Rejected.");
-    // Then someone else changes it, long enough after for the page to take it as news: that is read out, once.
-    await page.waitForTimeout(PAST_THE_OLD_WINDOW_MS);
     await post(lead, `/api/requests/${id}/notes`, { body: "Checked with the clinic", override: true });
     await expect.poll(() => said(page), { timeout: 10_000 }).toContain(UPDATED);
-    expect(await said(page)).toEqual(["Outcome recorded: Rejected.", UPDATED]);
-    await expectNoAxeViolations(page, "request page after live updates");
+    expect(await said(page)).toEqual(["Note added", UPDATED]);
+    expect(loads()).toBe(2); // the clerk's note and the lead's: not again for the clerk's note's own event
   });
 
   it("reads out another person's change that comes straight after the clerk's own, without cutting off its confirmation", async () => {

@@ -143,6 +143,39 @@ describe("live updates over SSE", () => {
     await expect.poll(() => a.frames.some((f) => f.comment?.startsWith("heartbeat"))).toBe(true);
   });
 
+  it("names the browser tab a person's change was made from (its x-rebook-tab), so that tab knows the event as its own", async () => {
+    const a = await stream(clerkA);
+    const id = await seedRequest(t.db, { teamId: teamA.id });
+    const errored = await seedRequest(t.db, { teamId: teamA.id, status: "error" });
+    const elsewhere = await seedRequest(t.db, { teamId: teamA.id });
+    const tab = "3f9c2a7e5b1d4c8a9e0f1a2b3c4d5e6f";
+    const fromTab = (url: string, tabId: string, payload: Record<string, unknown> = {}) =>
+      rebook.app.inject({ method: "POST", url, payload, headers: { ...clerkA.headers, "x-rebook-tab": tabId } });
+    // Each kind of route that writes a request: the workflow's, patient contact's and the retry.
+    expect((await fromTab(`/api/requests/${id}/claim`, tab)).statusCode).toBe(200);
+    const outcome = await fromTab(`/api/requests/${id}/outcome`, tab, { outcome: "rejected", reason: "Not ours" });
+    expect(outcome.statusCode, outcome.body).toBe(200);
+    expect((await fromTab(`/api/requests/${id}/patient-answered`, tab)).statusCode).toBe(200);
+    expect((await fromTab(`/api/requests/${errored}/retry`, tab)).statusCode).toBe(200);
+    // Without the header (another client), or with something that is not a tab's id: no tab named.
+    expect((await post(clerkA, `/api/requests/${elsewhere}/claim`)).statusCode).toBe(200);
+    expect((await fromTab(`/api/requests/${elsewhere}/unassign`, "not a tab id!")).statusCode).toBe(200);
+    const mine = () =>
+      a
+        .events()
+        .filter((e) => e.type === "request.updated" && e.actorUserId === clerkA.user.id)
+        .filter((e) => [id, errored, elsewhere].includes(e.requestId));
+    await expect.poll(() => mine().length).toBe(6);
+    expect(mine().map((e) => [e.requestId, "tabId" in e ? e.tabId : "none"])).toEqual([
+      [id, tab],
+      [id, tab],
+      [id, tab],
+      [errored, tab],
+      [elsewhere, "none"],
+      [elsewhere, "none"],
+    ]);
+  });
+
   it("sends a transfer to the team it left as well as the team it joined", async () => {
     const a = await stream(clerkA);
     const b = await stream(clerkB);

@@ -157,6 +157,8 @@ describe("event relay on postgres", () => {
         status: "open",
         assignedUserId: null,
         actorUserId: "6c4b8f0e-2a1d-4e3f-9b5c-7d8e9f0a1b2c",
+        // The browser tab it was made from: that tab, on whichever instance its stream is, knows it as its own.
+        tabId: "3f9c2a7e5b1d4c8a9e0f1a2b3c4d5e6f",
         at: new Date().toISOString(),
       };
       await here.publish(event);
@@ -183,8 +185,9 @@ describe("event relay on postgres", () => {
         batch.map((e) => e.requestId),
       );
       expect(heardHere.length).toBe(123);
-      // From an instance of an earlier version, which does not say who made a change: heard as nobody's (the system's).
-      const { actorUserId: _unsaid, ...older } = event;
+      // From an instance of an earlier version, which does not say who made a change (nor from which tab): heard as
+      // nobody's (the system's).
+      const { actorUserId: _unsaid, tabId: _untold, ...older } = event;
       await other.query("SELECT pg_notify('rebook_events', $1)", [JSON.stringify({ origin: "older", event: older })]);
       await expect.poll(() => heardHere.length, { timeout: 5_000 }).toBe(124);
       expect(heardHere.at(-1)).toEqual({ ...older, actorUserId: null });

@@ -10,7 +10,7 @@ import { assignRequest, unassignRequest } from "../../requests/commands/assign.t
 import { changeStatus, recordOutcome } from "../../requests/commands/status.ts";
 import { transferRequest } from "../../requests/commands/transfer.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { actionContext, errorSchema } from "./common.ts";
 import {
   bulkOutcomeBody,
   overrideField,
@@ -101,7 +101,7 @@ export const bulkRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         throw new AppError("forbidden", "Bulk changes are for team leads and admins", 403);
       }
       const body = req.body;
-      const c = { actor, ip: req.ip, override: body.override, bulk: true };
+      const c = { ...actionContext(req), override: body.override, bulk: true };
       const results: z.infer<typeof bulkItemSchema>[] = [];
       for (const id of body.ids) {
         try {

@@ -1,6 +1,9 @@
 // Shapes and helpers shared by API routes.
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { requireUser } from "../../auth/guard.ts";
+import { tabIdSchema } from "../../events/bus.ts";
+import type { ActionContext } from "../../requests/command.ts";
 import { SNAPSHOT_IDLE_MS } from "../../store/db.ts";
 
 /** Every error response: a stable code, a message safe to show, and for some codes details (e.g. who holds a request). */
@@ -11,6 +14,18 @@ export const errorSchema = z.object({
     details: z.record(z.string(), z.unknown()).optional(),
   }),
 });
+
+/** The header with which the web app names the browser tab a write comes from (see tabIdSchema). */
+export const TAB_HEADER = "x-rebook-tab";
+
+/**
+ * A person's write: who (401 without a session), from where, and from which browser tab (x-rebook-tab, when it is a
+ * tab id; anything else is ignored, as the tab only spares itself a second load of its own change).
+ */
+export function actionContext(req: FastifyRequest): ActionContext {
+  const tab = tabIdSchema.safeParse(req.headers[TAB_HEADER]);
+  return { actor: requireUser(req), ip: req.ip, tab: tab.success ? tab.data : null };
+}
 
 /** A redirect (no body), for the OpenAPI document. */
 export const redirectResponse = (description: string) => z.null().describe(description);

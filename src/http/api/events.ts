@@ -14,7 +14,8 @@ import { errorSchema } from "./common.ts";
 
 const DESCRIPTION = `text/event-stream. Each change is a default (unnamed) event whose data is JSON:
 {"type": "request.created" | "request.updated", "requestId", "teamId", "status", "assignedUserId", "actorUserId", "at"}
-(actorUserId: the person who made the change, null for the system), or
+(actorUserId: the person who made the change, null for the system; plus "tabId" when their write named its browser tab
+in the x-rebook-tab header, so that tab knows the change as its own), or
 {"type": "presence", "requestId", "teamId", "status", "assignedUserId", "at",
 "presence": {"userId", "displayName", "state": "viewing" | "editing" | "left", "since"}}.
 Only events about requests the user may see are sent. The stream starts with a named "ready" event, sends a comment

@@ -1,12 +1,11 @@
 // Waiting for the patient (snooze with a reminder, the deadline paused) and answering them (reply templates, the
 // filled-in reply with its channel, "patient answered").
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { adminOnly, requireUser } from "../../auth/guard.ts";
 import { fillReply, REPLY_PLACEHOLDERS, replyAvailability, templateProblems } from "../../domain/reply.ts";
 import { AppError, notFound } from "../../errors.ts";
-import { loadWithAccess, type ActionContext } from "../../requests/command.ts";
+import { loadWithAccess } from "../../requests/command.ts";
 import { recordPatientAnswered } from "../../requests/commands/reply.ts";
 import { stopWaiting, waitForPatient } from "../../requests/commands/snooze.ts";
 import { CopyAndOpenPkb, type ReplyChannel } from "../../requests/reply-channel.ts";
@@ -14,7 +13,7 @@ import { OUTCOMES, PERSON_OUTCOMES } from "../../requests/vocabulary.ts";
 import { recordAudit } from "../../store/audit.ts";
 import { listReplyTemplates, readReplySource, replyTemplate, saveReplyTemplate } from "../../store/replies.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { actionContext, errorSchema } from "./common.ts";
 import { overrideField, presentResult, workflowResultSchema } from "./workflow-schemas.ts";
 
 const idParams = z.object({ id: z.uuid() });
@@ -53,7 +52,7 @@ export const patientContactRoutes: FastifyPluginAsyncZod<AppDeps & { replyChanne
   deps,
 ) => {
   const channel = deps.replyChannel ?? new CopyAndOpenPkb(deps.config.replies.conversationUrl);
-  const ctx = (req: FastifyRequest): ActionContext => ({ actor: requireUser(req), ip: req.ip });
+  const ctx = actionContext;
   const db = deps.db;
 
   app.post(

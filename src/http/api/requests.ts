@@ -32,7 +32,7 @@ import {
   type RequestFilter,
 } from "../../store/request-queries.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { actionContext, errorSchema } from "./common.ts";
 import { presenceStore } from "../../events/presence.ts";
 import { AppError } from "../../errors.ts";
 import type { DeadlineView } from "../../domain/deadline.ts";
@@ -505,7 +505,7 @@ export const requestRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =
       },
     },
     async (req) => {
-      const result = await retryRequest(deps.db, { actor: requireUser(req), ip: req.ip, requestId: req.params.id });
+      const result = await retryRequest(deps.db, { ...actionContext(req), requestId: req.params.id });
       void deps.poller.runNow();
       return result;
     },

@@ -3,13 +3,11 @@
 // with the holder's name otherwise). Each route validates and calls one command of src/requests/commands/ (which locks the request, applies
 // the permission rules — a request the caller may not see is 404, one they may only read is 403 — writes in one
 // transaction and publishes the change on the event bus after the commit), then presents the result.
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { requireUser } from "../../auth/guard.ts";
 import { eventBus } from "../../events/bus.ts";
 import { presenceStore } from "../../events/presence.ts";
-import type { ActionContext, CommandResult } from "../../requests/command.ts";
+import type { CommandResult } from "../../requests/command.ts";
 import { assignRequest, claimRequest, unassignRequest } from "../../requests/commands/assign.ts";
 import { chooseCandidate, rematchRequest } from "../../requests/commands/match.ts";
 import { addNote } from "../../requests/commands/notes.ts";
@@ -19,7 +17,7 @@ import { requestFacts, viewNotes } from "../../requests/views.ts";
 import { applyDeadlinePolicy } from "../../store/deadlines.ts";
 import { NOTE_MAX_CHARS } from "../../store/notes.ts";
 import type { AppDeps } from "../server.ts";
-import { errorSchema } from "./common.ts";
+import { actionContext, errorSchema } from "./common.ts";
 import {
   outcomeBody,
   overrideField,
@@ -49,7 +47,7 @@ const noteSchema = z.object({
 export const workflowRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   await applyDeadlinePolicy(deps.db, deps.config.workflow);
   const bus = eventBus(deps.db);
-  const ctx = (req: FastifyRequest): ActionContext => ({ actor: requireUser(req), ip: req.ip });
+  const ctx = actionContext;
   const db = deps.db;
   const respond = async (run: Promise<CommandResult>) => presentResult(await run);
 

@@ -1,6 +1,6 @@
-// The one way the web app talks to Rebook's API: same-origin fetch with the session cookie, the session's CSRF token on
-// every state-changing call, errors as ApiError (stable `code`, a message safe to show), and a session-ended signal on
-// 401 so the app can send the person to sign in and bring them back.
+// The one way the web app talks to Rebook's API: same-origin fetch with the session cookie, the session's CSRF token and
+// this tab's id on every state-changing call, errors as ApiError (stable `code`, a message safe to show), and a
+// session-ended signal on 401 so the app can send the person to sign in and bring them back.
 
 /** An API failure: HTTP status, the server's stable code and its message (safe to show). */
 export class ApiError extends Error {
@@ -33,6 +33,15 @@ export function onSessionEnded(listener: () => void): () => void {
 }
 
 const SAFE = new Set(["GET", "HEAD"]);
+
+/**
+ * This browser tab's id (random, new each time the app is opened), sent with every write as x-rebook-tab: the live
+ * event of a change names the tab it was made from, and that tab, which loaded the change after its answer, does not
+ * load it again. (getRandomValues, not randomUUID: it works on a page served over plain http too.)
+ */
+export const TAB_ID: string = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+  b.toString(16).padStart(2, "0"),
+).join("");
 
 async function toError(res: Response): Promise<ApiError> {
   const retryAfter = Number(res.headers.get("retry-after"));
@@ -91,6 +100,7 @@ async function call<T>(method: string, path: string, body: unknown, opts: CallOp
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (!SAFE.has(method) && csrfToken) headers["x-csrf-token"] = csrfToken;
+  if (!SAFE.has(method)) headers["x-rebook-tab"] = TAB_ID;
   let res: Response;
   try {
     res = await fetch(path, {

@@ -1,7 +1,7 @@
 // Live updates: one EventSource on /api/events for the whole app while signed in. Each message is JSON with a `type`:
-// request.created / request.updated (the request's id, team, status, assignee and who made the change) or presence
-// (someone viewing, editing or leaving a request). Events are not replayed after a reconnect, so `epoch` changes on
-// every (re)open and screens refetch. A "session_ended" event means the session is over.
+// request.created / request.updated (the request's id, team, status, assignee, who made the change and from which
+// browser tab) or presence (someone viewing, editing or leaving a request). Events are not replayed after a reconnect,
+// so `epoch` changes on every (re)open and screens refetch. A "session_ended" event means the session is over.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { RequestStatus } from "./types.ts";
 
@@ -22,6 +22,8 @@ export interface RequestEvent {
   assignedUserId: string | null;
   /** Who made the change (null: the system). The user's own changes are confirmed where they made them, not news. */
   actorUserId: string | null;
+  /** The browser tab the change was made from, when its write said: TAB_ID (api/client.ts) for one made in this tab. */
+  tabId: string | null;
   /** "waiting_ended": the wait for the patient ended and the request is back (a reminder for its assignee). */
   reminder?: "waiting_ended";
 }
@@ -120,6 +122,7 @@ export function EventsProvider({
           status: d.status as RequestStatus,
           assignedUserId: (d.assignedUserId as string | null) ?? null,
           actorUserId: typeof d.actorUserId === "string" ? d.actorUserId : null,
+          tabId: typeof d.tabId === "string" ? d.tabId : null,
           ...(d.reminder === "waiting_ended" ? { reminder: "waiting_ended" as const } : {}),
         };
         for (const l of listeners.current) l(e);

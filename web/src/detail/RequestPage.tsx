@@ -7,7 +7,7 @@
 // next" the confirmation and its warnings come along to the next request's page, naming the patient they are about.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from "react-router";
-import { ApiError, get } from "../api/client.ts";
+import { ApiError, get, TAB_ID } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { presenceText, useEvents } from "../api/events.tsx";
 import type { RequestDetail } from "../api/types.ts";
@@ -114,12 +114,15 @@ export function RequestPage() {
   }, [load]);
 
   // Live: a change to it is reloaded, and read out unless the user made it. Their own change (here, where its
-  // confirmation is said, or in another tab) is not news, however late its event comes; it is reloaded all the same,
-  // for one made in another tab. Or the stream reopened after missing events.
+  // confirmation is said, or in another tab) is not news, however late its event comes. One made in another tab is
+  // reloaded quietly; one made in this tab is not reloaded again (every write's answer reloads it here, and each load
+  // is a view in the audit log), whether its event comes before or after the answer. Or the stream reopened after
+  // missing events.
   useEffect(
     () =>
       subscribe((e) => {
         if (e.type !== "request.updated" || e.requestId !== id) return;
+        if (e.tabId === TAB_ID) return;
         const theirs = e.actorUserId !== me.id;
         void load().then(() => {
           setVersion((v) => v + 1);
@@ -360,7 +363,11 @@ export function RequestPage() {
             canAdd={work}
             version={version}
             onEditing={setEditingNote}
-            onAdded={(warnings) => (warnings.length ? changed("Note added.", warnings) : announce("Note added"))}
+            onAdded={(warnings) => {
+              if (warnings.length) return changed("Note added.", warnings);
+              announce("Note added");
+              void load(); // its row in the history (the notes reloaded themselves)
+            }}
           />
         </div>
       </div>
