@@ -1,6 +1,7 @@
 // The worklist fits its window, in chromium: beside the preview pane neither the list nor the pane scrolls sideways at
 // 1280, 1366 (a common NHS laptop) and 1920 px wide, for a clerk and for a team lead (whose list has tick boxes), with a
-// patient's message holding a pasted link too long for a line; and at 390 px (a phone) the page never scrolls sideways.
+// patient's message holding a pasted link too long for a line; at 390 px (a phone) the page never scrolls sideways; and
+// the saved-view form opens on a line of its own, never beside the count, in an empty worklist as in a full one.
 // Screenshots go to test-results/screenshots.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -55,6 +56,15 @@ async function windowShot(page: Page, name: string): Promise<void> {
 }
 
 const PAGE_SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth";
+
+/** A box's top, bottom, left and right, in the page's pixels. */
+async function box(
+  page: Page,
+  selector: string,
+): Promise<{ top: number; bottom: number; left: number; right: number }> {
+  const b = (await page.locator(selector).first().boundingBox())!;
+  return { top: b.y, bottom: b.y + b.height, left: b.x, right: b.x + b.width };
+}
 
 // A link pasted into a message's subject, too long for any line of the pane or of a phone (no hyphen, no space).
 const LONG_LINK = `https://pkb.example.nhs.uk/appointments?reference=${"A1B2C3D4E5".repeat(9)}`;
@@ -194,5 +204,72 @@ describe("the worklist fits its window (chromium)", { timeout: 180_000 }, () => 
       .soft(await page.evaluate<number>(PAGE_SIDEWAYS), "390: the request page with a long link scrolls sideways")
       .toBeLessThanOrEqual(0);
     await screenshot(page, "fit-390-request-long-link");
+  });
+
+  it("opens the save-view form on a line of its own, never beside the count, in an empty worklist and a full one", async () => {
+    for (const [width, height] of [
+      [1366, 768],
+      [390, 844],
+    ] as const) {
+      const page = await personAt(s.staff.lead.email, width, height);
+      // Empty: the message says so, once, under the saved-view controls (which start at the page's left edge, not
+      // beside a "0 requests"); the form opens above the message, the width of the page, with nothing beside it.
+      await page.goto(`${s.url}/requests?q=Zzyzx`);
+      const empty = page.getByTestId("worklist-empty");
+      await empty.waitFor();
+      expect(await empty.textContent()).toContain("No requests match");
+      const label = `${width} empty`;
+      const filters = await box(page, ".app-filters");
+      const save = page.getByRole("button", { name: "Save these filters as a view" });
+      expect
+        .soft(
+          await page.getByTestId("result-count").allTextContents(),
+          `${label}: a count ("0 requests") beside the message`,
+        )
+        .toEqual([]);
+      expect
+        .soft(Math.abs((await save.boundingBox())!.x - filters.left), `${label}: the save link starts at the left edge`)
+        .toBeLessThanOrEqual(1);
+      await screenshot(page, `fit-${width}-empty`);
+      await save.click();
+      await page.getByLabel("Name of the view").waitFor();
+      const form = await box(page, "form.app-views__form");
+      const message = await box(page, '[data-testid="worklist-empty"]');
+      const figures = { filters, form, message } as Record<string, unknown>;
+      if (await page.getByTestId("result-count").isVisible()) {
+        const count = await box(page, '[data-testid="result-count"]');
+        figures.count = count;
+        expect
+          .soft(count.bottom, `${label}: the count beside the form ${JSON.stringify(figures)}`)
+          .toBeLessThanOrEqual(form.top + 0.5);
+      }
+      console.log(`fit ${label}: ${JSON.stringify(figures)}`);
+      expect
+        .soft(Math.abs(form.left - filters.left), `${label}: the form starts where the filters start`)
+        .toBeLessThanOrEqual(1);
+      expect.soft(form.right - filters.right, `${label}: the form runs to the page's edge`).toBeGreaterThanOrEqual(-1);
+      expect.soft(message.top, `${label}: the message under the form`).toBeGreaterThanOrEqual(form.bottom);
+      await expectNoAxeViolations(page, `${label} worklist with the save-view form`);
+      await screenshot(page, `fit-${width}-empty-save-view`);
+
+      // With requests: the count and the layout switches stay on their line, the form opens under them.
+      await page.goto(`${s.url}/requests`);
+      await page.getByTestId("result-count").waitFor();
+      await page.getByRole("button", { name: "Save these filters as a view" }).click();
+      await page.getByLabel("Name of the view").waitFor();
+      const full = {
+        count: await box(page, '[data-testid="result-count"]'),
+        form: await box(page, "form.app-views__form"),
+        filters: await box(page, ".app-filters"),
+      };
+      console.log(`fit ${width} full: ${JSON.stringify(full)}`);
+      expect
+        .soft(full.count.bottom, `${width} full: the count beside the form ${JSON.stringify(full)}`)
+        .toBeLessThanOrEqual(full.form.top + 0.5);
+      expect
+        .soft(Math.abs(full.form.left - full.filters.left), `${width} full: the form starts where the filters start`)
+        .toBeLessThanOrEqual(1);
+      await screenshot(page, `fit-${width}-full-save-view`);
+    }
   });
 });

@@ -95,8 +95,9 @@ export function SavedViews({
 
   return (
     <div className="app-views">
-      <nav aria-label="Saved views" className="app-views__nav">
-        {views && views.length > 0 ? (
+      {/* No views, no navigation: an empty landmark would be announced with nothing in it. */}
+      {views && views.length > 0 ? (
+        <nav aria-label="Saved views" className="app-views__nav">
           <ul className="app-views__list" data-testid="saved-views">
             {views.map((v) => {
               const here = v.id === view.saved && v.query === query;
@@ -123,8 +124,8 @@ export function SavedViews({
               );
             })}
           </ul>
-        ) : null}
-      </nav>
+        </nav>
+      ) : null}
       <div className="app-views__tools">
         {mode.kind === "closed" ? (
           <>

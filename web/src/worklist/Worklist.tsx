@@ -416,10 +416,13 @@ export function Worklist() {
       {page === null && loading ? <Loading what="Loading requests" /> : null}
       {page !== null ? (
         <div className="app-result-bar">
-          <p className="nhsuk-body-s app-result-count" data-testid="result-count">
-            <span className="nhsuk-u-visually-hidden">Showing requests </span>
-            {rows.length ? `${first}–${first + rows.length - 1} of ${page.total}` : "0 requests"}
-          </p>
+          {/* An empty list has no count: the message in its place ("No requests match") says it. */}
+          {rows.length ? (
+            <p className="nhsuk-body-s app-result-count" data-testid="result-count">
+              <span className="nhsuk-u-visually-hidden">Showing requests </span>
+              {`${first}–${first + rows.length - 1} of ${page.total}`}
+            </p>
+          ) : null}
           <SavedViews view={view} me={me} teams={visibleTeams} onOpen={go} />
           {rows.length ? <LayoutToggles prefs={prefs} onChange={setPrefs} previewOffered={wide} /> : null}
         </div>
