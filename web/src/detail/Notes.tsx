@@ -1,9 +1,12 @@
 // Internal notes on a request (never sent to the patient or PKB). The note being typed is kept as a draft in this tab
 // until it is added; the design system's character count says how many characters remain (and how many too many: a
-// note over the limit is refused with a message, never cut).
+// note over the limit is refused with a message, never cut). Reading the notes is a view in the audit log
+// (request.notes_viewed), so they are read when the request is opened and again only when its history names a note
+// the list does not have yet (added by someone else, or one whose live event this page missed); the person's own note
+// comes with the answer to adding it.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError } from "../api/client.ts";
-import type { Note } from "../api/types.ts";
+import type { HistoryEvent, Note } from "../api/types.ts";
 import { warningsOf } from "../api/warnings.ts";
 import { addNote, listNotes } from "../api/workflow.ts";
 import { CharacterCountTextarea, charCount } from "../components/CharacterCount.tsx";
@@ -16,12 +19,21 @@ export const NOTE_MAX = 4000;
 
 const isBlank = (s: string): boolean => s.trim().length === 0;
 
+/** The ids of the notes a request's history says were added (its note_added rows), as text. */
+export function noteIdsIn(history: HistoryEvent[]): string[] {
+  return history.flatMap((e) =>
+    e.type === "note_added" && (typeof e.data.noteId === "number" || typeof e.data.noteId === "string")
+      ? [String(e.data.noteId)]
+      : [],
+  );
+}
+
 export function Notes({
   requestId,
   userId,
   canAdd,
   held,
-  version,
+  noteIds,
   onAdded,
   onEditing,
 }: {
@@ -30,8 +42,8 @@ export function Notes({
   canAdd: boolean;
   /** Asks before writing to a request someone else holds. */
   held: ReturnType<typeof useHeldConfirm>["run"];
-  /** Changes when the request changed elsewhere, to reload. */
-  version: number;
+  /** The notes the request has, as last loaded (noteIdsIn its history): one the list lacks is read. */
+  noteIds: string[];
   /** Added: with what the API warned about the change. */
   onAdded: (warnings: string[]) => void;
   /** Whether a note is being typed (presence, and the warning before leaving). */
@@ -54,7 +66,14 @@ export function Notes({
       })
       .catch((err: unknown) => setLoadError(err instanceof ApiError ? err.message : "Notes could not be loaded."));
   }, [requestId]);
-  useEffect(load, [load, version]);
+  // Opening the request: read once.
+  useEffect(load, [load]);
+  // A note the list lacks (none while the first reading is on its way): read again, once for it. Other changes to the
+  // request (a claim, an outcome, a PKB check) leave the notes as they are.
+  const missing = notes === null ? "" : noteIds.filter((n) => !notes.some((note) => String(note.id) === n)).join(",");
+  useEffect(() => {
+    if (missing) load();
+  }, [missing, load]);
   const typing = !isBlank(text);
   useEffect(() => {
     onEditing(typing);
@@ -87,7 +106,8 @@ export function Notes({
       );
       if (added === null) return;
       draft.discard();
-      load();
+      // The note as saved, from the answer: reading the list again would be another view for no change.
+      setNotes((ns) => (ns?.some((n) => n.id === added.note.id) ? ns : [...(ns ?? []), added.note]));
       onAdded(warningsOf(added));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "The note could not be saved.");

@@ -27,7 +27,7 @@ import { Actions } from "./Actions.tsx";
 import { hasDraft } from "../components/drafts.ts";
 import { History } from "./History.tsx";
 import { Match } from "./Match.tsx";
-import { Notes } from "./Notes.tsx";
+import { noteIdsIn, Notes } from "./Notes.tsx";
 import { OutcomeForm } from "./OutcomeForm.tsx";
 import { ReplyPanel, WaitPanel } from "./PatientContact.tsx";
 import { PkbConfirmationPanel } from "./PkbConfirmationPanel.tsx";
@@ -69,7 +69,6 @@ export function RequestPage() {
   const [error, setError] = useState<ApiError | null>(null);
   // The last change's confirmation, shown only on the page of the request it was made on (`on`).
   const [notice, setNotice] = useState<(Notice & { on: string }) | null>(null);
-  const [version, setVersion] = useState(0);
   const [editingOutcome, setEditingOutcome] = useState(false);
   const [editingNote, setEditingNote] = useState(false);
   const [outcomeDirty, setOutcomeDirty] = useState(false);
@@ -125,7 +124,6 @@ export function RequestPage() {
         if (e.tabId === TAB_ID) return;
         const theirs = e.actorUserId !== me.id;
         void load().then(() => {
-          setVersion((v) => v + 1);
           if (theirs) announce("This request has just been updated");
         });
       }),
@@ -161,7 +159,6 @@ export function RequestPage() {
     setNotice({ ...n, on: id });
     announce(spokenNotice(n));
     void load();
-    setVersion((v) => v + 1);
   };
 
   const closeOutcome = () => {
@@ -361,12 +358,12 @@ export function RequestPage() {
             userId={me.id}
             held={heldConfirm.run}
             canAdd={work}
-            version={version}
+            noteIds={noteIdsIn(r.history)}
             onEditing={setEditingNote}
             onAdded={(warnings) => {
               if (warnings.length) return changed("Note added.", warnings);
               announce("Note added");
-              void load(); // its row in the history (the notes reloaded themselves)
+              void load(); // its row in the history (the notes show it from the answer)
             }}
           />
         </div>
