@@ -1,8 +1,10 @@
 // What the request page reads, and so what the audit log says was looked at, in chromium. The notes
 // (request.notes_viewed) are read when the page opens and when a note the page does not show yet is added (by someone
-// else, or one the page missed); the clerk's own note comes with its answer. Each step of a scripted day on one
-// request (open, claim, outcome, own note, another person's note, a PKB check, patient answered) is counted, and what
-// the page shows is checked to be current after each.
+// else, or one the page missed); the clerk's own note comes with its answer. The reply to the patient
+// (request.reply_prepared) is read when there is one to show and again only when something it is made from changes
+// (the outcome, what PKB shows, the patient answered), not for every row added to the request's history. Each step of
+// a scripted day on one request (open, claim, outcome, own note, another person's note, a PKB check, patient answered)
+// is counted, and what the page shows is checked to be current after each.
 //
 // Live events about a request can be held in the page (the app's own EventSource, wrapped before the app starts,
 // keeps the messages about one request back until the test lets them go), as in announcements.test.ts, so "the page
@@ -277,5 +279,25 @@ describe("what the request page reads, and audits (chromium)", { timeout: 120_00
       "The patient rang again",
       "Rang the patient back",
     ]);
+  });
+
+  it("prepares the reply when there is one to show and when what it is made from changes, not for every change", async () => {
+    const id = await freshRequest();
+    const { page } = c;
+    const reply = countGets(page, id, "reply");
+    const counts: Partial<Record<Step, number>> = {};
+    await clerksDay(page, id, (step) => (counts[step] = reply()));
+    // Nothing to show before the outcome; the outcome (not offered yet: PKB does not show it), PKB showing it (offered,
+    // filled in) and "patient answered" change the reply. A claim and the notes do not.
+    expect(counts).toEqual({
+      opened: 0,
+      claimed: 0,
+      outcome: 1,
+      "own note": 1,
+      "lead's note": 1,
+      "PKB check": 2,
+      "patient answered": 3,
+    });
+    expect(await auditRows(id, "request.reply_prepared")).toBe(3);
   });
 });

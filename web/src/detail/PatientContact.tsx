@@ -1,7 +1,9 @@
 // On the request page: waiting for the patient (a request that needs patient contact is put aside until a date, its
 // deadline paused, and comes back with a reminder) and answering the patient (the reply for the outcome filled in,
 // copy to the clipboard, open the conversation in PKB, record "patient answered"). PKB has no API to send messages,
-// so the reply is sent in PKB; the server says how (its ReplyChannel) and whether a reply is offered yet.
+// so the reply is sent in PKB; the server says how (its ReplyChannel) and whether a reply is offered yet. Preparing
+// the reply is audited (request.reply_prepared), so it is asked for only when there is one to show and when what it is
+// made from changes.
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, get, post } from "../api/client.ts";
 import type { RequestDetail } from "../api/types.ts";
@@ -186,6 +188,28 @@ const when = (iso: string) =>
     new Date(iso),
   );
 
+/**
+ * What the server makes the reply from (readReplySource, src/store/replies.ts), as the request page has it: the
+ * outcome and a rebooking's new start, what PKB confirmation says, the conversation, the patient's first name, the
+ * appointment's start and place, the team, and whether the patient was answered (recorded, or reopened since). Other
+ * changes (a claim, a note, a PKB check that changes nothing of these) leave the reply as it is.
+ */
+function replyInputs(r: RequestDetail): string {
+  const answeredOrReopened = r.history.filter((e) => e.type === "patient_answered" || e.type === "reopened").length;
+  return JSON.stringify([
+    r.id,
+    r.outcome,
+    r.outcome === "rebooked" ? (r.outcomeDetails?.newStart ?? null) : null,
+    r.pkbConfirmation?.state ?? null,
+    r.conversationId,
+    r.patient.firstName,
+    r.appointment?.start ?? r.requested.start,
+    r.appointment?.location ?? null,
+    r.routing.team?.name ?? null,
+    answeredOrReopened,
+  ]);
+}
+
 /** The reply to the patient: filled in, copy, open PKB, record "patient answered". */
 export function ReplyPanel({
   request,
@@ -201,9 +225,11 @@ export function ReplyPanel({
   const [text, setText] = useState("");
   const [copied, setCopied] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const key = `${request.id}|${request.outcome ?? ""}|${request.pkbConfirmation?.state ?? ""}|${request.history.length}`;
+  // None before an outcome: the panel shows nothing then.
+  const inputs = request.outcome ? replyInputs(request) : null;
 
   useEffect(() => {
+    if (inputs === null) return;
     let live = true;
     get<Reply>(`${base(request.id)}/reply`)
       .then((r) => {
@@ -217,7 +243,7 @@ export function ReplyPanel({
     return () => {
       live = false;
     };
-  }, [key]);
+  }, [inputs, request.id]);
 
   if (!request.outcome) return null;
   if (error) return <ErrorSummary problems={[{ text: error }]} />;
