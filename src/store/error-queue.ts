@@ -7,8 +7,11 @@ export type ErrorQueueStatus = "open" | "replayed" | "discarded";
 /** One entry, without the message itself (patient data): for lists. */
 export interface ErrorQueueEntry {
   id: string;
-  /** PKB's message id; null when the message had none that could be read. */
-  pkbMessageId: string | null;
+  /**
+   * The queue's key for the message (src/sync/error-queue.ts messageKey): PKB's id in storable form, or a digest of the
+   * message ("sha256:…") when it had none, which is no PKB id (pkbMessageIdOf). Null only in entries of an older Rebook.
+   */
+  messageKey: string | null;
   conversationId: string | null;
   connectionId: string | null;
   connectionLabel: string | null;
@@ -46,7 +49,7 @@ interface Row {
 
 const toEntry = (r: Row): ErrorQueueEntry => ({
   id: r.id,
-  pkbMessageId: r.message_key,
+  messageKey: r.message_key,
   conversationId: r.conversation_id,
   connectionId: r.connection_id,
   connectionLabel: r.connection_label,
@@ -64,8 +67,8 @@ const SELECT = `SELECT e.*, c.label AS connection_label FROM message_errors e
   LEFT JOIN pkb_connections c ON c.id = e.connection_id`;
 
 /**
- * Sets a message aside. `messageKey` is its PKB id in storable form (null when it had none); an entry already held for
- * the same message only records the new failure (it is never re-opened once replayed or discarded).
+ * Sets a message aside under its key (src/sync/error-queue.ts messageKey); an entry already held for the same message
+ * only records the new failure (it is never re-opened once replayed or discarded).
  */
 export async function setAside(
   db: Queryable,

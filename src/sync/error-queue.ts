@@ -36,7 +36,7 @@ export function pkbMessageIdOf(key: string | null): string | null {
  * the message's text (patient data).
  */
 function queuedMessageDetails(item: ErrorQueueEntry): { pkbMessageId: string | null; heldFor: string } {
-  return { pkbMessageId: pkbMessageIdOf(item.pkbMessageId), heldFor: item.reason };
+  return { pkbMessageId: pkbMessageIdOf(item.messageKey), heldFor: item.reason };
 }
 
 /** What the queue keeps of a message: JSON text of {conversation without its messages, message}, as received. */

@@ -4,6 +4,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refuseMessagesSayingRefuseMe } from "../helpers/db.ts";
+import { setMessageAside } from "../../src/sync/error-queue.ts";
 import { syncPass } from "../../src/sync/run.ts";
 import { expectNoAxeViolations, PASSWORD, screenshot, signIn, startStack, type Stack } from "../helpers/browser.ts";
 
@@ -92,5 +93,26 @@ describe("error queue (chromium)", { timeout: 60_000 }, () => {
       [[first, second]],
     );
     expect(stored!.n).toBe(1);
+  });
+
+  it("says a message PKB sent without an id has none, never the queue's own key for it", async () => {
+    const conversationId = "conversation-without-ids";
+    await setMessageAside(s.t.db, {
+      connectionId: null,
+      conversation: { id: conversationId },
+      message: { conversationId, subject: "Hello", content: "no id here" },
+      conversationId,
+      messageId: null,
+      reason: "unexpected message shape (id: Invalid input: expected string, received undefined)",
+    });
+    await page.goto(`${s.url}/admin/error-queue`);
+    const table = page.getByTestId("error-queue");
+    await table.waitFor();
+    const row = table.getByRole("row").filter({ hasText: "unexpected message shape" });
+    expect(await row.getByRole("cell").nth(1).textContent()).toMatch(/^No id/);
+    expect(await table.textContent()).not.toContain("sha256");
+    await row.getByRole("button", { name: "View message without an id" }).click();
+    await page.getByTestId("queue-original").waitFor();
+    await page.getByRole("button", { name: "Close" }).click();
   });
 });

@@ -35,7 +35,11 @@ export const errorQueueEntrySchema = z.object({
   resolutionNote: z.string().nullable(),
 });
 
-const present = (e: ErrorQueueEntry): z.infer<typeof errorQueueEntrySchema> => ({ ...e });
+/** An entry as the API shows it: PKB's id of the message, never the queue's key (a digest for a message without one). */
+const present = ({ messageKey, ...e }: ErrorQueueEntry): z.infer<typeof errorQueueEntrySchema> => ({
+  ...e,
+  pkbMessageId: pkbMessageIdOf(messageKey),
+});
 const idParams = z.object({ id: z.uuid() });
 
 /** The error queue routes. */
@@ -97,7 +101,7 @@ export const errorQueueRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
         actorLabel: by.label,
         ip: by.ip,
         action: "error_queue.viewed",
-        details: { entryId: item.id, pkbMessageId: pkbMessageIdOf(item.pkbMessageId) },
+        details: { entryId: item.id, pkbMessageId: pkbMessageIdOf(item.messageKey) },
       });
       return { ...present(item), original: item.original };
     },

@@ -75,7 +75,7 @@ export function ErrorQueuePage() {
     setError(null);
     try {
       await post(`/api/sync/error-queue/${e.id}/replay`);
-      announce(`Message ${e.pkbMessageId ?? ""} replayed: it is stored now`);
+      announce(`Message ${e.pkbMessageId ?? "without an id"} replayed: it is stored now`);
     } catch (err) {
       const message = err instanceof ApiError ? err.message : "The message could not be replayed.";
       setError(message);
@@ -98,7 +98,7 @@ export function ErrorQueuePage() {
     setBusy(discarding.id);
     try {
       await post(`/api/sync/error-queue/${discarding.id}/discard`, { reason: reason.trim() });
-      announce(`Message ${discarding.pkbMessageId ?? ""} discarded`);
+      announce(`Message ${discarding.pkbMessageId ?? "without an id"} discarded`);
       setDiscarding(null);
       setReason("");
       setReasonError(null);
