@@ -46,18 +46,24 @@ export default tseslint.config(
   },
   {
     // The web app (web/tsconfig.json: DOM and JSX) runs in the browser and talks to the server over HTTP only; the
-    // modules of src/ it shares are the request vocabulary and the audit actions, which import nothing
-    // (test/boundaries.test.ts).
+    // modules of src/ it shares are the request vocabulary and the audit actions, which import nothing, and the types
+    // of the audit details (import type: erased, so their zod schemas stay on the server) (test/boundaries.test.ts).
     files: ["web/**/*.{ts,tsx}"],
     rules: {
-      "no-restricted-imports": [
+      "@typescript-eslint/no-restricted-imports": [
         "error",
         {
           patterns: [
             {
-              regex: "(^|/)\\.\\./src/(?!requests/vocabulary\\.ts$|audit-actions\\.ts$)",
+              regex: "(^|/)\\.\\./src/(?!requests/vocabulary\\.ts$|audit-actions\\.ts$|audit-details\\.ts$)",
               message:
-                "The web app uses the HTTP API, not server code (only src/requests/vocabulary.ts and src/audit-actions.ts are shared).",
+                "The web app uses the HTTP API, not server code (only src/requests/vocabulary.ts and src/audit-actions.ts are shared, and the types of src/audit-details.ts).",
+            },
+            {
+              regex: "(^|/)\\.\\./src/audit-details\\.ts$",
+              allowTypeImports: true,
+              message:
+                "The web app takes only the types of src/audit-details.ts (import type): its schemas are server code.",
             },
             { group: ["**/sandbox/**"], message: "The web app uses the HTTP API, not server code." },
           ],

@@ -4,7 +4,8 @@
 // `runCommand` runs it for a person, `runSystemCommand` for the pipeline and jobs (no access check, no audit entry:
 // the audit log records what people do), and `RequestWriter` is the only way a command writes: every event it appends
 // goes to the processors that react to it (./processors.ts) in the same transaction.
-import type { AuditAction, AuditDetails, AuditHow } from "../audit-actions.ts";
+import type { AuditAction } from "../audit-actions.ts";
+import type { AuditDetails, AuditHow } from "../audit-details.ts";
 import { canViewRequest, canWorkRequest, type SessionUser } from "../auth/permissions.ts";
 import { AppError, notFound } from "../errors.ts";
 import { eventBus, type RequestChange } from "../events/bus.ts";

@@ -1,5 +1,6 @@
 // The audit log: who saw or changed what. Every view of a patient's request writes a row here.
-import type { AuditAction, AuditDetails } from "../audit-actions.ts";
+import type { AuditAction } from "../audit-actions.ts";
+import { checkAuditDetails, type AuditDetails } from "../audit-details.ts";
 import type { Db, Queryable } from "./db.ts";
 import { decodeCursor, encodeCursor, paramList } from "./keyset.ts";
 
@@ -27,7 +28,8 @@ export interface AuditRequest {
 
 /**
  * Writes one audit entry; `action` is one of AUDIT_ACTIONS, and `details` the keys that action writes (AuditDetails,
- * src/audit-actions.ts; the audit page words each).
+ * src/audit-details.ts; the audit page words each). Throws, writing nothing, when the details hold a key the action
+ * does not name (checkAuditDetails: a spread can bring one past the type).
  */
 export async function recordAudit<A extends AuditAction>(
   db: Queryable,
@@ -40,6 +42,7 @@ export async function recordAudit<A extends AuditAction>(
     ip?: string | null;
   },
 ): Promise<void> {
+  if (e.details !== undefined) checkAuditDetails(e.action, e.details);
   await db.query(
     "INSERT INTO audit_log (actor_user_id, actor_label, action, request_id, details, ip) VALUES ($1, $2, $3, $4, $5, $6)",
     [e.actorUserId, e.actorLabel, e.action, e.requestId ?? null, JSON.stringify(e.details ?? {}), e.ip ?? null],

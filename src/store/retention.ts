@@ -3,7 +3,7 @@
 // writes, in its own transaction, an audit entry of what it removed: the record class, counts and id/time ranges —
 // never content. Requests are purged only when closed (status done) and untouched for the whole period; open,
 // in-progress, processing and error requests are never purged, however old.
-import type { AuditDetails } from "../audit-actions.ts";
+import type { AuditDetails } from "../audit-details.ts";
 import type { Db, Queryable } from "./db.ts";
 import { recordAudit } from "./audit.ts";
 import { acquireLease, releaseLease } from "./leases.ts";

@@ -59,10 +59,23 @@ async function ago(db: Db, age: string): Promise<Date> {
   return (await db.query<{ t: Date }>("SELECT now() - $1::interval AS t", [age]))[0]!.t;
 }
 
-async function auditAged(db: Db, action: AuditAction, age: string, n: number): Promise<number[]> {
+async function auditAged(
+  db: Db,
+  action: Extract<AuditAction, "requests.listed" | "request.viewed">,
+  age: string,
+  n: number,
+): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
-    await recordAudit(db, { actorUserId: null, actorLabel: "test", action, details: { requestIds: [randomUUID()] } });
+    // Each with the details its action writes (recordAudit refuses any other key).
+    if (action === "requests.listed")
+      await recordAudit(db, {
+        actorUserId: null,
+        actorLabel: "test",
+        action,
+        details: { shown: 1, requestIds: [randomUUID()] },
+      });
+    else await recordAudit(db, { actorUserId: null, actorLabel: "test", action, requestId: randomUUID() });
     const [row] = await db.query<{ id: number }>(
       "UPDATE audit_log SET at = now() - $1::interval WHERE id = (SELECT max(id) FROM audit_log) RETURNING id",
       [age],

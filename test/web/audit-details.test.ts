@@ -1,9 +1,10 @@
 // The audit log's details in words an admin reads (often in an information-governance enquiry), never the stored
 // key/value text ("offered: true", "filedAs: unrelated"). Every key a writer writes has its words (AuditDetails,
-// src/audit-actions.ts, is what recordAudit takes; the words are a mapping over it, so a new key fails the web
+// src/audit-details.ts, is what recordAudit takes; the words are a mapping over it, so a new key fails the web
 // typecheck, and SAMPLES below fails the root typecheck); keys and actions the log kept from an older Rebook still read.
 import { describe, expect, it } from "vitest";
-import { AUDIT_ACTIONS, type AuditAction, type AuditDetails } from "../../src/audit-actions.ts";
+import { AUDIT_ACTIONS, type AuditAction } from "../../src/audit-actions.ts";
+import { checkAuditDetails, type AuditDetails } from "../../src/audit-details.ts";
 import { auditDetailsWords, type AuditNames } from "../../web/src/admin/audit-details.ts";
 
 const CARA = "0b5e5a8e-3c1f-4d7a-9a51-0d6f7e1c2a01";
@@ -305,5 +306,9 @@ describe("the audit log's details in words", () => {
       }
       expect(text, action).not.toMatch(/undefined|null|\[object|true|false|[a-z]+_[a-z]+|[0-9a-f]{8}-[0-9a-f]{4}/);
     }
+  });
+
+  it("words the details recordAudit takes: every sample, with every key of its action, passes its run-time check", () => {
+    for (const action of AUDIT_ACTIONS) expect(() => checkAuditDetails(action, SAMPLES[action]), action).not.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 // The audit log's details in plain words, as an admin reads them (often in an information-governance enquiry): "Reply
 // ready to send to the patient", "Outcome: Rebooked", never the stored "offered: true". Every key each action writes
-// (AuditDetails, src/audit-actions.ts, which is what recordAudit takes) has its words here: the mapping is typed over
+// (AuditDetails, src/audit-details.ts, which is what recordAudit takes) has its words here: the mapping is typed over
 // AuditDetails, so a key added to a writer without words fails the typecheck. The log keeps rows for years, so a key
 // or an action this Rebook no longer writes, or a value of a kind the words do not expect, still reads, as stored:
 // "Escalated to: Duty manager". The CSV export keeps the stored details (JSON) for analysis.

@@ -42,7 +42,9 @@ export {
   REQUEST_TYPES,
   WORK_STATUSES,
 } from "../../../src/requests/vocabulary.ts";
-export { AUDIT_ACTIONS, type AuditAction, type AuditDetails, type AuditHow } from "../../../src/audit-actions.ts";
+export { AUDIT_ACTIONS, type AuditAction } from "../../../src/audit-actions.ts";
+// Types only: the schemas they are made from stay on the server (no zod in the browser bundle).
+export type { AuditDetails, AuditHow } from "../../../src/audit-details.ts";
 export type Role = "admin" | "team_lead" | "clerk" | "viewer";
 export type DeadlineState = "overdue" | "due_soon" | "on_track" | "passed" | "done" | "waiting";
 export type ConnectionStatus = "awaiting_grant" | "active" | "needs_reauth" | "disabled";
