@@ -1,6 +1,9 @@
 // The error queue: PKB messages that could not be stored or filed, set aside with the reason so a poll flows on.
-// Entries are replayed or discarded by an admin (see src/sync/error-queue.ts); none is ever deleted here.
+// Entries are replayed or discarded by an admin (see src/sync/error-queue.ts); none is ever deleted here. Every reason is
+// stored through setAside or recordReplayFailure, without the values an error quotes (withoutQuotedValues): it is shown
+// to admins and copied into audit entries kept for years, and must never hold a piece of the message.
 import type { Queryable } from "./db.ts";
+import { withoutQuotedValues } from "./pg-errors.ts";
 
 export type ErrorQueueStatus = "open" | "replayed" | "discarded";
 
@@ -86,7 +89,7 @@ export async function setAside(
      ON CONFLICT (message_key) DO UPDATE SET attempts = message_errors.attempts + 1, last_failed_at = now(),
        reason = EXCLUDED.reason
      WHERE message_errors.status = 'open'`,
-    [e.messageKey, e.conversationId, e.connectionId, e.original, e.reason],
+    [e.messageKey, e.conversationId, e.connectionId, e.original, withoutQuotedValues(e.reason)],
   );
 }
 
@@ -122,11 +125,11 @@ export async function getErrorQueueItem(
   return row ? { ...toEntry(row), original: row.original! } : null;
 }
 
-/** Records a replay that failed again. */
+/** Records a replay that failed again, and why (without the values the error quotes). */
 export async function recordReplayFailure(db: Queryable, id: string, reason: string): Promise<void> {
   await db.query(
     "UPDATE message_errors SET attempts = attempts + 1, last_failed_at = now(), reason = $2 WHERE id = $1",
-    [id, reason],
+    [id, withoutQuotedValues(reason)],
   );
 }
 

@@ -13,7 +13,7 @@ import {
   setAside,
   type ErrorQueueEntry,
 } from "../store/error-queue.ts";
-import { errorFirstLine, isTransientStoreError } from "../store/pg-errors.ts";
+import { errorFirstLine, isTransientStoreError, withoutQuotedValues } from "../store/pg-errors.ts";
 import { isStorableText } from "../store/storable.ts";
 import { ingestMessage, prepareMessage } from "./ingest-message.ts";
 
@@ -46,11 +46,16 @@ export function queueOriginal(conversation: unknown, message: unknown): string {
   return JSON.stringify({ conversation: envelope, message });
 }
 
-/** Why an error set a message aside, as one line for the admin (never a stack). */
+/**
+ * Why an error set a message aside, as one line for the admin (never a stack) and the audit log: the error's words
+ * without the values it quotes (withoutQuotedValues: they may be the message's), at most 500 characters, and its
+ * SQLSTATE.
+ */
 export function reasonOf(err: unknown): string {
   const code = (err as { code?: unknown } | null | undefined)?.code;
   const sqlstate = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : "";
-  return `${errorFirstLine(err, 500)}${sqlstate}`;
+  // The values go before the line is cut: a cut inside a quoted value would leave its end unquoted.
+  return `${withoutQuotedValues(errorFirstLine(err, Number.POSITIVE_INFINITY)).slice(0, 500)}${sqlstate}`;
 }
 
 /** Sets a message (as received, with its conversation minus its messages) aside with the reason. */

@@ -78,6 +78,20 @@ export async function refuseMessagesSayingRefuseMe(db: Pick<Db, "query">): Promi
   );
 }
 
+/**
+ * Makes the store refuse every PKB message whose content contains "quote me" with an error PostgreSQL words itself by
+ * quoting the value: the trigger casts the content to uuid (22P02, 'invalid input syntax for type uuid: "<the
+ * content>"'), as a column of the wrong type would. `DROP TRIGGER refuse_quoting ON pkb_messages` lifts it.
+ */
+export async function refuseMessagesQuotingThem(db: Pick<Db, "query">): Promise<void> {
+  await db.query(`CREATE FUNCTION refuse_quoting() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.content LIKE '%quote me%' THEN PERFORM NEW.content::uuid; END IF;
+    RETURN NEW; END $$`);
+  await db.query(
+    "CREATE TRIGGER refuse_quoting BEFORE INSERT ON pkb_messages FOR EACH ROW EXECUTE FUNCTION refuse_quoting()",
+  );
+}
+
 /** What snapshot reads hold on the store: other sessions' open transactions (PostgreSQL), or held cursors (PGlite). */
 export async function heldSnapshotReads(db: Db): Promise<number> {
   const [row] =

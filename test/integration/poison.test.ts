@@ -8,7 +8,7 @@ import { syncPass } from "../../src/sync/run.ts";
 import { createLogger } from "../../src/log.ts";
 import { getConnection } from "../../src/store/connections.ts";
 import { connectedRebook, type Connected } from "../helpers/connected.ts";
-import { engines, refuseMessagesSayingRefuseMe } from "../helpers/db.ts";
+import { engines, refuseMessagesQuotingThem, refuseMessagesSayingRefuseMe } from "../helpers/db.ts";
 import { grantThroughConsentPage } from "../helpers/emulator.ts";
 import { startWebhook } from "../helpers/webhook.ts";
 
@@ -331,6 +331,45 @@ describe.each(engines)("poison messages on $name", { timeout: 120_000 }, (engine
       "error_queue.discarded",
     ]);
     expect((await c.rebook.app.inject({ method: "GET", url: "/health" })).json()).toMatchObject({ status: "ok" });
+  });
+
+  it("keeps no piece of a message in why it was set aside, when PostgreSQL's error quotes it", async () => {
+    const c = await connectedRebook(cleanups, { engine });
+    // Storage refuses the message with an error PostgreSQL words by quoting the value: here, the message's content.
+    await refuseMessagesQuotingThem(c.t.db);
+    const content = "please quote me: Jane Smith, NHS number 9434765919";
+    const quoted = await sendFree(c, "Hello", content);
+    const pass = await syncPass(c.rebook.sync);
+    expect(pass.connections[0]).toMatchObject({ skipped: null, setAside: 1 });
+
+    const call = async <T>(method: "GET" | "POST", url: string, payload?: object) => {
+      const res = await c.rebook.app.inject({ method, url, headers: c.admin, ...(payload ? { payload } : {}) });
+      return { status: res.statusCode, body: res.json<T>() };
+    };
+    const reason = 'invalid input syntax for type uuid: "…" (SQLSTATE 22P02)';
+    const list = await call<{ items: QueueEntry[] }>("GET", "/api/sync/error-queue");
+    expect(list.body.items.map((e) => [e.pkbMessageId, e.reason])).toEqual([[quoted.id, reason]]);
+    const entry = list.body.items[0]!;
+    // A replay while the cause remains says why, in the same words; the discard's audit entry copies them.
+    const refused = await call<{ error: { message: string } }>("POST", `/api/sync/error-queue/${entry.id}/replay`);
+    expect(refused).toMatchObject({
+      status: 409,
+      body: { error: { message: `The message still cannot be filed: ${reason}` } },
+    });
+    expect((await call("POST", `/api/sync/error-queue/${entry.id}/discard`, { reason: "Test message" })).status).toBe(
+      200,
+    );
+
+    const stored = await c.t.db.query<{ reason: string }>("SELECT reason FROM message_errors");
+    const audit = await c.t.db.query<{ action: string; details: Record<string, unknown> }>(
+      "SELECT action, details FROM audit_log WHERE action LIKE 'error_queue.%' ORDER BY id",
+    );
+    expect(audit.map((a) => [a.action, a.details.heldFor, a.details.reason])).toEqual([
+      ["error_queue.replay_failed", reason, reason],
+      ["error_queue.discarded", reason, "Test message"],
+    ]);
+    for (const kept of [stored, audit, list.body, refused.body])
+      expect(JSON.stringify(kept)).not.toMatch(/quote me|Jane|Smith|9434765919/);
   });
 });
 
