@@ -475,6 +475,32 @@ describe.each(engines)(
       expect(await eventsOf(r.id, "appointment_moved")).toHaveLength(1);
     });
 
+    it("a re-match that finds the appointment already linked leaves its start as PKB last showed it: the check after it says the move in the history", async () => {
+      // PKB moves a cancel request's appointment away (the check stores the start, with a row), then back to the time
+      // the patient asked about. A clerk searches PKB again before any check reads it: the search links the same
+      // appointment. Had the re-match stored the search's start, the check would find nothing moved, and the start
+      // would have changed with nothing in the history to say so.
+      const r = take("cancel");
+      const away = ukAt1030(r.appointment_start, 3);
+      const back = r.appointment_start.toISOString();
+      await reschedule(r, away);
+      await workUntil(r.id, (x) => x?.appointment_start.toISOString() === away);
+      await reschedule(r, back);
+      await api("POST", `/api/requests/${r.id}/rematch`, {});
+      const rematched = await row(r.id);
+      await workUntil(r.id, (x) => x?.appointment_start.toISOString() === back);
+      expect((await eventsOf(r.id, "rematched")).map((e) => e.data.fhirId)).toEqual([r.appointment_fhir_id]);
+      expect((await eventsOf(r.id, "appointment_moved")).map((e) => [e.data.from, e.data.to])).toEqual([
+        [back, away],
+        [away, back],
+      ]);
+      // Straight after the re-match, before the check: the start PKB last showed, as a manual match keeps it.
+      expect(rematched).toMatchObject({ appointment_fhir_id: r.appointment_fhir_id, status: "open" });
+      expect(rematched?.appointment_start.toISOString()).toBe(away);
+      const history = (await api("GET", `/api/requests/${r.id}`)).history as { type: string }[];
+      expect(history.filter((e) => e.type === "appointment_moved")).toHaveLength(2);
+    });
+
     it("a person linking another appointment clears the flag and the passed mark through the request's writer, with a history row for each saying why; nothing is written when neither was set, and the new link is checked as before", async () => {
       // A change request whose appointment PKB shows moved to before the request was received: flagged as moved and
       // marked passed. A clerk then links it to another of the patient's appointments: what was flagged and marked

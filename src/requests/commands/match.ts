@@ -2,7 +2,7 @@
 // again through the pipeline's own code and replace the candidates (re-match). Neither re-routes the request: it may
 // already be in someone's hands; the history says what changed. Either clears the PKB flag and the "appointment
 // passed" mark, which were about the appointment linked before, each with a history row (clearOnRelink); linking the
-// same appointment again leaves both.
+// same appointment again leaves both, and its start as PKB last showed it (the settle check then says any move).
 import { z } from "zod";
 import { pasIdOf, type MatchResult } from "../../domain/match.ts";
 import { AppError, UpstreamError } from "../../errors.ts";
@@ -117,7 +117,11 @@ export async function rematchRequest(
     const how = howMade(requireHolderOrOverride(props.actor, r, props.override), props);
     const previous = { previousFhirId: r.appointmentFhirId, previousMatchState: r.matchState };
     const { patch, state, linked, candidates } = matchResultPatch(match);
-    await w.update(patch);
+    // The search found the appointment already linked: its start as stored follows what PKB last showed (the settle
+    // processor), and the search's is newer but unread by it. Left as stored, the check that reacts to this event sees
+    // PKB's start differ and writes the move's row (or the mark's correction), as chooseCandidate leaves it too.
+    const { appointment_start: _searchStart, ...keepStart } = patch;
+    await w.update(linked !== null && linked.fhirId === r.appointmentFhirId ? keepStart : patch);
     await clearOnRelink(w, { from: previous.previousFhirId, to: linked?.fhirId ?? null });
     await w.event("rematched", {
       decision: state,
