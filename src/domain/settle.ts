@@ -6,8 +6,8 @@
 // - A request whose appointment started before it was received, or before anyone recorded an outcome, is marked
 //   "appointment passed": not overdue work, its own filter, counted in reports. The mark follows what PKB shows:
 //   moved to a time ahead, the appointment has not passed, and cancelled (or no longer listed) it is no longer booked
-//   (either way the mark is cleared: deadline work again); moved across the request's receipt, why it passed is
-//   corrected.
+//   (either way the mark is cleared: deadline work again, also for a cancel request a person reopened); moved across
+//   the request's receipt, why it passed is corrected.
 import { formatShortUk, UK_ZONE } from "./uk-time.ts";
 
 /** Statuses PKB uses for an appointment that no longer stands. */
@@ -83,7 +83,9 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
   const gone = pkb.gone || GONE_STATUSES.has(pkb.status);
   const start = pkb.gone ? null : pkb.start;
   if (s.type === "cancel" && gone) {
-    if (!s.autoCloseAllowed) return none; // a person reopened it: theirs to close
+    // A person reopened it: theirs to close. A "passed" mark is cleared all the same, as for a change request below:
+    // the appointment is no longer booked, not passed, and kept marked the request would stay out of deadline work.
+    if (!s.autoCloseAllowed) return s.passed ? { ...none, unpassed: cancelledOrGone(pkb, s.appointmentStart) } : none;
     return {
       ...none,
       close: {
@@ -126,7 +128,7 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
     // Marked, and PKB shows it cancelled or no longer lists it (a cancel request was closed above): the request was
     // about an appointment no longer booked. Kept marked, it would stay hidden from deadline work, though a person
     // must act on it (a change request is flagged as well).
-    decision.unpassed = { pkbShows: pkb.gone ? "not_listed" : "cancelled", start: s.appointmentStart };
+    decision.unpassed = cancelledOrGone(pkb, s.appointmentStart);
   } else if (!s.passed && effective) {
     if (effective.getTime() < s.receivedAt.getTime()) decision.passed = { before: "received", start: effective };
     else if (effective.getTime() <= now.getTime()) decision.passed = { before: "action", start: effective };
@@ -163,6 +165,12 @@ export function decideSettle(s: SettleSubject, pkb: PkbAppointmentView, now: Dat
   }
   return decision;
 }
+
+/** A "passed" mark cleared as PKB shows the appointment cancelled (or entered in error) or no longer lists it. */
+const cancelledOrGone = (pkb: PkbAppointmentView, start: Date | null): PassedClearedGone => ({
+  pkbShows: pkb.gone ? "not_listed" : "cancelled",
+  start,
+});
 
 /** Why an appointment that started at `start` passed, for a request received at `receivedAt` (as the report counts). */
 const passedBefore = (start: Date, receivedAt: Date): "received" | "action" =>

@@ -311,11 +311,44 @@ describe("a passed mark when PKB shows the appointment moved", () => {
     expect(passedClearedText(untyped.unpassed!, now)).toBe(
       "PKB shows the appointment cancelled: it is no longer booked, so the request is deadline work again",
     );
-    // A cancel request is closed as already done instead; one a person reopened is theirs (nothing decided).
+    // A cancel request is closed as already done instead (the mark kept with it).
     const cancel = decideSettle(marked(), cancelled, now);
     expect(cancel.close).not.toBeNull();
     expect(cancel.unpassed).toBeNull();
-    expect(decidesSomething(decideSettle(marked({ autoCloseAllowed: false }), cancelled, now))).toBe(false);
+  });
+
+  it("a cancel request a person reopened, cancelled in PKB: not closed again, and the mark is cleared, in words (summer and winter)", () => {
+    // The person decided it is work; PKB shows the appointment cancelled, not passed, so it is deadline work again
+    // rather than hidden as "appointment passed" (as for a change request, without a flag: a cancel request has none).
+    const cancelled = { gone: false as const, status: "cancelled", start: wasBefore };
+    const reopened = decideSettle(marked({ autoCloseAllowed: false }), cancelled, now);
+    expect(reopened).toMatchObject({ close: null, flag: null, passed: null, passedCorrected: null, moved: null });
+    expect(reopened.unpassed).toEqual({ pkbShows: "cancelled", start: wasBefore });
+    expect(passedClearedText(reopened.unpassed!, now)).toBe(
+      "PKB shows the appointment (Wed 1 Oct 09:00) cancelled: it is no longer booked, so the request is deadline " +
+        "work again",
+    );
+    // Winter (GMT): received Mon 8 Dec 12:00, the appointment Mon 1 Dec 09:00; PKB no longer lists it.
+    const winter = new Date("2025-12-10T09:00:00Z");
+    const decStart = new Date("2025-12-01T09:00:00Z");
+    const gone = decideSettle(
+      marked({
+        autoCloseAllowed: false,
+        receivedAt: new Date("2025-12-08T12:00:00Z"),
+        requestedStart: decStart,
+        appointmentStart: decStart,
+      }),
+      { gone: true },
+      winter,
+    );
+    expect(gone).toMatchObject({ close: null, flag: null, passed: null, passedCorrected: null, moved: null });
+    expect(gone.unpassed).toEqual({ pkbShows: "not_listed", start: decStart });
+    expect(passedClearedText(gone.unpassed!, winter)).toBe(
+      "PKB no longer lists the appointment (Mon 1 Dec 09:00): it is no longer booked, so the request is deadline " +
+        "work again",
+    );
+    // Not marked: nothing to decide (a person reopened it; Rebook does not close it again).
+    expect(decidesSomething(decideSettle(subject({ autoCloseAllowed: false }), cancelled, now))).toBe(false);
   });
 
   it("cancelled in the clocks-go-back night: the words name which 01:30", () => {
