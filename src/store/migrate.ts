@@ -1,11 +1,16 @@
 // Applies the numbered SQL migrations in src/store/migrations/ under a PostgreSQL advisory lock, so several instances
 // starting together migrate once. Each migration runs in its own transaction and is recorded with its checksum; an
-// applied migration whose file later changed stops start-up rather than leaving the schema in an unknown state.
+// applied migration whose file later changed stops start-up rather than leaving the schema in an unknown state. A
+// migration that takes a strong lock on a busy table sets `SET LOCAL lock_timeout` (its own transaction only); when it
+// times out, start-up stops with words telling the operator to start again.
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { MIGRATIONS_DIR } from "../paths.ts";
 import type { Db } from "./db.ts";
+
+/** PostgreSQL's SQLSTATE for a lock not granted within lock_timeout (lock_not_available). */
+const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Advisory lock key held while migrating (an arbitrary constant: "rebook" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x7265626f6f6b;
@@ -79,6 +84,15 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<number[]> {
           await session.exec("COMMIT");
         } catch (err) {
           await session.exec("ROLLBACK");
+          if ((err as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
+            // A migration that sets lock_timeout gave up waiting for a table (see 0032): nothing changed, and a retry
+            // once the other session is done succeeds.
+            throw new Error(
+              `Migration ${m.version} (${m.name}) could not lock a table it changes within its lock timeout: another ` +
+                "session is using it (a long query or report). Nothing was changed; start Rebook again to retry.",
+              { cause: err },
+            );
+          }
           throw new Error(`Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
         }
         newlyApplied.push(m.version);

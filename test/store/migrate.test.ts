@@ -1,10 +1,13 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { openPostgres } from "../../src/store/db.ts";
 import { migrate, readMigrations } from "../../src/store/migrate.ts";
+import { MIGRATIONS_DIR } from "../../src/paths.ts";
 import { engines, type TestDb } from "../helpers/db.ts";
+import { seedRequest } from "../helpers/requests.ts";
 
 describe.each(engines)("migrations on $name", (engine) => {
   let t: TestDb | undefined;
@@ -86,6 +89,76 @@ describe.each(engines)("migrations on $name", (engine) => {
         await Promise.all(others.map((db) => db.close()));
       }
     });
+
+    it("a migration that cannot lock request_events fails fast and says to retry, and writers are not held behind it", async () => {
+      // A long report read holds ACCESS SHARE on request_events until its transaction ends. Migration 0032 needs ACCESS
+      // EXCLUSIVE; queued behind the read, it would hold up every command's insert (they queue behind the migration)
+      // for as long as the read lasts.
+      t = await engine.open({ migrated: false });
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rebook-mig-"));
+      for (const f of await fs.readdir(MIGRATIONS_DIR)) {
+        if (f.endsWith(".sql") && f < "0032") await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+      }
+      await migrate(t.db, dir);
+      const requestId = await seedRequest(t.db, { teamId: null });
+      await fs.copyFile(
+        path.join(MIGRATIONS_DIR, "0032_appointment_moved.sql"),
+        path.join(dir, "0032_appointment_moved.sql"),
+      );
+      const reader = new pg.Client({ connectionString: t.url! });
+      const writer = new pg.Client({ connectionString: t.url! });
+      await reader.connect();
+      await writer.connect();
+      const within = <T>(p: Promise<T>, ms: number) =>
+        Promise.race([
+          p.then(
+            (v) => ({ settled: "resolved" as const, v }),
+            (e: unknown) => ({ settled: "rejected" as const, e: e as Error }),
+          ),
+          new Promise<{ settled: "still waiting" }>((r) => setTimeout(() => r({ settled: "still waiting" }), ms)),
+        ]);
+      let migrating: Promise<number[]> | undefined;
+      try {
+        await reader.query("BEGIN");
+        await reader.query("SELECT count(*) FROM request_events");
+        const started = Date.now();
+        migrating = migrate(t.db, dir);
+        migrating.catch(() => undefined);
+        // The migration is queued for its lock, behind the read.
+        for (;;) {
+          const [w] = (
+            await writer.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_locks
+               WHERE relation = 'request_events'::regclass AND mode = 'AccessExclusiveLock' AND NOT granted`,
+            )
+          ).rows;
+          if (w!.n > 0 || Date.now() - started > 10_000) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        // A command's insert, while the migration waits.
+        const inserted = Date.now();
+        const insert = writer.query("INSERT INTO request_events (request_id, type) VALUES ($1, 'note_added')", [
+          requestId,
+        ]);
+        const written = await within(insert, 8_000);
+        expect(written.settled, "the command's insert, while a report read holds request_events").toBe("resolved");
+        expect(Date.now() - inserted).toBeLessThan(8_000);
+        const outcome = await within(migrating, 8_000);
+        expect(outcome.settled).toBe("rejected");
+        expect(Date.now() - started).toBeLessThan(8_000);
+        expect(outcome.settled === "rejected" && outcome.e.message).toBe(
+          "Migration 32 (appointment_moved) could not lock a table it changes within its lock timeout: another " +
+            "session is using it (a long query or report). Nothing was changed; start Rebook again to retry.",
+        );
+      } finally {
+        await reader.query("ROLLBACK");
+        await migrating?.catch(() => undefined);
+        await reader.end();
+        await writer.end();
+      }
+      // Nothing was applied; once the read has ended, starting again applies it.
+      expect(await migrate(t.db, dir)).toEqual([32]);
+    }, 30_000);
   }
 });
 
