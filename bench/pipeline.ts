@@ -79,7 +79,7 @@ export async function grant(deps: SyncDeps): Promise<void> {
     body: new URLSearchParams({ request, username: "jack.brown", password: "sandbox", decision: "grant" }),
   });
   const back = new URL(consent.headers.get("location") ?? "");
-  await completeGrant(deps, back.searchParams, { userId: null });
+  await completeGrant(deps, back.searchParams, { userId: null, label: "Benchmark" });
 }
 
 /**

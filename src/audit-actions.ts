@@ -36,6 +36,9 @@ export const AUDIT_ACTIONS = [
   // Administration and reports.
   "team.hours_changed",
   "reply_template.changed",
+  "pkb.connection_granted",
+  "pkb.connection_reauthorised",
+  "pkb.connection_grant_failed",
   "pkb.connection_removed",
   "error_queue.viewed",
   "error_queue.replayed",

@@ -87,6 +87,35 @@ export const AUDIT_DETAILS = {
   "team.hours_changed": z.strictObject({ teamId: id, from: text, to: text, recomputed: count }),
   /** The PersonOutcome whose reply changed, and its text before (null: none) and after. */
   "reply_template.changed": z.strictObject({ outcome: word, before: text.nullable(), after: text }),
+  /**
+   * Grant Access finished for a connection never granted before: `pkbUserName`, PKB's name for the PKB user who signed
+   * in and granted it (null: PKB gave none). Never a token or PKB's authorisation code.
+   */
+  "pkb.connection_granted": z.strictObject({ connectionId: id, label: text, pkbUserName: text.nullable() }),
+  /**
+   * Grant Access finished again for a connection granted before: `previousStatus`, its status before (ConnectionStatus,
+   * src/store/connections.ts: "needs_reauth" after it broke); `startedFor`, the connection the person started Grant
+   * Access for when PKB's user already had this one (one connection per PKB user), so this one was granted instead.
+   */
+  "pkb.connection_reauthorised": z.strictObject({
+    connectionId: id,
+    label: text,
+    pkbUserName: text.nullable(),
+    previousStatus: word,
+    startedFor: z.strictObject({ connectionId: id, label: text }).optional(),
+  }),
+  /**
+   * Grant Access came back without access: `reason` access_denied (refused in PKB), grant_failed (PKB sent an error or
+   * refused the code) or not_your_grant (the link back was followed by an admin other than `startedBy`, who started
+   * it); `pkbError`, PKB's OAuth error code, if it sent one. `label` null: the connection is gone.
+   */
+  "pkb.connection_grant_failed": z.strictObject({
+    connectionId: id,
+    label: text.nullable(),
+    reason: z.enum(["access_denied", "grant_failed", "not_your_grant"]),
+    pkbError: text.nullable(),
+    startedBy: text.nullable().optional(),
+  }),
   "pkb.connection_removed": z.strictObject({ connectionId: id, label: text.nullable() }),
   /** `pkbMessageId`: PKB's id of the message set aside (null: it had none); never the message's text. */
   "error_queue.viewed": z.strictObject({ entryId: id, pkbMessageId: id.nullable() }),

@@ -657,7 +657,8 @@ describe("role-based access, endpoint by endpoint", () => {
     expect(anonymous.headers["content-type"]).toContain("text/html");
     expect((await send("clerk", { url: callback }, "GET")).statusCode).toBe(403);
     // Another admin: refused, and the link is used up.
-    const otherAdmin = await rebook.signIn("admin");
+    const other = await rebook.createStaff("admin");
+    const otherAdmin = await rebook.signIn(other);
     const stolen = await rebook.app.inject({ method: "GET", url: callback, headers: otherAdmin });
     expect(stolen.statusCode).toBe(403);
     expect(stolen.body).toContain("started by someone else");
@@ -672,6 +673,32 @@ describe("role-based access, endpoint by endpoint", () => {
       "SELECT created_by FROM pkb_connections WHERE label = 'Mine again'",
     );
     expect(row?.created_by).toBe(f.users.admin.id);
+    // The audit log has the other admin's attempt and the refusal in PKB; not the unsigned, the clerk's or the reuse.
+    const mine = started.json<{ connection: { id: string } }>().connection.id;
+    const audited = await t.db.query<{ actor_user_id: string; details: Record<string, unknown> }>(
+      "SELECT actor_user_id, details FROM audit_log WHERE action = 'pkb.connection_grant_failed' ORDER BY id",
+    );
+    expect(audited).toEqual([
+      {
+        actor_user_id: other.id,
+        details: {
+          connectionId: mine,
+          label: "Mine",
+          reason: "not_your_grant",
+          pkbError: null,
+          startedBy: f.users.admin.id,
+        },
+      },
+      {
+        actor_user_id: f.users.admin.id,
+        details: {
+          connectionId: again.json<{ connection: { id: string } }>().connection.id,
+          label: "Mine again",
+          reason: "access_denied",
+          pkbError: "access_denied",
+        },
+      },
+    ]);
   });
 
   it("lets an admin manage users without locking themselves out, and a role change ends that user's sessions", async () => {

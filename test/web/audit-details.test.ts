@@ -85,6 +85,21 @@ const SAMPLES: { [A in AuditAction]: Required<AuditDetails[A]> } = {
     before: "Dear {firstName},\n\nOld",
     after: "Dear {firstName},\n\nNew",
   },
+  "pkb.connection_granted": { connectionId: ENTRY, label: "Appointments team", pkbUserName: "Dr Jack Brown" },
+  "pkb.connection_reauthorised": {
+    connectionId: ENTRY,
+    label: "Appointments team",
+    pkbUserName: "Dr Jack Brown",
+    previousStatus: "needs_reauth",
+    startedFor: { connectionId: REQUEST, label: "Second try" },
+  },
+  "pkb.connection_grant_failed": {
+    connectionId: ENTRY,
+    label: "Appointments team",
+    reason: "not_your_grant",
+    pkbError: "invalid_grant",
+    startedBy: CARA,
+  },
   "pkb.connection_removed": { connectionId: ENTRY, label: "Appointments team" },
   "error_queue.viewed": { entryId: ENTRY, pkbMessageId: "4821" },
   "error_queue.replayed": { entryId: ENTRY, pkbMessageId: "4821", heldFor: HELD_FOR, filedAs: "unrelated" },
@@ -250,6 +265,58 @@ describe("the audit log's details in words", () => {
     ]);
     // How many a worklist showed is in the next column ("2 in a list"); the search is said here.
     expect(words("requests.listed", SAMPLES["requests.listed"])).toEqual(["Searched for “smith”"]);
+  });
+
+  it("says who connected Rebook to PKB, as which PKB user, who re-authorised it after it broke, and a refusal", () => {
+    expect(words("pkb.connection_granted", SAMPLES["pkb.connection_granted"])).toEqual([
+      "Connection “Appointments team”",
+      "Granted in PKB by Dr Jack Brown",
+    ]);
+    expect(
+      words("pkb.connection_reauthorised", {
+        connectionId: ENTRY,
+        label: "Appointments team",
+        pkbUserName: "Dr Jack Brown",
+        previousStatus: "needs_reauth",
+      }),
+    ).toEqual([
+      "Connection “Appointments team”",
+      "Re-authorised in PKB by Dr Jack Brown",
+      "It had lost access to PKB: it needed re-authorisation",
+    ]);
+    expect(words("pkb.connection_reauthorised", SAMPLES["pkb.connection_reauthorised"]).slice(2)).toEqual([
+      "It had lost access to PKB: it needed re-authorisation",
+      "Grant Access was started for connection “Second try”; the PKB user already had this connection, so it was re-authorised instead",
+    ]);
+    expect(
+      words("pkb.connection_granted", { connectionId: ENTRY, label: "Appointments team", pkbUserName: null }),
+    ).toEqual(["Connection “Appointments team”", "PKB did not say which of its users granted access"]);
+    // Refused in PKB (Deny): PKB's code says nothing more than the reason.
+    expect(
+      words("pkb.connection_grant_failed", {
+        connectionId: ENTRY,
+        label: "Appointments team",
+        reason: "access_denied",
+        pkbError: "access_denied",
+      }),
+    ).toEqual(["Connection “Appointments team”", "Access was refused in PKB"]);
+    expect(
+      words("pkb.connection_grant_failed", {
+        connectionId: ENTRY,
+        label: null,
+        reason: "grant_failed",
+        pkbError: "invalid_grant",
+      }),
+    ).toEqual([
+      "Connection 5d1c0f2a",
+      "PKB did not grant access",
+      "PKB said the sign-in had expired or was already used",
+    ]);
+    expect(words("pkb.connection_grant_failed", SAMPLES["pkb.connection_grant_failed"]).slice(1)).toEqual([
+      "Not granted: the link back from PKB was followed by someone other than the person who started it",
+      "PKB said the sign-in had expired or was already used",
+      "Started by Cara Clerk",
+    ]);
   });
 
   it("says what a saved view was, with its filters in the worklist's words", () => {

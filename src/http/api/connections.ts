@@ -167,7 +167,8 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
         tags: ["PKB connections"],
         operationId: "finishGrantAccess",
         summary: "PKB's redirect after Grant Access",
-        description: "Only for the signed-in admin who started this Grant Access (else 401 or 403, as a page).",
+        description:
+          "Only for the signed-in admin who started this Grant Access (else 401 or 403, as a page). Audited: pkb.connection_granted, pkb.connection_reauthorised, or pkb.connection_grant_failed when PKB refused or another admin followed the link.",
         querystring: z.object({
           code: z.string().optional(),
           state: z.string().optional(),
@@ -182,7 +183,11 @@ export const connectionRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
       try {
         const user = requireUser(req);
         if (!isAdmin(user)) throw new AppError("forbidden", "Only an admin can connect Rebook to PKB", 403);
-        const c = await completeGrant(deps.sync, query, { userId: user.id });
+        const c = await completeGrant(deps.sync, query, {
+          userId: user.id,
+          label: user.displayName,
+          ip: req.ip,
+        });
         // Catch up straight away rather than at the next interval (after the pass in progress, if there is one:
         // it may have missed the requests the grant made due).
         deps.poller.wake();

@@ -204,6 +204,38 @@ const removedWith =
     return `With ${list(parts)}`;
   };
 
+/** "Connection “Appointments team”". */
+const connectionLabel: Word = (v) => (v === null ? null : str(v) ? `Connection ${quoted(v)}` : undefined);
+/** The connection's id, only when there is no label to name it by. */
+const connectionIdOrLabel: Word = (v, r) => (str(r.d.label) ? null : str(v) ? `Connection ${shortId(v)}` : undefined);
+/** Who signed in to PKB to grant access (PKB's name for them). */
+const grantedBy =
+  (how: string): Word =>
+  (v) =>
+    v === null ? "PKB did not say which of its users granted access" : str(v) ? `${how} in PKB by ${v}` : undefined;
+/** A connection's status before it was re-authorised (ConnectionStatus, the connections page's words). */
+const BEFORE_GRANT: Record<string, string> = {
+  needs_reauth: "It had lost access to PKB: it needed re-authorisation",
+  active: "It still had access to PKB",
+  disabled: "It was switched off",
+  awaiting_grant: "It was waiting for access",
+};
+/** Why Grant Access came back without access. */
+const GRANT_FAILED: Record<AuditDetails["pkb.connection_grant_failed"]["reason"], string> = {
+  access_denied: "Access was refused in PKB",
+  grant_failed: "PKB did not grant access",
+  not_your_grant: "Not granted: the link back from PKB was followed by someone other than the person who started it",
+};
+/** PKB's OAuth error codes (RFC 6749) in words; another code is said with spaces for its underscores. */
+const PKB_ERRORS: Record<string, string> = {
+  invalid_grant: "PKB said the sign-in had expired or was already used",
+  invalid_scope: "PKB refused the access Rebook asks for",
+  server_error: "PKB had a problem of its own",
+  temporarily_unavailable: "PKB was unavailable for a while",
+};
+const pkbErrorText = (v: string): string =>
+  Object.hasOwn(PKB_ERRORS, v) ? PKB_ERRORS[v]! : `PKB said: ${v.replace(/_+/g, " ")}`;
+
 const SIGN_IN: Record<AuditDetails["user.signed_in"]["method"], string> = {
   password: "With a password",
   oidc: "With single sign-on",
@@ -326,6 +358,37 @@ const DETAIL_WORDS: DetailWords = {
     outcome: (v) => (outcome(v) ? `For the outcome ${outcome(v)}` : undefined),
     before: (v) => (v === null ? "Before: none" : str(v) ? `Before: ${quoted(v)}` : undefined),
     after: (v) => (str(v) ? `Now: ${quoted(v)}` : undefined),
+  },
+  "pkb.connection_granted": {
+    label: connectionLabel,
+    connectionId: connectionIdOrLabel,
+    pkbUserName: grantedBy("Granted"),
+  },
+  "pkb.connection_reauthorised": {
+    label: connectionLabel,
+    connectionId: connectionIdOrLabel,
+    pkbUserName: grantedBy("Re-authorised"),
+    previousStatus: (v) => (str(v) && Object.hasOwn(BEFORE_GRANT, v) ? BEFORE_GRANT[v] : undefined),
+    startedFor: (v) => {
+      const label = v && typeof v === "object" ? (v as { label?: unknown }).label : undefined;
+      return str(label)
+        ? `Grant Access was started for connection ${quoted(label)}; the PKB user already had this connection, so it was re-authorised instead`
+        : undefined;
+    },
+  },
+  "pkb.connection_grant_failed": {
+    label: connectionLabel,
+    connectionId: connectionIdOrLabel,
+    reason: (v) =>
+      str(v) && Object.hasOwn(GRANT_FAILED, v) ? GRANT_FAILED[v as keyof typeof GRANT_FAILED] : undefined,
+    pkbError: (v, r) =>
+      v === null || (v === "access_denied" && r.d.reason === "access_denied")
+        ? null
+        : str(v)
+          ? pkbErrorText(v)
+          : undefined,
+    startedBy: (v, r) =>
+      v === null ? "Started by a person no longer listed" : str(v) ? `Started by ${r.person(v)}` : undefined,
   },
   "pkb.connection_removed": {
     connectionId: (v, r) => (str(r.d.label) ? null : str(v) ? `Connection ${shortId(v)}` : undefined),
