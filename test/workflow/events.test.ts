@@ -176,6 +176,26 @@ describe("live updates over SSE", () => {
     ]);
   });
 
+  it("names the tab only on the streams of the person who made the change: a colleague never learns it", async () => {
+    const own = await stream(clerkA);
+    const colleague = await stream(clerkA2);
+    const id = await seedRequest(t.db, { teamId: teamA.id });
+    const tab = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    const claimed = await rebook.app.inject({
+      method: "POST",
+      url: `/api/requests/${id}/claim`,
+      headers: { ...clerkA.headers, "x-rebook-tab": tab },
+    });
+    expect(claimed.statusCode).toBe(200);
+    const about = (s: Stream) => s.events().filter((e) => e.type === "request.updated" && e.requestId === id);
+    await expect.poll(() => about(own).length).toBe(1);
+    await expect.poll(() => about(colleague).length).toBe(1);
+    expect(about(own)[0]).toMatchObject({ actorUserId: clerkA.user.id, tabId: tab });
+    // The colleague hears of the change and who made it, but not the tab: they cannot send writes as that tab.
+    expect(about(colleague)[0]).toMatchObject({ actorUserId: clerkA.user.id });
+    expect("tabId" in about(colleague)[0]!, JSON.stringify(about(colleague)[0])).toBe(false);
+  });
+
   it("sends a transfer to the team it left as well as the team it joined", async () => {
     const a = await stream(clerkA);
     const b = await stream(clerkB);

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { requireUser } from "../../auth/guard.ts";
 import { canViewRequest } from "../../auth/permissions.ts";
-import { eventBus } from "../../events/bus.ts";
+import { eventBus, type BusEvent } from "../../events/bus.ts";
 import { startPgRelay, type PgRelay } from "../../events/pg-relay.ts";
 import { presenceStore } from "../../events/presence.ts";
 import { liveSessionUser } from "../../store/live-sessions.ts";
@@ -15,12 +15,19 @@ import { errorSchema } from "./common.ts";
 const DESCRIPTION = `text/event-stream. Each change is a default (unnamed) event whose data is JSON:
 {"type": "request.created" | "request.updated", "requestId", "teamId", "status", "assignedUserId", "actorUserId", "at"}
 (actorUserId: the person who made the change, null for the system; plus "tabId" when their write named its browser tab
-in the x-rebook-tab header, so that tab knows the change as its own), or
+in the x-rebook-tab header, so that tab knows the change as its own: sent only on that person's own streams), or
 {"type": "presence", "requestId", "teamId", "status", "assignedUserId", "at",
 "presence": {"userId", "displayName", "state": "viewing" | "editing" | "left", "since"}}.
 Only events about requests the user may see are sent. The stream starts with a named "ready" event, sends a comment
 line as a heartbeat, and ends with a named "session_ended" event when the session ends. Events are not replayed after
 a reconnect: refetch what is on screen when the stream (re)opens.`;
+
+/** A request event without the browser tab it came from (for anyone but the person who made the change). */
+function withoutTab(e: BusEvent): BusEvent {
+  if (e.type === "presence") return e;
+  const { tabId: _tab, ...rest } = e;
+  return rest;
+}
 
 /** The live-update stream, and (on PostgreSQL) the relay that brings other instances' events to this one. */
 export const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
@@ -70,7 +77,11 @@ export const eventRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => 
       let closed = false;
       const unsubscribe = bus.subscribe((e) => {
         const left = e.type !== "presence" && e.previousTeamId !== undefined && canViewRequest(user, e.previousTeamId);
-        if (canViewRequest(user, e.teamId) || left) send(`id: ${++seq}\ndata: ${JSON.stringify(e)}\n\n`);
+        if (!canViewRequest(user, e.teamId) && !left) return;
+        // The tab a change came from is told only to the person who made it: a colleague who knew it could send writes
+        // naming that tab, and the tab would then take their changes for its own and not show them.
+        const shown = e.type !== "presence" && e.tabId !== undefined && e.actorUserId !== user.id ? withoutTab(e) : e;
+        send(`id: ${++seq}\ndata: ${JSON.stringify(shown)}\n\n`);
       });
       const close = (reason: string | null): void => {
         if (closed) return;

@@ -10,6 +10,7 @@ import { Link, useLocation, useNavigate, useParams, useSearchParams } from "reac
 import { ApiError, get, TAB_ID } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { presenceText, useEvents } from "../api/events.tsx";
+import { isThisTabsOwn } from "../api/own-change.ts";
 import type { RequestDetail } from "../api/types.ts";
 import { carriedNotice, spokenNotice, type ChangeNotice as Notice } from "../api/warnings.ts";
 import { leavePresence, sendPresence } from "../api/workflow.ts";
@@ -114,14 +115,14 @@ export function RequestPage() {
 
   // Live: a change to it is reloaded, and read out unless the user made it. Their own change (here, where its
   // confirmation is said, or in another tab) is not news, however late its event comes. One made in another tab is
-  // reloaded quietly; one made in this tab is not reloaded again (every write's answer reloads it here, and each load
-  // is a view in the audit log), whether its event comes before or after the answer. Or the stream reopened after
-  // missing events.
+  // reloaded quietly; one made in this tab by this user is not reloaded again (every write's answer reloads it here,
+  // and each load is a view in the audit log), whether its event comes before or after the answer. Someone else's
+  // change is always reloaded, even if it names this tab. Or the stream reopened after missing events.
   useEffect(
     () =>
       subscribe((e) => {
         if (e.type !== "request.updated" || e.requestId !== id) return;
-        if (e.tabId === TAB_ID) return;
+        if (isThisTabsOwn(e, TAB_ID, me.id)) return;
         const theirs = e.actorUserId !== me.id;
         void load().then(() => {
           if (theirs) announce("This request has just been updated");
