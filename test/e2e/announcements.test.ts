@@ -3,7 +3,7 @@
 // live event comes; a change another person made is still read out, and a second message soon after a confirmation
 // does not erase the confirmation before it is read. The tab that made a change loads the request once for it (after
 // the answer), not again for its live event (each load is a request.viewed row in the audit log); the person's other
-// tab follows it.
+// tab follows it. When loads of the request overlap, an older answer landing last does not bring back an older state.
 //
 // The live events are held in the page (the app's own EventSource, wrapped before the app starts, keeps the messages
 // about one request back until the test lets them go), so "the event came late" does not depend on the machine's speed.
@@ -214,6 +214,43 @@ describe("live updates read out (chromium)", { timeout: 90_000 }, () => {
     expect(text).toContain("You have claimed this request.");
     expect(text).toContain(UPDATED);
     await page.getByTestId("notes").getByText("The patient rang again").waitFor();
+  });
+
+  it("shows the newest state when an older load of the request lands after a newer one", async () => {
+    const [id] = await freeRequests(1);
+    const { page } = c;
+    const url = `**/api/requests/${id}`;
+    let letGo!: () => void;
+    const gate = new Promise<void>((r) => (letGo = r));
+    let fetched!: () => void;
+    const firstFetched = new Promise<void>((r) => (fetched = r));
+    let delivered!: Promise<void>;
+    let first = true;
+    // The page's first load is answered by Rebook at once (nobody holds it yet) but reaches the page only later.
+    await page.route(url, async (route) => {
+      if (route.request().method() !== "GET" || !first) return route.continue();
+      first = false;
+      const res = await route.fetch();
+      fetched();
+      await gate;
+      delivered = route.fulfill({ response: res });
+      await delivered;
+    });
+    try {
+      await page.goto(`${s.url}/requests/${id}`);
+      await firstFetched;
+      await live(page);
+      // Someone assigns it to the clerk: the live event loads it again, and that load lands first.
+      await post(lead, `/api/requests/${id}/assign`, { userId: s.staff.clerk.id });
+      await page.getByTestId("assigned-to").getByText("Assigned to: you").waitFor({ timeout: 10_000 });
+      letGo();
+      await expect.poll(() => delivered !== undefined).toBe(true);
+      await delivered;
+      await page.waitForTimeout(1_000); // the older answer has been read by the page
+      expect(await page.getByTestId("assigned-to").textContent()).toBe("Assigned to: you");
+    } finally {
+      await page.unroute(url);
+    }
   });
 
   it("does not call a request the clerk claimed elsewhere a new request on the worklist; one assigned to them is", async () => {

@@ -97,15 +97,21 @@ export function RequestPage() {
   const leave = useLeaveGuard(outcomeDirty || editingNote, "an outcome or a note");
   useTitle(request ? `${request.patient.name ?? "Request"}` : "Request");
 
+  // Loads can overlap (a write's answer, live events, the stream reopening) and their answers can come back in any
+  // order: only the latest load's answer is shown, so an older one landing last never brings back an older state.
+  const latestLoad = useRef(0);
   const load = useCallback(() => {
+    const n = ++latestLoad.current;
     return get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
       .then((r) => {
+        if (n !== latestLoad.current) return;
         setRequest(r);
         setError(null);
       })
-      .catch((err: unknown) =>
-        setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The request could not be loaded.")),
-      );
+      .catch((err: unknown) => {
+        if (n !== latestLoad.current) return;
+        setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The request could not be loaded."));
+      });
   }, [id]);
 
   useEffect(() => {
