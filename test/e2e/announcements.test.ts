@@ -4,6 +4,7 @@
 // does not erase the confirmation before it is read. The tab that made a change loads the request once for it (after
 // the answer), not again for its live event (each load is a request.viewed row in the audit log); the person's other
 // tab follows it. When loads of the request overlap, an older answer landing last does not bring back an older state.
+// A write made but whose answer was lost (a proxy's 504, a cut connection) has the page load the request itself.
 //
 // The live events are held in the page (the app's own EventSource, wrapped before the app starts, keeps the messages
 // about one request back until the test lets them go), so "the event came late" does not depend on the machine's speed.
@@ -214,6 +215,47 @@ describe("live updates read out (chromium)", { timeout: 90_000 }, () => {
     expect(text).toContain("You have claimed this request.");
     expect(text).toContain(UPDATED);
     await page.getByTestId("notes").getByText("The patient rang again").waitFor();
+  });
+
+  it("shows the clerk's own change when it was made but its answer was lost (a proxy's 504, a cut connection): the page loads the request again, once", async () => {
+    const [id] = await freeRequests(1);
+    const { page } = c;
+    const claimUrl = `**/api/requests/${id}/claim`;
+    const answeredUrl = `**/api/requests/${id}/patient-answered`;
+    // The write reaches Rebook, which makes the change and publishes it; the answer never reaches the page.
+    await page.route(claimUrl, async (route) => {
+      await route.fetch();
+      await route.fulfill({ status: 504, contentType: "text/html", body: "<html>Gateway Time-out</html>" });
+    });
+    await page.route(answeredUrl, async (route) => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    try {
+      await page.goto(`${s.url}/requests/${id}`);
+      await page.getByRole("button", { name: "Claim" }).waitFor();
+      await live(page);
+      const loads = countLoads(page, id!);
+      await page.getByRole("button", { name: "Claim" }).click();
+      await page.getByRole("alert").getByText("Rebook could not do that just now").waitFor();
+      // Its live event is this tab's own and is not loaded for: the page loads it because the write failed.
+      await page.getByTestId("assigned-to").getByText("Assigned to: you").waitFor({ timeout: 10_000 });
+      expect(loads()).toBe(1);
+
+      // The reply panel's "patient answered", its connection cut after Rebook recorded it.
+      await post(clerkElsewhere, `/api/requests/${id}/outcome`, { outcome: "rejected", reason: "Not ours" });
+      await page.getByTestId("outcome").waitFor({ timeout: 10_000 });
+      await page.getByRole("button", { name: "Record patient answered" }).click();
+      await page.getByTestId("answered").waitFor({ timeout: 10_000 });
+      // The panel still says the write failed, beside what the request now is.
+      await page.getByTestId("reply-panel").getByText("Rebook cannot be reached").waitFor();
+      await expect.poll(() => loads()).toBe(3); // the outcome made elsewhere, then the failed write's reload
+      await page.waitForTimeout(500);
+      expect(loads()).toBe(3);
+    } finally {
+      await page.unroute(claimUrl);
+      await page.unroute(answeredUrl);
+    }
   });
 
   it("shows the newest state when an older load of the request lands after a newer one", async () => {

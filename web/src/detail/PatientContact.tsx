@@ -214,10 +214,13 @@ function replyInputs(r: RequestDetail): string {
 export function ReplyPanel({
   request,
   canWork,
+  held,
   onChanged,
 }: {
   request: RequestDetail;
   canWork: boolean;
+  /** Sends the page's writes (the request loaded again when one may have been made without an answer). */
+  held: Held;
   /** Done: the confirmation, and what the API warned about the change. */
   onChanged: (message: string, warnings: string[]) => void;
 }) {
@@ -227,6 +230,8 @@ export function ReplyPanel({
   const [error, setError] = useState<string | null>(null);
   // None before an outcome: the panel shows nothing then.
   const inputs = request.outcome ? replyInputs(request) : null;
+  // Recording "patient answered" failed (shown in the panel, which still shows the reply and what the request now is).
+  const [writeError, setWriteError] = useState<string | null>(null);
 
   useEffect(() => {
     if (inputs === null) return;
@@ -261,12 +266,16 @@ export function ReplyPanel({
   };
 
   const answered = async () => {
-    setError(null);
+    setWriteError(null);
     try {
-      const done = await post<WorkflowResult>(`${base(request.id)}/patient-answered`, {});
-      onChanged("Recorded that the patient was answered.", warningsOf(done));
+      // Never refused as held by someone else (anyone who may work the request may record it): no override.
+      const done = await held(() => post<WorkflowResult>(`${base(request.id)}/patient-answered`, {}), {
+        action: "Record patient answered",
+        mayOverride: false,
+      });
+      if (done !== null) onChanged("Recorded that the patient was answered.", warningsOf(done));
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : "That could not be recorded.");
+      setWriteError(err instanceof ApiError ? err.message : "That could not be recorded.");
     }
   };
 
@@ -275,6 +284,11 @@ export function ReplyPanel({
       <h2 className="nhsuk-heading-m" id="reply-heading">
         Answer the patient
       </h2>
+      {writeError ? (
+        <p className="nhsuk-error-message" role="alert">
+          <span className="nhsuk-u-visually-hidden">Error:</span> {writeError}
+        </p>
+      ) : null}
       {reply.answered ? (
         <p className="nhsuk-body" data-testid="answered">
           <strong>Patient answered</strong> by {reply.answered.by ?? "a former user"} on {when(reply.answered.at)}.

@@ -10,7 +10,7 @@ import { Link, useLocation, useNavigate, useParams, useSearchParams } from "reac
 import { ApiError, get, TAB_ID } from "../api/client.ts";
 import { useDirectory } from "../api/directory.ts";
 import { presenceText, useEvents } from "../api/events.tsx";
-import { isThisTabsOwn } from "../api/own-change.ts";
+import { isThisTabsOwn, mayHaveBeenMade } from "../api/own-change.ts";
 import type { RequestDetail } from "../api/types.ts";
 import { carriedNotice, spokenNotice, type ChangeNotice as Notice } from "../api/warnings.ts";
 import { leavePresence, sendPresence } from "../api/workflow.ts";
@@ -100,19 +100,39 @@ export function RequestPage() {
   // Loads can overlap (a write's answer, live events, the stream reopening) and their answers can come back in any
   // order: only the latest load's answer is shown, so an older one landing last never brings back an older state.
   const latestLoad = useRef(0);
-  const load = useCallback(() => {
-    const n = ++latestLoad.current;
-    return get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
-      .then((r) => {
-        if (n !== latestLoad.current) return;
-        setRequest(r);
-        setError(null);
-      })
-      .catch((err: unknown) => {
-        if (n !== latestLoad.current) return;
-        setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The request could not be loaded."));
-      });
-  }, [id]);
+  // `quiet`: a failure to load keeps what is shown (after a write that failed, whose error is shown already).
+  const load = useCallback(
+    (quiet = false) => {
+      const n = ++latestLoad.current;
+      return get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
+        .then((r) => {
+          if (n !== latestLoad.current) return;
+          setRequest(r);
+          setError(null);
+        })
+        .catch((err: unknown) => {
+          if (n !== latestLoad.current || quiet) return;
+          setError(err instanceof ApiError ? err : new ApiError(0, "unknown", "The request could not be loaded."));
+        });
+    },
+    [id],
+  );
+
+  // Every write on this page goes through here: it asks first when someone else holds the request, and when a write
+  // fails in a way that it may have been made all the same (no answer, or a 5xx, e.g. a proxy's time-out after Rebook
+  // saved it), loads the request once: its live event is this tab's own and is not loaded for.
+  const heldRun = heldConfirm.run;
+  const write: typeof heldRun = useCallback(
+    async (fn, opts) => {
+      try {
+        return await heldRun(fn, opts);
+      } catch (err) {
+        if (mayHaveBeenMade(err)) void load(true);
+        throw err;
+      }
+    },
+    [heldRun, load],
+  );
 
   useEffect(() => {
     setRequest(null);
@@ -259,7 +279,7 @@ export function RequestPage() {
             request={r}
             me={me}
             dir={dir}
-            held={heldConfirm.run}
+            held={write}
             onChanged={changed}
             onLeft={(message, warnings) => {
               announce(spokenNotice({ text: message, warnings }));
@@ -275,7 +295,7 @@ export function RequestPage() {
               requestId={r.id}
               proposals={r.proposals}
               userId={me.id}
-              held={heldConfirm.run}
+              held={write}
               mayOverride={canAssignOthers(me, r.teamId)}
               hasNext={nextId !== null}
               onEditing={setEditingOutcome}
@@ -304,14 +324,9 @@ export function RequestPage() {
           <PkbConfirmationPanel confirmation={r.pkbConfirmation} />
           <SettlePanel request={r} />
           {r.outcome === "needs_patient_contact" && work && workable ? (
-            <WaitPanel
-              request={r}
-              held={heldConfirm.run}
-              mayOverride={canAssignOthers(me, r.teamId)}
-              onChanged={changed}
-            />
+            <WaitPanel request={r} held={write} mayOverride={canAssignOthers(me, r.teamId)} onChanged={changed} />
           ) : null}
-          <ReplyPanel request={r} canWork={work} onChanged={changed} />
+          <ReplyPanel request={r} canWork={work} held={write} onChanged={changed} />
           {r.status === "error" && r.errorReason ? (
             <Inset>
               <p>
@@ -323,7 +338,7 @@ export function RequestPage() {
           <Match
             request={r}
             canWork={work}
-            held={heldConfirm.run}
+            held={write}
             mayOverride={canAssignOthers(me, r.teamId)}
             onChanged={changed}
           />
@@ -363,7 +378,7 @@ export function RequestPage() {
             key={r.id}
             requestId={r.id}
             userId={me.id}
-            held={heldConfirm.run}
+            held={write}
             canAdd={work}
             noteIds={noteIdsIn(r.history)}
             onEditing={setEditingNote}
