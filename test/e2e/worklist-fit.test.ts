@@ -272,4 +272,37 @@ describe("the worklist fits its window (chromium)", { timeout: 180_000 }, () => 
       await screenshot(page, `fit-${width}-full-save-view`);
     }
   });
+  it("moves keyboard focus forward from the save-view form: the layout switches shown above it come before it", async () => {
+    const page = await personAt(s.staff.lead.email, 1366, 768);
+    await page.goto(`${s.url}/requests`);
+    await page.getByTestId("result-count").waitFor();
+    await page.getByRole("button", { name: "Save these filters as a view" }).click();
+    await page.getByLabel("Name of the view").waitFor();
+    const form = await box(page, "form.app-views__form");
+    const toggles = await box(page, ".app-layout-toggles");
+    expect(toggles.bottom, "the layout switches are shown above the form").toBeLessThanOrEqual(form.top + 0.5);
+    // WCAG 2.4.3: the order a keyboard takes is the order on screen.
+    const before = await page.evaluate<boolean>(`(() => {
+      const toggles = document.querySelector(".app-layout-toggles");
+      const form = document.querySelector("form.app-views__form");
+      return Boolean(toggles.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING);
+    })()`);
+    expect(before, "the layout switches come before the form in the page").toBe(true);
+    await page.getByRole("button", { name: "Close without saving" }).focus();
+    await page.keyboard.press("Tab");
+    const next = await page.evaluate<{ what: string; inToggles: boolean; top: number; formBottom: number }>(`(() => {
+      const el = document.activeElement;
+      const form = document.querySelector("form.app-views__form");
+      return {
+        what: el.outerHTML.slice(0, 120),
+        inToggles: Boolean(el.closest(".app-layout-toggles")),
+        top: el.getBoundingClientRect().top,
+        formBottom: form.getBoundingClientRect().bottom,
+      };
+    })()`);
+    expect(next.inToggles, `Tab from the form went back up to ${next.what}`).toBe(false);
+    expect(next.top, `Tab from the form goes on down the page: ${next.what}`).toBeGreaterThanOrEqual(
+      next.formBottom - 0.5,
+    );
+  });
 });

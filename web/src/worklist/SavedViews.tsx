@@ -2,7 +2,7 @@
 // their teams'. Counts come from GET /api/views and are refreshed when the events stream says a request changed.
 // "Save as a view" keeps the current filters and sort (personal, or for a team by its leads and admins); a view the
 // person may change can be updated with the current filters, renamed or deleted.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { ApiError, del, get, patch, post } from "../api/client.ts";
 import { useEvents } from "../api/events.tsx";
@@ -52,12 +52,18 @@ export function SavedViews({
   me,
   teams,
   onOpen,
+  beforeForm = null,
 }: {
   view: WorklistView;
   me: Me;
   /** The teams the person sees. */
   teams: Team[];
   onOpen: (v: WorklistView) => void;
+  /**
+   * Shown after the views' links and tools and before the form that opens under them (the worklist's layout
+   * switches): in the page in the order they are shown, so the keyboard goes down the page (WCAG 2.4.3).
+   */
+  beforeForm?: ReactNode;
 }) {
   const { views, reload } = useSavedViews();
   const { announce } = useAnnouncer();
@@ -182,6 +188,7 @@ export function SavedViews({
           </>
         ) : null}
       </div>
+      {beforeForm}
       {mode.kind === "save" || mode.kind === "rename" ? (
         <form
           className="app-views__form"

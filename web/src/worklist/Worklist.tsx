@@ -423,8 +423,14 @@ export function Worklist() {
               {`${first}–${first + rows.length - 1} of ${page.total}`}
             </p>
           ) : null}
-          <SavedViews view={view} me={me} teams={visibleTeams} onOpen={go} />
-          {rows.length ? <LayoutToggles prefs={prefs} onChange={setPrefs} previewOffered={wide} /> : null}
+          {/* The layout switches sit on the bar's first line, above the form to save a view: before it in the page. */}
+          <SavedViews
+            view={view}
+            me={me}
+            teams={visibleTeams}
+            onOpen={go}
+            beforeForm={rows.length ? <LayoutToggles prefs={prefs} onChange={setPrefs} previewOffered={wide} /> : null}
+          />
         </div>
       ) : null}
       {page !== null ? (
