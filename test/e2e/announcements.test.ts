@@ -12,44 +12,11 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthHeaders } from "../helpers/app.ts";
 import { expectNoAxeViolations, signInByApi, startStack, type Stack } from "../helpers/browser.ts";
+import { held, hold, HOLD_EVENTS, live, release } from "../helpers/held-events.ts";
 
 const UPDATED = "This request has just been updated";
 // Longer than the 1.5 s after a load in which the request page used to take any event for its own change.
 const PAST_THE_OLD_WINDOW_MS = 1_600;
-
-// Runs in the page before the app (a string: the tests' TypeScript has no DOM types). Messages about the request whose
-// id is in window.__holdFor (request.updated, not presence) are kept back (the app's handler never sees them) until window.__release() delivers them.
-const HOLD_EVENTS = `(() => {
-  const Real = window.EventSource;
-  window.__holdFor = null;
-  window.__held = [];
-  window.__live = false;
-  class HoldingEventSource extends Real {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("open", () => (window.__live = true));
-      // Added before the app sets onmessage, so it runs first and can stop it.
-      this.addEventListener("message", (m) => {
-        if (!window.__holdFor || m.__released) return;
-        let d = null;
-        try { d = JSON.parse(m.data); } catch { return; }
-        if (d && d.type === "request.updated" && d.requestId === window.__holdFor) {
-          m.stopImmediatePropagation();
-          window.__held.push({ source: this, data: m.data });
-        }
-      });
-    }
-  }
-  window.EventSource = HoldingEventSource;
-  window.__release = () => {
-    window.__holdFor = null;
-    for (const h of window.__held.splice(0)) {
-      const m = new MessageEvent("message", { data: h.data });
-      m.__released = true;
-      h.source.dispatchEvent(m);
-    }
-  };
-})()`;
 
 /** Starts recording every message added to the polite live region, in order. */
 const listen = (page: Page) =>
@@ -66,11 +33,6 @@ const listen = (page: Page) =>
   })()`);
 const said = (page: Page) => page.evaluate<string[]>("window.__said");
 const region = (page: Page) => page.getByTestId("live-polite").textContent();
-const held = (page: Page) => page.evaluate<number>("window.__held.length");
-const hold = (page: Page, id: string) => page.evaluate(`window.__holdFor = ${JSON.stringify(id)}`);
-const release = (page: Page) => page.evaluate("window.__release()");
-/** Waits until the page's live stream is open. */
-const live = (page: Page) => page.waitForFunction("window.__live === true");
 
 describe("live updates read out (chromium)", { timeout: 90_000 }, () => {
   let s: Stack;

@@ -16,43 +16,7 @@ import { createLogger } from "../../src/log.ts";
 import { PKB_CONFIRMATION } from "../../src/requests/processors/pkb-confirmation.ts";
 import type { AuthHeaders } from "../helpers/app.ts";
 import { signInByApi, startStack, type Stack } from "../helpers/browser.ts";
-
-// Runs in the page before the app (a string: the tests' TypeScript has no DOM types). Messages about the request whose
-// id is in window.__holdFor (request.updated) are kept back until window.__release() delivers them.
-const HOLD_EVENTS = `(() => {
-  const Real = window.EventSource;
-  window.__holdFor = null;
-  window.__held = [];
-  window.__live = false;
-  class HoldingEventSource extends Real {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("open", () => (window.__live = true));
-      this.addEventListener("message", (m) => {
-        if (!window.__holdFor || m.__released) return;
-        let d = null;
-        try { d = JSON.parse(m.data); } catch { return; }
-        if (d && d.type === "request.updated" && d.requestId === window.__holdFor) {
-          m.stopImmediatePropagation();
-          window.__held.push({ source: this, data: m.data });
-        }
-      });
-    }
-  }
-  window.EventSource = HoldingEventSource;
-  window.__release = () => {
-    window.__holdFor = null;
-    for (const h of window.__held.splice(0)) {
-      const m = new MessageEvent("message", { data: h.data });
-      m.__released = true;
-      h.source.dispatchEvent(m);
-    }
-  };
-})()`;
-const held = (page: Page) => page.evaluate<number>("window.__held.length");
-const hold = (page: Page, id: string) => page.evaluate(`window.__holdFor = ${JSON.stringify(id)}`);
-const release = (page: Page) => page.evaluate("window.__release()");
-const live = (page: Page) => page.waitForFunction("window.__live === true");
+import { held, hold, HOLD_EVENTS, live, release } from "../helpers/held-events.ts";
 
 // After what a step shows has appeared, the time left for any read the render would start (an effect runs within a
 // frame of it); a read counted in this time belongs to the step.
